@@ -1,0 +1,35 @@
+# Set-up and the two everyday jobs. Needs only python3 (>= 3.11) with venv/pip.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+SAMPLE  = samples/upgrade-2.1-to-2.2.tar.gz
+
+.PHONY: setup demo test samples golden clean
+
+$(BIN)/forensics: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+setup: $(BIN)/forensics
+
+# Analyse the shipped sample: writes reports/upgrade-2.1-to-2.2.html and prints the triage
+# table. Exit codes 3/4 (findings) are the expected outcome here, so they do not fail make.
+demo: setup
+	@rc=0; $(BIN)/forensics analyze $(SAMPLE) || rc=$$?; \
+	if [ $$rc -ne 0 ] && [ $$rc -ne 3 ] && [ $$rc -ne 4 ]; then exit $$rc; fi
+
+test: setup
+	$(BIN)/python -m pytest -q
+
+# Regenerate the sample bundles from their generator (deterministic).
+samples: setup
+	$(BIN)/python samples/generate.py
+
+# Rewrite the golden files and the example reports in reports/ after reviewing a change.
+golden: setup
+	$(BIN)/python -m pytest -q tests/test_golden.py --update-golden
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache tests/actual

@@ -1,0 +1,86 @@
+"""flux-forensics: offline root-cause analysis of FluxCD helm-controller incidents.
+
+`analyze(path)` runs hops 1-3 (parse, correlate, explain) and returns the `Analysis`;
+`run(path)` returns it together with the frames and the timeline, for exports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import polars as pl
+
+from forensics import engine, timeline, verdicts, versions
+from forensics.load import Frames, Progress, load
+from forensics.model import Analysis, BundleInfo, ControllerVersion, InventoryEntry, Problem, TimelineEntry, Upgrade
+from forensics.rules import Context, select
+
+__version__ = "0.1.0"
+MAX_PROBLEMS = 500
+TIMELINE_PER_RELEASE = 400
+
+__all__ = ["analyze", "run", "Run", "__version__"]
+
+
+@dataclass
+class Run:
+    analysis: Analysis
+    frames: Frames
+    timeline: pl.DataFrame
+
+
+def run(
+    path: str,
+    *,
+    include: list[str] | None = None,
+    exclude: list[str] | None = None,
+    generated_at: datetime | None = None,
+    max_bytes: int | None = None,
+    progress: Progress | None = None,
+) -> Run:
+    """Parse, correlate and explain one bundle."""
+    frames = load(path, max_bytes=max_bytes, progress=progress)
+    state = versions.analyse(frames["logs"], frames["events"], frames["controllers"])
+    lines = timeline.build(frames, state)
+    start, end = timeline.window(frames, lines)
+    ctx = Context(frames=frames, timeline=lines, controller=state, window_start=start, window_end=end)
+    found, results = engine.run(select(include, exclude), ctx)
+    found.sort(key=lambda f: (-f.severity.rank, f.release, f.rule))
+    problems = frames["problems"]
+    bundle = frames.bundle
+    analysis = Analysis(
+        tool_version=__version__,
+        generated_at=generated_at or datetime.now(timezone.utc),
+        bundle=BundleInfo(
+            name=bundle.name,
+            root=bundle.root,
+            layout=bundle.layout,
+            collected_at=bundle.collected_at,
+            window_start=start,
+            window_end=end,
+            rows={kind: df.height for kind, df in frames.data.items()},
+        ),
+        controllers=[ControllerVersion.model_validate(v.model_dump()) for v in state.versions],
+        upgrades=[Upgrade.model_validate(u.model_dump()) for u in state.upgrades],
+        findings=found,
+        verdicts=verdicts.build(frames["releases"], found),
+        rules=results,
+        inventory=[InventoryEntry(**vars(item)) for item in frames.inventory],
+        problems=[Problem(**row) for row in problems.head(MAX_PROBLEMS).iter_rows(named=True)],
+        problems_total=problems.height,
+        timeline=_timeline_entries(lines),
+    )
+    return Run(analysis=analysis, frames=frames, timeline=lines)
+
+
+def analyze(path: str, **options) -> Analysis:
+    """The Analysis of one bundle (see `run` for the options)."""
+    return run(path, **options).analysis
+
+
+def _timeline_entries(lines: pl.DataFrame) -> list[TimelineEntry]:
+    """The timeline for renderers, capped per release (the last entries are kept)."""
+    capped = lines.group_by("release", maintain_order=True).tail(TIMELINE_PER_RELEASE)
+    columns = ["release", "ts", "ts_end", "origin", "level", "reason", "message", "count", "source", "line"]
+    return [TimelineEntry(**{**row, "message": row["message"] or ""}) for row in capped.select(columns).iter_rows(named=True)]

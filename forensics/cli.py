@@ -1,0 +1,197 @@
+"""The `forensics` command: a thin layer over `forensics.run` plus output files and exit codes.
+
+Exit codes (as troubleshoot/preflight): 0 nothing at or above --fail-on, 3 an error finding,
+4 warnings only, 2 unusable input or usage error, 1 internal error.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+import click
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INPUT, EXIT_ERROR, EXIT_WARNING = 0, 1, 2, 3, 4
+FORMATS = ("html", "json", "md", "terminal")
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _progress_for(path: str):
+    """A progress callback showing the member being read, on an interactive stderr only."""
+    if not sys.stderr.isatty():
+        return None, None
+    from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn
+
+    total = Path(path).stat().st_size if Path(path).is_file() else None
+    progress = Progress(SpinnerColumn(), TextColumn("reading {task.description}"), BarColumn(), DownloadColumn(), transient=True, console=_stderr_console())
+    task = progress.add_task("bundle", total=total)
+
+    def advance(member: str, size: int) -> None:
+        progress.update(task, advance=size if total is None else 0, description=member[-60:])
+
+    return progress, advance
+
+
+def _generated_at(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        stamp = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as error:
+        raise click.BadParameter(f"not an ISO 8601 time: {value}") from error
+    return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
+
+
+def _run(path: str, **options):
+    import forensics
+    from forensics.bundle import BundleError
+
+    progress, advance = _progress_for(path)
+    try:
+        if progress:
+            with progress:
+                return forensics.run(path, progress=advance, **options)
+        return forensics.run(path, **options)
+    except BundleError as error:
+        _stderr_console().print(f"[bold red]error:[/] {error}", highlight=False)
+        sys.exit(EXIT_INPUT)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="flux-forensics")
+def main() -> None:
+    """Explain what helm-controller did to each HelmRelease, from a support bundle, a
+    cluster dump or loose kubectl/flux output, offline.
+
+    Example:
+
+        forensics analyze support-bundle.tar.gz
+    """
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=True, allow_dash=False))
+@click.option("-f", "--format", "formats", type=click.Choice(FORMATS), multiple=True, help="Output format(s); default: html + terminal table. Repeatable.")
+@click.option("-o", "--output", type=str, help="File for the (single) --format; '-' writes to standard output.")
+@click.option("--out-dir", type=click.Path(file_okay=False), default="reports", show_default=True, help="Folder for report files when --output is not given.")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "info", "never"]), default="warning", show_default=True, help="Lowest finding severity that makes the exit code non-zero (3 = error, 4 = warning/info).")
+@click.option("--select", "include", multiple=True, help="Run only these rules (id, name or label). Repeatable.")
+@click.option("--ignore", "exclude", multiple=True, help="Skip these rules (id, name or label). Repeatable.")
+@click.option("--generated-at", help="Fixed report time (ISO 8601), for reproducible reports.")
+@click.option("--max-bytes", type=int, help="Cap on decompressed bytes read from the bundle (default 8 GiB).")
+def analyze(path, formats, output, out_dir, fail_on, include, exclude, generated_at, max_bytes):
+    """Analyse a bundle: a folder, .tar.gz/.tgz/.tar/.zip, or a single file.
+
+    Writes an HTML report to reports/<bundle>.html and prints a triage table.
+
+    Example:
+
+        forensics analyze support-bundle-2024-01-15T09_48_30.tar.gz
+
+        forensics analyze ./dump --format json --output -
+    """
+    from forensics import report
+
+    if output and len(formats) != 1:
+        raise click.UsageError("--output needs exactly one --format")
+    result = _run(path, include=list(include) or None, exclude=list(exclude) or None, generated_at=_generated_at(generated_at), max_bytes=max_bytes)
+    analysis = result.analysis
+    if not any(analysis.bundle.rows[k] for k in analysis.bundle.rows if k != "problems"):
+        console = _stderr_console()
+        console.print(f"[bold red]error:[/] nothing usable found in {path}", highlight=False)
+        for problem in analysis.problems[:20]:
+            where = f"{problem.source}:{problem.line}" if problem.line else problem.source
+            console.print(f"  {where}: {problem.reason}", highlight=False, markup=False)
+        sys.exit(EXIT_INPUT)
+
+    chosen = formats or ("html", "terminal")
+    for fmt in chosen:
+        if fmt == "terminal":
+            report.print_triage(analysis)
+            continue
+        text = report.render(analysis, fmt)
+        if output == "-":
+            click.echo(text, nl=not text.endswith("\n"))
+            continue
+        target = Path(output) if output else Path(out_dir) / f"{analysis.bundle.name}.{ {'md': 'md'}.get(fmt, fmt) }"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text, encoding="utf-8")
+        if output != "-":
+            _stderr_console().print(f"wrote {target}", highlight=False)
+    sys.exit(exit_code(analysis, fail_on))
+
+
+def exit_code(analysis, fail_on: str) -> int:
+    """3 when an error finding is at/above the threshold, 4 for warnings/info only, else 0."""
+    if fail_on == "never":
+        return EXIT_OK
+    threshold = {"error": 2, "warning": 1, "info": 0}[fail_on]
+    ranks = [f.severity.rank for f in analysis.findings if f.severity.rank >= threshold]
+    if not ranks:
+        return EXIT_OK
+    return EXIT_ERROR if max(ranks) == 2 else EXIT_WARNING
+
+
+@main.command()
+def rules():
+    """List the rule catalog: id, name, label, severity and what each detects.
+
+    Example:
+
+        forensics rules
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from forensics.rules import RULES
+
+    table = Table("id", "name", "label", "severity", "detects", box=None)
+    for rule in RULES:
+        table.add_row(rule.id, rule.name, rule.label, rule.severity.value, rule.description())
+    Console().print(table)
+
+
+@main.command()
+@click.argument("key")
+def explain(key):
+    """Print the documentation of a rule, by id, name or label.
+
+    Example:
+
+        forensics explain migration-skip
+    """
+    from forensics.rules import lookup
+
+    found = lookup(key)
+    if not found:
+        raise click.BadParameter(f"no rule with id, name or label {key!r}; see `forensics rules`", param_hint="KEY")
+    for rule in found:
+        click.echo(f"{rule.id} {rule.name} (label: {rule.label}, severity: {rule.severity.value})\n")
+        click.echo(rule.documentation() + "\n")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True))
+@click.option("-r", "--release", required=True, help="The release, as NAMESPACE/NAME.")
+@click.option("--limit", type=int, default=200, show_default=True, help="Show at most this many entries (the last ones).")
+def timeline(path, release, limit):
+    """Print one release's story: logs, events, conditions and history in time order.
+
+    Example:
+
+        forensics timeline bundle.tar.gz --release apps/podinfo
+    """
+    from forensics import report
+
+    result = _run(path)
+    report.print_timeline(result.analysis, result.timeline, release, limit)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

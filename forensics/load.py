@@ -1,0 +1,105 @@
+"""Hop 1: every member of a bundle through the parser that recognises it -> one Frames object.
+
+Every member ends up in the inventory: the parser that read it and the rows it produced,
+or why it was not read (a symlink to a member read elsewhere, no parser for it, refused).
+Problems of the bundle reader and of the parsers are collected in the `problems` frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import polars as pl
+
+import parsers
+from forensics.bundle import Bundle, Reader, strip_root
+
+
+@dataclass
+class InventoryItem:
+    path: str
+    size: int
+    parser: str | None
+    rows: int
+    problems: int
+    note: str
+
+
+@dataclass
+class Frames:
+    """The typed frames of one bundle (DESIGN.md §3); a missing frame is empty, never absent."""
+
+    data: dict[str, pl.DataFrame]
+    bundle: Bundle
+    inventory: list[InventoryItem] = field(default_factory=list)
+
+    def __getitem__(self, kind: str) -> pl.DataFrame:
+        return self.data[kind]
+
+    def has(self, kind: str) -> bool:
+        return self.data[kind].height > 0
+
+
+Progress = Callable[[str, int], None]
+
+
+def load(path: str, max_bytes: int | None = None, progress: Progress | None = None) -> Frames:
+    """Read and parse a bundle. Raises `forensics.bundle.BundleError` only for unusable input."""
+    reader = Reader(path, **({"max_bytes": max_bytes} if max_bytes else {}))
+    collected: dict[str, list[pl.DataFrame]] = {kind: [] for kind in parsers.FRAME_NAMES}
+    problems: list[dict] = []
+    inventory: list[InventoryItem] = []
+    for member, data in reader.files():
+        if progress:
+            progress(member.path, len(data))
+        result = parsers.parse_member(member.path, data)
+        if result is None:
+            inventory.append(InventoryItem(member.path, member.size, None, 0, 0, "no parser recognises this file"))
+            continue
+        for kind, df in result.frames.items():
+            collected[kind].append(df)
+        problems += result.problems
+        inventory.append(InventoryItem(member.path, member.size, result.parser, result.rows(), len(result.problems), result.note))
+    bundle = reader.bundle
+    for member in bundle.members:
+        if member.type == "symlink":
+            inventory.append(InventoryItem(member.path, 0, None, 0, 0, member.note or f"symlink to {member.target} (read there)"))
+        elif member.type == "refused":
+            inventory.append(InventoryItem(member.path, member.size, None, 0, 1, f"refused: {member.note}"))
+            problems.append({"source": member.path, "line": None, "reason": f"refused: {member.note}", "excerpt": ""})
+    problems += bundle.problems
+
+    data = {}
+    for kind in parsers.FRAME_NAMES:
+        frames = collected[kind]
+        df = pl.concat(frames, how="vertical_relaxed") if frames else parsers.empty(kind)
+        data[kind] = df
+    data["problems"] = pl.concat([data["problems"], parsers._base.frame("problems", problems)])
+    if bundle.root:  # sources are relative to the bundle root
+        for kind, df in data.items():
+            if "source" in df.columns and df.height:
+                data[kind] = df.with_columns(pl.col("source").str.strip_prefix(bundle.root + "/"))
+        for item in inventory:
+            item.path = strip_root(item.path, bundle.root)
+    inventory.sort(key=lambda item: item.path)
+    return Frames(data=_dedupe(data), bundle=bundle, inventory=inventory)
+
+
+def _dedupe(data: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """The same object read twice (a JSON file and its YAML twin copy) counts once."""
+    releases = data["releases"]
+    if releases.height and releases["release"].n_unique() < releases.height:
+        # Keep the full object over a table row, then the first seen.
+        rank = pl.when(pl.col("input_format") == "object").then(0).otherwise(1)
+        keep = releases.with_columns(rank.alias("_rank")).sort("_rank", maintain_order=True).unique("release", keep="first", maintain_order=True)
+        kept = keep.select("release", "source")
+        data["releases"] = keep.drop("_rank")
+        for kind in ("conditions", "history", "managed_fields"):
+            data[kind] = data[kind].join(kept, on=["release", "source"], how="semi")
+    events = data["events"]
+    if events.height and events["uid"].drop_nulls().n_unique() < events["uid"].drop_nulls().len():
+        data["events"] = pl.concat(
+            [events.filter(pl.col("uid").is_null()), events.filter(pl.col("uid").is_not_null()).unique("uid", keep="first", maintain_order=True)]
+        )
+    return data

@@ -1,0 +1,199 @@
+"""The analysis result: pydantic models whose JSON is a public contract (`schema_version`).
+
+Field names and the label vocabulary are read by tools downstream: add fields, never rename.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+from pydantic import BaseModel, Field
+
+SCHEMA_VERSION = "1.0"
+
+LABELS = (
+    "migration-skip",
+    "stale-status",
+    "dependency-stale",
+    "dependency-failed",
+    "drift",
+    "stuck-pending",
+    "retries-exhausted",
+    "install-failed",
+    "upgrade-failed",
+    "rollback-failed",
+    "test-failed",
+    "timeout",
+    "chart-fetch",
+    "values-missing",
+    "immutable-field",
+    "suspended",
+    "controller-restart",
+    "evidence-gap",
+)
+
+
+class Severity(str, Enum):
+    """Ordered from lowest to highest."""
+
+    info = "info"
+    warning = "warning"
+    error = "error"
+
+    @property
+    def rank(self) -> int:
+        return ("info", "warning", "error").index(self.value)
+
+
+class Confidence(str, Enum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+
+    @property
+    def rank(self) -> int:
+        return ("low", "medium", "high").index(self.value)
+
+
+class Evidence(BaseModel):
+    """One cited line: where it is, when it happened, what it says."""
+
+    source: str = Field(description="path of the file inside the bundle")
+    line: int | None = Field(description="1-based line in that file")
+    ts: datetime | None = Field(default=None, description="time of the record, UTC")
+    excerpt: str = Field(description="the text of the cited line (capped)")
+    note: str = Field(default="", description="what this line shows")
+
+
+class Finding(BaseModel):
+    """A rule's conclusion about one release, with the lines that prove it."""
+
+    id: str = Field(description="<rule id>:<release>")
+    rule: str
+    name: str
+    label: str
+    release: str
+    severity: Severity
+    confidence: Confidence
+    confidence_reason: str = ""
+    summary: str
+    first_ts: datetime | None = None
+    last_ts: datetime | None = None
+    evidence: list[Evidence] = []
+    remediation: str = ""
+
+
+class RuleResult(BaseModel):
+    """Whether a rule ran and what it found (a result exists even without a finding)."""
+
+    rule: str
+    name: str
+    label: str
+    status: str = Field(description="findings | no-findings | skipped | error")
+    findings: int = 0
+    reason: str = ""
+    how_to_collect: str = ""
+
+
+class ChainLink(BaseModel):
+    release: str
+    label: str | None = None
+    relation: str = ""
+
+
+class Verdict(BaseModel):
+    """One per release: its primary root cause (or healthy) and the chain behind it."""
+
+    release: str
+    healthy: bool
+    primary: str | None = Field(default=None, description="root-cause label, null when healthy")
+    rule: str | None = None
+    severity: Severity | None = None
+    confidence: Confidence | None = None
+    since: datetime | None = None
+    summary: str = ""
+    chain: list[ChainLink] = []
+    findings: list[str] = []
+    ready: str | None = None
+    ready_message: str | None = None
+    status_format: str | None = None
+
+
+class ControllerVersion(BaseModel):
+    controller: str
+    version: str | None
+    api_generation: str | None = Field(description="v2beta1 (<= v0.36), v2beta2 (v0.37.x), v2 (v1.x)")
+    first_seen: datetime | None = None
+    last_seen: datetime | None = None
+    basis: str = ""
+    evidence: list[Evidence] = []
+
+
+class Upgrade(BaseModel):
+    controller: str
+    from_version: str | None
+    to_version: str | None
+    at: datetime | None
+    basis: str = ""
+    evidence: list[Evidence] = []
+
+
+class InventoryEntry(BaseModel):
+    path: str
+    size: int
+    parser: str | None
+    rows: int
+    problems: int
+    note: str = ""
+
+
+class Problem(BaseModel):
+    source: str
+    line: int | None = None
+    reason: str
+    excerpt: str = ""
+
+
+class BundleInfo(BaseModel):
+    name: str
+    root: str = ""
+    layout: str
+    collected_at: datetime | None = None
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    rows: dict[str, int] = {}
+
+
+class TimelineEntry(BaseModel):
+    release: str | None
+    ts: datetime
+    ts_end: datetime | None = None
+    origin: str
+    level: str | None = None
+    reason: str | None = None
+    message: str = ""
+    count: int | None = None
+    source: str | None = None
+    line: int | None = None
+
+
+class Analysis(BaseModel):
+    """Everything a renderer needs; renderers never recompute analysis."""
+
+    schema_version: str = SCHEMA_VERSION
+    tool_version: str
+    generated_at: datetime
+    bundle: BundleInfo
+    controllers: list[ControllerVersion] = []
+    upgrades: list[Upgrade] = []
+    findings: list[Finding] = []
+    verdicts: list[Verdict] = []
+    rules: list[RuleResult] = []
+    inventory: list[InventoryEntry] = []
+    problems: list[Problem] = []
+    problems_total: int = 0
+    timeline: list[TimelineEntry] = Field(default=[], exclude=True, description="capped per release; not in JSON")
+
+    def verdict(self, release: str) -> Verdict | None:
+        return next((v for v in self.verdicts if v.release == release), None)

@@ -1,0 +1,97 @@
+"""Terminal output with rich: the triage table and one release's timeline.
+
+Colour only when the console is a terminal (rich decides); text from the bundle is never
+interpreted as rich markup.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from forensics.model import Analysis
+
+STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan", None: "green"}
+
+
+def _ts(value) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+def triage_rows(analysis: Analysis) -> list[tuple]:
+    """(release, ready, verdict, confidence, since, reason, style) — broken first."""
+    rows = []
+    order = {"error": 0, "warning": 1, "info": 2}
+    for verdict in sorted(
+        analysis.verdicts,
+        key=lambda v: (v.healthy, order.get(v.severity.value if v.severity else "", 3), v.release),
+    ):
+        label = verdict.primary or ("healthy" if verdict.healthy else "unexplained")
+        severity = verdict.severity.value if verdict.severity else (None if verdict.healthy else "warning")
+        rows.append(
+            (
+                verdict.release,
+                verdict.ready or "?",
+                label,
+                verdict.confidence.value if verdict.confidence else "",
+                _ts(verdict.since),
+                verdict.summary if not verdict.healthy else (verdict.ready_message or ""),
+                STYLE.get(severity, ""),
+            )
+        )
+    return rows
+
+
+def _console() -> Console:
+    """A console as wide as the terminal, or 160 columns when output is piped."""
+    import sys
+
+    return Console() if sys.stdout.isatty() else Console(width=160)
+
+
+def print_triage(analysis: Analysis, console: Console | None = None) -> None:
+    console = console or _console()
+    bundle = analysis.bundle
+    broken = sum(1 for v in analysis.verdicts if not v.healthy)
+    console.print(Text(f"{bundle.name} ({bundle.layout}): {len(analysis.verdicts)} HelmReleases, {broken} with a problem", style="bold"))
+    for upgrade in analysis.upgrades:
+        console.print(Text(f"{upgrade.controller} {upgrade.from_version} -> {upgrade.to_version} at {_ts(upgrade.at)}"))
+    table = Table(show_lines=False, expand=False)
+    for header in ("release", "ready", "verdict", "conf.", "since (UTC)"):
+        table.add_column(header, no_wrap=True)
+    table.add_column("reason", ratio=1)
+    for release, ready, label, confidence, since, reason, style in triage_rows(analysis):
+        table.add_row(Text(release), Text(ready), Text(label, style=style), Text(confidence), Text(since), Text(reason))
+    console.print(table)
+    skipped = [r for r in analysis.rules if r.status in ("skipped", "error")]
+    for result in skipped:
+        console.print(Text(f"rule {result.rule} {result.name}: {result.status} — {result.reason}", style="dim"))
+    if analysis.problems_total:
+        console.print(Text(f"{analysis.problems_total} input problem(s); see the report's inventory", style="dim"))
+
+
+def print_timeline(analysis: Analysis, timeline: pl.DataFrame, release: str, limit: int, console: Console | None = None) -> None:
+    console = console or _console()
+    verdict = analysis.verdict(release)
+    if verdict is None and timeline.filter(pl.col("release") == release).height == 0:
+        known = ", ".join(v.release for v in analysis.verdicts[:20])
+        console.print(Text(f"no release {release} in this bundle; releases: {known}", style="red"))
+        return
+    if verdict:
+        label = verdict.primary or ("healthy" if verdict.healthy else "unexplained")
+        console.print(Text(f"{release}: {label} — {verdict.summary}", style="bold"))
+    rows = timeline.filter((pl.col("release") == release) | pl.col("release").is_null()).tail(limit)
+    table = Table("time (UTC)", "origin", "reason", "message", "source:line", box=None)
+    for row in rows.iter_rows(named=True):
+        style = {"error": "red", "warning": "yellow"}.get(row["level"], "")
+        span = f" ×{row['count']}" if row["count"] and row["count"] > 1 else ""
+        table.add_row(
+            Text(_ts(row["ts"])),
+            Text(row["origin"]),
+            Text((row["reason"] or "") + span),
+            Text((row["message"] or "").replace("\n", " ")[:160], style=style),
+            Text(f"{row['source']}:{row['line']}"),
+        )
+    console.print(table)

@@ -1,0 +1,119 @@
+"""The Rule base class, the rule context and the evidence-row contract.
+
+A rule is one class with an explicit `id` (two letters + three digits), a kebab-case
+`name` naming the failure pattern, a `label` from the root-cause vocabulary, a `severity`,
+the frames it `needs`, and a docstring whose sections are its user documentation:
+*What it detects*, *Why it matters*, *Evidence*, *Remediation*.
+
+`check(ctx)` returns evidence rows (EVIDENCE schema): one row per cited line, with the
+finding-level columns (summary, confidence, remediation) repeated on each row of a release.
+The engine groups them into one Finding per release.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import ClassVar
+
+import polars as pl
+
+from forensics.load import Frames
+from forensics.model import Severity
+from forensics.versions import ControllerState
+
+TS = pl.Datetime("us", "UTC")
+EVIDENCE = {
+    "release": pl.String,
+    "summary": pl.String,
+    "confidence": pl.String,
+    "confidence_reason": pl.String,
+    "remediation": pl.String,
+    "since": TS,  # when the current problem began (default: the earliest evidence time)
+    "ts": TS,
+    "source": pl.String,
+    "line": pl.Int64,
+    "excerpt": pl.String,
+    "note": pl.String,
+}
+SECTIONS = ("What it detects", "Why it matters", "Evidence", "Remediation")
+
+
+@dataclass
+class Context:
+    frames: Frames
+    timeline: pl.DataFrame
+    controller: ControllerState
+    window_start: datetime | None
+    window_end: datetime | None
+
+
+class Rule:
+    id: ClassVar[str]
+    name: ClassVar[str]
+    label: ClassVar[str]
+    severity: ClassVar[Severity]
+    needs: ClassVar[tuple[str, ...]] = ()  # frames that must not be empty (all of them)
+
+    def check(self, ctx: Context) -> pl.DataFrame:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @classmethod
+    def description(cls) -> str:
+        return (cls.__doc__ or "").strip().splitlines()[0]
+
+    @classmethod
+    def sections(cls) -> dict[str, str]:
+        """The docstring's sections, by heading."""
+        doc = _dedent(cls.__doc__ or "")
+        parts = re.split(r"^(" + "|".join(SECTIONS) + r")\n-+\n", doc, flags=re.M)
+        return {parts[i]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2)}
+
+    @classmethod
+    def documentation(cls) -> str:
+        return _dedent(cls.__doc__ or "").strip()
+
+
+def _dedent(text: str) -> str:
+    lines = text.expandtabs().splitlines()
+    indents = [len(line) - len(line.lstrip()) for line in lines[1:] if line.strip()]
+    cut = min(indents) if indents else 0
+    return "\n".join([lines[0].strip()] + [line[cut:] for line in lines[1:]]) if lines else ""
+
+
+def cite(df: pl.DataFrame, note: pl.Expr | str, ts: str | pl.Expr | None = "ts") -> pl.DataFrame:
+    """Evidence rows (release, ts, source, line, excerpt, note) from a frame with provenance."""
+    note_expr = pl.lit(note) if isinstance(note, str) else note
+    ts_expr = pl.lit(None, TS) if ts is None else (pl.col(ts) if isinstance(ts, str) else ts)
+    excerpt = pl.col("excerpt") if "excerpt" in df.columns else pl.col("raw").str.slice(0, 300)
+    return df.select(
+        pl.col("release"),
+        ts_expr.cast(TS).alias("ts"),
+        pl.col("source"),
+        pl.col("line").cast(pl.Int64),
+        excerpt.alias("excerpt"),
+        note_expr.cast(pl.String).alias("note"),
+    )
+
+
+def findings(evidence: list[pl.DataFrame], verdicts: pl.DataFrame) -> pl.DataFrame:
+    """Join evidence rows with per-release finding columns into the EVIDENCE schema.
+
+    `verdicts` has one row per release that the rule fires on, with `summary`,
+    `confidence`, `confidence_reason`, `remediation` and optionally `since`; evidence of
+    other releases is dropped.
+    """
+    rows = pl.concat([e for e in evidence if e.height], how="vertical_relaxed") if any(e.height for e in evidence) else None
+    if rows is None or verdicts.height == 0:
+        return pl.DataFrame(schema=EVIDENCE)
+    if "since" not in verdicts.columns:
+        verdicts = verdicts.with_columns(pl.lit(None, TS).alias("since"))
+    joined = verdicts.select("release", "summary", "confidence", "confidence_reason", "remediation", "since").join(rows, on="release", how="inner")
+    return joined.select([pl.col(c).cast(t) for c, t in EVIDENCE.items()]).unique(maintain_order=True)
+
+
+def release_parts() -> tuple[pl.Expr, pl.Expr]:
+    """(namespace, name) expressions of the `release` column."""
+    parts = pl.col("release").str.split_exact("/", 1)
+    return parts.struct.field("field_0"), parts.struct.field("field_1")

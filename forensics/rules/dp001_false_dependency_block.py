@@ -1,0 +1,157 @@
+"""Rule DP001: the class docstring is its documentation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+
+from forensics.exprs import DEPENDENCY_CHECK_FAILED, DEPENDENCY_CHECK_PASSED, DEPENDENCY_NOT_READY, msg_matches
+from forensics.model import Severity
+from forensics.rules._base import Context, Rule, cite, findings
+from forensics.versions import helm_controller_logs, version_tuple
+
+RETRY_SLACK = timedelta(minutes=2)  # --requeue-dependency (30s) several times over
+
+
+class FalseDependencyBlock(Rule):
+    """A release reports "dependency '<ns>/<name>' is not ready" while that dependency is Ready.
+
+    What it detects
+    ---------------
+    A HelmRelease whose Ready condition (or, without a status, whose latest dependency-check log
+    line) says `dependency '<ns>/<name>' is not ready`, while the named dependency's own Ready
+    condition is True — and either the controller has since logged `all dependencies are ready`
+    for it, or the dependency has been Ready for longer than the dependency retry interval
+    (30s by default), or the dependency's `observedGeneration` lags its `generation`.
+
+    Why it matters
+    --------------
+    The dependent looks blocked and blocks its own dependents in turn, although nothing is
+    wrong upstream. Two mechanisms of helm-controller v0.37.0-v0.37.3 produce it
+    (reference/helm-controller.md §9): a `DependencyNotReady` Ready=False outlives its cause
+    until the release finishes a reconcile (fixed in v0.37.4, "Remove stale Ready=False
+    conditions value"), and the dependency check also requires `observedGeneration ==
+    generation`, which v0.37+ only writes when a reconcile ends cleanly, so a dependency that is
+    Ready but mid-upgrade or retrying is reported "not ready" (loosened to the Ready condition
+    in fluxcd/helm-controller#869). Known false positives: a dependency that only just became
+    Ready (the dependent rechecks within 30s; not reported), and a table pasted at two
+    different times (the rows may not be simultaneous).
+
+    Evidence
+    --------
+    The dependent's Ready condition, its last failed dependency check and any later
+    `all dependencies are ready` log line, and the dependency's Ready=True condition with its
+    transition time (and its generation/observedGeneration when they differ).
+
+    Remediation
+    -----------
+    `flux reconcile helmrelease NAME -n NAMESPACE --force` on the dependent rewrites its status.
+    When the dependency's `observedGeneration` lags, reconcile the dependency first
+    (`flux reconcile helmrelease DEP -n DEPNS --force`). Upgrading to Flux >= v2.2.3
+    (helm-controller >= v0.37.4) removes both mechanisms.
+    """
+
+    id = "DP001"
+    name = "false-dependency-block"
+    label = "dependency-stale"
+    severity = Severity.error
+    needs = ("releases",)
+
+    def check(self, ctx: Context) -> pl.DataFrame:
+        frames = ctx.frames
+        releases = frames["releases"]
+        logs = helm_controller_logs(frames["logs"]).filter(pl.col("release").is_not_null())
+
+        # Dependency checks in the logs: the last failure and the last pass per release.
+        checks = logs.filter(msg_matches(DEPENDENCY_CHECK_FAILED, "msg") | msg_matches(DEPENDENCY_CHECK_PASSED, "msg"))
+        failed = checks.filter(msg_matches(DEPENDENCY_CHECK_FAILED, "msg"))
+        last_fail = failed.sort("ts").group_by("release").last().select(
+            "release", pl.col("ts").alias("fail_ts"), pl.col("msg").str.extract(DEPENDENCY_NOT_READY).alias("log_dependency")
+        )
+        passes = checks.filter(msg_matches(DEPENDENCY_CHECK_PASSED, "msg")).join(last_fail, on="release", how="left")
+        pass_after = passes.filter(pl.col("fail_ts").is_null() | (pl.col("ts") > pl.col("fail_ts")))
+        first_pass_after = pass_after.sort("ts").group_by("release").first()
+
+        # Claims: from the Ready condition, else from a last log check that failed.
+        status_claims = releases.filter((pl.col("ready_status") == "False") & msg_matches(DEPENDENCY_NOT_READY, "ready_message")).select(
+            "release", pl.col("ready_message").str.extract(DEPENDENCY_NOT_READY).alias("dependency"), pl.lit("status").alias("claim_from")
+        )
+        log_claims = (
+            last_fail.join(first_pass_after.select("release"), on="release", how="anti")
+            .join(releases.select("release"), on="release", how="anti")
+            .select("release", pl.col("log_dependency").alias("dependency"), pl.lit("log").alias("claim_from"))
+        )
+        claims = pl.concat([status_claims, log_claims]).filter(pl.col("dependency").is_not_null())
+
+        dependency = releases.select(
+            pl.col("release").alias("dependency"),
+            pl.col("ready_status").alias("dep_ready"),
+            pl.col("ready_since").alias("dep_since"),
+            pl.col("generation").alias("dep_generation"),
+            pl.col("observed_generation").alias("dep_observed"),
+            pl.col("input_format").alias("dep_input"),
+        )
+        rows = (
+            claims.join(releases.select("release", pl.col("ready_since").alias("since")), on="release", how="left")
+            .join(dependency, on="dependency", how="inner")
+            .filter(pl.col("dep_ready") == "True")
+            .join(first_pass_after.select("release", pl.col("ts").alias("pass_ts")), on="release", how="left")
+            .join(last_fail.select("release", "fail_ts"), on="release", how="left")
+        )
+        if rows.height == 0:
+            return findings([], rows)
+
+        end = ctx.window_end
+        gen_lag = pl.col("dep_generation").is_not_null() & pl.col("dep_observed").is_not_null() & (pl.col("dep_generation") != pl.col("dep_observed"))
+        saw_ready = pl.col("pass_ts").is_not_null()
+        ready_long = (pl.col("dep_since").is_not_null() & (pl.lit(end) - pl.col("dep_since") > RETRY_SLACK)) if end else pl.lit(False)
+        still_failing = pl.col("fail_ts").is_not_null() & pl.col("dep_since").is_not_null() & (pl.col("fail_ts") > pl.col("dep_since") + pl.duration(seconds=30))
+        table = pl.col("dep_input") != "object"
+        rows = rows.with_columns(
+            pl.when(saw_ready)
+            .then(pl.lit("high"))
+            .when(gen_lag & still_failing)
+            .then(pl.lit("high"))
+            .when(ready_long | gen_lag)
+            .then(pl.lit("medium"))
+            .when(table)
+            .then(pl.lit("medium"))
+            .otherwise(pl.lit(None))
+            .alias("confidence"),
+            pl.when(saw_ready)
+            .then(pl.format("the controller logged `all dependencies are ready` for it at {}, but its status kept the old Ready=False", pl.col("pass_ts").dt.to_string("%H:%M:%SZ")))
+            .when(gen_lag)
+            .then(pl.format("{} is Ready=True but its observedGeneration {} lags generation {}: the v0.37.0-v0.37.3 check reports it not ready", "dependency", "dep_observed", "dep_generation"))
+            .when(ready_long)
+            .then(pl.format("{} has been Ready since {}; the check is retried every 30s", "dependency", pl.col("dep_since").dt.to_string("%Y-%m-%d %H:%M:%SZ")))
+            .otherwise(pl.lit("both rows come from one `flux get hr` table; no times to confirm the dependency was Ready for longer than a retry"))
+            .alias("confidence_reason"),
+        ).filter(pl.col("confidence").is_not_null())
+
+        version = version_tuple(ctx.controller.current_version)
+        affected = version is not None and (0, 37, 0) <= version < (0, 37, 4)
+        upgrade_hint = " Then upgrade to Flux >= v2.2.3 (helm-controller >= v0.37.4), which fixes this." if affected else ""
+        name_ns = pl.col("release").str.split("/")
+        dep_ns = pl.col("dependency").str.split("/")
+        fix = pl.format("flux reconcile helmrelease {} -n {} --force", name_ns.list.get(1), name_ns.list.get(0))
+        dep_fix = pl.format("flux reconcile helmrelease {} -n {} --force", dep_ns.list.get(1), dep_ns.list.get(0))
+        verdicts = rows.group_by("release", maintain_order=True).first().select(
+            "release",
+            pl.format("reports dependency '{}' not ready, but it is Ready", "dependency").alias("summary"),
+            "confidence",
+            "confidence_reason",
+            (pl.when(gen_lag).then(pl.format("{}\n{}", dep_fix, fix)).otherwise(fix) + pl.lit(upgrade_hint)).alias("remediation"),
+            pl.coalesce("since", "fail_ts").alias("since"),
+        )
+
+        conditions = frames["conditions"].filter(pl.col("type") == "Ready")
+        claim = cite(conditions.filter(msg_matches(DEPENDENCY_NOT_READY)), "the dependent's Ready condition: blocked on the dependency", ts="last_transition")
+        fail_lines = cite(failed.sort("ts").group_by("release").last(), "last failed dependency check logged")
+        pass_lines = cite(first_pass_after, "the controller found all dependencies ready after that")
+        dep_ready = cite(
+            rows.select("release", "dependency").join(conditions.rename({"release": "dependency"}), on="dependency").filter(pl.col("status") == "True"),
+            pl.format("the dependency {} is Ready=True since {}", "dependency", pl.col("last_transition").dt.to_string("%Y-%m-%d %H:%M:%SZ").fill_null("(time not shown)")),
+            ts="last_transition",
+        )
+        return findings([claim, fail_lines, pass_lines, dep_ready], verdicts)

@@ -1,0 +1,192 @@
+"""Which helm-controller ran when: versions, and the upgrade moment, from every clue.
+
+Clues, strongest first: the image of a running container (exact version, since its start),
+`Pulling image ".../helm-controller:vX"` events, and the wording of the log lines
+(reference/helm-controller.md §9: v0.36 ends every reconcile with `reconciliation finished
+in ...`; v0.37+ never does and logs `release in-sync with desired state`, `checking N
+dependencies`, ...). A controller upgrade that changes the API generation (v2beta1 ->
+v2beta2 -> v2) is what leaves statuses behind, so generations are compared, and the moment
+is placed at the first sign of the new generation after the last sign of the old one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import polars as pl
+
+from forensics.model import ControllerVersion, Evidence, Upgrade
+
+HELM_CONTROLLER = "helm-controller"
+
+# Log messages only helm-controller <= v0.36 writes (reference §2.1, §9).
+OLD_HALLMARKS = (
+    r"^reconciliation finished in ",
+    r"^Reconciliation is suspended for this object$",
+    r"^all dependencies are ready, proceeding with release$",
+    r"^dependencies do not meet ready condition \(.*\), retrying in ",
+)
+# Log messages only helm-controller >= v0.37 writes (reference §2.2, §2.3, §9).
+NEW_HALLMARKS = (
+    r"^release in-sync with desired state$",
+    r"^running '[a-z ]+' action with timeout of ",
+    r"^checking \d+ dependencies$",
+    r"^all dependencies are ready$",
+    r"^dependencies do not meet ready condition \(.*\): retrying in ",
+    r"^reconciliation is suspended for this object$",
+    r"^release out-of-sync with desired state: ",
+    r"^release (locked|not installed|not managed by controller|is in a failed state)",
+    r"^(Created|Configured) HelmChart/|^HelmChart/.* is in-sync$",
+    r"^detected changes in cluster state: ",
+)
+OLD_PATTERN = "|".join(f"(?:{p})" for p in OLD_HALLMARKS)
+NEW_PATTERN = "|".join(f"(?:{p})" for p in NEW_HALLMARKS)
+
+_SEMVER = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+def api_generation(version: str | None) -> str | None:
+    """The HelmRelease status generation a helm-controller version writes."""
+    found = _SEMVER.match(version or "")
+    if not found:
+        return None
+    major, minor = int(found[1]), int(found[2])
+    if major == 0:
+        return "v2beta1" if minor <= 36 else "v2beta2"
+    return "v2"
+
+
+def version_tuple(version: str | None) -> tuple[int, int, int] | None:
+    found = _SEMVER.match(version or "")
+    return (int(found[1]), int(found[2]), int(found[3] or 0)) if found else None
+
+
+_GEN_ORDER = {"v2beta1": 0, "v2beta2": 1, "v2": 2}
+
+
+@dataclass
+class ControllerState:
+    """What the bundle says about helm-controller versions over time."""
+
+    versions: list[ControllerVersion] = field(default_factory=list)
+    upgrades: list[Upgrade] = field(default_factory=list)
+    current_version: str | None = None
+    current_generation: str | None = None
+    new_generation_since: datetime | None = None  # first sign of a >= v0.37 controller
+
+    @property
+    def upgrade(self) -> Upgrade | None:
+        return self.upgrades[-1] if self.upgrades else None
+
+
+def helm_controller_logs(logs: pl.DataFrame) -> pl.DataFrame:
+    """The log rows written by helm-controller (by reconciler, object kind or pod name)."""
+    return logs.filter(
+        (pl.col("controller") == "helmrelease")
+        | (pl.col("kind") == "HelmRelease")
+        | pl.col("pod").str.starts_with(HELM_CONTROLLER).fill_null(False)
+    )
+
+
+def _cite(row: dict, note: str) -> Evidence:
+    return Evidence(source=row["source"], line=row["line"], ts=row.get("ts"), excerpt=row.get("excerpt") or row.get("raw") or "", note=note)
+
+
+def analyse(logs: pl.DataFrame, events: pl.DataFrame, controllers: pl.DataFrame) -> ControllerState:
+    """Versions of helm-controller and the upgrades between API generations."""
+    state = ControllerState()
+    observations: list[tuple[datetime | None, datetime | None, str | None, str | None, str, Evidence]] = []
+
+    # 1. Containers seen in pods and templates.
+    helm = controllers.filter(pl.col("controller") == HELM_CONTROLLER)
+    for row in helm.filter(pl.col("version").is_not_null()).sort("started_at", nulls_last=True).iter_rows(named=True):
+        basis = {"current": "running container image", "spec": "workload template image"}.get(row["instance"], row["instance"])
+        observations.append((row["started_at"], None, row["version"], api_generation(row["version"]), basis, _cite(row, f"{basis}: {row['version']}")))
+    for row in helm.filter(pl.col("instance") == "previous").iter_rows(named=True):
+        observations.append((row["started_at"], row["finished_at"], None, None, "previous container", _cite(row, f"previous container ended {row['finished_at']} ({row['last_termination_reason']})")))
+
+    # 2. Image pulls.
+    pulls = events.filter(pl.col("message").str.contains(r'^Pulling image ".*helm-controller:'))
+    for row in pulls.iter_rows(named=True):
+        version = re.search(r"helm-controller:([^\"@]+)", row["message"] or "")
+        tag = version.group(1) if version else None
+        observations.append((row["first_ts"], None, tag, api_generation(tag), "image pull event", _cite(row, f"image pull of {tag}")))
+
+    # 3. Log wording, per log file.
+    hc_logs = helm_controller_logs(logs).with_columns(
+        pl.col("msg").str.contains(OLD_PATTERN).fill_null(False).alias("old"),
+        pl.col("msg").str.contains(NEW_PATTERN).fill_null(False).alias("new"),
+    )
+    per_file = (
+        hc_logs.group_by("source")
+        .agg(
+            pl.col("ts").filter("old").min().alias("old_first"),
+            pl.col("ts").filter("old").max().alias("old_last"),
+            pl.col("ts").filter("new").min().alias("new_first"),
+            pl.col("ts").filter("new").max().alias("new_last"),
+            pl.col("line").filter("old").last().alias("old_line"),
+            pl.col("raw").filter("old").last().alias("old_raw"),
+            pl.col("line").filter("new").first().alias("new_line"),
+            pl.col("raw").filter("new").first().alias("new_raw"),
+        )
+        .sort("source")
+    )
+    for row in per_file.iter_rows(named=True):
+        if row["old_last"] is not None:
+            ev = Evidence(source=row["source"], line=row["old_line"], ts=row["old_last"], excerpt=row["old_raw"], note="last log line in helm-controller <= v0.36 wording")
+            observations.append((row["old_first"], row["old_last"], None, "v2beta1", "log wording", ev))
+        if row["new_first"] is not None:
+            ev = Evidence(source=row["source"], line=row["new_line"], ts=row["new_first"], excerpt=row["new_raw"], note="first log line in helm-controller >= v0.37 wording")
+            observations.append((row["new_first"], row["new_last"], None, "v2beta2+", "log wording", ev))
+
+    # Current version: the running container, else the newest pull, else the templates.
+    current = helm.filter(pl.col("instance") == "current").filter(pl.col("version").is_not_null())
+    if current.height:
+        state.current_version = current.sort("started_at", nulls_last=True)["version"][-1]
+    elif pulls.height:
+        state.current_version = observations[-1][2] if observations else None
+    elif helm.filter(pl.col("version").is_not_null()).height:
+        state.current_version = helm.filter(pl.col("version").is_not_null())["version"][-1]
+    state.current_generation = api_generation(state.current_version)
+
+    # Version list (exact versions first, then generations known only from wording).
+    by_version: dict[str, ControllerVersion] = {}
+    for first, last, version, generation, basis, ev in observations:
+        key = version or f"({generation} wording)"
+        if generation is None and version is None:
+            continue
+        entry = by_version.setdefault(key, ControllerVersion(controller=HELM_CONTROLLER, version=version, api_generation=generation if generation != "v2beta2+" else None, basis=basis))
+        entry.first_seen = min(filter(None, (entry.first_seen, first)), default=None)
+        entry.last_seen = max(filter(None, (entry.last_seen, last or first)), default=None)
+        if basis not in entry.basis:
+            entry.basis += f", {basis}"
+        entry.evidence.append(ev)
+    state.versions = sorted(by_version.values(), key=lambda v: (v.first_seen is None, v.first_seen or datetime.min))
+
+    # The generation change: last sign of v2beta1 before the first sign of a newer one.
+    old_signs = [(last or first, ev) for first, last, v, g, b, ev in observations if g == "v2beta1" and (last or first)]
+    new_signs = [(first, v, ev) for first, last, v, g, b, ev in observations if g in ("v2beta2", "v2", "v2beta2+") and first]
+    if new_signs:
+        state.new_generation_since = min(t for t, _, _ in new_signs)
+    if old_signs and new_signs:
+        old_last, old_ev = max(old_signs, key=lambda x: x[0])
+        later = [(t, v, ev) for t, v, ev in new_signs if t >= old_last]
+        if later:
+            at = min(t for t, _, _ in later)
+            to_version = next((v for t, v, ev in sorted(later, key=lambda x: x[0]) if v), state.current_version)
+            exact_old = [v for f, l, v, g, b, e in observations if g == "v2beta1" and v]
+            evidence = [old_ev] + [ev for t, v, ev in sorted(later, key=lambda x: x[0])[:4]]
+            state.upgrades.append(
+                Upgrade(
+                    controller=HELM_CONTROLLER,
+                    from_version=exact_old[-1] if exact_old else "<= v0.36 (log wording)",
+                    to_version=to_version or ">= v0.37 (log wording)",
+                    at=at,
+                    basis="last v0.36-era sign, then first v0.37+ sign",
+                    evidence=evidence,
+                )
+            )
+            state.new_generation_since = at
+    return state

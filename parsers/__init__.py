@@ -1,0 +1,43 @@
+"""Input formats -> typed Polars frames. Knows nothing about rules or reports.
+
+Each parser module declares `NAME`, `KIND` (the frames it feeds), `TIMESTAMPS`, and two
+functions: `matches(path, head) -> bool` (a cheap sniff of the member's name and first
+bytes) and `parse(data, source) -> ParseResult` (never raises on bad content; bad lines
+become problem rows). `PARSERS` is the explicit registry, tried in order.
+"""
+
+from __future__ import annotations
+
+from parsers import flux_tables, objects, zap_log
+from parsers._base import FRAME_NAMES, SCHEMAS, ParseResult, conform, empty
+
+PARSERS = (zap_log, flux_tables, objects)
+
+SNIFF_BYTES = 8192
+
+__all__ = ["PARSERS", "FRAME_NAMES", "SCHEMAS", "ParseResult", "conform", "empty", "detect", "parse_member"]
+
+
+def detect(path: str, head: bytes):
+    """The first parser whose sniff accepts this member, or None."""
+    for parser in PARSERS:
+        if parser.matches(path, head):
+            return parser
+    return None
+
+
+def parse_member(path: str, data: bytes) -> ParseResult | None:
+    """Parse one bundle member with the parser that recognises it; None if none does.
+
+    A parser that raises is a bug; the exception is turned into a problem row so that the
+    rest of the bundle is still analysed.
+    """
+    parser = detect(path, data[:SNIFF_BYTES])
+    if parser is None:
+        return None
+    try:
+        return parser.parse(data, path)
+    except Exception as error:  # noqa: BLE001 - isolate one member's failure
+        result = ParseResult(parser.NAME)
+        result.problem(path, None, f"parser {parser.NAME} failed: {type(error).__name__}: {error}")
+        return result

@@ -1,0 +1,275 @@
+"""Frame schemas, the parse result type and helpers shared by every parser.
+
+The schemas below are the contract between `parsers` and `forensics` (DESIGN.md §3).
+Every frame carries provenance: `source` (path of the member inside the bundle) and
+`line` (1-based line of the evidence in that member), so a finding can cite `source:line`.
+All timestamps are `Datetime("us", "UTC")`. A frame a bundle lacks is an empty frame with
+its schema, never a missing key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+
+TS = pl.Datetime("us", "UTC")
+
+PROVENANCE = {"source": pl.String, "line": pl.Int64}
+# Object frames also keep the text of the cited line (the evidence excerpt).
+CITED = {"excerpt": pl.String, **PROVENANCE}
+
+SCHEMAS: dict[str, dict[str, pl.DataType]] = {
+    # One row per controller log record.
+    "logs": {
+        "ts": TS,
+        "level": pl.String,
+        "msg": pl.String,
+        "error": pl.String,
+        "logger": pl.String,
+        "controller": pl.String,  # reconciler name from the record ("helmrelease"), if any
+        "kind": pl.String,  # object kind the record is about ("HelmRelease", "HelmChart", ...)
+        "namespace": pl.String,
+        "name": pl.String,
+        "release": pl.String,  # "namespace/name" when kind is HelmRelease
+        "reconcile_id": pl.String,
+        "pod": pl.String,
+        "container": pl.String,
+        "previous": pl.Boolean,  # the log of the container's previous instance
+        "raw": pl.String,  # the line as written (evidence excerpt)
+        **PROVENANCE,
+    },
+    # One row per Kubernetes Event object (aggregated: first/last/count).
+    "events": {
+        "first_ts": TS,
+        "last_ts": TS,
+        "count": pl.Int64,
+        "type": pl.String,
+        "reason": pl.String,
+        "message": pl.String,
+        "kind": pl.String,
+        "namespace": pl.String,
+        "name": pl.String,
+        "field_path": pl.String,
+        "release": pl.String,
+        "component": pl.String,
+        "revision": pl.String,
+        "token": pl.String,
+        "uid": pl.String,
+        **CITED,
+    },
+    # One row per HelmRelease object.
+    "releases": {
+        "release": pl.String,
+        "namespace": pl.String,
+        "name": pl.String,
+        "uid": pl.String,
+        "api_version": pl.String,
+        "generation": pl.Int64,
+        "observed_generation": pl.Int64,
+        "suspended": pl.Boolean,
+        "chart": pl.String,
+        "chart_version": pl.String,
+        "source_ref": pl.String,
+        "depends_on": pl.List(pl.String),
+        "drift_mode": pl.String,
+        "interval": pl.String,
+        "ready_status": pl.String,
+        "ready_reason": pl.String,
+        "ready_message": pl.String,
+        "ready_since": TS,
+        # Which controller generation's status shape this is: "v2beta1" (written by
+        # helm-controller <= v0.36), "v2beta2" (v0.37.x), "v2" (v1.x), or "unknown"
+        # (too little status to tell, e.g. a `flux get hr` row).
+        "status_format": pl.String,
+        "status_format_basis": pl.String,  # the field(s) that decided status_format
+        "status_format_line": pl.Int64,  # line of that field
+        "last_attempted_revision": pl.String,
+        "last_applied_revision": pl.String,
+        "last_release_revision": pl.Int64,
+        "last_attempted_values_checksum": pl.String,
+        "last_attempted_generation": pl.Int64,
+        "storage_namespace": pl.String,
+        "history_len": pl.Int64,
+        "failures": pl.Int64,
+        "install_failures": pl.Int64,
+        "upgrade_failures": pl.Int64,
+        "last_handled_reconcile_at": pl.String,
+        "last_handled_force_at": pl.String,
+        "created": TS,
+        "input_format": pl.String,  # "object" (full YAML/JSON) or "flux-get-table", ...
+        **CITED,
+    },
+    # One row per condition of a HelmRelease; `line` is the line of its message.
+    "conditions": {
+        "release": pl.String,
+        "type": pl.String,
+        "status": pl.String,
+        "reason": pl.String,
+        "message": pl.String,
+        "last_transition": TS,
+        "observed_generation": pl.Int64,
+        **CITED,
+    },
+    # One row per status.history snapshot.
+    "history": {
+        "release": pl.String,
+        "version": pl.Int64,
+        "chart_name": pl.String,
+        "chart_version": pl.String,
+        "app_version": pl.String,
+        "status": pl.String,
+        "first_deployed": TS,
+        "last_deployed": TS,
+        "digest": pl.String,
+        "config_digest": pl.String,
+        "action": pl.String,
+        **CITED,
+    },
+    # One row per metadata.managedFields entry of a HelmRelease.
+    "managed_fields": {
+        "release": pl.String,
+        "manager": pl.String,
+        "operation": pl.String,
+        "api_version": pl.String,
+        "subresource": pl.String,
+        "time": TS,
+        **CITED,
+    },
+    # One row per controller container instance seen (current or last terminated).
+    "controllers": {
+        "controller": pl.String,  # "helm-controller", "source-controller", ...
+        "namespace": pl.String,
+        "pod": pl.String,
+        "container": pl.String,
+        "image": pl.String,
+        "version": pl.String,  # image tag, e.g. "v0.37.2"
+        "instance": pl.String,  # "current" | "previous" | "spec" (Deployment/ReplicaSet template)
+        "started_at": TS,
+        "finished_at": TS,
+        "restarts": pl.Int64,
+        "last_termination_reason": pl.String,
+        **CITED,
+    },
+    # Helm storage Secrets: labels only, never the payload.
+    "helm_storage": {
+        "release": pl.String,
+        "revision": pl.Int64,
+        "status": pl.String,
+        "modified_at": TS,
+        **CITED,
+    },
+    # HelmChart / HelmRepository / OCIRepository / GitRepository objects.
+    "sources": {
+        "kind": pl.String,
+        "namespace": pl.String,
+        "name": pl.String,
+        "ready_status": pl.String,
+        "ready_reason": pl.String,
+        "ready_message": pl.String,
+        "since": TS,
+        "artifact_revision": pl.String,
+        **CITED,
+    },
+    # Input that could not be used.
+    "problems": {
+        "source": pl.String,
+        "line": pl.Int64,
+        "reason": pl.String,
+        "excerpt": pl.String,
+    },
+}
+
+FRAME_NAMES = tuple(SCHEMAS)
+
+EXCERPT_MAX = 300
+
+
+def empty(kind: str) -> pl.DataFrame:
+    """An empty frame with the schema of `kind`."""
+    return pl.DataFrame(schema=SCHEMAS[kind])
+
+
+def conform(df: pl.DataFrame, kind: str) -> pl.DataFrame:
+    """Select and cast `df` to the schema of `kind`; absent columns become nulls."""
+    schema = SCHEMAS[kind]
+    present = set(df.columns)
+    return df.select(
+        [
+            (pl.col(name) if name in present else pl.lit(None)).cast(dtype, strict=False).alias(name)
+            for name, dtype in schema.items()
+        ]
+    )
+
+
+def frame(kind: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """Build a frame of `kind` from Python rows (small inputs: objects, tables)."""
+    if not rows:
+        return empty(kind)
+    schema = SCHEMAS[kind]
+    columns = {name: [row.get(name) for row in rows] for name in schema}
+    return pl.DataFrame(columns, schema=schema, strict=False)
+
+
+def excerpt(text: str | None) -> str:
+    """A one-line, length-capped excerpt of `text`."""
+    if text is None:
+        return ""
+    text = text.replace("\r", "").strip()
+    return text if len(text) <= EXCERPT_MAX else text[: EXCERPT_MAX - 1] + "…"
+
+
+@dataclass
+class ParseResult:
+    """What one parser made of one member: frames, problems and a note for the inventory."""
+
+    parser: str
+    frames: dict[str, pl.DataFrame] = field(default_factory=dict)
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    note: str = ""
+
+    def add(self, kind: str, df: pl.DataFrame) -> None:
+        if df.height == 0:
+            return
+        df = conform(df, kind)
+        self.frames[kind] = pl.concat([self.frames[kind], df]) if kind in self.frames else df
+
+    def problem(self, source: str, line: int | None, reason: str, text: str | None = None) -> None:
+        self.problems.append({"source": source, "line": line, "reason": reason, "excerpt": excerpt(text)})
+
+    def rows(self) -> int:
+        return sum(df.height for df in self.frames.values())
+
+
+# --- timestamps -----------------------------------------------------------------------------
+
+_TS_FORMATS = (
+    "%Y-%m-%dT%H:%M:%S%.f%z",  # RFC3339 / zap ISO8601 ("+0200" or "+02:00"), any fraction
+    "%Y-%m-%d %H:%M:%S%.f %z",  # Go Time.String() without the zone name
+)
+
+
+def parse_ts(expr: pl.Expr) -> pl.Expr:
+    """Parse the timestamp dialects of Kubernetes and zap into `Datetime(us, UTC)`.
+
+    Accepts RFC3339 with or without fraction (`Z` or an offset with or without colon),
+    zap's ISO8601 (`2024-02-12T09:30:00.101Z`, `...+0200`) and Go's `Time.String()`
+    (`2024-05-01 10:00:00.123456789 +0000 UTC`). Unparseable values become null.
+    """
+    normalised = (
+        expr.cast(pl.String)
+        .str.strip_chars()
+        .str.replace(r" [A-Z]{2,5}$", "")  # Go Time.String() zone name suffix
+        .str.replace(r"[Zz]$", "+00:00")
+    )
+    return pl.coalesce(
+        [normalised.str.to_datetime(fmt, time_unit="us", time_zone="UTC", strict=False) for fmt in _TS_FORMATS]
+    )
+
+
+def ts_value(text: str | None):
+    """Parse one timestamp string (object fields, small inputs); None when unparseable."""
+    if not text:
+        return None
+    return pl.select(parse_ts(pl.lit(str(text)))).item()

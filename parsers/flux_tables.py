@@ -1,0 +1,95 @@
+"""`flux get helmreleases` tables, as printed or pasted into a ticket -> releases, conditions.
+
+Format (fluxcd/flux2 `cmd/flux/get_helmrelease.go`, `pkg/printers/table_printer.go`):
+header `[NAMESPACE] NAME [SOURCE] REVISION SUSPENDED READY MESSAGE`, cells right-padded with
+spaces and separated by a TAB (terminals and tickets often turn the TABs into spaces, so
+columns are also cut at the header's word positions). READY and MESSAGE come from the
+Ready condition; REVISION is the chart version. Without `-A` there is no NAMESPACE column:
+the namespace is then assumed to be the CLI default, `flux-system`, and a problem row says so.
+A table row carries no reason, no times and no status shape, so rules treat it as partial
+evidence (status_format `unknown`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from parsers._base import ParseResult, excerpt, frame
+
+NAME = "flux-get-hr-table"
+KIND = "releases"
+TIMESTAMPS: dict[str, str] = {}
+
+_COLUMNS = ("NAMESPACE", "NAME", "SOURCE", "REVISION", "SUSPENDED", "READY", "MESSAGE")
+_HEADER = re.compile(r"^\s*(NAMESPACE\s+)?NAME\s+(SOURCE\s+)?REVISION\s+SUSPENDED\s+READY\s+MESSAGE\s*$")
+DEFAULT_NAMESPACE = "flux-system"
+
+
+def matches(path: str, head: bytes) -> bool:
+    text = head.decode("utf-8", errors="replace")
+    return any(_HEADER.match(line) for line in text.splitlines()[:50])
+
+
+def _cells(line: str, header: str, names: list[str]) -> list[str]:
+    if "\t" in line and "\t" in header:
+        cells = [c.strip() for c in line.rstrip("\n").split("\t")]
+        if len(cells) >= len(names):
+            return cells[: len(names) - 1] + ["\t".join(cells[len(names) - 1 :]).strip()]
+    starts = [m.start() for m in re.finditer(r"\S+", header)]
+    cells = []
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else None
+        cells.append(line[start:end].strip() if end else line[start:].strip())
+    return cells
+
+
+def parse(data: bytes, source: str) -> ParseResult:
+    result = ParseResult(NAME)
+    text = data.decode("utf-8", errors="replace")
+    lines = text.split("\n")
+    header, names, header_line = None, [], 0
+    releases, conditions = [], []
+    for number, line in enumerate(lines, start=1):
+        raw = line.rstrip("\r")
+        if not raw.strip():
+            continue
+        if _HEADER.match(raw.replace("\t", " ")):
+            header, header_line = raw.expandtabs(8) if "\t" not in raw else raw, number
+            names = [c for c in _COLUMNS if re.search(rf"(^|\s){c}(\s|$)", raw)]
+            if "NAMESPACE" not in names:
+                result.problem(source, number, f"no NAMESPACE column: namespace assumed to be {DEFAULT_NAMESPACE}", raw)
+            continue
+        if header is None:
+            result.problem(source, number, "text before the `flux get hr` table header", raw)
+            continue
+        cells = dict(zip(names, _cells(raw if "\t" in header else raw.expandtabs(8), header, names)))
+        if not cells.get("NAME") or cells.get("READY") not in ("True", "False", "Unknown"):
+            result.problem(source, number, "not a `flux get hr` table row", raw)
+            continue
+        namespace = cells.get("NAMESPACE") or DEFAULT_NAMESPACE
+        release = f"{namespace}/{cells['NAME']}"
+        common = {"excerpt": excerpt(raw), "source": source, "line": number}
+        releases.append(
+            {
+                "release": release,
+                "namespace": namespace,
+                "name": cells["NAME"],
+                "suspended": cells.get("SUSPENDED") == "True",
+                "chart_version": cells.get("REVISION") or None,
+                "source_ref": cells.get("SOURCE") or None,
+                "depends_on": [],
+                "ready_status": cells["READY"],
+                "ready_message": cells.get("MESSAGE"),
+                "status_format": "unknown",
+                "status_format_basis": "`flux get hr` row: Ready status and message only",
+                "input_format": "flux-get-table",
+                **common,
+            }
+        )
+        conditions.append(
+            {"release": release, "type": "Ready", "status": cells["READY"], "message": cells.get("MESSAGE"), **common}
+        )
+    result.add("releases", frame("releases", releases))
+    result.add("conditions", frame("conditions", conditions))
+    result.note = f"{len(releases)} table rows (header at line {header_line})" if header else "no table header"
+    return result

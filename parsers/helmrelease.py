@@ -1,0 +1,192 @@
+"""HelmRelease objects (API v2beta1, v2beta2, v2) -> releases, conditions, history, managed_fields.
+
+The `apiVersion` of a dump is the version the client asked for (the CRD has no conversion
+webhook), so it does not say which controller wrote the status. The status *shape* does
+(reference/helm-controller.md §5.1, §9):
+
+- v2beta1 shape (written by helm-controller <= v0.36): `lastReleaseRevision`,
+  `lastAttemptedValuesChecksum`, no `history`, no `storageNamespace`, conditions without
+  `observedGeneration`, Ready reasons such as `ReconciliationSucceeded`;
+- v2beta2 shape (v0.37.x): `history`, `storageNamespace`, `lastAttemptedGeneration`,
+  `lastAttemptedConfigDigest`, `Reconciling`/`Stalled` conditions, condition `observedGeneration`;
+- v2 shape (v1.x): as v2beta2 plus fields only v1.x writes (`history[].appVersion`,
+  `observedPostRenderersDigest`, `lastAttemptedRevisionDigest`, `inventory`, ...).
+"""
+
+from __future__ import annotations
+
+from parsers._base import excerpt, ts_value
+from parsers.kube import KubeObject, Locator
+
+KIND = "HelmRelease"
+
+# Ready reasons only helm-controller <= v0.36 sets (helm-controller.md §4.1).
+V2BETA1_READY_REASONS = frozenset(
+    {"ReconciliationSucceeded", "ReconciliationFailed", "InitFailed", "GetLastReleaseFailed", "DiffFailed"}
+)
+_NEW_FIELDS = ("history", "storageNamespace", "lastAttemptedGeneration", "lastAttemptedConfigDigest", "lastAttemptedReleaseAction")
+_V2_FIELDS = ("observedPostRenderersDigest", "lastAttemptedRevisionDigest", "inventory", "observedCommonMetadataDigest", "lastAttemptedReleaseActionDuration")
+_OLD_FIELDS = ("lastReleaseRevision", "lastAttemptedValuesChecksum")
+
+
+def status_format(status: dict) -> tuple[str, str]:
+    """The status shape of a HelmRelease (`v2beta1`, `v2beta2`, `v2`, `unknown`) and why."""
+    conditions = status.get("conditions") or []
+    new = [f for f in _NEW_FIELDS if status.get(f)]
+    if any(c.get("type") in ("Reconciling", "Stalled") for c in conditions):
+        new.append("conditions[Reconciling|Stalled]")
+    if any(c.get("observedGeneration") for c in conditions):
+        new.append("conditions[].observedGeneration")
+    old = [f for f in _OLD_FIELDS if status.get(f)]
+    ready = next((c for c in conditions if c.get("type") == "Ready"), {})
+    if ready.get("reason") in V2BETA1_READY_REASONS:
+        old.append(f"Ready reason {ready['reason']}")
+    if new:
+        v2 = [f for f in _V2_FIELDS if status.get(f)]
+        if any((h or {}).get("appVersion") for h in status.get("history") or []):
+            v2.append("history[].appVersion")
+        shape = "v2" if v2 else "v2beta2"
+        basis = new[0] + (f", {v2[0]}" if v2 else "")
+        if old:
+            basis += f" (v2beta1 residue: {', '.join(old)})"
+        return shape, basis
+    if old or conditions:
+        return "v2beta1", ", ".join(old) if old else "conditions without observedGeneration"
+    return "unknown", "no status"
+
+
+def extract(obj: KubeObject, lines: list[str], source: str) -> dict[str, list[dict]]:
+    """Rows for the releases, conditions, history and managed_fields frames."""
+    doc = obj.doc
+    meta = doc.get("metadata") or {}
+    spec = doc.get("spec") or {}
+    status = doc.get("status") or {}
+    namespace = meta.get("namespace") or "default"
+    name = meta.get("name") or ""
+    release = f"{namespace}/{name}"
+    where = Locator(lines, obj.start, obj.end)
+    status_line = where.key("status", after=where.key("spec")) or where.key("status")
+
+    chart_spec = ((spec.get("chart") or {}).get("spec")) or {}
+    source_ref = chart_spec.get("sourceRef") or spec.get("chartRef") or {}
+    depends = [
+        f"{d.get('namespace') or namespace}/{d.get('name')}" for d in spec.get("dependsOn") or [] if isinstance(d, dict)
+    ]
+    shape, basis = status_format(status)
+    basis_key = basis.split(" ")[0].split("[")[0].rstrip(",")
+    shape_line = where.key(basis_key, after=status_line) if status_line else None
+
+    rows: dict[str, list[dict]] = {"releases": [], "conditions": [], "history": [], "managed_fields": []}
+    conditions = [c for c in status.get("conditions") or [] if isinstance(c, dict)]
+    ready = next((c for c in conditions if c.get("type") == "Ready"), {})
+    rows["releases"].append(
+        {
+            "release": release,
+            "namespace": namespace,
+            "name": name,
+            "uid": meta.get("uid"),
+            "api_version": doc.get("apiVersion"),
+            "generation": meta.get("generation"),
+            "observed_generation": status.get("observedGeneration"),
+            "suspended": bool(spec.get("suspend", False)),
+            "chart": chart_spec.get("chart") or source_ref.get("name"),
+            "chart_version": chart_spec.get("version"),
+            "source_ref": "/".join(str(p) for p in (source_ref.get("kind"), source_ref.get("namespace") or namespace, source_ref.get("name")) if p) or None,
+            "depends_on": depends,
+            "drift_mode": (spec.get("driftDetection") or {}).get("mode"),
+            "interval": spec.get("interval"),
+            "ready_status": ready.get("status"),
+            "ready_reason": ready.get("reason"),
+            "ready_message": ready.get("message"),
+            "ready_since": ts_value(ready.get("lastTransitionTime")),
+            "status_format": shape,
+            "status_format_basis": basis,
+            "status_format_line": shape_line,
+            "last_attempted_revision": status.get("lastAttemptedRevision"),
+            "last_applied_revision": status.get("lastAppliedRevision"),
+            "last_release_revision": status.get("lastReleaseRevision"),
+            "last_attempted_values_checksum": status.get("lastAttemptedValuesChecksum"),
+            "last_attempted_generation": status.get("lastAttemptedGeneration"),
+            "storage_namespace": status.get("storageNamespace"),
+            "history_len": len(status.get("history") or []),
+            "failures": status.get("failures"),
+            "install_failures": status.get("installFailures"),
+            "upgrade_failures": status.get("upgradeFailures"),
+            "last_handled_reconcile_at": status.get("lastHandledReconcileAt"),
+            "last_handled_force_at": status.get("lastHandledForceAt"),
+            "created": ts_value(meta.get("creationTimestamp")),
+            "input_format": "object",
+            "excerpt": excerpt(where.text(shape_line)),
+            "source": source,
+            "line": shape_line or obj.start,
+        }
+    )
+
+    cursor = where.key("conditions", after=status_line) if status_line else None
+    for cond in conditions:
+        type_line = where.value("type", cond.get("type"), after=cursor)
+        message_line = where.value("message", cond.get("message"), after=cursor) if cond.get("message") else None
+        if message_line and type_line and abs(message_line - type_line) > 12:
+            message_line = None  # a message of a later condition; cite the type line instead
+        line = message_line or type_line or obj.start
+        rows["conditions"].append(
+            {
+                "release": release,
+                "type": cond.get("type"),
+                "status": cond.get("status"),
+                "reason": cond.get("reason"),
+                "message": cond.get("message"),
+                "last_transition": ts_value(cond.get("lastTransitionTime")),
+                "observed_generation": cond.get("observedGeneration"),
+                "excerpt": excerpt(where.text(line)),
+                "source": source,
+                "line": line,
+            }
+        )
+        cursor = max(filter(None, (type_line, message_line, cursor)), default=cursor)
+
+    cursor = where.key("history", after=status_line) if status_line else None
+    for snap in status.get("history") or []:
+        if not isinstance(snap, dict):
+            continue
+        line = where.value("chartVersion", snap.get("chartVersion"), after=cursor) or cursor or obj.start
+        rows["history"].append(
+            {
+                "release": release,
+                "version": snap.get("version"),
+                "chart_name": snap.get("chartName"),
+                "chart_version": snap.get("chartVersion"),
+                "app_version": snap.get("appVersion"),
+                "status": snap.get("status"),
+                "first_deployed": ts_value(snap.get("firstDeployed")),
+                "last_deployed": ts_value(snap.get("lastDeployed")),
+                "digest": snap.get("digest"),
+                "config_digest": snap.get("configDigest"),
+                "action": snap.get("action"),
+                "excerpt": excerpt(where.text(line)),
+                "source": source,
+                "line": line,
+            }
+        )
+        cursor = line
+
+    cursor = where.key("managedFields")
+    for entry in meta.get("managedFields") or []:
+        if not isinstance(entry, dict):
+            continue
+        line = where.value("manager", entry.get("manager"), after=cursor) or obj.start
+        rows["managed_fields"].append(
+            {
+                "release": release,
+                "manager": entry.get("manager"),
+                "operation": entry.get("operation"),
+                "api_version": entry.get("apiVersion"),
+                "subresource": entry.get("subresource"),
+                "time": ts_value(entry.get("time")),
+                "excerpt": excerpt(where.text(line)),
+                "source": source,
+                "line": line,
+            }
+        )
+        cursor = line
+    return rows

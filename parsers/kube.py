@@ -1,0 +1,235 @@
+"""Kubernetes objects in every container format, each with the lines it spans.
+
+Reads JSON and YAML as `kubectl get -o json|yaml` (a `*List` with `items`), troubleshoot's
+bare JSON arrays, one object per file (crust-gather) and multi-document YAML. Every object
+comes back with its first and last line, and a `Locator` finds the line of a field inside
+it, so evidence can cite the exact line (`source:line`) that holds the quoted text.
+
+YAML is read with PyYAML's C safe loader (no object construction, no code); documents with
+an excessive number of aliases are refused (alias expansion bombs).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from bisect import bisect_right
+from dataclasses import dataclass
+
+import yaml
+
+try:  # the C loader is much faster; fall back to the pure-Python safe loader
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml import SafeLoader
+
+MAX_ALIASES = 100
+
+
+@dataclass
+class KubeObject:
+    """One object of a document, with its 1-based first and last line in the member."""
+
+    doc: dict
+    start: int
+    end: int
+
+
+class Locator:
+    """Finds the lines of fields inside one object's text, in document order."""
+
+    def __init__(self, lines: list[str], start: int, end: int):
+        self.lines = lines
+        self.start = start
+        self.end = end
+
+    def find(self, *needles: str, after: int | None = None, before: int | None = None) -> int | None:
+        """The first line (1-based) in the object, after `after`, holding every needle."""
+        first = max(self.start, (after or 0) + 1) if after else self.start
+        last = min(self.end, before) if before else self.end
+        for number in range(first, last + 1):
+            text = self.lines[number - 1]
+            if all(needle in text for needle in needles):
+                return number
+        return None
+
+    def text(self, number: int | None) -> str:
+        if number is None or not (1 <= number <= len(self.lines)):
+            return ""
+        return self.lines[number - 1].strip()
+
+    def key(self, key: str, after: int | None = None) -> int | None:
+        """The line of a mapping key (`"key":` in JSON, `key:` in YAML)."""
+        return self.find(f'"{key}"', after=after) or self.find(f"{key}:", after=after)
+
+    def value(self, key: str, value: str | None, after: int | None = None) -> int | None:
+        """The line of `key: value` (value matched on a quote-free prefix; YAML may wrap)."""
+        if value:
+            needle = _needle(value)
+            if needle:
+                found = self.find(key, needle, after=after)
+                if found:
+                    return found
+        return self.key(key, after=after)
+
+
+def _needle(value: str) -> str:
+    """The longest quote- and escape-free prefix of `value` (at most 40 characters)."""
+    match = re.match(r"[^\"'\\\n\t]{1,40}", str(value))
+    return match.group(0) if match else ""
+
+
+def looks_like_objects(head: bytes) -> bool:
+    """JSON or YAML that could hold Kubernetes objects (`kind`/`apiVersion` near the top)."""
+    text = head.lstrip()
+    if text.startswith((b"{", b"[")):
+        return True
+    return bool(re.search(rb"(?m)^(- )?\s*(apiVersion|kind|items):", head[:4096]))
+
+
+def load(text: str) -> tuple[list[KubeObject], list[tuple[int | None, str]]]:
+    """All objects of a JSON or YAML member, and (line, reason) problems."""
+    stripped = text.lstrip("\ufeff \t\r\n")
+    if stripped.startswith(("{", "[")):
+        try:
+            return _load_json(text), []
+        except ValueError as error:
+            if not _maybe_yaml(text):
+                line = getattr(error, "lineno", None)
+                return [], [(line, f"invalid JSON: {error}")]
+    return _load_yaml(text)
+
+
+def _maybe_yaml(text: str) -> bool:
+    return bool(re.search(r"(?m)^(apiVersion|kind|items):", text[:4096]))
+
+
+# --- JSON -----------------------------------------------------------------------------------
+
+_DECODER = json.JSONDecoder()
+
+
+def _load_json(text: str) -> list[KubeObject]:
+    newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+
+    def line_of(offset: int) -> int:
+        return bisect_right(newlines, offset - 1) + 1
+
+    objects: list[KubeObject] = []
+    pos = _skip_ws(text, 0)
+    while pos < len(text):
+        value, end = _DECODER.raw_decode(text, pos)
+        if isinstance(value, list):
+            objects += _json_elements(text, pos, value, line_of)
+        elif isinstance(value, dict):
+            items = value.get("items")
+            if isinstance(items, list) and str(value.get("kind", "")).endswith("List"):
+                match = re.compile(r'(?<!\\)"items"\s*:\s*\[').search(text, pos, end)
+                spans = _json_elements(text, match.end() - 1, items, line_of) if match else []
+                if len(spans) == len(items):
+                    objects += spans
+                else:
+                    objects += [KubeObject(item, line_of(pos), line_of(end)) for item in items if isinstance(item, dict)]
+            else:
+                objects.append(KubeObject(value, line_of(pos), line_of(end - 1)))
+        pos = _skip_ws(text, end)
+    return objects
+
+
+def _skip_ws(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n\ufeff":
+        pos += 1
+    return pos
+
+
+def _json_elements(text: str, bracket: int, values: list, line_of) -> list[KubeObject]:
+    """Positions of the elements of the JSON array whose `[` is at `bracket`."""
+    out: list[KubeObject] = []
+    pos = _skip_ws(text, bracket + 1)
+    for value in values:
+        _, end = _DECODER.raw_decode(text, pos)
+        if isinstance(value, dict):
+            out.append(KubeObject(value, line_of(pos), line_of(end - 1)))
+        pos = _skip_ws(text, end)
+        if pos < len(text) and text[pos] == ",":
+            pos = _skip_ws(text, pos + 1)
+    return out
+
+
+# --- YAML -----------------------------------------------------------------------------------
+
+_DOC_SEP = re.compile(r"^(---|\.\.\.)(\s.*)?$")
+
+
+def _load_yaml(text: str) -> tuple[list[KubeObject], list[tuple[int | None, str]]]:
+    lines = text.split("\n")
+    objects: list[KubeObject] = []
+    problems: list[tuple[int | None, str]] = []
+    for start, end in _yaml_documents(lines):
+        chunk = "\n".join(lines[start - 1 : end])
+        if chunk.count("*") > MAX_ALIASES and len(re.findall(r"(?<![\w*])\*[\w-]+", chunk)) > MAX_ALIASES:
+            problems.append((start, f"YAML document refused: more than {MAX_ALIASES} aliases"))
+            continue
+        try:
+            doc = yaml.load(chunk, Loader=SafeLoader)  # noqa: S506 - SafeLoader / CSafeLoader
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None)
+            problems.append((start + mark.line if mark else start, f"invalid YAML: {getattr(error, 'problem', error)}"))
+            continue
+        if doc is None or isinstance(doc, (str, int, float)):
+            continue
+        if isinstance(doc, list):
+            spans = _yaml_items(lines, start, end, 0)
+            objects += _pair(doc, spans, start, end)
+        elif isinstance(doc, dict):
+            items = doc.get("items")
+            if isinstance(items, list) and str(doc.get("kind", "")).endswith("List"):
+                spans = _yaml_items(lines, start, end, _items_line(lines, start, end))
+                objects += _pair(items, spans, start, end)
+            else:
+                objects.append(KubeObject(doc, start, end))
+    return objects, problems
+
+
+def _yaml_documents(lines: list[str]) -> list[tuple[int, int]]:
+    docs, start = [], 1
+    for number, line in enumerate(lines, start=1):
+        if _DOC_SEP.match(line):
+            if number > start:
+                docs.append((start, number - 1))
+            start = number + 1
+    if start <= len(lines):
+        docs.append((start, len(lines)))
+    return [(s, e) for s, e in docs if any(lines[i - 1].strip() and not lines[i - 1].lstrip().startswith("#") for i in range(s, e + 1))]
+
+
+def _items_line(lines: list[str], start: int, end: int) -> int:
+    for number in range(start, end + 1):
+        if re.match(r"^items:\s*$", lines[number - 1]):
+            return number
+    return start - 1
+
+
+def _yaml_items(lines: list[str], start: int, end: int, after: int) -> list[tuple[int, int]]:
+    """Line spans of the `- ` entries of the first sequence after line `after`."""
+    starts, indent = [], None
+    for number in range(max(start, after + 1), end + 1):
+        line = lines[number - 1]
+        match = re.match(r"^(\s*)- ", line) or re.match(r"^(\s*)-$", line)
+        if match and (indent is None or len(match.group(1)) == indent):
+            indent = len(match.group(1))
+            starts.append(number)
+        elif indent is not None and line.strip() and not line.startswith(" " * (indent + 1)) and not match:
+            if len(line) - len(line.lstrip()) <= indent and not line.lstrip().startswith("#"):
+                break
+    spans = []
+    for i, first in enumerate(starts):
+        last = starts[i + 1] - 1 if i + 1 < len(starts) else end
+        spans.append((first, last))
+    return spans
+
+
+def _pair(values: list, spans: list[tuple[int, int]], start: int, end: int) -> list[KubeObject]:
+    if len(spans) != len(values):
+        spans = [(start, end)] * len(values)
+    return [KubeObject(value, s, e) for value, (s, e) in zip(values, spans) if isinstance(value, dict)]
