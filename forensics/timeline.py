@@ -132,9 +132,13 @@ def build(frames: Frames, controller: ControllerState) -> pl.DataFrame:
 
 
 def window(frames: Frames, timeline: pl.DataFrame):
-    """(start, end) of the evidence: first and last timestamp seen, the collection time as a floor for the end."""
+    """(start, end) of the evidence. The start is the first log line or event when there are
+    any (history and managedFields reach back to the release's creation); the end is the
+    last timestamp seen. The collection time from a bundle name is local time, so it is
+    reported but not used."""
     if timeline.height == 0:
-        return None, frames.bundle.collected_at
-    start = timeline["ts"].min()
+        return None, None
+    recorded = timeline.filter(pl.col("origin").is_in(["log", "event", "controller"]))
+    start = (recorded if recorded.height else timeline)["ts"].min()
     end = max(filter(None, (timeline["ts"].max(), timeline["ts_end"].max())))
     return start, end

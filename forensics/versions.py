@@ -163,6 +163,22 @@ def analyse(logs: pl.DataFrame, events: pl.DataFrame, controllers: pl.DataFrame)
         if basis not in entry.basis:
             entry.basis += f", {basis}"
         entry.evidence.append(ev)
+    # Wording only says "old" or "new": fold it into the exact version of that generation.
+    for key in [k for k in by_version if k.startswith("(")]:
+        entry = by_version[key]
+        old = key.startswith("(v2beta1")
+        exact = [v for v in by_version.values() if v.version and (api_generation(v.version) == "v2beta1") == old]
+        if exact:
+            target = max(exact, key=lambda v: v.first_seen or datetime.min)
+            target.first_seen = min(filter(None, (target.first_seen, entry.first_seen)), default=None)
+            target.last_seen = max(filter(None, (target.last_seen, entry.last_seen)), default=None)
+            target.basis += ", log wording"
+            target.evidence += entry.evidence
+            del by_version[key]
+        else:
+            entry.version = None
+            entry.api_generation = "v2beta1" if old else None
+            entry.basis = "log wording: " + ("<= v0.36" if old else ">= v0.37")
     state.versions = sorted(by_version.values(), key=lambda v: (v.first_seen is None, v.first_seen or datetime.min))
 
     # The generation change: last sign of v2beta1 before the first sign of a newer one.

@@ -29,6 +29,15 @@ _V2_FIELDS = ("observedPostRenderersDigest", "lastAttemptedRevisionDigest", "inv
 _OLD_FIELDS = ("lastReleaseRevision", "lastAttemptedValuesChecksum")
 
 
+def looks_like(doc: dict) -> bool:
+    """A kind-less object that is recognisably a HelmRelease (chart spec or HelmRelease status fields)."""
+    spec, status = doc.get("spec") or {}, doc.get("status") or {}
+    return bool(
+        (isinstance(spec, dict) and ("chart" in spec or "chartRef" in spec))
+        or (isinstance(status, dict) and any(k in status for k in ("helmChart", "lastReleaseRevision", "history", "lastAttemptedRevision")))
+    )
+
+
 def status_format(status: dict) -> tuple[str, str]:
     """The status shape of a HelmRelease (`v2beta1`, `v2beta2`, `v2`, `unknown`) and why."""
     conditions = status.get("conditions") or []

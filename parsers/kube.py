@@ -124,6 +124,7 @@ def _load_json(text: str) -> list[KubeObject]:
         elif isinstance(value, dict):
             items = value.get("items")
             if isinstance(items, list) and str(value.get("kind", "")).endswith("List"):
+                _inherit_kind(items, value["kind"])
                 match = re.compile(r'(?<!\\)"items"\s*:\s*\[').search(text, pos, end)
                 spans = _json_elements(text, match.end() - 1, items, line_of) if match else []
                 if len(spans) == len(items):
@@ -134,6 +135,16 @@ def _load_json(text: str) -> list[KubeObject]:
                 objects.append(KubeObject(value, line_of(pos), line_of(end - 1)))
         pos = _skip_ws(text, end)
     return objects
+
+
+def _inherit_kind(items: list, list_kind: str) -> None:
+    """Items of a typed list (`PodList`, `EventList`) written by Go carry no `kind`: set it."""
+    kind = list_kind[: -len("List")]
+    if not kind:
+        return
+    for item in items:
+        if isinstance(item, dict) and not item.get("kind"):
+            item["kind"] = kind
 
 
 def _skip_ws(text: str, pos: int) -> int:
@@ -184,6 +195,7 @@ def _load_yaml(text: str) -> tuple[list[KubeObject], list[tuple[int | None, str]
         elif isinstance(doc, dict):
             items = doc.get("items")
             if isinstance(items, list) and str(doc.get("kind", "")).endswith("List"):
+                _inherit_kind(items, doc["kind"])
                 spans = _yaml_items(lines, start, end, _items_line(lines, start, end))
                 objects += _pair(items, spans, start, end)
             else:

@@ -50,8 +50,8 @@ def parse(data: bytes, source: str) -> ParseResult:
     kinds: Counter[str] = Counter()
     for obj in objects:
         kind = str(obj.doc.get("kind") or "")
-        if not kind and "status" in obj.doc and "conditions" in (obj.doc.get("status") or {}):
-            kind = helmrelease.KIND  # a bare HelmRelease without kind (e.g. pasted status)
+        if not kind and helmrelease.looks_like(obj.doc):
+            kind = helmrelease.KIND  # a HelmRelease pasted without its kind
         kinds[kind or "(no kind)"] += 1
         extract = EXTRACTORS.get(kind)
         if extract is None:

@@ -33,13 +33,15 @@ def _svg(entries: list[TimelineEntry], markers: list[tuple[datetime, str]]) -> d
     times = [e.ts for e in entries] + [e.ts_end for e in entries if e.ts_end] + [m for m, _ in markers]
     if not times:
         return None
-    start, end = min(times), max(times)
-    if end - start < timedelta(minutes=1):
-        end = start + timedelta(minutes=1)
+    # Zoom on what was recorded (logs, events, the upgrade); older status times (history,
+    # managedFields reach back to the release's creation) are pinned to the left edge.
+    recorded = [e.ts for e in entries if e.origin in ("log", "event")] + [m for m, _ in markers]
+    start, end = (min(recorded) if recorded else min(times)), max(times)
+    start = min(start, end - timedelta(minutes=1))
     span = (end - start).total_seconds()
 
     def x(ts: datetime) -> float:
-        return round(LEFT + (WIDTH - LEFT - RIGHT) * (ts - start).total_seconds() / span, 1)
+        return round(LEFT + (WIDTH - LEFT - RIGHT) * max((ts - start).total_seconds(), 0) / span, 1)
 
     lanes = [{"name": name, "y": TOP + i * LANE_HEIGHT} for i, name in enumerate(LANES)]
     lane_y = {lane["name"]: lane["y"] for lane in lanes}
@@ -51,7 +53,8 @@ def _svg(entries: list[TimelineEntry], markers: list[tuple[datetime, str]]) -> d
         x0 = x(entry.ts)
         x1 = x(entry.ts_end) if entry.ts_end and entry.ts_end > entry.ts else x0
         count = f" ×{entry.count}" if entry.count and entry.count > 1 else ""
-        title = f"{_fmt(entry.ts)} {entry.reason or ''}{count} {entry.message[:200]} ({entry.source}:{entry.line})"
+        older = "(before the plotted range) " if entry.ts < start else ""
+        title = f"{older}{_fmt(entry.ts)} {entry.reason or ''}{count} {entry.message[:200]} ({entry.source}:{entry.line})"
         marks.append({"x": x0, "w": max(x1 - x0, 0), "y": y, "cls": entry.level or "info", "title": title})
     ticks = []
     for i in range(5):

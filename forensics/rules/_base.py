@@ -86,7 +86,7 @@ def cite(df: pl.DataFrame, note: pl.Expr | str, ts: str | pl.Expr | None = "ts")
     """Evidence rows (release, ts, source, line, excerpt, note) from a frame with provenance."""
     note_expr = pl.lit(note) if isinstance(note, str) else note
     ts_expr = pl.lit(None, TS) if ts is None else (pl.col(ts) if isinstance(ts, str) else ts)
-    excerpt = pl.col("excerpt") if "excerpt" in df.columns else pl.col("raw").str.slice(0, 300)
+    excerpt = pl.col("excerpt") if "excerpt" in df.columns else log_excerpt()
     return df.select(
         pl.col("release"),
         ts_expr.cast(TS).alias("ts"),
@@ -95,6 +95,16 @@ def cite(df: pl.DataFrame, note: pl.Expr | str, ts: str | pl.Expr | None = "ts")
         excerpt.alias("excerpt"),
         note_expr.cast(pl.String).alias("note"),
     )
+
+
+def log_excerpt() -> pl.Expr:
+    """The readable part of a log line: its error, else its message, when that text appears
+    verbatim in the line (so the citation still holds it); else the line itself."""
+    raw = pl.col("raw")
+    error_in_line = pl.col("error").is_not_null() & raw.str.contains(pl.col("error"), literal=True)
+    msg_in_line = pl.col("msg").is_not_null() & raw.str.contains(pl.col("msg"), literal=True)
+    text = pl.when(error_in_line).then(pl.col("error")).when(msg_in_line).then(pl.col("msg")).otherwise(raw)
+    return text.str.slice(0, 300)
 
 
 def findings(evidence: list[pl.DataFrame], verdicts: pl.DataFrame) -> pl.DataFrame:

@@ -131,7 +131,7 @@ class FalseDependencyBlock(Rule):
 
         version = version_tuple(ctx.controller.current_version)
         affected = version is not None and (0, 37, 0) <= version < (0, 37, 4)
-        upgrade_hint = " Then upgrade to Flux >= v2.2.3 (helm-controller >= v0.37.4), which fixes this." if affected else ""
+        upgrade_hint = "\n# then upgrade to Flux >= v2.2.3 (helm-controller >= v0.37.4), which fixes this" if affected else ""
         name_ns = pl.col("release").str.split("/")
         dep_ns = pl.col("dependency").str.split("/")
         fix = pl.format("flux reconcile helmrelease {} -n {} --force", name_ns.list.get(1), name_ns.list.get(0))

@@ -1,0 +1,38 @@
+from parsers import detect, flux_tables
+
+TABBED = (
+    "NAMESPACE\tNAME    \tREVISION\tSUSPENDED\tREADY\tMESSAGE                                                                    \t\n"
+    "apps     \tbackend \t1.4.0   \tFalse    \tTrue \tHelm upgrade succeeded for release apps/backend.v8 with chart backend@1.4.0\t\n"
+    "apps     \tfrontend\t2.3.1   \tFalse    \tFalse\tdependency 'apps/backend' is not ready                                    \t\n"
+)
+
+
+def test_sniff():
+    assert detect("flux-get-hr.txt", TABBED.encode()) is flux_tables
+    assert not flux_tables.matches("x.txt", b"NAME READY STATUS RESTARTS AGE\n")
+
+
+def test_tabbed_and_space_expanded_tables_read_the_same():
+    tabbed = flux_tables.parse(TABBED.encode(), "t.txt")
+    spaced = flux_tables.parse(TABBED.expandtabs(8).encode(), "t.txt")
+    for result in (tabbed, spaced):
+        assert result.problems == []
+        rows = result.frames["releases"].select("release", "ready_status", "ready_message", "chart_version", "line").rows()
+        assert rows == [
+            ("apps/backend", "True", "Helm upgrade succeeded for release apps/backend.v8 with chart backend@1.4.0", "1.4.0", 2),
+            ("apps/frontend", "False", "dependency 'apps/backend' is not ready", "2.3.1", 3),
+        ]
+        assert result.frames["releases"]["status_format"].to_list() == ["unknown", "unknown"]
+
+
+def test_without_namespace_column_the_default_is_assumed_and_said():
+    text = "NAME   \tREVISION\tSUSPENDED\tREADY\tMESSAGE               \t\npodinfo\t6.5.4   \tFalse    \tTrue \tHelm upgrade succeeded\t\n"
+    result = flux_tables.parse(text.encode(), "t.txt")
+    assert result.frames["releases"]["release"].to_list() == ["flux-system/podinfo"]
+    assert any("namespace assumed" in p["reason"] for p in result.problems)
+
+
+def test_show_source_column():
+    text = "NAME   \tSOURCE                          \tREVISION\tSUSPENDED\tREADY\tMESSAGE\t\npodinfo\tHelmRepository/flux-system/podinfo\t6.5.4   \tFalse    \tTrue \tok\t\n"
+    row = flux_tables.parse(text.encode(), "t.txt").frames["releases"].row(0, named=True)
+    assert row["source_ref"] == "HelmRepository/flux-system/podinfo" and row["chart_version"] == "6.5.4"

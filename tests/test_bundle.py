@@ -1,0 +1,124 @@
+import io
+import tarfile
+import zipfile
+
+import pytest
+
+from forensics.bundle import BundleError, Reader, detect_layout
+
+LOG = b'{"level":"info","ts":"2024-01-15T09:02:41.127Z","msg":"release in-sync with desired state"}\n'
+
+
+def build_tar(path, entries, gz=True):
+    with tarfile.open(path, "w:gz" if gz else "w") as tar:
+        for name, kind, payload in entries:
+            info = tarfile.TarInfo(name)
+            if kind == "file":
+                info.size = len(payload)
+                tar.addfile(info, io.BytesIO(payload))
+            elif kind == "symlink":
+                info.type, info.linkname = tarfile.SYMTYPE, payload
+                tar.addfile(info)
+            elif kind == "fifo":
+                info.type = tarfile.FIFOTYPE
+                tar.addfile(info)
+    return path
+
+
+def read(path):
+    reader = Reader(path)
+    pairs = list(reader.files())  # paths are final (root stripped) once the pass is over
+    files = {m.path: data for m, data in pairs}
+    return reader.bundle, files
+
+
+def test_tar_root_is_stripped_and_symlinks_resolve_inside(tmp_path):
+    top = "support-bundle-2024-01-15T09_48_30"
+    path = build_tar(
+        tmp_path / "b.tar.gz",
+        [
+            (f"{top}/version.yaml", "file", b"kind: SupportBundle\n"),
+            (f"{top}/cluster-resources/pods/logs/flux-system/hc/manager.log", "file", LOG),
+            (f"{top}/helm-controller/hc/manager.log", "symlink", "../../cluster-resources/pods/logs/flux-system/hc/manager.log"),
+        ],
+    )
+    bundle, files = read(path)
+    assert bundle.root == top and bundle.layout == "troubleshoot"
+    assert set(files) == {"version.yaml", "cluster-resources/pods/logs/flux-system/hc/manager.log"}
+    link = next(m for m in bundle.members if m.type == "symlink")
+    assert link.path == "helm-controller/hc/manager.log"
+    assert link.target == "cluster-resources/pods/logs/flux-system/hc/manager.log"
+    assert bundle.collected_at.isoformat() == "2024-01-15T09:48:30+00:00"
+
+
+def test_unsafe_entries_are_refused_not_followed(tmp_path):
+    path = build_tar(
+        tmp_path / "evil.tar",
+        [
+            ("ok.log", "file", LOG),
+            ("../escape.log", "file", LOG),
+            ("/etc/passwd", "file", b"root:x:0:0\n"),
+            ("link", "symlink", "/etc/shadow"),
+            ("up", "symlink", "../../outside"),
+            ("pipe", "fifo", b""),
+        ],
+        gz=False,
+    )
+    bundle, files = read(path)
+    assert set(files) == {"ok.log"}
+    refused = {m.path: m.note for m in bundle.members if m.type == "refused"}
+    assert set(refused) == {"../escape.log", "/etc/passwd", "link", "up", "pipe"}
+    assert not (tmp_path.parent / "escape.log").exists()
+
+
+def test_folder_zip_and_single_file(tmp_path):
+    folder = tmp_path / "dump"
+    (folder / "logs").mkdir(parents=True)
+    (folder / "logs" / "hc.log").write_bytes(LOG)
+    (folder / "alias.log").symlink_to("logs/hc.log")
+    bundle, files = read(folder)
+    assert set(files) == {"logs/hc.log"}
+    assert [m.target for m in bundle.members if m.type == "symlink"] == ["logs/hc.log"]
+
+    archive = tmp_path / "b.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("a/hc.log", LOG)
+        zf.writestr("../evil.log", LOG)
+    bundle, files = read(archive)
+    assert set(files) == {"hc.log"} or set(files) == {"a/hc.log"}
+    assert any(m.type == "refused" for m in bundle.members)
+
+    bundle, files = read(folder / "logs" / "hc.log")
+    assert set(files) == {"hc.log"}
+
+
+def test_truncated_archive_keeps_what_was_read(tmp_path):
+    path = build_tar(tmp_path / "t.tar", [("a.log", "file", LOG), ("b.log", "file", LOG * 2000)], gz=False)
+    data = path.read_bytes()
+    cut = tmp_path / "cut.tar"
+    cut.write_bytes(data[: 512 * 3 + 100])
+    bundle, files = read(cut)
+    assert "a.log" in files
+    assert bundle.problems
+
+
+def test_missing_and_capped_input(tmp_path):
+    with pytest.raises(BundleError, match="no such file"):
+        Reader(tmp_path / "nope.tar.gz")
+    path = build_tar(tmp_path / "big.tar", [("a.log", "file", LOG * 100)], gz=False)
+    with pytest.raises(BundleError, match="--max-bytes"):
+        list(Reader(path, max_bytes=1000).files())
+
+
+@pytest.mark.parametrize(
+    "paths, layout",
+    [
+        ({"version.yaml", "cluster-resources/events/apps.json"}, "troubleshoot"),
+        ({"collected.timestamp", "namespaces/apps/v1/event/x.yaml"}, "crust-gather"),
+        ({"namespaces/apps/core/events.yaml"}, "must-gather"),
+        ({"apps/events.json", "apps/pod-1/logs.txt"}, "cluster-info-dump"),
+        ({"helmreleases.yaml", "helm-controller.log"}, "loose"),
+    ],
+)
+def test_layout_detection(paths, layout):
+    assert detect_layout(paths) == layout
