@@ -91,10 +91,12 @@ class Reader:
     def files(self) -> Iterator[tuple[Member, bytes]]:
         if self.path.is_dir():
             entries = self._dir_entries()
-        elif tarfile.is_tarfile(self.path):
+        elif self._is(tarfile.is_tarfile):
             entries = self._tar_entries()
-        elif zipfile.is_zipfile(self.path):
+        elif self._is(zipfile.is_zipfile):
             entries = self._zip_entries()
+        elif self._looks_compressed():
+            raise BundleError(f"{self.path.name}: compressed archive that cannot be read (truncated or corrupt)")
         else:
             entries = self._single_file()
         files: list[Member] = []
@@ -115,6 +117,25 @@ class Reader:
             self.bundle.members.append(member)
             yield member, data
         self._finish(files)
+
+    def _is(self, test) -> bool:
+        try:
+            return bool(test(self.path))
+        except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile):
+            return False
+
+    def _looks_compressed(self) -> bool:
+        """A gzip stream that is not a readable tar, and not a gzipped single file either."""
+        with open(self.path, "rb") as handle:
+            magic = handle.read(2)
+        if magic != b"\x1f\x8b":
+            return False
+        try:
+            with gzip.open(self.path) as stream:
+                stream.read(1)
+            return not self.path.name.endswith(".gz") or self.path.name.endswith((".tar.gz", ".tgz"))
+        except (OSError, EOFError):
+            return True
 
     # --- sources of entries ---------------------------------------------------------------
 

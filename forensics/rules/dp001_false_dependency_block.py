@@ -30,8 +30,8 @@ class FalseDependencyBlock(Rule):
     The dependent looks blocked and blocks its own dependents in turn, although nothing is
     wrong upstream. Two mechanisms of helm-controller v0.37.0-v0.37.3 produce it
     (reference/helm-controller.md §9): a `DependencyNotReady` Ready=False outlives its cause
-    until the release finishes a reconcile (fixed in v0.37.4, "Remove stale Ready=False
-    conditions value"), and the dependency check also requires `observedGeneration ==
+    until the release finishes a reconcile — which a drift-correction loop prevents (fixed in
+    v0.37.4, "Remove stale Ready=False conditions values"), and the dependency check also requires `observedGeneration ==
     generation`, which v0.37+ only writes when a reconcile ends cleanly, so a dependency that is
     Ready but mid-upgrade or retrying is reported "not ready" (loosened to the Ready condition
     in fluxcd/helm-controller#869). Known false positives: a dependency that only just became
@@ -41,8 +41,9 @@ class FalseDependencyBlock(Rule):
     Evidence
     --------
     The dependent's Ready condition, its last failed dependency check and any later
-    `all dependencies are ready` log line, and the dependency's Ready=True condition with its
-    transition time (and its generation/observedGeneration when they differ).
+    `all dependencies are ready` log line, what kept the reconcile from concluding (drift
+    corrections and `DriftDetected` events), and the dependency's Ready=True condition with
+    its transition time (and its generation/observedGeneration when they differ).
 
     Remediation
     -----------
@@ -102,6 +103,14 @@ class FalseDependencyBlock(Rule):
         if rows.height == 0:
             return findings([], rows)
 
+        # What kept the reconcile from concluding after the check passed (the v0.37.0-v0.37.3
+        # mechanism): typically a drift-correction loop.
+        corrections = logs.filter(pl.col("msg").str.starts_with("running 'correct cluster drift'")).join(
+            first_pass_after.select("release", pl.col("ts").alias("pass_ts")), on="release"
+        ).filter(pl.col("ts") >= pl.col("pass_ts"))
+        loop = corrections.group_by("release").agg(pl.len().alias("corrections"))
+        rows = rows.join(loop, on="release", how="left").with_columns(pl.col("corrections").fill_null(0))
+
         end = ctx.window_end
         gen_lag = pl.col("dep_generation").is_not_null() & pl.col("dep_observed").is_not_null() & (pl.col("dep_generation") != pl.col("dep_observed"))
         saw_ready = pl.col("pass_ts").is_not_null()
@@ -119,7 +128,9 @@ class FalseDependencyBlock(Rule):
             .then(pl.lit("medium"))
             .otherwise(pl.lit(None))
             .alias("confidence"),
-            pl.when(saw_ready)
+            pl.when(saw_ready & (pl.col("corrections") > 0))
+            .then(pl.format("the controller logged `all dependencies are ready` for it at {}, but the reconcile never concluded ({} drift corrections since), so the old Ready=False stayed", pl.col("pass_ts").dt.to_string("%H:%M:%SZ"), "corrections"))
+            .when(saw_ready)
             .then(pl.format("the controller logged `all dependencies are ready` for it at {}, but its status kept the old Ready=False", pl.col("pass_ts").dt.to_string("%H:%M:%SZ")))
             .when(gen_lag)
             .then(pl.format("{} is Ready=True but its observedGeneration {} lags generation {}: the v0.37.0-v0.37.3 check reports it not ready", "dependency", "dep_observed", "dep_generation"))
@@ -149,9 +160,15 @@ class FalseDependencyBlock(Rule):
         claim = cite(conditions.filter(msg_matches(DEPENDENCY_NOT_READY)), "the dependent's Ready condition: blocked on the dependency", ts="last_transition")
         fail_lines = cite(failed.sort("ts").group_by("release").last(), "last failed dependency check logged")
         pass_lines = cite(first_pass_after, "the controller found all dependencies ready after that")
+        loop_lines = cite(corrections.sort("ts").group_by("release").last(), "latest drift correction: the reconcile keeps restarting instead of concluding")
+        drift_events = cite(
+            frames["events"].filter(pl.col("reason") == "DriftDetected"),
+            pl.format("DriftDetected ×{} from {} to {}", "count", pl.col("first_ts").dt.to_string("%H:%M:%SZ"), pl.col("last_ts").dt.to_string("%H:%M:%SZ")),
+            ts="last_ts",
+        )
         dep_ready = cite(
             rows.select("release", "dependency").join(conditions.rename({"release": "dependency"}), on="dependency").filter(pl.col("status") == "True"),
             pl.format("the dependency {} is Ready=True since {}", "dependency", pl.col("last_transition").dt.to_string("%Y-%m-%d %H:%M:%SZ").fill_null("(time not shown)")),
             ts="last_transition",
         )
-        return findings([claim, fail_lines, pass_lines, dep_ready], verdicts)
+        return findings([claim, fail_lines, pass_lines, loop_lines, drift_events, dep_ready], verdicts)

@@ -1,0 +1,78 @@
+"""The HTML report: self-contained, structured as promised, and inert on hostile text."""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from forensics.report import render
+
+from ..conftest import SAMPLES
+
+XSS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>']
+
+
+class Collect(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.tags: list[tuple[str, dict]] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse(html: str) -> Collect:
+    collected = Collect()
+    collected.feed(html)
+    return collected
+
+
+def test_self_contained(analyses):
+    html = render(analyses(SAMPLES / "upgrade-2.1-to-2.2").analysis, "html")
+    doc = parse(html)
+    for tag, attrs in doc.tags:
+        for key in ("src", "href"):
+            value = attrs.get(key) or ""
+            assert not value.startswith(("http:", "https:", "//")), (tag, attrs)
+        assert not (tag == "link" and attrs.get("rel") == "stylesheet")
+        assert not (tag == "script" and "src" in attrs)
+
+
+def test_structure(analyses):
+    analysis = analyses(SAMPLES / "upgrade-2.1-to-2.2").analysis
+    doc = parse(render(analysis, "html"))
+    rows = [attrs for tag, attrs in doc.tags if tag == "tr" and "data-release" in attrs]
+    assert sorted(a["data-release"] for a in rows) == sorted(v.release for v in analysis.verdicts)
+    articles = [attrs for tag, attrs in doc.tags if tag == "article"]
+    assert len(articles) == len(analysis.findings)
+    text = "".join(doc.text)
+    for finding in analysis.findings:
+        for evidence in finding.evidence:
+            assert f"{evidence.source}:{evidence.line}" in text
+        assert finding.remediation.splitlines()[0] in text
+    assert "flux reconcile helmrelease ingress-nginx -n infra --force" in text
+    assert sum(1 for tag, _ in doc.tags if tag == "svg") >= len(analysis.verdicts) - 1
+
+
+def test_hostile_text_is_shown_as_text_in_every_format(tmp_path, analyses):
+    table = "NAMESPACE\tNAME\tREVISION\tSUSPENDED\tREADY\tMESSAGE\t\n"
+    table += f"bad\tx\t1.0.0\tFalse\tTrue\tHelm upgrade succeeded\t\ngood\ty\t1.0.0\tFalse\tFalse\t{XSS[0]} {XSS[1]}\t\n"
+    table += "good\tz\t1.0.0\tFalse\tTrue\tHelm upgrade succeeded for release good/z.v2 with chart z@1.0.0\t\n"
+    (tmp_path / "flux-get-hr.txt").write_text(table)
+    analysis = analyses(tmp_path).analysis
+    html = render(analysis, "html")
+    doc = parse(html)
+    assert not [attrs for tag, attrs in doc.tags if tag == "img"]
+    assert sum(1 for tag, _ in doc.tags if tag == "script") == 1  # our own
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert XSS[0] in "".join(doc.text)  # shown, as text
+    markdown = render(analysis, "md")
+    outside_code = re.sub(r"``.*?``", "", markdown)  # code spans show their text literally
+    assert not re.search(r"(?<!\\)<(script|img)", outside_code)  # every < from the bundle is escaped
+    assert "\\<script\\>" in markdown  # escaped in table cells
+    data = render(analysis, "json")
+    assert "\\u003cscript" in data or "<script>alert(1)</script>" in data  # JSON carries the text verbatim, as data

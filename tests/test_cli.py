@@ -1,0 +1,87 @@
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from forensics.cli import main
+from forensics.rules import RULES
+
+from .conftest import SAMPLES
+
+SAMPLE = str(SAMPLES / "upgrade-2.1-to-2.2.tar.gz")
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def test_analyze_writes_html_and_prints_the_triage_table(runner, tmp_path):
+    result = runner.invoke(main, ["analyze", SAMPLE, "--out-dir", str(tmp_path)])
+    assert result.exit_code == 3, result.output  # error findings
+    report = tmp_path / "upgrade-2.1-to-2.2.html"
+    assert report.exists() and "<html" in report.read_text()
+    for release in ("apps/frontend", "infra/ingress-nginx", "infra/cert-manager", "monitoring/loki"):
+        assert release in result.output
+
+
+def test_json_to_stdout(runner):
+    result = runner.invoke(main, ["analyze", SAMPLE, "--format", "json", "--output", "-"])
+    assert result.exit_code == 3
+    data = json.loads(result.stdout)
+    assert data["schema_version"] == "1.0"
+    assert {f["label"] for f in data["findings"]} == {"migration-skip", "stale-status", "dependency-stale"}
+    finding = data["findings"][0]
+    assert {"release", "label", "rule", "severity", "summary", "evidence", "remediation"} <= set(finding)
+    assert {"source", "line", "ts", "excerpt"} <= set(finding["evidence"][0])
+    assert {"release", "primary", "chain"} <= set(data["verdicts"][0])
+
+
+@pytest.mark.parametrize("fail_on, code", [("never", 0), ("error", 3), ("warning", 3)])
+def test_fail_on_threshold(runner, tmp_path, fail_on, code):
+    result = runner.invoke(main, ["analyze", SAMPLE, "-f", "md", "-o", str(tmp_path / "r.md"), "--fail-on", fail_on])
+    assert result.exit_code == code
+    assert (tmp_path / "r.md").read_text().startswith("# Postmortem draft")
+
+
+def test_warnings_only_exit_4(runner):
+    case = SAMPLES / "cases" / "ST001" / "fires-adopted-short-message"
+    result = runner.invoke(main, ["analyze", str(case), "-f", "json", "-o", "-"])
+    assert result.exit_code == 4
+
+
+def test_unusable_input_exits_2_with_a_clear_message(runner, tmp_path):
+    garbage = tmp_path / "notes.txt"
+    garbage.write_text("this is not a bundle\n")
+    result = runner.invoke(main, ["analyze", str(garbage)])
+    assert result.exit_code == 2
+    assert "nothing usable found" in result.output and "Traceback" not in result.output
+    result = runner.invoke(main, ["analyze", str(tmp_path / "missing.tar.gz")])
+    assert result.exit_code == 2
+    broken = tmp_path / "broken.tar.gz"
+    broken.write_bytes(b"\x1f\x8b\x08\x00garbage")
+    result = runner.invoke(main, ["analyze", str(broken)])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_rules_and_explain(runner):
+    listing = runner.invoke(main, ["rules"])
+    assert listing.exit_code == 0
+    for rule in RULES:
+        assert rule.id in listing.output and rule.label in listing.output
+    explained = runner.invoke(main, ["explain", "dependency-stale"])
+    assert explained.exit_code == 0
+    assert "What it detects" in explained.output and "Remediation" in explained.output
+    assert runner.invoke(main, ["explain", "no-such-rule"]).exit_code == 2
+
+
+def test_timeline_of_one_release(runner):
+    result = runner.invoke(main, ["timeline", SAMPLE, "--release", "apps/frontend"])
+    assert result.exit_code == 0
+    assert "dependency-stale" in result.output and "all dependencies are ready" in result.output
+
+
+def test_every_command_has_help_with_an_example(runner):
+    for name, command in main.commands.items():
+        assert command.help and "Example:" in command.help, name
+        assert runner.invoke(main, [name, "--help"]).exit_code == 0
