@@ -12,6 +12,11 @@ from forensics.rules._base import Context, Rule, cite, findings
 from forensics.versions import helm_controller_logs, version_tuple
 
 RETRY_SLACK = timedelta(minutes=2)  # --requeue-dependency (30s) several times over
+DRIFT_HINT = (
+    "\n# the reconcile does not conclude because drift is corrected again and again: ignore the"
+    "\n# field another writer owns, e.g. /spec/replicas when an HPA scales the Deployment:"
+    "\n#   driftDetection: {mode: enabled, ignore: [{paths: [\"/spec/replicas\"], target: {kind: Deployment}}]}"
+)
 
 
 class FalseDependencyBlock(Rule):
@@ -152,7 +157,11 @@ class FalseDependencyBlock(Rule):
             pl.format("reports dependency '{}' not ready, but it is Ready", "dependency").alias("summary"),
             "confidence",
             "confidence_reason",
-            (pl.when(gen_lag).then(pl.format("{}\n{}", dep_fix, fix)).otherwise(fix) + pl.lit(upgrade_hint)).alias("remediation"),
+            (
+                pl.when(gen_lag).then(pl.format("{}\n{}", dep_fix, fix)).otherwise(fix)
+                + pl.when(pl.col("corrections") > 0).then(pl.lit(DRIFT_HINT)).otherwise(pl.lit(""))
+                + pl.lit(upgrade_hint)
+            ).alias("remediation"),
             pl.coalesce("since", "fail_ts").alias("since"),
         )
 
