@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 SAMPLE  = samples/upgrade-2.1-to-2.2.tar.gz
+# The example reports in reports/ are rendered with this fixed time, so that the demo
+# reproduces them byte for byte (tests/test_golden.py checks they are current).
+SAMPLE_TIME = 2024-01-15T12:00:00Z
 
 .PHONY: setup demo test samples golden clean
 
@@ -17,7 +20,7 @@ setup: $(BIN)/forensics
 # Analyse the shipped sample: writes reports/upgrade-2.1-to-2.2.html and prints the triage
 # table. Exit codes 3/4 (findings) are the expected outcome here, so they do not fail make.
 demo: setup
-	@rc=0; $(BIN)/forensics analyze $(SAMPLE) || rc=$$?; \
+	@rc=0; $(BIN)/forensics analyze $(SAMPLE) --generated-at $(SAMPLE_TIME) || rc=$$?; \
 	if [ $$rc -ne 0 ] && [ $$rc -ne 3 ] && [ $$rc -ne 4 ]; then exit $$rc; fi
 
 test: setup

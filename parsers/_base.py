@@ -10,6 +10,7 @@ its schema, never a missing key.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any
 
 import polars as pl
@@ -269,7 +270,15 @@ def parse_ts(expr: pl.Expr) -> pl.Expr:
 
 
 def ts_value(text: str | None):
-    """Parse one timestamp string (object fields, small inputs); None when unparseable."""
+    """Parse one timestamp string of an object field; None when unparseable.
+
+    RFC3339 goes through `datetime.fromisoformat` (fast); other dialects through `parse_ts`.
+    A time without a zone is taken as UTC (Kubernetes writes UTC).
+    """
     if not text:
         return None
-    return pl.select(parse_ts(pl.lit(str(text)))).item()
+    try:
+        value = datetime.fromisoformat(str(text).strip())
+    except ValueError:
+        return pl.select(parse_ts(pl.lit(str(text)))).item()
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_right
+from itertools import accumulate
 from dataclasses import dataclass
 
 import yaml
@@ -110,10 +111,10 @@ _DECODER = json.JSONDecoder()
 
 
 def _load_json(text: str) -> list[KubeObject]:
-    newlines = [i for i, ch in enumerate(text) if ch == "\n"]
+    starts = list(accumulate((len(line) + 1 for line in text.split("\n")), initial=0))
 
     def line_of(offset: int) -> int:
-        return bisect_right(newlines, offset - 1) + 1
+        return bisect_right(starts, offset)
 
     objects: list[KubeObject] = []
     pos = _skip_ws(text, 0)
