@@ -13,7 +13,17 @@ import polars as pl
 
 from forensics import engine, timeline, verdicts, versions
 from forensics.load import Frames, Progress, load
-from forensics.model import Analysis, BundleInfo, ControllerVersion, InventoryEntry, Problem, TimelineEntry, Upgrade
+from forensics.model import (
+    Analysis,
+    BundleInfo,
+    ControllerRestart,
+    ControllerVersion,
+    Dependency,
+    InventoryEntry,
+    Problem,
+    TimelineEntry,
+    Upgrade,
+)
 from forensics.rules import Context, select
 
 __version__ = "0.1.0"
@@ -63,6 +73,8 @@ def run(
         ),
         controllers=[ControllerVersion.model_validate(v.model_dump()) for v in state.versions],
         upgrades=[Upgrade.model_validate(u.model_dump()) for u in state.upgrades],
+        restarts=_restarts(frames["controllers"], start, end),
+        dependencies=_dependencies(frames["releases"]),
         findings=found,
         verdicts=verdicts.build(frames["releases"], found),
         rules=results,
@@ -77,6 +89,25 @@ def run(
 def analyze(path: str, **options) -> Analysis:
     """The Analysis of one bundle (see `run` for the options)."""
     return run(path, **options).analysis
+
+
+def _dependencies(releases: pl.DataFrame) -> list[Dependency]:
+    """The dependsOn edges of the HelmReleases, in release order."""
+    if not releases.height or "depends_on" not in releases.columns:
+        return []
+    edges = releases.select("release", "depends_on", "source", "line").explode("depends_on").drop_nulls("depends_on")
+    return [Dependency(**row) for row in edges.sort("release", "depends_on").iter_rows(named=True)]
+
+
+def _restarts(controllers: pl.DataFrame, start: datetime | None, end: datetime | None) -> list[ControllerRestart]:
+    """Controller containers that started inside the evidence window (a restart or a new pod)."""
+    if not controllers.height or start is None or end is None:
+        return []
+    started = controllers.filter(pl.col("started_at").is_not_null() & pl.col("started_at").is_between(start, end))
+    rows = started.sort("started_at", "controller").select(
+        "controller", "pod", pl.col("started_at").alias("at"), "restarts", pl.col("last_termination_reason").alias("reason"), "source", "line"
+    )
+    return [ControllerRestart(**row) for row in rows.iter_rows(named=True)]
 
 
 def _timeline_entries(lines: pl.DataFrame) -> list[TimelineEntry]:

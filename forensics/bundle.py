@@ -87,6 +87,7 @@ class Reader:
             raise BundleError(f"{self.path}: no such file or folder")
         self.bundle = Bundle(name=_display_name(self.path), origin=str(self.path))
         self._read_bytes = 0
+        self._stamp: str | None = None  # crust-gather's collected.timestamp
 
     def files(self) -> Iterator[tuple[Member, bytes]]:
         if self.path.is_dir():
@@ -113,6 +114,8 @@ class Reader:
                 self._problem(member.path, f"cannot decompress: {error}")
                 continue
             member.size = len(data)
+            if member.path.rsplit("/", 1)[-1] == "collected.timestamp":
+                self._stamp = data[:200].decode("utf-8", errors="replace").strip()
             files.append(member)
             self.bundle.members.append(member)
             yield member, data
@@ -250,7 +253,7 @@ class Reader:
             if member.type == "symlink" and member.target not in known:
                 member.note = f"symlink to {member.target}, which is not in the bundle"
         bundle.layout = detect_layout({m.path for m in bundle.members})
-        bundle.collected_at = _collected_at(bundle)
+        bundle.collected_at = _stamp_time(self._stamp) or _collected_at(bundle)
 
 
 def strip_root(path: str, root: str) -> str:
@@ -283,6 +286,20 @@ def detect_layout(paths: set[str]) -> str:
 
 
 _TROUBLESHOOT_NAME = re.compile(r"support-bundle-(\d{4}-\d{2}-\d{2})T(\d{2})_(\d{2})_(\d{2})")
+
+
+def _stamp_time(text: str | None) -> datetime | None:
+    """crust-gather's `collected.timestamp`: an RFC3339 time (or epoch seconds)."""
+    if not text:
+        return None
+    text = text.split()[0] if " " not in text.strip() else text.strip()
+    if re.fullmatch(r"\d{9,11}(\.\d+)?", text):
+        return datetime.fromtimestamp(float(text), tz=timezone.utc)
+    try:
+        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 def _collected_at(bundle: Bundle) -> datetime | None:

@@ -146,15 +146,18 @@ def rules():
 
         forensics rules
     """
-    from rich.console import Console
     from rich.table import Table
 
+    from forensics.report.terminal import _console
     from forensics.rules import RULES
 
-    table = Table("id", "name", "label", "severity", "detects", box=None)
+    table = Table(box=None)
+    for header in ("id", "name", "label", "severity"):
+        table.add_column(header, no_wrap=True)
+    table.add_column("detects")
     for rule in RULES:
         table.add_row(rule.id, rule.name, rule.label, rule.severity.value, rule.description())
-    Console().print(table)
+    _console().print(table)
 
 
 @main.command()
@@ -190,7 +193,57 @@ def timeline(path, release, limit):
     from forensics import report
 
     result = _run(path)
-    report.print_timeline(result.analysis, result.timeline, release, limit)
+    if not report.print_timeline(result.analysis, result.timeline, release, limit):
+        sys.exit(EXIT_INPUT)
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True))
+@click.option("--timesketch", "timesketch", type=click.Path(dir_okay=False), help="Write the whole timeline for Timesketch: FILE.jsonl or FILE.csv.")
+@click.option("--parquet", "parquet", type=click.Path(file_okay=False), help="Write every frame and the timeline as DIR/<frame>.parquet.")
+def export(path, timesketch, parquet):
+    """Export the timeline (Timesketch JSONL/CSV) and the parsed frames (Parquet).
+
+    Timesketch columns: message, datetime (ISO 8601 UTC), timestamp (µs), timestamp_desc,
+    release, source, line, reason, origin, level, count; one row per timeline record.
+
+    Example:
+
+        forensics export bundle.tar.gz --timesketch timeline.jsonl --parquet frames/
+    """
+    from forensics.report import export as exports
+
+    if not timesketch and not parquet:
+        raise click.UsageError("give --timesketch FILE.jsonl|.csv and/or --parquet DIR")
+    if timesketch and Path(timesketch).suffix.lower() not in (".jsonl", ".ndjson", ".csv"):
+        raise click.BadParameter("the file name must end in .jsonl or .csv", param_hint="--timesketch")
+    result = _run(path)
+    console = _stderr_console()
+    if timesketch:
+        rows = exports.write_timesketch(result.timeline, Path(timesketch))
+        console.print(f"wrote {timesketch} ({rows} rows)", highlight=False, markup=False)
+    if parquet:
+        files = exports.write_parquet(result.frames.data, result.timeline, Path(parquet))
+        console.print(f"wrote {len(files)} Parquet files to {parquet}", highlight=False, markup=False)
+
+
+@main.command()
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file (the repo keeps it in schema/analysis.schema.json).")
+def schema(output):
+    """Print the JSON Schema of the analysis JSON (`analyze --format json`).
+
+    Example:
+
+        forensics schema -o schema/analysis.schema.json
+    """
+    from forensics.schema import json_schema_text
+
+    text = json_schema_text()
+    if output:
+        Path(output).parent.mkdir(parents=True, exist_ok=True)
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        click.echo(text, nl=False)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -28,11 +28,12 @@ def run(rules: list[type[Rule]], ctx: Context) -> tuple[list[Finding], list[Rule
     """Findings of every rule, and one result per rule."""
     all_findings: list[Finding] = []
     results: list[RuleResult] = []
-    for rule_class in rules:
+    for rule_class in sorted(rules, key=lambda r: r.phase):
+        ctx.findings = list(all_findings)
         rule = rule_class()
         base = {"rule": rule.id, "name": rule.name, "label": rule.label}
         missing = [kind for kind in rule.needs if not ctx.frames.has(kind)]
-        if missing:
+        if rule.needs and len(missing) == len(rule.needs):
             results.append(
                 RuleResult(
                     **base,

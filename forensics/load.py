@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 import parsers
+from parsers import event_tables
 from forensics.bundle import Bundle, Reader, strip_root
 
 
@@ -83,7 +84,26 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
         for item in inventory:
             item.path = strip_root(item.path, bundle.root)
     inventory.sort(key=lambda item: item.path)
-    return Frames(data=_dedupe(data), bundle=bundle, inventory=inventory)
+    data = _dedupe(data)
+    data["events"] = _resolve_namespaces(event_tables.anchor(data["events"], bundle.collected_at), data["releases"])
+    return Frames(data=data, bundle=bundle, inventory=inventory)
+
+
+def _resolve_namespaces(events: pl.DataFrame, releases: pl.DataFrame) -> pl.DataFrame:
+    """A HelmRelease event from a table without NAMESPACE gets the namespace of the only
+    HelmRelease of that name in the bundle (left unknown when there are several or none)."""
+    missing = (pl.col("kind") == "HelmRelease") & pl.col("namespace").is_null()
+    if not events.height or not releases.height or not events.select(missing.any()).item():
+        return events
+    unique = (
+        releases.select("name", "namespace").unique().filter(pl.col("name").is_unique()).rename({"namespace": "_ns"})
+    )
+    joined = events.join(unique, on="name", how="left")
+    namespace = pl.when(missing).then(pl.col("_ns")).otherwise(pl.col("namespace"))
+    return joined.with_columns(
+        namespace.alias("namespace"),
+        pl.when(missing & pl.col("_ns").is_not_null()).then(pl.format("{}/{}", pl.col("_ns"), pl.col("name"))).otherwise(pl.col("release")).alias("release"),
+    ).drop("_ns")
 
 
 def _dedupe(data: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:

@@ -178,6 +178,36 @@ class TimelineEntry(BaseModel):
     line: int | None = None
 
 
+class Gap(BaseModel):
+    """Evidence the bundle lacks, what could not be decided without it, and how to collect it."""
+
+    missing: str
+    consequence: str
+    how_to_collect: str
+    releases: list[str] = []
+
+
+class Dependency(BaseModel):
+    """A HelmRelease `spec.dependsOn` edge: `release` waits for `depends_on`."""
+
+    release: str
+    depends_on: str
+    source: str | None = None
+    line: int | None = None
+
+
+class ControllerRestart(BaseModel):
+    """A controller container start seen in the pod status (a restart or a new pod)."""
+
+    controller: str
+    pod: str | None = None
+    at: datetime
+    restarts: int | None = Field(default=None, description="restartCount of the container")
+    reason: str | None = Field(default=None, description="last termination reason")
+    source: str | None = None
+    line: int | None = None
+
+
 class Analysis(BaseModel):
     """Everything a renderer needs; renderers never recompute analysis."""
 
@@ -187,9 +217,12 @@ class Analysis(BaseModel):
     bundle: BundleInfo
     controllers: list[ControllerVersion] = []
     upgrades: list[Upgrade] = []
+    restarts: list[ControllerRestart] = []
+    dependencies: list[Dependency] = []
     findings: list[Finding] = []
     verdicts: list[Verdict] = []
     rules: list[RuleResult] = []
+    gaps: list[Gap] = []
     inventory: list[InventoryEntry] = []
     problems: list[Problem] = []
     problems_total: int = 0

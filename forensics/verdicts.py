@@ -1,7 +1,7 @@
 """Hop 3b: one verdict per release — its primary root cause and the chain behind it.
 
-The primary finding is the most severe, then the most confident, then the most fundamental
-label (the vocabulary's order). A release blocked on a dependency carries a chain to that
+The primary finding is the one whose label comes first in PRIMARY_ORDER (causes before the
+states they lead to), then the most confident. A release blocked on a dependency carries a chain to that
 dependency and, recursively, to the dependency's own root cause (cycles are cut and said).
 Releases without findings are healthy, unless their Ready condition is False/Unknown: those
 are listed as unexplained (not healthy, no primary label).
@@ -14,14 +14,38 @@ import re
 import polars as pl
 
 from forensics.exprs import DEPENDENCY_NOT_READY
-from forensics.model import LABELS, ChainLink, Finding, Verdict
+from forensics.model import ChainLink, Finding, Verdict
 
 DEPENDENCY_LABELS = ("dependency-stale", "dependency-failed")
 
+# Which label is the root cause when a release has several: what caused the others first
+# (a crash leaves a lock; a lock or an immutable field makes every retry fail until the
+# budget runs out), then what blocks the release, then states of its status.
+PRIMARY_ORDER = (
+    "controller-restart",
+    "stuck-pending",
+    "retries-exhausted",
+    "immutable-field",
+    "values-missing",
+    "chart-fetch",
+    "timeout",
+    "install-failed",
+    "upgrade-failed",
+    "rollback-failed",
+    "test-failed",
+    "dependency-failed",
+    "dependency-stale",
+    "migration-skip",
+    "drift",
+    "stale-status",
+    "suspended",
+    "evidence-gap",
+)
+
 
 def _rank(finding: Finding) -> tuple:
-    label_order = LABELS.index(finding.label) if finding.label in LABELS else len(LABELS)
-    return (-finding.severity.rank, -finding.confidence.rank, label_order, finding.rule)
+    order = PRIMARY_ORDER.index(finding.label) if finding.label in PRIMARY_ORDER else len(PRIMARY_ORDER)
+    return (order, -finding.confidence.rank, finding.rule)
 
 
 def build(releases: pl.DataFrame, found: list[Finding]) -> list[Verdict]:

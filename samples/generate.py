@@ -884,11 +884,19 @@ def write_truth(name, data):
     write(TRUTH_DIR / f"{name}.json", json.dumps(data, indent=2, sort_keys=True) + "\n")
 
 
+def truth_entry(r):
+    """null (healthy), or the primary label and every label that must be reported."""
+    if r["label"] is None:
+        return None
+    labels = [r["label"]] + (["drift"] if r.get("stale_after_deps") else [])   # the drift loop itself
+    return {"primary": r["label"], "labels": sorted(labels)}
+
+
 def main():
     noise_line = write_bundle()
     write_tar()
     write_truth(BUNDLE_NAME, {
-        "releases": {k: BY_KEY[k]["label"] for k in sorted(BY_KEY)},
+        "releases": {k: truth_entry(BY_KEY[k]) for k in sorted(BY_KEY)},
         "noise_lines": {f"cluster-resources/pods/logs/flux-system/{HC_POD}/manager.log": [noise_line]}})
     write_truth("ticket-flux-get-hr", {"releases": write_ticket()})
 

@@ -24,6 +24,7 @@ GOLDENS = [
     ("ticket-flux-get-hr", GOLDEN / "ticket-flux-get-hr.json", "json"),
     ("upgrade-2.1-to-2.2.tar.gz", ROOT / "reports" / "upgrade-2.1-to-2.2.html", "html"),
     ("upgrade-2.1-to-2.2.tar.gz", ROOT / "reports" / "upgrade-2.1-to-2.2.md", "md"),
+    ("ticket-flux-get-hr", ROOT / "reports" / "ticket-flux-get-hr.html", "html"),
 ]
 
 

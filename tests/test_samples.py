@@ -11,21 +11,28 @@ from .conftest import SAMPLES
 SCENARIOS = sorted(p.stem for p in (SAMPLES / "truth").glob("*.json"))
 
 
-def truth(name: str) -> dict[str, str | None]:
-    return json.loads((SAMPLES / "truth" / f"{name}.json").read_text())["releases"]
-
-
-def found_labels(analysis) -> dict[str, str | None]:
-    return {v.release: v.primary for v in analysis.verdicts}
+def truth(name: str) -> dict[str, dict | None]:
+    """release -> None (healthy) or {"primary": label, "labels": [every label expected]}."""
+    planted = json.loads((SAMPLES / "truth" / f"{name}.json").read_text())["releases"]
+    return {r: (None if v is None else v if isinstance(v, dict) else {"primary": v, "labels": [v]}) for r, v in planted.items()}
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
-def test_labels_equal_the_planted_truth(name, analyses):
+def test_primary_verdicts_equal_the_planted_truth(name, analyses):
     analysis = analyses(SAMPLES / name).analysis
-    assert found_labels(analysis) == truth(name)
-    healthy = {r for r, label in truth(name).items() if label is None}
-    assert not [f.id for f in analysis.findings if f.release in healthy], "a finding on a healthy release"
-    assert all(r.status != "error" for r in analysis.rules)
+    expected = {r: (v["primary"] if v else None) for r, v in truth(name).items()}
+    assert {v.release: v.primary for v in analysis.verdicts} == expected
+    assert all(r.status != "error" for r in analysis.rules), [r for r in analysis.rules if r.status == "error"]
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_no_missed_and_no_extra_label(name, analyses):
+    analysis = analyses(SAMPLES / name).analysis
+    found: dict[str, set[str]] = {}
+    for finding in analysis.findings:
+        found.setdefault(finding.release, set()).add(finding.label)
+    expected = {r: set(v["labels"]) for r, v in truth(name).items() if v}
+    assert found == expected
 
 
 def test_archive_and_folder_give_the_same_findings(analyses):

@@ -29,7 +29,7 @@ def print_triage(analysis: Analysis, console=None) -> None:
     _print(analysis, console)
 
 
-def print_timeline(analysis: Analysis, timeline, release: str, limit: int, console=None) -> None:
+def print_timeline(analysis: Analysis, timeline, release: str, limit: int, console=None) -> bool:
     from forensics.report.terminal import print_timeline as _print
 
-    _print(analysis, timeline, release, limit, console)
+    return _print(analysis, timeline, release, limit, console)

@@ -1,75 +1,64 @@
 """The self-contained HTML report: data prepared here, markup in a Jinja2 template.
 
-One file, no network: the stylesheet and the small script are inlined, timelines are inline
-SVG. Jinja2 autoescape is on, so every string from the bundle is escaped; nothing from the
-bundle is ever placed in a URL, an event handler or a script.
+One file, no network: the stylesheet and the small script are inlined, timelines and the
+dependency graph are inline SVG (geometry in `svg.py`). Jinja2 autoescape is on, so every
+string from the bundle is escaped; nothing from the bundle is ever placed in a URL, an event
+handler or a script.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from importlib import resources
 
 import jinja2
 
-from forensics.model import Analysis, TimelineEntry
+from forensics.model import Analysis, Evidence, TimelineEntry
+from forensics.report import svg
 from forensics.rules import RULES
 
-LANES = ("log", "event", "condition", "history", "managed-field")
-WIDTH, LANE_HEIGHT, LEFT, RIGHT, TOP = 960, 26, 110, 20, 22
 ENTRIES_SHOWN = 80
+SLICE = timedelta(minutes=5)
+SLICE_ROWS = 40
+ORDER = {"error": 0, "warning": 1, "info": 2}
 
-
-def _fmt(value: datetime | None) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%SZ") if value else ""
+_fmt = svg.fmt
 
 
 def _anchor(release: str) -> str:
     return "r-" + "".join(ch if ch.isalnum() else "-" for ch in release)
 
 
-def _svg(entries: list[TimelineEntry], markers: list[tuple[datetime, str]]) -> dict | None:
-    """Positions of a swimlane timeline (lanes by origin; events as spans)."""
-    times = [e.ts for e in entries] + [e.ts_end for e in entries if e.ts_end] + [m for m, _ in markers]
-    if not times:
+def _label(verdict) -> str:
+    return verdict.primary or ("healthy" if verdict.healthy else "unexplained")
+
+
+def _slice(evidence: Evidence, pool: list[TimelineEntry]) -> dict | None:
+    """The records within ±5 minutes of a cited line (psort's --slice), nearest first when
+    there are too many, shown in time order; the cited record itself is flagged."""
+    if evidence.ts is None:
         return None
-    # Zoom on what was recorded (logs, events, the upgrade); older status times (history,
-    # managedFields reach back to the release's creation) are pinned to the left edge.
-    recorded = [e.ts for e in entries if e.origin in ("log", "event")] + [m for m, _ in markers]
-    start, end = (min(recorded) if recorded else min(times)), max(times)
-    start = min(start, end - timedelta(minutes=1))
-    span = (end - start).total_seconds()
+    near = [e for e in pool if abs(e.ts - evidence.ts) <= SLICE or (e.ts_end and e.ts <= evidence.ts <= e.ts_end)]
+    total = len(near)
+    near = sorted(near, key=lambda e: (abs((e.ts - evidence.ts).total_seconds()), e.source or "", e.line or 0))[:SLICE_ROWS]
+    near.sort(key=lambda e: (e.ts, e.source or "", e.line or 0))
+    rows = [{"e": e, "cited": e.source == evidence.source and e.line == evidence.line} for e in near]
+    return {"rows": rows, "total": total, "start": _fmt(evidence.ts - SLICE), "end": _fmt(evidence.ts + SLICE)}
 
-    def x(ts: datetime) -> float:
-        return round(LEFT + (WIDTH - LEFT - RIGHT) * max((ts - start).total_seconds(), 0) / span, 1)
 
-    lanes = [{"name": name, "y": TOP + i * LANE_HEIGHT} for i, name in enumerate(LANES)]
-    lane_y = {lane["name"]: lane["y"] for lane in lanes}
-    marks = []
-    for entry in entries:
-        y = lane_y.get(entry.origin)
-        if y is None:
-            continue
-        x0 = x(entry.ts)
-        x1 = x(entry.ts_end) if entry.ts_end and entry.ts_end > entry.ts else x0
-        count = f" ×{entry.count}" if entry.count and entry.count > 1 else ""
-        older = "(before the plotted range) " if entry.ts < start else ""
-        title = f"{older}{_fmt(entry.ts)} {entry.reason or ''}{count} {entry.message[:200]} ({entry.source}:{entry.line})"
-        marks.append({"x": x0, "w": max(x1 - x0, 0), "y": y, "cls": entry.level or "info", "title": title})
-    ticks = []
-    for i in range(5):
-        ts = start + (end - start) * i / 4
-        ticks.append({"x": x(ts), "label": ts.strftime("%m-%d %H:%M")})
-    return {
-        "width": WIDTH,
-        "height": TOP + len(LANES) * LANE_HEIGHT + 16,
-        "lanes": lanes,
-        "marks": marks,
-        "markers": [{"x": x(ts), "label": label} for ts, label in markers],
-        "ticks": ticks,
-        "left": LEFT,
-        "right": WIDTH - RIGHT,
-    }
+def _gaps(analysis: Analysis) -> list[dict]:
+    """What the bundle lacks: rules that could not run, and unread input."""
+    gaps = [
+        {"what": f"{r.rule} {r.name} {r.status}", "why": r.reason, "collect": r.how_to_collect}
+        for r in analysis.rules
+        if r.status in ("skipped", "error")
+    ]
+    for gap in analysis.gaps:
+        where = f" ({', '.join(gap.releases)})" if gap.releases else ""
+        gaps.append({"what": gap.missing + where, "why": gap.consequence, "collect": gap.how_to_collect})
+    if analysis.problems_total:
+        gaps.append({"what": f"{analysis.problems_total} input problem(s)", "why": "lines or files that could not be parsed; see the evidence inventory", "collect": ""})
+    return gaps
 
 
 def view(analysis: Analysis) -> dict:
@@ -77,23 +66,27 @@ def view(analysis: Analysis) -> dict:
     by_release: dict[str | None, list[TimelineEntry]] = {}
     for entry in analysis.timeline:
         by_release.setdefault(entry.release, []).append(entry)
-    markers = [(u.at, f"{u.controller} {u.to_version}") for u in analysis.upgrades if u.at]
+    global_entries = by_release.get(None, [])
+    markers = svg.markers(analysis)
     findings_of: dict[str, list] = {}
     for finding in analysis.findings:
         findings_of.setdefault(finding.release, []).append(finding)
-    order = {"error": 0, "warning": 1, "info": 2}
-    verdicts = sorted(analysis.verdicts, key=lambda v: (v.healthy, order.get(v.severity.value if v.severity else "", 3), v.release))
+    verdicts = sorted(analysis.verdicts, key=lambda v: (v.healthy, ORDER.get(v.severity.value if v.severity else "", 3), v.release))
     releases = []
     for verdict in verdicts:
         entries = by_release.get(verdict.release, [])
+        pool = sorted(entries + global_entries, key=lambda e: e.ts)
+        findings = [
+            {"f": f, "evidence": [{"e": e, "slice": _slice(e, pool)} for e in f.evidence]} for f in findings_of.get(verdict.release, [])
+        ]
         releases.append(
             {
                 "verdict": verdict,
                 "anchor": _anchor(verdict.release),
-                "label": verdict.primary or ("healthy" if verdict.healthy else "unexplained"),
+                "label": _label(verdict),
                 "severity": verdict.severity.value if verdict.severity else ("ok" if verdict.healthy else "warning"),
-                "findings": findings_of.get(verdict.release, []),
-                "svg": _svg(entries, markers),
+                "findings": findings,
+                "svg": svg.timeline(pool, markers) if entries else None,
                 "entries": entries[-ENTRIES_SHOWN:],
                 "entries_total": len(entries),
             }
@@ -101,15 +94,21 @@ def view(analysis: Analysis) -> dict:
     fired = {f.rule for f in analysis.findings}
     counts: dict[str, int] = {}
     for verdict in analysis.verdicts:
-        key = verdict.primary or ("healthy" if verdict.healthy else "unexplained")
-        counts[key] = counts.get(key, 0) + 1
+        counts[_label(verdict)] = counts.get(_label(verdict), 0) + 1
+    rows = sum(n for kind, n in analysis.bundle.rows.items() if kind != "problems")
     return {
         "a": analysis,
         "releases": releases,
+        "broken_releases": [r for r in releases if not r["verdict"].healthy],
+        "healthy_releases": [r for r in releases if r["verdict"].healthy],
         "counts": sorted(counts.items(), key=lambda kv: (kv[0] == "healthy", kv[0])),
         "broken": sum(1 for v in analysis.verdicts if not v.healthy),
+        "gaps": _gaps(analysis),
+        "cited": sum(len(f.evidence) for f in analysis.findings),
+        "rows_total": rows,
+        "read": sum(1 for i in analysis.inventory if i.parser),
+        "graph": svg.dependency_graph(analysis, _anchor),
         "rule_docs": [(rule, rule.sections()) for rule in RULES if rule.id in fired],
-        "fmt": _fmt,
     }
 
 

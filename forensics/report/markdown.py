@@ -1,5 +1,7 @@
-"""Markdown for a ticket or a postmortem: Summary, Root causes, Trigger, Detection, Timeline,
-Supporting information (the Google SRE postmortem headings that the evidence can fill).
+"""Markdown for a ticket or a postmortem, after the Google SRE example postmortem: the sections
+the evidence can fill (Summary, Root causes, Trigger, Detection, Timeline, Supporting
+information) and placeholders for the ones only people can write (Impact, Resolution,
+Action items, Lessons learned).
 
 Text from the bundle is put in code spans or escaped, so it cannot turn into links or markup.
 """
@@ -9,6 +11,8 @@ from __future__ import annotations
 from forensics.model import Analysis
 
 TIMELINE_ROWS = 40
+TODO = "_To be written by the incident owner._"
+COMMANDS = ("flux ", "kubectl ", "helm ")
 
 
 def _ts(value) -> str:
@@ -28,49 +32,139 @@ def _code(text: str | None) -> str:
     return f"`` {text} ``" if text else ""
 
 
-def render_markdown(analysis: Analysis) -> str:
+def _label(v) -> str:
+    return v.primary or ("healthy" if v.healthy else "unexplained")
+
+
+def _summary(analysis: Analysis, broken: list) -> list[str]:
     bundle = analysis.bundle
-    broken = [v for v in analysis.verdicts if not v.healthy]
-    out = [f"# Postmortem draft: {_cell(bundle.name)}", ""]
-    out += ["## Summary", ""]
+    out = ["## Summary", ""]
     out.append(
         f"{len(analysis.verdicts)} HelmReleases in the bundle ({bundle.layout}); {len(broken)} with a problem, "
         f"{len(analysis.verdicts) - len(broken)} healthy. Evidence window {_ts(bundle.window_start)} to {_ts(bundle.window_end)} (UTC)."
     )
     out.append("")
-    out += ["| Release | Ready | Verdict | Confidence | Since | Reason |", "|---|---|---|---|---|---|"]
+    for f in analysis.findings:
+        out.append(f"- **{_cell(f.release)}** {f.label}: {_cell(f.summary)}")
+    out += ["", "| Release | Ready | Verdict | Confidence | Since | Reason |", "|---|---|---|---|---|---|"]
     for v in sorted(analysis.verdicts, key=lambda v: (v.healthy, v.release)):
-        label = v.primary or ("healthy" if v.healthy else "unexplained")
         reason = v.summary if not v.healthy else (v.ready_message or "")
-        out.append(f"| {_cell(v.release)} | {_cell(v.ready)} | {label} | {v.confidence.value if v.confidence else ''} | {_ts(v.since) if v.since else ''} | {_cell(reason)} |")
-    out += ["", "## Root causes", ""]
+        out.append(f"| {_cell(v.release)} | {_cell(v.ready)} | {_label(v)} | {v.confidence.value if v.confidence else ''} | {_ts(v.since) if v.since else ''} | {_cell(reason)} |")
+    return out + [""]
+
+
+def _root_causes(analysis: Analysis) -> list[str]:
+    out = ["## Root causes", ""]
     if not analysis.findings:
-        out.append("No finding.")
+        out += ["No finding.", ""]
     for f in analysis.findings:
         out.append(f"### {_cell(f.release)}: {f.label} ({f.rule} {f.name}, {f.severity.value}, {f.confidence.value} confidence)")
         out += ["", _cell(f.summary), "", f"Confidence: {_cell(f.confidence_reason)}", "", "Evidence:", ""]
         for e in f.evidence:
             out.append(f"- `{e.source}:{e.line}` {_ts(e.ts) if e.ts else ''} {_cell(e.note)}: {_code(e.excerpt)}")
         if f.remediation:
-            out += ["", "Remediation:", "", "```", f.remediation.replace("```", "'''"), "```"]
+            out += ["", "Remediation:", "", "```sh", f.remediation.replace("```", "'''"), "```"]
         out.append("")
-    out += ["## Trigger", ""]
-    if analysis.upgrades:
-        for u in analysis.upgrades:
-            out.append(f"- {u.controller} upgraded {u.from_version} -> {u.to_version} at {_ts(u.at)} ({_cell(u.basis)})")
-    else:
+    return out
+
+
+def _trigger(analysis: Analysis) -> list[str]:
+    out = ["## Trigger", ""]
+    for u in analysis.upgrades:
+        out.append(f"- {u.controller} upgraded {_cell(u.from_version)} -> {_cell(u.to_version)} at {_ts(u.at)} ({_cell(u.basis)})")
+    if not analysis.upgrades:
         out.append("- No controller upgrade found in the bundle.")
-    out += ["", "## Detection", ""]
+    for r in analysis.restarts:
+        reason = f", last termination {_cell(r.reason)}" if r.reason else ""
+        out.append(f"- {r.controller} container started {_ts(r.at)} (restarts {r.restarts}{reason}; `{r.source}:{r.line}`)")
+    return out + [""]
+
+
+def _detection(analysis: Analysis, broken: set[str]) -> list[str]:
+    out = ["## Detection", ""]
     first = min((f for f in analysis.findings if f.first_ts), key=lambda f: f.first_ts, default=None)
     out.append(f"- First sign: {_ts(first.first_ts)} on {_cell(first.release)} ({first.label})." if first else "- Nothing to detect.")
-    out += ["", "## Timeline (UTC)", ""]
-    rows = sorted((e for e in analysis.timeline if e.release is None or any(e.release == v.release for v in broken)), key=lambda e: e.ts)
-    for e in rows[-TIMELINE_ROWS:]:
-        out.append(f"- {_ts(e.ts)} {_cell(e.release or 'controller')} {e.origin} {_cell(e.reason)} {_code(e.message[:160])}")
-    out += ["", "## Supporting information", ""]
+    for level in ("warning", "error"):
+        hit = next((e for e in sorted(analysis.timeline, key=lambda e: e.ts) if e.release in broken and e.level == level and e.origin in ("event", "log")), None)
+        if hit:
+            out.append(f"- First {level} {hit.origin}: {_ts(hit.ts)} {_cell(hit.release)} {_cell(hit.reason)} {_code(hit.message[:160])} (`{hit.source}:{hit.line}`)")
+    out.append("- How it was noticed by people (alert, user report, dashboard): " + TODO)
+    return out + [""]
+
+
+def _timeline(analysis: Analysis) -> list[str]:
+    """Milestones and every cited line inside the evidence window, terse, in time order."""
+    out = ["## Timeline (UTC)", ""]
+    start = analysis.bundle.window_start
+    rows: list[tuple] = []
+    for u in analysis.upgrades:
+        if u.at:
+            rows.append((u.at, 0, f"**CONTROLLER UPGRADED** {u.controller} {_cell(u.from_version)} -> {_cell(u.to_version)}"))
+    firsts: dict[str, object] = {}
+    for f in analysis.findings:
+        if f.first_ts and (f.label not in firsts or f.first_ts < firsts[f.label]):
+            firsts[f.label] = f.first_ts
+    for label, ts in firsts.items():
+        rows.append((ts, 1, f"**FIRST SIGN OF {label.upper()}**"))
+    seen, earlier = set(), 0
+    for f in analysis.findings:
+        for e in f.evidence:
+            if e.ts is None or (e.source, e.line, f.release) in seen:
+                continue
+            seen.add((e.source, e.line, f.release))
+            if start and e.ts < start:
+                earlier += 1
+                continue
+            rows.append((e.ts, 2, f"{_cell(f.release)}: {_cell(e.note)} (`{e.source}:{e.line}`)"))
+    if analysis.bundle.window_end:
+        rows.append((analysis.bundle.window_end, 3, "**EVIDENCE ENDS** (last record in the bundle)"))
+    rows.sort(key=lambda row: (row[0], row[1], row[2]))
+    for ts, _, text in rows[:TIMELINE_ROWS]:
+        out.append(f"- {_ts(ts)} {text}")
+    if len(rows) > TIMELINE_ROWS:
+        out.append(f"- ... {len(rows) - TIMELINE_ROWS} more entries in the HTML report")
+    if earlier:
+        out.append(f"- ({earlier} cited record(s) predate the evidence window; see Root causes)")
+    out += ["- **MITIGATED** / **RESOLVED**: " + TODO]
+    return out + [""]
+
+
+def _supporting(analysis: Analysis) -> list[str]:
+    bundle = analysis.bundle
+    out = ["## Supporting information", ""]
+    out.append(f"- Bundle: {_cell(bundle.name)} ({bundle.layout}{', root ' + _code(bundle.root) if bundle.root else ''}); collected {_ts(bundle.collected_at)} (local time of the collector).")
+    for c in analysis.controllers:
+        out.append(f"- {c.controller} {_cell(c.version or c.basis)} seen {_ts(c.first_seen)} to {_ts(c.last_seen)}.")
     out.append(f"- Files read: {sum(1 for i in analysis.inventory if i.parser)} of {len(analysis.inventory)}; input problems: {analysis.problems_total}.")
+    fired = ", ".join(f"{r.rule} {r.name} ({r.findings})" for r in analysis.rules if r.findings) or "none"
+    out.append(f"- Rules run: {sum(1 for r in analysis.rules if r.status not in ('skipped', 'error'))} of {len(analysis.rules)}; with findings: {fired}.")
     for r in analysis.rules:
         if r.status in ("skipped", "error"):
-            out.append(f"- Rule {r.rule} {r.name} {r.status}: {_cell(r.reason)}")
-    out.append(f"- Generated by flux-forensics {analysis.tool_version} at {_ts(analysis.generated_at)}.")
+            collect = f" Collect: {_code(r.how_to_collect)}" if r.how_to_collect else ""
+            out.append(f"- Evidence gap, rule {r.rule} {r.name} {r.status}: {_cell(r.reason)}.{collect}")
+    for gap in analysis.gaps:
+        where = f" ({', '.join(_cell(r) for r in gap.releases)})" if gap.releases else ""
+        out.append(f"- Evidence gap: {_cell(gap.missing)}{where}: {_cell(gap.consequence)}. Collect: {_code(gap.how_to_collect)}")
+    out.append(f"- Generated by flux-forensics {analysis.tool_version} at {_ts(analysis.generated_at)} (schema {analysis.schema_version}).")
+    return out
+
+
+def render_markdown(analysis: Analysis) -> str:
+    broken = [v for v in analysis.verdicts if not v.healthy]
+    out = [f"# Postmortem draft: {_cell(analysis.bundle.name)}", ""]
+    out += [f"**Date:** {_ts(analysis.bundle.window_start)[:10]}  ", "**Authors:** " + TODO + "  ", "**Status:** draft, pre-filled by flux-forensics from the bundle", ""]
+    out += _summary(analysis, broken)
+    out += ["## Impact", "", TODO + " Who or what was affected, for how long, and how badly.", ""]
+    out += _root_causes(analysis)
+    out += _trigger(analysis)
+    out += ["## Resolution", "", TODO + " The remediation each root cause suggests:", ""]
+    commands = list(dict.fromkeys(line.strip() for f in analysis.findings for line in f.remediation.splitlines() if line.strip().startswith(COMMANDS)))
+    out += (["```sh", *[c.replace("`", "'") for c in commands], "```", ""] if commands else ["No command suggested.", ""])
+    if any(f.remediation and not any(line.strip().startswith(COMMANDS) for line in f.remediation.splitlines()) for f in analysis.findings):
+        out += ["Some root causes call for a manifest change instead (the YAML under Root causes).", ""]
+    out += _detection(analysis, {v.release for v in broken})
+    out += ["## Action items", "", "| Action item | Type | Owner | Bug |", "|---|---|---|---|", "| " + TODO + " | mitigate / prevent / process | | |", ""]
+    out += ["## Lessons learned", "", "### What went well", "", TODO, "", "### What went wrong", "", TODO, "", "### Where we got lucky", "", TODO, ""]
+    out += _timeline(analysis)
+    out += _supporting(analysis)
     return "\n".join(out) + "\n"

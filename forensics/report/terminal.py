@@ -44,6 +44,15 @@ def triage_rows(analysis: Analysis) -> list[tuple]:
     return rows
 
 
+def _cite(source: str | None, line: int | None, keep: int = 2) -> str:
+    """`source:line` with only the last path parts (the line number is what must stay visible)."""
+    parts = (source or "").split("/")
+    short = "/".join(parts[-keep:])
+    if len(short) > 40:
+        return f"…{short[-40:]}:{line}"
+    return f"{'…/' if len(parts) > keep else ''}{short}:{line}"
+
+
 def _console() -> Console:
     """A console as wide as the terminal, or 160 columns when output is piped."""
     import sys
@@ -72,26 +81,50 @@ def print_triage(analysis: Analysis, console: Console | None = None) -> None:
         console.print(Text(f"{analysis.problems_total} input problem(s); see the report's inventory", style="dim"))
 
 
-def print_timeline(analysis: Analysis, timeline: pl.DataFrame, release: str, limit: int, console: Console | None = None) -> None:
+def print_timeline(analysis: Analysis, timeline: pl.DataFrame, release: str, limit: int, console: Console | None = None) -> bool:
+    """One release's story: its verdict and findings, then its records and the controller's in
+    time order (the upgrade and restarts included). False when the release is unknown."""
     console = console or _console()
     verdict = analysis.verdict(release)
     if verdict is None and timeline.filter(pl.col("release") == release).height == 0:
         known = ", ".join(v.release for v in analysis.verdicts[:20])
         console.print(Text(f"no release {release} in this bundle; releases: {known}", style="red"))
-        return
+        return False
     if verdict:
         label = verdict.primary or ("healthy" if verdict.healthy else "unexplained")
-        console.print(Text(f"{release}: {label} — {verdict.summary}", style="bold"))
-    rows = timeline.filter((pl.col("release") == release) | pl.col("release").is_null()).tail(limit)
-    table = Table("time (UTC)", "origin", "reason", "message", "source:line", box=None)
-    for row in rows.iter_rows(named=True):
+        severity = verdict.severity.value if verdict.severity else None
+        head = Text(f"{release}: ", style="bold")
+        head.append(label, style=STYLE.get(severity, ""))
+        head.append(f" — Ready {verdict.ready or '?'}" + (f", since {_ts(verdict.since)}" if verdict.since else ""))
+        console.print(head)
+        if verdict.summary:
+            console.print(Text(verdict.summary))
+    for finding in analysis.findings:
+        if finding.release == release:
+            console.print(Text(f"{finding.rule} {finding.name} ({finding.severity.value}, {finding.confidence.value} confidence)", style="bold"))
+            if finding.remediation:
+                console.print(Text("  fix: " + finding.remediation.splitlines()[0], style="green"))
+    rows = timeline.filter((pl.col("release") == release) | pl.col("release").is_null()).sort("ts", "source", "line")
+    shown = rows.tail(limit)
+    table = Table(box=None)
+    for header in ("time (UTC)", "lane", "reason"):
+        table.add_column(header, no_wrap=True)
+    table.add_column("message", ratio=1)
+    table.add_column("source:line", no_wrap=True)
+    for row in shown.iter_rows(named=True):
         style = {"error": "red", "warning": "yellow"}.get(row["level"], "")
+        if row["release"] is None:
+            style = "magenta"
         span = f" ×{row['count']}" if row["count"] and row["count"] > 1 else ""
+        until = f" → {row['ts_end'].strftime('%H:%M:%S')}" if row["ts_end"] and row["ts_end"] > row["ts"] else ""
         table.add_row(
-            Text(_ts(row["ts"])),
-            Text(row["origin"]),
+            Text(_ts(row["ts"]) + until),
+            Text("controller" if row["release"] is None else row["origin"]),
             Text((row["reason"] or "") + span),
             Text((row["message"] or "").replace("\n", " ")[:160], style=style),
-            Text(f"{row['source']}:{row['line']}"),
+            Text(_cite(row["source"], row["line"])),
         )
     console.print(table)
+    if rows.height > shown.height:
+        console.print(Text(f"{rows.height - shown.height} earlier records not shown (--limit {limit})", style="dim"))
+    return True

@@ -7,13 +7,43 @@ from __future__ import annotations
 
 from forensics.rules._base import Context, Rule
 from forensics.rules.dp001_false_dependency_block import FalseDependencyBlock
+from forensics.rules.dp002_blocked_by_failing_dependency import BlockedByFailingDependency
+from forensics.rules.dr001_drift_correction_loop import DriftCorrectionLoop
+from forensics.rules.eg001_cause_not_in_bundle import CauseNotInBundle
+from forensics.rules.hc001_controller_died_mid_action import ControllerDiedMidAction
+from forensics.rules.hr001_install_failed import InstallFailed
+from forensics.rules.hr002_upgrade_failed import UpgradeFailed
+from forensics.rules.hr003_rollback_failed import RollbackFailed
+from forensics.rules.hr004_test_failed import TestFailed
+from forensics.rules.hr005_action_timed_out import ActionTimedOut
+from forensics.rules.hr006_immutable_field_rejected import ImmutableFieldRejected
+from forensics.rules.hr007_retries_exhausted import RetriesExhausted
+from forensics.rules.hr008_release_locked_pending import ReleaseLockedPending
 from forensics.rules.mg001_status_not_migrated import StatusNotMigrated
+from forensics.rules.sc001_chart_not_available import ChartNotAvailable
 from forensics.rules.st001_adopted_short_message import AdoptedShortMessage
+from forensics.rules.su001_release_suspended import ReleaseSuspended
+from forensics.rules.vl001_values_reference_missing import ValuesReferenceMissing
 
 RULES: tuple[type[Rule], ...] = (
     StatusNotMigrated,
     AdoptedShortMessage,
     FalseDependencyBlock,
+    BlockedByFailingDependency,
+    DriftCorrectionLoop,
+    ReleaseLockedPending,
+    RetriesExhausted,
+    InstallFailed,
+    UpgradeFailed,
+    RollbackFailed,
+    TestFailed,
+    ActionTimedOut,
+    ImmutableFieldRejected,
+    ChartNotAvailable,
+    ValuesReferenceMissing,
+    ReleaseSuspended,
+    ControllerDiedMidAction,
+    CauseNotInBundle,
 )
 
 __all__ = ["RULES", "Context", "Rule", "select", "lookup"]

@@ -13,7 +13,7 @@ The engine groups them into one Finding per release.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import ClassVar
 
@@ -47,6 +47,8 @@ class Context:
     controller: ControllerState
     window_start: datetime | None
     window_end: datetime | None
+    findings: list = field(default_factory=list)  # phase-2 rules see the findings of phase 1
+    cache: dict = field(default_factory=dict)  # shared intermediate frames (e.g. failure_state)
 
 
 class Rule:
@@ -54,7 +56,8 @@ class Rule:
     name: ClassVar[str]
     label: ClassVar[str]
     severity: ClassVar[Severity]
-    needs: ClassVar[tuple[str, ...]] = ()  # frames that must not be empty (all of them)
+    needs: ClassVar[tuple[str, ...]] = ()  # frames it reads: it is skipped when all of them are empty
+    phase: ClassVar[int] = 1  # 2 = runs after the others and reads ctx.findings
 
     def check(self, ctx: Context) -> pl.DataFrame:  # pragma: no cover - abstract
         raise NotImplementedError

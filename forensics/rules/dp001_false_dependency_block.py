@@ -6,7 +6,8 @@ from datetime import timedelta
 
 import polars as pl
 
-from forensics.exprs import DEPENDENCY_CHECK_FAILED, DEPENDENCY_CHECK_PASSED, DEPENDENCY_NOT_READY, msg_matches
+from forensics.exprs import DEPENDENCY_NOT_READY, msg_matches
+from forensics.rules._deps import dependency_checks, dependency_claims
 from forensics.model import Severity
 from forensics.rules._base import Context, Rule, cite, findings
 from forensics.versions import helm_controller_logs, version_tuple
@@ -66,45 +67,9 @@ class FalseDependencyBlock(Rule):
 
     def check(self, ctx: Context) -> pl.DataFrame:
         frames = ctx.frames
-        releases = frames["releases"]
         logs = helm_controller_logs(frames["logs"]).filter(pl.col("release").is_not_null())
-
-        # Dependency checks in the logs: the last failure and the last pass per release.
-        checks = logs.filter(msg_matches(DEPENDENCY_CHECK_FAILED, "msg") | msg_matches(DEPENDENCY_CHECK_PASSED, "msg"))
-        failed = checks.filter(msg_matches(DEPENDENCY_CHECK_FAILED, "msg"))
-        last_fail = failed.sort("ts").group_by("release").last().select(
-            "release", pl.col("ts").alias("fail_ts"), pl.col("msg").str.extract(DEPENDENCY_NOT_READY).alias("log_dependency")
-        )
-        passes = checks.filter(msg_matches(DEPENDENCY_CHECK_PASSED, "msg")).join(last_fail, on="release", how="left")
-        pass_after = passes.filter(pl.col("fail_ts").is_null() | (pl.col("ts") > pl.col("fail_ts")))
-        first_pass_after = pass_after.sort("ts").group_by("release").first()
-
-        # Claims: from the Ready condition, else from a last log check that failed.
-        status_claims = releases.filter((pl.col("ready_status") == "False") & msg_matches(DEPENDENCY_NOT_READY, "ready_message")).select(
-            "release", pl.col("ready_message").str.extract(DEPENDENCY_NOT_READY).alias("dependency"), pl.lit("status").alias("claim_from")
-        )
-        log_claims = (
-            last_fail.join(first_pass_after.select("release"), on="release", how="anti")
-            .join(releases.select("release"), on="release", how="anti")
-            .select("release", pl.col("log_dependency").alias("dependency"), pl.lit("log").alias("claim_from"))
-        )
-        claims = pl.concat([status_claims, log_claims]).filter(pl.col("dependency").is_not_null())
-
-        dependency = releases.select(
-            pl.col("release").alias("dependency"),
-            pl.col("ready_status").alias("dep_ready"),
-            pl.col("ready_since").alias("dep_since"),
-            pl.col("generation").alias("dep_generation"),
-            pl.col("observed_generation").alias("dep_observed"),
-            pl.col("input_format").alias("dep_input"),
-        )
-        rows = (
-            claims.join(releases.select("release", pl.col("ready_since").alias("since")), on="release", how="left")
-            .join(dependency, on="dependency", how="inner")
-            .filter(pl.col("dep_ready") == "True")
-            .join(first_pass_after.select("release", pl.col("ts").alias("pass_ts")), on="release", how="left")
-            .join(last_fail.select("release", "fail_ts"), on="release", how="left")
-        )
+        failed, _, first_pass_after = dependency_checks(ctx)
+        rows = dependency_claims(ctx).filter(pl.col("dep_ready") == "True")
         if rows.height == 0:
             return findings([], rows)
 
@@ -162,7 +127,7 @@ class FalseDependencyBlock(Rule):
                 + pl.when(pl.col("corrections") > 0).then(pl.lit(DRIFT_HINT)).otherwise(pl.lit(""))
                 + pl.lit(upgrade_hint)
             ).alias("remediation"),
-            pl.coalesce("since", "fail_ts").alias("since"),
+            "since",
         )
 
         conditions = frames["conditions"].filter(pl.col("type") == "Ready")

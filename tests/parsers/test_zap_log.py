@@ -54,9 +54,11 @@ def test_every_line_is_a_row_a_problem_or_blank():
     result = zap_log.parse("\n".join(lines).encode(), "x.log")
     logs = result.frames["logs"]
     blank = sum(1 for line in lines if not line.strip())
-    assert logs.height + len(result.problems) + blank == len(lines)
-    assert sorted(p["line"] for p in result.problems) == [2, 5, 6]
+    attached = int((logs["line_end"] - logs["line"]).sum())  # the panic line continues record 1
+    assert logs.height + attached + len(result.problems) + blank == len(lines)
+    assert sorted(p["line"] for p in result.problems) == [5, 6]
     assert logs["line"].to_list() == [1, 4, 7]
+    assert logs.row(0, named=True)["extra"] == "panic: runtime error: invalid memory address"
     assert logs.filter(pl.col("level") == "error")["error"].to_list() == [json.loads(V036_ERROR)["error"]]
 
 

@@ -76,3 +76,60 @@ def test_hostile_text_is_shown_as_text_in_every_format(tmp_path, analyses):
     assert "\\<script\\>" in markdown  # escaped in table cells
     data = render(analysis, "json")
     assert "\\u003cscript" in data or "<script>alert(1)</script>" in data  # JSON carries the text verbatim, as data
+
+
+HOSTILE_HR = """apiVersion: helm.toolkit.fluxcd.io/v2beta2
+kind: HelmRelease
+metadata: {name: x, namespace: good, generation: 2}
+spec:
+  interval: 5m
+  chart: {spec: {chart: x, version: 1.0.0, sourceRef: {kind: HelmRepository, name: repo}}}
+status:
+  observedGeneration: 2
+  conditions:
+  - type: Ready
+    status: "False"
+    reason: UpgradeFailed
+    message: MESSAGE
+    lastTransitionTime: "2024-01-15T09:00:00Z"
+"""
+RICH_MARKUP = "[bold red]not markup[/bold red]"
+
+
+def test_hostile_text_is_shown_as_text_on_the_terminal_and_in_exports(tmp_path, analyses):
+    import csv
+    import json
+
+    import polars as pl
+    from rich.console import Console
+
+    from forensics.report import print_timeline, print_triage
+    from forensics.report.export import write_parquet, write_timesketch
+
+    message = f"{XSS[0]} {XSS[1]} {RICH_MARKUP}"
+    (tmp_path / "bundle").mkdir()
+    (tmp_path / "bundle" / "hr.yaml").write_text(HOSTILE_HR.replace("MESSAGE", json.dumps(message)))
+    run = analyses(tmp_path / "bundle")
+    assert run.timeline.filter(pl.col("message") == message).height == 1
+
+    for show in (lambda c: print_triage(run.analysis, c), lambda c: print_timeline(run.analysis, run.timeline, "good/x", 50, c)):
+        console = Console(record=True, width=400, color_system="truecolor", force_terminal=True)
+        show(console)
+        plain, styled = console.export_text(clear=False), console.export_text(styles=True)
+        assert message in plain  # literally, markup and all
+        assert "[bold red]not markup" in styled and "\x1b[1;31mnot markup" not in styled  # never styled by the bundle
+
+    write_timesketch(run.timeline, tmp_path / "t.jsonl")
+    rows = [json.loads(line) for line in (tmp_path / "t.jsonl").read_text().splitlines()]
+    assert any(message in row["message"] for row in rows)
+    write_timesketch(run.timeline, tmp_path / "t.csv")
+    with (tmp_path / "t.csv").open(newline="") as handle:
+        assert any(message in row["message"] for row in csv.DictReader(handle))
+    write_parquet(run.frames.data, run.timeline, tmp_path / "pq")
+    assert pl.read_parquet(tmp_path / "pq" / "conditions.parquet")["message"].to_list() == [message]
+
+    html = render(run.analysis, "html")
+    doc = parse(html)
+    assert not [attrs for tag, attrs in doc.tags if tag == "img"]
+    assert sum(1 for tag, _ in doc.tags if tag == "script") == 1
+    assert message in "".join(doc.text)

@@ -39,8 +39,10 @@ def test_every_rule_module_is_registered():
     classes = set()
     for name in modules:
         module = importlib.import_module(f"forensics.rules.{name}")
-        classes |= {v for v in vars(module).values() if isinstance(v, type) and issubclass(v, Rule) and v is not Rule}
-        expected = f"{classes and next(c for c in classes if c.__module__ == module.__name__).id.lower()}_"
+        own = [v for v in vars(module).values() if isinstance(v, type) and issubclass(v, Rule) and v.__module__ == module.__name__]
+        assert len(own) == 1, f"{name} should define exactly one rule"
+        classes |= set(own)
+        expected = f"{own[0].id.lower()}_"
         assert name.startswith(expected), f"module {name} should start with {expected}"
     assert classes == set(RULES)
 

@@ -1,0 +1,75 @@
+"""Exports of a Run: the full timeline for Timesketch (JSONL or CSV), and every frame as Parquet.
+
+They read `Run.timeline` and `Run.frames` (every row, not the capped `analysis.timeline`).
+Text from the bundle is written as data: JSON-encoded or CSV-quoted, never interpreted.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+# Timesketch needs message, datetime and timestamp_desc; the rest are its "dynamic" fields.
+TIMESKETCH_COLUMNS = (
+    "message",
+    "datetime",
+    "timestamp",
+    "timestamp_desc",
+    "release",
+    "source",
+    "line",
+    "reason",
+    "origin",
+    "level",
+    "count",
+    "datetime_end",
+)
+
+
+def timesketch_frame(timeline: pl.DataFrame) -> pl.DataFrame:
+    """One row per timeline row, with Timesketch's columns."""
+    iso = "%Y-%m-%dT%H:%M:%S%.6fZ"
+    who = pl.col("release").fill_null("controller")
+    what = pl.concat_str([pl.col("reason").fill_null(pl.col("origin")), pl.when(pl.col("count") > 1).then(pl.format(" ×{}", "count")).otherwise(pl.lit(""))])
+    return timeline.select(
+        message=pl.format("[{}] {}: {}", who, what, pl.col("message").fill_null("").str.replace_all(r"[\r\n]+", " ")),
+        datetime=pl.col("ts").dt.convert_time_zone("UTC").dt.strftime(iso),
+        timestamp=pl.col("ts").dt.epoch("us"),
+        timestamp_desc=pl.col("ts_desc"),
+        release=pl.col("release"),
+        source=pl.col("source"),
+        line=pl.col("line"),
+        reason=pl.col("reason"),
+        origin=pl.col("origin"),
+        level=pl.col("level"),
+        count=pl.col("count"),
+        datetime_end=pl.col("ts_end").dt.convert_time_zone("UTC").dt.strftime(iso),
+    )
+
+
+def write_timesketch(timeline: pl.DataFrame, target: Path) -> int:
+    """Write `.jsonl` or `.csv` (by the file's suffix); returns the number of rows."""
+    frame = timesketch_frame(timeline)
+    suffix = target.suffix.lower()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if suffix in (".jsonl", ".ndjson", ".json"):
+        frame.write_ndjson(target)
+    elif suffix == ".csv":
+        frame.write_csv(target)
+    else:
+        raise ValueError(f"--timesketch needs a .jsonl or .csv file name, not {target.name!r}")
+    return frame.height
+
+
+def write_parquet(frames: dict[str, pl.DataFrame], timeline: pl.DataFrame, folder: Path) -> list[Path]:
+    """One Parquet file per frame (empty frames too, with their schema) plus timeline.parquet."""
+    import pyarrow.parquet as pq
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for kind, df in sorted({**frames, "timeline": timeline}.items()):
+        path = folder / f"{kind}.parquet"
+        pq.write_table(df.to_arrow(), path)
+        written.append(path)
+    return written

@@ -1,0 +1,72 @@
+"""Dependency claims — "dependency '<ns>/<name>' is not ready" — joined with the dependency's state.
+
+A claim comes from the dependent's Ready condition, or, when the bundle has no status for
+it, from its latest dependency-check log line. Shared by the dependency rules (stale,
+failed) and the evidence-gap rule (dependency not in the bundle).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from forensics.exprs import DEPENDENCY_CHECK_FAILED, DEPENDENCY_CHECK_PASSED, DEPENDENCY_NOT_READY, msg_matches
+from forensics.rules._base import Context
+from forensics.versions import helm_controller_logs
+
+
+def dependency_checks(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(failed checks, last failure per release, first pass after that failure per release)."""
+    cache = ctx.cache
+    if "dependency_checks" not in cache:
+        logs = helm_controller_logs(ctx.frames["logs"]).filter(pl.col("release").is_not_null())
+        failed = logs.filter(msg_matches(DEPENDENCY_CHECK_FAILED, "msg"))
+        last_fail = failed.sort("ts").group_by("release").last().select(
+            "release", pl.col("ts").alias("fail_ts"), pl.col("msg").str.extract(DEPENDENCY_NOT_READY).alias("log_dependency")
+        )
+        passes = logs.filter(msg_matches(DEPENDENCY_CHECK_PASSED, "msg")).join(last_fail, on="release", how="left")
+        first_pass_after = passes.filter(pl.col("fail_ts").is_null() | (pl.col("ts") > pl.col("fail_ts"))).sort("ts").group_by("release").first()
+        cache["dependency_checks"] = (failed, last_fail, first_pass_after)
+    return cache["dependency_checks"]
+
+
+def dependency_claims(ctx: Context) -> pl.DataFrame:
+    """One row per (dependent, dependency) claim with the dependency's state.
+
+    Columns: release, dependency, claim_from (status|log), since, fail_ts, pass_ts,
+    dep_present, dep_ready, dep_reason, dep_message, dep_since, dep_generation, dep_observed,
+    dep_input.
+    """
+    if "dependency_claims" in ctx.cache:
+        return ctx.cache["dependency_claims"]
+    releases = ctx.frames["releases"]
+    _, last_fail, first_pass_after = dependency_checks(ctx)
+    status_claims = releases.filter((pl.col("ready_status") == "False") & msg_matches(DEPENDENCY_NOT_READY, "ready_message")).select(
+        "release", pl.col("ready_message").str.extract(DEPENDENCY_NOT_READY).alias("dependency"), pl.lit("status").alias("claim_from")
+    )
+    log_claims = (
+        last_fail.join(first_pass_after.select("release"), on="release", how="anti")
+        .join(releases.select("release"), on="release", how="anti")
+        .select("release", pl.col("log_dependency").alias("dependency"), pl.lit("log").alias("claim_from"))
+    )
+    claims = pl.concat([status_claims, log_claims]).filter(pl.col("dependency").is_not_null())
+    dependency = releases.select(
+        pl.col("release").alias("dependency"),
+        pl.lit(True).alias("dep_present"),
+        pl.col("ready_status").alias("dep_ready"),
+        pl.col("ready_reason").alias("dep_reason"),
+        pl.col("ready_message").alias("dep_message"),
+        pl.col("ready_since").alias("dep_since"),
+        pl.col("generation").alias("dep_generation"),
+        pl.col("observed_generation").alias("dep_observed"),
+        pl.col("input_format").alias("dep_input"),
+    )
+    rows = (
+        claims.join(releases.select("release", pl.col("ready_since").alias("since")), on="release", how="left")
+        .join(dependency, on="dependency", how="left")
+        .with_columns(pl.col("dep_present").fill_null(False))
+        .join(first_pass_after.select("release", pl.col("ts").alias("pass_ts")), on="release", how="left")
+        .join(last_fail.select("release", "fail_ts"), on="release", how="left")
+        .with_columns(pl.coalesce("since", "fail_ts").alias("since"))
+    )
+    ctx.cache["dependency_claims"] = rows
+    return rows

@@ -1,0 +1,52 @@
+"""Rule HR006: the class docstring is its documentation."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from forensics.model import Severity
+from forensics.rules._base import Context
+from forensics.rules._failure import FailureRule, first_line, flux
+
+
+class ImmutableFieldRejected(FailureRule):
+    """Kubernetes rejected the upgrade because it changes an immutable field.
+
+    What it detects
+    ---------------
+    A release whose current failure text contains `field is immutable` (the API server's
+    answer to a patch of, e.g., a Deployment's `spec.selector`, a Service's `clusterIP`, a
+    Job's template or a StatefulSet's `volumeClaimTemplates`).
+
+    Why it matters
+    --------------
+    Retrying never helps: the same patch is rejected every time until the object is
+    replaced. Known false positives: none known.
+
+    Evidence
+    --------
+    The failing condition and the failure event quoting the API server's error, which names
+    the object and the field.
+
+    Remediation
+    -----------
+    Replace the object: delete it (`kubectl -n NAMESPACE delete <kind> <name>`) so the next
+    upgrade recreates it, or set `spec.upgrade.force: true` for one upgrade (Helm replaces
+    resources); then `flux reconcile helmrelease NAME -n NAMESPACE --force`.
+    """
+
+    id = "HR006"
+    name = "immutable-field-rejected"
+    label = "immutable-field"
+    severity = Severity.error
+
+    def summary(self) -> pl.Expr:
+        what = pl.col("text").str.extract(r"((?:cannot patch|[\w.]+ \"[^\"]+\" is invalid)[^\n]*?field is immutable)", 1)
+        return pl.format("upgrade rejected, immutable field: {}", pl.coalesce(what, first_line(pl.col("text"))).str.slice(0, 220))
+
+    def remediation(self, ctx: Context) -> pl.Expr:
+        obj = pl.col("text").str.extract(r'cannot patch "([^"]+)" with kind (\w+)', 1)
+        kind = pl.col("text").str.extract(r'cannot patch "([^"]+)" with kind (\w+)', 2)
+        ns = pl.col("release").str.split("/").list.first()
+        delete = pl.when(obj.is_not_null()).then(pl.format("kubectl -n {} delete {} {}\n", ns, kind.str.to_lowercase(), obj)).otherwise(pl.lit(""))
+        return delete + flux("reconcile", " --force")

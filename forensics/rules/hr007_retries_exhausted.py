@@ -1,0 +1,61 @@
+"""Rule HR007: the class docstring is its documentation."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from forensics.model import Severity
+from forensics.rules._base import Context
+from forensics.rules._failure import FailureRule, first_line, flux
+
+
+class RetriesExhausted(FailureRule):
+    """Install/upgrade kept failing until the retry budget ran out; the controller stopped trying.
+
+    What it detects
+    ---------------
+    helm-controller v0.37+/v1.x: `Stalled=True` reason `RetriesExceeded` ("Failed to upgrade
+    after N attempt(s)"), or the terminal error `exceeded maximum retries: cannot upgrade
+    release`. v0.36: Ready=False "upgrade retries exhausted" / "install retries exhausted" and
+    events `reconciliation failed: upgrade retries exhausted`. The finding names the last
+    underlying failure (its own label is reported by that rule too).
+
+    Why it matters
+    --------------
+    A terminal state: nothing happens until the spec or the source changes or someone resets
+    the counter, so the release stays broken even after the cause is gone.
+    Known false positives: none known; a release that was reset and then succeeded is history.
+
+    Evidence
+    --------
+    The Stalled (or Ready) condition with the attempt count, the last failure event and the
+    terminal `Reconciler error` line.
+
+    Remediation
+    -----------
+    Fix the underlying failure, then reset the counter: `flux reconcile helmrelease NAME -n
+    NAMESPACE --reset` (flux CLI >= 2.2.0, helm-controller >= v0.37), or `--force` for a
+    one-off attempt. helm-controller <= v0.36 resets only on a new state (chart version,
+    values or Helm release revision change).
+    """
+
+    id = "HR007"
+    name = "retries-exhausted"
+    label = "retries-exhausted"
+    severity = Severity.error
+
+    def select(self, state: pl.DataFrame) -> pl.DataFrame:
+        return state.filter(pl.col("exhausted"))
+
+    def summary(self) -> pl.Expr:
+        attempts = pl.when(pl.col("attempts").is_not_null()).then(pl.format(" after {} attempt(s)", "attempts")).otherwise(pl.lit(""))
+        cause = pl.col("text").str.split("\n").list.eval(pl.element().filter(~pl.element().str.contains(r"retries exhausted|exceeded maximum retries|^Failed to \w+ after"))).list.first()
+        return pl.format("retries exhausted{}; last failure ({}): {}", attempts, pl.col("label").fill_null("unclassified"), pl.coalesce(cause, first_line(pl.col("text"))).str.slice(0, 200))
+
+    def remediation(self, ctx: Context) -> pl.Expr:
+        if ctx.controller.current_generation == "v2beta1":
+            return pl.lit(
+                "# helm-controller <= v0.36: fix the cause, then create a new state (bump the chart version or a value);\n"
+                "# upgrading to Flux >= 2.2 gives: "
+            ) + flux("reconcile", " --reset")
+        return flux("reconcile", " --reset")

@@ -1,0 +1,66 @@
+"""Rule SU001: the class docstring is its documentation."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from forensics.model import Severity
+from forensics.rules._base import Context, Rule, cite, findings
+from forensics.versions import helm_controller_logs
+
+
+class ReleaseSuspended(Rule):
+    """Reconciliation of the release is suspended (`spec.suspend: true`).
+
+    What it detects
+    ---------------
+    A HelmRelease with `spec.suspend: true` (or SUSPENDED True in a `flux get hr` table), and
+    the controller's `reconciliation is suspended for this object` (v0.37+) /
+    `Reconciliation is suspended for this object` (v0.36) lines.
+
+    Why it matters
+    --------------
+    Nothing the controller would do happens: no upgrade, no remediation, no drift correction,
+    and its status is not rewritten (after a controller upgrade a suspended release keeps its
+    old status shape, which is expected, not a migration failure). Often a forgotten
+    `flux suspend` from an earlier incident. Known false positives: a deliberate freeze.
+
+    Evidence
+    --------
+    The `suspend: true` line of the object (or the table row) and the controller's suspended
+    log lines.
+
+    Remediation
+    -----------
+    `flux resume helmrelease NAME -n NAMESPACE` when the freeze is over.
+    """
+
+    id = "SU001"
+    name = "release-suspended"
+    label = "suspended"
+    severity = Severity.info
+    needs = ("releases", "logs")
+
+    def check(self, ctx: Context) -> pl.DataFrame:
+        releases = ctx.frames["releases"]
+        suspended = releases.filter(pl.col("suspended").fill_null(False))
+        logs = helm_controller_logs(ctx.frames["logs"]).filter(pl.col("msg").str.to_lowercase() == "reconciliation is suspended for this object")
+        from_logs = logs.select("release").unique().join(releases.select("release"), on="release", how="anti")
+        targets = pl.concat([suspended.select("release"), from_logs])
+        if targets.height == 0:
+            return findings([], targets)
+        parts = pl.col("release").str.split("/")
+        verdicts = targets.join(releases.select("release", "last_handled_reconcile_at"), on="release", how="left").select(
+            "release",
+            pl.lit("reconciliation is suspended (spec.suspend: true): the controller does nothing for it").alias("summary"),
+            pl.lit("high").alias("confidence"),
+            pl.lit("spec.suspend is true / the controller logs that it is suspended").alias("confidence_reason"),
+            pl.format("flux resume helmrelease {} -n {}", parts.list.get(1), parts.list.get(0)).alias("remediation"),
+        )
+        spec_lines = cite(
+            suspended.filter(pl.col("suspend_line").is_not_null()).with_columns(pl.col("suspend_line").alias("line"), pl.col("suspend_excerpt").alias("excerpt")),
+            "spec.suspend is true",
+            ts=None,
+        )
+        log_lines = cite(logs.sort("ts").group_by("release").last(), "the controller skips it: suspended")
+        return findings([spec_lines, log_lines], verdicts)
