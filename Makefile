@@ -7,7 +7,7 @@ SAMPLE  = samples/upgrade-2.1-to-2.2.tar.gz
 # reproduces them byte for byte (tests/test_golden.py checks they are current).
 SAMPLE_TIME = 2024-01-15T12:00:00Z
 
-.PHONY: setup demo test samples golden clean
+.PHONY: setup browser demo test samples golden schema clean
 
 $(BIN)/forensics: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,19 @@ demo: setup
 	@rc=0; $(BIN)/forensics analyze $(SAMPLE) --generated-at $(SAMPLE_TIME) || rc=$$?; \
 	if [ $$rc -ne 0 ] && [ $$rc -ne 3 ] && [ $$rc -ne 4 ]; then exit $$rc; fi
 
-test: setup
+test: setup browser
 	$(BIN)/python -m pytest -q
+
+# The browser test drives Debian's Chromium through Playwright (never `playwright install`).
+# Install it when missing and we may (root); otherwise tests/report/test_browser.py skips.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium for the browser test"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	      || echo "warning: could not install chromium; the browser test will be skipped"; \
+	  else echo "warning: /usr/bin/chromium missing and not root; the browser test will be skipped"; fi; \
+	fi
 
 # Regenerate the sample bundles from their generator (deterministic).
 samples: setup
@@ -33,6 +44,10 @@ samples: setup
 # Rewrite the golden files and the example reports in reports/ after reviewing a change.
 golden: setup
 	$(BIN)/python -m pytest -q tests/test_golden.py --update-golden
+
+# Rewrite the published JSON Schema of the analysis JSON after changing forensics/model.py.
+schema: setup
+	$(BIN)/forensics schema -o schema/analysis.schema.json
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache tests/actual

@@ -115,7 +115,14 @@ def markers(analysis: Analysis) -> list[dict]:
 def dependency_graph(analysis: Analysis, anchor) -> dict | None:
     """Nodes in columns by depth (dependencies left of their dependents); edges of a blocked
     chain (a dependency-* verdict) are flagged so the template highlights them."""
-    if not analysis.dependencies:
+    edges_in = [(e.release, e.depends_on, f"{e.source}:{e.line}") for e in analysis.dependencies]
+    known = {(a, b) for a, b, _ in edges_in}
+    for verdict in analysis.verdicts:  # a pasted table has no dependsOn, but a chain may name one
+        for a, b in zip(verdict.chain, verdict.chain[1:]):
+            if b.relation == "depends on" and (a.release, b.release) not in known:
+                known.add((a.release, b.release))
+                edges_in.append((a.release, b.release, "from the dependency message"))
+    if not edges_in:
         return None
     verdicts = {v.release: v for v in analysis.verdicts}
     blocked = set()
@@ -124,9 +131,9 @@ def dependency_graph(analysis: Analysis, anchor) -> dict | None:
             for a, b in zip(verdict.chain, verdict.chain[1:]):
                 blocked.add((a.release, b.release))
     deps: dict[str, list[str]] = {}
-    for edge in analysis.dependencies:
-        deps.setdefault(edge.release, []).append(edge.depends_on)
-    names = sorted({e.release for e in analysis.dependencies} | {e.depends_on for e in analysis.dependencies})
+    for release, depends_on, _ in edges_in:
+        deps.setdefault(release, []).append(depends_on)
+    names = sorted({a for a, _, _ in edges_in} | {b for _, b, _ in edges_in})
     depth: dict[str, int] = {}
 
     def depth_of(name: str, seen: frozenset) -> int:
@@ -152,8 +159,8 @@ def dependency_graph(analysis: Analysis, anchor) -> dict | None:
             text = name if len(name) <= 34 else name[:33] + "…"
             nodes.append({"x": x, "y": y, "name": name, "text": text, "label": label, "cls": severity, "anchor": anchor(name) if verdict else None})
     edges = []
-    for edge in analysis.dependencies:
-        (x1, y1), (x2, y2) = pos[edge.release], pos[edge.depends_on]
+    for release, depends_on, where in edges_in:
+        (x1, y1), (x2, y2) = pos[release], pos[depends_on]
         # from the dependent's left side to the dependency's right side
         sx, sy, ex, ey = x1, y1 + GRAPH_NODE_H / 2, x2 + GRAPH_NODE_W, y2 + GRAPH_NODE_H / 2
         if sx <= ex:  # same column (a cycle): go around on the right
@@ -162,8 +169,8 @@ def dependency_graph(analysis: Analysis, anchor) -> dict | None:
         edges.append(
             {
                 "path": f"M{sx},{sy} C{mid},{sy} {mid},{ey} {ex},{ey}",
-                "blocked": (edge.release, edge.depends_on) in blocked,
-                "title": f"{edge.release} depends on {edge.depends_on} ({edge.source}:{edge.line})",
+                "blocked": (release, depends_on) in blocked,
+                "title": f"{release} depends on {depends_on} ({where})",
             }
         )
     rows = max(len(m) for m in columns.values())

@@ -1,0 +1,258 @@
+"""Build the small per-rule cases in samples/cases/<RULE>/{fires,quiet}-*/ (deterministic).
+
+Each case is a loose folder as an SRE would save it: `helmreleases.yaml` (`kubectl get hr -A
+-o yaml`), `events.yaml` (`kubectl get events -A -o yaml`), `helm-controller.log` (`kubectl
+logs`), `flux-system-pods.yaml`. Releases a rule must fire on live in namespace `bad`, the
+others in `good` (tests/rules/test_cases.py). Every controller string is taken from
+../shared/reference/helm-controller.md (section noted in comments).
+
+Run: python samples/make_cases.py   (the MG001, ST001 and DP001 cases are hand-written files)
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import yaml
+
+CASES = Path(__file__).resolve().parent / "cases"
+GENERATED = ("HR001", "HR002", "HR003", "HR004", "HR005", "HR006", "HR007", "HR008", "SC001", "VL001", "DP002", "DR001", "SU001", "HC001", "EG001")
+CTX = {"controller": "helmrelease", "controllerGroup": "helm.toolkit.fluxcd.io", "controllerKind": "HelmRelease"}
+DAY = "2024-03-05T"
+
+
+def ts(clock: str) -> str:
+    return f"{DAY}{clock}Z"
+
+
+def long_ok(action: str, rel: str, rev: int, chart: str) -> str:  # §3.2 / §4.2
+    return f"Helm {action} succeeded for release {rel}.v{rev} with chart {chart}"
+
+
+def cond(ctype, status, reason, message, clock, gen=None):
+    c = {"lastTransitionTime": ts(clock), "message": message, "reason": reason, "status": status, "type": ctype}
+    if gen is not None:
+        c["observedGeneration"] = gen
+    return c
+
+
+def hr(ns, name, conditions, *, version="1.0.0", gen=2, rev=2, v036=False, suspend=False, depends=None, history_status="deployed", drift=False, **status_extra):
+    spec = {"chart": {"spec": {"chart": name, "version": version, "sourceRef": {"kind": "HelmRepository", "name": "charts", "namespace": "flux-system"}}}, "interval": "10m"}
+    if suspend:
+        spec["suspend"] = True
+    if depends:
+        spec["dependsOn"] = [{"name": d.split("/")[1], "namespace": d.split("/")[0]} for d in depends]
+    if drift:
+        spec["driftDetection"] = {"mode": "enabled"}
+    if v036:  # §5.1 v2beta1 shape
+        status = {"conditions": [{k: v for k, v in c.items() if k != "observedGeneration"} for c in conditions], "helmChart": f"flux-system/{ns}-{name}",
+                  "lastAppliedRevision": version, "lastAttemptedRevision": version, "lastAttemptedValuesChecksum": "5f1e3d2c0b9a8f7e6d5c4b3a2f1e0d9c8b7a6f5e", "lastReleaseRevision": rev, "observedGeneration": gen}
+    else:
+        status = {"conditions": conditions, "helmChart": f"flux-system/{ns}-{name}",
+                  "history": [{"chartName": name, "chartVersion": version, "configDigest": "sha256:" + "3c" * 32, "digest": "sha256:" + "7a" * 32,
+                               "firstDeployed": ts("08:00:00"), "lastDeployed": ts("09:00:00"), "name": name, "namespace": ns, "status": history_status, "version": rev}],
+                  "lastAttemptedConfigDigest": "sha256:" + "3c" * 32, "lastAttemptedGeneration": gen, "lastAttemptedReleaseAction": "upgrade",
+                  "lastAttemptedRevision": version, "observedGeneration": gen, "storageNamespace": ns}
+    status.update(status_extra)
+    return {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "metadata": {"generation": gen, "name": name, "namespace": ns, "uid": f"uid-{ns}-{name}"}, "spec": spec, "status": status}
+
+
+def healthy(ns="good", name="podinfo", version="6.5.4", clock="09:00:31"):
+    msg = long_ok("upgrade", f"{ns}/{name}", 3, f"{name}@{version}")
+    return hr(ns, name, [cond("Ready", "True", "UpgradeSucceeded", msg, clock, 2), cond("Released", "True", "UpgradeSucceeded", msg, clock, 2)], version=version, rev=3)
+
+
+def failed(ns, name, reason, message, clock="09:05:00", *, released=None, extra=(), **kw):
+    conds = [cond("Ready", "False", reason, message, clock, 2), cond("Released", "False", released or reason, message, clock, 2), *extra]
+    return hr(ns, name, conds, **kw)
+
+
+def event(ns, name, reason, message, first, last=None, count=1, etype=None, annotations=None, kind="HelmRelease", component="helm-controller"):
+    etype = etype or ("Warning" if reason.endswith("Failed") or reason in ("DriftDetected", "error") else "Normal")
+    meta = {"name": f"{name}.{abs(hash((reason, first))) % 16**16:016x}", "namespace": ns, "uid": f"ev-{ns}-{name}-{reason}-{first}"}
+    if annotations:
+        meta["annotations"] = annotations
+    return {"apiVersion": "v1", "kind": "Event", "metadata": meta, "involvedObject": {"kind": kind, "namespace": ns, "name": name},
+            "reason": reason, "message": message, "type": etype, "count": count, "firstTimestamp": ts(first), "lastTimestamp": ts(last or first),
+            "source": {"component": component}, "eventTime": None}
+
+
+def log(clock, ns, name, msg, rid="5b0f2c7e-8d1a-4b3c-9e6f-0a7d4c1b8e2f", level="info", error=None, logger=None):
+    rec = {"level": level, "ts": f"{DAY}{clock}Z"}
+    if logger:
+        rec["logger"] = logger
+    rec["msg"] = msg
+    if ns:
+        rec.update(CTX, HelmRelease={"name": name, "namespace": ns}, namespace=ns, name=name, reconcileID=rid)
+    if error:
+        rec["error"] = error
+    return json.dumps(rec, separators=(",", ":"))
+
+
+def write(case: str, releases=(), events=(), logs=(), extra: dict | None = None):
+    folder = CASES / case
+    folder.mkdir(parents=True)
+    if releases:
+        (folder / "helmreleases.yaml").write_text(yaml.safe_dump({"apiVersion": "v1", "items": list(releases), "kind": "List", "metadata": {"resourceVersion": ""}}, sort_keys=True, width=1000))
+    if events:
+        (folder / "events.yaml").write_text(yaml.safe_dump({"apiVersion": "v1", "items": list(events), "kind": "List", "metadata": {"resourceVersion": ""}}, sort_keys=True, width=1000))
+    if logs:
+        (folder / "helm-controller.log").write_text("\n".join(logs) + "\n")
+    for name, text in (extra or {}).items():
+        (folder / name).write_text(text)
+
+
+HELM_TAIL = (  # §3.2: "\n\nLast Helm logs:\n\n" + "<RFC3339Nano>: <line>"; wait lines from Helm's pkg/kube/ready.go
+    "\n\nLast Helm logs:\n\n"
+    "2024-03-05T09:00:05.101234567Z: beginning wait for 4 resources with timeout of 5m0s\n"
+    "2024-03-05T09:04:58.902345678Z: Deployment is not ready: bad/web. 0 out of 2 expected pods are ready"
+)
+
+
+def build() -> None:
+    for rule in GENERATED:
+        shutil.rmtree(CASES / rule, ignore_errors=True)
+    up = "Helm upgrade failed for release bad/{0} with chart {0}@{1}: {2}"   # §3.2 UpgradeFailed format
+
+    # HR001 install-failed
+    msg = "Helm install failed for release bad/app with chart app@1.0.0: rendered manifests contain a resource that already exists. Unable to continue with install: ServiceAccount \"app\" in namespace \"bad\" exists and cannot be imported into the current release"
+    write("HR001/fires-install-failed", [failed("bad", "app", "InstallFailed", msg), healthy()], [event("bad", "app", "InstallFailed", msg, "09:05:00")])
+    ok = long_ok("install", "good/app", 1, "app@1.0.0")
+    write("HR001/quiet-install-recovered", [hr("good", "app", [cond("Ready", "True", "InstallSucceeded", ok, "09:07:00", 2), cond("Released", "True", "InstallSucceeded", ok, "09:07:00", 2)], rev=1)],
+          [event("good", "app", "InstallFailed", msg.replace("bad/", "good/"), "09:05:00"), event("good", "app", "InstallSucceeded", ok, "09:07:00")])
+
+    # HR002 upgrade-failed
+    err = "post-upgrade hooks failed: job failed: BackoffLimitExceeded"
+    write("HR002/fires-v036-upgrade-failed", [failed("bad", "api", "UpgradeFailed", f"Helm upgrade failed: {err}", v036=True), healthy()],
+          [event("bad", "api", "error", f"Helm upgrade failed: {err}\n\nLast Helm logs:\n\nwaiting for post-upgrade hooks", "09:05:00", etype="Warning")])
+    write("HR002/fires-events-only", events=[event("bad", "api", "UpgradeSucceeded", long_ok("upgrade", "bad/api", 4, "api@2.0.0"), "08:00:00"),
+                                             event("bad", "api", "UpgradeFailed", up.format("api", "2.1.0", err), "09:05:00")])
+    write("HR002/quiet-failed-then-succeeded", events=[event("good", "api", "UpgradeFailed", up.format("api", "2.1.0", err).replace("bad/", "good/"), "09:05:00"),
+                                                       event("good", "api", "UpgradeSucceeded", long_ok("upgrade", "good/api", 6, "api@2.1.1"), "09:20:00")])
+
+    # HR003 rollback-failed: Remediated is the top condition, Ready copies it (§4.2)
+    rb = "Helm rollback to previous release bad/app.v3 with chart app@1.2.0 failed: release: not found"
+    write("HR003/fires-rollback-failed", [hr("bad", "app", [cond("Ready", "False", "RollbackFailed", rb, "09:10:00", 2), cond("Released", "False", "UpgradeFailed", up.format("app", "1.3.0", err), "09:05:00", 2), cond("Remediated", "False", "RollbackFailed", rb, "09:10:00", 2)])],
+          [event("bad", "app", "RollbackFailed", rb, "09:10:00")])
+    rok = "Helm rollback to previous release good/app.v3 with chart app@1.2.0 succeeded"
+    write("HR003/quiet-rollback-succeeded", [hr("good", "app", [cond("Ready", "False", "RollbackSucceeded", rok, "09:10:00", 2), cond("Released", "False", "UpgradeFailed", "Helm upgrade failed for release good/app with chart app@1.3.0: post-upgrade hooks failed: job failed: BackoffLimitExceeded", "09:05:00", 2), cond("Remediated", "True", "RollbackSucceeded", rok, "09:10:00", 2)])])
+
+    # HR004 test-failed (§3.2 TestFailed format)
+    tf = "Helm test failed for release bad/app.v2 with chart app@1.0.0: pod app-test-connection failed"
+    write("HR004/fires-test-failed", [hr("bad", "app", [cond("Ready", "False", "TestFailed", tf, "09:06:00", 2), cond("Released", "True", "UpgradeSucceeded", long_ok("upgrade", "bad/app", 2, "app@1.0.0"), "09:05:00", 2), cond("TestSuccess", "False", "TestFailed", tf, "09:06:00", 2)])],
+          [event("bad", "app", "TestFailed", tf, "09:06:00")])
+    ts_ok = "Helm test succeeded for release good/app.v2 with chart app@1.0.0: 1 test hook(s) completed successfully"
+    write("HR004/quiet-test-succeeded", [hr("good", "app", [cond("Ready", "True", "TestSucceeded", ts_ok, "09:06:00", 2), cond("TestSuccess", "True", "TestSucceeded", ts_ok, "09:06:00", 2)])])
+
+    # HR005 timeout
+    timed = up.format("web", "2.0.0", "context deadline exceeded")
+    write("HR005/fires-v037-names-the-deployment", [failed("bad", "web", "UpgradeFailed", timed), healthy()],
+          [event("bad", "web", "UpgradeFailed", timed + HELM_TAIL, "09:05:00")],
+          [log("09:00:05.101", "bad", "web", "running 'upgrade' action with timeout of 5m0s")])
+    write("HR005/fires-v036", [failed("bad", "web", "UpgradeFailed", "Helm upgrade failed: timed out waiting for the condition", v036=True)],
+          [event("bad", "web", "error", "Helm upgrade failed: timed out waiting for the condition\n\nLast Helm logs:\n\nDeployment is not ready: bad/web. 0 out of 2 expected pods are ready", "09:05:00", etype="Warning")])
+    write("HR005/quiet-timeout-then-success", [healthy("good", "web", "2.0.1", "09:30:00")],
+          [event("good", "web", "UpgradeFailed", timed.replace("bad/", "good/"), "09:05:00")])
+
+    # HR006 immutable field
+    imm = up.format("api", "3.0.0", 'cannot patch "api" with kind Deployment: Deployment.apps "api" is invalid: spec.selector: Invalid value: v1.LabelSelector{MatchLabels:map[string]string{"app.kubernetes.io/name":"api-v3"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}: field is immutable')
+    write("HR006/fires-selector-immutable", [failed("bad", "api", "UpgradeFailed", imm), healthy()], [event("bad", "api", "UpgradeFailed", imm, "09:05:00")])
+    write("HR006/quiet-healthy", [healthy("good", "api", "3.0.0")])
+
+    # HR007 retries exhausted (§8: Stalled RetriesExceeded; v0.36 "upgrade retries exhausted")
+    stalled = cond("Stalled", "True", "RetriesExceeded", "Failed to upgrade after 4 attempt(s)", "09:25:00", 2)
+    write("HR007/fires-v037-stalled", [failed("bad", "web", "UpgradeFailed", timed, "09:25:00", extra=[stalled], upgradeFailures=4)],
+          [event("bad", "web", "UpgradeFailed", timed + HELM_TAIL, "09:05:00", "09:25:00", count=4)],
+          [log("09:25:01.220", "bad", "web", "Reconciler error", level="error", error="terminal error: exceeded maximum retries: cannot upgrade release")])
+    write("HR007/fires-v036", [hr("bad", "web", [cond("Ready", "False", "UpgradeFailed", "upgrade retries exhausted", "09:25:00"), cond("Released", "False", "UpgradeFailed", "Helm upgrade failed: timed out waiting for the condition", "09:24:00")], v036=True, upgradeFailures=3)],
+          [event("bad", "web", "error", "reconciliation failed: upgrade retries exhausted", "09:25:00", "09:40:00", count=12, etype="Warning")])
+    write("HR007/quiet-first-failure", [failed("good", "web", "UpgradeFailed", timed.replace("bad/", "good/"), upgradeFailures=1)])
+
+    # HR008 stuck pending (§8)
+    lock = "Helm upgrade failed: another operation (install/upgrade/rollback) is in progress"
+    write("HR008/fires-v036-another-operation", [failed("bad", "db", "UpgradeFailed", lock, "09:40:00", v036=True)],
+          [event("bad", "db", "info", "Helm upgrade has started", "08:50:00", "09:40:00", count=6, etype="Normal"), event("bad", "db", "error", lock, "08:50:01", "09:40:00", count=6, etype="Warning")])
+    unlock = "Unlock of Helm release bad/db.v5 with chart db@12.1.0 in pending-upgrade state failed: timed out waiting for the condition"
+    write("HR008/fires-v037-unlock-failed", [failed("bad", "db", "PendingRelease", unlock, history_status="pending-upgrade", rev=5)],
+          [event("bad", "db", "PendingRelease", unlock, "09:05:00", etype="Warning")],
+          [log("09:04:59.001", "bad", "db", "release locked: release with status 'pending-upgrade'"), log("09:04:59.120", "bad", "db", "running 'unlock' action with timeout of 5m0s")])
+    unlocked = "Unlocked Helm release good/db.v5 with chart db@12.1.0 in pending-upgrade state"
+    write("HR008/quiet-v037-unlocked-itself", [healthy("good", "db", "12.1.0", "09:06:00")],
+          [event("good", "db", "PendingRelease", unlocked, "09:05:00", etype="Normal"), event("good", "db", "UpgradeSucceeded", long_ok("upgrade", "good/db", 6, "db@12.1.0"), "09:06:00")])
+
+    # SC001 chart fetch (§4.2 HelmChartNotReady / v1 SourceNotReady)
+    nr = "HelmChart 'flux-system/bad-app' is not ready: invalid chart reference: failed to get chart version for remote reference: no 'app' chart with version matching '9.9.9' found"
+    chart = {"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "HelmChart", "metadata": {"name": "bad-app", "namespace": "flux-system"},
+             "spec": {"chart": "app", "version": "9.9.9", "sourceRef": {"kind": "HelmRepository", "name": "charts"}},
+             "status": {"conditions": [cond("Ready", "False", "InvalidChartReference", "invalid chart reference: failed to get chart version for remote reference: no 'app' chart with version matching '9.9.9' found", "09:01:00", 3)]}}
+    write("SC001/fires-helmchart-not-ready", [failed("bad", "app", "HelmChartNotReady", nr, "09:02:00", version="9.9.9")],
+          logs=[log("09:02:00.500", "bad", "app", nr)], extra={"helmcharts.yaml": yaml.safe_dump({"apiVersion": "v1", "items": [chart], "kind": "List"}, sort_keys=True, width=1000)})
+    write("SC001/fires-v1-source-not-ready", [failed("bad", "app", "SourceNotReady", "HelmChart 'flux-system/bad-app' is not ready: does not have an artifact", "09:02:00")])
+    write("SC001/quiet-artifact-missing-then-recovered", [healthy("good", "app", "1.0.0", "09:04:00")],
+          logs=[log("09:02:14.213", "good", "app", "Chart not ready: artifact not found. Retrying in 30s"), log("09:03:45.230", "good", "app", "release in-sync with desired state")])
+
+    # VL001 values missing (§4.2 ValuesError; §2.1 v0.36 InitFailed)
+    write("VL001/fires-v037-values-error", [failed("bad", "app", "ValuesError", "could not resolve Secret chart values reference 'bad/db-creds' with key 'values.yaml': resource not found")])
+    write("VL001/fires-v036-init-failed", [failed("bad", "app", "InitFailed", "could not find Secret 'bad/db-creds'", v036=True)])
+    write("VL001/quiet-healthy", [healthy("good", "app", "1.0.0")])
+
+    # DP002 dependency really failing
+    dep_fail = up.format("backend", "1.4.0", 'cannot patch "backend" with kind Deployment: Deployment.apps "backend" is invalid: spec.selector: Invalid value: v1.LabelSelector{}: field is immutable').replace("bad/", "good/")
+    dnr = "dependency 'good/backend' is not ready"
+    blocked = hr("bad", "frontend", [cond("Ready", "False", "DependencyNotReady", dnr, "09:06:00", 2), cond("Reconciling", "True", "Progressing", "Fulfilling prerequisites", "09:06:00", 2)], depends=["good/backend"])
+    write("DP002/fires-dependency-upgrade-failed", [failed("good", "backend", "UpgradeFailed", dep_fail), blocked],
+          logs=[log("09:06:00.101", "bad", "frontend", "checking 1 dependencies"), log("09:06:00.102", "bad", "frontend", f"dependencies do not meet ready condition ({dnr}): retrying in 30s")])
+    write("DP002/quiet-dependency-ready", [healthy("good", "backend", "1.4.0", "08:30:00"), hr("good", "frontend", [cond("Ready", "True", "UpgradeSucceeded", long_ok("upgrade", "good/frontend", 3, "frontend@2.3.1"), "08:40:00", 2)], depends=["good/backend"])])
+
+    # DR001 drift loop (§6.2; events §3.2)
+    detected = "Cluster state of release bad/web.v7 has drifted from the desired state:\nDeployment/bad/web changed (0 additions, 1 changes, 0 removals)"
+    corrected = "Cluster state of release bad/web.v7 has been corrected:\nDeployment/bad/web configured"
+    loop_logs = []
+    for i, clock in enumerate(("09:00:01", "09:00:03", "09:00:07", "09:00:15", "09:00:31", "09:01:03", "09:02:07", "09:04:15", "09:08:31", "09:17:03", "09:32:03", "09:47:03")):
+        rid = f"6c1d2e3f-4a5b-4c6d-8e7f-{i:012d}"
+        loop_logs += [log(f"{clock}.100", "bad", "web", "detected changes in cluster state: removed: 0, changed: 1, excluded: 0", rid),
+                      log(f"{clock}.101", "bad", "web", "resource modified", rid, level="debug").replace('"reconcileID"', '"resource":"Deployment/bad/web","patch":[{"op":"replace","path":"/spec/replicas","value":2}],"reconcileID"'),
+                      log(f"{clock}.120", "bad", "web", "running 'correct cluster drift' action with timeout of 5m0s", rid)]
+    write("DR001/fires-hpa-replicas-loop", [hr("bad", "web", [cond("Ready", "Unknown", "Progressing", "correcting cluster drift", "09:47:03", 2)], rev=7, drift=True), healthy()],
+          [event("bad", "web", "DriftDetected", detected, "09:00:01", "09:47:03", count=12), event("bad", "web", "DriftCorrected", corrected, "09:00:01", "09:47:03", count=12)], loop_logs)
+    once = detected.replace("bad/", "good/")
+    write("DR001/quiet-single-correction", [healthy("good", "web", "2.0.0", "08:00:00")],
+          [event("good", "web", "DriftDetected", once, "09:10:00"), event("good", "web", "DriftCorrected", corrected.replace("bad/", "good/"), "09:10:01"),
+           event("good", "podinfo", "UpgradeSucceeded", long_ok("upgrade", "good/podinfo", 3, "podinfo@6.5.4"), "09:50:00")])
+    write("DR001/quiet-loop-stopped-long-ago", [healthy("good", "web", "2.0.0", "06:00:00")],
+          [event("good", "web", "DriftDetected", once, "06:00:00", "06:30:00", count=8), event("good", "web", "DriftCorrected", corrected.replace("bad/", "good/"), "06:00:01", "06:30:01", count=8),
+           event("good", "podinfo", "UpgradeSucceeded", long_ok("upgrade", "good/podinfo", 3, "podinfo@6.5.4"), "09:50:00")])
+
+    # SU001 suspended
+    write("SU001/fires-suspended", [hr("bad", "app", [cond("Ready", "True", "UpgradeSucceeded", long_ok("upgrade", "bad/app", 2, "app@1.0.0"), "08:00:00", 2)], suspend=True), healthy()],
+          logs=[log("09:00:00.001", "bad", "app", "reconciliation is suspended for this object")])
+    write("SU001/quiet-resumed", [healthy("good", "app", "1.0.0")])
+
+    # HC001 controller crash during an upgrade (pods: lastState OOMKilled)
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "helm-controller-7f9c6d5b8-k2m4p", "namespace": "flux-system", "labels": {"app": "helm-controller"}},
+           "spec": {"containers": [{"name": "manager", "image": "ghcr.io/fluxcd/helm-controller:v1.0.1"}]},
+           "status": {"containerStatuses": [{"name": "manager", "image": "ghcr.io/fluxcd/helm-controller:v1.0.1", "restartCount": 3, "ready": True,
+                                             "state": {"running": {"startedAt": ts("09:03:12")}},
+                                             "lastState": {"terminated": {"exitCode": 137, "reason": "OOMKilled", "startedAt": ts("08:12:40"), "finishedAt": ts("09:03:10")}}}]}}
+    pods = yaml.safe_dump({"apiVersion": "v1", "items": [pod], "kind": "List"}, sort_keys=True, width=1000)
+    crash_logs = [log("09:02:30.500", "bad", "big", "release out-of-sync with desired state: release chart changed"),
+                  log("09:02:30.620", "bad", "big", "running 'upgrade' action with timeout of 10m0s"),
+                  log("09:02:31.000", "good", "podinfo", "running 'upgrade' action with timeout of 5m0s", rid="1e2d3c4b-5a69-4788-9a6b-5c4d3e2f1a0b"),
+                  log("09:03:40.010", "bad", "big", "release locked: release with status 'pending-upgrade'", rid="7d8e9f0a-1b2c-4d3e-8f4a-5b6c7d8e9f0a")]
+    pending = hr("bad", "big", [cond("Ready", "Unknown", "Progressing", "Running 'upgrade' action with timeout of 10m0s", "09:03:41", 2)], history_status="pending-upgrade", rev=9)
+    write("HC001/fires-oomkilled-mid-upgrade", [pending, healthy(clock="09:02:58")],
+          [event("good", "podinfo", "UpgradeSucceeded", long_ok("upgrade", "good/podinfo", 3, "podinfo@6.5.4"), "09:02:58")], crash_logs, {"flux-system-pods.yaml": pods})
+    clean = pods.replace("OOMKilled", "Completed").replace("exitCode: 137", "exitCode: 0")
+    write("HC001/quiet-clean-restart", [healthy(clock="09:02:58")], [event("good", "podinfo", "UpgradeSucceeded", long_ok("upgrade", "good/podinfo", 3, "podinfo@6.5.4"), "09:02:58")],
+          [crash_logs[2]], {"flux-system-pods.yaml": clean})
+
+    # EG001 evidence gap
+    write("EG001/fires-dependency-not-in-bundle", [hr("bad", "app", [cond("Ready", "False", "DependencyNotReady", "dependency 'platform/postgres' is not ready", "09:06:00", 2)], depends=["platform/postgres"]), healthy()])
+    write("EG001/fires-not-ready-no-evidence", [hr("bad", "app", [cond("Ready", "Unknown", "Progressing", "reconciliation in progress", "09:06:00", 2)])])
+    write("EG001/quiet-explained-failure", [failed("good", "api", "UpgradeFailed", "Helm upgrade failed for release good/api with chart api@2.1.0: post-upgrade hooks failed: job failed: BackoffLimitExceeded")])
+
+
+if __name__ == "__main__":
+    build()
