@@ -11,7 +11,7 @@ from datetime import datetime, timezone
 
 import polars as pl
 
-from forensics import engine, timeline, verdicts, versions
+from forensics import engine, gaps, timeline, verdicts, versions
 from forensics.load import Frames, Progress, load
 from forensics.model import (
     Analysis,
@@ -77,6 +77,7 @@ def run(
         dependencies=_dependencies(frames["releases"]),
         findings=found,
         verdicts=verdicts.build(frames["releases"], found),
+        gaps=gaps.find(frames, state),
         rules=results,
         inventory=[InventoryEntry(**vars(item)) for item in frames.inventory],
         problems=[Problem(**row) for row in problems.head(MAX_PROBLEMS).iter_rows(named=True)],
