@@ -20,7 +20,8 @@ class StatusNotMigrated(Rule):
     conditions without `observedGeneration`, Ready `ReconciliationSucceeded` /
     "Release reconciliation succeeded"), in a bundle that shows a helm-controller >= v0.37
     running (container image, image pull, v0.37 log wording, or other releases with the new
-    status shape). The new controller rewrites the whole status on its first reconcile, so this
+    status shape) or, with low confidence, only the Flux >= 2.2 CRD (the object was dumped as
+    `v2beta2`/`v2`, which only that CRD serves). The new controller rewrites the whole status on its first reconcile, so this
     shape means it never reconciled the object. From a `flux get hr` table alone, the Ready
     message "Release reconciliation succeeded" next to rows in the v0.37 long format is the
     same sign, with lower confidence.
@@ -70,6 +71,7 @@ class StatusNotMigrated(Rule):
 
         # Is a >= v0.37 controller evidenced, and since when?
         new_shapes = releases.filter(pl.col("status_format").is_in(["v2beta2", "v2"])).height
+        served_new = releases.filter(pl.col("api_version").str.contains(r"/v2(beta2)?$").fill_null(False)).sort("api_version")
         long_messages = conditions.filter(msg_matches(LONG_SUCCESS)).height
         since = state.new_generation_since
         if state.current_generation in ("v2beta2", "v2") or since is not None:
@@ -79,6 +81,11 @@ class StatusNotMigrated(Rule):
             known_new = True
         elif new_shapes or long_messages:
             basis = f"{new_shapes + long_messages} other release status(es) were written by a >= v0.37 controller"
+            known_new = False
+        elif served_new.height:
+            # kubectl/troubleshoot ask for the preferred version: a v2beta2/v2 dump means the
+            # Flux >= 2.2 CRD was installed when the bundle was taken (helm-controller.md §0.2).
+            basis = f"the HelmRelease CRD served {served_new['api_version'][0]} when the bundle was taken (Flux >= 2.2 CRDs installed)"
             known_new = False
         else:
             return findings([], candidates.head(0))
