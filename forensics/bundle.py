@@ -83,14 +83,22 @@ class Reader:
     def __init__(self, path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES):
         self.path = Path(path)
         self.max_bytes = max_bytes
-        if not self.path.exists():
+        self._stdin: bytes | None = None
+        if str(path) == "-":  # standard input: an archive or one file, read into memory
+            import sys
+
+            self._stdin = sys.stdin.buffer.read(max_bytes + 1)
+            if len(self._stdin) > max_bytes:
+                raise BundleError(f"stdin: more than {max_bytes} bytes (raise it with --max-bytes)")
+            self.path = Path("stdin")
+        elif not self.path.exists():
             raise BundleError(f"{self.path}: no such file or folder")
-        self.bundle = Bundle(name=_display_name(self.path), origin=str(self.path))
+        self.bundle = Bundle(name=_display_name(self.path), origin=str(path))
         self._read_bytes = 0
         self._stamp: str | None = None  # crust-gather's collected.timestamp
 
     def files(self) -> Iterator[tuple[Member, bytes]]:
-        if self.path.is_dir():
+        if self._stdin is None and self.path.is_dir():
             entries = self._dir_entries()
         elif self._is(tarfile.is_tarfile):
             entries = self._tar_entries()
@@ -123,19 +131,21 @@ class Reader:
 
     def _is(self, test) -> bool:
         try:
-            return bool(test(self.path))
+            return bool(test(self._source()))
         except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile):
             return False
 
     def _looks_compressed(self) -> bool:
         """A gzip stream that is not a readable tar, and not a gzipped single file either."""
-        with open(self.path, "rb") as handle:
+        with self._open() as handle:
             magic = handle.read(2)
         if magic != b"\x1f\x8b":
             return False
         try:
-            with gzip.open(self.path) as stream:
+            with gzip.open(self._source()) as stream:
                 stream.read(1)
+            if self._stdin is not None:
+                return False  # a gzipped single file on stdin: inflated as `stdin.gz`
             return not self.path.name.endswith(".gz") or self.path.name.endswith((".tar.gz", ".tgz"))
         except (OSError, EOFError):
             return True
@@ -165,7 +175,7 @@ class Reader:
 
     def _tar_entries(self) -> Iterator[tuple[Member, bytes]]:
         try:
-            archive = tarfile.open(self.path, mode="r:*")
+            archive = tarfile.open(fileobj=self._open(), mode="r:*")
         except (tarfile.TarError, OSError) as error:
             raise BundleError(f"{self.path.name}: not a readable tar archive: {error}") from error
         with archive:
@@ -210,7 +220,7 @@ class Reader:
 
     def _zip_entries(self) -> Iterator[tuple[Member, bytes]]:
         try:
-            archive = zipfile.ZipFile(self.path)
+            archive = zipfile.ZipFile(self._source())
         except (zipfile.BadZipFile, OSError) as error:
             raise BundleError(f"{self.path.name}: not a readable zip archive: {error}") from error
         with archive:
@@ -231,7 +241,21 @@ class Reader:
                 yield Member(path, info.file_size, "file"), data
 
     def _single_file(self) -> Iterator[tuple[Member, bytes]]:
+        if self._stdin is not None:
+            data = self._stdin
+            if data[:2] == b"\x1f\x8b":  # a gzipped single file on stdin
+                yield Member("stdin.gz", len(data), "file"), data
+                return
+            yield Member("stdin", len(data), "file"), data
+            return
         yield Member(self.path.name, self.path.stat().st_size, "file"), self.path.read_bytes()
+
+    def _source(self):
+        """What the archive modules open: the path, or the stdin bytes as a file object."""
+        return io.BytesIO(self._stdin) if self._stdin is not None else self.path
+
+    def _open(self):
+        return io.BytesIO(self._stdin) if self._stdin is not None else open(self.path, "rb")
 
     # --- after the pass -------------------------------------------------------------------
 

@@ -76,7 +76,7 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("path", type=click.Path(exists=True, dir_okay=True, allow_dash=False))
+@click.argument("path", type=click.Path(exists=True, dir_okay=True, allow_dash=True))
 @click.option("-f", "--format", "formats", type=click.Choice(FORMATS), multiple=True, help="Output format(s); default: html + terminal table. Repeatable.")
 @click.option("-o", "--output", type=str, help="File for the (single) --format; '-' writes to standard output.")
 @click.option("--out-dir", type=click.Path(file_okay=False), default="reports", show_default=True, help="Folder for report files when --output is not given.")
@@ -244,6 +244,32 @@ def schema(output):
         Path(output).write_text(text, encoding="utf-8")
     else:
         click.echo(text, nl=False)
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=True, allow_dash=True))
+@click.option("--max-bytes", type=int, help="Cap on decompressed bytes read from the bundle (default 8 GiB).")
+def inventory(path, max_bytes):
+    """List every member of a bundle: the parser that read it, rows, problems, or why it was skipped.
+
+    Example:
+
+        forensics inventory support-bundle.tar.gz
+    """
+    from forensics.bundle import BundleError
+    from forensics.load import load
+
+    try:
+        frames = load(path, max_bytes=max_bytes)
+    except BundleError as error:
+        _stderr_console().print(f"[bold red]error:[/] {error}", highlight=False)
+        sys.exit(EXIT_INPUT)
+    bundle = frames.bundle
+    collected = bundle.collected_at.isoformat() if bundle.collected_at else "unknown"
+    click.echo(f"{bundle.name}: layout {bundle.layout}, collected at {collected}, {len(frames.inventory)} members")
+    for item in frames.inventory:
+        parser = item.parser or "-"
+        click.echo(f"{item.path}\t{parser}\trows={item.rows}\tproblems={item.problems}\t{item.note}")
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,10 +8,36 @@ become problem rows). `PARSERS` is the explicit registry, tried in order.
 
 from __future__ import annotations
 
-from parsers import flux_tables, objects, zap_log
+from parsers import (
+    cri_log,
+    dump_logs,
+    event_tables,
+    flux_logs,
+    flux_tables,
+    kubectl_log,
+    logcli_log,
+    objects,
+    stern_log,
+    zap_console_log,
+    zap_log,
+)
 from parsers._base import FRAME_NAMES, SCHEMAS, ParseResult, conform, empty
 
-PARSERS = (zap_log, flux_tables, objects)
+# Sniff precedence: the most specific first. Line-prefixed log dialects before the plain
+# ones; the cluster-info-dump blocks before the object documents they are interleaved with.
+PARSERS = (
+    logcli_log,
+    zap_log,
+    cri_log,
+    flux_logs,
+    zap_console_log,
+    kubectl_log,
+    stern_log,
+    dump_logs,
+    event_tables,
+    flux_tables,
+    objects,
+)
 
 SNIFF_BYTES = 8192
 

@@ -40,6 +40,9 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "previous": pl.Boolean,  # the log of the container's previous instance
         "raw": pl.String,  # the line as written (evidence excerpt)
         **PROVENANCE,
+        "line_end": pl.Int64,  # last physical line of the record (joined CRI partials, attached stack trace)
+        "extra": pl.String,  # continuation text attached to the record (a Go panic / stack trace)
+        "encoding": pl.String,  # what the record body was: json | console | flux-logs | text
     },
     # One row per Kubernetes Event object (aggregated: first/last/count).
     "events": {
@@ -59,6 +62,11 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "token": pl.String,
         "uid": pl.String,
         **CITED,
+        # first_ts/last_ts come from a relative age ("5m") anchored on the collection time:
+        # approximate to the age's unit; null when no anchor was known (order kept in `line`).
+        "approximate": pl.Boolean,
+        "age_first": pl.String,  # the relative ages as printed, when the input was a table
+        "age_last": pl.String,
     },
     # One row per HelmRelease object.
     "releases": {
@@ -100,6 +108,8 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "last_handled_force_at": pl.String,
         "created": TS,
         "input_format": pl.String,  # "object" (full YAML/JSON) or "flux-get-table", ...
+        "suspend_line": pl.Int64,  # line of `spec.suspend` (or of the table row), when present
+        "suspend_excerpt": pl.String,  # the text of that line
         **CITED,
     },
     # One row per condition of a HelmRelease; `line` is the line of its message.

@@ -83,6 +83,8 @@ def parse(data: bytes, source: str) -> ParseResult:
                 "status_format": "unknown",
                 "status_format_basis": "`flux get hr` row: Ready status and message only",
                 "input_format": "flux-get-table",
+                "suspend_line": number if cells.get("SUSPENDED") == "True" else None,
+                "suspend_excerpt": excerpt(raw) if cells.get("SUSPENDED") == "True" else None,
                 **common,
             }
         )

@@ -125,6 +125,8 @@ def extract(obj: KubeObject, lines: list[str], source: str) -> dict[str, list[di
             "last_handled_force_at": status.get("lastHandledForceAt"),
             "created": ts_value(meta.get("creationTimestamp")),
             "input_format": "object",
+            "suspend_line": (suspend_line := where.key("suspend", after=where.key("spec")) if spec.get("suspend") else None),
+            "suspend_excerpt": excerpt(where.text(suspend_line)) if suspend_line else None,
             "excerpt": excerpt(where.text(shape_line)),
             "source": source,
             "line": shape_line or obj.start,

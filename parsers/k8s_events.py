@@ -58,6 +58,7 @@ def extract(obj: KubeObject, lines: list[str], source: str) -> dict[str, list[di
                 "revision": annotations.get("helm.toolkit.fluxcd.io/revision"),
                 "token": annotations.get("helm.toolkit.fluxcd.io/token"),
                 "uid": meta.get("uid"),
+                "approximate": False,
                 "excerpt": excerpt(where.text(line)),
                 "source": source,
                 "line": line,

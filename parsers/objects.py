@@ -31,13 +31,51 @@ EXTRACTORS = {
 _SUFFIXES = (".json", ".yaml", ".yml", ".txt", "")
 
 
+_STATUS_DOC = b"# Status documentation: https://fluxcd.io/flux/components/helm/helmreleases/#helmrelease-status"
+_STATUS_KEYS = frozenset(
+    {
+        "observedGeneration", "conditions", "history", "helmChart", "lastAttemptedRevision", "lastAppliedRevision",
+        "lastReleaseRevision", "lastAttemptedValuesChecksum", "lastAttemptedGeneration", "lastAttemptedConfigDigest",
+        "lastAttemptedReleaseAction", "lastAttemptedReleaseActionDuration", "lastAttemptedRevisionDigest", "storageNamespace",
+        "failures", "installFailures", "upgradeFailures", "lastHandledReconcileAt", "lastHandledForceAt",
+        "lastHandledResetAt", "observedPostRenderersDigest", "observedCommonMetadataDigest", "inventory",
+    }
+)
+
+
 def matches(path: str, head: bytes) -> bool:
     name = path.rsplit("/", 1)[-1]
     suffix = "." + name.rsplit(".", 1)[-1] if "." in name else ""
-    return suffix in _SUFFIXES and kube.looks_like_objects(head)
+    if suffix not in _SUFFIXES:
+        return False
+    # `flux debug hr NAME --show-status` output, or a `status:` fragment pasted alone.
+    return kube.looks_like_objects(head) or head.lstrip().startswith((_STATUS_DOC, b"status:"))
+
+
+def _status_only(doc: dict, source: str, result: ParseResult) -> dict | None:
+    """A HelmRelease made of a bare status (`flux debug hr --show-status`, a `status:` paste).
+
+    The status names no object: the key is taken from the newest history snapshot (the Helm
+    release's name and namespace, which are the HelmRelease's by default), else unknown.
+    """
+    status = doc["status"] if set(doc) == {"status"} and isinstance(doc.get("status"), dict) else doc
+    if not status or not set(status) <= _STATUS_KEYS:
+        return None
+    history = [h for h in status.get("history") or [] if isinstance(h, dict)]
+    name = history[0].get("name") if history else None
+    namespace = history[0].get("namespace") if history else None
+    if not name:
+        name = source.rsplit("/", 1)[-1].split(".", 1)[0]
+        result.problem(source, None, f"status without a name: release named after the file ({name}), namespace unknown")
+    return {"kind": helmrelease.KIND, "metadata": {"name": name, "namespace": namespace or "unknown"}, "status": status}
 
 
 def parse(data: bytes, source: str) -> ParseResult:
+    if b"\n==== START logs for container " in data:
+        # `kubectl cluster-info dump` on stdout: objects interleaved with log blocks.
+        from parsers import dump_logs
+
+        return dump_logs.parse(data, source)
     result = ParseResult(NAME)
     text = data.decode("utf-8", errors="replace")
     if "\ufffd" in text and b"\xef\xbf\xbd" not in data:
@@ -50,6 +88,11 @@ def parse(data: bytes, source: str) -> ParseResult:
     kinds: Counter[str] = Counter()
     for obj in objects:
         kind = str(obj.doc.get("kind") or "")
+        if not kind and "metadata" not in obj.doc and "spec" not in obj.doc:
+            wrapped = _status_only(obj.doc, source, result)
+            if wrapped:
+                obj = kube.KubeObject(wrapped, obj.start, obj.end)
+                kind = helmrelease.KIND
         if not kind and helmrelease.looks_like(obj.doc):
             kind = helmrelease.KIND  # a HelmRelease pasted without its kind
         kinds[kind or "(no kind)"] += 1

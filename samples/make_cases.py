@@ -56,7 +56,8 @@ def hr(ns, name, conditions, *, version="1.0.0", gen=2, rev=2, v036=False, suspe
                   "lastAttemptedConfigDigest": "sha256:" + "3c" * 32, "lastAttemptedGeneration": gen, "lastAttemptedReleaseAction": "upgrade",
                   "lastAttemptedRevision": version, "observedGeneration": gen, "storageNamespace": ns}
     status.update(status_extra)
-    return {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "metadata": {"generation": gen, "name": name, "namespace": ns, "uid": f"uid-{ns}-{name}"}, "spec": spec, "status": status}
+    api = "helm.toolkit.fluxcd.io/v2beta1" if v036 else "helm.toolkit.fluxcd.io/v2"   # a v0.36 cluster serves v2beta1 only
+    return {"apiVersion": api, "kind": "HelmRelease", "metadata": {"generation": gen, "name": name, "namespace": ns, "uid": f"uid-{ns}-{name}"}, "spec": spec, "status": status}
 
 
 def healthy(ns="good", name="podinfo", version="6.5.4", clock="09:00:31"):
@@ -125,7 +126,7 @@ def build() -> None:
 
     # HR002 upgrade-failed
     err = "post-upgrade hooks failed: job failed: BackoffLimitExceeded"
-    write("HR002/fires-v036-upgrade-failed", [failed("bad", "api", "UpgradeFailed", f"Helm upgrade failed: {err}", v036=True), healthy()],
+    write("HR002/fires-v036-upgrade-failed", [failed("bad", "api", "UpgradeFailed", f"Helm upgrade failed: {err}", v036=True)],
           [event("bad", "api", "error", f"Helm upgrade failed: {err}\n\nLast Helm logs:\n\nwaiting for post-upgrade hooks", "09:05:00", etype="Warning")])
     write("HR002/fires-events-only", events=[event("bad", "api", "UpgradeSucceeded", long_ok("upgrade", "bad/api", 4, "api@2.0.0"), "08:00:00"),
                                              event("bad", "api", "UpgradeFailed", up.format("api", "2.1.0", err), "09:05:00")])
@@ -217,6 +218,12 @@ def build() -> None:
                       log(f"{clock}.120", "bad", "web", "running 'correct cluster drift' action with timeout of 5m0s", rid)]
     write("DR001/fires-hpa-replicas-loop", [hr("bad", "web", [cond("Ready", "Unknown", "Progressing", "correcting cluster drift", "09:47:03", 2)], rev=7, drift=True), healthy()],
           [event("bad", "web", "DriftDetected", detected, "09:00:01", "09:47:03", count=12), event("bad", "web", "DriftCorrected", corrected, "09:00:01", "09:47:03", count=12)], loop_logs)
+    # v0.36 with the DetectDrift gate: a diff, then a full Helm upgrade, again and again (§6.1)
+    v036_ok = hr("bad", "web", [cond("Ready", "True", "ReconciliationSucceeded", "Release reconciliation succeeded", "09:40:05"), cond("Released", "True", "UpgradeSucceeded", "Helm upgrade succeeded", "09:40:05")], v036=True, rev=31)
+    write("DR001/fires-v036-detectdrift-gate", [v036_ok],
+          [event("bad", "web", "info", "diff in cluster resources compared to release:\n\nDeployment/bad/web configured", "09:00:02", "09:40:02", count=5, etype="Normal"),
+           event("bad", "web", "info", "Helm upgrade has started", "09:00:03", "09:40:03", count=5, etype="Normal"),
+           event("bad", "web", "info", "Helm upgrade succeeded", "09:00:05", "09:40:05", count=5, etype="Normal")])
     once = detected.replace("bad/", "good/")
     write("DR001/quiet-single-correction", [healthy("good", "web", "2.0.0", "08:00:00")],
           [event("good", "web", "DriftDetected", once, "09:10:00"), event("good", "web", "DriftCorrected", corrected.replace("bad/", "good/"), "09:10:01"),

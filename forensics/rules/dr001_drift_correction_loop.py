@@ -75,8 +75,10 @@ class DriftCorrectionLoop(Rule):
     def check(self, ctx: Context) -> pl.DataFrame:
         events = ctx.frames["events"].filter(pl.col("release").is_not_null())
         logs = helm_controller_logs(ctx.frames["logs"]).filter(pl.col("release").is_not_null())
-        detected_events = events.filter(pl.col("reason") == "DriftDetected")
-        corrected_events = events.filter(pl.col("reason").is_in(["DriftCorrected", "DriftCorrectionFailed"]))
+        v036_diff = (pl.col("reason") == "info") & pl.col("message").str.starts_with("diff in cluster resources compared to release").fill_null(False)
+        v036_fix = (pl.col("reason") == "info") & (pl.col("message") == "Helm upgrade has started")
+        detected_events = events.filter((pl.col("reason") == "DriftDetected") | v036_diff)
+        corrected_events = events.filter(pl.col("reason").is_in(["DriftCorrected", "DriftCorrectionFailed"]) | v036_fix)
         detected_logs = logs.filter(pl.col("msg").str.contains(DETECTED_LOG).fill_null(False))
         corrected_logs = logs.filter(pl.col("msg").str.contains(CORRECTED_LOG).fill_null(False))
         modified = logs.filter(pl.col("msg") == "resource modified")

@@ -50,8 +50,12 @@ class CauseNotInBundle(Rule):
         releases = ctx.frames["releases"]
         explained = pl.DataFrame({"release": sorted({f.release for f in ctx.findings})}, schema={"release": pl.String})
         unexplained = releases.filter(pl.col("ready_status").is_in(["False", "Unknown"])).join(explained, on="release", how="anti")
-        absent = dependency_claims(ctx).filter(~pl.col("dep_present")).select("release", "dependency")
-        targets = unexplained.select("release").join(absent, on="release", how="left")
+        claims = dependency_claims(ctx)
+        absent = claims.filter(~pl.col("dep_present")).select("release", "dependency")
+        # Waiting on a dependency that is in the bundle is explained by it (DP001/DP002), or is
+        # the normal wait of a dependency that only just became Ready: not a gap.
+        waiting = claims.filter(pl.col("dep_present")).select("release")
+        targets = unexplained.join(waiting, on="release", how="anti").select("release").join(absent, on="release", how="left")
         if targets.height == 0:
             return findings([], targets)
         logs = helm_controller_logs(ctx.frames["logs"]).filter(pl.col("release").is_not_null())

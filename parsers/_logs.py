@@ -1,0 +1,379 @@
+"""The shared pipeline of every log dialect: physical lines -> records -> the `logs` frame.
+
+A dialect module only cuts its own prefix off each physical line (a kubelet timestamp, a
+CRI stream tag, a stern pod/container, a cluster-info-dump marker, ...) and hands this
+module one row per physical line:
+
+    line (1-based physical line), raw (the line as written), role, body,
+    and optionally prefix_ts, pod, container, pod_namespace, partial
+
+`role` is "line" for content, "blank" for an empty line, "marker" for a structural line
+(a `==== START logs ... ====` marker, a table header) that belongs to no record.
+The body is then decoded, vectorised, as one of the controller encodings:
+
+- zap JSON (current and older key sets, reference/helm-controller.md §1.1);
+- zap console: `<ts>\\t<LEVEL>\\t[<logger>\\t]<msg>[\\t<context JSON>]`;
+- the `flux logs` template (only when the dialect asks for it):
+  `<ts> <level> <Kind>[/<name>.<namespace>] - <msg> <error>` (flux2 `cmd/flux/logs.go`).
+
+Lines that are not records are, in this order: continuation lines of a multi-line Go panic
+or stack trace (attached to the record before them as `extra`, its `line_end` moved down),
+text records when the dialect gives them a timestamp of their own (a kubelet-prefixed line
+of a container that does not log JSON), or problem rows. Nothing is silently dropped:
+rows + continuation lines + problems + blank + marker lines = physical lines.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import polars as pl
+
+from parsers._base import ParseResult, parse_ts
+
+_OBJ = pl.Struct({"name": pl.String, "namespace": pl.String})
+RECORD = pl.Struct(
+    {
+        "level": pl.String,
+        "ts": pl.String,
+        "logger": pl.String,
+        "msg": pl.String,
+        "error": pl.String,
+        "controller": pl.String,
+        "controllerKind": pl.String,
+        "HelmRelease": _OBJ,
+        "namespace": pl.String,
+        "name": pl.String,
+        "reconcileID": pl.String,
+        "reconciler kind": pl.String,
+        "request": pl.String,
+    }
+)
+FIELDS = [f.name for f in RECORD.fields]
+_DTYPES = dict(zip(FIELDS, [f.dtype for f in RECORD.fields]))
+
+# Timestamps as written by the producers (ecosystem.md §1f): RFC3339 with any fraction and
+# `Z` or an offset (kubelet, CRI, stern), zap ISO8601 (`.000Z0700`).
+TS_RE = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)"
+
+_CONSOLE = r"^(" + TS_RE + r")\t([A-Za-z]+|LEVEL\(-?\d+\)|Level\(-?\d+\))\t(.*)$"
+_FLUX = r"^(" + TS_RE + r") (\S+) ([^\s/]*)(?:/(\S+?)\.([^.\s]*))? - (.*)$"
+
+# Lines of a Go panic, a `fatal error`, a klog HandleCrash report or a zap stack trace
+# (function lines `pkg.(*T).Method(...)`, `\t/path/file.go:123 +0x1e5` frames, ...).
+TRACE_RE = (
+    r"^(?:\s*panic: |panic\(|fatal error: |\[signal |goroutine \d+ \[|created by |Observed a panic|\s|runtime\.|"
+    r"exit status \d+|\[recovered\]|\.\.\.additional frames elided\.\.\.|"
+    r"[\w.\-]+(?:/[\w.\-@]+)*\.[\w.*()\[\]\-]+(?:\(.*\))?(?: in goroutine \d+)?\s*$)"
+)
+
+LEVELS = {"level(-2)": "trace", "level(-1)": "debug"}
+
+
+def read_lines(data: bytes, source: str, result: ParseResult) -> pl.DataFrame:
+    """The member's physical lines as a frame (line, raw); invalid UTF-8 replaced and reported."""
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        data = data.decode("utf-8", errors="replace").encode("utf-8")
+        result.problem(source, None, "invalid UTF-8 replaced with U+FFFD")
+    if not data:
+        return pl.DataFrame(schema={"line": pl.Int64, "raw": pl.String})
+    return (
+        pl.read_lines(data, name="raw")
+        .with_row_index("line", offset=1)
+        .with_columns(pl.col("raw").str.strip_chars_end("\r"), pl.col("line").cast(pl.Int64))
+    )
+
+
+def decode_json(lines: pl.Series) -> tuple[pl.DataFrame, list[int]]:
+    """Decode JSON lines to a frame of RECORD fields; return it and the failed positions.
+
+    Bulk decode first; a chunk that fails is halved until single lines are decoded by Python,
+    so clean logs never take the slow path.
+    """
+    if len(lines) == 0:
+        return pl.DataFrame(schema=_DTYPES), []
+    try:
+        return lines.str.json_decode(RECORD).struct.unnest(), []
+    except Exception:  # noqa: BLE001 - polars raises ComputeError/SchemaError variants
+        pass
+    if len(lines) > 64:
+        half = len(lines) // 2
+        head, bad_head = decode_json(lines[:half])
+        tail, bad_tail = decode_json(lines[half:])
+        return pl.concat([head, tail]), bad_head + [half + i for i in bad_tail]
+    rows, failed = [], []
+    for i, text in enumerate(lines.to_list()):
+        try:
+            obj = json.loads(text) if text is not None else None
+        except ValueError:
+            obj = None
+        if not isinstance(obj, dict):
+            failed.append(i)
+            obj = {}
+        rows.append({key: _coerce(key, obj.get(key)) for key in FIELDS})
+    return pl.DataFrame(rows, schema=_DTYPES), failed
+
+
+def _coerce(key: str, value):
+    if key == "HelmRelease":
+        if isinstance(value, dict):
+            return {k: v if isinstance(v, str) or v is None else str(v) for k, v in value.items() if k in ("name", "namespace")}
+        return None
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+
+
+def _null_record(height: int) -> pl.DataFrame:
+    return pl.DataFrame({name: pl.Series(name, [None] * height, dtype=dtype) for name, dtype in _DTYPES.items()})
+
+
+def _decode_bodies(df: pl.DataFrame, dialects: tuple[str, ...]) -> pl.DataFrame:
+    """Add RECORD columns and `decoded` (which encoding read the body, or null)."""
+    body = pl.col("body")
+    df = df.with_row_index("_i")
+    pieces: list[pl.DataFrame] = []
+    rest = df
+
+    if "flux" in dialects:
+        parts = body.str.extract_groups(_FLUX)
+        flux = rest.with_columns(parts.alias("_f")).filter(pl.col("_f").struct.field("1").is_not_null())
+        if flux.height:
+            text = pl.col("_f").struct.field("6")
+            reconciler_error = text.str.starts_with("Reconciler error ")
+            trailing = text.str.ends_with(" ")
+            flux = flux.with_columns(
+                pl.col("_f").struct.field("1").alias("ts"),
+                pl.col("_f").struct.field("2").alias("level"),
+                pl.lit(None, pl.String).alias("logger"),
+                pl.when(trailing)
+                .then(text.str.strip_suffix(" "))
+                .when(reconciler_error)
+                .then(pl.lit("Reconciler error"))
+                .otherwise(text)
+                .alias("msg"),
+                pl.when(~trailing & reconciler_error).then(text.str.strip_prefix("Reconciler error ")).alias("error"),
+                pl.col("_f").struct.field("3").str.to_lowercase().replace("", None).alias("controller"),
+                pl.col("_f").struct.field("3").replace("", None).alias("controllerKind"),
+                pl.lit(None, _OBJ).alias("HelmRelease"),
+                pl.col("_f").struct.field("5").replace("", None).alias("namespace"),
+                pl.col("_f").struct.field("4").alias("name"),
+                pl.lit(None, pl.String).alias("reconcileID"),
+                pl.lit(None, pl.String).alias("reconciler kind"),
+                pl.lit(None, pl.String).alias("request"),
+                pl.lit("flux-logs").alias("decoded"),
+            ).drop("_f")
+            pieces.append(flux)
+            rest = rest.join(flux.select("_i"), on="_i", how="anti")
+
+    if "json" in dialects:
+        is_json = body.str.strip_chars().str.starts_with("{")
+        candidates = rest.filter(is_json)
+        if candidates.height:
+            decoded, failed = decode_json(candidates["body"].str.strip_chars())
+            joined = pl.concat([candidates, decoded], how="horizontal").with_columns(pl.lit("json").alias("decoded"))
+            if failed:
+                joined = joined.with_row_index("_j").filter(~pl.col("_j").is_in(failed)).drop("_j")
+            pieces.append(joined)
+            rest = rest.join(joined.select("_i"), on="_i", how="anti")
+
+    if "console" in dialects:
+        parts = body.str.extract_groups(_CONSOLE)
+        console = rest.with_columns(parts.alias("_c")).filter(pl.col("_c").struct.field("1").is_not_null())
+        if console.height:
+            tail = pl.col("_c").struct.field("3")
+            context = tail.str.extract(r"\t(\{.*\})\s*$", 1)
+            head = pl.when(context.is_not_null()).then(tail.str.replace(r"\t\{.*\}\s*$", "")).otherwise(tail)
+            console = console.with_columns(context.alias("_ctx"), head.alias("_head"))
+            ctx_rows = console.select(pl.col("_ctx").fill_null("{}"))["_ctx"]
+            decoded, failed = decode_json(ctx_rows)
+            if failed:  # a context that is not JSON: keep it in the message
+                decoded = decoded.with_row_index("_j").with_columns(
+                    [pl.when(pl.col("_j").is_in(failed)).then(None).otherwise(pl.col(c)).alias(c) for c in FIELDS]
+                ).drop("_j")
+                console = console.with_row_index("_j").with_columns(
+                    pl.when(pl.col("_j").is_in(failed)).then(pl.col("_c").struct.field("3")).otherwise(pl.col("_head")).alias("_head")
+                ).drop("_j")
+            has_logger = pl.col("_head").str.contains("\t")
+            console = pl.concat([console, decoded.drop("ts", "level", "logger", "msg")], how="horizontal").with_columns(
+                pl.col("_c").struct.field("1").alias("ts"),
+                pl.col("_c").struct.field("2").alias("level"),
+                pl.when(has_logger).then(pl.col("_head").str.extract(r"^([^\t]*)\t", 1)).alias("logger"),
+                pl.when(has_logger).then(pl.col("_head").str.extract(r"^[^\t]*\t(.*)$", 1)).otherwise(pl.col("_head")).alias("msg"),
+                pl.lit("console").alias("decoded"),
+            ).drop("_c", "_ctx", "_head")
+            pieces.append(console.select(df.columns + FIELDS + ["decoded"]))
+            rest = rest.join(console.select("_i"), on="_i", how="anti")
+
+    rest = pl.concat([rest, _null_record(rest.height)], how="horizontal").with_columns(pl.lit(None, pl.String).alias("decoded"))
+    pieces.append(rest)
+    columns = df.columns + FIELDS + ["decoded"]
+    return pl.concat([p.select(columns) for p in pieces], how="vertical_relaxed").sort("_i").drop("_i")
+
+
+def _join_partials(content: pl.DataFrame) -> pl.DataFrame:
+    """CRI: join `P` (partial) lines with the following lines up to the `F` line."""
+    starts = ~pl.col("partial").shift(1).fill_null(False)
+    content = content.with_columns(starts.cum_sum().alias("_grp"))
+    others = [c for c in content.columns if c not in ("_grp", "body", "line", "partial")]
+    return (
+        content.group_by("_grp", maintain_order=True)
+        .agg(
+            pl.col("line").first(),
+            pl.col("line").last().alias("_last"),
+            pl.col("body").str.join(""),
+            *[pl.col(c).first() for c in others],
+        )
+        .drop("_grp")
+    )
+
+
+def build(
+    result: ParseResult,
+    lines: pl.DataFrame,
+    source: str,
+    *,
+    dialects: tuple[str, ...] = ("json", "console"),
+    text_records: bool = False,
+    context: dict | None = None,
+    not_record: str = "not a log record",
+    unreadable: str = "unreadable lines",
+) -> None:
+    """Decode the per-line frame of a dialect and add logs rows and problems to `result`."""
+    context = context or {}
+    for name in ("prefix_ts", "pod", "container", "pod_namespace"):
+        if name not in lines.columns:
+            lines = lines.with_columns(pl.lit(context.get(name), pl.String).alias(name))
+    if "previous" not in lines.columns:
+        lines = lines.with_columns(pl.lit(bool(context.get("previous", False))).alias("previous"))
+    blank = lines.filter(pl.col("role") == "blank").height
+    markers = lines.filter(pl.col("role") == "marker")
+    content = lines.filter(pl.col("role") == "line")
+
+    joined = 0
+    if "partial" in content.columns:
+        before = content.height
+        content = _join_partials(content)
+        joined = before - content.height
+    else:
+        content = content.with_columns(pl.col("line").alias("_last"))
+
+    content = _decode_bodies(content.drop("role", strict=False), dialects)
+    is_trace = pl.col("body").str.contains(TRACE_RE)
+    is_text = pl.lit(text_records) & pl.col("prefix_ts").is_not_null() & (pl.col("body").str.strip_chars() != "")
+    content = content.with_columns(
+        pl.when(pl.col("decoded").is_not_null())
+        .then(pl.lit("record"))
+        .when(is_trace)
+        .then(pl.lit("trace"))
+        .when(is_text)
+        .then(pl.lit("text"))
+        .otherwise(pl.lit("other"))
+        .alias("_what")
+    )
+    # A trace line right after a record (or another trace line) continues that record; markers
+    # (a new container's block) end a record.
+    heads = pl.concat(
+        [
+            content.select("line", (pl.col("_what").is_in(["record", "text"])).alias("_head")),
+            markers.select("line", pl.lit(True).alias("_head")),
+        ]
+    ).sort("line")
+    heads = heads.with_columns(pl.col("_head").cum_sum().alias("_grp"))
+    content = content.join(heads.select("line", "_grp"), on="line", how="left")
+    head_of_group = content.filter(pl.col("_what").is_in(["record", "text"])).select("_grp")
+    attach = (pl.col("_what") == "trace") & pl.col("_grp").is_in(head_of_group["_grp"].implode())
+    content = content.with_columns(
+        pl.when(attach).then(pl.lit("continuation")).when(pl.col("_what") == "trace").then(pl.lit("other")).otherwise(pl.col("_what")).alias("_what")
+    )
+    continuation = content.filter(pl.col("_what") == "continuation")
+    records = content.filter(pl.col("_what").is_in(["record", "text"]))
+    if continuation.height:
+        extra = continuation.group_by("_grp").agg(
+            pl.col("body").str.join("\n").alias("extra"), pl.col("_last").max().alias("_cont_last")
+        )
+        records = records.join(extra, on="_grp", how="left").with_columns(
+            pl.max_horizontal("_last", "_cont_last").alias("_last")
+        )
+    else:
+        records = records.with_columns(pl.lit(None, pl.String).alias("extra"))
+
+    others = content.filter(pl.col("_what") == "other")
+    for row in others.select("line", "raw", "body").iter_rows(named=True):
+        result.problem(source, row["line"], not_record, row["raw"])
+
+    request = pl.col("request").str.split_exact("/", 1)
+    namespace = pl.coalesce(pl.col("namespace"), pl.col("HelmRelease").struct.field("namespace"), request.struct.field("field_0"))
+    name = pl.coalesce(pl.col("name"), pl.col("HelmRelease").struct.field("name"), request.struct.field("field_1"))
+    kind = pl.coalesce(
+        pl.col("controllerKind"),
+        pl.col("reconciler kind"),
+        pl.when(pl.col("HelmRelease").is_not_null()).then(pl.lit("HelmRelease")),
+    )
+    controller = pl.coalesce(pl.col("controller"), pl.col("logger").str.strip_prefix("controller."))
+    level = pl.col("level").str.to_lowercase()
+    logs = records.select(
+        pl.coalesce(parse_ts(pl.col("ts")), parse_ts(pl.col("prefix_ts"))).alias("ts"),
+        level.replace(LEVELS),
+        pl.when(pl.col("_what") == "text").then(pl.col("body")).otherwise(pl.col("msg")).alias("msg"),
+        "error",
+        "logger",
+        controller.alias("controller"),
+        kind.alias("kind"),
+        namespace.alias("namespace"),
+        name.alias("name"),
+        pl.when(kind == "HelmRelease").then(pl.format("{}/{}", namespace, name)).alias("release"),
+        pl.col("reconcileID").alias("reconcile_id"),
+        "pod",
+        "container",
+        "previous",
+        "raw",
+        pl.lit(source).alias("source"),
+        "line",
+        pl.col("_last").alias("line_end"),
+        "extra",
+        pl.col("decoded").fill_null("text").alias("encoding"),
+    )
+    no_ts = logs.filter(pl.col("ts").is_null())
+    for row in no_ts.iter_rows(named=True):
+        result.problem(source, row["line"], "log record without a readable timestamp", row["raw"])
+    result.add("logs", logs.filter(pl.col("ts").is_not_null()))
+    parts = [f"{logs.height} records"]
+    if continuation.height:
+        parts.append(f"{continuation.height} stack-trace lines attached")
+    if joined:
+        parts.append(f"{joined} partial lines joined")
+    parts.append(f"{others.height} {unreadable}")
+    if markers.height:
+        parts.append(f"{markers.height} marker lines")
+    parts.append(f"{blank} blank lines")
+    result.note = ", ".join(parts)
+
+
+def roles(raw: pl.Expr, marker: pl.Expr | None = None) -> pl.Expr:
+    """The `role` column: blank, marker (when `marker` holds) or line."""
+    expr = pl.when(raw.str.strip_chars() == "").then(pl.lit("blank"))
+    if marker is not None:
+        expr = expr.when(marker).then(pl.lit("marker"))
+    return expr.otherwise(pl.lit("line"))
+
+
+ANSI = r"\x1b\[[0-9;]*[A-Za-z]"
+
+
+def first_lines(head: bytes, count: int = 20) -> list[str]:
+    """The first non-blank lines of a member's head, decoded leniently."""
+    text = head.decode("utf-8", errors="replace")
+    out = [line.rstrip("\r") for line in text.split("\n") if line.strip()]
+    return out[:count]
+
+
+def sniff(head: bytes, pattern: re.Pattern, need: int = 1) -> bool:
+    """The first non-blank line matches `pattern` (and `need` of the first lines do)."""
+    lines = first_lines(head, 10)
+    if not lines or not pattern.match(lines[0]):
+        return False
+    return sum(1 for line in lines if pattern.match(line)) >= min(need, len(lines))

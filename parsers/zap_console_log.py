@@ -1,0 +1,34 @@
+"""Flux controller logs written with `--log-encoding=console` -> logs.
+
+zap's development encoder, tab-separated: `<ts>\t<LEVEL>\t[<logger>\t]<msg>\t<context JSON>`,
+levels upper-case (`INFO`, `ERROR`, `TRACE` from v0.37, `LEVEL(-2)` in v0.36), the context JSON
+with a space after `:` and `,` (reference/helm-controller.md §1.1). A stack trace follows its
+record on the next lines and is attached to it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from parsers import _logs, zap_log
+from parsers._base import ParseResult
+
+NAME = "zap-console-log"
+KIND = "logs"
+TIMESTAMPS = {"ts": "controller log time"}
+
+_SNIFF = re.compile(r"^" + _logs.TS_RE + r"\t([A-Z]+|LEVEL\(-?\d+\))\t")
+
+
+def matches(path: str, head: bytes) -> bool:
+    return _logs.sniff(head, _SNIFF)
+
+
+def parse(data: bytes, source: str) -> ParseResult:
+    result = ParseResult(NAME)
+    lines = _logs.read_lines(data, source, result)
+    lines = lines.with_columns(_logs.roles(pl.col("raw")).alias("role"), pl.col("raw").alias("body"))
+    _logs.build(result, lines, source, dialects=("console", "json"), context=zap_log.log_context(source), not_record="not a console log record")
+    return result
