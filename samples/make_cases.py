@@ -11,6 +11,7 @@ Run: python samples/make_cases.py   (the MG001, ST001 and DP001 cases are hand-w
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -72,7 +73,8 @@ def failed(ns, name, reason, message, clock="09:05:00", *, released=None, extra=
 
 def event(ns, name, reason, message, first, last=None, count=1, etype=None, annotations=None, kind="HelmRelease", component="helm-controller"):
     etype = etype or ("Warning" if reason.endswith("Failed") or reason in ("DriftDetected", "error") else "Normal")
-    meta = {"name": f"{name}.{abs(hash((reason, first))) % 16**16:016x}", "namespace": ns, "uid": f"ev-{ns}-{name}-{reason}-{first}"}
+    digest = hashlib.sha256(f"{ns}/{name}/{reason}/{first}".encode()).hexdigest()[:16]   # stable across runs
+    meta = {"name": f"{name}.{digest}", "namespace": ns, "uid": f"ev-{ns}-{name}-{reason}-{first}"}
     if annotations:
         meta["annotations"] = annotations
     return {"apiVersion": "v1", "kind": "Event", "metadata": meta, "involvedObject": {"kind": kind, "namespace": ns, "name": name},
