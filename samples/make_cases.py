@@ -152,7 +152,10 @@ def build() -> None:
     # HR005 timeout
     timed = up.format("web", "2.0.0", "context deadline exceeded")
     write("HR005/fires-v037-names-the-deployment", [failed("bad", "web", "UpgradeFailed", timed), healthy()],
-          [event("bad", "web", "UpgradeFailed", timed + HELM_TAIL, "09:05:00")],
+          [event("bad", "web", "UpgradeFailed", timed + HELM_TAIL, "09:05:00"),
+           # kube-scheduler's message for a pod that fits no node
+           event("bad", "web-6b8f9c7d5-x4k2p", "FailedScheduling", "0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.",
+                 "09:00:06", "09:04:51", count=17, etype="Warning", kind="Pod", component="default-scheduler")],
           [log("09:00:05.101", "bad", "web", "running 'upgrade' action with timeout of 5m0s")])
     write("HR005/fires-v036", [failed("bad", "web", "UpgradeFailed", "Helm upgrade failed: timed out waiting for the condition", v036=True)],
           [event("bad", "web", "error", "Helm upgrade failed: timed out waiting for the condition\n\nLast Helm logs:\n\nDeployment is not ready: bad/web. 0 out of 2 expected pods are ready", "09:05:00", etype="Warning")])

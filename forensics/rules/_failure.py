@@ -46,10 +46,15 @@ class FailureRule(Rule):
         """Rule-specific lines beyond the failure's own (conditions, events, error log)."""
         return []
 
+    def enrich(self, ctx: Context, state: pl.DataFrame) -> pl.DataFrame:
+        """Add rule-specific columns used by summary/remediation (default: none)."""
+        return state
+
     def check(self, ctx: Context) -> pl.DataFrame:
         state = self.select(failure_state(ctx))
         if state.height == 0:
             return findings([], state)
+        state = self.enrich(ctx, state)
         from_status = pl.col("ready_status").is_not_null()
         verdicts = state.select(
             "release",

@@ -131,4 +131,4 @@ def failure_evidence(ctx: Context, releases: pl.DataFrame) -> list[pl.DataFrame]
 
 def resource_not_ready(text: pl.Expr) -> pl.Expr:
     """The resource a Helm wait log names as not ready (`Deployment is not ready: ns/name...`)."""
-    return text.str.extract(r"(\w+) is not ready: ([\w.-]+/[\w.-]+)", 0)
+    return text.str.extract(r"(\w+) is not ready: ([\w.-]+/[\w.-]+)", 0).str.strip_chars_end(".")

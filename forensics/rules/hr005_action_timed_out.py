@@ -5,9 +5,12 @@ from __future__ import annotations
 import polars as pl
 
 from forensics.model import Severity
-from forensics.rules._base import Context
+from forensics.rules._base import Context, cite
 from forensics.rules._failure import FailureRule, first_line, flux, retry_reset, name_ns
 from forensics.rules._state import resource_not_ready
+
+
+WAITING = r"(\w+) is not ready: ([\w.-]+)/([\w.-]+)"
 
 
 class ActionTimedOut(FailureRule):
@@ -18,7 +21,9 @@ class ActionTimedOut(FailureRule):
     A release whose current failure text says `context deadline exceeded` or `timed out
     waiting for the condition` (Helm's wait). When the Helm log tail that v0.37+ appends to
     the failure event (`Last Helm logs:` ... `Deployment is not ready: <ns>/<name>. 0 out of 1
-    expected pods are ready`) names the resource that never became ready, the finding names it.
+    expected pods are ready`) names the resource that never became ready, the finding names it,
+    and cites the Warning events of its pods (`FailedScheduling`, `BackOff`, `Unhealthy`, ...)
+    when the bundle has them.
 
     Why it matters
     --------------
@@ -43,13 +48,39 @@ class ActionTimedOut(FailureRule):
     label = "timeout"
     severity = Severity.error
 
+    def enrich(self, ctx: Context, state: pl.DataFrame) -> pl.DataFrame:
+        """The Warning events of the named resource's pods (FailedScheduling, BackOff, ...)."""
+        named = state.with_columns(
+            pl.col("text").str.extract(WAITING, 2).alias("res_ns"),
+            pl.col("text").str.extract(WAITING, 3).str.strip_suffix(".").alias("res_name"),
+        )
+        warnings = self.workload_warnings(ctx, named)
+        first = warnings.sort("last_ts").group_by("release", maintain_order=True).last().select(
+            "release", pl.format("{} on {}/{}: {}", "reason", "kind", "name", pl.col("message").str.slice(0, 160)).alias("pod_problem")
+        )
+        return named.join(first, on="release", how="left")
+
+    @staticmethod
+    def workload_warnings(ctx: Context, named: pl.DataFrame) -> pl.DataFrame:
+        events = ctx.frames["events"].filter(
+            (pl.col("type") == "Warning") & pl.col("kind").is_in(["Pod", "ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "PersistentVolumeClaim"])
+        )
+        return (
+            named.select("release", "res_ns", "res_name").filter(pl.col("res_name").is_not_null())
+            .join(events, left_on="res_ns", right_on="namespace")
+            .filter((pl.col("name") == pl.col("res_name")) | pl.col("name").str.starts_with(pl.col("res_name") + "-"))
+        )
+
+    def more_evidence(self, ctx: Context, state: pl.DataFrame) -> list[pl.DataFrame]:
+        warnings = self.workload_warnings(ctx, state)
+        return [cite(warnings, pl.format("{} on {}/{} ×{}", "reason", "kind", "name", "count"), ts="last_ts")]
+
     def summary(self) -> pl.Expr:
         resource = resource_not_ready(pl.col("text"))
-        return (
-            pl.when(resource.is_not_null())
-            .then(pl.format("timed out waiting: {} (the Helm log names it)", resource))
-            .otherwise(pl.format("timed out: {}", first_line(pl.col("text"))))
+        named = pl.when(resource.is_not_null()).then(pl.format("timed out waiting: {} (the Helm log names it)", resource)).otherwise(
+            pl.format("timed out: {}", first_line(pl.col("text")))
         )
+        return pl.when(pl.col("pod_problem").is_not_null()).then(pl.format("{}; {}", named, "pod_problem")).otherwise(named)
 
     def remediation(self, ctx: Context) -> pl.Expr:
         name, ns = name_ns()
