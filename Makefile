@@ -7,7 +7,7 @@ SAMPLE  = samples/upgrade-2.1-to-2.2.tar.gz
 # reproduces them byte for byte (tests/test_golden.py checks they are current).
 SAMPLE_TIME = 2024-01-15T12:00:00Z
 
-.PHONY: setup browser demo test samples golden schema clean
+.PHONY: setup browser demo test samples golden schema bench bench-quick clean
 
 $(BIN)/forensics: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,14 @@ golden: setup
 # Rewrite the published JSON Schema of the analysis JSON after changing forensics/model.py.
 schema: setup
 	$(BIN)/forensics schema -o schema/analysis.schema.json
+
+# The benchmark of issue 6: generates bench/data/ (git-ignored, ~3 GB with the 2x bundle) once,
+# then times `forensics analyze` against bare Polars, a json.loads loop and jq (README, Performance).
+bench: setup
+	$(BIN)/python bench/run.py
+
+bench-quick: setup
+	$(BIN)/python bench/run.py --lines 200000 --no-2x
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache tests/actual

@@ -9,26 +9,43 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-import polars as pl
+from typing import TYPE_CHECKING
 
-from forensics import engine, gaps, timeline, verdicts, versions
-from forensics.load import Frames, Progress, load
-from forensics.model import (
-    Analysis,
-    BundleInfo,
-    ControllerRestart,
-    ControllerVersion,
-    Dependency,
-    InventoryEntry,
-    Problem,
-    TimelineEntry,
-    Upgrade,
-)
-from forensics.rules import Context, select
+if TYPE_CHECKING:  # imported on first use (`_modules`), so that `forensics --help` stays fast
+    import polars as pl
+
+    from forensics.load import Frames, Progress
+    from forensics.model import Analysis, ControllerRestart, Dependency, TimelineEntry
+
+
+def _modules() -> None:
+    """Import the analysis modules (Polars, pydantic, the rules) into this module's globals."""
+    global pl, engine, gaps, timeline, verdicts, versions, Frames, Progress, load
+    global Analysis, BundleInfo, ControllerRestart, ControllerVersion, Dependency, InventoryEntry, Problem, TimelineEntry, Upgrade, Context, select
+    import polars as pl
+
+    from forensics import engine, gaps, timeline, verdicts, versions
+    from forensics.load import Frames, Progress, load
+    from forensics.model import (
+        Analysis,
+        BundleInfo,
+        ControllerRestart,
+        ControllerVersion,
+        Dependency,
+        InventoryEntry,
+        Problem,
+        TimelineEntry,
+        Upgrade,
+    )
+    from forensics.rules import Context, select
 
 __version__ = "0.1.0"
 MAX_PROBLEMS = 500
 TIMELINE_PER_RELEASE = 400
+# Entries handed to the renderers in all: past it (thousands of releases), only the releases
+# that are not healthy keep their timeline in the report; every row stays in `Run.timeline`
+# (exports, `forensics timeline`). Keeps the report's size and time independent of the bundle's.
+TIMELINE_BUDGET = 20_000
 
 __all__ = ["analyze", "run", "Run", "__version__"]
 
@@ -48,9 +65,12 @@ def run(
     generated_at: datetime | None = None,
     max_bytes: int | None = None,
     progress: Progress | None = None,
+    max_members: int | None = None,
+    max_ratio: int | None = None,
 ) -> Run:
     """Parse, correlate and explain one bundle."""
-    frames = load(path, max_bytes=max_bytes, progress=progress)
+    _modules()
+    frames = load(path, max_bytes=max_bytes, progress=progress, max_members=max_members, max_ratio=max_ratio)
     state = versions.analyse(frames["logs"], frames["events"], frames["controllers"])
     lines = timeline.build(frames, state)
     start, end = timeline.window(frames, lines)
@@ -76,13 +96,14 @@ def run(
         restarts=_restarts(frames["controllers"], start, end),
         dependencies=_dependencies(frames["releases"]),
         findings=found,
-        verdicts=verdicts.build(frames["releases"], found),
+        verdicts=(judged := verdicts.build(frames["releases"], found)),
         gaps=gaps.find(frames, state),
         rules=results,
         inventory=[InventoryEntry(**vars(item)) for item in frames.inventory],
         problems=[Problem(**row) for row in problems.head(MAX_PROBLEMS).iter_rows(named=True)],
         problems_total=problems.height,
-        timeline=_timeline_entries(lines),
+        redactions=bundle.redactions,
+        timeline=_timeline_entries(lines, {v.release for v in judged if not v.healthy}),
     )
     return Run(analysis=analysis, frames=frames, timeline=lines)
 
@@ -111,8 +132,10 @@ def _restarts(controllers: pl.DataFrame, start: datetime | None, end: datetime |
     return [ControllerRestart(**row) for row in rows.iter_rows(named=True)]
 
 
-def _timeline_entries(lines: pl.DataFrame) -> list[TimelineEntry]:
+def _timeline_entries(lines: pl.DataFrame, unhealthy: set[str] | None = None) -> list[TimelineEntry]:
     """The timeline for renderers, capped per release (the last entries are kept)."""
+    if unhealthy is not None and lines["release"].n_unique() * TIMELINE_PER_RELEASE > TIMELINE_BUDGET:
+        lines = lines.filter(pl.col("release").is_null() | pl.col("release").is_in(sorted(unhealthy)))
     capped = lines.group_by("release", maintain_order=True).tail(TIMELINE_PER_RELEASE)
     columns = ["release", "ts", "ts_end", "origin", "level", "reason", "message", "count", "source", "line"]
     return [TimelineEntry(**{**row, "message": row["message"] or ""}) for row in capped.select(columns).iter_rows(named=True)]

@@ -3,8 +3,16 @@
 Archives are read in memory, member by member, in one pass; nothing is extracted to disk.
 Entries with absolute paths or `..` are refused (reported, never followed); symlinks are
 resolved only inside the bundle (troubleshoot bundles link `.yaml` twins and collector
-folders to the real files, which are read once, where they are); device files and links
-that leave the bundle are refused. Total decompressed bytes are capped.
+folders to the real files, which are read once, where they are); hard links are read as
+links to the member they name when that member was read, else refused; device files,
+fifos and links that leave the bundle are refused.
+
+Caps (DESIGN.md §7), each named in its message with the option that raises it:
+`--max-bytes` (total decompressed bytes read), `--max-members` (entries of an archive) and
+`--max-ratio` (decompressed / compressed size, once more than `RATIO_FLOOR` bytes came out
+of a compressed stream: tar.gz/bz2/xz, zip members, `.gz` members). A member over a cap is
+refused and the rest is read; a compressed stream over a cap stops there. Truncated or
+corrupt archives and `.gz` members give what could be read plus a problem row.
 
 Paths (`Member.path`) are relative to the bundle root: when every entry sits under one top
 folder (troubleshoot's `support-bundle-<time>/`), that folder is the root.
@@ -12,24 +20,40 @@ folder (troubleshoot's `support-bundle-<time>/`), that folder is the root.
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import io
+import lzma
 import os
 import posixpath
 import re
+import stat
+import struct
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
 DEFAULT_MAX_BYTES = 8 * 1024**3
-MAX_MEMBERS = 200_000
+DEFAULT_MAX_MEMBERS = 200_000
+MAX_MEMBERS = DEFAULT_MAX_MEMBERS  # kept for importers
+DEFAULT_MAX_RATIO = 200
+RATIO_FLOOR = 32 * 1024**2  # a stream is judged on its ratio only once this much came out of it
+TAR_OVERHEAD = 1024  # header + padding per entry, allowed on top of --max-bytes in a tar stream
+_CHUNK = 1024**2
+# Errors a damaged archive or compressed stream raises while being read.
+_DAMAGE = (tarfile.TarError, OSError, EOFError, zlib.error, lzma.LZMAError, ValueError, struct.error)
 
 
 class BundleError(Exception):
     """The input cannot be read as a bundle at all (missing, unreadable, not an archive)."""
+
+
+class CapExceeded(Exception):
+    """A compressed stream went over --max-bytes or --max-ratio: reading stops there."""
 
 
 @dataclass
@@ -54,42 +78,124 @@ class Bundle:
     members: list[Member] = field(default_factory=list)
     problems: list[dict] = field(default_factory=list)
     collected_at: datetime | None = None
+    redactions: int = 0  # secret-looking values replaced by forensics.redact (set by load)
 
 
 def _safe_path(name: str) -> str | None:
     """The normalised relative path of an entry, or None when it is unsafe."""
     name = name.replace("\\", "/")
-    if name.startswith("/") or re.match(r"^[A-Za-z]:", name):
+    if not name or name.startswith("/") or re.match(r"^[A-Za-z]:", name) or "\x00" in name:
         return None
     parts = [p for p in name.split("/") if p not in ("", ".")]
-    if any(p == ".." for p in parts):
+    if not parts or any(p == ".." for p in parts):
         return None
     return "/".join(parts)
 
 
-def _maybe_gunzip(path: str, data: bytes, budget: int) -> tuple[str, bytes]:
-    if path.endswith(".gz") and data[:2] == b"\x1f\x8b":
-        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
-            out = stream.read(budget + 1)
-        if len(out) > budget:
-            raise BundleError(f"{path}: decompressed size exceeds the byte cap")
-        return path[:-3], out
-    return path, data
+def _bytes_cap(limit: int) -> str:
+    return f"the cap of {limit} decompressed bytes (raise it with --max-bytes)"
+
+
+def _ratio_cap(ratio: int) -> str:
+    return f"the compression ratio cap of {ratio}:1 (raise it with --max-ratio)"
+
+
+def gunzip(data: bytes, limit: int, max_ratio: int, max_bytes: int | None = None) -> tuple[bytes, str | None]:
+    """Inflate a (possibly multi-member) gzip stream; what came out and why it stopped early.
+
+    Raises CapExceeded past `limit` bytes (the rest of --max-bytes) or past `max_ratio` times
+    the compressed size (once over RATIO_FLOOR); a truncated or corrupt stream keeps what was
+    inflated before the damage.
+    """
+    ratio_limit = max(RATIO_FLOOR, max_ratio * len(data))
+    cap = min(limit, ratio_limit)
+    out: list[bytes] = []
+    total, rest = 0, data
+    while rest:
+        inflater = zlib.decompressobj(31)
+        try:
+            piece = inflater.decompress(rest, cap - total + 1)
+        except zlib.error as error:
+            return b"".join(out), f"corrupt gzip data after {total} bytes: {error}"
+        out.append(piece)
+        total += len(piece)
+        if total > cap:
+            why = _bytes_cap(max_bytes or limit) if cap == limit else _ratio_cap(max_ratio)
+            raise CapExceeded(f"more than {cap} bytes when decompressed from {len(data)}: over {why}")
+        if not inflater.eof:
+            if inflater.unconsumed_tail:  # max_length reached exactly at the cap
+                continue
+            return b"".join(out), f"gzip stream truncated after {total} decompressed bytes"
+        rest = inflater.unused_data.lstrip(b"\x00")  # concatenated members, trailing padding
+        if rest and rest[:2] != b"\x1f\x8b":
+            break
+    return b"".join(out), None
+
+
+def _normalise_text(data: bytes) -> tuple[bytes, str]:
+    """A byte-order mark removed (UTF-8) or the text re-encoded as UTF-8 (UTF-16/32 with a BOM)."""
+    if data[:3] == b"\xef\xbb\xbf":
+        return data[3:], ""
+    for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if data.startswith(bom):
+            text = data[len(bom) :].decode(codec, errors="replace")
+            return text.encode("utf-8"), f"{codec.upper()} text re-encoded as UTF-8"
+    return data, ""
+
+
+class _Counted(io.RawIOBase):
+    """The decompressed stream of a tar archive, stopped past the byte or the ratio cap."""
+
+    def __init__(self, stream, raw, limit: int, max_ratio: int | None, bytes_limit: int):
+        self.stream, self.raw = stream, raw
+        self.limit, self.max_ratio, self.bytes_limit = limit, max_ratio, bytes_limit
+        self.total = 0
+        self.damage: Exception | None = None  # why the stream ended early (truncated, corrupt)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.damage:
+            return 0
+        try:  # read1: one step at a time, so that damage loses at most one step's output
+            data = self.stream.read1(len(buffer)) if hasattr(self.stream, "read1") else self.stream.read(len(buffer))
+        except _DAMAGE as error:
+            self.damage = error
+            return 0
+        size = len(data)
+        buffer[:size] = data
+        self.total += size
+        if self.total > self.limit:
+            raise CapExceeded(f"more than {self.total} bytes decompressed: over {_bytes_cap(self.bytes_limit)}")
+        if self.max_ratio and self.total > RATIO_FLOOR:
+            consumed = max(self.raw.tell(), 1)
+            if self.total > self.max_ratio * consumed:
+                raise CapExceeded(f"{self.total} bytes out of {consumed} compressed bytes: over {_ratio_cap(self.max_ratio)}")
+        return size
 
 
 class Reader:
     """Iterates the regular files of a bundle as (Member, bytes), recording everything else."""
 
-    def __init__(self, path: str | os.PathLike, max_bytes: int = DEFAULT_MAX_BYTES):
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_members: int = DEFAULT_MAX_MEMBERS,
+        max_ratio: int = DEFAULT_MAX_RATIO,
+    ):
         self.path = Path(path)
-        self.max_bytes = max_bytes
+        self.max_bytes = max_bytes or DEFAULT_MAX_BYTES
+        self.max_members = max_members or DEFAULT_MAX_MEMBERS
+        self.max_ratio = max_ratio or DEFAULT_MAX_RATIO
         self._stdin: bytes | None = None
         if str(path) == "-":  # standard input: an archive or one file, read into memory
             import sys
 
-            self._stdin = sys.stdin.buffer.read(max_bytes + 1)
-            if len(self._stdin) > max_bytes:
-                raise BundleError(f"stdin: more than {max_bytes} bytes (raise it with --max-bytes)")
+            self._stdin = sys.stdin.buffer.read(self.max_bytes + 1)
+            if len(self._stdin) > self.max_bytes:
+                raise BundleError(f"stdin: more than {self.max_bytes} bytes (raise it with --max-bytes)")
             self.path = Path("stdin")
         elif not self.path.exists():
             raise BundleError(f"{self.path}: no such file or folder")
@@ -104,6 +210,8 @@ class Reader:
             entries = self._tar_entries()
         elif self._is(zipfile.is_zipfile):
             entries = self._zip_entries()
+        elif self._looks_zip():
+            entries = self._zip_salvage()
         elif self._looks_compressed():
             raise BundleError(f"{self.path.name}: compressed archive that cannot be read (truncated or corrupt)")
         else:
@@ -113,14 +221,22 @@ class Reader:
             if member.type != "file":
                 self.bundle.members.append(member)
                 continue
+            if member.path.endswith(".gz") and data[:2] == b"\x1f\x8b":
+                try:
+                    out, why = gunzip(data, self.max_bytes - self._read_bytes, self.max_ratio, self.max_bytes)
+                except CapExceeded as error:
+                    self.bundle.members.append(Member(member.path, member.size, "refused", note=f"not read: {error}"))
+                    continue
+                if why and not out:
+                    self.bundle.members.append(Member(member.path, member.size, "refused", note=f"cannot decompress: {why}"))
+                    continue
+                if why:
+                    self._problem(member.path, f"{why}; the {len(out)} bytes before it are read")
+                member.path, data = member.path[:-3], out
+            data, note = _normalise_text(data)
+            if note:
+                member.note = note
             self._read_bytes += len(data)
-            if self._read_bytes > self.max_bytes:
-                raise BundleError(f"{self.bundle.name}: more than {self.max_bytes} bytes decompressed (raise it with --max-bytes)")
-            try:
-                member.path, data = _maybe_gunzip(member.path, data, self.max_bytes - self._read_bytes)
-            except (OSError, EOFError, BundleError) as error:
-                self._problem(member.path, f"cannot decompress: {error}")
-                continue
             member.size = len(data)
             if member.path.rsplit("/", 1)[-1] == "collected.timestamp":
                 self._stamp = data[:200].decode("utf-8", errors="replace").strip()
@@ -129,11 +245,31 @@ class Reader:
             yield member, data
         self._finish(files)
 
+    # --- caps -------------------------------------------------------------------------------
+
+    def _over_budget(self, path: str, size: int) -> Member | None:
+        """A refused member when reading `size` more bytes would pass --max-bytes."""
+        if self._read_bytes + size <= self.max_bytes:
+            return None
+        return Member(path, size, "refused", note=f"not read: {size} bytes would pass {_bytes_cap(self.max_bytes)}")
+
+    def _too_many(self, count: int) -> bool:
+        if count <= self.max_members:
+            return False
+        self._problem(self.path.name, f"more than {self.max_members} entries: the rest is not read (raise the cap with --max-members)")
+        return True
+
+    # --- sniffing ---------------------------------------------------------------------------
+
     def _is(self, test) -> bool:
         try:
             return bool(test(self._source()))
-        except (OSError, EOFError, tarfile.TarError, zipfile.BadZipFile):
+        except _DAMAGE + (zipfile.BadZipFile,):
             return False
+
+    def _looks_zip(self) -> bool:
+        with self._open() as handle:
+            return handle.read(4) == b"PK\x03\x04"
 
     def _looks_compressed(self) -> bool:
         """A gzip stream that is not a readable tar, and not a gzipped single file either."""
@@ -147,16 +283,20 @@ class Reader:
             if self._stdin is not None:
                 return False  # a gzipped single file on stdin: inflated as `stdin.gz`
             return not self.path.name.endswith(".gz") or self.path.name.endswith((".tar.gz", ".tgz"))
-        except (OSError, EOFError):
+        except _DAMAGE:
             return True
 
     # --- sources of entries ---------------------------------------------------------------
 
     def _dir_entries(self) -> Iterator[tuple[Member, bytes]]:
         root = self.path.resolve()
+        count = 0
         for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
             dirnames.sort()
             for filename in sorted(filenames):
+                count += 1
+                if self._too_many(count):
+                    return
                 full = Path(dirpath) / filename
                 rel = full.relative_to(root).as_posix()
                 if full.is_symlink():
@@ -169,28 +309,67 @@ class Reader:
                         continue
                     yield Member(rel, 0, "symlink", target=inside), b""
                 elif full.is_file():
-                    yield Member(rel, full.stat().st_size, "file"), full.read_bytes()
+                    size = full.stat().st_size
+                    refused = self._over_budget(rel, size)
+                    if refused:
+                        yield refused, b""
+                        continue
+                    try:
+                        data = full.read_bytes()
+                    except OSError as error:
+                        yield Member(rel, size, "refused", note=f"cannot be read: {error.strerror or error}"), b""
+                        continue
+                    yield Member(rel, size, "file"), data
                 else:
-                    yield Member(rel, 0, "refused", note="not a regular file"), b""
+                    yield Member(rel, 0, "refused", note=_kind_of_special(full.lstat().st_mode)), b""
+
+    def _tar_stream(self):
+        """The decompressed tar stream, counted against the caps."""
+        raw = self._open()
+        magic = raw.read(6)
+        raw.seek(0)
+        if magic[:2] == b"\x1f\x8b":
+            stream, ratio = gzip.GzipFile(fileobj=raw, mode="rb"), self.max_ratio
+        elif magic[:3] == b"BZh":
+            stream, ratio = bz2.BZ2File(raw), self.max_ratio
+        elif magic == b"\xfd7zXZ\x00":
+            stream, ratio = lzma.LZMAFile(raw), self.max_ratio
+        else:
+            stream, ratio = raw, None
+        limit = self.max_bytes + TAR_OVERHEAD * (self.max_members + 10)
+        counted = _Counted(stream, raw, limit, ratio, self.max_bytes)
+        return io.BufferedReader(counted, buffer_size=_CHUNK), raw, counted
 
     def _tar_entries(self) -> Iterator[tuple[Member, bytes]]:
+        stream, raw, counted = self._tar_stream()
+
+        def damage(error: Exception) -> Exception:
+            return counted.damage or error
+
         try:
-            archive = tarfile.open(fileobj=self._open(), mode="r:*")
-        except (tarfile.TarError, OSError) as error:
-            raise BundleError(f"{self.path.name}: not a readable tar archive: {error}") from error
-        with archive:
+            archive = tarfile.open(fileobj=stream, mode="r|")
+        except CapExceeded as error:
+            raw.close()
+            raise BundleError(f"{self.path.name}: {error}") from error
+        except _DAMAGE as error:
+            raw.close()
+            raise BundleError(f"{self.path.name}: not a readable tar archive: {damage(error)}") from error
+        files: set[str] = set()
+        with archive, raw:
             count = 0
             while True:
                 try:
                     info = archive.next()
-                except (tarfile.TarError, OSError, EOFError) as error:
-                    self._problem(self.path.name, f"archive truncated or corrupt after {count} entries: {error}")
+                except CapExceeded as error:
+                    self._problem(self.path.name, f"stopped reading after {count} entries: {error}")
+                    return
+                except _DAMAGE as error:
+                    self._problem(self.path.name, f"archive truncated or corrupt after {count} entries: {damage(error)}")
                     return
                 if info is None:
                     return
                 count += 1
-                if count > MAX_MEMBERS:
-                    self._problem(self.path.name, f"more than {MAX_MEMBERS} entries; the rest is not read")
+                if self._too_many(count):
                     return
                 path = _safe_path(info.name)
                 if path is None:
@@ -205,40 +384,146 @@ class Reader:
                     else:
                         yield Member(path, 0, "symlink", target=target), b""
                     continue
-                if not info.isfile():
-                    yield Member(path, info.size, "refused", note="not a regular file (device, fifo or hard link)"), b""
+                if info.islnk():
+                    target = _safe_path(info.linkname)
+                    if target is None:
+                        yield Member(path, 0, "refused", note=f"hard link leaves the bundle: {info.linkname}"), b""
+                    elif target not in files:
+                        yield Member(path, 0, "refused", note=f"hard link to {target}, which is not a file read from the bundle"), b""
+                    else:
+                        yield Member(path, 0, "symlink", target=target, note=f"hard link to {target} (read there)"), b""
                     continue
-                if self._read_bytes + info.size > self.max_bytes:
-                    raise BundleError(f"{self.bundle.name}: more than {self.max_bytes} bytes decompressed (raise it with --max-bytes)")
+                if not info.isreg():
+                    yield Member(path, info.size, "refused", note=_kind_of_tar(info)), b""
+                    continue
+                refused = self._over_budget(path, info.size)
+                if refused:
+                    yield refused, b""
+                    continue
+                chunks: list[bytes] = []
                 try:
-                    stream = archive.extractfile(info)
-                    data = stream.read() if stream else b""
-                except (tarfile.TarError, OSError, EOFError) as error:
-                    self._problem(path, f"entry truncated or corrupt: {error}")
+                    handle = archive.extractfile(info)
+                    left = info.size
+                    while handle and left > 0:
+                        chunk = handle.read(min(65_536, left))  # small steps: a truncation keeps what came before
+                        if not chunk:
+                            raise EOFError("unexpected end of data")
+                        chunks.append(chunk)
+                        left -= len(chunk)
+                except (CapExceeded,) + _DAMAGE as error:
+                    data = b"".join(chunks)
+                    what = "stopped reading" if isinstance(error, CapExceeded) else "entry truncated or corrupt"
+                    self._problem(path, f"{what} after {len(data)} of {info.size} bytes: {damage(error)}")
+                    if data and not isinstance(error, CapExceeded):  # a bomb's output is not analysed
+                        files.add(path)
+                        yield Member(path, info.size, "file"), data
                     return
-                yield Member(path, info.size, "file"), data
+                files.add(path)
+                yield Member(path, info.size, "file"), b"".join(chunks)
 
     def _zip_entries(self) -> Iterator[tuple[Member, bytes]]:
         try:
             archive = zipfile.ZipFile(self._source())
-        except (zipfile.BadZipFile, OSError) as error:
+        except (zipfile.BadZipFile,) + _DAMAGE as error:
             raise BundleError(f"{self.path.name}: not a readable zip archive: {error}") from error
+        compressed = self._size()
         with archive:
-            for info in archive.infolist()[:MAX_MEMBERS]:
+            infos = archive.infolist()
+            if len(infos) > self.max_members:
+                self._too_many(len(infos))
+                infos = infos[: self.max_members]
+            for info in infos:
                 path = _safe_path(info.filename)
                 if path is None:
                     yield Member(info.filename, info.file_size, "refused", note="absolute path or '..' in entry name"), b""
                     continue
                 if info.is_dir():
                     continue
-                if self._read_bytes + info.file_size > self.max_bytes:
-                    raise BundleError(f"{self.bundle.name}: more than {self.max_bytes} bytes decompressed (raise it with --max-bytes)")
+                mode = info.external_attr >> 16 if info.create_system == 3 else 0
+                if stat.S_ISLNK(mode):
+                    try:
+                        link = archive.read(info)[:4096].decode("utf-8", errors="replace")
+                    except (zipfile.BadZipFile,) + _DAMAGE as error:
+                        yield Member(path, 0, "refused", note=f"unreadable symlink: {error}"), b""
+                        continue
+                    target = _safe_path(posixpath.normpath(posixpath.join(posixpath.dirname(path), link)))
+                    if target is None or link.startswith("/"):
+                        yield Member(path, 0, "refused", note=f"symlink leaves the bundle: {link}"), b""
+                    else:
+                        yield Member(path, 0, "symlink", target=target), b""
+                    continue
+                if stat.S_IFMT(mode) and not stat.S_ISREG(mode):
+                    yield Member(path, info.file_size, "refused", note=_kind_of_special(mode)), b""
+                    continue
+                refused = self._over_budget(path, info.file_size)
+                if refused:
+                    yield refused, b""
+                    continue
+                if info.file_size > RATIO_FLOOR and info.file_size > self.max_ratio * max(info.compress_size, 1):
+                    ratio = info.file_size // max(info.compress_size, 1)
+                    note = f"not read: compression ratio {ratio}:1 is over {_ratio_cap(self.max_ratio)}"
+                    yield Member(path, info.file_size, "refused", note=note), b""
+                    continue
+                if self._read_bytes > RATIO_FLOOR and self._read_bytes + info.file_size > self.max_ratio * max(compressed, 1):
+                    self._problem(self.path.name, f"stopped reading: {self._read_bytes + info.file_size} bytes out of {compressed} compressed bytes is over {_ratio_cap(self.max_ratio)}")
+                    return
                 try:
-                    data = archive.read(info)
-                except (zipfile.BadZipFile, OSError, EOFError) as error:
+                    with archive.open(info) as handle:
+                        data = handle.read(info.file_size + 1)
+                except (zipfile.BadZipFile, NotImplementedError, RuntimeError) + _DAMAGE as error:
                     self._problem(path, f"entry corrupt: {error}")
                     continue
                 yield Member(path, info.file_size, "file"), data
+
+    def _zip_salvage(self) -> Iterator[tuple[Member, bytes]]:
+        """A zip without a readable central directory (truncated): its local entries in order."""
+        with self._open() as handle:
+            data = handle.read(self.max_bytes + 1)
+        self._problem(self.path.name, "zip archive truncated or corrupt (no central directory): entries read from their local headers")
+        pos, count = 0, 0
+        while True:
+            pos = data.find(b"PK\x03\x04", pos)
+            if pos < 0 or pos + 30 > len(data):
+                return
+            count += 1
+            if self._too_many(count):
+                return
+            _, _, flags, method, _, _, _, csize, usize, nlen, elen = struct.unpack("<IHHHHHIIIHH", data[pos : pos + 30])
+            name = data[pos + 30 : pos + 30 + nlen].decode("utf-8", errors="replace")
+            start = pos + 30 + nlen + elen
+            pos = start
+            path = _safe_path(name)
+            if path is None:
+                yield Member(name, usize, "refused", note="absolute path or '..' in entry name"), b""
+                continue
+            if name.endswith("/"):
+                continue
+            limit = min(self.max_bytes - self._read_bytes, max(RATIO_FLOOR, self.max_ratio * max(csize, len(data) - start)))
+            if method == 0:
+                body = data[start : start + csize] if csize else b""
+                if len(body) < csize:
+                    self._problem(path, f"entry truncated after {len(body)} of {csize} bytes")
+                if body:
+                    yield Member(path, len(body), "file"), body
+                pos = start + len(body)
+                continue
+            if method != 8:
+                yield Member(path, usize, "refused", note=f"unsupported zip compression method {method}"), b""
+                continue
+            inflater = zlib.decompressobj(-15)
+            try:
+                body = inflater.decompress(data[start:], limit + 1)
+            except zlib.error as error:
+                self._problem(path, f"entry corrupt: {error}")
+                continue
+            if len(body) > limit:
+                yield Member(path, len(body), "refused", note=f"not read: more than {limit} bytes when decompressed (over --max-bytes or --max-ratio)"), b""
+                continue
+            if not inflater.eof:
+                self._problem(path, f"entry truncated after {len(body)} decompressed bytes")
+            if body:
+                yield Member(path, len(body), "file"), body
+            pos = len(data) - len(inflater.unused_data) if inflater.eof else len(data)
 
     def _single_file(self) -> Iterator[tuple[Member, bytes]]:
         if self._stdin is not None:
@@ -248,7 +533,11 @@ class Reader:
                 return
             yield Member("stdin", len(data), "file"), data
             return
-        yield Member(self.path.name, self.path.stat().st_size, "file"), self.path.read_bytes()
+        size = self.path.stat().st_size
+        refused = self._over_budget(self.path.name, size)
+        if refused:
+            raise BundleError(f"{self.path.name}: {refused.note}")
+        yield Member(self.path.name, size, "file"), self.path.read_bytes()
 
     def _source(self):
         """What the archive modules open: the path, or the stdin bytes as a file object."""
@@ -256,6 +545,9 @@ class Reader:
 
     def _open(self):
         return io.BytesIO(self._stdin) if self._stdin is not None else open(self.path, "rb")
+
+    def _size(self) -> int:
+        return len(self._stdin) if self._stdin is not None else self.path.stat().st_size
 
     # --- after the pass -------------------------------------------------------------------
 
@@ -278,6 +570,18 @@ class Reader:
                 member.note = f"symlink to {member.target}, which is not in the bundle"
         bundle.layout = detect_layout({m.path for m in bundle.members})
         bundle.collected_at = _stamp_time(self._stamp) or _collected_at(bundle)
+
+
+def _kind_of_tar(info: tarfile.TarInfo) -> str:
+    kinds = {tarfile.CHRTYPE: "character device", tarfile.BLKTYPE: "block device", tarfile.FIFOTYPE: "fifo"}
+    return f"{kinds.get(info.type, 'special entry')} refused (not a regular file)"
+
+
+def _kind_of_special(mode: int) -> str:
+    for test, name in ((stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"), (stat.S_ISFIFO, "fifo"), (stat.S_ISSOCK, "socket")):
+        if test(mode):
+            return f"{name} refused (not a regular file)"
+    return "not a regular file"
 
 
 def strip_root(path: str, root: str) -> str:

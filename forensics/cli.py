@@ -48,6 +48,30 @@ def _generated_at(value: str | None) -> datetime | None:
     return stamp if stamp.tzinfo else stamp.replace(tzinfo=timezone.utc)
 
 
+def _caps(command):
+    """The archive caps beyond --max-bytes (forensics.bundle), for the commands that read a bundle."""
+    command = click.option("--max-ratio", type=click.IntRange(min=1), help="Cap on the compression ratio of an archive, a zip entry or a .gz member (default 200:1).")(command)
+    return click.option("--max-members", type=click.IntRange(min=1), help="Cap on the number of entries read from an archive or folder (default 200000).")(command)
+
+
+class _Guarded(click.Group):
+    """An unexpected exception is one line on stderr and exit code 1; its traceback with --debug."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as error:  # noqa: BLE001 - the last line of defence
+            if ctx.meta.get("forensics.debug"):
+                raise
+            from forensics.redact import redact_text
+
+            text = " ".join(redact_text(f"{type(error).__name__}: {error}").split())[:300]
+            click.echo(f"internal error: {text} (a bug; re-run with --debug for the traceback)", err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
 def _run(path: str, **options):
     import forensics
     from forensics.bundle import BundleError
@@ -59,13 +83,14 @@ def _run(path: str, **options):
                 return forensics.run(path, progress=advance, **options)
         return forensics.run(path, **options)
     except BundleError as error:
-        _stderr_console().print(f"[bold red]error:[/] {error}", highlight=False)
+        _stderr_console().print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
         sys.exit(EXIT_INPUT)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="flux-forensics")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an internal error instead of one line.")
+def main(debug: bool) -> None:
     """Explain what helm-controller did to each HelmRelease, from a support bundle, a
     cluster dump or loose kubectl/flux output, offline.
 
@@ -73,6 +98,7 @@ def main() -> None:
 
         forensics analyze support-bundle.tar.gz
     """
+    click.get_current_context().meta["forensics.debug"] = debug
 
 
 @main.command()
@@ -85,7 +111,8 @@ def main() -> None:
 @click.option("--ignore", "exclude", multiple=True, help="Skip these rules (id, name or label). Repeatable.")
 @click.option("--generated-at", help="Fixed report time (ISO 8601), for reproducible reports.")
 @click.option("--max-bytes", type=int, help="Cap on decompressed bytes read from the bundle (default 8 GiB).")
-def analyze(path, formats, output, out_dir, fail_on, include, exclude, generated_at, max_bytes):
+@_caps
+def analyze(path, formats, output, out_dir, fail_on, include, exclude, generated_at, max_bytes, **caps):
     """Analyse a bundle: a folder, .tar.gz/.tgz/.tar/.zip, or a single file.
 
     Writes an HTML report to reports/<bundle>.html and prints a triage table.
@@ -100,14 +127,14 @@ def analyze(path, formats, output, out_dir, fail_on, include, exclude, generated
 
     if output and len(formats) != 1:
         raise click.UsageError("--output needs exactly one --format")
-    result = _run(path, include=list(include) or None, exclude=list(exclude) or None, generated_at=_generated_at(generated_at), max_bytes=max_bytes)
+    result = _run(path, include=list(include) or None, exclude=list(exclude) or None, generated_at=_generated_at(generated_at), max_bytes=max_bytes, **caps)
     analysis = result.analysis
     if not any(analysis.bundle.rows[k] for k in analysis.bundle.rows if k != "problems"):
         console = _stderr_console()
-        console.print(f"[bold red]error:[/] nothing usable found in {path}", highlight=False)
+        console.print(f"[bold red]error:[/] nothing usable found in {path}", highlight=False, soft_wrap=True)
         for problem in analysis.problems[:20]:
             where = f"{problem.source}:{problem.line}" if problem.line else problem.source
-            console.print(f"  {where}: {problem.reason}", highlight=False, markup=False)
+            console.print(f"  {where}: {problem.reason}", highlight=False, markup=False, soft_wrap=True)
         sys.exit(EXIT_INPUT)
 
     chosen = formats or ("html", "terminal")
@@ -249,7 +276,8 @@ def schema(output):
 @main.command()
 @click.argument("path", type=click.Path(exists=True, dir_okay=True, allow_dash=True))
 @click.option("--max-bytes", type=int, help="Cap on decompressed bytes read from the bundle (default 8 GiB).")
-def inventory(path, max_bytes):
+@_caps
+def inventory(path, max_bytes, **caps):
     """List every member of a bundle: the parser that read it, rows, problems, or why it was skipped.
 
     Example:
@@ -260,9 +288,9 @@ def inventory(path, max_bytes):
     from forensics.load import load
 
     try:
-        frames = load(path, max_bytes=max_bytes)
+        frames = load(path, max_bytes=max_bytes, **caps)
     except BundleError as error:
-        _stderr_console().print(f"[bold red]error:[/] {error}", highlight=False)
+        _stderr_console().print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
         sys.exit(EXIT_INPUT)
     bundle = frames.bundle
     collected = bundle.collected_at.isoformat() if bundle.collected_at else "unknown"
@@ -270,6 +298,38 @@ def inventory(path, max_bytes):
     for item in frames.inventory:
         parser = item.parser or "-"
         click.echo(f"{item.path}\t{parser}\trows={item.rows}\tproblems={item.problems}\t{item.note}")
+
+
+@main.command()
+@click.argument("paths", nargs=-1)
+@click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder for the dataset, the reports and fleet.html/fleet.md.")
+@click.option("--manifest", "manifests", multiple=True, help="A file listing bundles, one path, glob or URL a line ('-': standard input). Repeatable; '@FILE' as a PATH works too.")
+@click.option("--workers", type=click.IntRange(min=1), help="Worker processes (default: one per core); with --engine dask, the workers of a local cluster.")
+@click.option("--engine", type=click.Choice(["process", "dask"]), default="process", show_default=True, help="Local process pool, or Dask distributed (extra: fleet-dask).")
+@click.option("--scheduler", help="Dask scheduler address (tcp://HOST:8786) for --engine dask; default: a local cluster.")
+@click.option("--force", is_flag=True, help="Analyse every bundle again, even when its content was analysed before.")
+@click.option("--retry-failed", is_flag=True, help="Analyse again the bundles that failed before.")
+@click.option("--no-reports", is_flag=True, help="Skip the per-bundle HTML reports.")
+@click.option("--generated-at", help="Fixed analysis time (ISO 8601), for reproducible output.")
+@click.option("--max-bytes", type=int, help="Cap on decompressed bytes read from each bundle (default 8 GiB).")
+def fleet(paths, out, manifests, workers, engine, scheduler, force, retry_failed, no_reports, generated_at, max_bytes):
+    """Analyse many bundles into one Parquet dataset, per-bundle reports and a fleet summary.
+
+    PATHS are bundle folders, archives, globs, URLs (fsspec) or @MANIFEST files. Bundles
+    whose content was analysed before (same content hash) are skipped. Writes
+    OUT/dataset/<table>/bundle=<bundle>/part.parquet, OUT/reports/<bundle>.html,
+    OUT/fleet.html and OUT/fleet.md.
+
+    Example:
+
+        forensics fleet 'bundles/*.tar.gz' --out fleet/
+    """
+    from forensics.fleet import Options, cli_fleet
+
+    if scheduler and engine != "dask":
+        raise click.UsageError("--scheduler needs --engine dask")
+    options = Options(generated_at=_generated_at(generated_at), max_bytes=max_bytes, force=force, retry_failed=retry_failed, reports=not no_reports)
+    sys.exit(cli_fleet(list(paths), list(manifests), out, options, workers=workers, engine=engine, scheduler=scheduler, console=_stderr_console()))
 
 
 if __name__ == "__main__":  # pragma: no cover

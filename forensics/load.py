@@ -14,6 +14,7 @@ import polars as pl
 
 import parsers
 from parsers import event_tables
+from forensics import redact
 from forensics.bundle import Bundle, Reader, strip_root
 
 
@@ -45,9 +46,9 @@ class Frames:
 Progress = Callable[[str, int], None]
 
 
-def load(path: str, max_bytes: int | None = None, progress: Progress | None = None) -> Frames:
+def load(path: str, max_bytes: int | None = None, progress: Progress | None = None, **caps: int | None) -> Frames:
     """Read and parse a bundle. Raises `forensics.bundle.BundleError` only for unusable input."""
-    reader = Reader(path, **({"max_bytes": max_bytes} if max_bytes else {}))
+    reader = Reader(path, **({"max_bytes": max_bytes} if max_bytes else {}), **{k: v for k, v in caps.items() if v})  # max_members, max_ratio
     collected: dict[str, list[pl.DataFrame]] = {kind: [] for kind in parsers.FRAME_NAMES}
     problems: list[dict] = []
     inventory: list[InventoryItem] = []
@@ -86,6 +87,7 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
     inventory.sort(key=lambda item: item.path)
     data = _dedupe(data)
     data["events"] = _resolve_namespaces(event_tables.anchor(data["events"], bundle.collected_at), data["releases"])
+    data, bundle.redactions = redact.redact(data)  # secrets out of every frame, before any rule or output
     return Frames(data=data, bundle=bundle, inventory=inventory)
 
 

@@ -226,6 +226,7 @@ class Analysis(BaseModel):
     inventory: list[InventoryEntry] = []
     problems: list[Problem] = []
     problems_total: int = 0
+    redactions: int = Field(default=0, description="secret-looking values replaced by [REDACTED] in every output")
     timeline: list[TimelineEntry] = Field(default=[], exclude=True, description="capped per release; not in JSON")
 
     def verdict(self, release: str) -> Verdict | None:

@@ -14,6 +14,7 @@ from parsers import (
     event_tables,
     flux_logs,
     flux_tables,
+    helm_collector,
     kubectl_log,
     logcli_log,
     objects,
@@ -36,6 +37,7 @@ PARSERS = (
     dump_logs,
     event_tables,
     flux_tables,
+    helm_collector,
     objects,
 )
 

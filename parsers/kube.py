@@ -25,6 +25,8 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
     from yaml import SafeLoader
 
 MAX_ALIASES = 100
+LONG_LINE = 65_536  # a longer line (minified JSON, last-applied-configuration) is never searched nor cited whole
+MAX_EXPANDED = 1_000_000  # nodes a YAML document may expand to through its anchors and aliases
 
 
 @dataclass
@@ -50,14 +52,14 @@ class Locator:
         last = min(self.end, before) if before else self.end
         for number in range(first, last + 1):
             text = self.lines[number - 1]
-            if all(needle in text for needle in needles):
+            if len(text) <= LONG_LINE and all(needle in text for needle in needles):
                 return number
         return None
 
     def text(self, number: int | None) -> str:
         if number is None or not (1 <= number <= len(self.lines)):
             return ""
-        return self.lines[number - 1].strip()
+        return self.lines[number - 1][:LONG_LINE].strip()
 
     def key(self, key: str, after: int | None = None) -> int | None:
         """The line of a mapping key (`"key":` in JSON, `key:` in YAML)."""
@@ -94,6 +96,8 @@ def load(text: str) -> tuple[list[KubeObject], list[tuple[int | None, str]]]:
     if stripped.startswith(("{", "[")):
         try:
             return _load_json(text), []
+        except RecursionError:
+            return [], [(None, "JSON refused: nested deeper than the decoder's limit")]
         except ValueError as error:
             if not _maybe_yaml(text):
                 line = getattr(error, "lineno", None)
@@ -188,6 +192,12 @@ def _load_yaml(text: str) -> tuple[list[KubeObject], list[tuple[int | None, str]
             mark = getattr(error, "problem_mark", None)
             problems.append((start + mark.line if mark else start, f"invalid YAML: {getattr(error, 'problem', error)}"))
             continue
+        except RecursionError:
+            problems.append((start, "YAML document refused: nested deeper than the loader's limit"))
+            continue
+        if "&" in chunk and "*" in chunk and not _expands_safely(doc):
+            problems.append((start, f"YAML document refused: its aliases expand to more than {MAX_EXPANDED} nodes (or to itself)"))
+            continue
         if doc is None or isinstance(doc, (str, int, float)):
             continue
         if isinstance(doc, list):
@@ -202,6 +212,33 @@ def _load_yaml(text: str) -> tuple[list[KubeObject], list[tuple[int | None, str]
             else:
                 objects.append(KubeObject(doc, start, end))
     return objects, problems
+
+
+def _expands_safely(doc) -> bool:
+    """The document, its aliases expanded, has at most MAX_EXPANDED nodes and no cycle
+    (a billion-laughs document passes the alias count with ~90 aliases nested 9 deep)."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node) -> int:
+        if not isinstance(node, (dict, list)):
+            return 1
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise RecursionError("the document refers to itself")
+        active.add(key)
+        children = node.values() if isinstance(node, dict) else node
+        total = 1 + len(node) * isinstance(node, dict) + sum(size(child) for child in children)
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    try:
+        return size(doc) <= MAX_EXPANDED
+    except RecursionError:
+        return False
 
 
 def _yaml_documents(lines: list[str]) -> list[tuple[int, int]]:

@@ -37,7 +37,9 @@ def matches(path: str, head: bytes) -> bool:
 def _entries(bodies: pl.Series) -> pl.DataFrame:
     """Decode the jsonl entries; an undecodable line gives nulls (a problem row later)."""
     try:
-        return bodies.str.json_decode(_ENTRY).struct.unnest()
+        decoded = bodies.str.json_decode(_ENTRY).struct.unnest()
+        if decoded.height == len(bodies):  # some malformed input decodes to another row count
+            return decoded
     except Exception:  # noqa: BLE001 - one bad line: decode one by one
         pass
     import json

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from parsers import controllers, helmrelease, k8s_events, kube
+from parsers import controllers, helm_storage, helmrelease, k8s_events, kube, sources
 from parsers._base import ParseResult, frame
 
 NAME = "kubernetes-objects"
@@ -26,6 +26,8 @@ EXTRACTORS = {
     helmrelease.KIND: helmrelease.extract,
     **{kind: k8s_events.extract for kind in k8s_events.KINDS},
     **{kind: controllers.extract for kind in controllers.KINDS},
+    **{kind: sources.extract for kind in sources.KINDS},
+    **{kind: helm_storage.extract for kind in helm_storage.KINDS},
 }
 
 _SUFFIXES = (".json", ".yaml", ".yml", ".txt", "")
@@ -76,6 +78,10 @@ def parse(data: bytes, source: str) -> ParseResult:
         from parsers import dump_logs
 
         return dump_logs.parse(data, source)
+    if len(data) >= k8s_events.FAST_MIN_BYTES:  # a big EventList: column-wise, same rows
+        fast = k8s_events.parse_event_list(data, source, NAME)
+        if fast is not None:
+            return fast
     result = ParseResult(NAME)
     text = data.decode("utf-8", errors="replace")
     if "\ufffd" in text and b"\xef\xbf\xbd" not in data:

@@ -26,7 +26,11 @@ def build_tar(path, entries, gz=True):
 
 
 def read(path):
-    reader = Reader(path)
+    return read_with(path)
+
+
+def read_with(path, **caps):
+    reader = Reader(path, **caps)
     pairs = list(reader.files())  # paths are final (root stripped) once the pass is over
     files = {m.path: data for m, data in pairs}
     return reader.bundle, files
@@ -106,8 +110,11 @@ def test_missing_and_capped_input(tmp_path):
     with pytest.raises(BundleError, match="no such file"):
         Reader(tmp_path / "nope.tar.gz")
     path = build_tar(tmp_path / "big.tar", [("a.log", "file", LOG * 100)], gz=False)
-    with pytest.raises(BundleError, match="--max-bytes"):
-        list(Reader(path, max_bytes=1000).files())
+    bundle, files = read_with(path, max_bytes=1000)  # the member over the cap is refused, not read
+    assert not files
+    assert [m.note for m in bundle.members if m.type == "refused"] == [
+        f"not read: {len(LOG) * 100} bytes would pass the cap of 1000 decompressed bytes (raise it with --max-bytes)"
+    ]
 
 
 @pytest.mark.parametrize(

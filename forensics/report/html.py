@@ -8,6 +8,7 @@ handler or a script.
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from importlib import resources
 
@@ -112,7 +113,10 @@ def view(analysis: Analysis) -> dict:
     }
 
 
-def render_html(analysis: Analysis) -> str:
+@functools.lru_cache(maxsize=1)
+def _template() -> tuple[jinja2.Template, str, str]:
+    """The compiled template, stylesheet and script, once per process (compiling dominates
+    the rendering time of a small report, which matters to `forensics fleet`)."""
     package = resources.files("forensics.report") / "templates"
     env = jinja2.Environment(
         loader=jinja2.DictLoader({"report.html.j2": (package / "report.html.j2").read_text(encoding="utf-8")}),
@@ -123,7 +127,14 @@ def render_html(analysis: Analysis) -> str:
     )
     env.filters["ts"] = _fmt
     env.filters["anchor"] = _anchor
+    style = (package / "style.css").read_text(encoding="utf-8")
+    script = (package / "report.js").read_text(encoding="utf-8")
+    return env.get_template("report.html.j2"), style, script
+
+
+def render_html(analysis: Analysis) -> str:
+    template, style, script = _template()
     context = view(analysis)
-    context["style"] = (package / "style.css").read_text(encoding="utf-8")
-    context["script"] = (package / "report.js").read_text(encoding="utf-8")
-    return env.get_template("report.html.j2").render(**context)
+    context["style"] = style
+    context["script"] = script
+    return template.render(**context)

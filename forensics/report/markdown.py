@@ -136,6 +136,7 @@ def _supporting(analysis: Analysis) -> list[str]:
     for c in analysis.controllers:
         out.append(f"- {c.controller} {_cell(c.version or c.basis)} seen {_ts(c.first_seen)} to {_ts(c.last_seen)}.")
     out.append(f"- Files read: {sum(1 for i in analysis.inventory if i.parser)} of {len(analysis.inventory)}; input problems: {analysis.problems_total}.")
+    out.append(f"- Secrets: {analysis.redactions} secret-looking value(s) redacted (shown as `[REDACTED]`); HelmRelease values, Secrets and Helm release payloads are never read.")
     fired = ", ".join(f"{r.rule} {r.name} ({r.findings})" for r in analysis.rules if r.findings) or "none"
     out.append(f"- Rules run: {sum(1 for r in analysis.rules if r.status not in ('skipped', 'error'))} of {len(analysis.rules)}; with findings: {fired}.")
     for r in analysis.rules:

@@ -79,6 +79,8 @@ def print_triage(analysis: Analysis, console: Console | None = None) -> None:
         console.print(Text(f"rule {result.rule} {result.name}: {result.status} — {result.reason}", style="dim"))
     if analysis.problems_total:
         console.print(Text(f"{analysis.problems_total} input problem(s); see the report's inventory", style="dim"))
+    if analysis.redactions:
+        console.print(Text(f"{analysis.redactions} secret-looking value(s) redacted as [REDACTED]", style="dim"))
 
 
 def print_timeline(analysis: Analysis, timeline: pl.DataFrame, release: str, limit: int, console: Console | None = None) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from forensics.rules._base import Context, Rule, findings
-from forensics.rules._state import failure_evidence, failure_state
+from forensics.rules._state import failure_evidence, failure_state, message_for
 
 
 def name_ns() -> tuple[pl.Expr, pl.Expr]:
@@ -36,11 +36,16 @@ class FailureRule(Rule):
     def summary(self) -> pl.Expr:
         return pl.format("{}: {}", pl.lit(self.label), first_line(pl.col("text")))
 
+    def text(self) -> pl.Expr:
+        """The failure message this rule's label comes from."""
+        return message_for(self.label)
+
     def remediation(self, ctx: Context) -> pl.Expr:  # pragma: no cover - overridden
         return flux("reconcile", " --force")
 
     def select(self, state: pl.DataFrame) -> pl.DataFrame:
-        return state.filter(pl.col("label") == self.label)
+        """The releases with this label, `text` narrowed to the message that carries it."""
+        return state.filter(pl.col("labels").list.contains(self.label)).with_columns(self.text().alias("text"))
 
     def more_evidence(self, ctx: Context, state: pl.DataFrame) -> list[pl.DataFrame]:
         """Rule-specific lines beyond the failure's own (conditions, events, error log)."""

@@ -11,6 +11,8 @@ first match gives the label, else the failed action does (install-failed, upgrad
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import polars as pl
 
 from forensics.exprs import DEPENDENCY_NOT_READY
@@ -52,12 +54,25 @@ def failure_state(ctx: Context) -> pl.DataFrame:
 
     released = _last(conditions.filter((pl.col("type") == "Released") & (pl.col("status") == "False")), "last_transition", "released", ["reason", "message"])
     stalled = _last(conditions.filter((pl.col("type") == "Stalled") & (pl.col("status") == "True")), "last_transition", "stalled", ["reason", "message"])
+    remediated = _last(conditions.filter((pl.col("type") == "Remediated") & (pl.col("status") == "False")), "last_transition", "remediated", ["reason", "message"])
+    tested = _last(conditions.filter((pl.col("type") == "TestSuccess") & (pl.col("status") == "False")), "last_transition", "tested", ["reason", "message"])
     failed_event = _last(events.filter(is_failure_event()), "last_ts", "fail", ["last_ts", "reason", "message"])
     success_event = _last(events.filter(is_success_event()), "last_ts", "ok", ["last_ts"])
     error_log = _last(logs.filter(pl.col("error").is_not_null()), "ts", "err", ["ts", "error"])
+    # A revision still pending-* well after an action's timeout (default 5m) is a lock, not an
+    # action in progress: from the HelmRelease history or from Helm's storage Secrets.
+    stale_before = (ctx.window_end - timedelta(minutes=10)) if ctx.window_end else None
+    newest_history = frames["history"].sort("version").group_by("release", maintain_order=True).last().select(
+        "release", "version", "status", pl.col("last_deployed").alias("at")
+    )
+    newest_storage = frames["helm_storage"].sort("revision").group_by("release", maintain_order=True).last().select(
+        "release", pl.col("revision").alias("version"), "status", pl.col("modified_at").alias("at")
+    )
     pending = (
-        frames["history"].sort("version").group_by("release", maintain_order=True).last()
+        pl.concat([newest_storage, newest_history])
         .filter(pl.col("status").str.starts_with("pending").fill_null(False))
+        .filter(pl.col("at").is_null() | (pl.lit(stale_before is None) | (pl.col("at") < pl.lit(stale_before, TS))))
+        .group_by("release", maintain_order=True).first()
         .select("release", pl.format("Helm release revision {} is {}", "version", "status").alias("pending_text"))
     )
 
@@ -66,6 +81,8 @@ def failure_state(ctx: Context) -> pl.DataFrame:
         keys.join(releases.select("release", "ready_status", "ready_reason", "ready_message", "ready_since", "upgrade_failures", "install_failures"), on="release", how="left")
         .join(released, on="release", how="left")
         .join(stalled, on="release", how="left")
+        .join(remediated, on="release", how="left")
+        .join(tested, on="release", how="left")
         .join(failed_event, on="release", how="left")
         .join(success_event, on="release", how="left")
         .join(error_log, on="release", how="left")
@@ -101,8 +118,38 @@ def failure_state(ctx: Context) -> pl.DataFrame:
         pl.coalesce(attempts, pl.max_horizontal("upgrade_failures", "install_failures")).alias("attempts"),
         pl.coalesce("ready_since", "fail_last_ts", "err_ts").cast(TS).alias("since"),
     ).filter(pl.col("failing"))
+    state = state.join(_component_labels(state, own, event_text), on="release", how="left").with_columns(
+        pl.concat_list(pl.col("labels").fill_null([]), pl.col("label")).list.drop_nulls().list.unique().list.sort().alias("labels")
+    )
     cache["failures"] = state
     return state
+
+
+def _component_labels(state: pl.DataFrame, own: pl.Expr, event_text: pl.Expr) -> pl.DataFrame:
+    """Every failure a release shows, one label each: an upgrade that failed and the rollback
+    that failed after it are two findings. A message about exhausted retries names no action."""
+    pieces = [
+        state.filter((pl.col("ready_status") == "False") & own).select("release", pl.col("ready_reason").alias("reason"), pl.col("ready_message").alias("message")),
+        state.select("release", pl.col("released_reason").alias("reason"), pl.col("released_message").alias("message")),
+        state.select("release", pl.col("remediated_reason").alias("reason"), pl.col("remediated_message").alias("message")),
+        state.select("release", pl.col("tested_reason").alias("reason"), pl.col("tested_message").alias("message")),
+        state.select("release", pl.col("fail_reason").alias("reason"), event_text.alias("message")),
+    ]
+    components = pl.concat(pieces).filter(pl.col("message").is_not_null())
+    retries = pl.col("message").str.contains(RETRIES_EXHAUSTED).fill_null(False)
+    labelled = components.with_columns(
+        pl.coalesce(classify(pl.col("message")), pl.when(~retries).then(action_label(pl.col("reason"), pl.col("message")))).alias("component")
+    ).filter(pl.col("component").is_not_null())
+    return labelled.group_by("release").agg(
+        pl.col("component").unique().sort().alias("labels"),
+        pl.struct(pl.col("component").alias("label"), "message").alias("messages"),
+    )
+
+
+def message_for(label: str) -> pl.Expr:
+    """The failure message that carries `label` (for a release with several failures)."""
+    picked = pl.col("messages").list.eval(pl.element().filter(pl.element().struct.field("label") == label).struct.field("message")).list.unique(maintain_order=True).list.join("\n")
+    return pl.when(picked.fill_null("") != "").then(picked).otherwise(pl.col("text"))
 
 
 def failure_evidence(ctx: Context, releases: pl.DataFrame) -> list[pl.DataFrame]:
@@ -120,12 +167,14 @@ def failure_evidence(ctx: Context, releases: pl.DataFrame) -> list[pl.DataFrame]
     errors = logs.filter(pl.col("error").is_not_null()).sort("ts").group_by("release", maintain_order=True).last()
     started = logs.filter(pl.col("msg").str.starts_with("running '")).sort("ts").group_by("release", maintain_order=True).last()
     history = frames["history"].join(wanted, on="release").filter(pl.col("status").is_in(["failed", "pending-install", "pending-upgrade", "pending-rollback"]))
+    storage = frames["helm_storage"].join(wanted, on="release").filter(pl.col("status").str.starts_with("pending").fill_null(False))
     return [
         cite(failing_conditions, pl.format("{}={} {}", "type", "status", pl.col("reason").fill_null("")), ts="last_transition"),
         cite(last_events, pl.format("{} event ×{}, last at {}", "reason", "count", pl.col("last_ts").dt.to_string("%Y-%m-%d %H:%M:%SZ")), ts="last_ts"),
         cite(started, "the action started"),
         cite(errors, "the controller's error"),
         cite(history, pl.format("Helm release revision {} is {}", "version", "status"), ts="last_deployed"),
+        cite(storage, pl.format("Helm storage: revision {} is {}", "revision", "status"), ts="modified_at"),
     ]
 
 

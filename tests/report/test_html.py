@@ -133,3 +133,41 @@ def test_hostile_text_is_shown_as_text_on_the_terminal_and_in_exports(tmp_path, 
     assert not [attrs for tag, attrs in doc.tags if tag == "img"]
     assert sum(1 for tag, _ in doc.tags if tag == "script") == 1
     assert message in "".join(doc.text)
+
+
+LIVE = [
+    '<a href="javascript:alert(1)" onclick="alert(2)">click</a>',
+    "<svg onload=alert(3)><circle/></svg>",
+    '<iframe src="https://evil.example/x"></iframe>',
+    "<meta http-equiv=refresh content='0;url=https://evil.example/'>",
+]
+
+
+def test_no_event_handler_or_url_from_the_bundle_becomes_live(tmp_path, analyses):
+    """Hostile text in a condition message, a log line, an event and a release name stays text:
+    every attribute in the report is ours (no on* handler, every link a #fragment)."""
+    import json
+
+    message = " ".join(LIVE)
+    bundle = tmp_path / "bundle"
+    (bundle / "logs").mkdir(parents=True)
+    hr = HOSTILE_HR.replace("MESSAGE", json.dumps(message)).replace("name: x,", 'name: "x\\" onmouseover=\\"alert(4)",')
+    (bundle / "hr.yaml").write_text(hr)
+    record = {"level": "error", "ts": "2024-01-15T09:00:01Z", "msg": message, "controllerKind": "HelmRelease",
+              "HelmRelease": {"name": 'x" onmouseover="alert(4)', "namespace": "good"}}
+    (bundle / "logs" / "manager.log").write_text(json.dumps(record) + "\n")
+    analysis = analyses(bundle).analysis
+    html = render(analysis, "html")
+    doc = parse(html)
+    for tag, attrs in doc.tags:
+        assert not any(key.startswith("on") for key in attrs), (tag, attrs)
+        for key in ("href", "src", "xlink:href", "action", "formaction"):
+            value = attrs.get(key)
+            assert value is None or value.startswith("#"), (tag, attrs)
+        assert tag not in ("iframe", "object", "embed", "form", "base"), (tag, attrs)
+        assert tag != "meta" or attrs.get("http-equiv", "Content-Security-Policy") == "Content-Security-Policy", attrs  # ours only
+    assert sum(1 for tag, _ in doc.tags if tag == "script") == 1
+    text = "".join(doc.text)
+    assert LIVE[0] in text and LIVE[2] in text  # shown, as text
+    for raw in ('<a href="javascript', 'onclick="alert', "<svg onload", "<iframe", "<meta http-equiv=refresh", 'onmouseover="alert'):
+        assert raw not in html, raw  # only in escaped form

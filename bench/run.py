@@ -1,0 +1,225 @@
+#!/usr/bin/env python3
+"""Benchmark `forensics analyze` end to end against bare baselines, in one run on one machine.
+
+    python bench/run.py                 # full: ~1 MB and 2M-line (~700 MB of logs) bundles, 2x logs for memory
+    python bench/run.py --lines 200000  # a quicker run, same code
+    python bench/run.py --no-2x         # skip the 2x-log bundle (memory growth)
+
+Bundles come from bench/generate.py (deterministic) into bench/data/ (git-ignored), made once
+and reused. Every measurement runs in its own child process: wall time from the parent,
+peak memory from that child's rusage (`os.wait4`). Prints a Markdown table; the figures
+also go to bench/data/results.json.
+
+Baselines on the same log files (both containers' logs):
+- polars json_decode: `pl.scan_lines` + keep `{...}` lines whose braces balance + `str.json_decode`
+  of five fields (the tolerant bare Polars read of the issue);
+- polars ndjson: `pl.read_lines` + the same filter + `pl.read_ndjson` of five fields;
+- python json.loads: a `json.loads` loop over the lines, five fields kept;
+- jq: `jq -cR 'fromjson? | [.ts,.level,.msg,.namespace,.name]'` (Debian's jq, installed with
+  apt-get when missing and root; skipped with a message otherwise).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / "data"
+PY = sys.executable
+FORENSICS = str(Path(PY).parent / "forensics")
+TOP = "support-bundle-2024-03-12T10_00_00"
+FIELDS = ["ts", "level", "msg", "namespace", "name"]
+
+POLARS_DECODE = """
+import sys, polars as pl
+files = sys.argv[1:]
+shaped = pl.col("l").str.starts_with("{") & pl.col("l").str.ends_with("}")
+balanced = pl.col("l").str.count_matches("{", literal=True) == pl.col("l").str.count_matches("}", literal=True)
+dtype = pl.Struct({f: pl.String for f in %r})
+df = pl.scan_lines(files, name="l").filter(shaped & balanced).select(pl.col("l").str.json_decode(dtype).struct.unnest()).collect()
+print(df.height)
+""" % (FIELDS,)
+
+POLARS_NDJSON = """
+import io, sys, polars as pl
+n = 0
+for f in sys.argv[1:]:
+    lines = pl.read_lines(f, name="l")
+    keep = lines.filter(pl.col("l").str.starts_with("{") & pl.col("l").str.ends_with("}")
+                        & (pl.col("l").str.count_matches("{", literal=True) == pl.col("l").str.count_matches("}", literal=True)))
+    buf = io.BytesIO(); keep.write_csv(buf, include_header=False, quote_style="never"); buf.seek(0)
+    n += pl.read_ndjson(buf, schema={f: pl.String for f in %r}).height
+print(n)
+""" % (FIELDS,)
+
+PY_LOOP = """
+import json, sys
+n = 0
+rows = []
+for f in sys.argv[1:]:
+    with open(f, encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            if not line.startswith("{"):
+                continue
+            try:
+                obj = json.loads(line)
+            except ValueError:
+                continue
+            rows.append((obj.get("ts"), obj.get("level"), obj.get("msg"), obj.get("namespace"), obj.get("name")))
+print(len(rows))
+"""
+
+
+def measure(argv: list[str], stdout=subprocess.DEVNULL, env=None) -> dict:
+    """Wall seconds and peak RSS (MB) of one child process."""
+    began = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=stdout, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - began
+    err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    return {"seconds": wall, "peak_mb": usage.ru_maxrss / 1024, "rc": proc.returncode, "stderr": err[-2000:]}
+
+
+def bundle(lines: int, events: int | None, releases: int | None, name: str) -> tuple[Path, dict]:
+    out = DATA / name
+    truth_file = out / "truth.json"
+    if truth_file.exists():
+        truth = json.loads(truth_file.read_text())
+        if truth["args"]["lines"] == lines:
+            return out / TOP, truth
+    argv = [PY, str(HERE / "generate.py"), "--lines", str(lines), "--out", str(out)]
+    if events is not None:
+        argv += ["--events", str(events)]
+    if releases is not None:
+        argv += ["--releases", str(releases)]
+    print(f"generating {name} ({lines} log lines) ...", file=sys.stderr)
+    subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+    return out / TOP, json.loads(truth_file.read_text())
+
+
+def log_files(root: Path) -> list[str]:
+    return sorted(str(p) for p in (root / "cluster-resources" / "pods" / "logs").rglob("*.log") if not p.is_symlink())
+
+
+def have_jq() -> str | None:
+    found = shutil.which("jq")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("installing jq with apt-get for the jq baseline ...", file=sys.stderr)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "jq"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return shutil.which("jq")
+
+
+def analyze(root: Path, out_dir: str) -> dict:
+    return measure([FORENSICS, "analyze", str(root), "--out-dir", out_dir, "--generated-at", "2024-03-12T12:00:00Z", "--fail-on", "never"])
+
+
+def row(name: str, m: dict, input_bytes: int, lines: int | None, note: str = "") -> dict:
+    s = m["seconds"]
+    return {
+        "what": name,
+        "seconds": round(s, 2),
+        "mb_per_s": round(input_bytes / 1e6 / s, 1) if s else None,
+        "lines_per_s": round(lines / s) if lines and s else None,
+        "peak_mb": round(m["peak_mb"]),
+        "rc": m["rc"],
+        "note": note,
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--lines", type=int, default=2_000_000, help="log lines of the big bundle (default 2,000,000)")
+    parser.add_argument("--no-2x", action="store_true", help="skip the bundle with twice the log lines (memory growth)")
+    parser.add_argument("--no-baselines", action="store_true")
+    args = parser.parse_args(argv)
+    DATA.mkdir(parents=True, exist_ok=True)
+    out_dir = tempfile.mkdtemp(prefix="forensics-bench-")
+    results: list[dict] = []
+
+    # forensics --help, cold process each time
+    helps = [measure([FORENSICS, "--help"]) for _ in range(5)]
+    help_s = statistics.median(h["seconds"] for h in helps)
+    results.append({"what": "forensics --help (median of 5)", "seconds": round(help_s, 3), "peak_mb": round(max(h["peak_mb"] for h in helps)), "target": "< 0.5 s"})
+
+    small, small_truth = bundle(2000, 200, 30, "small")
+    m = analyze(small, out_dir)
+    results.append({**row("analyze, ~1 MB bundle, HTML + triage", m, small_truth["bytes"], small_truth["log_lines"]), "target": "< 1.5 s", "bytes": small_truth["bytes"]})
+
+    big, truth = bundle(args.lines, None, None, f"lines-{args.lines}")
+    size, log_bytes, lines = truth["bytes"], truth["log_bytes"], truth["log_lines"]
+    m = analyze(big, out_dir)
+    ours = row(f"analyze, {lines:,} lines, HTML + triage", m, size, lines, f"{size / 1e6:.0f} MB input ({log_bytes / 1e6:.0f} MB logs)")
+    ours["target"] = ">= 150 MB/s, >= 4x jq, < 1.5 GB"
+    results.append(ours)
+
+    files = log_files(big)
+    baselines = {}
+    if not args.no_baselines:
+        for name, code in (("polars scan_lines + json_decode (5 fields)", POLARS_DECODE), ("polars read_lines + read_ndjson (5 fields)", POLARS_NDJSON), ("python json.loads loop (5 fields)", PY_LOOP)):
+            m = measure([PY, "-c", code, *files])
+            baselines[name] = row(name, m, log_bytes, lines, "logs only")
+            results.append(baselines[name])
+        jq = have_jq()
+        if jq:
+            script = f"set -o pipefail; cat {' '.join(files)} | {jq} -cR 'fromjson? | [.ts,.level,.msg,.namespace,.name]' > /dev/null"
+            m = measure(["bash", "-c", script])
+            baselines["jq"] = row("jq -R 'fromjson?' (5 fields)", m, log_bytes, lines, "logs only")
+            results.append(baselines["jq"])
+        else:
+            print("jq not available (not root or no apt-get): jq baseline skipped", file=sys.stderr)
+
+    if not args.no_2x:
+        big2, truth2 = bundle(args.lines * 2, truth["events"], truth["releases"], f"lines-{args.lines * 2}")
+        m2 = analyze(big2, out_dir)
+        results.append({**row(f"analyze, {truth2['log_lines']:,} lines (2x logs)", m2, truth2["bytes"], truth2["log_lines"]), "target": "peak < 2x the 1x peak"})
+        results.append({"what": "peak memory 2x / 1x", "ratio": round(m2["peak_mb"] / max(1, ours["peak_mb"]), 2)})
+
+    if "jq" in baselines:
+        results.append({"what": "ours / jq speed (input MB/s of the bundle vs log MB/s of jq)", "ratio": round(ours["mb_per_s"] / baselines["jq"]["mb_per_s"], 2)})
+    pd = baselines.get("polars scan_lines + json_decode (5 fields)")
+    if pd:
+        results.append({"what": "ours / bare polars read, time per log line", "ratio": round(ours["seconds"] / pd["seconds"], 2)})
+        results.append({"what": "ours / bare polars read, peak memory", "ratio": round(ours["peak_mb"] / max(1, pd["peak_mb"]), 2)})
+
+    (DATA / "results.json").write_text(json.dumps({"machine": machine(), "results": results}, indent=2) + "\n")
+    print(f"\nmachine: {machine()}\n")
+    print("| what | wall s | MB/s | lines/s | peak MB | note |")
+    print("|---|---:|---:|---:|---:|---|")
+    for r in results:
+        if "ratio" in r:
+            print(f"| {r['what']} | | | | | ratio {r['ratio']} |")
+            continue
+        flag = "" if r.get("rc", 0) in (0, None) else f" (exit {r['rc']})"
+        print(f"| {r['what']}{flag} | {r['seconds']} | {r.get('mb_per_s') or ''} | {r.get('lines_per_s') or ''} | {r['peak_mb']} | {r.get('note', '')} {('target ' + r['target']) if r.get('target') else ''} |")
+    shutil.rmtree(out_dir, ignore_errors=True)
+    return 0
+
+
+def machine() -> str:
+    cpus = os.cpu_count()
+    try:
+        mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError):
+        mem = 0
+    import platform
+
+    return f"{cpus} cores, {mem:.0f} GiB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,114 @@
+"""Secrets out of every frame, before any rule or output sees them (DESIGN.md §7).
+
+The parsers never keep HelmRelease `spec.values`, `valuesFrom` content, Secret `data` or
+Helm release payloads; what is left are secrets quoted in text: log lines, event and
+condition messages, evidence excerpts, problem rows. `redact(frames)` replaces them in every
+String column of every frame with `MARKER` and counts what it replaced:
+
+- `Authorization:` headers and `Bearer`/`Basic` credentials;
+- passwords in URLs (`https://user:PASSWORD@host`);
+- PEM private key blocks (to their END line, or to the end of the text when it is cut);
+- `password=...`, `token: ...`, `apiKey`, `client_secret`, ... key/value pairs (JSON, YAML,
+  query strings, logfmt), keys such as `adminPassword` or `aws_secret_access_key` included;
+- AWS access key ids, GitHub/GitLab/Slack tokens, JSON Web Tokens;
+- long base64 runs (mixed case and digits, 40+ characters: Secret `data` values, Helm
+  release payloads, PEM bodies); hex digests and revisions are not base64 runs.
+
+Troubleshoot's own `***HIDDEN***` masks (and an existing `[REDACTED]`) are left as they are.
+Only rows that contain a hint of a secret (a cheap pre-filter) go through the patterns.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+MARKER = "[REDACTED]"
+
+# What a secret value may not start with: quotes, separators, brackets (a JSON object or a
+# list, an existing [REDACTED]), `*` (troubleshoot's ***HIDDEN***), `<` (a placeholder).
+_VALUE = r"""[^\s"'\\,;&{}\[\]()*<>|`][^\s"'\\,;&{}\[\]()<>|`]*"""
+_KEYS = (
+    r"password|passwd|passphrase|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
+    r"client[_-]?secret|credentials?|auth[_-]?token|session[_-]?key"
+)
+_SEP = r"""(?:\\?["'])?[ \t]*[:=][ \t]*(?:\\?["'])?"""
+
+# (pattern, replacement): applied in this order; a replacement keeps what says where it was.
+PATTERNS: list[tuple[str, str]] = [
+    # PEM private keys (JSON-escaped newlines included: `.*?` spans them).
+    (r"(?s)-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|$)", MARKER),
+    # Authorization headers, whatever the scheme.
+    (r"(?i)(authorization" + _SEP + r"(?:(?:bearer|basic|token|digest|negotiate)[ \t]+)?)" + _VALUE, "${1}" + MARKER),
+    (r"(?i)(\bbearer[ \t]+)[A-Za-z0-9\-._~+/]{8,}=*", "${1}" + MARKER),
+    (r"(\bBasic[ \t]+)[A-Za-z0-9+/]*[0-9+/=][A-Za-z0-9+/]*=*", "${1}" + MARKER),
+    # user:password@ in URLs (the user is kept).
+    (r"(?i)(\b[a-z][a-z0-9+.\-]*://[^\s/@:\"'<>]+:)[^\s/@\"'<>*\[][^\s/@\"'<>]*@", "${1}" + MARKER + "@"),
+    # key=value, key: value, "key":"value" (JSON, also escaped inside a JSON string).
+    (r"(?i)([a-z0-9_\-]*(?:" + _KEYS + r")(?:s|_?id|_?key|_?value|_?data|_?string)?" + _SEP + r")" + _VALUE, "${1}" + MARKER),
+    # Well-known token shapes.
+    (r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b", MARKER),
+    (r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|glpat-[A-Za-z0-9_\-]{20,}|xox[abposr]-[A-Za-z0-9\-]{10,})", MARKER),
+    (r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*", MARKER),
+]
+
+# A row is looked at only when one of these is in it.
+PREFILTER = (
+    r"(?i)private key|authorization|bearer|basic[ \t]|://[^\s/@]*@|" + _KEYS + r"|\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)"
+    r"|gh[pousr]_|github_pat_|glpat-|xox[abposr]-|eyJ|[A-Za-z0-9+/]{40}"
+)
+BASE64_RUN = r"[A-Za-z0-9+/]{40,}={0,2}"
+_MIXED = re.compile(r"(?=.*[A-Z])(?=.*[a-z])(?=.*[0-9])")
+
+
+def _base64_runs(values: pl.Series) -> list[str]:
+    """The long base64 runs of these strings that look like encoded data, not like a digest."""
+    runs = values.str.extract_all(BASE64_RUN).explode().drop_nulls().unique().to_list()
+    return sorted((run for run in runs if _MIXED.match(run)), key=len, reverse=True)
+
+
+def redact_series(values: pl.Series) -> tuple[pl.Series, int]:
+    """The strings with every secret replaced by MARKER, and how many were replaced."""
+    if values.dtype != pl.String or values.len() == 0:
+        return values, 0
+    hit = values.str.contains(PREFILTER).fill_null(False)
+    if not hit.any():
+        return values, 0
+    index = hit.arg_true()
+    subset = values.gather(index)
+    count = 0
+    for pattern, replacement in PATTERNS:
+        found = subset.str.count_matches(pattern).sum() or 0
+        if found:
+            count += found
+            subset = subset.str.replace_all(pattern, replacement)
+    runs = _base64_runs(subset)
+    if runs:
+        count += sum(subset.str.count_matches(run, literal=True).sum() or 0 for run in runs)
+        subset = subset.str.replace_many(runs, [MARKER] * len(runs))
+    if not count:
+        return values, 0
+    return values.clone().scatter(index, subset), count
+
+
+def redact(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], int]:
+    """Every frame with its String columns redacted, and the number of values replaced."""
+    out: dict[str, pl.DataFrame] = {}
+    total = 0
+    for kind, df in frames.items():
+        changed = []
+        for name, dtype in df.schema.items():
+            if dtype != pl.String:
+                continue
+            column, count = redact_series(df[name])
+            if count:
+                total += count
+                changed.append(column.alias(name))
+        out[kind] = df.with_columns(changed) if changed else df
+    return out, total
+
+
+def redact_text(text: str) -> str:
+    """One string redacted (for text that does not live in a frame)."""
+    return redact_series(pl.Series([text], dtype=pl.String))[0][0]

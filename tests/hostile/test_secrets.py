@@ -1,0 +1,182 @@
+"""Secrets planted in a copy of the sample bundle never reach an output, and the report says
+that something was redacted.
+
+Planted: HelmRelease `spec.values` and `valuesFrom`, a Secret (`data`, `stringData`), a Helm
+release Secret (`sh.helm.release.v1.*`), and log lines, an event message and a condition
+message carrying a bearer token, a password in a URL, a private key, `password=`/`token:`/
+`apiKey` pairs and an AWS access key. Outputs: HTML, JSON, Markdown, the terminal table and
+timeline, the Timesketch export (JSONL and CSV) and the Parquet frames.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import json
+import shutil
+from pathlib import Path
+
+import polars as pl
+import pytest
+from click.testing import CliRunner
+
+from forensics.cli import main
+
+from ..conftest import SAMPLES
+
+HR = "cluster-resources/custom-resources/helmreleases.helm.toolkit.fluxcd.io/apps.json"
+LOG = "cluster-resources/pods/logs/flux-system/helm-controller-5d8b9c7f4-x2x9k/manager.log"
+EVENTS = "cluster-resources/events/apps.json"
+
+# Every planted secret: none of these strings may appear in any output.
+VALUES_PASSWORD = "VaLuEsPw-7f3a9c"
+VALUES_PLAIN = "plain-values-text-5b1e"  # not secret-shaped: only absent because values are never read
+VALUES_FROM_TEXT = "values-from-content-9d2c"
+SECRET_DATA = "SeCrEtDaTa-4e8b1"
+SECRET_STRING = "StRiNgDaTa-2c6d0"
+HELM_PAYLOAD_VALUE = "HeLmPaYlOaD-8a7f"
+BEARER = "eyJhbGciOiJSUzI1NiIsImtpZCI6IjRmM2EifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJlLXBsYW50ZWQ"
+URL_PASSWORD = "UrLpAsS-31c9e"
+KEY_BODY = "MIIEowIBAAKCAQEAplantedkeybody0123456789ABCDEFGHIJ"
+PASSWORD = "PaSsWoRd-6b2d4"
+TOKEN = "ToKeN-0e5f7a"
+API_KEY = "ApIkEy-9c1b3"
+AWS_KEY = "AKIAPLANTED2EXAMPLE7"
+EVENT_PASSWORD = "EvEnTpW-4d1a8"
+CONDITION_TOKEN = "CoNdTok-2b7c9"
+PROBLEM_PASSWORD = "PrObLeMpW-5e3f1"
+
+SECRET_DATA_B64 = base64.b64encode(SECRET_DATA.encode()).decode()
+HELM_PAYLOAD = base64.b64encode(gzip.compress(json.dumps({"config": {"password": HELM_PAYLOAD_VALUE}}).encode() * 4)).decode()
+PLANTED = [
+    VALUES_PASSWORD, VALUES_PLAIN, VALUES_FROM_TEXT, SECRET_DATA, SECRET_DATA_B64, SECRET_STRING, HELM_PAYLOAD_VALUE,
+    HELM_PAYLOAD[:40], BEARER[20:60], URL_PASSWORD, KEY_BODY, PASSWORD, TOKEN, API_KEY, AWS_KEY, EVENT_PASSWORD,
+    CONDITION_TOKEN, PROBLEM_PASSWORD,
+]
+
+SECRETS_YAML = f"""apiVersion: v1
+kind: Secret
+metadata: {{name: db-creds, namespace: apps}}
+type: Opaque
+data:
+  password: {SECRET_DATA_B64}
+stringData:
+  values.yaml: |
+    password: {SECRET_STRING}
+    note: {VALUES_FROM_TEXT}
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: sh.helm.release.v1.frontend.v3
+  namespace: apps
+  labels: {{name: frontend, owner: helm, status: deployed, version: "3"}}
+type: helm.sh/release.v1
+data:
+  release: {HELM_PAYLOAD}
+"""
+
+
+def _log_lines() -> str:
+    def record(ts: str, msg: str, **extra) -> str:
+        base = {"level": "error", "ts": ts, "msg": msg, "controller": "helmrelease", "controllerKind": "HelmRelease",
+                "HelmRelease": {"name": "frontend", "namespace": "apps"}, "namespace": "apps", "name": "frontend"}
+        return json.dumps({**base, **extra}, separators=(",", ":"))
+
+    key = f"-----BEGIN RSA PRIVATE KEY-----\n{KEY_BODY}\n-----END RSA PRIVATE KEY-----"
+    return "\n".join(
+        [
+            record("2024-01-15T09:41:00.001Z", "request failed", error=f"GET https://api.example.com: 401 (Authorization: Bearer {BEARER})"),
+            record("2024-01-15T09:41:00.002Z", f"failed to clone https://flux:{URL_PASSWORD}@git.example.com/org/repo.git"),
+            record("2024-01-15T09:41:00.003Z", f"cannot parse key {key}"),
+            record("2024-01-15T09:41:00.004Z", f"db connect password={PASSWORD} token: {TOKEN}"),
+            record("2024-01-15T09:41:00.005Z", "provider config", apiKey=API_KEY, error=f"invalid AWS key {AWS_KEY}"),
+            f"not json at all password={PROBLEM_PASSWORD}",
+        ]
+    ) + "\n"
+
+
+@pytest.fixture(scope="module")
+def planted(tmp_path_factory) -> Path:
+    bundle = tmp_path_factory.mktemp("planted") / "support-bundle-2024-01-15T09_48_30"
+    shutil.copytree(SAMPLES / "upgrade-2.1-to-2.2", bundle, symlinks=True)
+    releases = json.loads((bundle / HR).read_text())
+    frontend = next(r for r in releases if r["metadata"]["name"] == "frontend")
+    frontend["spec"]["values"] = {**frontend["spec"].get("values", {}), "adminPassword": VALUES_PASSWORD, "banner": VALUES_PLAIN}
+    frontend["spec"]["valuesFrom"] = [{"kind": "Secret", "name": "db-creds", "valuesKey": "values.yaml"}]
+    ready = next(c for c in frontend["status"]["conditions"] if c["type"] == "Ready")
+    ready["message"] += f" (registry token: {CONDITION_TOKEN})"
+    (bundle / HR).write_text(json.dumps(releases, indent=2))
+    (bundle / "cluster-resources/secrets.yaml").write_text(SECRETS_YAML)
+    with (bundle / LOG).open("a") as log:
+        log.write(_log_lines())
+    events = json.loads((bundle / EVENTS).read_text())
+    event = json.loads(json.dumps(events["items"][0]))
+    event["metadata"]["name"] += "-planted"
+    event["metadata"]["uid"] = "planted-event-uid"
+    event["message"] = f"pull failed: https://robot:{EVENT_PASSWORD}@registry.example.com/v2/"
+    events["items"].append(event)
+    (bundle / EVENTS).write_text(json.dumps(events, indent=2))
+    return bundle
+
+
+@pytest.fixture(scope="module")
+def outputs(planted, tmp_path_factory) -> dict[str, str]:
+    out = tmp_path_factory.mktemp("outputs")
+    runner = CliRunner()
+    texts: dict[str, str] = {}
+    for fmt in ("html", "json", "md"):
+        result = runner.invoke(main, ["analyze", str(planted), "-f", fmt, "-o", str(out / f"report.{fmt}")])
+        assert result.exit_code == 3, result.output  # the sample's error findings are still found
+        texts[fmt] = (out / f"report.{fmt}").read_text()
+    terminal = runner.invoke(main, ["analyze", str(planted), "-f", "terminal"], env={"COLUMNS": "400"})
+    texts["terminal"] = terminal.output
+    timeline = runner.invoke(main, ["timeline", str(planted), "--release", "apps/frontend", "--limit", "1000"], env={"COLUMNS": "400"})
+    assert timeline.exit_code == 0
+    texts["terminal timeline"] = timeline.output
+    export = runner.invoke(main, ["export", str(planted), "--timesketch", str(out / "t.jsonl"), "--parquet", str(out / "pq")])
+    assert export.exit_code == 0, export.output
+    runner.invoke(main, ["export", str(planted), "--timesketch", str(out / "t.csv")])
+    texts["timesketch jsonl"] = (out / "t.jsonl").read_text()
+    texts["timesketch csv"] = (out / "t.csv").read_text()
+    for parquet in sorted((out / "pq").glob("*.parquet")):
+        df = pl.read_parquet(parquet)
+        texts[f"parquet {parquet.stem}"] = "\n".join(str(v) for c in df.columns for v in df[c].to_list())
+    return texts
+
+
+def test_no_planted_secret_in_any_output(outputs):
+    leaks = {(name, secret) for name, text in outputs.items() for secret in PLANTED if secret in text}
+    assert not leaks
+
+
+def test_the_planted_text_was_read_and_redacted_not_dropped(outputs):
+    assert "[REDACTED]" in outputs["timesketch jsonl"] and "[REDACTED]" in outputs["parquet logs"]
+    assert "failed to clone https://flux:[REDACTED]@git.example.com/org/repo.git" in outputs["timesketch jsonl"]
+    assert "https://robot:[REDACTED]@registry.example.com" in outputs["parquet events"]
+    assert "registry token: [REDACTED]" in outputs["parquet conditions"]
+    assert "password=[REDACTED]" in outputs["parquet problems"]
+
+
+def test_the_report_says_how_much_was_redacted(outputs):
+    count = json.loads(outputs["json"])["redactions"]
+    assert count >= 9
+    assert f"{count} secret-looking value(s) redacted" in outputs["html"]
+    assert f"- Secrets: {count} secret-looking value(s) redacted" in outputs["md"]
+    assert f"{count} secret-looking value(s) redacted" in outputs["terminal"]
+
+
+def test_findings_are_those_of_the_sample(planted, analyses):
+    import forensics
+
+    sample = analyses(SAMPLES / "upgrade-2.1-to-2.2").analysis
+    ours = forensics.analyze(str(planted))
+    assert {(f.release, f.label) for f in ours.findings} == {(f.release, f.label) for f in sample.findings}
+    assert sample.redactions == 0
+
+
+def test_troubleshoot_masks_are_left_alone():
+    from forensics.redact import redact_text
+
+    assert redact_text('password: "***HIDDEN***"') == 'password: "***HIDDEN***"'
+    assert redact_text("https://user:***HIDDEN***@host/") == "https://user:***HIDDEN***@host/"

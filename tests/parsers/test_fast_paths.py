@@ -1,0 +1,76 @@
+"""The fast paths for big inputs give exactly the rows of the reference (per-line, per-object) paths."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from parsers import _logs, k8s_events, objects
+
+SAMPLES = Path(__file__).resolve().parents[2] / "samples"
+
+
+def _noisy_log(n: int = 3000) -> list[str]:
+    rng = random.Random(7)
+    out = []
+    for i in range(n):
+        record = {"level": "info", "ts": f"2024-03-12T10:{i % 60:02d}:00.{i % 1000:03d}Z", "msg": f"m{{ {i}", "controller": "helmrelease",
+                  "HelmRelease": {"name": f"r{i % 7}", "namespace": "ns"}, "namespace": "ns", "name": f"r{i % 7}", "reconcileID": str(i)}
+        line = json.dumps(record, separators=(",", ":"))
+        roll = rng.random()
+        if roll < 0.02:
+            line = line[: rng.randrange(5, len(line))]  # cut short (sometimes right after a nested `}`)
+        elif roll < 0.03:
+            line = "  " + line + " "  # whitespace around
+        elif roll < 0.04:
+            line = line[:-1] + ',"error":{"nested":[1,2]}}'  # an object where a string is expected
+        elif roll < 0.05:
+            line = "I0312 10:00:00.000000       1 leaderelection.go:250] attempting to acquire leader lease"
+        elif roll < 0.055:
+            line = '{"msg": "x"} trailing'
+        elif roll < 0.06:
+            line = '{"level":3,"ts":1710237600.5,"msg":"numbers where strings are expected"}'
+        out.append(line)
+    return out
+
+
+def test_decode_json_fast_path_matches_exact_path():
+    lines = pl.Series("body", _noisy_log())
+    assert len(lines) >= _logs.NDJSON_MIN
+    fast, fast_failed = _logs.decode_json(lines)
+    exact, exact_failed = _logs._decode_exact(lines.str.strip_chars())
+    assert fast_failed == exact_failed
+    assert_frame_equal(fast, exact)
+
+
+def test_decode_json_fast_path_in_small_chunks(monkeypatch):
+    monkeypatch.setattr(_logs, "NDJSON_CHUNK", 100)
+    lines = pl.Series("body", _noisy_log())
+    fast, fast_failed = _logs.decode_json(lines)
+    exact, exact_failed = _logs._decode_exact(lines.str.strip_chars())
+    assert fast_failed == exact_failed
+    assert_frame_equal(fast, exact)
+
+
+def test_event_list_fast_path_matches_per_object_path(monkeypatch):
+    files = sorted((SAMPLES / "upgrade-2.1-to-2.2" / "cluster-resources" / "events").glob("*.json"))
+    assert files
+    for path in files:
+        data = path.read_bytes()
+        fast = k8s_events.parse_event_list(data, str(path), objects.NAME)
+        monkeypatch.setattr(k8s_events, "FAST_MIN_BYTES", 1 << 40)
+        slow = objects.parse(data, str(path))
+        monkeypatch.undo()
+        assert fast is not None
+        assert_frame_equal(fast.frames["events"], slow.frames["events"])
+        assert (fast.note, fast.problems) == (slow.note, slow.problems)
+
+
+def test_event_list_fast_path_declines_other_shapes():
+    minified = json.dumps({"kind": "EventList", "apiVersion": "v1", "items": [{"message": "x", "reason": "y"}]}).encode()
+    assert k8s_events.parse_event_list(minified, "e.json", objects.NAME) is None
+    assert k8s_events.parse_event_list(b"[]", "e.json", objects.NAME) is None
