@@ -26,6 +26,10 @@ GOLDENS = [
     ("upgrade-2.1-to-2.2.tar.gz", ROOT / "reports" / "upgrade-2.1-to-2.2.md", "md"),
     ("ticket-flux-get-hr", ROOT / "reports" / "ticket-flux-get-hr.html", "html"),
 ]
+# Every other sample scenario (one per label family) has a JSON golden and an example report.
+SCENARIOS = [p.stem for p in sorted((SAMPLES / "truth").glob("*.json")) if p.stem not in ("upgrade-2.1-to-2.2", "ticket-flux-get-hr")]
+GOLDENS += [(name, GOLDEN / f"{name}.json", "json") for name in SCENARIOS]
+GOLDENS += [(name, ROOT / "reports" / f"{name}.html", "html") for name in SCENARIOS]
 
 
 @pytest.mark.parametrize("sample, expected, fmt", GOLDENS, ids=[str(g[1].relative_to(ROOT)) for g in GOLDENS])
