@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from parsers import (
     cri_log,
+    describe_hr,
     dump_logs,
     event_tables,
     flux_logs,
@@ -37,6 +38,7 @@ PARSERS = (
     dump_logs,
     event_tables,
     flux_tables,
+    describe_hr,
     helm_collector,
     objects,
 )

@@ -64,7 +64,7 @@ def status_format(status: dict) -> tuple[str, str]:
     return "unknown", "no status"
 
 
-def extract(obj: KubeObject, lines: list[str], source: str) -> dict[str, list[dict]]:
+def extract(obj: KubeObject, lines: list[str], source: str, locator: type[Locator] = Locator) -> dict[str, list[dict]]:
     """Rows for the releases, conditions, history and managed_fields frames."""
     doc = obj.doc
     meta = doc.get("metadata") or {}
@@ -73,7 +73,7 @@ def extract(obj: KubeObject, lines: list[str], source: str) -> dict[str, list[di
     namespace = meta.get("namespace") or "default"
     name = meta.get("name") or ""
     release = f"{namespace}/{name}"
-    where = Locator(lines, obj.start, obj.end)
+    where = locator(lines, obj.start, obj.end)
     status_line = where.key("status", after=where.key("spec")) or where.key("status")
 
     chart_spec = ((spec.get("chart") or {}).get("spec")) or {}
