@@ -43,7 +43,7 @@ samples: setup
 
 # Rewrite the golden files and the example reports in reports/ after reviewing a change.
 golden: setup
-	$(BIN)/python -m pytest -q tests/test_golden.py --update-golden
+	$(BIN)/python -m pytest -q tests/test_golden.py tests/test_docs.py --update-golden
 
 # Rewrite the published JSON Schema of the analysis JSON after changing forensics/model.py.
 schema: setup

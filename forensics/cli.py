@@ -165,14 +165,30 @@ def exit_code(analysis, fail_on: str) -> int:
     return EXIT_ERROR if max(ranks) == 2 else EXIT_WARNING
 
 
+def rules_markdown() -> str:
+    """The rule catalog as a Markdown table (the README embeds it; tests/test_docs.py checks)."""
+    from forensics.rules import RULES
+
+    rows = ["| rule | label | severity | what it detects |", "|---|---|---|---|"]
+    def cell(text: str) -> str:
+        return text.replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+    rows += [f"| {r.id} {r.name} | `{r.label}` | {r.severity.value} | {cell(r.description())} |" for r in RULES]
+    return "\n".join(rows) + "\n"
+
+
 @main.command()
-def rules():
+@click.option("--markdown", is_flag=True, help="Print the catalog as a Markdown table.")
+def rules(markdown):
     """List the rule catalog: id, name, label, severity and what each detects.
 
     Example:
 
         forensics rules
     """
+    if markdown:
+        click.echo(rules_markdown(), nl=False)
+        return
     from rich.table import Table
 
     from forensics.report.terminal import _console
