@@ -7,6 +7,7 @@ reported as problems: a bundle holds many kinds this tool has no use for.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 from parsers import controllers, helm_storage, helmrelease, k8s_events, kube, sources
@@ -72,8 +73,12 @@ def _status_only(doc: dict, source: str, result: ParseResult) -> dict | None:
     return {"kind": helmrelease.KIND, "metadata": {"name": name, "namespace": namespace or "unknown"}, "status": status}
 
 
+# dump_logs.MARKER (START only); Python's \S is narrower than Polars', so a match here is one there.
+_DUMP_MARKER = re.compile(r"(?m)^==== START logs for container \S+ of pod [^/\s]+/\S+ ====\r?$")
+
+
 def parse(data: bytes, source: str) -> ParseResult:
-    if b"\n==== START logs for container " in data:
+    if b"\n==== START logs for container " in data and _DUMP_MARKER.search(data.decode("utf-8", errors="replace")):  # a real marker: no ping-pong with dump_logs
         # `kubectl cluster-info dump` on stdout: objects interleaved with log blocks.
         from parsers import dump_logs
 
