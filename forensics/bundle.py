@@ -46,6 +46,8 @@ TAR_OVERHEAD = 1024  # header + padding per entry, allowed on top of --max-bytes
 _CHUNK = 1024**2
 # Errors a damaged archive or compressed stream raises while being read.
 _DAMAGE = (tarfile.TarError, OSError, EOFError, zlib.error, lzma.LZMAError, ValueError, struct.error)
+# ...and a zip archive (an unsupported version or method, an encrypted entry).
+_ZIP_DAMAGE = (zipfile.BadZipFile, NotImplementedError, RuntimeError) + _DAMAGE
 
 
 class BundleError(Exception):
@@ -264,7 +266,7 @@ class Reader:
     def _is(self, test) -> bool:
         try:
             return bool(test(self._source()))
-        except _DAMAGE + (zipfile.BadZipFile,):
+        except _ZIP_DAMAGE:
             return False
 
     def _looks_zip(self) -> bool:
@@ -424,8 +426,9 @@ class Reader:
     def _zip_entries(self) -> Iterator[tuple[Member, bytes]]:
         try:
             archive = zipfile.ZipFile(self._source())
-        except (zipfile.BadZipFile,) + _DAMAGE as error:
-            raise BundleError(f"{self.path.name}: not a readable zip archive: {error}") from error
+        except _ZIP_DAMAGE as error:  # the central directory is unreadable: the local headers may not be
+            yield from self._zip_salvage(f"central directory unreadable: {error}")
+            return
         compressed = self._size()
         with archive:
             infos = archive.infolist()
@@ -443,7 +446,7 @@ class Reader:
                 if stat.S_ISLNK(mode):
                     try:
                         link = archive.read(info)[:4096].decode("utf-8", errors="replace")
-                    except (zipfile.BadZipFile,) + _DAMAGE as error:
+                    except _ZIP_DAMAGE as error:
                         yield Member(path, 0, "refused", note=f"unreadable symlink: {error}"), b""
                         continue
                     target = _safe_path(posixpath.normpath(posixpath.join(posixpath.dirname(path), link)))
@@ -470,16 +473,16 @@ class Reader:
                 try:
                     with archive.open(info) as handle:
                         data = handle.read(info.file_size + 1)
-                except (zipfile.BadZipFile, NotImplementedError, RuntimeError) + _DAMAGE as error:
+                except _ZIP_DAMAGE as error:
                     self._problem(path, f"entry corrupt: {error}")
                     continue
                 yield Member(path, info.file_size, "file"), data
 
-    def _zip_salvage(self) -> Iterator[tuple[Member, bytes]]:
+    def _zip_salvage(self, why: str = "no central directory") -> Iterator[tuple[Member, bytes]]:
         """A zip without a readable central directory (truncated): its local entries in order."""
         with self._open() as handle:
             data = handle.read(self.max_bytes + 1)
-        self._problem(self.path.name, "zip archive truncated or corrupt (no central directory): entries read from their local headers")
+        self._problem(self.path.name, f"zip archive truncated or corrupt ({why}): entries read from their local headers")
         pos, count = 0, 0
         while True:
             pos = data.find(b"PK\x03\x04", pos)

@@ -204,9 +204,9 @@ def planted_bundles(draw) -> tuple[dict[str, bytes], list[str]]:
         elif where == "stray":
             stray.append(text.replace("\n", " "))
         elif where == "event":
-            event_msg = text
+            event_msg = text if event_msg == "ok" else f"{event_msg} | {text}"
         else:
-            cond_msg = text
+            cond_msg = text if cond_msg == "ok" else f"{cond_msg} | {text}"
     hr = {"apiVersion": "helm.toolkit.fluxcd.io/v2beta2", "kind": "HelmRelease", "metadata": {"name": "web", "namespace": "apps", "generation": 2},
           "spec": {"interval": "5m", "chart": {"spec": {"chart": "web", "sourceRef": {"kind": "HelmRepository", "name": "r"}}}, "values": {"password": "S3cValuesNeverRead1"}},
           "status": {"observedGeneration": 2, "conditions": [{"type": "Ready", "status": "False", "reason": "UpgradeFailed", "message": cond_msg,
