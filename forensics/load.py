@@ -113,7 +113,8 @@ def _dedupe(data: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     releases = data["releases"]
     if releases.height and releases["release"].n_unique() < releases.height:
         # Keep the full object over a table row, then the first seen.
-        rank = pl.when(pl.col("input_format") == "object").then(0).otherwise(1)
+        # Keep the richest form: the object, then `kubectl describe`, then a table row.
+        rank = pl.col("input_format").replace_strict({"object": 0, "kubectl-describe": 1}, default=2, return_dtype=pl.Int8)
         keep = releases.with_columns(rank.alias("_rank")).sort("_rank", maintain_order=True).unique("release", keep="first", maintain_order=True)
         kept = keep.select("release", "source")
         data["releases"] = keep.drop("_rank")
