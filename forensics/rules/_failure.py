@@ -25,7 +25,8 @@ def flux(verb: str, suffix: str = "") -> pl.Expr:
 
 def first_line(text: pl.Expr, limit: int = 220) -> pl.Expr:
     """The first line of a message, capped (Helm log tails follow on later lines)."""
-    return text.str.split("\n").list.first().str.slice(0, limit)
+    line = text.str.split("\n").list.first()
+    return pl.when(line.str.len_chars() > limit).then(line.str.slice(0, limit - 1) + pl.lit("…")).otherwise(line)
 
 
 class FailureRule(Rule):
