@@ -49,7 +49,7 @@ def build(frames: Frames, controller: ControllerState) -> pl.DataFrame:
         message=pl.when(pl.col("error").is_not_null()).then(pl.format("{}: {}", "msg", "error")).otherwise("msg"),
         source=pl.col("source"),
         line=pl.col("line"),
-        excerpt=pl.col("raw").str.slice(0, 300),
+        # no copy of every log line here: `with_log_excerpts` adds them where they are written
     )
     events = frames["events"]
     event_rows = _select(
@@ -129,6 +129,16 @@ def build(frames: Frames, controller: ControllerState) -> pl.DataFrame:
     controller_rows = pl.DataFrame(global_rows, schema=SCHEMA) if global_rows else pl.DataFrame(schema=SCHEMA)
     timeline = pl.concat([log_rows, event_rows, condition_rows, history_rows, managed_rows, controller_rows])
     return timeline.filter(pl.col("ts").is_not_null()).sort(["release", "ts", "source", "line"], nulls_last=False)
+
+
+def with_log_excerpts(timeline: pl.DataFrame, logs: pl.DataFrame) -> pl.DataFrame:
+    """The timeline with the `excerpt` of its log rows (their line, cut at 300 characters),
+    which `build` leaves null so as not to hold a copy of every log line."""
+    if not timeline.height or not logs.height or "raw" not in logs.columns:
+        return timeline
+    lines = logs.select("source", "line", pl.col("raw").str.slice(0, 300).alias("_raw"), pl.lit("log").alias("origin"))
+    joined = timeline.join(lines, on=["origin", "source", "line"], how="left", maintain_order="left")
+    return joined.with_columns(pl.coalesce("excerpt", "_raw").alias("excerpt")).drop("_raw").select(timeline.columns)
 
 
 def window(frames: Frames, timeline: pl.DataFrame):

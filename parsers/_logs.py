@@ -31,7 +31,7 @@ import re
 
 import polars as pl
 
-from parsers._base import ParseResult, parse_ts
+from parsers._base import ParseResult, excerpt, parse_ts
 
 _OBJ = pl.Struct({"name": pl.String, "namespace": pl.String})
 RECORD = pl.Struct(
@@ -74,11 +74,12 @@ LEVELS = {"level(-2)": "trace", "level(-1)": "debug"}
 
 def read_lines(data: bytes, source: str, result: ParseResult) -> pl.DataFrame:
     """The member's physical lines as a frame (line, raw); invalid UTF-8 replaced and reported."""
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        data = data.decode("utf-8", errors="replace").encode("utf-8")
-        result.problem(source, None, "invalid UTF-8 replaced with U+FFFD")
+    if not data.isascii():  # ASCII is valid UTF-8; checked without decoding a copy
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            data = data.decode("utf-8", errors="replace").encode("utf-8")
+            result.problem(source, None, "invalid UTF-8 replaced with U+FFFD")
     if not data:
         return pl.DataFrame(schema={"line": pl.Int64, "raw": pl.String})
     return (
@@ -306,6 +307,114 @@ def build(
     unreadable: str = "unreadable lines",
 ) -> None:
     """Decode the per-line frame of a dialect and add logs rows and problems to `result`."""
+    others: list[dict] = []
+    no_ts: list[dict] = []
+    logs, counts = _build(lines, source, others, no_ts, dialects=dialects, text_records=text_records, context=context, not_record=not_record)
+    result.problems += others + no_ts
+    result.add("logs", logs)
+    result.note = _note(counts, unreadable)
+
+
+# Members larger than this are parsed in pieces of about this size (bounded peak memory).
+CHUNK_BYTES = 64 << 20
+
+
+def build_chunked(
+    result: ParseResult,
+    data: bytes,
+    source: str,
+    prepare,
+    *,
+    not_record: str = "not a log record",
+    unreadable: str = "unreadable lines",
+    **options,
+) -> None:
+    """`build(result, prepare(read_lines(data)), ...)` for dialects whose records are single
+    `{...}` lines, in pieces of about CHUNK_BYTES so that memory stays bounded: a piece ends
+    right before a line that starts with `{`, so a stack trace (whose lines never start with
+    `{`) never spans two pieces; line numbers are offset by the lines before the piece. When
+    a piece's first line is not a record (then a trace after it would belong to the record
+    of the piece before), the member is read in one piece instead, which is the reference."""
+    if len(data) <= CHUNK_BYTES * 3 // 2:
+        build(result, prepare(read_lines(data, source, result)), source, not_record=not_record, unreadable=unreadable, **options)
+        return
+    if not data.isascii():
+        try:
+            data.decode("utf-8")
+        except UnicodeDecodeError:
+            data = data.decode("utf-8", errors="replace").encode("utf-8")
+            result.problem(source, None, "invalid UTF-8 replaced with U+FFFD")
+    others: list[dict] = []
+    no_ts: list[dict] = []
+    pieces: list[pl.DataFrame] = []
+    totals: dict[str, int] = {}
+    start, offset = 0, 0
+    while start < len(data):
+        cut = _next_record(data, start + CHUNK_BYTES)
+        end = len(data) if cut < 0 or len(data) - cut < CHUNK_BYTES // 2 else cut + 1
+        lines = read_lines(data[start:end], source, result)
+        if offset:
+            lines = lines.with_columns(pl.col("line") + offset)
+        found = len(others)
+        logs, counts = _build(prepare(lines), source, others, no_ts, not_record=not_record, **options)
+        del lines
+        if offset and any(row["line"] == offset + 1 for row in others[found:]):
+            build(result, prepare(read_lines(data, source, result)), source, not_record=not_record, unreadable=unreadable, **options)
+            return
+        pieces.append(logs)
+        for key, value in counts.items():
+            totals[key] = totals.get(key, 0) + value
+        offset += data.count(b"\n", start, end)
+        start = end
+    result.problems += others + no_ts
+    result.add("logs", pl.concat(pieces, rechunk=False))
+    result.note = _note(totals, unreadable)
+
+
+def _next_record(data: bytes, position: int) -> int:
+    """The offset of the newline before the next line at or after `position` that looks like a
+    whole JSON record (`{...}`, braces balanced), or -1."""
+    while True:
+        cut = data.find(b"\n{", position)
+        if cut < 0:
+            return -1
+        stop = data.find(b"\n", cut + 1)
+        line = data[cut + 1 : stop if stop >= 0 else len(data)].rstrip(b"\r")
+        if line.endswith(b"}") and line.count(b"{") == line.count(b"}"):
+            return cut
+        position = cut + 1
+
+
+def _note(counts: dict[str, int], unreadable: str) -> str:
+    parts = [f"{counts['records']} records"]
+    if counts["continuation"]:
+        parts.append(f"{counts['continuation']} stack-trace lines attached")
+    if counts["joined"]:
+        parts.append(f"{counts['joined']} partial lines joined")
+    parts.append(f"{counts['others']} {unreadable}")
+    if counts["markers"]:
+        parts.append(f"{counts['markers']} marker lines")
+    parts.append(f"{counts['blank']} blank lines")
+    return ", ".join(parts)
+
+
+def _problem(source: str, line: int | None, reason: str, text: str | None = None) -> dict:
+    return {"source": source, "line": line, "reason": reason, "excerpt": excerpt(text)}
+
+
+def _build(
+    lines: pl.DataFrame,
+    source: str,
+    others_out: list[dict],
+    no_ts_out: list[dict],
+    *,
+    dialects: tuple[str, ...] = ("json", "console"),
+    text_records: bool = False,
+    context: dict | None = None,
+    not_record: str = "not a log record",
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """The logs rows (with a timestamp) of a per-line frame and its counts; problem rows go
+    to `others_out` (lines that are no record) and `no_ts_out` (records without a time)."""
     context = context or {}
     for name in ("prefix_ts", "pod", "container", "pod_namespace"):
         if name not in lines.columns:
@@ -365,8 +474,8 @@ def build(
         records = records.with_columns(pl.lit(None, pl.String).alias("extra"))
 
     others = content.filter(pl.col("_what") == "other")
-    for row in others.select("line", "raw", "body").iter_rows(named=True):
-        result.problem(source, row["line"], not_record, row["raw"])
+    for number, raw in others.select("line", "raw").iter_rows():
+        others_out.append(_problem(source, number, not_record, raw))
 
     request = pl.col("request").str.split_exact("/", 1)
     namespace = pl.coalesce(pl.col("namespace"), pl.col("HelmRelease").struct.field("namespace"), request.struct.field("field_0"))
@@ -401,21 +510,19 @@ def build(
         pl.col("decoded").fill_null("text").alias("encoding"),
     )
     no_ts = logs.filter(pl.col("ts").is_null())
-    for row in no_ts.iter_rows(named=True):
-        result.problem(source, row["line"], "log record without a readable timestamp", row["raw"])
+    for row in no_ts.select("line", "line_end", "raw").iter_rows(named=True):
+        no_ts_out.append(_problem(source, row["line"], "log record without a readable timestamp", row["raw"]))
         for number in range(row["line"] + 1, (row["line_end"] or row["line"]) + 1):  # its joined or attached lines
-            result.problem(source, number, "part of a log record without a readable timestamp")
-    result.add("logs", logs.filter(pl.col("ts").is_not_null()))
-    parts = [f"{logs.height} records"]
-    if continuation.height:
-        parts.append(f"{continuation.height} stack-trace lines attached")
-    if joined:
-        parts.append(f"{joined} partial lines joined")
-    parts.append(f"{others.height} {unreadable}")
-    if markers.height:
-        parts.append(f"{markers.height} marker lines")
-    parts.append(f"{blank} blank lines")
-    result.note = ", ".join(parts)
+            no_ts_out.append(_problem(source, number, "part of a log record without a readable timestamp"))
+    counts = {
+        "records": logs.height,
+        "continuation": continuation.height,
+        "joined": joined,
+        "others": others.height,
+        "markers": markers.height,
+        "blank": blank,
+    }
+    return (logs.filter(pl.col("ts").is_not_null()) if no_ts.height else logs), counts
 
 
 def roles(raw: pl.Expr, marker: pl.Expr | None = None) -> pl.Expr:

@@ -82,7 +82,11 @@ def parse(data: bytes, source: str) -> ParseResult:
     Lines of a Go panic or stack trace after a record are attached to it (`extra`).
     """
     result = ParseResult(NAME)
-    lines = _logs.read_lines(data, source, result)
-    lines = lines.with_columns(_logs.roles(pl.col("raw")).alias("role"), pl.col("raw").alias("body"))
-    _logs.build(result, lines, source, dialects=("json",), context=log_context(source), not_record="not a JSON log record", unreadable="non-JSON lines")
+
+    def prepare(lines: pl.DataFrame) -> pl.DataFrame:
+        return lines.with_columns(_logs.roles(pl.col("raw")).alias("role"), pl.col("raw").alias("body"))
+
+    _logs.build_chunked(
+        result, data, source, prepare, dialects=("json",), context=log_context(source), not_record="not a JSON log record", unreadable="non-JSON lines"
+    )
     return result

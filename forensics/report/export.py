@@ -66,6 +66,9 @@ def write_parquet(frames: dict[str, pl.DataFrame], timeline: pl.DataFrame, folde
     """One Parquet file per frame (empty frames too, with their schema) plus timeline.parquet."""
     import pyarrow.parquet as pq
 
+    from forensics.timeline import with_log_excerpts
+
+    timeline = with_log_excerpts(timeline, frames["logs"]) if "logs" in frames else timeline
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for kind, df in sorted({**frames, "timeline": timeline}.items()):
