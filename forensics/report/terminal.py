@@ -60,6 +60,9 @@ def _console() -> Console:
     return Console() if sys.stdout.isatty() else Console(width=160)
 
 
+HEALTHY_LISTED = 30
+
+
 def print_triage(analysis: Analysis, console: Console | None = None) -> None:
     console = console or _console()
     bundle = analysis.bundle
@@ -71,9 +74,16 @@ def print_triage(analysis: Analysis, console: Console | None = None) -> None:
     for header in ("release", "ready", "verdict", "conf.", "since (UTC)"):
         table.add_column(header, no_wrap=True)
     table.add_column("reason", ratio=1)
-    for release, ready, label, confidence, since, reason, style in triage_rows(analysis):
+    rows = triage_rows(analysis)
+    healthy = [row for row in rows if row[2] == "healthy"]
+    # Many healthy releases would bury the broken ones (and take rich seconds to draw):
+    # beyond HEALTHY_LISTED they are counted, not listed; the report and the JSON list them all.
+    shown = [row for row in rows if row[2] != "healthy"] + (healthy if len(healthy) <= HEALTHY_LISTED else [])
+    for release, ready, label, confidence, since, reason, style in shown:
         table.add_row(Text(release), Text(ready), Text(label, style=style), Text(confidence), Text(since), Text(reason))
     console.print(table)
+    if len(healthy) > HEALTHY_LISTED:
+        console.print(Text(f"… and {len(healthy)} healthy releases, listed in the HTML report and the JSON output", style="dim"))
     skipped = [r for r in analysis.rules if r.status in ("skipped", "error")]
     for result in skipped:
         console.print(Text(f"rule {result.rule} {result.name}: {result.status} — {result.reason}", style="dim"))
