@@ -9,8 +9,8 @@ Story: Flux v2.1.2 (helm-controller v0.36.2, API v2beta1) upgraded in place to F
 (helm-controller v0.37.2, API v2beta2) at 2024-01-15T09:02:11Z; bundle collected at 09:48:30Z.
 
 Every helm-controller log line, event and condition text is quoted from
-  HC  = /work/shared/reference/helm-controller.md  (comments cite sections as "HC 2.2"), and the
-  bundle layout follows ECO = /work/shared/reference/ecosystem.md ("ECO 1a", "ECO 1e").
+  HC  = ../shared/reference/helm-controller.md  (comments cite sections as "HC 2.2"), and the
+  bundle layout follows ECO = ../shared/reference/ecosystem.md ("ECO 1a", "ECO 1e").
 Standard library only; all randomness comes from one seeded random.Random (byte-identical reruns).
 """
 from __future__ import annotations

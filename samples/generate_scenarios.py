@@ -8,10 +8,10 @@ Outputs (each run deletes and rewrites only these):
   samples/healthy-control/      troubleshoot.sh layout, helm-controller v1.4.1 (Flux v2.7.1), everything healthy
   samples/truth/<scenario>.json and samples/SCENARIOS.md (evidence file:line computed from the written files)
 
-Every controller string is quoted from HC = /work/shared/reference/helm-controller.md or from the
+Every controller string is quoted from HC = ../shared/reference/helm-controller.md or from the
 controller source it cites (fluxcd/helm-controller at the tag in use, helm/helm v3.12.3 / v3.13.3 /
 v3.14.4, fluxcd/source-controller v1.2.4, client-go tools/record); comments cite "HC <section>" or the
-source file. Bundle layouts follow ECO = /work/shared/reference/ecosystem.md section 1.
+source file. Bundle layouts follow ECO = ../shared/reference/ecosystem.md section 1.
 
 Mechanisms modelled rather than typed in by hand:
   * the controller-runtime rate limiter (750ms doubling to 15m) for errors and Requeue:true;
