@@ -153,7 +153,7 @@ class Gen:
         now += self.rng.randrange(5, 40) * 1_000_000
         kind = r["label"]
         if r["deps"] is not None:
-            add(f"checking 1 dependencies")
+            add("checking 1 dependencies")
             now += self.rng.randrange(2, 9) * 1_000_000
             if kind == "dependency-stale" and late:
                 dep = f"{r['deps']['ns']}/{r['deps']['name']}"
