@@ -1,4 +1,4 @@
-"""`flux get helmreleases` tables, as printed or pasted into a ticket -> releases, conditions.
+"""`flux get helmreleases` and `kubectl get helmreleases` tables, as printed or pasted -> releases, conditions.
 
 Format (fluxcd/flux2 `cmd/flux/get_helmrelease.go`, `pkg/printers/table_printer.go`):
 header `[NAMESPACE] NAME [SOURCE] REVISION SUSPENDED READY MESSAGE`, cells right-padded with
@@ -6,6 +6,8 @@ spaces and separated by a TAB (terminals and tickets often turn the TABs into sp
 columns are also cut at the header's word positions). READY and MESSAGE come from the
 Ready condition; REVISION is the chart version. Without `-A` there is no NAMESPACE column:
 the namespace is then assumed to be the CLI default, `flux-system`, and a problem row says so.
+`kubectl get hr [-A]` prints the CRD's printer columns `[NAMESPACE] NAME AGE READY STATUS`
+(STATUS is the Ready message; helm-controller `config/crd/bases`, v0.36 to v1.x), space-padded.
 A table row carries no reason, no times and no status shape, so rules treat it as partial
 evidence (status_format `unknown`).
 """
@@ -20,9 +22,13 @@ NAME = "flux-get-hr-table"
 KIND = "releases"
 TIMESTAMPS: dict[str, str] = {}
 
-_COLUMNS = ("NAMESPACE", "NAME", "SOURCE", "REVISION", "SUSPENDED", "READY", "MESSAGE")
-_HEADER = re.compile(r"^\s*(NAMESPACE\s+)?NAME\s+(SOURCE\s+)?REVISION\s+SUSPENDED\s+READY\s+MESSAGE\s*$")
-DEFAULT_NAMESPACE = "flux-system"
+_COLUMNS = ("NAMESPACE", "NAME", "SOURCE", "REVISION", "SUSPENDED", "AGE", "READY", "MESSAGE", "STATUS")
+_HEADER = re.compile(
+    r"^\s*(NAMESPACE\s+)?NAME\s+(?:(SOURCE\s+)?REVISION\s+SUSPENDED\s+READY\s+MESSAGE"  # flux get hr
+    r"|AGE\s+READY\s+STATUS)\s*$"  # kubectl get hr: the CRD's printer columns Age, Ready, Status
+)
+DEFAULT_NAMESPACE = "flux-system"  # flux CLI default
+KUBECTL_DEFAULT_NAMESPACE = "default"  # kubectl: the kubeconfig's namespace, usually default
 
 
 def matches(path: str, head: bytes) -> bool:
@@ -47,7 +53,7 @@ def parse(data: bytes, source: str) -> ParseResult:
     result = ParseResult(NAME)
     text = data.decode("utf-8", errors="replace")
     lines = text.split("\n")
-    header, names, header_line = None, [], 0
+    header, names, header_line, kubectl, default_ns = None, [], 0, False, DEFAULT_NAMESPACE
     releases, conditions = [], []
     for number, line in enumerate(lines, start=1):
         raw = line.rstrip("\r")
@@ -56,8 +62,10 @@ def parse(data: bytes, source: str) -> ParseResult:
         if _HEADER.match(raw.replace("\t", " ")):
             header, header_line = raw.expandtabs(8) if "\t" not in raw else raw, number
             names = [c for c in _COLUMNS if re.search(rf"(^|\s){c}(\s|$)", raw)]
+            kubectl = "STATUS" in names
+            default_ns = KUBECTL_DEFAULT_NAMESPACE if kubectl else DEFAULT_NAMESPACE
             if "NAMESPACE" not in names:
-                result.problem(source, number, f"no NAMESPACE column: namespace assumed to be {DEFAULT_NAMESPACE}", raw)
+                result.problem(source, number, f"no NAMESPACE column: namespace assumed to be {default_ns}", raw)
             continue
         if header is None:
             result.problem(source, number, "text before the `flux get hr` table header", raw)
@@ -66,7 +74,9 @@ def parse(data: bytes, source: str) -> ParseResult:
         if not cells.get("NAME") or cells.get("READY") not in ("True", "False", "Unknown"):
             result.problem(source, number, "not a `flux get hr` table row", raw)
             continue
-        namespace = cells.get("NAMESPACE") or DEFAULT_NAMESPACE
+        namespace = cells.get("NAMESPACE") or default_ns
+        message = cells.get("MESSAGE") or cells.get("STATUS")
+        form = "kubectl-get-table" if kubectl else "flux-get-table"
         release = f"{namespace}/{cells['NAME']}"
         common = {"excerpt": excerpt(raw), "source": source, "line": number}
         releases.append(
@@ -79,17 +89,17 @@ def parse(data: bytes, source: str) -> ParseResult:
                 "source_ref": cells.get("SOURCE") or None,
                 "depends_on": [],
                 "ready_status": cells["READY"],
-                "ready_message": cells.get("MESSAGE"),
+                "ready_message": message,
                 "status_format": "unknown",
-                "status_format_basis": "`flux get hr` row: Ready status and message only",
-                "input_format": "flux-get-table",
+                "status_format_basis": f"`{'kubectl' if kubectl else 'flux'} get hr` row: Ready status and message only",
+                "input_format": form,
                 "suspend_line": number if cells.get("SUSPENDED") == "True" else None,
                 "suspend_excerpt": excerpt(raw) if cells.get("SUSPENDED") == "True" else None,
                 **common,
             }
         )
         conditions.append(
-            {"release": release, "type": "Ready", "status": cells["READY"], "message": cells.get("MESSAGE"), **common}
+            {"release": release, "type": "Ready", "status": cells["READY"], "message": message, **common}
         )
     result.add("releases", frame("releases", releases))
     result.add("conditions", frame("conditions", conditions))

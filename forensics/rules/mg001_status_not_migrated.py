@@ -108,7 +108,7 @@ class StatusNotMigrated(Rule):
         )
         conf_reason = (
             pl.when(table_only)
-            .then(pl.lit(f"from a `flux get hr` row only (Ready message in the v0.36 wording); {basis}"))
+            .then(pl.lit(f"from a `flux get hr` / `kubectl get hr` table row only (Ready message in the v0.36 wording); {basis}"))
             .when(pl.col("new_lines").fill_null(0) > 0)
             .then(pl.format("the new controller logged {} line(s) for it, yet its status keeps the v2beta1 shape", pl.col("new_lines")))
             .when(pl.lit(logs_cover))

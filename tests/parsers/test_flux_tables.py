@@ -36,3 +36,20 @@ def test_show_source_column():
     text = "NAME   \tSOURCE                          \tREVISION\tSUSPENDED\tREADY\tMESSAGE\t\npodinfo\tHelmRepository/flux-system/podinfo\t6.5.4   \tFalse    \tTrue \tok\t\n"
     row = flux_tables.parse(text.encode(), "t.txt").frames["releases"].row(0, named=True)
     assert row["source_ref"] == "HelmRepository/flux-system/podinfo" and row["chart_version"] == "6.5.4"
+
+
+def test_kubectl_get_hr_table():
+    # `kubectl get hr -A`: the CRD's printer columns Age, Ready, Status (space padded)
+    text = (
+        "NAMESPACE   NAME            AGE    READY   STATUS\n"
+        "apps        podinfo         102d   True    Helm upgrade succeeded for release apps/podinfo.v6 with chart podinfo@6.5.4\n"
+        "infra       ingress-nginx   140d   True    Release reconciliation succeeded\n"
+    )
+    assert detect("hr.txt", text.encode()) is flux_tables
+    result = flux_tables.parse(text.encode(), "hr.txt")
+    assert result.problems == []
+    rows = result.frames["releases"].select("release", "ready_status", "ready_message", "input_format").rows()
+    assert rows == [
+        ("apps/podinfo", "True", "Helm upgrade succeeded for release apps/podinfo.v6 with chart podinfo@6.5.4", "kubectl-get-table"),
+        ("infra/ingress-nginx", "True", "Release reconciliation succeeded", "kubectl-get-table"),
+    ]
