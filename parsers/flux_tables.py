@@ -27,6 +27,7 @@ _HEADER = re.compile(
     r"^\s*(NAMESPACE\s+)?NAME\s+(?:(SOURCE\s+)?REVISION\s+SUSPENDED\s+READY\s+MESSAGE"  # flux get hr
     r"|AGE\s+READY\s+STATUS)\s*$"  # kubectl get hr: the CRD's printer columns Age, Ready, Status
 )
+_PROMPT = re.compile(r"^\s*[$#>%]\s*(flux|kubectl)\s")  # a shell prompt and the command pasted above the table
 DEFAULT_NAMESPACE = "flux-system"  # flux CLI default
 KUBECTL_DEFAULT_NAMESPACE = "default"  # kubectl: the kubeconfig's namespace, usually default
 
@@ -54,6 +55,7 @@ def parse(data: bytes, source: str) -> ParseResult:
     text = data.decode("utf-8", errors="replace")
     lines = text.split("\n")
     header, names, header_line, kubectl, default_ns = None, [], 0, False, DEFAULT_NAMESPACE
+    commands: list[str] = []
     releases, conditions = [], []
     for number, line in enumerate(lines, start=1):
         raw = line.rstrip("\r")
@@ -66,6 +68,9 @@ def parse(data: bytes, source: str) -> ParseResult:
             default_ns = KUBECTL_DEFAULT_NAMESPACE if kubectl else DEFAULT_NAMESPACE
             if "NAMESPACE" not in names:
                 result.problem(source, number, f"no NAMESPACE column: namespace assumed to be {default_ns}", raw)
+            continue
+        if _PROMPT.match(raw):
+            commands.append(raw.strip())  # the pasted command line itself, kept in the note
             continue
         if header is None:
             result.problem(source, number, "text before the `flux get hr` table header", raw)
@@ -104,4 +109,6 @@ def parse(data: bytes, source: str) -> ParseResult:
     result.add("releases", frame("releases", releases))
     result.add("conditions", frame("conditions", conditions))
     result.note = f"{len(releases)} table rows (header at line {header_line})" if header else "no table header"
+    if commands:
+        result.note += "; pasted command: " + " | ".join(commands)[:200]
     return result

@@ -53,3 +53,17 @@ def test_kubectl_get_hr_table():
         ("apps/podinfo", "True", "Helm upgrade succeeded for release apps/podinfo.v6 with chart podinfo@6.5.4", "kubectl-get-table"),
         ("infra/ingress-nginx", "True", "Release reconciliation succeeded", "kubectl-get-table"),
     ]
+
+
+def test_pasted_with_its_command_line_and_spaces():
+    # how tickets show it: the shell prompt and command, then the table with TABs turned to spaces
+    text = (
+        "$ flux get hr\n"
+        "NAME            REVISION        SUSPENDED       READY   MESSAGE\n"
+        "cert-manager    v1.13.1         False           True    Helm upgrade succeeded\n"
+    )
+    result = flux_tables.parse(text.encode(), "ticket.txt")
+    assert [p["reason"] for p in result.problems] == ["no NAMESPACE column: namespace assumed to be flux-system"]
+    assert "pasted command: $ flux get hr" in result.note
+    row = result.frames["releases"].row(0, named=True)
+    assert (row["release"], row["chart_version"], row["ready_message"], row["line"]) == ("flux-system/cert-manager", "v1.13.1", "Helm upgrade succeeded", 3)
