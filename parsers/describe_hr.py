@@ -81,7 +81,32 @@ def _scalar(name: str, value: str):
     return value
 
 
-def _block(lines: list[str], start: int, end: int, indent: int) -> tuple[object, int]:
+_TOP = {"Name", "Namespace", "Labels", "Annotations", "API Version", "Kind", "Metadata", "Spec", "Status", "Events"}
+
+
+def _continuations(lines: list[str], start: int, end: int) -> tuple[list[str], dict[int, str]]:
+    """A multi-line value (a failure message with its `Last Helm logs:` tail) is printed as is,
+    its later lines at column 0: fold them into the value of the field they continue."""
+    body = list(lines)
+    extra: dict[int, str] = {}
+    owner, blanks = None, 0
+    for i in range(start, end):
+        raw = lines[i]
+        if not raw.strip():
+            blanks += 1
+            continue
+        found = _LINE.match(raw)
+        if owner is not None and not raw.startswith(" ") and not (found and found["label"] in _TOP):
+            extra[owner] = extra.get(owner, "") + "\n" * (blanks + 1) + raw
+            body[i] = ""
+            blanks = 0
+            continue
+        blanks = 0
+        owner = i if found and found["value"] else None
+    return body, extra
+
+
+def _block(lines: list[str], start: int, end: int, indent: int, extra: dict[int, str] | None = None) -> tuple[object, int]:
     """Parse lines[start:end] at `indent` into a dict, or a list of dicts when a field repeats."""
     items: list[dict] = [{}]
     scalars: list[str] = []
@@ -107,10 +132,10 @@ def _block(lines: list[str], start: int, end: int, indent: int) -> tuple[object,
         elif name == first_key and name in items[-1]:
             items.append({})
         if found["value"] is None or found["value"] == "":
-            child, i = _block(lines, i + 1, end, indent + 2)
+            child, i = _block(lines, i + 1, end, indent + 2, extra)
             items[-1][name] = child
         else:
-            items[-1][name] = _scalar(name, found["value"])
+            items[-1][name] = _scalar(name, found["value"] + (extra or {}).get(i, ""))
             i += 1
     if scalars and not any(items[0]):
         return scalars, i
@@ -142,7 +167,8 @@ def parse(data: bytes, source: str) -> ParseResult:
             if lines[i].startswith(("Metadata:", "Spec:", "Status:")):
                 body_start = i
                 break
-        doc, _ = _block(lines, body_start, events_at, 0)
+        body, extra = _continuations(lines, body_start, events_at)
+        doc, _ = _block(body, body_start, events_at, 0, extra)
         doc = doc if isinstance(doc, dict) else {}
         status = doc.get("status") if isinstance(doc.get("status"), dict) else {}
         for key in ("conditions", "history"):

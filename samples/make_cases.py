@@ -174,6 +174,24 @@ def build() -> None:
           [log("09:25:01.220", "bad", "web", "Reconciler error", level="error", error="terminal error: exceeded maximum retries: cannot upgrade release")])
     write("HR007/fires-v036", [hr("bad", "web", [cond("Ready", "False", "UpgradeFailed", "upgrade retries exhausted", "09:25:00"), cond("Released", "False", "UpgradeFailed", "Helm upgrade failed: timed out waiting for the condition", "09:24:00")], v036=True, upgradeFailures=3)],
           [event("bad", "web", "error", "reconciliation failed: upgrade retries exhausted", "09:25:00", "09:40:00", count=12, etype="Warning")])
+    # `kubectl describe hr` of a v0.36-era release: the multi-line failure message (with its
+    # Helm log tail) and the Events table with the old `error` reasons (recorded as Normal then)
+    describe = "\n".join([
+        "Name:         plex", "Namespace:    bad", "Labels:       <none>", "Annotations:  <none>",
+        "API Version:  helm.toolkit.fluxcd.io/v2beta1", "Kind:         HelmRelease", "Metadata:", "  Generation:  1",
+        "Spec:", "  Chart:", "    Spec:", "      Chart:  ./charts/kube-plex", "  Interval:   5m", "Status:", "  Conditions:",
+        "    Last Transition Time:          2024-03-05T09:10:00Z", "    Message:                       install retries exhausted",
+        "    Reason:                        InstallFailed", "    Status:                        False", "    Type:                          Ready",
+        "    Last Transition Time:          2024-03-05T09:03:00Z", "    Message:                       Helm install failed: timed out waiting for the condition",
+        "", "Last Helm logs:", "", "Deployment is not ready: bad/plex-kube-plex. 0 out of 1 expected pods are ready",
+        "    Reason:                        InstallFailed", "    Status:                        False", "    Type:                          Released",
+        "  Failures:                        1", "  Install Failures:                1", "  Last Attempted Revision:         0.2.7",
+        "  Last Attempted Values Checksum:  da39a3ee5e6b4b0d3255bfef95601890afd80709", "  Observed Generation:             1",
+        "Events:", "  Type    Reason  Age                  From             Message", "  ----    ------  ----                 ----             -------",
+        "  Normal  error   7m7s                 helm-controller  reconciliation failed: Helm install failed: timed out waiting for the condition",
+        "  Normal  error   98s (x15 over 7m7s)  helm-controller  reconciliation failed: install retries exhausted", "",
+    ])
+    write("HR007/fires-describe-install-retries", extra={"describe-hr.txt": describe})
     write("HR007/quiet-first-failure", [failed("good", "web", "UpgradeFailed", timed.replace("bad/", "good/"), upgradeFailures=1)])
 
     # HR008 stuck pending (§8)

@@ -104,7 +104,9 @@ def failure_state(ctx: Context) -> pl.DataFrame:
         ignore_nulls=True,
     )
     state = state.with_columns(failing_now.fill_null(False).alias("failing"), text.alias("text"))
-    label = pl.when(pl.col("pending_text").is_not_null()).then(pl.lit("stuck-pending")).otherwise(
+    # every line says only that retries ran out: that names no failed action by itself
+    only_retries = pl.col("text").str.split("\n").list.eval(pl.element().str.contains(RETRIES_EXHAUSTED) | (pl.element().str.strip_chars() == "")).list.all().fill_null(False)
+    label = pl.when(pl.col("pending_text").is_not_null()).then(pl.lit("stuck-pending")).when(only_retries).then(pl.lit(None, pl.String)).otherwise(
         pl.coalesce(
             classify(pl.col("text")),
             action_label(pl.coalesce("ready_reason", "released_reason", "fail_reason"), pl.coalesce("released_message", "ready_message", "fail_message")),
@@ -118,22 +120,30 @@ def failure_state(ctx: Context) -> pl.DataFrame:
         pl.coalesce(attempts, pl.max_horizontal("upgrade_failures", "install_failures")).alias("attempts"),
         pl.coalesce("ready_since", "fail_last_ts", "err_ts").cast(TS).alias("since"),
     ).filter(pl.col("failing"))
-    state = state.join(_component_labels(state, own, event_text), on="release", how="left").with_columns(
+    episode_events = (
+        events.filter(is_failure_event())
+        .join(state.select("release", "ready_since"), on="release")
+        .filter(pl.col("ready_since").is_null() | pl.col("last_ts").is_null() | (pl.col("last_ts") >= pl.col("ready_since") - pl.duration(hours=1)))
+        .select("release", "reason", "message")
+    )
+    state = state.join(_component_labels(state, own, episode_events), on="release", how="left").with_columns(
         pl.concat_list(pl.col("labels").fill_null([]), pl.col("label")).list.drop_nulls().list.unique().list.sort().alias("labels")
     )
     cache["failures"] = state
     return state
 
 
-def _component_labels(state: pl.DataFrame, own: pl.Expr, event_text: pl.Expr) -> pl.DataFrame:
+def _component_labels(state: pl.DataFrame, own: pl.Expr, episode_events: pl.DataFrame) -> pl.DataFrame:
     """Every failure a release shows, one label each: an upgrade that failed and the rollback
-    that failed after it are two findings. A message about exhausted retries names no action."""
+    that failed after it are two findings; every failure event of the current episode counts
+    (an early `timed out` event explains a later `retries exhausted`). A message about
+    exhausted retries names no action."""
     pieces = [
         state.filter((pl.col("ready_status") == "False") & own).select("release", pl.col("ready_reason").alias("reason"), pl.col("ready_message").alias("message")),
         state.select("release", pl.col("released_reason").alias("reason"), pl.col("released_message").alias("message")),
         state.select("release", pl.col("remediated_reason").alias("reason"), pl.col("remediated_message").alias("message")),
         state.select("release", pl.col("tested_reason").alias("reason"), pl.col("tested_message").alias("message")),
-        state.select("release", pl.col("fail_reason").alias("reason"), event_text.alias("message")),
+        episode_events,
     ]
     components = pl.concat(pieces).filter(pl.col("message").is_not_null())
     retries = pl.col("message").str.contains(RETRIES_EXHAUSTED).fill_null(False)
@@ -170,7 +180,7 @@ def failure_evidence(ctx: Context, releases: pl.DataFrame) -> list[pl.DataFrame]
     storage = frames["helm_storage"].join(wanted, on="release").filter(pl.col("status").str.starts_with("pending").fill_null(False))
     return [
         cite(failing_conditions, pl.format("{}={} {}", "type", "status", pl.col("reason").fill_null("")), ts="last_transition"),
-        cite(last_events, pl.format("{} event ×{}, last at {}", "reason", "count", pl.col("last_ts").dt.to_string("%Y-%m-%d %H:%M:%SZ")), ts="last_ts"),
+        cite(last_events, pl.format("{} event ×{}, last at {}", "reason", "count", pl.col("last_ts").dt.to_string("%Y-%m-%d %H:%M:%SZ").fill_null("a time not shown")), ts="last_ts"),
         cite(started, "the action started"),
         cite(errors, "the controller's error"),
         cite(history, pl.format("Helm release revision {} is {}", "version", "status"), ts="last_deployed"),

@@ -49,8 +49,15 @@ class RetriesExhausted(FailureRule):
 
     def summary(self) -> pl.Expr:
         attempts = pl.when(pl.col("attempts").is_not_null()).then(pl.format(" after {} attempt(s)", "attempts")).otherwise(pl.lit(""))
-        cause = pl.col("text").str.split("\n").list.eval(pl.element().filter(~pl.element().str.contains(r"retries exhausted|exceeded maximum retries|^Failed to \w+ after"))).list.first()
-        return pl.format("retries exhausted{}; last failure ({}): {}", attempts, pl.col("label").fill_null("unclassified"), pl.coalesce(cause, first_line(pl.col("text"))).str.slice(0, 200))
+        # the failure that used the retries up: a labelled component (timeout, upgrade-failed, ...)
+        cause_label = pl.col("messages").list.eval(pl.element().struct.field("label")).list.first()
+        cause_text = pl.col("messages").list.eval(pl.element().struct.field("message")).list.first()
+        return pl.format(
+            "retries exhausted{}; the failure behind it ({}): {}",
+            attempts,
+            pl.coalesce(cause_label, pl.col("label"), pl.lit("not in the bundle")),
+            first_line(pl.coalesce(cause_text, pl.col("text")), 200),
+        )
 
     def remediation(self, ctx: Context) -> pl.Expr:
         if ctx.controller.current_generation == "v2beta1":
