@@ -23,7 +23,7 @@ HELM_CONTROLLER = "helm-controller"
 
 # Log messages only helm-controller <= v0.36 writes (reference §2.1, §9).
 OLD_HALLMARKS = (
-    r"^reconciliation finished in ",
+    r"^reconcili?ation finished in ",  # early releases wrote "reconcilation"
     r"^Reconciliation is suspended for this object$",
     r"^all dependencies are ready, proceeding with release$",
     r"^dependencies do not meet ready condition \(.*\), retrying in ",

@@ -484,6 +484,10 @@ def _build(
         pl.col("controllerKind"),
         pl.col("reconciler kind"),
         pl.when(pl.col("HelmRelease").is_not_null()).then(pl.lit("HelmRelease")),
+        # 2020-era keys: logger "controllers.HelmRelease"; `reconcilerKind` lines also carry
+        # controller "helmrelease", the name controller-runtime gives the HelmRelease reconciler
+        pl.col("logger").str.extract(r"^controllers\.(\w+)$", 1),
+        pl.when(pl.col("controller") == "helmrelease").then(pl.lit("HelmRelease")),
     )
     controller = pl.coalesce(pl.col("controller"), pl.col("logger").str.strip_prefix("controller."))
     level = pl.col("level").str.to_lowercase()

@@ -198,6 +198,15 @@ def build() -> None:
     lock = "Helm upgrade failed: another operation (install/upgrade/rollback) is in progress"
     write("HR008/fires-v036-another-operation", [failed("bad", "db", "UpgradeFailed", lock, "09:40:00", v036=True)],
           [event("bad", "db", "info", "Helm upgrade has started", "08:50:00", "09:40:00", count=6, etype="Normal"), event("bad", "db", "error", lock, "08:50:01", "09:40:00", count=6, etype="Warning")])
+    # logs only, with the 2020-era keys (logger "controllers.HelmRelease", request "ns/name";
+    # "Reconciler error" with reconcilerKind) and that era's "reconcilation" wording
+    old_keys = [
+        '{"level":"info","ts":"2024-03-05T09:01:11.273Z","logger":"controllers.HelmRelease","msg":"reconcilation finished in 50.12655ms, next run in 9m0s","controller":"helmrelease","request":"bad/proxy"}',
+        '{"level":"error","ts":"2024-03-05T09:01:11.274Z","logger":"controller","msg":"Reconciler error","reconcilerGroup":"helm.toolkit.fluxcd.io","reconcilerKind":"HelmRelease","controller":"helmrelease","name":"proxy","namespace":"bad","error":"Helm upgrade failed: another operation (install/upgrade/rollback) is in progress"}',
+        '{"level":"info","ts":"2024-03-05T09:10:19.310Z","logger":"controllers.HelmRelease","msg":"reconcilation finished in 69.439664ms, next run in 9m0s","controller":"helmrelease","request":"bad/proxy"}',
+        '{"level":"error","ts":"2024-03-05T09:10:19.310Z","logger":"controller","msg":"Reconciler error","reconcilerGroup":"helm.toolkit.fluxcd.io","reconcilerKind":"HelmRelease","controller":"helmrelease","name":"proxy","namespace":"bad","error":"Helm upgrade failed: another operation (install/upgrade/rollback) is in progress"}',
+    ]
+    write("HR008/fires-logs-only-2020-keys", logs=old_keys)
     unlock = "Unlock of Helm release bad/db.v5 with chart db@12.1.0 in pending-upgrade state failed: timed out waiting for the condition"
     write("HR008/fires-v037-unlock-failed", [failed("bad", "db", "PendingRelease", unlock, history_status="pending-upgrade", rev=5)],
           [event("bad", "db", "PendingRelease", unlock, "09:05:00", etype="Warning")],
