@@ -51,6 +51,7 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
     reader = Reader(path, **({"max_bytes": max_bytes} if max_bytes else {}), **{k: v for k, v in caps.items() if v})  # max_members, max_ratio
     collected: dict[str, list[pl.DataFrame]] = {kind: [] for kind in parsers.FRAME_NAMES}
     problems: list[dict] = []
+    problem_frames: list[pl.DataFrame] = []  # the parsers' problems, member by member
     inventory: list[InventoryItem] = []
     for member, data in reader.files():
         if progress:
@@ -61,8 +62,10 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
             continue
         for kind, df in result.frames.items():
             collected[kind].append(df)
-        problems += result.problems
-        inventory.append(InventoryItem(member.path, member.size, result.parser, result.rows(), len(result.problems), result.note))
+        found = result.problem_count()
+        if found:
+            problem_frames.append(result.problem_frame())
+        inventory.append(InventoryItem(member.path, member.size, result.parser, result.rows(), found, result.note))
     bundle = reader.bundle
     for member in bundle.members:
         if member.type == "symlink":
@@ -77,7 +80,7 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
         frames = collected[kind]
         df = pl.concat(frames, how="vertical_relaxed") if frames else parsers.empty(kind)
         data[kind] = df
-    data["problems"] = pl.concat([data["problems"], parsers._base.frame("problems", problems)])
+    data["problems"] = pl.concat([data["problems"], *problem_frames, parsers._base.frame("problems", problems)])
     if bundle.root:  # sources are relative to the bundle root
         for kind, df in data.items():
             if "source" in df.columns and df.height:

@@ -68,28 +68,63 @@ def _base64_runs(values: pl.Series) -> list[str]:
     return sorted((run for run in runs if _MIXED.match(run)), key=len, reverse=True)
 
 
+# A column whose first SAMPLE values hold fewer than SAMPLE / LOW_CARDINALITY distinct ones
+# (reason, kind, component, level, controller, ...) is redacted by its distinct values,
+# mapped back onto the rows.
+SAMPLE = 4096
+LOW_CARDINALITY = 8
+
+
 def redact_series(values: pl.Series) -> tuple[pl.Series, int]:
     """The strings with every secret replaced by MARKER, and how many were replaced."""
     if values.dtype != pl.String or values.len() == 0:
         return values, 0
+    if values.len() > SAMPLE and values.head(SAMPLE).n_unique() * LOW_CARDINALITY < SAMPLE:
+        return _redact_distinct(values)
     hit = values.str.contains(PREFILTER).fill_null(False)
     if not hit.any():
         return values, 0
     index = hit.arg_true()
-    subset = values.gather(index)
-    count = 0
-    for pattern, replacement in PATTERNS:
-        found = subset.str.count_matches(pattern).sum() or 0
-        if found:
-            count += found
-            subset = subset.str.replace_all(pattern, replacement)
-    runs = _base64_runs(subset)
-    if runs:
-        count += sum(subset.str.count_matches(run, literal=True).sum() or 0 for run in runs)
-        subset = subset.str.replace_many(runs, [MARKER] * len(runs))
+    subset, counts = _redact_hits(values.gather(index))
+    count = counts.sum() or 0
     if not count:
         return values, 0
     return values.clone().scatter(index, subset), count
+
+
+def _redact_distinct(values: pl.Series) -> tuple[pl.Series, int]:
+    """`redact_series` of a column with few distinct values: each distinct value is redacted
+    once and the count weighs it by how often it occurs (the same values and count)."""
+    distinct = values.drop_nulls().value_counts(name="_n")
+    if distinct.height == 0:
+        return values, 0
+    text, occurrences = distinct[values.name], distinct["_n"]
+    hit = text.str.contains(PREFILTER).fill_null(False)
+    if not hit.any():
+        return values, 0
+    old = text.filter(hit)
+    new, counts = _redact_hits(old)
+    count = (counts.cast(pl.Int64) * occurrences.filter(hit).cast(pl.Int64)).sum() or 0
+    if not count:
+        return values, 0
+    changed = old != new
+    return values.replace(old.filter(changed), new.filter(changed)), count
+
+
+def _redact_hits(subset: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """The pre-filtered strings redacted, and the number of replacements in each."""
+    counts = pl.Series([0] * len(subset), dtype=pl.Int64)
+    for pattern, replacement in PATTERNS:
+        found = subset.str.count_matches(pattern).fill_null(0).cast(pl.Int64)
+        if found.sum():
+            counts = counts + found
+            subset = subset.str.replace_all(pattern, replacement)
+    runs = _base64_runs(subset)
+    if runs:
+        for run in runs:
+            counts = counts + subset.str.count_matches(run, literal=True).fill_null(0).cast(pl.Int64)
+        subset = subset.str.replace_many(runs, [MARKER] * len(runs))
+    return subset, counts
 
 
 def redact(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], int]:

@@ -231,14 +231,34 @@ def excerpt(text: str | None) -> str:
     return text if len(text) <= EXCERPT_MAX else text[: EXCERPT_MAX - 1] + "…"
 
 
+# What Python's `str.strip()` strips (`str.isspace`), for `excerpt_expr` to strip the same.
+_PY_WHITESPACE = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def excerpt_expr(text: pl.Expr) -> pl.Expr:
+    """`excerpt` as an expression (same values, vectorised)."""
+    stripped = text.str.replace_all("\r", "", literal=True).str.strip_chars(_PY_WHITESPACE)
+    return (
+        pl.when(stripped.is_null())
+        .then(pl.lit(""))
+        .when(stripped.str.len_chars() <= EXCERPT_MAX)
+        .then(stripped)
+        .otherwise(pl.concat_str(stripped.str.slice(0, EXCERPT_MAX - 1), pl.lit("…")))
+    )
+
+
 @dataclass
 class ParseResult:
-    """What one parser made of one member: frames, problems and a note for the inventory."""
+    """What one parser made of one member: frames, problems and a note for the inventory.
+
+    Problems are kept in order as single rows (`problem`) or whole frames of the `problems`
+    schema (`add_problems`, for the many rows of a big log member); `problem_frame()` gives
+    them all as one frame, `problems` as a list of dicts."""
 
     parser: str
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)
-    problems: list[dict[str, Any]] = field(default_factory=list)
     note: str = ""
+    _problem_parts: list[Any] = field(default_factory=list, repr=False)  # dicts and frames, in order
 
     def add(self, kind: str, df: pl.DataFrame) -> None:
         if df.height == 0:
@@ -247,7 +267,45 @@ class ParseResult:
         self.frames[kind] = pl.concat([self.frames[kind], df]) if kind in self.frames else df
 
     def problem(self, source: str, line: int | None, reason: str, text: str | None = None) -> None:
-        self.problems.append({"source": source, "line": line, "reason": reason, "excerpt": excerpt(text)})
+        self._problem_parts.append({"source": source, "line": line, "reason": reason, "excerpt": excerpt(text)})
+
+    def add_problems(self, df: pl.DataFrame) -> None:
+        """Problem rows as a frame (columns of the `problems` schema), after those so far."""
+        if df.height:
+            self._problem_parts.append(conform(df, "problems"))
+
+    @property
+    def problems(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for part in self._problem_parts:
+            if isinstance(part, dict):
+                out.append(part)
+            else:
+                out += part.to_dicts()
+        return out
+
+    @problems.setter
+    def problems(self, rows: list[dict[str, Any]]) -> None:
+        self._problem_parts = list(rows)
+
+    def problem_count(self) -> int:
+        return sum(1 if isinstance(part, dict) else part.height for part in self._problem_parts)
+
+    def problem_frame(self) -> pl.DataFrame:
+        """Every problem, in order, as one frame of the `problems` schema."""
+        pieces: list[pl.DataFrame] = []
+        rows: list[dict[str, Any]] = []
+        for part in self._problem_parts:
+            if isinstance(part, dict):
+                rows.append(part)
+                continue
+            if rows:
+                pieces.append(frame("problems", rows))
+                rows = []
+            pieces.append(part)
+        if rows:
+            pieces.append(frame("problems", rows))
+        return pl.concat(pieces) if pieces else empty("problems")
 
     def rows(self) -> int:
         return sum(df.height for df in self.frames.values())

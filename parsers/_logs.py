@@ -31,7 +31,7 @@ import re
 
 import polars as pl
 
-from parsers._base import ParseResult, excerpt, parse_ts
+from parsers._base import ParseResult, excerpt_expr, parse_ts
 
 _OBJ = pl.Struct({"name": pl.String, "namespace": pl.String})
 RECORD = pl.Struct(
@@ -307,10 +307,11 @@ def build(
     unreadable: str = "unreadable lines",
 ) -> None:
     """Decode the per-line frame of a dialect and add logs rows and problems to `result`."""
-    others: list[dict] = []
-    no_ts: list[dict] = []
+    others: list[pl.DataFrame] = []
+    no_ts: list[pl.DataFrame] = []
     logs, counts = _build(lines, source, others, no_ts, dialects=dialects, text_records=text_records, context=context, not_record=not_record)
-    result.problems += others + no_ts
+    for df in others + no_ts:
+        result.add_problems(df)
     result.add("logs", logs)
     result.note = _note(counts, unreadable)
 
@@ -344,8 +345,8 @@ def build_chunked(
         except UnicodeDecodeError:
             data = data.decode("utf-8", errors="replace").encode("utf-8")
             result.problem(source, None, "invalid UTF-8 replaced with U+FFFD")
-    others: list[dict] = []
-    no_ts: list[dict] = []
+    others: list[pl.DataFrame] = []
+    no_ts: list[pl.DataFrame] = []
     pieces: list[pl.DataFrame] = []
     totals: dict[str, int] = {}
     start, offset = 0, 0
@@ -358,7 +359,7 @@ def build_chunked(
         found = len(others)
         logs, counts = _build(prepare(lines), source, others, no_ts, not_record=not_record, **options)
         del lines
-        if offset and any(row["line"] == offset + 1 for row in others[found:]):
+        if offset and any((df["line"] == offset + 1).any() for df in others[found:]):
             build(result, prepare(read_lines(data, source, result)), source, not_record=not_record, unreadable=unreadable, **options)
             return
         pieces.append(logs)
@@ -366,7 +367,8 @@ def build_chunked(
             totals[key] = totals.get(key, 0) + value
         offset += data.count(b"\n", start, end)
         start = end
-    result.problems += others + no_ts
+    for df in others + no_ts:
+        result.add_problems(df)
     result.add("logs", pl.concat(pieces, rechunk=False))
     result.note = _note(totals, unreadable)
 
@@ -398,15 +400,21 @@ def _note(counts: dict[str, int], unreadable: str) -> str:
     return ", ".join(parts)
 
 
-def _problem(source: str, line: int | None, reason: str, text: str | None = None) -> dict:
-    return {"source": source, "line": line, "reason": reason, "excerpt": excerpt(text)}
+def _problems(df: pl.DataFrame, source: str, reason: pl.Expr, text: pl.Expr) -> pl.DataFrame:
+    """Problem rows (the `problems` schema) of the rows of `df`, in order."""
+    return df.select(
+        pl.lit(source, pl.String).alias("source"),
+        pl.col("line").cast(pl.Int64),
+        reason.cast(pl.String).alias("reason"),
+        excerpt_expr(text).alias("excerpt"),
+    )
 
 
 def _build(
     lines: pl.DataFrame,
     source: str,
-    others_out: list[dict],
-    no_ts_out: list[dict],
+    others_out: list[pl.DataFrame],
+    no_ts_out: list[pl.DataFrame],
     *,
     dialects: tuple[str, ...] = ("json", "console"),
     text_records: bool = False,
@@ -434,12 +442,16 @@ def _build(
         content = content.with_columns(pl.col("line").alias("_last"))
 
     content = _decode_bodies(content.drop("role", strict=False), dialects)
-    is_trace = pl.col("body").str.contains(TRACE_RE)
+    # Only a line that did not decode as a record can be a trace line: the pattern runs on those.
+    undecoded = content["decoded"].is_null().arg_true()
+    is_trace = pl.repeat(False, content.height, dtype=pl.Boolean, eager=True).scatter(
+        undecoded, content["body"].gather(undecoded).str.contains(TRACE_RE).fill_null(False)
+    )
     is_text = pl.lit(text_records) & pl.col("prefix_ts").is_not_null() & (pl.col("body").str.strip_chars() != "")
     content = content.with_columns(
         pl.when(pl.col("decoded").is_not_null())
         .then(pl.lit("record"))
-        .when(is_trace)
+        .when(pl.lit(is_trace))
         .then(pl.lit("trace"))
         .when(is_text)
         .then(pl.lit("text"))
@@ -474,8 +486,8 @@ def _build(
         records = records.with_columns(pl.lit(None, pl.String).alias("extra"))
 
     others = content.filter(pl.col("_what") == "other")
-    for number, raw in others.select("line", "raw").iter_rows():
-        others_out.append(_problem(source, number, not_record, raw))
+    if others.height:
+        others_out.append(_problems(others, source, pl.lit(not_record), pl.col("raw")))
 
     request = pl.col("request").str.split_exact("/", 1)
     namespace = pl.coalesce(pl.col("namespace"), pl.col("HelmRelease").struct.field("namespace"), request.struct.field("field_0"))
@@ -514,10 +526,20 @@ def _build(
         pl.col("decoded").fill_null("text").alias("encoding"),
     )
     no_ts = logs.filter(pl.col("ts").is_null())
-    for row in no_ts.select("line", "line_end", "raw").iter_rows(named=True):
-        no_ts_out.append(_problem(source, row["line"], "log record without a readable timestamp", row["raw"]))
-        for number in range(row["line"] + 1, (row["line_end"] or row["line"]) + 1):  # its joined or attached lines
-            no_ts_out.append(_problem(source, number, "part of a log record without a readable timestamp"))
+    if no_ts.height:  # each record, then its joined or attached lines
+        last = pl.max_horizontal(pl.col("line_end").fill_null(pl.col("line")), pl.col("line"))
+        parts = no_ts.select(
+            pl.int_ranges(pl.col("line"), last + 1, dtype=pl.Int64).alias("_n"), pl.col("line").alias("_first"), "raw"
+        ).explode("_n")
+        head = pl.col("_n") == pl.col("_first")
+        no_ts_out.append(
+            _problems(
+                parts.with_columns(pl.col("_n").alias("line")),
+                source,
+                pl.when(head).then(pl.lit("log record without a readable timestamp")).otherwise(pl.lit("part of a log record without a readable timestamp")),
+                pl.when(head).then(pl.col("raw")),
+            )
+        )
     counts = {
         "records": logs.height,
         "continuation": continuation.height,
