@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 
 CASES = Path(__file__).resolve().parent / "cases"
-GENERATED = ("HR001", "HR002", "HR003", "HR004", "HR005", "HR006", "HR007", "HR008", "SC001", "VL001", "DP002", "DR001", "SU001", "HC001", "EG001")
+GENERATED = ("ST002", "HR001", "HR002", "HR003", "HR004", "HR005", "HR006", "HR007", "HR008", "SC001", "VL001", "DP002", "DR001", "SU001", "HC001", "EG001")
 CTX = {"controller": "helmrelease", "controllerGroup": "helm.toolkit.fluxcd.io", "controllerKind": "HelmRelease"}
 DAY = "2024-03-05T"
 
@@ -118,6 +118,20 @@ def build() -> None:
     for rule in GENERATED:
         shutil.rmtree(CASES / rule, ignore_errors=True)
     up = "Helm upgrade failed for release bad/{0} with chart {0}@{1}: {2}"   # §3.2 UpgradeFailed format
+
+    # ST002 observedGeneration behind: a spec change at 09:00 never reconciled (Ready still True)
+    def behind(ns, applied):
+        release = healthy(ns, "api", "2.0.0", "08:00:00")
+        release["metadata"]["generation"] = 3   # observedGeneration stays 2 (in status and on Ready)
+        release["metadata"]["managedFields"] = [
+            {"apiVersion": "helm.toolkit.fluxcd.io/v2", "fieldsType": "FieldsV1", "manager": "kustomize-controller", "operation": "Apply", "time": ts(applied)},
+            {"apiVersion": "helm.toolkit.fluxcd.io/v2", "fieldsType": "FieldsV1", "manager": "helm-controller", "operation": "Update", "subresource": "status", "time": ts("08:00:00")},
+        ]
+        return release
+    other = [log("09:30:00.000", "good", "podinfo", "release in-sync with desired state"), log("09:40:00.000", "good", "podinfo", "release in-sync with desired state")]
+    write("ST002/fires-spec-change-never-reconciled", [behind("bad", "09:00:00"), healthy()], logs=[log("08:00:01.000", "bad", "api", "release in-sync with desired state")] + other)
+    write("ST002/quiet-spec-changed-moments-ago", [behind("good", "09:38:00"), healthy()], logs=[log("08:00:01.000", "good", "api", "release in-sync with desired state")] + other)
+    write("ST002/quiet-generation-observed", [healthy("good", "api", "2.0.0", "08:00:00")], logs=other)
 
     # HR001 install-failed
     msg = "Helm install failed for release bad/app with chart app@1.0.0: rendered manifests contain a resource that already exists. Unable to continue with install: ServiceAccount \"app\" in namespace \"bad\" exists and cannot be imported into the current release"

@@ -22,12 +22,14 @@ from forensics.rules.hr008_release_locked_pending import ReleaseLockedPending
 from forensics.rules.mg001_status_not_migrated import StatusNotMigrated
 from forensics.rules.sc001_chart_not_available import ChartNotAvailable
 from forensics.rules.st001_adopted_short_message import AdoptedShortMessage
+from forensics.rules.st002_observed_generation_behind import ObservedGenerationBehind
 from forensics.rules.su001_release_suspended import ReleaseSuspended
 from forensics.rules.vl001_values_reference_missing import ValuesReferenceMissing
 
 RULES: tuple[type[Rule], ...] = (
     StatusNotMigrated,
     AdoptedShortMessage,
+    ObservedGenerationBehind,
     FalseDependencyBlock,
     BlockedByFailingDependency,
     DriftCorrectionLoop,

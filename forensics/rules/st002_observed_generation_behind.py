@@ -1,0 +1,107 @@
+"""Rule ST002: the class docstring is its documentation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import polars as pl
+
+from forensics.model import Severity
+from forensics.rules._base import TS, Context, Rule, cite, findings
+from forensics.versions import helm_controller_logs
+
+UNHANDLED_FOR = timedelta(minutes=10)  # the controller reacts to a new generation within seconds
+
+
+class ObservedGenerationBehind(Rule):
+    """Ready=True describes an older spec: the new generation was never reconciled.
+
+    What it detects
+    ---------------
+    A HelmRelease whose Ready condition is True while `metadata.generation` is ahead of
+    `status.observedGeneration` (and of the Ready condition's own `observedGeneration`), for
+    longer than ten minutes after the last spec change (the `Apply`/`Update` time of its
+    spec in managedFields), with no log line of helm-controller for it since, when the bundle
+    has the logs. Suspended releases and releases with a current failure are left to their
+    own rules.
+
+    Why it matters
+    --------------
+    The change someone merged is not running, yet `flux get hr` says Ready: the status
+    does not describe the latest spec. helm-controller reacts to a new generation within
+    seconds, so a long silence means it does not see or does not process the object — it is
+    down or crash-looping, the object is outside its shard (`sharding.fluxcd.io/key` label vs
+    `--watch-label-selector`), or its reconcile never ends cleanly (v0.37+ writes
+    `observedGeneration` only then). Known false positives: a spec change made moments
+    before the bundle was collected (not reported under ten minutes).
+
+    Evidence
+    --------
+    The Ready condition with its observedGeneration, the managedFields entry of the last
+    spec change, and the last controller log line about the release.
+
+    Remediation
+    -----------
+    Check that helm-controller runs and watches this object (`kubectl -n flux-system get pods`,
+    its `--watch-label-selector` against the release's `sharding.fluxcd.io/key` label), then
+    `flux reconcile helmrelease NAME -n NAMESPACE`.
+    """
+
+    id = "ST002"
+    name = "observed-generation-behind"
+    label = "stale-status"
+    severity = Severity.warning
+    needs = ("releases",)
+
+    def check(self, ctx: Context) -> pl.DataFrame:
+        frames = ctx.frames
+        releases = frames["releases"].filter(
+            (pl.col("ready_status") == "True")
+            & ~pl.col("suspended").fill_null(False)
+            & pl.col("generation").is_not_null()
+            & pl.col("observed_generation").is_not_null()
+            & (pl.col("generation") > pl.col("observed_generation"))
+        )
+        if releases.height == 0 or ctx.window_end is None:
+            return findings([], releases)
+        spec_writes = frames["managed_fields"].filter(pl.col("subresource").is_null() & pl.col("manager").is_not_null())
+        last_spec = spec_writes.sort("time").group_by("release").last().select("release", pl.col("time").alias("spec_at"))
+        logs = helm_controller_logs(frames["logs"]).filter(pl.col("release").is_not_null())
+        last_log = logs.group_by("release").agg(pl.col("ts").max().alias("log_at"))
+        logs_cover = logs.height > 0
+        candidates = (
+            releases.join(last_spec, on="release", how="left")
+            .join(last_log, on="release", how="left")
+            .filter(pl.col("spec_at").is_not_null() & (pl.col("spec_at") < pl.lit(ctx.window_end - UNHANDLED_FOR, TS)))
+            .filter(pl.col("log_at").is_null() | (pl.col("log_at") < pl.col("spec_at")))
+        )
+        if candidates.height == 0:
+            return findings([], candidates)
+        parts = pl.col("release").str.split("/")
+        verdicts = candidates.select(
+            "release",
+            pl.format(
+                "Ready=True describes generation {}, but the spec is at generation {} since {}: the new spec was never reconciled",
+                "observed_generation", "generation", pl.col("spec_at").dt.to_string("%Y-%m-%d %H:%M:%SZ"),
+            ).alias("summary"),
+            pl.lit("high" if logs_cover else "medium").alias("confidence"),
+            pl.lit(
+                "the controller's logs have no line for it since the spec changed"
+                if logs_cover
+                else "no controller logs in the bundle to show whether it was visited"
+            ).alias("confidence_reason"),
+            pl.format("kubectl -n flux-system get pods -l app=helm-controller\nflux reconcile helmrelease {} -n {}", parts.list.get(1), parts.list.get(0)).alias("remediation"),
+            pl.col("spec_at").alias("since"),
+        )
+        ready = cite(
+            frames["conditions"].filter(pl.col("type") == "Ready"),
+            pl.format("Ready={} written for generation {}", "status", pl.col("observed_generation").cast(pl.String).fill_null("?")),
+            ts="last_transition",
+        )
+        spec = cite(
+            spec_writes.join(last_spec, on="release").filter(pl.col("time") == pl.col("spec_at")),
+            pl.format("last spec change by {} ({})", "manager", "operation"),
+            ts="time",
+        )
+        last = cite(logs.sort("ts").group_by("release").last(), "the last controller log line about it")
+        return findings([ready, spec, last], verdicts)
