@@ -127,6 +127,24 @@ def _redact_hits(subset: pl.Series) -> tuple[pl.Series, pl.Series]:
     return subset, counts
 
 
+# Identifier columns the controllers fill with digests, UIDs and versions, never with text a
+# person typed: their hex digests would only trip the base64 pre-filter (a cost, never a hit).
+IDENTIFIERS = frozenset(
+    {"uid", "digest", "config_digest", "token", "reconcile_id", "api_version", "app_version", "chart_version",
+     "last_attempted_values_checksum", "last_attempted_revision", "last_applied_revision", "artifact_revision"}
+)
+
+
+# Columns of Kubernetes object names and enum-like values: skipped when every value has the
+# shape of a name (lower-case DNS labels, `/` and `.`, an optional `Kind/` prefix) or of one
+# word of letters: no secret pattern (key=value, URL credentials, mixed-case base64) can match.
+NAME_COLUMNS = frozenset(
+    {"release", "name", "namespace", "pod", "container", "chart", "chart_name", "source_ref", "component", "controller",
+     "kind", "manager", "operation", "subresource", "status", "type", "level", "logger", "encoding", "instance"}
+)
+DNS_LIKE = r"^(?:[A-Z][A-Za-z]{0,62}/)?[a-z0-9][a-z0-9./_-]{0,252}$|^[A-Za-z]{1,63}$"  # `Kind/ns/name`, names, enum words
+
+
 def redact(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], int]:
     """Every frame with its String columns redacted, and the number of values replaced."""
     out: dict[str, pl.DataFrame] = {}
@@ -134,8 +152,10 @@ def redact(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], in
     for kind, df in frames.items():
         changed = []
         for name, dtype in df.schema.items():
-            if dtype != pl.String:
+            if dtype != pl.String or name in IDENTIFIERS:
                 continue
+            if name in NAME_COLUMNS and df[name].str.contains(DNS_LIKE).fill_null(True).all():
+                continue  # Kubernetes names hold no `key=value`, URL credentials or base64
             column, count = redact_series(df[name])
             if count:
                 total += count
