@@ -126,7 +126,13 @@ def findings(evidence: list[pl.DataFrame], verdicts: pl.DataFrame) -> pl.DataFra
     return joined.select([pl.col(c).cast(t) for c, t in EVIDENCE.items()]).unique(maintain_order=True)
 
 
-def release_parts() -> tuple[pl.Expr, pl.Expr]:
-    """(namespace, name) expressions of the `release` column."""
-    parts = pl.col("release").str.split_exact("/", 1)
-    return parts.struct.field("field_0"), parts.struct.field("field_1")
+def name_ns(column: str = "release") -> tuple[pl.Expr, pl.Expr]:
+    """(name, namespace) expressions of a `namespace/name` column."""
+    parts = pl.col(column).str.split("/")
+    return parts.list.get(1, null_on_oob=True), parts.list.get(0, null_on_oob=True)
+
+
+def flux(verb: str, suffix: str = "", column: str = "release") -> pl.Expr:
+    """`flux <verb> helmrelease NAME -n NS<suffix>` for each release (the remediation commands)."""
+    name, ns = name_ns(column)
+    return pl.format(f"flux {verb} helmrelease {{}} -n {{}}{suffix}", name, ns)

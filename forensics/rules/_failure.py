@@ -8,19 +8,8 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.rules._base import Context, Rule, findings
+from forensics.rules._base import Context, Rule, findings, flux, name_ns  # noqa: F401 - re-exported to the rule modules
 from forensics.rules._state import failure_evidence, failure_state, message_for
-
-
-def name_ns() -> tuple[pl.Expr, pl.Expr]:
-    parts = pl.col("release").str.split("/")
-    return parts.list.get(1, null_on_oob=True), parts.list.get(0, null_on_oob=True)
-
-
-def flux(verb: str, suffix: str = "") -> pl.Expr:
-    """`flux <verb> helmrelease NAME -n NS<suffix>` for each release."""
-    name, ns = name_ns()
-    return pl.format(f"flux {verb} helmrelease {{}} -n {{}}{suffix}", name, ns)
 
 
 def first_line(text: pl.Expr, limit: int = 220) -> pl.Expr:

@@ -9,7 +9,7 @@ import polars as pl
 from forensics.exprs import DEPENDENCY_NOT_READY, msg_matches
 from forensics.rules._deps import dependency_checks, dependency_claims
 from forensics.model import Severity
-from forensics.rules._base import Context, Rule, cite, findings
+from forensics.rules._base import Context, Rule, cite, findings, flux
 from forensics.versions import helm_controller_logs, version_tuple
 
 RETRY_SLACK = timedelta(minutes=2)  # --requeue-dependency (30s) several times over
@@ -113,10 +113,8 @@ class FalseDependencyBlock(Rule):
         version = version_tuple(ctx.controller.current_version)
         affected = version is not None and (0, 37, 0) <= version < (0, 37, 4)
         upgrade_hint = "\n# then upgrade to Flux >= v2.2.3 (helm-controller >= v0.37.4), which fixes this" if affected else ""
-        name_ns = pl.col("release").str.split("/")
-        dep_ns = pl.col("dependency").str.split("/")
-        fix = pl.format("flux reconcile helmrelease {} -n {} --force", name_ns.list.get(1), name_ns.list.get(0))
-        dep_fix = pl.format("flux reconcile helmrelease {} -n {} --force", dep_ns.list.get(1), dep_ns.list.get(0))
+        fix = flux("reconcile", " --force")
+        dep_fix = flux("reconcile", " --force", column="dependency")
         verdicts = rows.group_by("release", maintain_order=True).first().select(
             "release",
             pl.format("reports dependency '{}' not ready, but it is Ready", "dependency").alias("summary"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from forensics.model import Severity
-from forensics.rules._base import Context, Rule, cite, findings
+from forensics.rules._base import Context, Rule, cite, findings, flux, name_ns
 from forensics.rules._deps import dependency_checks, dependency_claims
 
 
@@ -46,13 +46,12 @@ class BlockedByFailingDependency(Rule):
         rows = dependency_claims(ctx).filter(pl.col("dep_present") & (pl.col("dep_ready") != "True"))
         if rows.height == 0:
             return findings([], rows)
-        dep = pl.col("dependency").str.split("/")
         verdicts = rows.group_by("release", maintain_order=True).first().select(
             "release",
             pl.format("blocked by dependency '{}', which is not Ready: {}", "dependency", pl.col("dep_message").fill_null("(no message)").str.slice(0, 180)).alias("summary"),
             pl.when(pl.col("claim_from") == "status").then(pl.lit("high")).otherwise(pl.lit("medium")).alias("confidence"),
             pl.format("the dependency's own Ready condition is {} ({})", "dep_ready", pl.col("dep_reason").fill_null("reason not shown")).alias("confidence_reason"),
-            pl.format("# fix the dependency first; this release proceeds by itself afterwards\nflux get helmreleases -n {}\nflux reconcile helmrelease {} -n {}", dep.list.get(0), dep.list.get(1), dep.list.get(0)).alias("remediation"),
+            (pl.format("# fix the dependency first; this release proceeds by itself afterwards\nflux get helmreleases -n {}\n", name_ns("dependency")[1]) + flux("reconcile", column="dependency")).alias("remediation"),
             "since",
         )
         conditions = ctx.frames["conditions"].filter(pl.col("type") == "Ready")

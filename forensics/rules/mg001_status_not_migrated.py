@@ -6,7 +6,7 @@ import polars as pl
 
 from forensics.exprs import LONG_SUCCESS, V036_READY_MESSAGE, human, msg_matches
 from forensics.model import Severity
-from forensics.rules._base import Context, Rule, cite, findings
+from forensics.rules._base import Context, Rule, cite, findings, flux
 from forensics.versions import helm_controller_logs
 
 
@@ -115,7 +115,6 @@ class StatusNotMigrated(Rule):
             .then(pl.lit(f"{basis}; its logs ({human(running_for)}) have no line for this release"))
             .otherwise(pl.lit(f"{basis}; no logs of the new controller to confirm it never visited"))
         )
-        name_ns = pl.col("release").str.split("/")
         verdicts = candidates.join(visited, on="release", how="left").select(
             "release",
             pl.format(
@@ -124,7 +123,7 @@ class StatusNotMigrated(Rule):
             ).alias("summary"),
             conf.alias("confidence"),
             conf_reason.alias("confidence_reason"),
-            pl.format("flux reconcile helmrelease {} -n {} --force", name_ns.list.get(1), name_ns.list.get(0)).alias("remediation"),
+            flux("reconcile", " --force").alias("remediation"),
             pl.lit(since, pl.Datetime("us", "UTC")).alias("since"),
         )
 

@@ -6,7 +6,7 @@ import polars as pl
 
 from forensics.exprs import SHORT_SUCCESS, msg_matches
 from forensics.model import Severity
-from forensics.rules._base import Context, Rule, cite, findings
+from forensics.rules._base import Context, Rule, cite, findings, flux
 from forensics.versions import helm_controller_logs
 
 
@@ -63,7 +63,6 @@ class AdoptedShortMessage(Rule):
             return findings([], stale)
 
         full = pl.col("status_format").is_in(["v2beta2", "v2"])
-        name_ns = pl.col("release").str.split("/")
         verdicts = stale.select(
             "release",
             pl.format(
@@ -75,7 +74,7 @@ class AdoptedShortMessage(Rule):
             .then(pl.format("status has the {} shape written by helm-controller >= v0.37 ({}), yet carries a v0.36 message", "status_format", "status_format_basis"))
             .otherwise(pl.lit("from the Ready message alone (no status shape, reason or history in the bundle)"))
             .alias("confidence_reason"),
-            pl.format("flux reconcile helmrelease {} -n {} --force", name_ns.list.get(1), name_ns.list.get(0)).alias("remediation"),
+            flux("reconcile", " --force").alias("remediation"),
             pl.coalesce(pl.lit(state.new_generation_since, pl.Datetime("us", "UTC")), pl.col("ready_since")).alias("since"),
         )
         ready = cite(

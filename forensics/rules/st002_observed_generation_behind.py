@@ -7,7 +7,7 @@ from datetime import timedelta
 import polars as pl
 
 from forensics.model import Severity
-from forensics.rules._base import TS, Context, Rule, cite, findings
+from forensics.rules._base import TS, Context, Rule, cite, findings, flux
 from forensics.versions import helm_controller_logs
 
 UNHANDLED_FOR = timedelta(minutes=10)  # the controller reacts to a new generation within seconds
@@ -77,7 +77,6 @@ class ObservedGenerationBehind(Rule):
         )
         if candidates.height == 0:
             return findings([], candidates)
-        parts = pl.col("release").str.split("/")
         verdicts = candidates.select(
             "release",
             pl.format(
@@ -90,7 +89,7 @@ class ObservedGenerationBehind(Rule):
                 if logs_cover
                 else "no controller logs in the bundle to show whether it was visited"
             ).alias("confidence_reason"),
-            pl.format("kubectl -n flux-system get pods -l app=helm-controller\nflux reconcile helmrelease {} -n {}", parts.list.get(1), parts.list.get(0)).alias("remediation"),
+            (pl.lit("kubectl -n flux-system get pods -l app=helm-controller\n") + flux("reconcile")).alias("remediation"),
             pl.col("spec_at").alias("since"),
         )
         ready = cite(

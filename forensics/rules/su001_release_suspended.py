@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from forensics.model import Severity
-from forensics.rules._base import Context, Rule, cite, findings
+from forensics.rules._base import Context, Rule, cite, findings, flux
 from forensics.versions import helm_controller_logs
 
 
@@ -49,13 +49,12 @@ class ReleaseSuspended(Rule):
         targets = pl.concat([suspended.select("release"), from_logs])
         if targets.height == 0:
             return findings([], targets)
-        parts = pl.col("release").str.split("/")
         verdicts = targets.join(releases.select("release", "last_handled_reconcile_at"), on="release", how="left").select(
             "release",
             pl.lit("reconciliation is suspended (spec.suspend: true): the controller does nothing for it").alias("summary"),
             pl.lit("high").alias("confidence"),
             pl.lit("spec.suspend is true / the controller logs that it is suspended").alias("confidence_reason"),
-            pl.format("flux resume helmrelease {} -n {}", parts.list.get(1), parts.list.get(0)).alias("remediation"),
+            flux("resume").alias("remediation"),
         )
         spec_lines = cite(
             suspended.filter(pl.col("suspend_line").is_not_null()).with_columns(pl.col("suspend_line").alias("line"), pl.col("suspend_excerpt").alias("excerpt")),
