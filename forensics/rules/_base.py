@@ -126,6 +126,15 @@ def findings(evidence: list[pl.DataFrame], verdicts: pl.DataFrame) -> pl.DataFra
     return joined.select([pl.col(c).cast(t) for c, t in EVIDENCE.items()]).unique(maintain_order=True)
 
 
+def controller_logs(ctx: Context) -> pl.DataFrame:
+    """helm-controller's log rows, filtered once per analysis and shared by the rules."""
+    if "controller_logs" not in ctx.cache:
+        from forensics.versions import helm_controller_logs
+
+        ctx.cache["controller_logs"] = helm_controller_logs(ctx.frames["logs"])
+    return ctx.cache["controller_logs"]
+
+
 def name_ns(column: str = "release") -> tuple[pl.Expr, pl.Expr]:
     """(name, namespace) expressions of a `namespace/name` column."""
     parts = pl.col(column).str.split("/")

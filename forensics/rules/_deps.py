@@ -10,15 +10,14 @@ from __future__ import annotations
 import polars as pl
 
 from forensics.exprs import DEPENDENCY_CHECK_FAILED, DEPENDENCY_CHECK_PASSED, DEPENDENCY_NOT_READY, msg_matches
-from forensics.rules._base import Context
-from forensics.versions import helm_controller_logs
+from forensics.rules._base import Context, controller_logs
 
 
 def dependency_checks(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(failed checks, last failure per release, first pass after that failure per release)."""
     cache = ctx.cache
     if "dependency_checks" not in cache:
-        logs = helm_controller_logs(ctx.frames["logs"]).filter(pl.col("release").is_not_null())
+        logs = controller_logs(ctx).filter(pl.col("release").is_not_null())
         failed = logs.filter(msg_matches(DEPENDENCY_CHECK_FAILED, "msg"))
         last_fail = failed.sort("ts").group_by("release").last().select(
             "release", pl.col("ts").alias("fail_ts"), pl.col("msg").str.extract(DEPENDENCY_NOT_READY).alias("log_dependency")

@@ -16,9 +16,8 @@ from datetime import timedelta
 import polars as pl
 
 from forensics.exprs import DEPENDENCY_NOT_READY
-from forensics.rules._base import TS, Context, cite
+from forensics.rules._base import TS, Context, cite, controller_logs
 from forensics.signatures import RETRIES_EXHAUSTED, action_label, classify
-from forensics.versions import helm_controller_logs
 
 # Ready=False reasons that are not a failure of this release's own action.
 NOT_OWN_FAILURE = ("DependencyNotReady", "HealthCheckCanceled")
@@ -50,7 +49,7 @@ def failure_state(ctx: Context) -> pl.DataFrame:
     releases = frames["releases"]
     conditions = frames["conditions"]
     events = frames["events"].filter(pl.col("release").is_not_null())
-    logs = helm_controller_logs(frames["logs"]).filter(pl.col("release").is_not_null())
+    logs = controller_logs(ctx).filter(pl.col("release").is_not_null())
 
     released = _last(conditions.filter((pl.col("type") == "Released") & (pl.col("status") == "False")), "last_transition", "released", ["reason", "message"])
     stalled = _last(conditions.filter((pl.col("type") == "Stalled") & (pl.col("status") == "True")), "last_transition", "stalled", ["reason", "message"])
@@ -173,7 +172,7 @@ def failure_evidence(ctx: Context, releases: pl.DataFrame) -> list[pl.DataFrame]
     )
     events = frames["events"].join(wanted, on="release").filter(is_failure_event())
     last_events = events.sort("last_ts").group_by(["release", "reason"], maintain_order=True).last()
-    logs = helm_controller_logs(frames["logs"]).join(wanted, on="release")
+    logs = controller_logs(ctx).join(wanted, on="release")
     errors = logs.filter(pl.col("error").is_not_null()).sort("ts").group_by("release", maintain_order=True).last()
     started = logs.filter(pl.col("msg").str.starts_with("running '")).sort("ts").group_by("release", maintain_order=True).last()
     history = frames["history"].join(wanted, on="release").filter(pl.col("status").is_in(["failed", "pending-install", "pending-upgrade", "pending-rollback"]))

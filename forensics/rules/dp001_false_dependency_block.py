@@ -9,8 +9,8 @@ import polars as pl
 from forensics.exprs import DEPENDENCY_NOT_READY, msg_matches
 from forensics.rules._deps import dependency_checks, dependency_claims
 from forensics.model import Severity
-from forensics.rules._base import Context, Rule, cite, findings, flux
-from forensics.versions import helm_controller_logs, version_tuple
+from forensics.rules._base import Context, Rule, cite, findings, flux, controller_logs
+from forensics.versions import version_tuple
 
 RETRY_SLACK = timedelta(minutes=2)  # --requeue-dependency (30s) several times over
 DRIFT_HINT = (
@@ -67,7 +67,7 @@ class FalseDependencyBlock(Rule):
 
     def check(self, ctx: Context) -> pl.DataFrame:
         frames = ctx.frames
-        logs = helm_controller_logs(frames["logs"]).filter(pl.col("release").is_not_null())
+        logs = controller_logs(ctx).filter(pl.col("release").is_not_null())
         failed, _, first_pass_after = dependency_checks(ctx)
         rows = dependency_claims(ctx).filter(pl.col("dep_ready") == "True")
         if rows.height == 0:

@@ -8,8 +8,7 @@ import polars as pl
 
 from forensics.exprs import human
 from forensics.model import Severity
-from forensics.rules._base import TS, Context, Rule, cite, findings
-from forensics.versions import helm_controller_logs
+from forensics.rules._base import TS, Context, Rule, cite, findings, controller_logs
 
 MIN_CORRECTIONS = 3
 CURRENT = timedelta(minutes=30)  # the controller retries within 15m at most (--max-retry-delay)
@@ -74,7 +73,7 @@ class DriftCorrectionLoop(Rule):
 
     def check(self, ctx: Context) -> pl.DataFrame:
         events = ctx.frames["events"].filter(pl.col("release").is_not_null())
-        logs = helm_controller_logs(ctx.frames["logs"]).filter(pl.col("release").is_not_null())
+        logs = controller_logs(ctx).filter(pl.col("release").is_not_null())
         v036_diff = (pl.col("reason") == "info") & pl.col("message").str.starts_with("diff in cluster resources compared to release").fill_null(False)
         v036_fix = (pl.col("reason") == "info") & (pl.col("message") == "Helm upgrade has started")
         detected_events = events.filter((pl.col("reason") == "DriftDetected") | v036_diff)

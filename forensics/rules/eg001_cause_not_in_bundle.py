@@ -5,9 +5,8 @@ from __future__ import annotations
 import polars as pl
 
 from forensics.model import Severity
-from forensics.rules._base import Context, Rule, cite, findings
+from forensics.rules._base import Context, Rule, cite, findings, controller_logs
 from forensics.rules._deps import dependency_claims
-from forensics.versions import helm_controller_logs
 
 
 class CauseNotInBundle(Rule):
@@ -58,7 +57,7 @@ class CauseNotInBundle(Rule):
         targets = unexplained.join(waiting, on="release", how="anti").select("release").join(absent, on="release", how="left")
         if targets.height == 0:
             return findings([], targets)
-        logs = helm_controller_logs(ctx.frames["logs"]).filter(pl.col("release").is_not_null())
+        logs = controller_logs(ctx).filter(pl.col("release").is_not_null())
         events = ctx.frames["events"].filter(pl.col("release").is_not_null())
         seen = targets.join(logs.group_by("release").agg(pl.len().alias("log_n")), on="release", how="left").join(
             events.group_by("release").agg(pl.len().alias("event_n")), on="release", how="left"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import polars as pl
 
 from forensics.model import Severity
-from forensics.rules._base import TS, Context, Rule, cite, findings
-from forensics.versions import HELM_CONTROLLER, helm_controller_logs
+from forensics.rules._base import TS, Context, Rule, cite, findings, controller_logs
+from forensics.versions import HELM_CONTROLLER
 
 OUTCOME_LOGS = r"^release in-sync with desired state$|^reconciliation finished in "
 
@@ -58,7 +58,7 @@ class ControllerDiedMidAction(Rule):
             (pl.col("instance") == "previous") & pl.col("finished_at").is_not_null()
             & ~pl.col("last_termination_reason").is_in(["Completed"]).fill_null(False)
         )
-        logs = helm_controller_logs(frames["logs"])
+        logs = controller_logs(ctx)
         oom = logs.filter(pl.col("msg").str.starts_with("Memory usage is near OOM").fill_null(False))
         if crashes.height == 0 and oom.height == 0:
             return findings([], crashes)

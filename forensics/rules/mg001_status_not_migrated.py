@@ -6,8 +6,7 @@ import polars as pl
 
 from forensics.exprs import LONG_SUCCESS, V036_READY_MESSAGE, human, msg_matches
 from forensics.model import Severity
-from forensics.rules._base import Context, Rule, cite, findings, flux
-from forensics.versions import helm_controller_logs
+from forensics.rules._base import Context, Rule, cite, findings, flux, controller_logs
 
 
 class StatusNotMigrated(Rule):
@@ -90,7 +89,7 @@ class StatusNotMigrated(Rule):
         else:
             return findings([], candidates.head(0))
 
-        hc_logs = helm_controller_logs(frames["logs"])
+        hc_logs = controller_logs(ctx)
         after = hc_logs.filter(pl.col("ts") >= since) if since is not None else hc_logs.head(0)
         logs_cover = after.height > 0
         running_for = (ctx.window_end - since) if (since is not None and ctx.window_end) else None

@@ -6,8 +6,7 @@ import polars as pl
 
 from forensics.exprs import SHORT_SUCCESS, msg_matches
 from forensics.model import Severity
-from forensics.rules._base import Context, Rule, cite, findings, flux
-from forensics.versions import helm_controller_logs
+from forensics.rules._base import Context, Rule, cite, findings, flux, controller_logs
 
 
 class AdoptedShortMessage(Rule):
@@ -96,6 +95,6 @@ class AdoptedShortMessage(Rule):
             pl.format("status written by helm-controller through {}", "api_version"),
             ts="time",
         )
-        in_sync = helm_controller_logs(frames["logs"]).filter(pl.col("msg") == "release in-sync with desired state")
+        in_sync = controller_logs(ctx).filter(pl.col("msg") == "release in-sync with desired state")
         in_sync = cite(in_sync.sort("ts").group_by("release").first(), "the new controller found the release in sync: no Helm action")
         return findings([ready, adopted, writes, in_sync], verdicts)

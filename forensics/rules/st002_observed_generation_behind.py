@@ -7,8 +7,7 @@ from datetime import timedelta
 import polars as pl
 
 from forensics.model import Severity
-from forensics.rules._base import TS, Context, Rule, cite, findings, flux
-from forensics.versions import helm_controller_logs
+from forensics.rules._base import TS, Context, Rule, cite, findings, flux, controller_logs
 
 UNHANDLED_FOR = timedelta(minutes=10)  # the controller reacts to a new generation within seconds
 
@@ -66,7 +65,7 @@ class ObservedGenerationBehind(Rule):
             return findings([], releases)
         spec_writes = frames["managed_fields"].filter(pl.col("subresource").is_null() & pl.col("manager").is_not_null())
         last_spec = spec_writes.sort("time").group_by("release").last().select("release", pl.col("time").alias("spec_at"))
-        logs = helm_controller_logs(frames["logs"]).filter(pl.col("release").is_not_null())
+        logs = controller_logs(ctx).filter(pl.col("release").is_not_null())
         last_log = logs.group_by("release").agg(pl.col("ts").max().alias("log_at"))
         logs_cover = logs.height > 0
         candidates = (

@@ -5,8 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from forensics.model import Severity
-from forensics.rules._base import Context, Rule, cite, findings, flux
-from forensics.versions import helm_controller_logs
+from forensics.rules._base import Context, Rule, cite, findings, flux, controller_logs
 
 
 class ReleaseSuspended(Rule):
@@ -44,7 +43,7 @@ class ReleaseSuspended(Rule):
     def check(self, ctx: Context) -> pl.DataFrame:
         releases = ctx.frames["releases"]
         suspended = releases.filter(pl.col("suspended").fill_null(False))
-        logs = helm_controller_logs(ctx.frames["logs"]).filter(pl.col("msg").str.to_lowercase() == "reconciliation is suspended for this object")
+        logs = controller_logs(ctx).filter(pl.col("msg").str.to_lowercase() == "reconciliation is suspended for this object")
         from_logs = logs.select("release").unique().join(releases.select("release"), on="release", how="anti")
         targets = pl.concat([suspended.select("release"), from_logs])
         if targets.height == 0:
