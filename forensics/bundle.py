@@ -37,10 +37,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from parsers._base import FileData
+
 DEFAULT_MAX_BYTES = 8 * 1024**3
 DEFAULT_MAX_MEMBERS = 200_000
 MAX_MEMBERS = DEFAULT_MAX_MEMBERS  # kept for importers
 DEFAULT_MAX_RATIO = 200
+STREAM_BYTES = 96 * 1024**2  # a folder's file bigger than this is handed to its parser unread (FileData)
 RATIO_FLOOR = 32 * 1024**2  # a stream is judged on its ratio only once this much came out of it
 TAR_OVERHEAD = 1024  # header + padding per entry, allowed on top of --max-bytes in a tar stream
 _CHUNK = 1024**2
@@ -67,6 +70,7 @@ class Member:
     type: str  # "file", "symlink", "refused"
     target: str | None = None  # symlink: the member path it points to
     note: str = ""
+    disk: str | None = None  # a file of a folder bundle whose bytes are read as they are on disk
 
 
 @dataclass
@@ -223,6 +227,8 @@ class Reader:
             if member.type != "file":
                 self.bundle.members.append(member)
                 continue
+            if isinstance(data, FileData) and data.head(4)[:2] in (b"\xef\xbb", b"\xff\xfe", b"\xfe\xff", b"\x00\x00"):
+                data = data.read()  # a byte-order mark: the text is normalised in memory
             if member.path.endswith(".gz") and data[:2] == b"\x1f\x8b":
                 try:
                     out, why = gunzip(data, self.max_bytes - self._read_bytes, self.max_ratio, self.max_bytes)
@@ -235,13 +241,17 @@ class Reader:
                 if why:
                     self._problem(member.path, f"{why}; the {len(out)} bytes before it are read")
                 member.path, data = member.path[:-3], out
-            data, note = _normalise_text(data)
+                member.disk = None
+            before = len(data)
+            data, note = (data, "") if isinstance(data, FileData) else _normalise_text(data)
             if note:
                 member.note = note
+            if len(data) != before or note:
+                member.disk = None
             self._read_bytes += len(data)
             member.size = len(data)
             if member.path.rsplit("/", 1)[-1] == "collected.timestamp":
-                self._stamp = data[:200].decode("utf-8", errors="replace").strip()
+                self._stamp = (data.head(200) if isinstance(data, FileData) else data[:200]).decode("utf-8", errors="replace").strip()
             files.append(member)
             self.bundle.members.append(member)
             yield member, data
@@ -317,11 +327,12 @@ class Reader:
                         yield refused, b""
                         continue
                     try:
-                        data = full.read_bytes()
+                        # a big file is read by its parser piece by piece (bounded memory)
+                        data = FileData(str(full), size) if size > STREAM_BYTES and not filename.endswith(".gz") else full.read_bytes()
                     except OSError as error:
                         yield Member(rel, size, "refused", note=f"cannot be read: {error.strerror or error}"), b""
                         continue
-                    yield Member(rel, size, "file"), data
+                    yield Member(rel, size, "file", disk=str(full)), data
                 else:
                     yield Member(rel, 0, "refused", note=_kind_of_special(full.lstat().st_mode)), b""
 

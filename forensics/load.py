@@ -16,6 +16,7 @@ import parsers
 from parsers import event_tables
 from forensics import redact
 from forensics.bundle import Bundle, Reader, strip_root
+from forensics.lines import CURRENT, LineStore
 
 
 @dataclass
@@ -35,9 +36,19 @@ class Frames:
     data: dict[str, pl.DataFrame]
     bundle: Bundle
     inventory: list[InventoryItem] = field(default_factory=list)
+    lines: LineStore = field(default_factory=LineStore)  # log lines read again on demand
 
     def __getitem__(self, kind: str) -> pl.DataFrame:
         return self.data[kind]
+
+    def with_raw(self, df: pl.DataFrame) -> pl.DataFrame:
+        """Log rows of this bundle with `raw` filled (read again, redacted)."""
+        return self.lines.fill(df)
+
+    @property
+    def redactions(self) -> int:
+        """Values redacted in the frames and in the log lines read again so far."""
+        return self.bundle.redactions + self.lines.redactions
 
     def has(self, kind: str) -> bool:
         return self.data[kind].height > 0
@@ -53,6 +64,7 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
     problems: list[dict] = []
     problem_frames: list[pl.DataFrame] = []  # the parsers' problems, member by member
     inventory: list[InventoryItem] = []
+    store = LineStore()
     for member, data in reader.files():
         if progress:
             progress(member.path, len(data))
@@ -62,6 +74,9 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
             continue
         for kind, df in result.frames.items():
             collected[kind].append(df)
+        logs = result.frames.get("logs")
+        if logs is not None and logs["offset"].is_not_null().any():  # lines to read again on demand
+            store.add(member.path, member.disk or data)
         found = result.problem_count()
         if found:
             problem_frames.append(result.problem_frame())
@@ -87,11 +102,14 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
                 data[kind] = df.with_columns(pl.col("source").str.strip_prefix(bundle.root + "/"))
         for item in inventory:
             item.path = strip_root(item.path, bundle.root)
+        store.rename(bundle.root + "/")
     inventory.sort(key=lambda item: item.path)
     data = _dedupe(data)
     data["events"] = _resolve_namespaces(event_tables.anchor(data["events"], bundle.collected_at), data["releases"])
     data, bundle.redactions = redact.redact(data)  # secrets out of every frame, before any rule or output
-    return Frames(data=data, bundle=bundle, inventory=inventory)
+    frames = Frames(data=data, bundle=bundle, inventory=inventory, lines=store)
+    CURRENT.set(store)
+    return frames
 
 
 def _resolve_namespaces(events: pl.DataFrame, releases: pl.DataFrame) -> pl.DataFrame:

@@ -17,6 +17,7 @@ from datetime import datetime
 
 import polars as pl
 
+from forensics.lines import with_raw
 from forensics.model import ControllerVersion, Evidence, Upgrade
 
 HELM_CONTROLLER = "helm-controller"
@@ -82,12 +83,14 @@ class ControllerState:
 
 
 def helm_controller_logs(logs: pl.DataFrame) -> pl.DataFrame:
-    """The log rows written by helm-controller (by reconciler, object kind or pod name)."""
-    return logs.filter(
-        (pl.col("controller") == "helmrelease")
-        | (pl.col("kind") == "HelmRelease")
+    """The log rows written by helm-controller (by reconciler, object kind or pod name);
+    the frame itself, not a copy, when they all are (a bundle of helm-controller logs)."""
+    mine = logs.select(
+        (pl.col("controller") == "helmrelease").fill_null(False)
+        | (pl.col("kind") == "HelmRelease").fill_null(False)
         | pl.col("pod").str.starts_with(HELM_CONTROLLER).fill_null(False)
-    )
+    ).to_series()
+    return logs if mine.all() else logs.filter(mine)
 
 
 def _cite(row: dict, note: str) -> Evidence:
@@ -127,12 +130,18 @@ def analyse(logs: pl.DataFrame, events: pl.DataFrame, controllers: pl.DataFrame)
             pl.col("ts").filter("new").min().alias("new_first"),
             pl.col("ts").filter("new").max().alias("new_last"),
             pl.col("line").filter("old").last().alias("old_line"),
+            pl.col("offset").filter("old").last().alias("old_offset"),
             pl.col("raw").filter("old").last().alias("old_raw"),
             pl.col("line").filter("new").first().alias("new_line"),
+            pl.col("offset").filter("new").first().alias("new_offset"),
             pl.col("raw").filter("new").first().alias("new_raw"),
         )
         .sort("source")
     )
+    if per_file.height:  # the two cited lines of each file, read again (logs do not hold them)
+        for which in ("old", "new"):
+            lines = with_raw(per_file.select("source", pl.col(f"{which}_offset").alias("offset"), pl.col(f"{which}_raw").alias("raw")))
+            per_file = per_file.with_columns(lines["raw"].alias(f"{which}_raw"))
     for row in per_file.iter_rows(named=True):
         if row["old_last"] is not None:
             ev = Evidence(source=row["source"], line=row["old_line"], ts=row["old_last"], excerpt=row["old_raw"], note="last log line in helm-controller <= v0.36 wording")

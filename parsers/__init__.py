@@ -23,7 +23,7 @@ from parsers import (
     zap_console_log,
     zap_log,
 )
-from parsers._base import FRAME_NAMES, SCHEMAS, ParseResult, conform, empty
+from parsers._base import FRAME_NAMES, SCHEMAS, FileData, ParseResult, conform, empty
 
 # Sniff precedence: the most specific first. Line-prefixed log dialects before the plain
 # ones; the cluster-info-dump blocks before the object documents they are interleaved with.
@@ -56,16 +56,19 @@ def detect(path: str, head: bytes):
     return None
 
 
-def parse_member(path: str, data: bytes) -> ParseResult | None:
+def parse_member(path: str, data: bytes | FileData) -> ParseResult | None:
     """Parse one bundle member with the parser that recognises it; None if none does.
 
     A parser that raises is a bug; the exception is turned into a problem row so that the
     rest of the bundle is still analysed.
     """
-    parser = detect(path, data[:SNIFF_BYTES])
+    streamed = isinstance(data, FileData)
+    parser = detect(path, data.head(SNIFF_BYTES) if streamed else data[:SNIFF_BYTES])
     if parser is None:
         return None
     try:
+        if streamed and not getattr(parser, "STREAMS", False):
+            data = data.read()
         return parser.parse(data, path)
     except Exception as error:  # noqa: BLE001 - isolate one member's failure
         result = ParseResult(parser.NAME)

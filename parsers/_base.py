@@ -38,11 +38,14 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "pod": pl.String,
         "container": pl.String,
         "previous": pl.Boolean,  # the log of the container's previous instance
-        "raw": pl.String,  # the line as written (evidence excerpt)
+        # the line as written (evidence excerpt); null while it can be read again from `offset`
+        # (forensics.lines.with_raw), so that a big log is not held twice
+        "raw": pl.String,
         **PROVENANCE,
         "line_end": pl.Int64,  # last physical line of the record (joined CRI partials, attached stack trace)
         "extra": pl.String,  # continuation text attached to the record (a Go panic / stack trace)
         "encoding": pl.String,  # what the record body was: json | console | flux-logs | text
+        "offset": pl.Int64,  # byte offset of the record's first line in its member (null: `raw` is kept)
     },
     # One row per Kubernetes Event object (aggregated: first/last/count).
     "events": {
@@ -245,6 +248,28 @@ def excerpt_expr(text: pl.Expr) -> pl.Expr:
         .then(stripped)
         .otherwise(pl.concat_str(stripped.str.slice(0, EXCERPT_MAX - 1), pl.lit("…")))
     )
+
+
+class FileData:
+    """A big member on disk, not read into memory: parsers that declare `STREAMS = True`
+    read it piece by piece (`head`, `open`); the others get its bytes (`read`)."""
+
+    def __init__(self, path: str, size: int) -> None:
+        self.path, self.size = path, size
+
+    def __len__(self) -> int:
+        return self.size
+
+    def head(self, count: int) -> bytes:
+        with open(self.path, "rb") as handle:
+            return handle.read(count)
+
+    def open(self):
+        return open(self.path, "rb")  # noqa: SIM115 - the caller closes it
+
+    def read(self) -> bytes:
+        with open(self.path, "rb") as handle:
+            return handle.read()
 
 
 @dataclass

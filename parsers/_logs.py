@@ -25,13 +25,14 @@ rows + continuation lines + problems + blank + marker lines = physical lines.
 
 from __future__ import annotations
 
-import io
 import json
 import re
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
-from parsers._base import ParseResult, excerpt_expr, parse_ts
+from parsers._base import FileData, ParseResult, excerpt_expr, parse_ts
 
 _OBJ = pl.Struct({"name": pl.String, "namespace": pl.String})
 RECORD = pl.Struct(
@@ -72,21 +73,28 @@ TRACE_RE = (
 LEVELS = {"level(-2)": "trace", "level(-1)": "debug"}
 
 
-def read_lines(data: bytes, source: str, result: ParseResult) -> pl.DataFrame:
-    """The member's physical lines as a frame (line, raw); invalid UTF-8 replaced and reported."""
+def read_lines(data: bytes, source: str, result: ParseResult, base: int | None = 0) -> pl.DataFrame:
+    """The member's physical lines as a frame (line, raw, offset); invalid UTF-8 replaced and
+    reported. `offset` is where the line starts in the member (`base` = where `data` starts),
+    from which `raw` can be read again (forensics.lines); null when the text was changed on
+    the way (invalid UTF-8 replaced, CR line ends) or `base` is None."""
     if not data.isascii():  # ASCII is valid UTF-8; checked without decoding a copy
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
             data = data.decode("utf-8", errors="replace").encode("utf-8")
             result.problem(source, None, "invalid UTF-8 replaced with U+FFFD")
+            base = None
     if not data:
-        return pl.DataFrame(schema={"line": pl.Int64, "raw": pl.String})
-    return (
-        pl.read_lines(data, name="raw")
-        .with_row_index("line", offset=1)
-        .with_columns(pl.col("raw").str.strip_chars_end("\r"), pl.col("line").cast(pl.Int64))
-    )
+        return pl.DataFrame(schema={"line": pl.Int64, "raw": pl.String, "offset": pl.Int64})
+    if base is not None and b"\r" in data:
+        base = None
+    lines = pl.read_lines(data, name="raw").with_row_index("line", offset=1)
+    if base is None:
+        offset = pl.lit(None, pl.Int64)
+    else:
+        offset = (pl.col("raw").str.len_bytes().cast(pl.Int64) + 1).cum_sum().shift(1, fill_value=0) + base
+    return lines.with_columns(pl.col("raw").str.strip_chars_end("\r"), pl.col("line").cast(pl.Int64), offset.alias("offset"))
 
 
 # Below this many lines the exact path alone is used (its result is the reference).
@@ -100,56 +108,64 @@ def decode_json(lines: pl.Series) -> tuple[pl.DataFrame, list[int]]:
     surrounding whitespace.
 
     Many lines: each line is sorted out first, vectorised. A line that cannot be a JSON
-    object (not `{...}` once stripped) fails without being decoded; a plain `{...}` line
-    whose braces balance goes to Polars' multi-threaded NDJSON reader, in chunks (several
-    times faster than `str.json_decode`); the rest (whitespace around, unbalanced braces) and
-    any chunk the reader rejects take the exact path below, which gives the same values.
+    object (not `{...}` once stripped) fails without being decoded; the plain `{...}` lines
+    whose braces balance are decoded together by one lazy `str.json_decode` (the other rows
+    null, so the result stays aligned with the input: no sort), which Polars runs on all
+    cores; when that refuses the lines, they are decoded in chunks, and a chunk that is
+    refused takes the exact path below, which gives the same values. The rest (whitespace
+    around, unbalanced braces) takes the exact path too and is gathered into place.
     """
     if len(lines) < NDJSON_MIN:
         return _decode_exact(lines.str.strip_chars())
-    s = lines.rename("s")
-    plain = s.str.starts_with("{") & s.str.ends_with("}")
+    s = pl.col("s")
     balanced = s.str.count_matches("{", literal=True) == s.str.count_matches("}", literal=True)
+    plain = s.str.starts_with("{") & s.str.ends_with("}") & balanced
     shaped = s.str.contains(r"^\s*\{") & s.str.contains(r"\}\s*$")
-    kind = (
-        pl.DataFrame({"plain": plain & balanced, "shaped": shaped})
-        .select(pl.when(pl.col("plain")).then(0).when(pl.col("shaped")).then(1).otherwise(2).fill_null(2).alias("k"))["k"]
-    )
-    pieces: list[pl.DataFrame] = []
+    # 0: plain and balanced, 1: whitespace around, balanced, 3: braces unbalanced (a record cut
+    # short, or braces inside strings): one json.loads each, 2: no object at all
+    kind = pl.when(plain).then(0).when(shaped & balanced).then(1).when(shaped).then(3).otherwise(2).fill_null(2).cast(pl.Int8)
+    frame = pl.DataFrame({"s": lines}).with_columns(kind.alias("k"))
+    fast = _bulk(frame.select(pl.when(pl.col("k") == 0).then(s).alias("s"))["s"])
     failed: list[int] = []
-    fast = kind.eq(0).arg_true()
-    for start in range(0, len(fast), NDJSON_CHUNK):
-        positions = fast.slice(start, NDJSON_CHUNK)
-        chunk = s.gather(positions)
-        decoded = _ndjson(chunk)
-        if decoded is None:
-            decoded, bad = _decode_exact(chunk.str.strip_chars())
-            failed += positions.gather(bad).to_list() if bad else []
-        pieces.append(decoded.with_columns(positions.alias("_p")))
-    slow = kind.eq(1).arg_true()
+    late: list[tuple[pl.Series, pl.DataFrame]] = []  # (positions, decoded rows) to put in place
+    if fast is None:  # some plain line is not JSON after all: chunk by chunk
+        fast = _null_record(len(lines))
+        positions = frame["k"].eq(0).arg_true()
+        for start in range(0, len(positions), NDJSON_CHUNK):
+            where = positions.slice(start, NDJSON_CHUNK)
+            chunk = lines.gather(where)
+            decoded = _bulk(chunk)
+            if decoded is None:
+                decoded, bad = _decode_exact(chunk.str.strip_chars())
+                failed += where.gather(bad).to_list() if bad else []
+            late.append((where, decoded))
+    slow = frame["k"].eq(1).arg_true()
     if len(slow):
-        decoded, bad = _decode_exact(s.gather(slow).str.strip_chars())
+        decoded, bad = _decode_exact(lines.gather(slow).str.strip_chars())
         failed += slow.gather(bad).to_list() if bad else []
-        pieces.append(decoded.with_columns(slow.alias("_p")))
-    never = kind.eq(2).arg_true()
-    if len(never):  # not an object once stripped: what json.loads would refuse, without trying
-        failed += never.to_list()
-        pieces.append(_null_record(len(never)).with_columns(never.alias("_p")))
-    out = pl.concat([p.select(*[pl.col(c).cast(t) for c, t in _DTYPES.items()], "_p") for p in pieces]).sort("_p").drop("_p")
-    return out, sorted(failed)
+        late.append((slow, decoded))
+    odd = frame["k"].eq(3).arg_true()
+    if len(odd):
+        decoded, bad = _decode_lines(lines.gather(odd).str.strip_chars())
+        failed += odd.gather(bad).to_list() if bad else []
+        late.append((odd, decoded))
+    # not an object once stripped: what json.loads would refuse, without trying (rows stay null)
+    failed += frame["k"].eq(2).arg_true().to_list()
+    if late:
+        fast = _put_rows(fast, late)
+    return fast, sorted(failed)
 
 
-def _ndjson(chunk: pl.Series) -> pl.DataFrame | None:
-    """The chunk's lines through the NDJSON reader, or None when it refuses them (or does
-    not give back one row per line)."""
-    buffer = io.BytesIO()
-    chunk.to_frame().write_csv(buffer, include_header=False, quote_style="never")
-    buffer.seek(0)
+def _bulk(lines: pl.Series) -> pl.DataFrame | None:
+    """`str.json_decode` of RECORD over the lines, null lines giving null fields, run lazily
+    (Polars splits it over the cores); None when it refuses a line or gives another row count."""
     try:
-        decoded = pl.read_ndjson(buffer, schema=_DTYPES)
-    except Exception:  # noqa: BLE001 - polars raises ComputeError and friends
+        decoded = pl.LazyFrame({"s": lines}).select(pl.col("s").str.json_decode(RECORD).struct.unnest()).collect()
+    except Exception:  # noqa: BLE001 - polars raises ComputeError/SchemaError variants
         return None
-    return decoded if decoded.height == len(chunk) else None
+    if decoded.height != len(lines):
+        return None
+    return decoded.select(*[pl.col(c).cast(t) for c, t in _DTYPES.items()])
 
 
 def _decode_exact(lines: pl.Series) -> tuple[pl.DataFrame, list[int]]:
@@ -168,6 +184,11 @@ def _decode_exact(lines: pl.Series) -> tuple[pl.DataFrame, list[int]]:
         head, bad_head = _decode_exact(lines[:half])
         tail, bad_tail = _decode_exact(lines[half:])
         return pl.concat([head, tail]), bad_head + [half + i for i in bad_tail]
+    return _decode_lines(lines)
+
+
+def _decode_lines(lines: pl.Series) -> tuple[pl.DataFrame, list[int]]:
+    """One `json.loads` per line (values coerced to the RECORD types); the failed positions."""
     rows, failed = [], []
     for i, text in enumerate(lines.to_list()):
         try:
@@ -196,15 +217,20 @@ def _null_record(height: int) -> pl.DataFrame:
 
 
 def _decode_bodies(df: pl.DataFrame, dialects: tuple[str, ...]) -> pl.DataFrame:
-    """Add RECORD columns and `decoded` (which encoding read the body, or null)."""
+    """Add RECORD columns and `decoded` (which encoding read the body, or null).
+
+    The dialects are tried in order, each on the rows no earlier one read. The JSON result
+    is computed for every row at once (aligned with `df`); the rows the other dialects read
+    are put in place with one gather, so the frame is never split and sorted again."""
     body = pl.col("body")
-    df = df.with_row_index("_i")
-    pieces: list[pl.DataFrame] = []
-    rest = df
+    n = df.height
+    claimed = pl.repeat(False, n, dtype=pl.Boolean, eager=True)
+    late: list[tuple[pl.Series, pl.DataFrame]] = []  # (positions, FIELDS + decoded) of other dialects
+    columns = FIELDS + ["decoded"]
 
     if "flux" in dialects:
         parts = body.str.extract_groups(_FLUX)
-        flux = rest.with_columns(parts.alias("_f")).filter(pl.col("_f").struct.field("1").is_not_null())
+        flux = df.select(body, parts.alias("_f")).with_row_index("_i").filter(pl.col("_f").struct.field("1").is_not_null())
         if flux.height:
             text = pl.col("_f").struct.field("6")
             reconciler_error = text.str.starts_with("Reconciler error ")
@@ -229,24 +255,28 @@ def _decode_bodies(df: pl.DataFrame, dialects: tuple[str, ...]) -> pl.DataFrame:
                 pl.lit(None, pl.String).alias("reconciler kind"),
                 pl.lit(None, pl.String).alias("request"),
                 pl.lit("flux-logs").alias("decoded"),
-            ).drop("_f")
-            pieces.append(flux)
-            rest = rest.join(flux.select("_i"), on="_i", how="anti")
+            )
+            where = flux["_i"].cast(pl.Int64)
+            late.append((where, flux.select(columns)))
+            claimed = claimed.scatter(where, True)
 
+    base = _null_record(n).with_columns(pl.lit(None, pl.String).alias("decoded"))
     if "json" in dialects:
-        is_json = body.str.contains(r"^\s*\{")  # what strip_chars().starts_with("{") says, without copying
-        candidates = rest.filter(is_json)
-        if candidates.height:
-            decoded, failed = decode_json(candidates["body"])
-            joined = pl.concat([candidates, decoded], how="horizontal").with_columns(pl.lit("json").alias("decoded"))
-            if failed:
-                joined = joined.with_row_index("_j").filter(~pl.col("_j").is_in(failed)).drop("_j")
-            pieces.append(joined)
-            rest = rest.join(joined.select("_i"), on="_i", how="anti")
+        # what strip_chars().starts_with("{") says, without copying
+        candidates = df.select((~pl.lit(claimed) & body.str.contains(r"^\s*\{")).alias("c"))["c"]
+        if candidates.any():
+            decoded, failed = decode_json(df.select(pl.when(pl.lit(candidates)).then(body).alias("body"))["body"])
+            ok = candidates.scatter(failed, False) if failed else candidates
+            base = decoded.with_columns(pl.when(pl.lit(ok)).then(pl.lit("json")).alias("decoded"))
+            claimed = claimed | ok
 
     if "console" in dialects:
         parts = body.str.extract_groups(_CONSOLE)
-        console = rest.with_columns(parts.alias("_c")).filter(pl.col("_c").struct.field("1").is_not_null())
+        console = (
+            df.select(body, parts.alias("_c"))
+            .with_row_index("_i")
+            .filter(~pl.lit(claimed) & pl.col("_c").struct.field("1").is_not_null())
+        )
         if console.height:
             tail = pl.col("_c").struct.field("3")
             context = tail.str.extract(r"\t(\{.*\})\s*$", 1)
@@ -268,14 +298,24 @@ def _decode_bodies(df: pl.DataFrame, dialects: tuple[str, ...]) -> pl.DataFrame:
                 pl.when(has_logger).then(pl.col("_head").str.extract(r"^([^\t]*)\t", 1)).alias("logger"),
                 pl.when(has_logger).then(pl.col("_head").str.extract(r"^[^\t]*\t(.*)$", 1)).otherwise(pl.col("_head")).alias("msg"),
                 pl.lit("console").alias("decoded"),
-            ).drop("_c", "_ctx", "_head")
-            pieces.append(console.select(df.columns + FIELDS + ["decoded"]))
-            rest = rest.join(console.select("_i"), on="_i", how="anti")
+            )
+            late.append((console["_i"].cast(pl.Int64), console.select(columns)))
 
-    rest = pl.concat([rest, _null_record(rest.height)], how="horizontal").with_columns(pl.lit(None, pl.String).alias("decoded"))
-    pieces.append(rest)
-    columns = df.columns + FIELDS + ["decoded"]
-    return pl.concat([p.select(columns) for p in pieces], how="vertical_relaxed").sort("_i").drop("_i")
+    if late:
+        base = _put_rows(base, late)
+    return pl.concat([df, base.select(columns)], how="horizontal")
+
+
+def _put_rows(base: pl.DataFrame, late: list[tuple[pl.Series, pl.DataFrame]]) -> pl.DataFrame:
+    """`base` with the rows of `late` at their positions (one gather, no sort)."""
+    n = base.height
+    index = pl.int_range(0, n, dtype=pl.Int64, eager=True)
+    parts = [base]
+    for positions, rows in late:
+        index = index.scatter(positions, pl.int_range(n, n + rows.height, dtype=pl.Int64, eager=True))
+        parts.append(rows.select([pl.col(c).cast(base.schema[c]) for c in base.columns]))
+        n += rows.height
+    return pl.concat(parts, rechunk=False).gather(index)
 
 
 def _join_partials(content: pl.DataFrame) -> pl.DataFrame:
@@ -322,7 +362,7 @@ CHUNK_BYTES = 64 << 20
 
 def build_chunked(
     result: ParseResult,
-    data: bytes,
+    data: bytes | FileData,
     source: str,
     prepare,
     *,
@@ -335,42 +375,107 @@ def build_chunked(
     right before a line that starts with `{`, so a stack trace (whose lines never start with
     `{`) never spans two pieces; line numbers are offset by the lines before the piece. When
     a piece's first line is not a record (then a trace after it would belong to the record
-    of the piece before), the member is read in one piece instead, which is the reference."""
+    of the piece before), the member is read in one piece instead, which is the reference.
+    A member on disk (`FileData`) is read piece by piece, never whole."""
     if len(data) <= CHUNK_BYTES * 3 // 2:
+        data = data.read() if isinstance(data, FileData) else data
         build(result, prepare(read_lines(data, source, result)), source, not_record=not_record, unreadable=unreadable, **options)
         return
-    if not data.isascii():
+    altered = False
+    if isinstance(data, bytes) and not data.isascii():
         try:
             data.decode("utf-8")
         except UnicodeDecodeError:
             data = data.decode("utf-8", errors="replace").encode("utf-8")
             result.problem(source, None, "invalid UTF-8 replaced with U+FFFD")
-    others: list[pl.DataFrame] = []
-    no_ts: list[pl.DataFrame] = []
-    pieces: list[pl.DataFrame] = []
-    totals: dict[str, int] = {}
-    start, offset = 0, 0
-    while start < len(data):
-        cut = _next_record(data, start + CHUNK_BYTES)
-        end = len(data) if cut < 0 or len(data) - cut < CHUNK_BYTES // 2 else cut + 1
-        lines = read_lines(data[start:end], source, result)
+            altered = True
+    def work(start: int, piece: bytes, offset: int):
+        others: list[pl.DataFrame] = []
+        no_ts: list[pl.DataFrame] = []
+        lines = read_lines(piece, source, result, None if altered else start)
         if offset:
             lines = lines.with_columns(pl.col("line") + offset)
-        found = len(others)
         logs, counts = _build(prepare(lines), source, others, no_ts, not_record=not_record, **options)
-        del lines
-        if offset and any((df["line"] == offset + 1).any() for df in others[found:]):
-            build(result, prepare(read_lines(data, source, result)), source, not_record=not_record, unreadable=unreadable, **options)
-            return
-        pieces.append(logs)
-        for key, value in counts.items():
-            totals[key] = totals.get(key, 0) + value
-        offset += data.count(b"\n", start, end)
-        start = end
-    for df in others + no_ts:
+        orphan = bool(offset) and any((df["line"] == offset + 1).any() for df in others)
+        return logs, counts, others, no_ts, orphan
+
+    problems: tuple[list, list] = ([], [])  # lines that are no record; records without a time
+    pieces: list[pl.DataFrame] = []
+    totals: dict[str, int] = {}
+    offset = 0
+    # Pieces are parsed by WORKERS threads (Polars releases the GIL), in order, at most
+    # WORKERS + 1 of them in memory at once.
+    orphan = False
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        running: deque = deque()
+        for start, piece in _pieces(data):
+            running.append(pool.submit(work, start, piece, offset))
+            offset += piece.count(b"\n")
+            del piece
+            while len(running) > WORKERS and not orphan:
+                orphan = not _take(running.popleft().result(), pieces, totals, problems)
+            if orphan:
+                break
+        while running and not orphan:
+            orphan = not _take(running.popleft().result(), pieces, totals, problems)
+        for future in running:
+            future.cancel()
+    if orphan:
+        whole = data.read() if isinstance(data, FileData) else data
+        build(result, prepare(read_lines(whole, source, result, None if altered else 0)), source, not_record=not_record, unreadable=unreadable, **options)
+        return
+    for df in problems[0] + problems[1]:
         result.add_problems(df)
     result.add("logs", pl.concat(pieces, rechunk=False))
     result.note = _note(totals, unreadable)
+
+
+WORKERS = 2
+
+
+def _take(done, pieces: list, totals: dict, problems: tuple[list, list]) -> bool:
+    """Add one parsed piece; False when it began with no record (nothing added)."""
+    logs, counts, others, no_ts, orphan = done
+    if orphan:
+        return False
+    pieces.append(logs)
+    problems[0].extend(others)
+    problems[1].extend(no_ts)
+    for key, value in counts.items():
+        totals[key] = totals.get(key, 0) + value
+    return True
+
+
+def _pieces(data: bytes | FileData):
+    """(start, bytes) pieces of about CHUNK_BYTES, each ending right before a line that looks
+    like a whole JSON record (or at the end); the last piece is at least half a chunk."""
+    if isinstance(data, bytes):
+        start = 0
+        while start < len(data):
+            cut = _next_record(data, start + CHUNK_BYTES)
+            end = len(data) if cut < 0 or len(data) - cut < CHUNK_BYTES // 2 else cut + 1
+            yield start, data[start:end]
+            start = end
+        return
+    with data.open() as handle:
+        buffer, start, done = b"", 0, False
+        while buffer or not done:
+            while not done and len(buffer) < CHUNK_BYTES * 2:
+                more = handle.read(CHUNK_BYTES)
+                done = not more
+                buffer += more
+            cut = _next_record(buffer, CHUNK_BYTES)
+            if done and (cut < 0 or len(buffer) - cut < CHUNK_BYTES // 2):
+                yield start, buffer
+                return
+            if cut < 0:  # no record line in two chunks: read on
+                more = handle.read(CHUNK_BYTES)
+                done = not more
+                buffer += more
+                continue
+            yield start, buffer[: cut + 1]
+            start += cut + 1
+            buffer = buffer[cut + 1 :]
 
 
 def _next_record(data: bytes, position: int) -> int:
@@ -427,6 +532,8 @@ def _build(
     for name in ("prefix_ts", "pod", "container", "pod_namespace"):
         if name not in lines.columns:
             lines = lines.with_columns(pl.lit(context.get(name), pl.String).alias(name))
+    if "offset" not in lines.columns:
+        lines = lines.with_columns(pl.lit(None, pl.Int64).alias("offset"))
     if "previous" not in lines.columns:
         lines = lines.with_columns(pl.lit(bool(context.get("previous", False))).alias("previous"))
     blank = lines.filter(pl.col("role") == "blank").height
@@ -503,8 +610,8 @@ def _build(
     )
     controller = pl.coalesce(pl.col("controller"), pl.col("logger").str.strip_prefix("controller."))
     level = pl.col("level").str.to_lowercase()
-    logs = records.select(
-        pl.coalesce(parse_ts(pl.col("ts")), parse_ts(pl.col("prefix_ts"))).alias("ts"),
+    logs = records.with_columns(_timestamps(records)).select(
+        pl.col("_ts").alias("ts"),
         level.replace(LEVELS),
         pl.when(pl.col("_what") == "text").then(pl.col("body")).otherwise(pl.col("msg")).alias("msg"),
         "error",
@@ -518,18 +625,21 @@ def _build(
         "pod",
         "container",
         "previous",
-        "raw",
+        # the line is read again from `offset` when it is needed (forensics.lines): not held
+        pl.when(pl.col("offset").is_null()).then(pl.col("raw")).alias("raw"),
         pl.lit(source).alias("source"),
         "line",
         pl.col("_last").alias("line_end"),
         "extra",
         pl.col("decoded").fill_null("text").alias("encoding"),
+        "offset",
+        pl.col("raw").alias("_raw"),  # for the problem rows below; the same buffer, not a copy
     )
     no_ts = logs.filter(pl.col("ts").is_null())
     if no_ts.height:  # each record, then its joined or attached lines
         last = pl.max_horizontal(pl.col("line_end").fill_null(pl.col("line")), pl.col("line"))
         parts = no_ts.select(
-            pl.int_ranges(pl.col("line"), last + 1, dtype=pl.Int64).alias("_n"), pl.col("line").alias("_first"), "raw"
+            pl.int_ranges(pl.col("line"), last + 1, dtype=pl.Int64).alias("_n"), pl.col("line").alias("_first"), pl.col("_raw").alias("raw")
         ).explode("_n")
         head = pl.col("_n") == pl.col("_first")
         no_ts_out.append(
@@ -548,7 +658,26 @@ def _build(
         "markers": markers.height,
         "blank": blank,
     }
+    logs = logs.drop("_raw")
     return (logs.filter(pl.col("ts").is_not_null()) if no_ts.height else logs), counts
+
+
+# zap's ISO8601 in UTC, the timestamp of nearly every record: parsed with one format first
+_ZAP_UTC = "%Y-%m-%dT%H:%M:%S%.fZ"
+
+
+def _timestamps(records: pl.DataFrame) -> pl.Series:
+    """`coalesce(parse_ts(ts), parse_ts(prefix_ts))` as `_ts`: the common `...Z` form first,
+    the rows it does not read (other forms, a kubelet prefix only) through every dialect."""
+    ts = records.select(
+        pl.col("ts").str.to_datetime(_ZAP_UTC, time_unit="us", time_zone="UTC", strict=False, cache=False).alias("_ts")
+    ).to_series()
+    rest = records.select(ts.is_null() & (pl.col("ts").is_not_null() | pl.col("prefix_ts").is_not_null())).to_series()
+    if rest.any():
+        where = rest.arg_true()
+        full = records[where].select(pl.coalesce(parse_ts(pl.col("ts")), parse_ts(pl.col("prefix_ts")))).to_series()
+        ts = ts.scatter(where, full)
+    return ts
 
 
 def roles(raw: pl.Expr, marker: pl.Expr | None = None) -> pl.Expr:

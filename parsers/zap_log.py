@@ -24,6 +24,7 @@ from parsers import _logs
 from parsers._base import ParseResult
 
 NAME = "zap-json-log"
+STREAMS = True  # a big log on disk is read piece by piece (parse() takes FileData)
 KIND = "logs"
 TIMESTAMPS = {"ts": "controller log time"}
 

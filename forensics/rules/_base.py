@@ -19,6 +19,7 @@ from typing import ClassVar
 
 import polars as pl
 
+from forensics.lines import with_raw
 from forensics.load import Frames
 from forensics.model import Severity
 from forensics.versions import ControllerState
@@ -89,6 +90,8 @@ def cite(df: pl.DataFrame, note: pl.Expr | str, ts: str | pl.Expr | None = "ts")
     """Evidence rows (release, ts, source, line, excerpt, note) from a frame with provenance."""
     note_expr = pl.lit(note) if isinstance(note, str) else note
     ts_expr = pl.lit(None, TS) if ts is None else (pl.col(ts) if isinstance(ts, str) else ts)
+    if "excerpt" not in df.columns:
+        df = with_raw(df)  # log rows: their lines read again (they are not held)
     excerpt = pl.col("excerpt") if "excerpt" in df.columns else log_excerpt()
     return df.select(
         pl.col("release"),

@@ -7,6 +7,7 @@ from datetime import timedelta
 import polars as pl
 
 from forensics.exprs import human
+from forensics.lines import with_raw
 from forensics.model import Severity
 from forensics.rules._base import TS, Context, Rule, cite, findings, controller_logs
 
@@ -90,6 +91,7 @@ class DriftCorrectionLoop(Rule):
         fixes = pl.concat(
             [corrected_events.select("release", pl.col("count").alias("n")), corrected_logs.select("release", pl.lit(1, pl.Int64).alias("n"))]
         ).group_by("release").agg(pl.col("n").sum().alias("fix_n"))
+        modified = with_raw(modified)  # the patch is in the line, not in a decoded field
         fields = modified.select(
             "release", pl.col("raw").str.extract_all(r'"path":\s*"([^"]+)"').list.eval(pl.element().str.extract(r'"path":\s*"([^"]+)"')).alias("paths")
         ).explode("paths").group_by("release").agg(pl.col("paths").drop_nulls().unique().sort())

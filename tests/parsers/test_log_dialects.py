@@ -9,9 +9,11 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 import parsers
+from forensics.lines import LineStore
 from parsers import cri_log, dump_logs, flux_logs, kubectl_log, logcli_log, stern_log, zap_console_log, zap_log
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -36,7 +38,28 @@ def utc(*args) -> datetime:
 def parsed(module):
     rel = FILES[module]
     data = (CORPUS / rel).read_bytes()
-    return module.parse(data, rel), data
+    result = module.parse(data, rel)
+    if "logs" in result.frames:  # the lines the parser does not hold, read again as load() does
+        store = LineStore()
+        store.add(rel, data)
+        result.frames["logs"] = store.fill(result.frames["logs"])
+    return result, data
+
+
+@pytest.mark.parametrize("module", list(FILES), ids=lambda m: m.NAME)
+def test_raw_is_read_again_from_the_offset_of_the_first_line(module):
+    """A record's `raw` is not held (null) when its line can be read again; read again from
+    `offset`, it is exactly the record's first physical line."""
+    rel = FILES[module]
+    data = (CORPUS / rel).read_bytes()
+    logs = module.parse(data, rel).frames["logs"]
+    held = logs.filter(pl.col("offset").is_not_null())
+    assert held.height and held["raw"].null_count() == held.height
+    store = LineStore()
+    store.add(rel, data)
+    physical = data.decode("utf-8").split("\n")
+    for row in store.fill(logs).iter_rows(named=True):
+        assert row["raw"] == physical[row["line"] - 1].rstrip("\r"), (row["line"], row["raw"])
 
 
 def accounted(result, data: bytes) -> None:

@@ -38,8 +38,8 @@ def test_one_record_field_by_field():
     assert row["release"] == "apps/podinfo"
     assert row["reconcile_id"] == "8f1c2f0a-3e55-4c8e-9a7e-0d9d8b6a4b21"
     assert (row["pod"], row["container"], row["previous"]) == ("helm-controller-5d8b9c7f4-x2x9k", "manager", True)
-    assert (row["source"], row["line"]) == (SOURCE, 1)
-    assert row["raw"] == V037
+    assert (row["source"], row["line"], row["offset"]) == (SOURCE, 1, 0)
+    assert row["raw"] is None  # not held: read again from `offset` (forensics.lines)
 
 
 def test_older_key_set_and_offset_timestamp():

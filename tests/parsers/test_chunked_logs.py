@@ -1,0 +1,99 @@
+"""A big zap JSON log is parsed in pieces (from memory or straight from disk): the rows, the
+problems and the note are those of the one-piece reference, and `raw` read again from the
+offsets is each record's physical line."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+from forensics.lines import LineStore
+from parsers import _logs, parse_member, zap_log
+from parsers._base import FileData
+
+SOURCE = "cluster-resources/pods/logs/flux-system/helm-controller-5d8b9c7f4-x2x9k/manager.log"
+TRACE = [
+    "goroutine 1 [running]:",
+    "sigs.k8s.io/controller-runtime/pkg/internal/controller.(*Controller).reconcileHandler(0xc000)",
+    "\t/go/pkg/mod/sigs.k8s.io/controller-runtime@v0.17.2/pkg/internal/controller/controller.go:329 +0x1e5",
+]
+
+
+def _log(n: int = 4000, seed: int = 3) -> bytes:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        record = {"level": "info", "ts": f"2024-03-12T10:{i % 60:02d}:{i % 59:02d}.{i % 1000:03d}Z", "msg": f"m {i} é",
+                  "controllerKind": "HelmRelease", "HelmRelease": {"name": f"r{i % 7}", "namespace": "ns"},
+                  "namespace": "ns", "name": f"r{i % 7}", "reconcileID": str(i)}
+        out.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        roll = rng.random()
+        if roll < 0.02:
+            out.append(out[-1][: rng.randrange(5, len(out[-1]))])  # a record cut short
+        elif roll < 0.03:
+            out += TRACE  # a stack trace attached to the record before it
+        elif roll < 0.035:
+            out.append("")
+        elif roll < 0.04:
+            out.append("I0312 10:00:00.000000       1 leaderelection.go:250] attempting to acquire leader lease")
+        elif roll < 0.045:
+            out.append('{"level":"info","ts":"not a time","msg":"a record without a readable timestamp"}')
+    return ("\n".join(out) + "\n").encode()
+
+
+def _parse(data, monkeypatch, chunk: int):
+    monkeypatch.setattr(_logs, "CHUNK_BYTES", chunk)
+    result = zap_log.parse(data, SOURCE)
+    monkeypatch.undo()
+    return result
+
+
+@pytest.mark.parametrize("chunk", [2048, 9000, 65536])
+def test_pieces_from_memory_and_from_disk_match_one_piece(tmp_path, monkeypatch, chunk):
+    data = _log()
+    path = tmp_path / "manager.log"
+    path.write_bytes(data)
+    reference = _parse(data, monkeypatch, 1 << 40)
+    for given in (data, FileData(str(path), len(data))):
+        pieces = _parse(given, monkeypatch, chunk)
+        assert_frame_equal(pieces.frames["logs"], reference.frames["logs"])
+        assert pieces.problems == reference.problems
+        assert pieces.note == reference.note
+    logs = reference.frames["logs"]
+    assert logs["raw"].null_count() == logs.height  # nothing held twice
+    store = LineStore()
+    store.add(SOURCE, str(path))
+    physical = data.decode().split("\n")
+    filled = store.fill(logs)
+    assert filled["raw"].to_list() == [physical[n - 1] for n in filled["line"].to_list()]
+    assert filled.filter(pl.col("extra").is_not_null()).height > 0  # traces were attached
+
+
+def test_a_piece_that_starts_with_no_record_falls_back_to_one_piece(tmp_path, monkeypatch):
+    """Pieces end before a `{...}` line; when that line is no record after all, a trace after
+    it would lose its owner at the piece start, so the whole member is read in one piece."""
+    data = ("\n".join(["x" * 50] * 60 + ["{not json}"] + TRACE * 20) + "\n" + _log(300).decode()).encode()
+    path = tmp_path / "manager.log"
+    path.write_bytes(data)
+    reference = _parse(data, monkeypatch, 1 << 40)
+    whole = []
+    build = _logs.build
+    monkeypatch.setattr(_logs, "build", lambda *a, **k: whole.append(1) or build(*a, **k))
+    chunked = _parse(FileData(str(path), len(data)), monkeypatch, 2048)
+    assert whole == [1]  # the fallback ran
+    assert_frame_equal(chunked.frames["logs"], reference.frames["logs"])
+    assert chunked.problems == reference.problems
+
+
+def test_parse_member_reads_file_data_whole_for_parsers_that_do_not_stream(tmp_path):
+    events = b'{"kind": "EventList", "apiVersion": "v1", "items": []}\n'
+    path = tmp_path / "events.json"
+    path.write_bytes(events)
+    from_disk = parse_member("cluster-resources/events/default.json", FileData(str(path), len(events)))
+    in_memory = parse_member("cluster-resources/events/default.json", events)
+    assert from_disk is not None and from_disk.parser == in_memory.parser
+    assert from_disk.note == in_memory.note
