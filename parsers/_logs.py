@@ -25,6 +25,7 @@ rows + continuation lines + problems + blank + marker lines = physical lines.
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from collections import deque
@@ -109,11 +110,11 @@ def decode_json(lines: pl.Series) -> tuple[pl.DataFrame, list[int]]:
 
     Many lines: each line is sorted out first, vectorised. A line that cannot be a JSON
     object (not `{...}` once stripped) fails without being decoded; the plain `{...}` lines
-    whose braces balance are decoded together by one lazy `str.json_decode` (the other rows
-    null, so the result stays aligned with the input: no sort), which Polars runs on all
-    cores; when that refuses the lines, they are decoded in chunks, and a chunk that is
-    refused takes the exact path below, which gives the same values. The rest (whitespace
-    around, unbalanced braces) takes the exact path too and is gathered into place.
+    whose braces balance go to Polars' NDJSON reader together (several times faster than
+    `str.json_decode`), in chunks only when it refuses them, and a refused chunk takes the
+    exact path below, which gives the same values; so do the lines with whitespace around;
+    a line whose braces do not balance (a record cut short, braces inside strings) gets one
+    `json.loads`. Every part is put in place with one gather (no sort).
     """
     if len(lines) < NDJSON_MIN:
         return _decode_exact(lines.str.strip_chars())
@@ -121,51 +122,60 @@ def decode_json(lines: pl.Series) -> tuple[pl.DataFrame, list[int]]:
     balanced = s.str.count_matches("{", literal=True) == s.str.count_matches("}", literal=True)
     plain = s.str.starts_with("{") & s.str.ends_with("}") & balanced
     shaped = s.str.contains(r"^\s*\{") & s.str.contains(r"\}\s*$")
-    # 0: plain and balanced, 1: whitespace around, balanced, 3: braces unbalanced (a record cut
-    # short, or braces inside strings): one json.loads each, 2: no object at all
+    # 0: plain and balanced, 1: whitespace around, balanced, 3: braces unbalanced, 2: no object
     kind = pl.when(plain).then(0).when(shaped & balanced).then(1).when(shaped).then(3).otherwise(2).fill_null(2).cast(pl.Int8)
-    frame = pl.DataFrame({"s": lines}).with_columns(kind.alias("k"))
-    fast = _bulk(frame.select(pl.when(pl.col("k") == 0).then(s).alias("s"))["s"])
+    k = pl.DataFrame({"s": lines}).select(kind.alias("k")).to_series()
     failed: list[int] = []
-    late: list[tuple[pl.Series, pl.DataFrame]] = []  # (positions, decoded rows) to put in place
-    if fast is None:  # some plain line is not JSON after all: chunk by chunk
-        fast = _null_record(len(lines))
-        positions = frame["k"].eq(0).arg_true()
-        for start in range(0, len(positions), NDJSON_CHUNK):
-            where = positions.slice(start, NDJSON_CHUNK)
+    parts: list[tuple[pl.Series, pl.DataFrame]] = []  # (positions, decoded rows)
+    fast = k.eq(0).arg_true()
+    decoded = _ndjson(lines.gather(fast)) if len(fast) else None
+    if decoded is not None:
+        parts.append((fast, decoded))
+    else:  # some plain line is not JSON after all: chunk by chunk
+        for start in range(0, len(fast), NDJSON_CHUNK):
+            where = fast.slice(start, NDJSON_CHUNK)
             chunk = lines.gather(where)
-            decoded = _bulk(chunk)
+            decoded = _ndjson(chunk)
             if decoded is None:
                 decoded, bad = _decode_exact(chunk.str.strip_chars())
                 failed += where.gather(bad).to_list() if bad else []
-            late.append((where, decoded))
-    slow = frame["k"].eq(1).arg_true()
-    if len(slow):
-        decoded, bad = _decode_exact(lines.gather(slow).str.strip_chars())
-        failed += slow.gather(bad).to_list() if bad else []
-        late.append((slow, decoded))
-    odd = frame["k"].eq(3).arg_true()
-    if len(odd):
-        decoded, bad = _decode_lines(lines.gather(odd).str.strip_chars())
-        failed += odd.gather(bad).to_list() if bad else []
-        late.append((odd, decoded))
+            parts.append((where, decoded))
+    for code, decode in ((1, _decode_exact), (3, _decode_lines)):
+        where = k.eq(code).arg_true()
+        if len(where):
+            decoded, bad = decode(lines.gather(where).str.strip_chars())
+            failed += where.gather(bad).to_list() if bad else []
+            parts.append((where, decoded))
     # not an object once stripped: what json.loads would refuse, without trying (rows stay null)
-    failed += frame["k"].eq(2).arg_true().to_list()
-    if late:
-        fast = _put_rows(fast, late)
-    return fast, sorted(failed)
+    failed += k.eq(2).arg_true().to_list()
+    return _assemble(len(lines), parts, _DTYPES), sorted(failed)
 
 
-def _bulk(lines: pl.Series) -> pl.DataFrame | None:
-    """`str.json_decode` of RECORD over the lines, null lines giving null fields, run lazily
-    (Polars splits it over the cores); None when it refuses a line or gives another row count."""
+def _ndjson(chunk: pl.Series) -> pl.DataFrame | None:
+    """The lines through the NDJSON reader, or None when it refuses them (or does not give
+    back one row per line)."""
+    buffer = io.BytesIO()
+    chunk.to_frame().write_csv(buffer, include_header=False, quote_style="never")
+    buffer.seek(0)
     try:
-        decoded = pl.LazyFrame({"s": lines}).select(pl.col("s").str.json_decode(RECORD).struct.unnest()).collect()
-    except Exception:  # noqa: BLE001 - polars raises ComputeError/SchemaError variants
+        decoded = pl.read_ndjson(buffer, schema=_DTYPES)
+    except Exception:  # noqa: BLE001 - polars raises ComputeError and friends
         return None
-    if decoded.height != len(lines):
-        return None
-    return decoded.select(*[pl.col(c).cast(t) for c, t in _DTYPES.items()])
+    return decoded if decoded.height == len(chunk) else None
+
+
+def _assemble(n: int, parts: list[tuple[pl.Series, pl.DataFrame]], schema: dict) -> pl.DataFrame:
+    """n rows of `schema`: the rows of each part at its positions, null rows elsewhere (one
+    gather, no sort)."""
+    blank = pl.DataFrame({name: pl.Series(name, [None], dtype=dtype) for name, dtype in schema.items()})
+    total = sum(rows.height for _, rows in parts)
+    index = pl.repeat(total, n, dtype=pl.Int64, eager=True)  # the blank row, after all parts
+    frames, at = [], 0
+    for positions, rows in parts:
+        index = index.scatter(positions, pl.int_range(at, at + rows.height, dtype=pl.Int64, eager=True))
+        frames.append(rows.select([pl.col(c).cast(t) for c, t in schema.items()]))
+        at += rows.height
+    return pl.concat([*frames, blank], rechunk=False).gather(index)
 
 
 def _decode_exact(lines: pl.Series) -> tuple[pl.DataFrame, list[int]]:
@@ -265,7 +275,9 @@ def _decode_bodies(df: pl.DataFrame, dialects: tuple[str, ...]) -> pl.DataFrame:
         # what strip_chars().starts_with("{") says, without copying
         candidates = df.select((~pl.lit(claimed) & body.str.contains(r"^\s*\{")).alias("c"))["c"]
         if candidates.any():
-            decoded, failed = decode_json(df.select(pl.when(pl.lit(candidates)).then(body).alias("body"))["body"])
+            # every body (no masked copy): one without `{` is refused unread, and the rows
+            # other dialects claimed (never a `{` line) are not taken below
+            decoded, failed = decode_json(df["body"])
             ok = candidates.scatter(failed, False) if failed else candidates
             base = decoded.with_columns(pl.when(pl.lit(ok)).then(pl.lit("json")).alias("decoded"))
             claimed = claimed | ok
