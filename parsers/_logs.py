@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import re
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
@@ -369,7 +370,7 @@ def build(
 
 
 # Members larger than this are parsed in pieces of about this size (bounded peak memory).
-CHUNK_BYTES = 64 << 20
+CHUNK_BYTES = 16 << 20
 
 
 def build_chunked(
@@ -470,24 +471,41 @@ def _pieces(data: bytes | FileData):
             start = end
         return
     with data.open() as handle:
-        buffer, start, done = b"", 0, False
-        while buffer or not done:
-            while not done and len(buffer) < CHUNK_BYTES * 2:
-                more = handle.read(CHUNK_BYTES)
-                done = not more
-                buffer += more
-            cut = _next_record(buffer, CHUNK_BYTES)
-            if done and (cut < 0 or len(buffer) - cut < CHUNK_BYTES // 2):
-                yield start, buffer
+        size = os.fstat(handle.fileno()).st_size
+        start = 0
+        while start < size:  # each piece read once, straight into its own bytes
+            cut = -1 if size - start <= CHUNK_BYTES * 3 // 2 else _record_cut(handle, start + CHUNK_BYTES, size)
+            end = size if cut < 0 or size - cut < CHUNK_BYTES // 2 else cut + 1
+            handle.seek(start)
+            piece = handle.read(end - start)
+            if not piece:
                 return
-            if cut < 0:  # no record line in two chunks: read on
-                more = handle.read(CHUNK_BYTES)
-                done = not more
-                buffer += more
-                continue
-            yield start, buffer[: cut + 1]
-            start += cut + 1
-            buffer = buffer[cut + 1 :]
+            yield start, piece
+            start += len(piece)
+
+
+def _record_cut(handle, position: int, size: int) -> int:
+    """`_next_record` on a file: read from `position` in 1 MB steps until a whole line that
+    looks like a record is found (its offset), or the end of the file (-1)."""
+    window = b""
+    while True:
+        handle.seek(position + len(window))
+        window += handle.read(1 << 20)
+        eof = position + len(window) >= size
+        at = 0
+        while True:
+            cut = window.find(b"\n{", at)
+            if cut < 0:
+                break
+            stop = window.find(b"\n", cut + 1)
+            if stop < 0 and not eof:
+                break  # the line goes on past the window: read more
+            line = window[cut + 1 : stop if stop >= 0 else len(window)].rstrip(b"\r")
+            if line.endswith(b"}") and line.count(b"{") == line.count(b"}"):
+                return position + cut
+            at = cut + 1
+        if eof:
+            return -1
 
 
 def _next_record(data: bytes, position: int) -> int:
@@ -579,28 +597,30 @@ def _build(
     )
     # A trace line right after a record (or another trace line) continues that record; markers
     # (a new container's block) end a record.
-    heads = pl.concat(
-        [
-            content.select("line", (pl.col("_what").is_in(["record", "text"])).alias("_head")),
-            markers.select("line", pl.lit(True).alias("_head")),
-        ]
-    ).sort("line")
-    heads = heads.with_columns(pl.col("_head").cum_sum().alias("_grp"))
-    content = content.join(heads.select("line", "_grp"), on="line", how="left")
-    head_of_group = content.filter(pl.col("_what").is_in(["record", "text"])).select("_grp")
-    attach = (pl.col("_what") == "trace") & pl.col("_grp").is_in(head_of_group["_grp"].implode())
+    # The group of a line: heads (records, markers) up to it. Content and markers are each in
+    # line order, so the markers before a line are found by a sorted search, not a join.
+    head = pl.col("_what").is_in(["record", "text"])
+    grp = content.select(head.cum_sum().cast(pl.Int64)).to_series()
+    if markers.height:
+        grp = grp + markers["line"].search_sorted(content["line"], side="left").cast(pl.Int64)
+    content = content.with_columns(grp.alias("_grp"))
+    # a trace line is attached when the last head before it is a record (not a marker)
+    owner = pl.when(head).then(pl.col("_grp")).forward_fill()
+    attach = (pl.col("_what") == "trace") & (owner == pl.col("_grp")).fill_null(False)
     content = content.with_columns(
         pl.when(attach).then(pl.lit("continuation")).when(pl.col("_what") == "trace").then(pl.lit("other")).otherwise(pl.col("_what")).alias("_what")
     )
     continuation = content.filter(pl.col("_what") == "continuation")
-    records = content.filter(pl.col("_what").is_in(["record", "text"]))
+    records = content.filter(head)
     if continuation.height:
         extra = continuation.group_by("_grp").agg(
             pl.col("body").str.join("\n").alias("extra"), pl.col("_last").max().alias("_cont_last")
-        )
-        records = records.join(extra, on="_grp", how="left").with_columns(
-            pl.max_horizontal("_last", "_cont_last").alias("_last")
-        )
+        ).sort("_grp")
+        # records have distinct, increasing groups: put each group's text on its record
+        where = records["_grp"].search_sorted(extra["_grp"])
+        text = pl.Series("extra", [None] * records.height, dtype=pl.String).scatter(where, extra["extra"])
+        last = records["_last"].scatter(where, extra["_cont_last"].cast(records["_last"].dtype))
+        records = records.with_columns(text, pl.max_horizontal(records["_last"], last).alias("_last"))
     else:
         records = records.with_columns(pl.lit(None, pl.String).alias("extra"))
 
