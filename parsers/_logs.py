@@ -89,14 +89,16 @@ def read_lines(data: bytes, source: str, result: ParseResult, base: int | None =
             base = None
     if not data:
         return pl.DataFrame(schema={"line": pl.Int64, "raw": pl.String, "offset": pl.Int64})
-    if base is not None and b"\r" in data:
+    cr = b"\r" in data
+    if cr:
         base = None
     lines = pl.read_lines(data, name="raw").with_row_index("line", offset=1)
     if base is None:
         offset = pl.lit(None, pl.Int64)
     else:
         offset = (pl.col("raw").str.len_bytes().cast(pl.Int64) + 1).cum_sum().shift(1, fill_value=0) + base
-    return lines.with_columns(pl.col("raw").str.strip_chars_end("\r"), pl.col("line").cast(pl.Int64), offset.alias("offset"))
+    raw = pl.col("raw").str.strip_chars_end("\r") if cr else pl.col("raw")
+    return lines.with_columns(raw, pl.col("line").cast(pl.Int64), offset.alias("offset"))
 
 
 # Below this many lines the exact path alone is used (its result is the reference).
@@ -126,6 +128,9 @@ def decode_json(lines: pl.Series) -> tuple[pl.DataFrame, list[int]]:
     # 0: plain and balanced, 1: whitespace around, balanced, 3: braces unbalanced, 2: no object
     kind = pl.when(plain).then(0).when(shaped & balanced).then(1).when(shaped).then(3).otherwise(2).fill_null(2).cast(pl.Int8)
     k = pl.DataFrame({"s": lines}).select(kind.alias("k")).to_series()
+    aligned = _decode_aligned(lines, k)
+    if aligned is not None:
+        return aligned
     failed: list[int] = []
     parts: list[tuple[pl.Series, pl.DataFrame]] = []  # (positions, decoded rows)
     fast = k.eq(0).arg_true()
@@ -150,6 +155,42 @@ def decode_json(lines: pl.Series) -> tuple[pl.DataFrame, list[int]]:
     # not an object once stripped: what json.loads would refuse, without trying (rows stay null)
     failed += k.eq(2).arg_true().to_list()
     return _assemble(len(lines), parts, _DTYPES), sorted(failed)
+
+
+# Past this share of lines with whitespace around or unbalanced braces, the aligned read is
+# not tried (each of those lines is checked by json.loads first).
+ODD_SHARE = 0.05
+
+
+def _decode_aligned(lines: pl.Series, k: pl.Series) -> tuple[pl.DataFrame, list[int]] | None:
+    """All lines through one NDJSON read, row for row: plain lines as they are, the few lines
+    with whitespace around or unbalanced braces stripped when `json.loads` takes them as an
+    object, every other line as `{}` (all fields null, reported failed). Nothing to put in
+    place afterwards. None when the reader refuses a line (the caller's path decides then)."""
+    odd = k.is_in([1, 3]).arg_true()
+    if len(odd) > ODD_SHARE * len(lines):
+        return None
+    texts = pl.DataFrame({"s": lines, "k": k}).select(pl.when(pl.col("k") == 0).then(pl.col("s")).otherwise(pl.lit("{}")).alias("s"))["s"]
+    failed = set(k.eq(2).arg_true().to_list())
+    if len(odd):
+        stripped = lines.gather(odd).str.strip_chars().to_list()
+        good, texts_at = [], []
+        for position, text in zip(odd.to_list(), stripped):
+            try:
+                ok = isinstance(json.loads(text), dict)
+            except (ValueError, RecursionError):
+                ok = False
+            if ok:
+                good.append(position)
+                texts_at.append(text)
+            else:
+                failed.add(position)
+        if good:
+            texts = texts.scatter(good, pl.Series(texts_at, dtype=pl.String))
+    decoded = _ndjson(texts)
+    if decoded is None:
+        return None
+    return decoded, sorted(failed)
 
 
 def _ndjson(chunk: pl.Series) -> pl.DataFrame | None:
@@ -714,7 +755,7 @@ def _timestamps(records: pl.DataFrame) -> pl.Series:
 
 def roles(raw: pl.Expr, marker: pl.Expr | None = None) -> pl.Expr:
     """The `role` column: blank, marker (when `marker` holds) or line."""
-    expr = pl.when(raw.str.strip_chars() == "").then(pl.lit("blank"))
+    expr = pl.when(raw.str.contains(r"^\s*$")).then(pl.lit("blank"))
     if marker is not None:
         expr = expr.when(marker).then(pl.lit("marker"))
     return expr.otherwise(pl.lit("line"))

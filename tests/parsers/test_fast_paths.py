@@ -14,11 +14,11 @@ from parsers import _logs, k8s_events, objects
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
-def _noisy_log(n: int = 3000) -> list[str]:
+def _noisy_log(n: int = 3000, nested: bool = True) -> list[str]:
     rng = random.Random(7)
     out = []
     for i in range(n):
-        record = {"level": "info", "ts": f"2024-03-12T10:{i % 60:02d}:00.{i % 1000:03d}Z", "msg": f"m{{ {i}", "controller": "helmrelease",
+        record = {"level": "info", "ts": f"2024-03-12T10:{i % 60:02d}:00.{i % 1000:03d}Z", "msg": f"m{{ {i}" if nested or i % 50 == 0 else f"m {i}", "controller": "helmrelease",
                   "HelmRelease": {"name": f"r{i % 7}", "namespace": "ns"}, "namespace": "ns", "name": f"r{i % 7}", "reconcileID": str(i)}
         line = json.dumps(record, separators=(",", ":"))
         roll = rng.random()
@@ -26,7 +26,7 @@ def _noisy_log(n: int = 3000) -> list[str]:
             line = line[: rng.randrange(5, len(line))]  # cut short (sometimes right after a nested `}`)
         elif roll < 0.03:
             line = "  " + line + " "  # whitespace around
-        elif roll < 0.04:
+        elif roll < 0.04 and nested:
             line = line[:-1] + ',"error":{"nested":[1,2]}}'  # an object where a string is expected
         elif roll < 0.05:
             line = "I0312 10:00:00.000000       1 leaderelection.go:250] attempting to acquire leader lease"
@@ -42,6 +42,19 @@ def test_decode_json_fast_path_matches_exact_path():
     lines = pl.Series("body", _noisy_log())
     assert len(lines) >= _logs.NDJSON_MIN
     fast, fast_failed = _logs.decode_json(lines)
+    exact, exact_failed = _logs._decode_exact(lines.str.strip_chars())
+    assert fast_failed == exact_failed
+    assert_frame_equal(fast, exact)
+
+
+def test_decode_json_aligned_read_matches_exact_path(monkeypatch):
+    """Without values the NDJSON reader refuses, every line goes through one aligned read."""
+    lines = pl.Series("body", _noisy_log(nested=False))
+    aligned = _logs._decode_aligned
+    used = []
+    monkeypatch.setattr(_logs, "_decode_aligned", lambda *a: used.append(r := aligned(*a)) or r)
+    fast, fast_failed = _logs.decode_json(lines)
+    assert used and used[0] is not None  # the aligned read was taken
     exact, exact_failed = _logs._decode_exact(lines.str.strip_chars())
     assert fast_failed == exact_failed
     assert_frame_equal(fast, exact)
