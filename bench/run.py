@@ -88,7 +88,7 @@ def measure(argv: list[str], stdout=subprocess.DEVNULL, env=None) -> dict:
     wall = time.perf_counter() - began
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"seconds": wall, "peak_mb": usage.ru_maxrss / 1024, "rc": proc.returncode, "stderr": err[-2000:]}
+    return {"seconds": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024, "rc": proc.returncode, "stderr": err[-2000:]}
 
 
 def bundle(lines: int, events: int | None, releases: int | None, name: str) -> tuple[Path, dict]:
@@ -133,6 +133,7 @@ def row(name: str, m: dict, input_bytes: int, lines: int | None, note: str = "")
     return {
         "what": name,
         "seconds": round(s, 2),
+        "cpu": round(m.get("cpu", 0), 2),
         "mb_per_s": round(input_bytes / 1e6 / s, 1) if s else None,
         "lines_per_s": round(lines / s) if lines and s else None,
         "peak_mb": round(m["peak_mb"]),
@@ -154,7 +155,7 @@ def main(argv=None) -> int:
     # forensics --help, cold process each time
     helps = [measure([FORENSICS, "--help"]) for _ in range(5)]
     help_s = statistics.median(h["seconds"] for h in helps)
-    results.append({"what": "forensics --help (median of 5)", "seconds": round(help_s, 3), "peak_mb": round(max(h["peak_mb"] for h in helps)), "target": "< 0.5 s"})
+    results.append({"what": "forensics --help (median of 5)", "seconds": round(help_s, 3), "cpu": round(statistics.median(h["cpu"] for h in helps), 3), "peak_mb": round(max(h["peak_mb"] for h in helps)), "target": "< 0.5 s"})
 
     small, small_truth = bundle(2000, 200, 30, "small")
     m = analyze(small, out_dir)
@@ -198,14 +199,14 @@ def main(argv=None) -> int:
 
     (DATA / "results.json").write_text(json.dumps({"machine": machine(), "results": results}, indent=2) + "\n")
     print(f"\nmachine: {machine()}\n")
-    print("| what | wall s | MB/s | lines/s | peak MB | note |")
-    print("|---|---:|---:|---:|---:|---|")
+    print("| what | wall s | CPU s | MB/s | lines/s | peak MB | note |")
+    print("|---|---:|---:|---:|---:|---:|---|")
     for r in results:
         if "ratio" in r:
-            print(f"| {r['what']} | | | | | ratio {r['ratio']} |")
+            print(f"| {r['what']} | | | | | | ratio {r['ratio']} |")
             continue
         flag = "" if r.get("rc", 0) in (0, None) else f" (exit {r['rc']})"
-        print(f"| {r['what']}{flag} | {r['seconds']} | {r.get('mb_per_s') or ''} | {r.get('lines_per_s') or ''} | {r['peak_mb']} | {r.get('note', '')} {('target ' + r['target']) if r.get('target') else ''} |")
+        print(f"| {r['what']}{flag} | {r['seconds']} | {r.get('cpu', '')} | {r.get('mb_per_s') or ''} | {r.get('lines_per_s') or ''} | {r['peak_mb']} | {r.get('note', '')} {('target ' + r['target']) if r.get('target') else ''} |")
     shutil.rmtree(out_dir, ignore_errors=True)
     return 0
 
@@ -218,7 +219,8 @@ def machine() -> str:
         mem = 0
     import platform
 
-    return f"{cpus} cores, {mem:.0f} GiB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    return f"{cpus} cores, {mem:.0f} GiB RAM, {platform.system()} {platform.release()}, Python {platform.python_version()}, load average at the end {load}"
 
 
 if __name__ == "__main__":
