@@ -30,6 +30,7 @@ import re
 import stat
 import struct
 import tarfile
+import tempfile
 import zipfile
 import zlib
 from collections.abc import Iterator
@@ -208,6 +209,15 @@ class Reader:
         self.bundle = Bundle(name=_display_name(self.path), origin=str(path))
         self._read_bytes = 0
         self._stamp: str | None = None  # crust-gather's collected.timestamp
+        # Big archive members are copied here as they are read (bounded memory) and parsed
+        # from disk; the directory goes away with the last reference to it (load() hands it to
+        # the line store, which reads those files again).
+        self.spool: tempfile.TemporaryDirectory | None = None
+
+    def _spool_path(self, count: int) -> str:
+        if self.spool is None:
+            self.spool = tempfile.TemporaryDirectory(prefix="forensics-spool-")
+        return os.path.join(self.spool.name, f"{count}.member")
 
     def files(self) -> Iterator[tuple[Member, bytes]]:
         if self._stdin is None and self.path.is_dir():
@@ -414,6 +424,9 @@ class Reader:
                     yield refused, b""
                     continue
                 chunks: list[bytes] = []
+                spooled = self._spool_path(count) if info.size > STREAM_BYTES and not path.endswith(".gz") else None
+                out = open(spooled, "wb") if spooled else None  # noqa: SIM115 - closed below
+                done = 0
                 try:
                     handle = archive.extractfile(info)
                     left = info.size
@@ -421,17 +434,27 @@ class Reader:
                         chunk = handle.read(min(65_536, left))  # small steps: a truncation keeps what came before
                         if not chunk:
                             raise EOFError("unexpected end of data")
-                        chunks.append(chunk)
+                        if out:
+                            out.write(chunk)
+                        else:
+                            chunks.append(chunk)
+                        done += len(chunk)
                         left -= len(chunk)
                 except (CapExceeded,) + _DAMAGE as error:
-                    data = b"".join(chunks)
+                    if out:
+                        out.close()
+                    data = FileData(spooled, done) if out else b"".join(chunks)
                     what = "stopped reading" if isinstance(error, CapExceeded) else "entry truncated or corrupt"
-                    self._problem(path, f"{what} after {len(data)} of {info.size} bytes: {damage(error)}")
-                    if data and not isinstance(error, CapExceeded):  # a bomb's output is not analysed
+                    self._problem(path, f"{what} after {done} of {info.size} bytes: {damage(error)}")
+                    if done and not isinstance(error, CapExceeded):  # a bomb's output is not analysed
                         files.add(path)
-                        yield Member(path, info.size, "file"), data
+                        yield Member(path, info.size, "file", disk=spooled), data
                     return
                 files.add(path)
+                if out:
+                    out.close()
+                    yield Member(path, info.size, "file", disk=spooled), FileData(spooled, done)
+                    continue
                 yield Member(path, info.size, "file"), b"".join(chunks)
 
     def _zip_entries(self) -> Iterator[tuple[Member, bytes]]:

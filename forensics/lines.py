@@ -13,6 +13,7 @@ detector can fill the lines it cites without being handed the store.
 
 from __future__ import annotations
 
+import weakref
 from contextvars import ContextVar
 
 import polars as pl
@@ -29,6 +30,7 @@ class LineStore:
         self._where: dict[str, str | bytes] = {}
         self._cache: dict[tuple[str, int], str] = {}
         self.redactions = 0
+        self.keep: object = None  # what must live as long as the store (a spool directory)
 
     def add(self, source: str, where: str | bytes) -> None:
         self._where[source] = where
@@ -112,10 +114,18 @@ class LineStore:
         return out.with_columns(pl.coalesce("raw", "_raw").str.strip_chars_end("\r").alias("raw")).drop("_row", "_raw")
 
 
-CURRENT: ContextVar[LineStore | None] = ContextVar("forensics_line_store", default=None)
+# The store of the bundle loaded last in this context, held weakly: it (and its spool
+# directory) goes away with the frames that own it.
+CURRENT: ContextVar[weakref.ref | None] = ContextVar("forensics_line_store", default=None)
+
+
+def make_current(store: LineStore) -> None:
+    CURRENT.set(weakref.ref(store))
 
 
 def with_raw(df: pl.DataFrame, store: LineStore | None = None) -> pl.DataFrame:
     """`df` (log rows) with `raw` filled from `store`, else from the current analysis' store."""
-    store = store or CURRENT.get()
+    if store is None:
+        ref = CURRENT.get()
+        store = ref() if ref is not None else None
     return store.fill(df) if store is not None else df

@@ -16,7 +16,7 @@ import parsers
 from parsers import event_tables
 from forensics import redact
 from forensics.bundle import Bundle, Reader, strip_root
-from forensics.lines import CURRENT, LineStore
+from forensics.lines import LineStore, make_current
 
 
 @dataclass
@@ -82,6 +82,7 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
             problem_frames.append(result.problem_frame())
         inventory.append(InventoryItem(member.path, member.size, result.parser, result.rows(), found, result.note))
     bundle = reader.bundle
+    store.keep = reader.spool  # archive members copied to disk live as long as the store
     for member in bundle.members:
         if member.type == "symlink":
             inventory.append(InventoryItem(member.path, 0, None, 0, 0, member.note or f"symlink to {member.target} (read there)"))
@@ -108,7 +109,7 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
     data["events"] = _resolve_namespaces(event_tables.anchor(data["events"], bundle.collected_at), data["releases"])
     data, bundle.redactions = redact.redact(data)  # secrets out of every frame, before any rule or output
     frames = Frames(data=data, bundle=bundle, inventory=inventory, lines=store)
-    CURRENT.set(store)
+    make_current(store)
     return frames
 
 

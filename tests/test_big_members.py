@@ -1,0 +1,62 @@
+"""Big members are parsed from disk piece by piece: a folder's file as it is, an archive's
+member copied to a spool directory first. The analysis is the one of reading them in memory,
+the cited log lines are read again from disk, and the spool goes away with the frames."""
+
+from __future__ import annotations
+
+import gc
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+
+import forensics
+from forensics import bundle as bundle_module
+from forensics.load import load
+from parsers import _logs
+
+SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "upgrade-2.1-to-2.2"
+
+
+def _analysis(path) -> str:
+    analysis = forensics.analyze(str(path), generated_at=forensics.datetime(2024, 3, 12, 12, tzinfo=forensics.timezone.utc))
+    return analysis.model_dump_json(exclude={"generated_at"})
+
+
+@pytest.fixture()
+def small_pieces(monkeypatch):
+    """Every member over 4 KiB is "big", and logs are cut in 2 KiB pieces."""
+    monkeypatch.setattr(bundle_module, "STREAM_BYTES", 4096)
+    monkeypatch.setattr(_logs, "CHUNK_BYTES", 2048)
+
+
+def test_folder_and_archive_big_members_give_the_in_memory_analysis(tmp_path, monkeypatch):
+    archive = tmp_path / "bundle.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(SAMPLE, arcname=SAMPLE.name)
+    reference, archive_reference = _analysis(SAMPLE), _analysis(archive)
+    monkeypatch.setattr(bundle_module, "STREAM_BYTES", 4096)
+    monkeypatch.setattr(_logs, "CHUNK_BYTES", 2048)
+    streamed = []
+    parse = _logs.build_chunked
+    monkeypatch.setattr(_logs, "build_chunked", lambda result, data, *a, **k: streamed.append(type(data).__name__) or parse(result, data, *a, **k))
+    assert _analysis(SAMPLE) == reference
+    assert "FileData" in streamed
+    streamed.clear()
+    assert _analysis(archive) == archive_reference
+    assert "FileData" in streamed
+
+
+def test_spool_directory_lives_with_the_frames(tmp_path, small_pieces):
+    archive = tmp_path / "bundle.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(SAMPLE, arcname=SAMPLE.name)
+    frames = load(str(archive))
+    spool = frames.lines.keep.name
+    assert os.listdir(spool)  # the big log members, copied
+    logs = frames.with_raw(frames["logs"].head(3))
+    assert logs["raw"].null_count() == 0 and logs["raw"][0].startswith("{")
+    del frames, logs
+    gc.collect()
+    assert not os.path.exists(spool)
