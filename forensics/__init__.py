@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from typing import TYPE_CHECKING
@@ -16,12 +15,13 @@ if TYPE_CHECKING:  # imported on first use (`_modules`), so that `forensics --he
 
     from forensics.load import Frames, Progress
     from forensics.model import Analysis, ControllerRestart, Dependency, TimelineEntry
+    from forensics.versions import ControllerState
 
 
 def _modules() -> None:
     """Import the analysis modules (Polars, pydantic, the rules) into this module's globals."""
     global pl, engine, gaps, timeline, verdicts, versions, Frames, Progress, load
-    global Analysis, BundleInfo, ControllerRestart, ControllerVersion, Dependency, InventoryEntry, Problem, TimelineEntry, Upgrade, Context, select
+    global controller_logs, Analysis, BundleInfo, ControllerRestart, ControllerVersion, Dependency, InventoryEntry, Problem, TimelineEntry, Upgrade, Context, select
     import polars as pl
 
     from forensics import engine, gaps, timeline, verdicts, versions
@@ -38,6 +38,7 @@ def _modules() -> None:
         Upgrade,
     )
     from forensics.rules import Context, select
+    from forensics.rules._base import controller_logs
 
 __version__ = "0.1.0"
 MAX_PROBLEMS = 500
@@ -50,11 +51,21 @@ TIMELINE_BUDGET = 20_000
 __all__ = ["analyze", "run", "Run", "__version__"]
 
 
-@dataclass
 class Run:
-    analysis: Analysis
-    frames: Frames
-    timeline: pl.DataFrame
+    """An Analysis with the frames it comes from. `timeline` (every row, for the exports and
+    `forensics timeline`) is built on first use: the analysis itself never needs all of it."""
+
+    def __init__(self, analysis: Analysis, frames: Frames, timeline: pl.DataFrame | None = None, controller: ControllerState | None = None) -> None:
+        self.analysis = analysis
+        self.frames = frames
+        self._timeline = timeline
+        self._controller = controller
+
+    @property
+    def timeline(self) -> pl.DataFrame:
+        if self._timeline is None:
+            self._timeline = timeline.build(self.frames, self._controller or versions.ControllerState())
+        return self._timeline
 
 
 def run(
@@ -72,9 +83,13 @@ def run(
     _modules()
     frames = load(path, max_bytes=max_bytes, progress=progress, max_members=max_members, max_ratio=max_ratio)
     state = versions.analyse(frames["logs"], frames["events"], frames["controllers"])
-    lines = timeline.build(frames, state)
-    start, end = timeline.window(frames, lines)
-    ctx = Context(frames=frames, timeline=lines, controller=state, window_start=start, window_end=end)
+    # The evidence window and the number of releases, from the timeline's time and release
+    # columns: its rows (one per log line) are built only for the report's slice
+    # (`_timeline_entries`) and, on demand, for the exports (`Run.timeline`).
+    shape = timeline.outline(frames, state)
+    start, end = shape.start, shape.end
+    # No rule reads the timeline: they get its query, not millions of sorted rows.
+    ctx = Context(frames=frames, timeline=timeline.lazy(frames, state), controller=state, window_start=start, window_end=end)
     found, results = engine.run(select(include, exclude), ctx)
     found.sort(key=lambda f: (-f.severity.rank, f.release, f.rule))
     problems = frames["problems"]
@@ -97,15 +112,15 @@ def run(
         dependencies=_dependencies(frames["releases"]),
         findings=found,
         verdicts=(judged := verdicts.build(frames["releases"], found)),
-        gaps=gaps.find(frames, state),
+        gaps=gaps.find(frames, state, controller_logs(ctx)),  # the rules' filtered frame, not another copy
         rules=results,
         inventory=[InventoryEntry(**vars(item)) for item in frames.inventory],
         problems=[Problem(**row) for row in problems.head(MAX_PROBLEMS).iter_rows(named=True)],
         problems_total=problems.height,
         redactions=bundle.redactions,
-        timeline=_timeline_entries(lines, {v.release for v in judged if not v.healthy}),
+        timeline=_timeline_entries(frames, state, shape, {v.release for v in judged if not v.healthy}),
     )
-    return Run(analysis=analysis, frames=frames, timeline=lines)
+    return Run(analysis=analysis, frames=frames, controller=state)
 
 
 def analyze(path: str, **options) -> Analysis:
@@ -132,10 +147,9 @@ def _restarts(controllers: pl.DataFrame, start: datetime | None, end: datetime |
     return [ControllerRestart(**row) for row in rows.iter_rows(named=True)]
 
 
-def _timeline_entries(lines: pl.DataFrame, unhealthy: set[str] | None = None) -> list[TimelineEntry]:
+def _timeline_entries(frames: Frames, state: ControllerState, shape: timeline.Outline, unhealthy: set[str] | None = None) -> list[TimelineEntry]:
     """The timeline for renderers, capped per release (the last entries are kept)."""
-    if unhealthy is not None and lines["release"].n_unique() * TIMELINE_PER_RELEASE > TIMELINE_BUDGET:
-        lines = lines.filter(pl.col("release").is_null() | pl.col("release").is_in(sorted(unhealthy)))
-    capped = lines.group_by("release", maintain_order=True).tail(TIMELINE_PER_RELEASE)
+    keep = unhealthy if unhealthy is not None and shape.releases * TIMELINE_PER_RELEASE > TIMELINE_BUDGET else None
+    capped = timeline.last_rows(frames, state, TIMELINE_PER_RELEASE, keep)
     columns = ["release", "ts", "ts_end", "origin", "level", "reason", "message", "count", "source", "line"]
     return [TimelineEntry(**{**row, "message": row["message"] or ""}) for row in capped.select(columns).iter_rows(named=True)]

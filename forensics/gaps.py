@@ -20,11 +20,13 @@ TROUBLESHOOT_LOGS = (
 )
 
 
-def find(frames: Frames, state: ControllerState) -> list[Gap]:
+def find(frames: Frames, state: ControllerState, hc_logs: pl.DataFrame | None = None) -> list[Gap]:
+    """The gaps of a bundle; `hc_logs` is helm-controller's log rows when already filtered."""
     gaps: list[Gap] = []
     releases = frames["releases"]
     not_ready = releases.filter(pl.col("ready_status").is_in(["False", "Unknown"]))["release"].to_list()
-    hc_logs = helm_controller_logs(frames["logs"])
+    if hc_logs is None:
+        hc_logs = helm_controller_logs(frames["logs"])
     if hc_logs.height == 0:
         gaps.append(
             Gap(

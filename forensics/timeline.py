@@ -6,9 +6,16 @@ history snapshots and managedFields writes. Rows about the controller itself (re
 image pulls, the upgrade moment) have a null `release`: they are the global lane.
 The columns are the Timesketch minimum (`message`, `ts`, `ts_desc`) plus the entity key
 and provenance.
+
+The full timeline (`build`: one row per log line) is for the exports and `forensics timeline`
+only. The analysis reads what it needs without building it: `outline` (the evidence window,
+the number of releases) and `last_rows` (the last rows of a few releases, for the report).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
 
 import polars as pl
 
@@ -32,15 +39,21 @@ SCHEMA = {
 }
 
 
-def _select(df: pl.DataFrame, **columns: pl.Expr) -> pl.DataFrame:
-    return df.select(**{name: columns.get(name, pl.lit(None)).cast(dtype) for name, dtype in SCHEMA.items()})
+def _collect(query: pl.LazyFrame) -> pl.DataFrame:
+    # Polars' streaming engine (2.1) panics on `pl.format` over string columns of a frame made
+    # of several chunks, as a loaded bundle's frames are: run the queries in memory.
+    return query.collect(engine="in-memory")
 
 
-def build(frames: Frames, controller: ControllerState) -> pl.DataFrame:
-    """The timeline frame of a bundle."""
-    logs = frames["logs"].filter(pl.col("release").is_not_null())
-    log_rows = _select(
-        logs,
+def _columns(columns: dict[str, pl.Expr]) -> dict[str, pl.Expr]:
+    return {name: columns.get(name, pl.lit(None)).cast(dtype) for name, dtype in SCHEMA.items()}
+
+
+def _sources(frames: Frames, controller: ControllerState) -> list[tuple[pl.LazyFrame, pl.Expr, dict[str, pl.Expr]]]:
+    """Each kind of record as (its rows, the expression of their time, the SCHEMA columns).
+    The rows are queries (LazyFrames), so that filtering them copies no big frame."""
+    logs = frames["logs"].lazy().filter(pl.col("release").is_not_null())
+    log_rows = dict(
         release=pl.col("release"),
         ts=pl.col("ts"),
         ts_desc=pl.lit("controller log time"),
@@ -51,9 +64,8 @@ def build(frames: Frames, controller: ControllerState) -> pl.DataFrame:
         line=pl.col("line"),
         # no copy of every log line here: `with_log_excerpts` adds them where they are written
     )
-    events = frames["events"]
-    event_rows = _select(
-        events,
+    events = frames["events"].lazy()
+    event_rows = dict(
         release=pl.col("release"),
         ts=pl.col("first_ts"),
         ts_end=pl.col("last_ts"),
@@ -67,9 +79,8 @@ def build(frames: Frames, controller: ControllerState) -> pl.DataFrame:
         line=pl.col("line"),
         excerpt=pl.col("excerpt"),
     )
-    conditions = frames["conditions"].filter(pl.col("last_transition").is_not_null())
-    condition_rows = _select(
-        conditions,
+    conditions = frames["conditions"].lazy().filter(pl.col("last_transition").is_not_null())
+    condition_rows = dict(
         release=pl.col("release"),
         ts=pl.col("last_transition"),
         ts_desc=pl.lit("condition lastTransitionTime"),
@@ -81,9 +92,8 @@ def build(frames: Frames, controller: ControllerState) -> pl.DataFrame:
         line=pl.col("line"),
         excerpt=pl.col("excerpt"),
     )
-    history = frames["history"].filter(pl.col("last_deployed").is_not_null())
-    history_rows = _select(
-        history,
+    history = frames["history"].lazy().filter(pl.col("last_deployed").is_not_null())
+    history_rows = dict(
         release=pl.col("release"),
         ts=pl.col("last_deployed"),
         ts_desc=pl.lit("history lastDeployed"),
@@ -95,9 +105,8 @@ def build(frames: Frames, controller: ControllerState) -> pl.DataFrame:
         line=pl.col("line"),
         excerpt=pl.col("excerpt"),
     )
-    managed = frames["managed_fields"].filter(pl.col("time").is_not_null())
-    managed_rows = _select(
-        managed,
+    managed = frames["managed_fields"].lazy().filter(pl.col("time").is_not_null())
+    managed_rows = dict(
         release=pl.col("release"),
         ts=pl.col("time"),
         ts_desc=pl.lit("managedFields time"),
@@ -127,8 +136,92 @@ def build(frames: Frames, controller: ControllerState) -> pl.DataFrame:
         if ev.ts is not None
     ]
     controller_rows = pl.DataFrame(global_rows, schema=SCHEMA) if global_rows else pl.DataFrame(schema=SCHEMA)
-    timeline = pl.concat([log_rows, event_rows, condition_rows, history_rows, managed_rows, controller_rows])
-    return timeline.filter(pl.col("ts").is_not_null()).sort(["release", "ts", "source", "line"], nulls_last=False)
+    return [
+        (logs, pl.col("ts"), log_rows),
+        (events, pl.col("first_ts"), event_rows),
+        (conditions, pl.col("last_transition"), condition_rows),
+        (history, pl.col("last_deployed"), history_rows),
+        (managed, pl.col("time"), managed_rows),
+        (controller_rows.lazy(), pl.col("ts"), {name: pl.col(name) for name in SCHEMA}),
+    ]
+
+
+ORDER = ["release", "ts", "source", "line"]
+
+
+def build(frames: Frames, controller: ControllerState) -> pl.DataFrame:
+    """The timeline frame of a bundle: every row (for the exports and `forensics timeline`)."""
+    timeline = pl.concat([_collect(df.select(**_columns(columns))) for df, _, columns in _sources(frames, controller)])
+    return timeline.filter(pl.col("ts").is_not_null()).sort(ORDER, nulls_last=False)
+
+
+def lazy(frames: Frames, controller: ControllerState) -> pl.LazyFrame:
+    """`build` as a LazyFrame: nothing is built unless it is collected."""
+    return pl.defer(lambda: build(frames, controller), schema=SCHEMA)
+
+
+@dataclass
+class Outline:
+    """What the analysis needs of the whole timeline, read from its time and release columns
+    only: the evidence window (as `window`) and the number of releases (a null release, the
+    global lane, counts as one)."""
+
+    start: datetime | None
+    end: datetime | None
+    releases: int
+
+
+def outline(frames: Frames, controller: ControllerState) -> Outline:
+    """The Outline of a bundle's timeline, without building it."""
+    parts = []
+    for df, ts, columns in _sources(frames, controller):
+        recorded = columns.get("origin", pl.lit(None)).cast(pl.String).is_in(["log", "event", "controller"])
+        ts_end = columns.get("ts_end", pl.lit(None)).cast(TS)
+        parts.append(df.select(release=pl.col("release").cast(pl.String), ts=ts.cast(TS), ts_end=ts_end, recorded=recorded))
+    found = (
+        pl.concat(parts)
+        .filter(pl.col("ts").is_not_null())
+        .select(
+            rows=pl.len(),
+            releases=pl.col("release").n_unique(),
+            first=pl.col("ts").min(),
+            first_recorded=pl.col("ts").filter("recorded").min(),
+            last=pl.col("ts").max(),
+            last_end=pl.col("ts_end").max(),
+        )
+        .pipe(_collect)
+        .row(0, named=True)
+    )
+    if not found["rows"]:
+        return Outline(None, None, 0)
+    start = found["first_recorded"] if found["first_recorded"] is not None else found["first"]
+    end = max(filter(None, (found["last"], found["last_end"])))
+    return Outline(start, end, found["releases"])
+
+
+def last_rows(frames: Frames, controller: ControllerState, keep: int, releases: set[str] | None = None) -> pl.DataFrame:
+    """What `build(...).group_by("release", maintain_order=True).tail(keep)` returns, for the
+    global lane and `releases` only (None: every release), without building or sorting the
+    whole timeline: only the rows from the `keep`-th last time of their release on are sorted."""
+    sources = _sources(frames, controller)
+    last = pl.col("ts") >= pl.col("ts").top_k(keep).min().over("release")
+    if releases is not None:  # a few releases of a big bundle: their rows are few
+        wanted = pl.col("release").is_null() | pl.col("release").is_in(sorted(releases))
+        rows = pl.concat([df.filter(wanted).select(**_columns(columns)) for df, _, columns in sources]).filter(pl.col("ts").is_not_null())
+        kept = _collect(rows).lazy().filter(last)
+    else:  # every release: the cutoff times first, from the time columns only, then their rows
+        times = pl.concat([df.select(release=pl.col("release").cast(pl.String), ts=ts.cast(TS)) for df, ts, _ in sources])
+        cutoffs = _collect(times.filter(pl.col("ts").is_not_null()).group_by("release").agg(_cutoff=pl.col("ts").top_k(keep).min())).lazy()
+        parts = []
+        for df, ts, columns in sources:
+            near = (
+                df.with_columns(pl.col("release").cast(pl.String))
+                .join(cutoffs, on="release", how="inner", nulls_equal=True, maintain_order="left")
+                .filter(ts.cast(TS) >= pl.col("_cutoff"))
+            )
+            parts.append(near.select(**_columns(columns)))
+        kept = pl.concat(parts).filter(pl.col("ts").is_not_null())
+    return _collect(kept.sort(ORDER, nulls_last=False, maintain_order=True)).group_by("release", maintain_order=True).tail(keep)
 
 
 def with_log_excerpts(timeline: pl.DataFrame, logs: pl.DataFrame) -> pl.DataFrame:

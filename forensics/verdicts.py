@@ -52,7 +52,8 @@ def build(releases: pl.DataFrame, found: list[Finding]) -> list[Verdict]:
     by_release: dict[str, list[Finding]] = {}
     for finding in found:
         by_release.setdefault(finding.release, []).append(finding)
-    info = {row["release"]: row for row in releases.iter_rows(named=True)}
+    used = [c for c in ("release", "ready_status", "ready_reason", "ready_message", "ready_since", "status_format") if c in releases.columns]
+    info = {row["release"]: row for row in releases.select(used).iter_rows(named=True)}  # only the columns read here
     names = sorted(set(info) | set(by_release))
 
     primary = {name: sorted(by_release[name], key=_rank)[0] for name in by_release}

@@ -76,10 +76,10 @@ def view(analysis: Analysis) -> dict:
     releases = []
     for verdict in verdicts:
         entries = by_release.get(verdict.release, [])
-        pool = sorted(entries + global_entries, key=lambda e: e.ts)
-        findings = [
-            {"f": f, "evidence": [{"e": e, "slice": _slice(e, pool)} for e in f.evidence]} for f in findings_of.get(verdict.release, [])
-        ]
+        own = findings_of.get(verdict.release, [])
+        # the release's records and the controller lane, in time order (most releases need none)
+        pool = sorted(entries + global_entries, key=lambda e: e.ts) if entries or own else []
+        findings = [{"f": f, "evidence": [{"e": e, "slice": _slice(e, pool)} for e in f.evidence]} for f in own]
         releases.append(
             {
                 "verdict": verdict,

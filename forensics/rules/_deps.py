@@ -13,16 +13,53 @@ from forensics.exprs import DEPENDENCY_CHECK_FAILED, DEPENDENCY_CHECK_PASSED, DE
 from forensics.rules._base import Context, controller_logs
 
 
+def literal_prefix(pattern: str) -> str:
+    """The literal text every match of a `^`-anchored regex starts with ('' when unknown)."""
+    if not pattern.startswith("^"):
+        return ""
+    depth, prefix, i, stop = 0, [], 1, None
+    for j, ch in enumerate(pattern):  # a top-level alternative is not anchored: no prefix
+        if ch == "\\":
+            continue
+        if ch == "(" and (j == 0 or pattern[j - 1] != "\\"):
+            depth += 1
+        elif ch == ")" and pattern[j - 1] != "\\":
+            depth -= 1
+        elif ch == "|" and depth == 0 and pattern[j - 1] != "\\":
+            return ""
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern) and not pattern[i + 1].isalnum():
+            prefix.append(pattern[i + 1])
+            i += 2
+            continue
+        if ch in ".^$*+?{}[]|()\\":
+            stop = ch
+            break
+        prefix.append(ch)
+        i += 1
+    if stop in ("*", "?", "{") and prefix:  # the quantifier applies to the last character
+        prefix.pop()
+    return "".join(prefix)
+
+
+def _matching(logs: pl.DataFrame, pattern: str) -> pl.DataFrame:
+    """Log rows about a release whose message matches `pattern`: its literal prefix is tested
+    first, so that the pattern runs on (and the filter copies) the few candidate rows only."""
+    candidates = logs.filter(pl.col("release").is_not_null() & pl.col("msg").str.starts_with(literal_prefix(pattern)))
+    return candidates.filter(msg_matches(pattern, "msg"))
+
+
 def dependency_checks(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """(failed checks, last failure per release, first pass after that failure per release)."""
     cache = ctx.cache
     if "dependency_checks" not in cache:
-        logs = controller_logs(ctx).filter(pl.col("release").is_not_null())
-        failed = logs.filter(msg_matches(DEPENDENCY_CHECK_FAILED, "msg"))
+        logs = controller_logs(ctx)
+        failed = _matching(logs, DEPENDENCY_CHECK_FAILED)
         last_fail = failed.sort("ts").group_by("release").last().select(
             "release", pl.col("ts").alias("fail_ts"), pl.col("msg").str.extract(DEPENDENCY_NOT_READY).alias("log_dependency")
         )
-        passes = logs.filter(msg_matches(DEPENDENCY_CHECK_PASSED, "msg")).join(last_fail, on="release", how="left")
+        passes = _matching(logs, DEPENDENCY_CHECK_PASSED).join(last_fail, on="release", how="left")
         first_pass_after = passes.filter(pl.col("fail_ts").is_null() | (pl.col("ts") > pl.col("fail_ts"))).sort("ts").group_by("release").first()
         cache["dependency_checks"] = (failed, last_fail, first_pass_after)
     return cache["dependency_checks"]

@@ -48,16 +48,17 @@ def failure_state(ctx: Context) -> pl.DataFrame:
     frames = ctx.frames
     releases = frames["releases"]
     conditions = frames["conditions"]
-    events = frames["events"].filter(pl.col("release").is_not_null())
-    logs = controller_logs(ctx).filter(pl.col("release").is_not_null())
+    events = frames["events"]
+    about = pl.col("release").is_not_null()  # with each filter: only the matching events are copied
 
     released = _last(conditions.filter((pl.col("type") == "Released") & (pl.col("status") == "False")), "last_transition", "released", ["reason", "message"])
     stalled = _last(conditions.filter((pl.col("type") == "Stalled") & (pl.col("status") == "True")), "last_transition", "stalled", ["reason", "message"])
     remediated = _last(conditions.filter((pl.col("type") == "Remediated") & (pl.col("status") == "False")), "last_transition", "remediated", ["reason", "message"])
     tested = _last(conditions.filter((pl.col("type") == "TestSuccess") & (pl.col("status") == "False")), "last_transition", "tested", ["reason", "message"])
-    failed_event = _last(events.filter(is_failure_event()), "last_ts", "fail", ["last_ts", "reason", "message"])
-    success_event = _last(events.filter(is_success_event()), "last_ts", "ok", ["last_ts"])
-    error_log = _last(logs.filter(pl.col("error").is_not_null()), "ts", "err", ["ts", "error"])
+    failure_events = events.filter(about & is_failure_event())
+    failed_event = _last(failure_events, "last_ts", "fail", ["last_ts", "reason", "message"])
+    success_event = _last(events.filter(about & is_success_event()), "last_ts", "ok", ["last_ts"])
+    error_log = _last(controller_logs(ctx).filter(pl.col("release").is_not_null() & pl.col("error").is_not_null()), "ts", "err", ["ts", "error"])
     # A revision still pending-* well after an action's timeout (default 5m) is a lock, not an
     # action in progress: from the HelmRelease history or from Helm's storage Secrets.
     stale_before = (ctx.window_end - timedelta(minutes=10)) if ctx.window_end else None
@@ -120,7 +121,7 @@ def failure_state(ctx: Context) -> pl.DataFrame:
         pl.coalesce("ready_since", "fail_last_ts", "err_ts").cast(TS).alias("since"),
     ).filter(pl.col("failing"))
     episode_events = (
-        events.filter(is_failure_event())
+        failure_events
         .join(state.select("release", "ready_since"), on="release")
         .filter(pl.col("ready_since").is_null() | pl.col("last_ts").is_null() | (pl.col("last_ts") >= pl.col("ready_since") - pl.duration(hours=1)))
         .select("release", "reason", "message")
@@ -161,6 +162,14 @@ def message_for(label: str) -> pl.Expr:
     return pl.when(picked.fill_null("") != "").then(picked).otherwise(pl.col("text"))
 
 
+def _failure_logs(ctx: Context) -> pl.DataFrame:
+    """helm-controller's log rows that can show a failure (an error, an action started):
+    filtered once per analysis, so that each failure rule joins a few rows, not every line."""
+    if "failure_logs" not in ctx.cache:
+        ctx.cache["failure_logs"] = controller_logs(ctx).filter(pl.col("error").is_not_null() | pl.col("msg").str.starts_with("running '"))
+    return ctx.cache["failure_logs"]
+
+
 def failure_evidence(ctx: Context, releases: pl.DataFrame) -> list[pl.DataFrame]:
     """The lines that show a release's current failure: conditions, the failure event, the error log."""
     frames = ctx.frames
@@ -172,7 +181,7 @@ def failure_evidence(ctx: Context, releases: pl.DataFrame) -> list[pl.DataFrame]
     )
     events = frames["events"].join(wanted, on="release").filter(is_failure_event())
     last_events = events.sort("last_ts").group_by(["release", "reason"], maintain_order=True).last()
-    logs = controller_logs(ctx).join(wanted, on="release")
+    logs = _failure_logs(ctx).join(wanted, on="release")
     errors = logs.filter(pl.col("error").is_not_null()).sort("ts").group_by("release", maintain_order=True).last()
     started = logs.filter(pl.col("msg").str.starts_with("running '")).sort("ts").group_by("release", maintain_order=True).last()
     history = frames["history"].join(wanted, on="release").filter(pl.col("status").is_in(["failed", "pending-install", "pending-upgrade", "pending-rollback"]))

@@ -67,7 +67,6 @@ class FalseDependencyBlock(Rule):
 
     def check(self, ctx: Context) -> pl.DataFrame:
         frames = ctx.frames
-        logs = controller_logs(ctx).filter(pl.col("release").is_not_null())
         failed, _, first_pass_after = dependency_checks(ctx)
         rows = dependency_claims(ctx).filter(pl.col("dep_ready") == "True")
         if rows.height == 0:
@@ -75,7 +74,7 @@ class FalseDependencyBlock(Rule):
 
         # What kept the reconcile from concluding after the check passed (the v0.37.0-v0.37.3
         # mechanism): typically a drift-correction loop.
-        corrections = logs.filter(pl.col("msg").str.starts_with("running 'correct cluster drift'")).join(
+        corrections = controller_logs(ctx).filter(pl.col("release").is_not_null() & pl.col("msg").str.starts_with("running 'correct cluster drift'")).join(
             first_pass_after.select("release", pl.col("ts").alias("pass_ts")), on="release"
         ).filter(pl.col("ts") >= pl.col("pass_ts"))
         loop = corrections.group_by("release").agg(pl.len().alias("corrections"))

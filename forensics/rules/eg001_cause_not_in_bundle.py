@@ -57,8 +57,10 @@ class CauseNotInBundle(Rule):
         targets = unexplained.join(waiting, on="release", how="anti").select("release").join(absent, on="release", how="left")
         if targets.height == 0:
             return findings([], targets)
-        logs = controller_logs(ctx).filter(pl.col("release").is_not_null())
-        events = ctx.frames["events"].filter(pl.col("release").is_not_null())
+        # only the target releases' rows are counted and cited (not a copy of every log line)
+        wanted = pl.col("release").is_in(targets["release"].unique().sort().to_list())
+        logs = controller_logs(ctx).filter(pl.col("release").is_not_null() & wanted)
+        events = ctx.frames["events"].filter(pl.col("release").is_not_null() & wanted)
         seen = targets.join(logs.group_by("release").agg(pl.len().alias("log_n")), on="release", how="left").join(
             events.group_by("release").agg(pl.len().alias("event_n")), on="release", how="left"
         ).join(releases.select("release", "ready_status", "ready_reason", "ready_message", "ready_since", "input_format"), on="release", how="left")

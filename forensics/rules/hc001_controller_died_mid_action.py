@@ -69,12 +69,12 @@ class ControllerDiedMidAction(Rule):
             ]
         ).sort("crash_ts").unique("crash_ts", keep="first")
 
-        per_release = logs.filter(pl.col("release").is_not_null())
-        starts = per_release.filter(pl.col("msg").str.starts_with("running '").fill_null(False))
+        about = pl.col("release").is_not_null()
+        starts = logs.filter(about & pl.col("msg").str.starts_with("running '").fill_null(False))
         events = frames["events"].filter(pl.col("release").is_not_null())
         outcomes = pl.concat(
             [
-                per_release.filter(pl.col("msg").str.contains(OUTCOME_LOGS).fill_null(False) | pl.col("error").is_not_null()).select("release", pl.col("ts").alias("out_ts")),
+                logs.filter(about & (pl.col("msg").str.contains(OUTCOME_LOGS).fill_null(False) | pl.col("error").is_not_null())).select("release", pl.col("ts").alias("out_ts")),
                 events.filter(pl.col("reason").str.contains(r"Succeeded$|Failed$|^error$|^info$").fill_null(False)).select("release", pl.col("last_ts").alias("out_ts")),
             ]
         )

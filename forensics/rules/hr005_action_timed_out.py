@@ -60,8 +60,15 @@ class ActionTimedOut(FailureRule):
         )
         return named.join(first, on="release", how="left")
 
+    def workload_warnings(self, ctx: Context, named: pl.DataFrame) -> pl.DataFrame:
+        # enrich() and more_evidence() ask for the same releases' warnings: filtered once
+        key = ("workload_warnings", tuple(named.select("release", "res_ns", "res_name").iter_rows()))
+        if key not in ctx.cache:
+            ctx.cache[key] = self._workload_warnings(ctx, named)
+        return ctx.cache[key]
+
     @staticmethod
-    def workload_warnings(ctx: Context, named: pl.DataFrame) -> pl.DataFrame:
+    def _workload_warnings(ctx: Context, named: pl.DataFrame) -> pl.DataFrame:
         events = ctx.frames["events"].filter(
             (pl.col("type") == "Warning") & pl.col("kind").is_in(["Pod", "ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "PersistentVolumeClaim"])
         )

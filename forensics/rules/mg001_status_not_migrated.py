@@ -90,10 +90,12 @@ class StatusNotMigrated(Rule):
             return findings([], candidates.head(0))
 
         hc_logs = controller_logs(ctx)
-        after = hc_logs.filter(pl.col("ts") >= since) if since is not None else hc_logs.head(0)
-        logs_cover = after.height > 0
+        logs_cover = since is not None and bool(hc_logs.select((pl.col("ts") >= since).any()).item())
+        # only the candidates' rows are counted and cited (not a copy of every log line)
+        theirs = hc_logs.filter(pl.col("release").is_not_null() & pl.col("release").is_in(candidates["release"].unique().sort().to_list()))
+        after = theirs.filter(pl.col("ts") >= since) if since is not None else theirs.head(0)
         running_for = (ctx.window_end - since) if (since is not None and ctx.window_end) else None
-        visited = after.filter(pl.col("release").is_not_null()).group_by("release").agg(pl.len().alias("new_lines"))
+        visited = after.group_by("release").agg(pl.len().alias("new_lines"))
 
         table_only = pl.col("input_format") != "object"
         conf = (
@@ -141,7 +143,7 @@ class StatusNotMigrated(Rule):
             pl.format("last status write by helm-controller through API v2beta1 ({})", pl.col("time").dt.to_string("%Y-%m-%d %H:%M:%SZ")),
             ts="time",
         )
-        before = hc_logs.filter(pl.col("release").is_not_null())
+        before = theirs
         if since is not None:
             before = before.filter(pl.col("ts") < since)
         last_old = cite(before.sort("ts").group_by("release").last(), "last line logged for it by the old controller")

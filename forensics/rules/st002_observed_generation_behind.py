@@ -65,9 +65,11 @@ class ObservedGenerationBehind(Rule):
             return findings([], releases)
         spec_writes = frames["managed_fields"].filter(pl.col("subresource").is_null() & pl.col("manager").is_not_null())
         last_spec = spec_writes.sort("time").group_by("release").last().select("release", pl.col("time").alias("spec_at"))
-        logs = controller_logs(ctx).filter(pl.col("release").is_not_null())
+        hc_logs = controller_logs(ctx)
+        logs_cover = hc_logs.select(pl.col("release").is_not_null().any()).item()
+        # only the lagging releases' rows are read and cited (not a copy of every log line)
+        logs = hc_logs.filter(pl.col("release").is_not_null() & pl.col("release").is_in(releases["release"].unique().sort().to_list()))
         last_log = logs.group_by("release").agg(pl.col("ts").max().alias("log_at"))
-        logs_cover = logs.height > 0
         candidates = (
             releases.join(last_spec, on="release", how="left")
             .join(last_log, on="release", how="left")
