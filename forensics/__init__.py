@@ -117,7 +117,7 @@ def run(
         inventory=[InventoryEntry(**vars(item)) for item in frames.inventory],
         problems=[Problem(**row) for row in problems.head(MAX_PROBLEMS).iter_rows(named=True)],
         problems_total=problems.height,
-        redactions=bundle.redactions,
+        redactions=frames.redactions,  # in the frames and in the log lines read again so far
         timeline=_timeline_entries(frames, state, shape, {v.release for v in judged if not v.healthy}),
     )
     return Run(analysis=analysis, frames=frames, controller=state)

@@ -266,7 +266,7 @@ def export(path, timesketch, parquet):
         rows = exports.write_timesketch(result.timeline, Path(timesketch))
         console.print(f"wrote {timesketch} ({rows} rows)", highlight=False, markup=False)
     if parquet:
-        files = exports.write_parquet(result.frames.data, result.timeline, Path(parquet))
+        files = exports.write_parquet(result.frames, result.timeline, Path(parquet))
         console.print(f"wrote {len(files)} Parquet files to {parquet}", highlight=False, markup=False)
 
 

@@ -118,9 +118,14 @@ def analyse(logs: pl.DataFrame, events: pl.DataFrame, controllers: pl.DataFrame)
         observations.append((row["first_ts"], None, tag, api_generation(tag), "image pull event", _cite(row, f"image pull of {tag}")))
 
     # 3. Log wording, per log file.
-    hc_logs = helm_controller_logs(logs).with_columns(
-        pl.col("msg").str.contains(OLD_PATTERN).fill_null(False).alias("old"),
-        pl.col("msg").str.contains(NEW_PATTERN).fill_null(False).alias("new"),
+    hc_logs = helm_controller_logs(logs)
+    # the patterns run on the distinct messages (a few thousand), mapped back with is_in
+    messages = hc_logs.select(pl.col("msg").unique().drop_nulls()).to_series()
+    old_msgs = messages.filter(messages.str.contains(OLD_PATTERN))
+    new_msgs = messages.filter(messages.str.contains(NEW_PATTERN))
+    hc_logs = hc_logs.with_columns(
+        pl.col("msg").is_in(old_msgs.implode()).fill_null(False).alias("old"),
+        pl.col("msg").is_in(new_msgs.implode()).fill_null(False).alias("new"),
     )
     per_file = (
         hc_logs.group_by("source")

@@ -62,12 +62,16 @@ def write_timesketch(timeline: pl.DataFrame, target: Path) -> int:
     return frame.height
 
 
-def write_parquet(frames: dict[str, pl.DataFrame], timeline: pl.DataFrame, folder: Path) -> list[Path]:
-    """One Parquet file per frame (empty frames too, with their schema) plus timeline.parquet."""
+def write_parquet(frames, timeline: pl.DataFrame, folder: Path) -> list[Path]:
+    """One Parquet file per frame (empty frames too, with their schema) plus timeline.parquet.
+    `frames` is a `Frames` (log lines not held in memory are read again, redacted, so that the
+    `raw` column and the log rows' excerpts are complete) or a plain dict of frames."""
     import pyarrow.parquet as pq
 
     from forensics.timeline import with_log_excerpts
 
+    if hasattr(frames, "with_raw"):
+        frames = {**frames.data, "logs": frames.with_raw(frames.data["logs"])}
     timeline = with_log_excerpts(timeline, frames["logs"]) if "logs" in frames else timeline
     folder.mkdir(parents=True, exist_ok=True)
     written = []

@@ -44,7 +44,7 @@ SECTIONS = ("What it detects", "Why it matters", "Evidence", "Remediation")
 @dataclass
 class Context:
     frames: Frames
-    timeline: pl.DataFrame
+    timeline: pl.LazyFrame  # every timeline row, as a query (collected only by a rule that needs it)
     controller: ControllerState
     window_start: datetime | None
     window_end: datetime | None

@@ -74,14 +74,15 @@ class DriftCorrectionLoop(Rule):
 
     def check(self, ctx: Context) -> pl.DataFrame:
         events = ctx.frames["events"].filter(pl.col("release").is_not_null())
-        logs = controller_logs(ctx).filter(pl.col("release").is_not_null())
+        logs = controller_logs(ctx)  # each filter below also asks for a release: no copy of every line
+        named = pl.col("release").is_not_null()
         v036_diff = (pl.col("reason") == "info") & pl.col("message").str.starts_with("diff in cluster resources compared to release").fill_null(False)
         v036_fix = (pl.col("reason") == "info") & (pl.col("message") == "Helm upgrade has started")
         detected_events = events.filter((pl.col("reason") == "DriftDetected") | v036_diff)
         corrected_events = events.filter(pl.col("reason").is_in(["DriftCorrected", "DriftCorrectionFailed"]) | v036_fix)
-        detected_logs = logs.filter(pl.col("msg").str.contains(DETECTED_LOG).fill_null(False))
-        corrected_logs = logs.filter(pl.col("msg").str.contains(CORRECTED_LOG).fill_null(False))
-        modified = logs.filter(pl.col("msg") == "resource modified")
+        detected_logs = logs.filter(named & pl.col("msg").str.contains(DETECTED_LOG).fill_null(False))
+        corrected_logs = logs.filter(named & pl.col("msg").str.contains(CORRECTED_LOG).fill_null(False))
+        modified = logs.filter(named & (pl.col("msg") == "resource modified"))
 
         by_events = detected_events.group_by("release").agg(
             pl.col("count").sum().alias("ev_n"), pl.col("first_ts").min().alias("ev_first"), pl.col("last_ts").max().alias("ev_last"),

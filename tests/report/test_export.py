@@ -47,6 +47,13 @@ def test_parquet_writes_every_frame_and_the_timeline(tmp_path, analyses):
     assert pl.read_parquet(tmp_path / "pq" / "timeline.parquet").height == run.timeline.height
     releases = pl.read_parquet(tmp_path / "pq" / "releases.parquet")
     assert releases.height == run.frames["releases"].height and releases.schema["depends_on"] == pl.List(pl.String)
+    # log lines are not held in memory; the export reads them again: every row has its line
+    logs = pl.read_parquet(tmp_path / "pq" / "logs.parquet")
+    assert logs.height == run.frames["logs"].height and logs["raw"].null_count() == 0
+    lines = (SAMPLES / "upgrade-2.1-to-2.2" / logs["source"][0]).read_text().split("\n")  # the archive's folder twin
+    assert all(row["raw"] == lines[row["line"] - 1] for row in logs.filter(pl.col("source") == logs["source"][0]).iter_rows(named=True))
+    timeline = pl.read_parquet(tmp_path / "pq" / "timeline.parquet")
+    assert timeline.filter(pl.col("origin") == "log")["excerpt"].null_count() == 0
 
 
 def test_export_needs_a_target_and_a_known_suffix(tmp_path):
