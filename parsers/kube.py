@@ -38,6 +38,34 @@ class KubeObject:
     end: int
 
 
+_PLUS_ONE = (1).__add__
+
+
+class Lines(list):
+    """The lines of a member (`text.split("\n")`) that also keep `text`, so that a `Locator`
+    searches it with `str.find` instead of testing each line in Python."""
+
+    def __init__(self, text: str):
+        super().__init__(text.split("\n"))
+        self.text = text
+        self._offsets: list[int] | None = None
+        self._long: tuple[int, list[int]] | None = None
+
+    @property
+    def offsets(self) -> list[int]:
+        """Offset in `text` of the start of each line, and len(text) + 1 last."""
+        if self._offsets is None:
+            self._offsets = list(accumulate(map(_PLUS_ONE, map(len, self)), initial=0))
+        return self._offsets
+
+    def long_lines(self) -> list[int]:
+        """The numbers of the lines longer than LONG_LINE (never searched), in order."""
+        if self._long is None or self._long[0] != LONG_LINE:
+            longest = max(map(len, self), default=0)
+            self._long = (LONG_LINE, [] if longest <= LONG_LINE else [i for i, line in enumerate(self, start=1) if len(line) > LONG_LINE])
+        return self._long[1]
+
+
 class Locator:
     """Finds the lines of fields inside one object's text, in document order."""
 
@@ -50,8 +78,31 @@ class Locator:
         """The first line (1-based) in the object, after `after`, holding every needle."""
         first = max(self.start, (after or 0) + 1) if after else self.start
         last = min(self.end, before) if before else self.end
+        lines = self.lines
+        if first > last:
+            return None
+        if type(lines) is Lines and 1 <= first and last <= len(lines) and 0 < len(needles) <= 2:
+            # The same answer as the loop below, each candidate line found by `str.find` in the
+            # member's text (a needle without a newline never spans lines).
+            if len(needles) == 1:
+                lead = other = needles[0]
+            else:
+                lead, other = needles if len(needles[0]) >= len(needles[1]) else needles[::-1]
+            long = lines.long_lines()
+            if "\n" not in lead and "\n" not in other and not (long and bisect_right(long, last) > bisect_right(long, first - 1)):
+                # (a long line in the span: the loop skips it without searching it)
+                text, offsets = lines.text, lines.offsets
+                stop = offsets[last] - 1  # the end of line `last`
+                position = text.find(lead, offsets[first - 1], stop)
+                while position >= 0:
+                    number = bisect_right(offsets, position, first - 1, last)
+                    line = lines[number - 1]
+                    if len(line) <= LONG_LINE and other in line:
+                        return number
+                    position = text.find(lead, offsets[number], stop)
+                return None
         for number in range(first, last + 1):
-            text = self.lines[number - 1]
+            text = lines[number - 1]
             if len(text) <= LONG_LINE and all(needle in text for needle in needles):
                 return number
         return None
@@ -76,9 +127,12 @@ class Locator:
         return self.key(key, after=after)
 
 
+_NEEDLE = re.compile(r"[^\"'\\\n\t]{1,40}")
+
+
 def _needle(value: str) -> str:
     """The longest quote- and escape-free prefix of `value` (at most 40 characters)."""
-    match = re.match(r"[^\"'\\\n\t]{1,40}", str(value))
+    match = _NEEDLE.match(str(value))
     return match.group(0) if match else ""
 
 
@@ -90,19 +144,20 @@ def looks_like_objects(head: bytes) -> bool:
     return bool(re.search(rb"(?m)^(- )?\s*(apiVersion|kind|items):", head[:4096]))
 
 
-def load(text: str) -> tuple[list[KubeObject], list[tuple[int | None, str]]]:
-    """All objects of a JSON or YAML member, and (line, reason) problems."""
+def load(text: str, lines: Lines | None = None) -> tuple[list[KubeObject], list[tuple[int | None, str]]]:
+    """All objects of a JSON or YAML member, and (line, reason) problems (`lines`: its
+    `Lines`, when the caller has them already)."""
     stripped = text.lstrip("\ufeff \t\r\n")
     if stripped.startswith(("{", "[")):
         try:
-            return _load_json(text), []
+            return _load_json(text, lines), []
         except RecursionError:
             return [], [(None, "JSON refused: nested deeper than the decoder's limit")]
         except ValueError as error:
             if not _maybe_yaml(text):
                 line = getattr(error, "lineno", None)
                 return [], [(line, f"invalid JSON: {error}")]
-    return _load_yaml(text)
+    return _load_yaml(text, lines)
 
 
 def _maybe_yaml(text: str) -> bool:
@@ -114,8 +169,8 @@ def _maybe_yaml(text: str) -> bool:
 _DECODER = json.JSONDecoder()
 
 
-def _load_json(text: str) -> list[KubeObject]:
-    starts = list(accumulate((len(line) + 1 for line in text.split("\n")), initial=0))
+def _load_json(text: str, lines: Lines | None = None) -> list[KubeObject]:
+    starts = (lines if lines is not None and lines.text is text else Lines(text)).offsets
 
     def line_of(offset: int) -> int:
         return bisect_right(starts, offset)
@@ -123,6 +178,11 @@ def _load_json(text: str) -> list[KubeObject]:
     objects: list[KubeObject] = []
     pos = _skip_ws(text, 0)
     while pos < len(text):
+        decoded = _decode_array(text, pos, line_of) if text[pos] == "[" else None
+        if decoded is not None:  # a bare array (troubleshoot's custom resources), decoded once
+            found, pos = decoded
+            objects += found
+            continue
         value, end = _DECODER.raw_decode(text, pos)
         if isinstance(value, list):
             objects += _json_elements(text, pos, value, line_of)
@@ -140,6 +200,34 @@ def _load_json(text: str) -> list[KubeObject]:
                 objects.append(KubeObject(value, line_of(pos), line_of(end - 1)))
         pos = _skip_ws(text, end)
     return objects
+
+
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def _decode_array(text: str, bracket: int, line_of) -> tuple[list[KubeObject], int] | None:
+    """The JSON array whose `[` is at `bracket` decoded element by element, as the decoder's own
+    array parser does (JSON whitespace, `,` between elements): the elements with their lines in
+    one pass, and the position after the array (whitespace skipped as `_load_json` does).
+    None when anything is amiss: the caller decodes the array whole and reports its error."""
+    out: list[KubeObject] = []
+    skip = _JSON_SPACE.match
+    pos = skip(text, bracket + 1).end()
+    if text.startswith("]", pos):
+        return out, _skip_ws(text, pos + 1)
+    try:
+        while True:
+            value, end = _DECODER.raw_decode(text, pos)
+            if isinstance(value, dict):
+                out.append(KubeObject(value, line_of(pos), line_of(end - 1)))
+            pos = skip(text, end).end()
+            if text.startswith("]", pos):
+                return out, _skip_ws(text, pos + 1)
+            if not text.startswith(",", pos):
+                return None
+            pos = skip(text, pos + 1).end()
+    except (ValueError, RecursionError):
+        return None
 
 
 def _inherit_kind(items: list, list_kind: str) -> None:
@@ -177,8 +265,8 @@ def _json_elements(text: str, bracket: int, values: list, line_of) -> list[KubeO
 _DOC_SEP = re.compile(r"^(---|\.\.\.)(\s.*)?$")
 
 
-def _load_yaml(text: str) -> tuple[list[KubeObject], list[tuple[int | None, str]]]:
-    lines = text.split("\n")
+def _load_yaml(text: str, known: Lines | None = None) -> tuple[list[KubeObject], list[tuple[int | None, str]]]:
+    lines = known if known is not None and known.text is text else text.split("\n")
     objects: list[KubeObject] = []
     problems: list[tuple[int | None, str]] = []
     for start, end in _yaml_documents(lines):

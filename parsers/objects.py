@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+import polars as pl
 
 from parsers import controllers, helm_storage, helmrelease, k8s_events, kube, sources
-from parsers._base import ParseResult, frame
+from parsers._base import SCHEMAS, TS, ParseResult, frame
 
 NAME = "kubernetes-objects"
 KIND = "releases, events, controllers"
@@ -73,6 +76,26 @@ def _status_only(doc: dict, source: str, result: ParseResult) -> dict | None:
     return {"kind": helmrelease.KIND, "metadata": {"name": name, "namespace": namespace or "unknown"}, "status": status}
 
 
+_EPOCH, _MICROSECOND = datetime(1970, 1, 1, tzinfo=timezone.utc), timedelta(microseconds=1)
+
+
+def _frame(kind: str, rows: list[dict]) -> pl.DataFrame:
+    """`frame(kind, rows)`, with the timestamps (`ts_value`'s UTC datetimes) handed to Polars as
+    microseconds: the same frame, converted several times faster."""
+    schema = dict(SCHEMAS[kind])
+    columns = {name: [row.get(name) for row in rows] for name in schema}
+    timestamps = []
+    for name, dtype in schema.items():
+        values = columns[name]
+        if dtype == TS and all(value is None or (type(value) is datetime and value.tzinfo is timezone.utc) for value in values):
+            columns[name] = [None if value is None else (value - _EPOCH) // _MICROSECOND for value in values]
+            schema[name] = pl.Int64
+            timestamps.append(name)
+    if not rows or not timestamps:
+        return frame(kind, rows)
+    return pl.DataFrame(columns, schema=schema, strict=False).with_columns(pl.col(timestamps).cast(TS))
+
+
 # dump_logs.MARKER (START only); Python's \S is narrower than Polars', so a match here is one there.
 _DUMP_MARKER = re.compile(r"(?m)^==== START logs for container \S+ of pod [^/\s]+/\S+ ====\r?$")
 
@@ -91,10 +114,10 @@ def parse(data: bytes, source: str) -> ParseResult:
     text = data.decode("utf-8", errors="replace")
     if "\ufffd" in text and b"\xef\xbf\xbd" not in data:
         result.problem(source, None, "invalid UTF-8 replaced with U+FFFD")
-    objects, problems = kube.load(text)
+    lines = kube.Lines(text)  # text.split("\n"), searchable as one string by the Locators
+    objects, problems = kube.load(text, lines)
     for line, reason in problems:
         result.problem(source, line, reason)
-    lines = text.split("\n")
     rows: dict[str, list[dict]] = {}
     kinds: Counter[str] = Counter()
     for obj in objects:
@@ -116,6 +139,6 @@ def parse(data: bytes, source: str) -> ParseResult:
         except (AttributeError, TypeError, ValueError) as error:
             result.problem(source, obj.start, f"{kind} object not understood: {error}")
     for frame_kind, frame_rows in rows.items():
-        result.add(frame_kind, frame(frame_kind, frame_rows))
+        result.add(frame_kind, _frame(frame_kind, frame_rows))
     result.note = ", ".join(f"{kind}×{n}" for kind, n in sorted(kinds.items())) or "no objects"
     return result
