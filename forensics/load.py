@@ -7,7 +7,9 @@ Problems of the bundle reader and of the parsers are collected in the `problems`
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -56,6 +58,10 @@ class Frames:
 
 Progress = Callable[[str, int], None]
 
+PARSE_THREADS = 2
+MAX_PENDING = 4
+MAX_HELD = 256 * 1024**2
+
 
 def load(path: str, max_bytes: int | None = None, progress: Progress | None = None, **caps: int | None) -> Frames:
     """Read and parse a bundle. Raises `forensics.bundle.BundleError` only for unusable input."""
@@ -65,13 +71,11 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
     problem_frames: list[pl.DataFrame] = []  # the parsers' problems, member by member
     inventory: list[InventoryItem] = []
     store = LineStore()
-    for member, data in reader.files():
-        if progress:
-            progress(member.path, len(data))
-        result = parsers.parse_member(member.path, data)
+
+    def take(member, data, result) -> None:
         if result is None:
             inventory.append(InventoryItem(member.path, member.size, None, 0, 0, "no parser recognises this file"))
-            continue
+            return
         for kind, df in result.frames.items():
             collected[kind].append(df)
         logs = result.frames.get("logs")
@@ -81,6 +85,26 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
         if found:
             problem_frames.append(result.problem_frame())
         inventory.append(InventoryItem(member.path, member.size, result.parser, result.rows(), found, result.note))
+
+    # Members are parsed by PARSE_THREADS threads while the next ones are read (Polars and
+    # Arrow release the GIL: a big log and the object files overlap); results are taken in
+    # member order, with at most MAX_PENDING members / MAX_HELD bytes in memory at once.
+    with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
+        pending: deque = deque()
+        held = 0
+        for member, data in reader.files():
+            if progress:
+                progress(member.path, len(data))
+            size = len(data) if isinstance(data, bytes) else 0
+            pending.append((pool.submit(parsers.parse_member, member.path, data), member, data, size))
+            held += size
+            while pending and (len(pending) > MAX_PENDING or held > MAX_HELD):
+                future, member, data, size = pending.popleft()
+                take(member, data, future.result())
+                held -= size
+        while pending:
+            future, member, data, size = pending.popleft()
+            take(member, data, future.result())
     bundle = reader.bundle
     store.keep = reader.spool  # archive members copied to disk live as long as the store
     for member in bundle.members:
