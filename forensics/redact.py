@@ -21,6 +21,7 @@ Only rows that contain a hint of a secret (a cheap pre-filter) go through the pa
 from __future__ import annotations
 
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
@@ -152,20 +153,29 @@ def _distinct(values: pl.Series) -> pl.Series:
 
 def redact(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], int]:
     """Every frame with its String columns redacted, and the number of values replaced."""
-    out: dict[str, pl.DataFrame] = {}
+    def one(kind: str, name: str) -> tuple[str, pl.Series | None, int]:
+        values = frames[kind][name]
+        if name in NAME_COLUMNS and _distinct(values).str.contains(DNS_LIKE).fill_null(True).all():
+            return kind, None, 0  # Kubernetes names hold no `key=value`, URL credentials or base64
+        column, count = redact_series(values)
+        return kind, (column.alias(name) if count else None), count
+
+    columns = [
+        (kind, name)
+        for kind, df in frames.items()
+        for name, dtype in df.schema.items()
+        if dtype == pl.String and name not in IDENTIFIERS and df.height
+    ]
+    # Columns are independent and Polars releases the GIL: two threads.
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        done = list(pool.map(lambda pair: one(*pair), columns))
+    changed: dict[str, list[pl.Series]] = {}
     total = 0
-    for kind, df in frames.items():
-        changed = []
-        for name, dtype in df.schema.items():
-            if dtype != pl.String or name in IDENTIFIERS:
-                continue
-            if name in NAME_COLUMNS and _distinct(df[name]).str.contains(DNS_LIKE).fill_null(True).all():
-                continue  # Kubernetes names hold no `key=value`, URL credentials or base64
-            column, count = redact_series(df[name])
-            if count:
-                total += count
-                changed.append(column.alias(name))
-        out[kind] = df.with_columns(changed) if changed else df
+    for kind, column, count in done:
+        total += count
+        if column is not None:
+            changed.setdefault(kind, []).append(column)
+    out = {kind: df.with_columns(changed[kind]) if kind in changed else df for kind, df in frames.items()}
     return out, total
 
 
