@@ -315,7 +315,10 @@ def _decode_bodies(df: pl.DataFrame, dialects: tuple[str, ...]) -> pl.DataFrame:
     base = _null_record(n).with_columns(pl.lit(None, pl.String).alias("decoded"))
     if "json" in dialects:
         # what strip_chars().starts_with("{") says, without copying
-        candidates = df.select((~pl.lit(claimed) & body.str.contains(r"^\s*\{")).alias("c"))["c"]
+        if claimed.any():
+            candidates = df.select((~pl.lit(claimed) & body.str.contains(r"^\s*\{")).alias("c"))["c"]
+        else:  # what decode_json refuses unread is exactly what does not start with `{`
+            candidates = pl.repeat(True, n, dtype=pl.Boolean, eager=True)
         if candidates.any():
             # every body (no masked copy): one without `{` is refused unread, and the rows
             # other dialects claimed (never a `{` line) are not taken below
