@@ -14,6 +14,7 @@ detector can fill the lines it cites without being handed the store.
 from __future__ import annotations
 
 import weakref
+from contextlib import nullcontext
 from contextvars import ContextVar
 
 import polars as pl
@@ -63,17 +64,21 @@ class LineStore:
         return out
 
     def _read_all(self, source: str) -> pl.DataFrame | None:
-        """Every line of a member with its offset (source, offset, _raw)."""
+        """Every line of a member with its offset (source, offset, _raw), as the parsers read
+        them (`parsers._logs.read_lines`: the offsets are the ones the log rows carry)."""
+        from parsers._base import ParseResult
+        from parsers._logs import read_lines
+
         where = self._where.get(source)
         if where is None:
             return None
         try:
-            data = where if isinstance(where, bytes) else open(where, "rb").read()  # noqa: SIM115 - read once
+            with open(where, "rb") if isinstance(where, str) else nullcontext() as handle:
+                data = handle.read() if handle is not None else where
         except OSError:
             return None
-        lines = pl.read_lines(data, name="_raw") if data else pl.DataFrame(schema={"_raw": pl.String})
-        offset = (pl.col("_raw").str.len_bytes().cast(pl.Int64) + 1).cum_sum().shift(1, fill_value=0)
-        return lines.select(pl.lit(source).alias("source"), offset.alias("offset"), "_raw")
+        lines = read_lines(data, source, ParseResult("lines"))
+        return lines.select(pl.lit(source).alias("source"), "offset", pl.col("raw").alias("_raw"))
 
     def fill(self, df: pl.DataFrame) -> pl.DataFrame:
         """`df` with `raw` filled (and redacted) where it is null and `offset` is known."""

@@ -207,8 +207,8 @@ def _ndjson(chunk: pl.Series) -> pl.DataFrame | None:
 
 
 def _assemble(n: int, parts: list[tuple[pl.Series, pl.DataFrame]], schema: dict) -> pl.DataFrame:
-    """n rows of `schema`: the rows of each part at its positions, null rows elsewhere (one
-    gather, no sort)."""
+    """n rows of `schema`: the rows of each part at its positions (a later part's over an
+    earlier one's), null rows elsewhere (one gather, no sort)."""
     blank = pl.DataFrame({name: pl.Series(name, [None], dtype=dtype) for name, dtype in schema.items()})
     total = sum(rows.height for _, rows in parts)
     index = pl.repeat(total, n, dtype=pl.Int64, eager=True)  # the blank row, after all parts
@@ -359,20 +359,9 @@ def _decode_bodies(df: pl.DataFrame, dialects: tuple[str, ...]) -> pl.DataFrame:
             late.append((console["_i"].cast(pl.Int64), console.select(columns)))
 
     if late:
-        base = _put_rows(base, late)
+        everything = pl.int_range(0, n, dtype=pl.Int64, eager=True)
+        base = _assemble(n, [(everything, base), *late], base.schema)  # later parts win
     return pl.concat([df, base.select(columns)], how="horizontal")
-
-
-def _put_rows(base: pl.DataFrame, late: list[tuple[pl.Series, pl.DataFrame]]) -> pl.DataFrame:
-    """`base` with the rows of `late` at their positions (one gather, no sort)."""
-    n = base.height
-    index = pl.int_range(0, n, dtype=pl.Int64, eager=True)
-    parts = [base]
-    for positions, rows in late:
-        index = index.scatter(positions, pl.int_range(n, n + rows.height, dtype=pl.Int64, eager=True))
-        parts.append(rows.select([pl.col(c).cast(base.schema[c]) for c in base.columns]))
-        n += rows.height
-    return pl.concat(parts, rechunk=False).gather(index)
 
 
 def _join_partials(content: pl.DataFrame) -> pl.DataFrame:

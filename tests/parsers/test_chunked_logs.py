@@ -97,3 +97,22 @@ def test_parse_member_reads_file_data_whole_for_parsers_that_do_not_stream(tmp_p
     in_memory = parse_member("cluster-resources/events/default.json", events)
     assert from_disk is not None and from_disk.parser == in_memory.parser
     assert from_disk.note == in_memory.note
+
+
+@pytest.mark.parametrize("rows_per_seek", [0, 1 << 30], ids=["whole-member", "seek-per-line"])
+def test_line_store_reads_whole_members_and_single_lines_alike(tmp_path, monkeypatch, rows_per_seek):
+    """Many rows of one member are read with the whole member at once, few by seeking to
+    each offset: both give each record's physical line, from a file or from bytes."""
+    from forensics import lines as lines_module
+
+    data = _log(1500, seed=5)
+    path = tmp_path / "manager.log"
+    path.write_bytes(data)
+    logs = zap_log.parse(data, SOURCE).frames["logs"]
+    physical = data.decode().split("\n")
+    monkeypatch.setattr(lines_module, "ROWS_PER_SEEK", rows_per_seek)
+    for where in (str(path), data):
+        store = LineStore()
+        store.add(SOURCE, where)
+        filled = store.fill(logs.sample(fraction=0.5, seed=1))  # any rows, in any order
+        assert filled["raw"].to_list() == [physical[n - 1] for n in filled["line"].to_list()]
