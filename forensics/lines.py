@@ -40,9 +40,6 @@ class LineStore:
         """Sources made relative to the bundle root (`prefix` taken off), as `load` does."""
         self._where = {key.removeprefix(prefix): value for key, value in self._where.items()}
 
-    def __contains__(self, source: str) -> bool:
-        return source in self._where
-
     def _read(self, source: str, offsets: list[int]) -> list[str | None]:
         where = self._where.get(source)
         if where is None:
