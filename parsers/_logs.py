@@ -121,13 +121,7 @@ def decode_json(lines: pl.Series) -> tuple[pl.DataFrame, list[int]]:
     """
     if len(lines) < NDJSON_MIN:
         return _decode_exact(lines.str.strip_chars())
-    s = pl.col("s")
-    balanced = s.str.count_matches("{", literal=True) == s.str.count_matches("}", literal=True)
-    plain = s.str.starts_with("{") & s.str.ends_with("}") & balanced
-    shaped = s.str.contains(r"^\s*\{") & s.str.contains(r"\}\s*$")
-    # 0: plain and balanced, 1: whitespace around, balanced, 3: braces unbalanced, 2: no object
-    kind = pl.when(plain).then(0).when(shaped & balanced).then(1).when(shaped).then(3).otherwise(2).fill_null(2).cast(pl.Int8)
-    k = pl.DataFrame({"s": lines}).select(kind.alias("k")).to_series()
+    k = _kinds(lines)
     aligned = _decode_aligned(lines, k)
     if aligned is not None:
         return aligned
@@ -155,6 +149,24 @@ def decode_json(lines: pl.Series) -> tuple[pl.DataFrame, list[int]]:
     # not an object once stripped: what json.loads would refuse, without trying (rows stay null)
     failed += k.eq(2).arg_true().to_list()
     return _assemble(len(lines), parts, _DTYPES), sorted(failed)
+
+
+def _kinds(lines: pl.Series) -> pl.Series:
+    """What each line is: 0 `{...}` with balanced braces, 1 the same with whitespace around,
+    3 `{...}` (whitespace allowed) with unbalanced braces (a record cut short, braces inside
+    strings), 2 no object at all. The regexes run only on the lines that are not 0."""
+    s = pl.col("s")
+    balanced = s.str.count_matches("{", literal=True) == s.str.count_matches("}", literal=True)
+    frame = pl.DataFrame({"s": lines}).with_columns(
+        (s.str.starts_with("{") & s.str.ends_with("}")).fill_null(False).alias("_edges"), balanced.alias("_balanced")
+    )
+    k = frame.select(pl.when(pl.col("_edges") & pl.col("_balanced")).then(0).otherwise(2).cast(pl.Int8)).to_series()
+    rest = k.eq(2).arg_true()
+    if len(rest):
+        shaped = s.str.contains(r"^\s*\{") & s.str.contains(r"\}\s*$")
+        kind = pl.when(shaped & pl.col("_balanced")).then(1).when(shaped).then(3).otherwise(2).fill_null(2).cast(pl.Int8)
+        k = k.scatter(rest, frame[rest].select(kind).to_series())
+    return k
 
 
 # Past this share of lines with whitespace around or unbalanced braces, the aligned read is
