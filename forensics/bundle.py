@@ -45,6 +45,9 @@ DEFAULT_MAX_MEMBERS = 200_000
 MAX_MEMBERS = DEFAULT_MAX_MEMBERS  # kept for importers
 DEFAULT_MAX_RATIO = 200
 STREAM_BYTES = 96 * 1024**2  # a folder's file bigger than this is handed to its parser unread (FileData)
+# A tar member bigger than this is copied to the spool as it is read and handed over as a
+# file too: the line store then reads its log lines again from disk instead of holding them.
+SPOOL_BYTES = 16 * 1024**2
 RATIO_FLOOR = 32 * 1024**2  # a stream is judged on its ratio only once this much came out of it
 TAR_OVERHEAD = 1024  # header + padding per entry, allowed on top of --max-bytes in a tar stream
 _CHUNK = 1024**2
@@ -424,7 +427,7 @@ class Reader:
                     yield refused, b""
                     continue
                 chunks: list[bytes] = []
-                spooled = self._spool_path(count) if info.size > STREAM_BYTES and not path.endswith(".gz") else None
+                spooled = self._spool_path(count) if info.size > SPOOL_BYTES and not path.endswith(".gz") else None
                 out = open(spooled, "wb") if spooled else None  # noqa: SIM115 - closed below
                 done = 0
                 try:

@@ -28,6 +28,7 @@ def _analysis(path) -> str:
 def small_pieces(monkeypatch):
     """Every member over 4 KiB is "big", and logs are cut in 2 KiB pieces."""
     monkeypatch.setattr(bundle_module, "STREAM_BYTES", 4096)
+    monkeypatch.setattr(bundle_module, "SPOOL_BYTES", 4096)
     monkeypatch.setattr(_logs, "CHUNK_BYTES", 2048)
 
 
@@ -37,6 +38,7 @@ def test_folder_and_archive_big_members_give_the_in_memory_analysis(tmp_path, mo
         tar.add(SAMPLE, arcname=SAMPLE.name)
     reference, archive_reference = _analysis(SAMPLE), _analysis(archive)
     monkeypatch.setattr(bundle_module, "STREAM_BYTES", 4096)
+    monkeypatch.setattr(bundle_module, "SPOOL_BYTES", 4096)
     monkeypatch.setattr(_logs, "CHUNK_BYTES", 2048)
     streamed = []
     parse = _logs.build_chunked
