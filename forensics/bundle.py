@@ -217,10 +217,16 @@ class Reader:
         # the line store, which reads those files again).
         self.spool: tempfile.TemporaryDirectory | None = None
 
-    def _spool_path(self, count: int) -> str:
-        if self.spool is None:
-            self.spool = tempfile.TemporaryDirectory(prefix="forensics-spool-")
-        return os.path.join(self.spool.name, f"{count}.member")
+    def _spool_open(self, count: int):
+        """(path, open file) of a new spool file, or (None, None) when none can be made (the
+        member is then read into memory)."""
+        try:
+            if self.spool is None:
+                self.spool = tempfile.TemporaryDirectory(prefix="forensics-spool-")
+            path = os.path.join(self.spool.name, f"{count}.member")
+            return path, open(path, "wb")  # noqa: SIM115 - closed by the caller
+        except OSError:
+            return None, None
 
     def files(self) -> Iterator[tuple[Member, bytes]]:
         if self._stdin is None and self.path.is_dir():
@@ -427,8 +433,7 @@ class Reader:
                     yield refused, b""
                     continue
                 chunks: list[bytes] = []
-                spooled = self._spool_path(count) if info.size > SPOOL_BYTES and not path.endswith(".gz") else None
-                out = open(spooled, "wb") if spooled else None  # noqa: SIM115 - closed below
+                spooled, out = self._spool_open(count) if info.size > SPOOL_BYTES and not path.endswith(".gz") else (None, None)
                 done = 0
                 try:
                     handle = archive.extractfile(info)
@@ -438,7 +443,13 @@ class Reader:
                         if not chunk:
                             raise EOFError("unexpected end of data")
                         if out:
-                            out.write(chunk)
+                            try:
+                                out.write(chunk)
+                            except OSError as error:  # the spool is full or gone: on in memory
+                                self._problem(path, f"could not be copied to disk ({error.strerror or error}); read into memory")
+                                out.close()
+                                chunks = [Path(spooled).read_bytes()[:done], chunk] if done else [chunk]
+                                spooled, out = None, None
                         else:
                             chunks.append(chunk)
                         done += len(chunk)

@@ -62,3 +62,65 @@ def test_spool_directory_lives_with_the_frames(tmp_path, small_pieces):
     del frames, logs
     gc.collect()
     assert not os.path.exists(spool)
+
+
+def test_a_spool_that_cannot_be_made_reads_in_memory(tmp_path, small_pieces, monkeypatch):
+    archive = tmp_path / "bundle.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(SAMPLE, arcname=SAMPLE.name)
+    reference = load(str(archive))
+    import tempfile
+
+    def refuse(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", refuse)
+    frames = load(str(archive))
+    assert frames.lines.keep is None  # nothing spooled
+    assert frames["logs"].drop("raw").equals(reference["logs"].drop("raw"))
+    assert frames.with_raw(frames["logs"])["raw"].equals(reference.with_raw(reference["logs"])["raw"])
+
+
+def test_a_spool_that_fills_up_goes_on_in_memory(tmp_path, small_pieces, monkeypatch):
+    """The disk fills while a member is copied: what was written is read back, the rest of the
+    member is read into memory, the member is analysed whole and the problem is reported."""
+    archive = tmp_path / "bundle.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(SAMPLE, arcname=SAMPLE.name)
+    reference = load(str(archive))
+    opened = bundle_module.Reader._spool_open
+
+    class Full:
+        def __init__(self, handle):
+            self.handle, self.writes = handle, 0
+
+        def write(self, chunk):
+            self.writes += 1
+            if self.writes > 1:
+                raise OSError(28, "No space left on device")
+            return self.handle.write(chunk)
+
+        def close(self):
+            self.handle.close()
+
+    def spool_open(self, count):
+        path, handle = opened(self, count)
+        return path, Full(handle)
+
+    monkeypatch.setattr(bundle_module.Reader, "_spool_open", spool_open)
+    monkeypatch.setattr(bundle_module.tarfile.TarFile, "extractfile", _small_reads(bundle_module.tarfile.TarFile.extractfile))
+    frames = load(str(archive))
+    assert frames["logs"].drop("raw", "offset").equals(reference["logs"].drop("raw", "offset"))
+    assert any("could not be copied to disk" in p for p in frames["problems"]["reason"].to_list())
+
+
+def _small_reads(extractfile):
+    """extractfile whose reads return at most 1 KiB (so a member is written in several steps)."""
+    def wrapper(self, member):
+        handle = extractfile(self, member)
+        if handle is None:
+            return None
+        read = handle.read
+        handle.read = lambda size=-1: read(min(size, 1024) if size and size > 0 else 1024)
+        return handle
+    return wrapper
