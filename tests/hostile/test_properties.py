@@ -253,3 +253,30 @@ def test_no_planted_secret_reaches_any_output(bundle, tmp_path_factory):
     leaks = [(name, secret) for name, text in outputs.items() for secret in secrets if secret in text]
     assert not leaks
     assert run.analysis.redactions >= len(secrets) - 1  # every planted secret was read and redacted (values never read)
+
+
+_RECORD = '{"level":"info","ts":"2024-03-12T10:00:00.%03dZ","msg":"m %d","controllerKind":"HelmRelease","HelmRelease":{"name":"r","namespace":"ns"},"namespace":"ns","name":"r","reconcileID":"%d"}'
+_ODD_LINES = st.one_of(
+    st.text(max_size=60),  # anything at all
+    st.sampled_from(['{"msg": 5}', '{"msg": {"a": 1}}', '{"a":1,}', "{not json}", '  {"msg":"x"}  ', '{"msg":"b{"}',
+                     '{"msg":"x"} trailing', "{", "}", "{}", "[1,2]", '{"HelmRelease":"x"}', '{"ts":1710237600.5}', ""]),
+)
+
+
+@given(odd=st.lists(st.tuples(st.integers(0, 1099), _ODD_LINES), max_size=30), cut=st.integers(0, 200))
+def test_decode_json_many_lines_matches_the_exact_path(odd, cut):
+    """Past NDJSON_MIN lines, decode_json's fast paths (one aligned NDJSON read, chunked
+    reads, the per-kind paths) give the rows and failures of the per-line reference."""
+    from polars.testing import assert_frame_equal
+
+    from parsers import _logs
+
+    lines = [_RECORD % (i % 1000, i, i) for i in range(1100)]
+    for at, text in odd:
+        lines[at] = text.replace("\n", " ").replace("\r", " ")
+    lines[cut] = lines[cut][: len(lines[cut]) // 2]  # a record cut short
+    series = pl.Series("body", lines)
+    fast, fast_failed = _logs.decode_json(series)
+    exact, exact_failed = _logs._decode_exact(series.str.strip_chars())
+    assert fast_failed == exact_failed
+    assert_frame_equal(fast, exact)
