@@ -9,6 +9,8 @@ import random
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from forensics.lines import LineStore
@@ -116,3 +118,40 @@ def test_line_store_reads_whole_members_and_single_lines_alike(tmp_path, monkeyp
         store.add(SOURCE, where)
         filled = store.fill(logs.sample(fraction=0.5, seed=1))  # any rows, in any order
         assert filled["raw"].to_list() == [physical[n - 1] for n in filled["line"].to_list()]
+
+
+_LINES = st.sampled_from(["record", "record", "record", "trace", "junk", "blank", "cut", "notjson", "untimed"])
+
+
+@given(kinds=st.lists(_LINES, min_size=1, max_size=300), chunk=st.integers(64, 4096))
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_cut_into_pieces_gives_the_one_piece_rows(tmp_path_factory, kinds, chunk):
+    """Whatever the mix of records, traces, junk and blank lines and wherever the pieces are
+    cut, pieces from memory and from disk give the one-piece rows, problems and note."""
+    text = {
+        "trace": TRACE[1],
+        "junk": "I0312 10:00:00.000000       1 leaderelection.go:250] attempting to acquire leader lease",
+        "blank": "",
+        "notjson": "{not json}",
+        "untimed": '{"level":"info","ts":"soon","msg":"no time"}',
+    }
+    lines = []
+    for i, kind in enumerate(kinds):
+        record = json.dumps({"level": "info", "ts": f"2024-03-12T10:00:{i % 60:02d}.000Z", "msg": f"m {i}", "controllerKind": "HelmRelease",
+                             "HelmRelease": {"name": "r", "namespace": "ns"}, "namespace": "ns", "name": "r"}, separators=(",", ":"))
+        lines.append(record if kind == "record" else record[: len(record) // 2] if kind == "cut" else text[kind])
+    data = ("\n".join(lines) + "\n").encode()
+    path = tmp_path_factory.mktemp("log") / "manager.log"
+    path.write_bytes(data)
+    original = _logs.CHUNK_BYTES
+    try:
+        _logs.CHUNK_BYTES = 1 << 40
+        reference = zap_log.parse(data, SOURCE)
+        _logs.CHUNK_BYTES = chunk
+        for given_data in (data, FileData(str(path), len(data))):
+            pieces = zap_log.parse(given_data, SOURCE)
+            assert_frame_equal(pieces.frames.get("logs", pl.DataFrame()), reference.frames.get("logs", pl.DataFrame()))
+            assert pieces.problems == reference.problems
+            assert pieces.note == reference.note
+    finally:
+        _logs.CHUNK_BYTES = original
