@@ -142,11 +142,20 @@ def gunzip(data: bytes, limit: int, max_ratio: int, max_bytes: int | None = None
     return b"".join(out), None
 
 
+_UTF8_BOM = b"\xef\xbb\xbf"
+_BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
+
+
+def _has_bom(head: bytes) -> bool:
+    """The text starts with a byte-order mark (`_normalise_text` would change it)."""
+    return head.startswith(_UTF8_BOM) or any(head.startswith(bom) for bom, _ in _BOMS)
+
+
 def _normalise_text(data: bytes) -> tuple[bytes, str]:
     """A byte-order mark removed (UTF-8) or the text re-encoded as UTF-8 (UTF-16/32 with a BOM)."""
-    if data[:3] == b"\xef\xbb\xbf":
+    if data[:3] == _UTF8_BOM:
         return data[3:], ""
-    for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+    for bom, codec in _BOMS:
         if data.startswith(bom):
             text = data[len(bom) :].decode(codec, errors="replace")
             return text.encode("utf-8"), f"{codec.upper()} text re-encoded as UTF-8"
@@ -246,7 +255,7 @@ class Reader:
             if member.type != "file":
                 self.bundle.members.append(member)
                 continue
-            if isinstance(data, FileData) and data.head(4)[:2] in (b"\xef\xbb", b"\xff\xfe", b"\xfe\xff", b"\x00\x00"):
+            if isinstance(data, FileData) and _has_bom(data.head(4)):
                 data = data.read()  # a byte-order mark: the text is normalised in memory
             if member.path.endswith(".gz") and data[:2] == b"\x1f\x8b":
                 try:

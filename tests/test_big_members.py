@@ -124,3 +124,18 @@ def _small_reads(extractfile):
         handle.read = lambda size=-1: read(min(size, 1024) if size and size > 0 else 1024)
         return handle
     return wrapper
+
+
+def test_a_big_file_with_a_byte_order_mark_is_normalised_in_memory(tmp_path, small_pieces):
+    """A file handed over unread is read whole when it starts with a byte-order mark, so the
+    UTF-16 text is re-encoded as for a small file; its lines are read again from the
+    re-encoded bytes, not from the UTF-16 file."""
+    source = next(SAMPLE.glob("cluster-resources/pods/logs/flux-system/*/manager.log"))
+    text = source.read_text()
+    folder = tmp_path / "b" / "cluster-resources" / "pods" / "logs" / "flux-system" / source.parent.name
+    folder.mkdir(parents=True)
+    (folder / "manager.log").write_bytes(b"\xff\xfe" + text.encode("utf-16-le"))
+    frames = load(str(tmp_path / "b"))
+    logs = frames.with_raw(frames["logs"])
+    lines = text.split("\n")
+    assert logs.height > 0 and logs["raw"].to_list() == [lines[n - 1] for n in logs["line"].to_list()]
