@@ -127,26 +127,29 @@ def analyse(logs: pl.DataFrame, events: pl.DataFrame, controllers: pl.DataFrame)
         pl.col("msg").is_in(old_msgs.implode()).fill_null(False).alias("old"),
         pl.col("msg").is_in(new_msgs.implode()).fill_null(False).alias("new"),
     )
+    # Per file: the time span of each wording and the row of its last (old) / first (new)
+    # line. Masked columns aggregated per group (a filter inside the aggregation would gather
+    # every column of millions of rows for each expression); the two rows taken afterwards.
+    old, new, at = pl.col("old"), pl.col("new"), pl.col("_at")
     per_file = (
-        hc_logs.group_by("source")
+        hc_logs.select("source", "ts", "old", "new", pl.int_range(pl.len(), dtype=pl.Int64).alias("_at"))
+        .group_by("source")
         .agg(
-            pl.col("ts").filter("old").min().alias("old_first"),
-            pl.col("ts").filter("old").max().alias("old_last"),
-            pl.col("ts").filter("new").min().alias("new_first"),
-            pl.col("ts").filter("new").max().alias("new_last"),
-            pl.col("line").filter("old").last().alias("old_line"),
-            pl.col("offset").filter("old").last().alias("old_offset"),
-            pl.col("raw").filter("old").last().alias("old_raw"),
-            pl.col("line").filter("new").first().alias("new_line"),
-            pl.col("offset").filter("new").first().alias("new_offset"),
-            pl.col("raw").filter("new").first().alias("new_raw"),
+            pl.when(old).then("ts").min().alias("old_first"),
+            pl.when(old).then("ts").max().alias("old_last"),
+            pl.when(new).then("ts").min().alias("new_first"),
+            pl.when(new).then("ts").max().alias("new_last"),
+            pl.when(old).then(at).max().alias("old_at"),
+            pl.when(new).then(at).min().alias("new_at"),
         )
         .sort("source")
     )
     if per_file.height:  # the two cited lines of each file, read again (logs do not hold them)
+        cite_from = hc_logs.select("source", "line", "offset", "raw")
         for which in ("old", "new"):
-            lines = with_raw(per_file.select("source", pl.col(f"{which}_offset").alias("offset"), pl.col(f"{which}_raw").alias("raw")))
-            per_file = per_file.with_columns(lines["raw"].alias(f"{which}_raw"))
+            rows = per_file[f"{which}_at"].drop_nulls()
+            cited = with_raw(cite_from[rows]).select("source", pl.col("line").alias(f"{which}_line"), pl.col("raw").alias(f"{which}_raw"))
+            per_file = per_file.join(cited, on="source", how="left", maintain_order="left")
     for row in per_file.iter_rows(named=True):
         if row["old_last"] is not None:
             ev = Evidence(source=row["source"], line=row["old_line"], ts=row["old_last"], excerpt=row["old_raw"], note="last log line in helm-controller <= v0.36 wording")
