@@ -180,3 +180,30 @@ def test_troubleshoot_masks_are_left_alone():
 
     assert redact_text('password: "***HIDDEN***"') == 'password: "***HIDDEN***"'
     assert redact_text("https://user:***HIDDEN***@host/") == "https://user:***HIDDEN***@host/"
+
+
+def test_a_long_templated_column_is_redacted_by_its_distinct_values_like_row_by_row():
+    """A long column whose first rows are varied but whose values are few overall (templated
+    controller messages) takes the distinct-values path: same strings, same count."""
+    from forensics import redact
+
+    values = [f"reconcile {i % 900} of release-{i % 300}" for i in range(redact.LONG + 10)]
+    values[5] = "token=s3cr3tvalue"
+    values[redact.LONG] = "https://user:hunter2@example.com/x"
+    series = pl.Series("msg", values)
+    assert series.head(redact.SAMPLE).n_unique() * redact.LOW_CARDINALITY >= redact.SAMPLE  # not the sample path
+    redacted, count = redact.redact_series(series)
+    rows = pl.Series("msg", [redact.redact_text(v) for v in values])
+    assert redacted.to_list() == rows.to_list()
+    assert count == 2
+    assert "s3cr3tvalue" not in redacted[5] and "hunter2" not in redacted[redact.LONG]
+
+
+def test_the_prefilter_finds_key_ids_in_text_with_non_ascii_characters():
+    """The pre-filter's word boundary is ASCII-only (fast); it still lets through every text
+    the patterns would change, non-ASCII text around them included."""
+    from forensics.redact import MARKER, redact_text
+
+    for text in ("clé AKIAIOSFODNN7EXAMPLE…", "…(AKIAIOSFODNN7EXAMPLE)", "é token: s3cr3t …"):
+        assert MARKER in redact_text(text), text
+    assert redact_text("éAKIAIOSFODNN7EXAMPLE") == "éAKIAIOSFODNN7EXAMPLE"  # no Unicode word boundary: not a key id
