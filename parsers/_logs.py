@@ -106,10 +106,14 @@ NDJSON_MIN = 1024
 NDJSON_CHUNK = 1 << 17
 
 
-def decode_json(lines: pl.Series) -> tuple[pl.DataFrame, list[int]]:
+def decode_json(lines: pl.Series, light: bool = False) -> tuple[pl.DataFrame, list[int]]:
     """Decode JSON lines to a frame of RECORD fields (one row per line, all-null where the
     line is not a JSON object); return it and the failed positions. Lines may carry
     surrounding whitespace.
+
+    `light`: the `HelmRelease` object may be left null on rows that have `name`, `namespace`
+    and a kind (`controllerKind` or `reconciler kind`) of their own, the only use the log
+    pipeline has for it (a fifth of the NDJSON read's time on current helm-controller logs).
 
     Many lines: each line is sorted out first, vectorised. A line that cannot be a JSON
     object (not `{...}` once stripped) fails without being decoded; the plain `{...}` lines
@@ -122,7 +126,7 @@ def decode_json(lines: pl.Series) -> tuple[pl.DataFrame, list[int]]:
     if len(lines) < NDJSON_MIN:
         return _decode_exact(lines.str.strip_chars())
     k = _kinds(lines)
-    aligned = _decode_aligned(lines, k)
+    aligned = _decode_aligned(lines, k, light)
     if aligned is not None:
         return aligned
     failed: list[int] = []
@@ -174,7 +178,7 @@ def _kinds(lines: pl.Series) -> pl.Series:
 ODD_SHARE = 0.05
 
 
-def _decode_aligned(lines: pl.Series, k: pl.Series) -> tuple[pl.DataFrame, list[int]] | None:
+def _decode_aligned(lines: pl.Series, k: pl.Series, light: bool = False) -> tuple[pl.DataFrame, list[int]] | None:
     """All lines through one NDJSON read, row for row: plain lines as they are, the few lines
     with whitespace around or unbalanced braces stripped when `json.loads` takes them as an
     object, every other line as `{}` (all fields null, reported failed). Nothing to put in
@@ -182,7 +186,8 @@ def _decode_aligned(lines: pl.Series, k: pl.Series) -> tuple[pl.DataFrame, list[
     odd = k.is_in([1, 3]).arg_true()
     if len(odd) > ODD_SHARE * len(lines):
         return None
-    texts = pl.DataFrame({"s": lines, "k": k}).select(pl.when(pl.col("k") == 0).then(pl.col("s")).otherwise(pl.lit("{}")).alias("s"))["s"]
+    # null (written as `{}`) where not a plain line: a mask over the same strings, not a copy
+    texts = pl.DataFrame({"s": lines, "k": k}).select(pl.when(pl.col("k") == 0).then(pl.col("s")).alias("s"))["s"]
     failed = set(k.eq(2).arg_true().to_list())
     if len(odd):
         stripped = lines.gather(odd).str.strip_chars().to_list()
@@ -199,20 +204,43 @@ def _decode_aligned(lines: pl.Series, k: pl.Series) -> tuple[pl.DataFrame, list[
                 failed.add(position)
         if good:
             texts = texts.scatter(good, pl.Series(texts_at, dtype=pl.String))
-    decoded = _ndjson(texts)
+    decoded = _ndjson(texts, _LIGHT if light else _DTYPES)
     if decoded is None:
         return None
+    if light:
+        decoded = _with_helmrelease(texts, decoded)
     return decoded, sorted(failed)
 
 
-def _ndjson(chunk: pl.Series) -> pl.DataFrame | None:
-    """The lines through the NDJSON reader, or None when it refuses them (or does not give
-    back one row per line)."""
-    buffer = io.BytesIO()
-    chunk.to_frame().write_csv(buffer, include_header=False, quote_style="never")
-    buffer.seek(0)
+_LIGHT = {name: dtype for name, dtype in _DTYPES.items() if name != "HelmRelease"}
+_HELMRELEASE = pl.Struct({"HelmRelease": _OBJ})
+
+
+def _with_helmrelease(texts: pl.Series, decoded: pl.DataFrame) -> pl.DataFrame:
+    """`decoded` (read without `HelmRelease`) with the object read where a row lacks its
+    name, namespace or kind, null elsewhere; the columns in RECORD order."""
+    need = decoded.select(
+        pl.col("name").is_null() | pl.col("namespace").is_null() | (pl.col("controllerKind").is_null() & pl.col("reconciler kind").is_null())
+    ).to_series()
+    where = need.arg_true()
+    values = texts.gather(where)
     try:
-        decoded = pl.read_ndjson(buffer, schema=_DTYPES)
+        found = values.str.json_decode(_HELMRELEASE).struct.field("HelmRelease").to_frame()
+    except Exception:  # noqa: BLE001 - e.g. a HelmRelease that is not an object: line by line
+        found = _decode_lines(values)[0].select("HelmRelease")
+    if found.height != len(where):
+        found = _decode_lines(values)[0].select("HelmRelease")
+    column = _assemble(decoded.height, [(where.cast(pl.Int64), found)], {"HelmRelease": _OBJ})
+    return pl.concat([decoded, column], how="horizontal").select(FIELDS)
+
+
+def _ndjson(chunk: pl.Series, schema: dict = _DTYPES) -> pl.DataFrame | None:
+    """The lines through the NDJSON reader (a null line as `{}`: all fields null), or None
+    when it refuses them (or does not give back one row per line)."""
+    buffer = io.BytesIO()
+    chunk.to_frame().write_csv(buffer, include_header=False, quote_style="never", null_value="{}")
+    try:  # bytes, not the file object: the reader takes those without a further pass
+        decoded = pl.read_ndjson(buffer.getvalue(), schema=schema)
     except Exception:  # noqa: BLE001 - polars raises ComputeError and friends
         return None
     return decoded if decoded.height == len(chunk) else None
@@ -277,7 +305,7 @@ def _coerce(key: str, value):
 
 
 def _null_record(height: int) -> pl.DataFrame:
-    return pl.DataFrame({name: pl.Series(name, [None] * height, dtype=dtype) for name, dtype in _DTYPES.items()})
+    return pl.DataFrame(schema=_DTYPES).clear(height)
 
 
 def _decode_bodies(df: pl.DataFrame, dialects: tuple[str, ...]) -> pl.DataFrame:
@@ -324,7 +352,7 @@ def _decode_bodies(df: pl.DataFrame, dialects: tuple[str, ...]) -> pl.DataFrame:
             late.append((where, flux.select(columns)))
             claimed = claimed.scatter(where, True)
 
-    base = _null_record(n).with_columns(pl.lit(None, pl.String).alias("decoded"))
+    base = None  # the JSON columns of every row (all null when no row is JSON)
     if "json" in dialects:
         # what strip_chars().starts_with("{") says, without copying
         if claimed.any():
@@ -334,10 +362,12 @@ def _decode_bodies(df: pl.DataFrame, dialects: tuple[str, ...]) -> pl.DataFrame:
         if candidates.any():
             # every body (no masked copy): one without `{` is refused unread, and the rows
             # other dialects claimed (never a `{` line) are not taken below
-            decoded, failed = decode_json(df["body"])
+            decoded, failed = decode_json(df["body"], light=True)
             ok = candidates.scatter(failed, False) if failed else candidates
             base = decoded.with_columns(pl.when(pl.lit(ok)).then(pl.lit("json")).alias("decoded"))
             claimed = claimed | ok
+    if base is None:
+        base = _null_record(n).with_columns(pl.lit(None, pl.String).alias("decoded"))
 
     if "console" in dialects:
         parts = body.str.extract_groups(_CONSOLE)
@@ -663,7 +693,7 @@ def _build(
         ).sort("_grp")
         # records have distinct, increasing groups: put each group's text on its record
         where = records["_grp"].search_sorted(extra["_grp"])
-        text = pl.Series("extra", [None] * records.height, dtype=pl.String).scatter(where, extra["extra"])
+        text = pl.repeat(None, records.height, dtype=pl.String, eager=True).alias("extra").scatter(where, extra["extra"])
         last = records["_last"].scatter(where, extra["_cont_last"].cast(records["_last"].dtype))
         records = records.with_columns(text, pl.max_horizontal(records["_last"], last).alias("_last"))
     else:
@@ -739,15 +769,16 @@ def _build(
     return (logs.filter(pl.col("ts").is_not_null()) if no_ts.height else logs), counts
 
 
-# zap's ISO8601 in UTC, the timestamp of nearly every record: parsed with one format first
-_ZAP_UTC = "%Y-%m-%dT%H:%M:%S%.fZ"
+# RFC 3339 / ISO 8601 with a zone (zap's `...Z` of nearly every record): chrono's `%+`, one
+# pass and about twice as fast as an explicit format; the rest through every dialect
+_ZAP_UTC = "%+"
 
 
 def _timestamps(records: pl.DataFrame) -> pl.Series:
-    """`coalesce(parse_ts(ts), parse_ts(prefix_ts))` as `_ts`: the common `...Z` form first,
+    """`coalesce(parse_ts(ts), parse_ts(prefix_ts))` as `_ts`: RFC 3339 with a zone first,
     the rows it does not read (other forms, a kubelet prefix only) through every dialect."""
     ts = records.select(
-        pl.col("ts").str.to_datetime(_ZAP_UTC, time_unit="us", time_zone="UTC", strict=False, cache=False).alias("_ts")
+        pl.col("ts").str.to_datetime(_ZAP_UTC, time_unit="us", strict=False, cache=False).dt.convert_time_zone("UTC").alias("_ts")
     ).to_series()
     rest = records.select(ts.is_null() & (pl.col("ts").is_not_null() | pl.col("prefix_ts").is_not_null())).to_series()
     if rest.any():

@@ -87,3 +87,25 @@ def test_event_list_fast_path_declines_other_shapes():
     minified = json.dumps({"kind": "EventList", "apiVersion": "v1", "items": [{"message": "x", "reason": "y"}]}).encode()
     assert k8s_events.parse_event_list(minified, "e.json", objects.NAME) is None
     assert k8s_events.parse_event_list(b"[]", "e.json", objects.NAME) is None
+
+
+def test_log_timestamps_first_pass_matches_every_dialect():
+    """`_timestamps` reads RFC 3339 with a zone in one pass first; every value equals what the
+    full dialect list (`parse_ts` of `ts`, then of the kubelet prefix) gives."""
+    from parsers._base import parse_ts
+
+    forms = [
+        "2024-03-09T20:48:00.170Z", "2024-03-09T20:48:00Z", "2024-03-09T20:48:00.123456789Z", "2024-03-09T20:48:00.1+02:00",
+        "2024-03-09T20:48:00.100+0200", "2024-03-09T20:48:00.100-0530", "2024-03-09 20:48:00.1Z", "2024-03-09T20:48:00.1z",
+        " 2024-03-09T20:48:00.100Z ", "2024-05-01 10:00:00.123456789 +0000 UTC", "2024-03-09T20:48:00", "2024-13-09T20:48:00.100Z",
+        "2024-02-30T10:00:00Z", "2024-03-09T24:00:00Z", "2024-03-09T20:48:60Z", "2024-03-09T20:48:00.100Zjunk", "1709930880.123", "", None,
+    ]
+    prefixes = [None, "2024-03-09T20:48:01.000000000Z"]
+    records = pl.DataFrame(
+        [{"ts": ts, "prefix_ts": prefix} for ts in forms for prefix in prefixes], schema={"ts": pl.String, "prefix_ts": pl.String}
+    )
+    expected = records.select(pl.coalesce(parse_ts(pl.col("ts")), parse_ts(pl.col("prefix_ts"))).alias("_ts")).to_series()
+    got = _logs._timestamps(records)
+    assert got.dtype == expected.dtype
+    assert got.to_list() == expected.to_list()
+    assert got.head(1).to_list()[0] is not None  # the common form is read
