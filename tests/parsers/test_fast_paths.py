@@ -109,3 +109,49 @@ def test_log_timestamps_first_pass_matches_every_dialect():
     assert got.dtype == expected.dtype
     assert got.to_list() == expected.to_list()
     assert got.head(1).to_list()[0] is not None  # the common form is read
+
+
+def _key_sets_log(n: int = 3000) -> list[str]:
+    """Records of every key set: current (name, namespace, kind and the HelmRelease object),
+    the object alone, `request` (2021), startup lines with no object, a HelmRelease that is
+    not an object; with noise lines."""
+    rng = random.Random(11)
+    out = []
+    for i in range(n):
+        ts = f"2024-03-12T10:{i % 60:02d}:00.{i % 1000:03d}Z"
+        obj = {"name": f"r{i % 7}", "namespace": f"ns{i % 3}"}
+        roll = rng.random()
+        if roll < 0.5:
+            record = {"level": "info", "ts": ts, "msg": "m", "controller": "helmrelease", "controllerKind": "HelmRelease", "HelmRelease": obj, **obj, "reconcileID": str(i)}
+        elif roll < 0.7:
+            record = {"level": "info", "ts": ts, "msg": "only the object", "controller": "helmrelease", "HelmRelease": obj}
+        elif roll < 0.8:
+            record = {"level": "info", "ts": ts, "msg": "old keys", "logger": "controllers.HelmRelease", "request": f"ns{i % 3}/r{i % 7}"}
+        elif roll < 0.85:
+            record = {"level": "info", "ts": ts, "msg": "object without kind", "HelmRelease": obj, "name": obj["name"]}
+        elif roll < 0.88:
+            record = {"level": "info", "ts": ts, "msg": "odd", "HelmRelease": "not-an-object"}
+        elif roll < 0.9:
+            record = {"level": "info", "ts": ts, "msg": "partial", "HelmRelease": {"name": 5}, "controllerKind": "HelmRelease"}
+        elif roll < 0.95:
+            record = {"level": "info", "ts": ts, "logger": "setup", "msg": "starting manager"}
+        else:
+            out.append("E0312 10:00:00.000000       1 reflector.go:147] noise")
+            continue
+        out.append(json.dumps(record, separators=(",", ":")))
+    return out
+
+
+def test_log_rows_with_the_light_json_read_equal_the_exact_path(monkeypatch):
+    """The log pipeline reads `HelmRelease` only where a row lacks its name, namespace or kind:
+    the logs rows are those of the exact (per-line) path for every key set."""
+    from parsers import zap_log
+
+    data = ("\n".join(_key_sets_log()) + "\n").encode()
+    source = "cluster-resources/pods/logs/flux-system/helm-controller-1/manager.log"
+    light = zap_log.parse(data, source)
+    monkeypatch.setattr(_logs, "NDJSON_MIN", 10**9)  # every line through the exact path
+    exact = zap_log.parse(data, source)
+    assert light.frames["logs"].height > 2500
+    assert_frame_equal(light.frames["logs"], exact.frames["logs"])
+    assert light.problem_frame().equals(exact.problem_frame())
