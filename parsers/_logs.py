@@ -96,7 +96,11 @@ def read_lines(data: bytes, source: str, result: ParseResult, base: int | None =
     if base is None:
         offset = pl.lit(None, pl.Int64)
     else:
-        offset = (pl.col("raw").str.len_bytes().cast(pl.Int64) + 1).cum_sum().shift(1, fill_value=0) + base
+        # the sum of the lengths before each line: without a shift, so that the column stays
+        # in one chunk like the others (a frame whose columns are chunked differently is
+        # copied into one chunk by every select that reads it)
+        length = pl.col("raw").str.len_bytes().cast(pl.Int64) + 1
+        offset = length.cum_sum() - length + base
     raw = pl.col("raw").str.strip_chars_end("\r") if cr else pl.col("raw")
     return lines.with_columns(raw, pl.col("line").cast(pl.Int64), offset.alias("offset"))
 
@@ -765,8 +769,32 @@ def _build(
         "markers": markers.height,
         "blank": blank,
     }
-    logs = logs.drop("_raw")
+    logs = _share_repeats(logs.drop("_raw"), SHARED)
     return (logs.filter(pl.col("ts").is_not_null()) if no_ts.height else logs), counts
+
+
+# Long strings that repeat from record to record: templated messages, a reconcile's id on
+# each of its lines, `namespace/name`. Shorter ones live in the column's 16-byte slots.
+SHARED = ("msg", "reconcile_id", "release", "error", "logger", "extra")
+
+
+def _share_repeats(df: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+    """The same frame, each of these String columns holding each of its distinct values
+    once: the rows point into a buffer of the distinct values (a gather) instead of each
+    carrying its own copy. Same values and dtype; a column of mostly distinct values is
+    left as it is. Millions of log rows repeat a few thousand messages."""
+    shared = []
+    for name in columns:
+        values = df[name]
+        present = values.len() - values.null_count()
+        if present < 64:
+            continue
+        distinct = values.unique().drop_nulls()
+        if distinct.len() * 2 > present:
+            continue
+        codes = values.cast(pl.Enum(distinct)).to_physical()
+        shared.append(distinct.gather(codes).alias(name))
+    return df.with_columns(shared) if shared else df
 
 
 # RFC 3339 / ISO 8601 with a zone (zap's `...Z` of nearly every record): chrono's `%+`, one

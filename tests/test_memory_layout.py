@@ -1,0 +1,68 @@
+"""How big frames are held: repeated log strings stored once, columns chunked alike.
+
+Both are memory measures that must not change a single value; the benchmark
+(`bench/run.py`) measures the memory, these tests the values and the layout.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+from polars.testing import assert_frame_equal
+
+from forensics.load import _aligned, _cuts
+from parsers import _logs
+
+
+def _text_bytes(series: pl.Series) -> int:
+    """Bytes of string data behind a String column (its views not counted)."""
+    array = series.to_arrow(compat_level=pl.CompatLevel.newest())
+    return sum(buffer.size for buffer in array.buffers()[2:] if buffer is not None)
+
+
+def test_repeated_log_strings_are_stored_once_with_the_same_values():
+    n = 20_000
+    df = pl.DataFrame(
+        {
+            "msg": [f"HelmChart/flux-system/team-{i % 40}-svc with SourceRef 'HelmRepository/flux-system/charts' is in-sync" for i in range(n)],
+            "reconcile_id": [f"{i:036d}" for i in range(n)],  # all distinct: left alone
+            "error": [None if i % 1000 else "install retries exhausted for this release" for i in range(n)],  # too few present
+            "line": list(range(n)),
+        }
+    )
+    out = _logs._share_repeats(df, ("msg", "reconcile_id", "error"))
+    assert_frame_equal(out, df)
+    assert _text_bytes(out["msg"]) * 100 < _text_bytes(df["msg"])  # 40 texts instead of 20,000
+    assert _text_bytes(out["reconcile_id"]) == _text_bytes(df["reconcile_id"])
+    assert out["error"].null_count() == df["error"].null_count()
+
+
+def test_columns_cut_differently_are_cut_alike_without_changing_values():
+    pieces = [
+        pl.DataFrame({"msg": [f"m{i}-{j}" for j in range(size)], "line": list(range(size))}).with_columns(pl.lit(f"file-{i // 2}").alias("source"))
+        for i, size in enumerate([5, 7, 3, 9])
+    ]
+    members = [pl.concat(pieces[:2], rechunk=False), pl.concat(pieces[2:], rechunk=False)]
+    df = pl.concat(members, rechunk=False)  # `source` differs by member: cut there only
+    expected = df.clone().rechunk()
+    assert _cuts(df["source"]) != _cuts(df["msg"])
+    out = _aligned(df)
+    assert_frame_equal(out, expected)
+    assert {name: _cuts(out[name]) for name in out.columns} == {name: [5, 12, 15] for name in out.columns}
+    # a select on the aligned frame keeps the chunks: nothing was copied into one piece
+    assert out.select(pl.col("msg"), pl.col("source")).get_column("msg").n_chunks() == 4
+
+
+def test_log_pieces_come_out_in_chunks_cut_alike():
+    """Each column of a parsed piece is one chunk (the byte offsets too), so the pieces of a
+    member are cut at the same rows in every column."""
+    lines = "\n".join(
+        '{"level":"info","ts":"2024-03-12T10:00:%02d.000Z","msg":"m %d","controller":"helmrelease","controllerKind":"HelmRelease",'
+        '"namespace":"ns","name":"r","reconcileID":"%d"}' % (i % 60, i, i)
+        for i in range(3000)
+    )
+    from parsers import zap_log
+
+    result = zap_log.parse((lines + "\n").encode(), "cluster-resources/pods/logs/flux-system/helm-controller-1/manager.log")
+    logs = result.frames["logs"]
+    assert logs.height == 3000
+    assert {logs[name].n_chunks() for name in logs.columns} == {1}
