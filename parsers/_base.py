@@ -288,7 +288,8 @@ class ParseResult:
     def add(self, kind: str, df: pl.DataFrame) -> None:
         if df.height == 0:
             return
-        df = conform(df, kind)
+        if list(df.schema.items()) != list(SCHEMAS[kind].items()):  # a select of a frame pieced
+            df = conform(df, kind)  # together copies it into one piece: only when it changes it
         self.frames[kind] = pl.concat([self.frames[kind], df]) if kind in self.frames else df
 
     def problem(self, source: str, line: int | None, reason: str, text: str | None = None) -> None:
