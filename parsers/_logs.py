@@ -226,7 +226,7 @@ def _with_helmrelease(texts: pl.Series, decoded: pl.DataFrame) -> pl.DataFrame:
     need = decoded.select(
         pl.col("name").is_null() | pl.col("namespace").is_null() | (pl.col("controllerKind").is_null() & pl.col("reconciler kind").is_null())
     ).to_series()
-    where = need.arg_true()
+    where = (need & texts.is_not_null()).arg_true()  # no text (a line not decoded): no object
     values = texts.gather(where)
     try:
         found = values.str.json_decode(_HELMRELEASE).struct.field("HelmRelease").to_frame()
@@ -366,7 +366,7 @@ def _decode_bodies(df: pl.DataFrame, dialects: tuple[str, ...]) -> pl.DataFrame:
         if candidates.any():
             # every body (no masked copy): one without `{` is refused unread, and the rows
             # other dialects claimed (never a `{` line) are not taken below
-            decoded, failed = decode_json(df["body"], light=True)
+            decoded, failed = _predecoded(df) if _PRE + "ts" in df.columns else decode_json(df["body"], light=True)
             ok = candidates.scatter(failed, False) if failed else candidates
             base = decoded.with_columns(pl.when(pl.lit(ok)).then(pl.lit("json")).alias("decoded"))
             claimed = claimed | ok
@@ -407,7 +407,42 @@ def _decode_bodies(df: pl.DataFrame, dialects: tuple[str, ...]) -> pl.DataFrame:
     if late:
         everything = pl.int_range(0, n, dtype=pl.Int64, eager=True)
         base = _assemble(n, [(everything, base), *late], base.schema)  # later parts win
-    return pl.concat([df, base.select(columns)], how="horizontal")
+    return pl.concat([df.select(pl.exclude("_plain", f"^{re.escape(_PRE)}.*$")), base.select(columns)], how="horizontal")
+
+
+def _predecoded(df: pl.DataFrame) -> tuple[pl.DataFrame, list[int]]:
+    """`decode_json(df["body"], light=True)` of lines the streamed query decoded already: its
+    fields for the plain lines (`HelmRelease` read where `_with_helmrelease` reads it, from
+    the text the query kept for them), `decode_json` itself for the other lines."""
+    n = df.height
+    plain = df["_plain"]
+    decoded = _with_helmrelease(
+        df.select(pl.when(pl.col("_plain")).then(pl.col("body")))["body"],
+        df.select(pl.col(_PRE + name).alias(name) for name in _LIGHT),
+    )
+    # the other lines: what `decode_json` refuses unread (no `{` once stripped) fails, the rest
+    # (whitespace around, braces unbalanced) goes through it; the decoded ones are put in place
+    shaped = df.select(~pl.col("_plain") & pl.col("body").str.contains(r"^\s*\{").fill_null(False)).to_series()
+    refused = (~plain & ~shaped).arg_true()
+    candidates = shaped.arg_true().cast(pl.Int64)
+    # as in `_decode_aligned`, json.loads says first which of them are objects (mostly records
+    # cut short, which are not): only those are decoded
+    objects = [_is_object(text) for text in df["body"].gather(candidates).str.strip_chars().to_list()]
+    good = candidates.filter(pl.Series(objects, dtype=pl.Boolean))
+    failed = sorted(refused.to_list() + candidates.filter(~pl.Series(objects, dtype=pl.Boolean)).to_list())
+    if not len(good):
+        return decoded, failed
+    rest, bad = decode_json(df["body"].gather(good), light=True)
+    failed = sorted(failed + good.gather(bad).to_list())
+    everything = pl.int_range(0, n, dtype=pl.Int64, eager=True)
+    return _assemble(n, [(everything, decoded), (good, rest)], _DTYPES), failed
+
+
+def _is_object(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), dict)
+    except (ValueError, RecursionError):
+        return False
 
 
 def _join_partials(content: pl.DataFrame) -> pl.DataFrame:
@@ -473,6 +508,9 @@ def build_chunked(
         data = data.read() if isinstance(data, FileData) else data
         build(result, prepare(read_lines(data, source, result)), source, not_record=not_record, unreadable=unreadable, **options)
         return
+    if isinstance(data, FileData) and options.get("dialects") == ("json",) and not options.get("text_records"):
+        if build_streamed(result, data, source, prepare, not_record=not_record, unreadable=unreadable, **options):
+            return
     altered = False
     if isinstance(data, bytes) and not data.isascii():
         try:
@@ -535,6 +573,113 @@ def _take(done, pieces: list, totals: dict, problems: tuple[list, list]) -> bool
     problems[1].extend(no_ts)
     for key, value in counts.items():
         totals[key] = totals.get(key, 0) + value
+    return True
+
+
+# Rows of decoded lines handed to `_build` at a time by the streamed path.
+STREAM_ROWS = 1 << 16
+_PRE = "_j."  # prefix of the columns the streamed query decoded
+
+
+class _Decline(Exception):
+    """The streamed path cannot give the reference's rows: the member is read in pieces."""
+
+
+def _stream_query(path: str) -> pl.LazyFrame:
+    """Every line of a zap JSON log on disk, decoded by Polars' streaming engine on all cores:
+    its number, its length in bytes (+1 for the newline), whether it is a plain `{...}` line
+    with balanced braces (`_kinds` 0), the RECORD fields of such a line (all but
+    `HelmRelease`), and its text only where the rest of the pipeline reads it: the lines that
+    are not plain, and the plain ones without a name, namespace or kind of their own or
+    without an RFC 3339 time (`HelmRelease`, problem excerpts)."""
+    line = pl.col("raw")
+    plain = (
+        line.str.starts_with("{")
+        & line.str.ends_with("}")
+        & (line.str.count_matches("{", literal=True) == line.str.count_matches("}", literal=True))
+    ).fill_null(False)
+    fields = pl.col("_d").struct
+    needs_text = (
+        ~pl.col("_plain")
+        | fields.field("name").is_null()
+        | fields.field("namespace").is_null()
+        | (fields.field("controllerKind").is_null() & fields.field("reconciler kind").is_null())
+        | _first_ts(fields.field("ts")).is_null()
+    )
+    return (
+        pl.scan_lines(path, name="raw", row_index_name="line", row_index_offset=1)
+        .with_columns(plain.alias("_plain"))
+        .with_columns(pl.when(pl.col("_plain")).then(line).str.json_decode(pl.Struct(_LIGHT)).alias("_d"))
+        .select(
+            pl.col("line").cast(pl.Int64),
+            _first_ts(fields.field("ts")).alias("_ts1"),
+            (line.str.len_bytes().cast(pl.Int64) + 1).alias("_n"),
+            line.str.contains("\r", literal=True).alias("_cr"),
+            "_plain",
+            pl.when(needs_text).then(line).alias("raw"),
+            *(fields.field(name).alias(_PRE + name) for name in _LIGHT),
+        )
+    )
+
+
+def build_streamed(result: ParseResult, data: FileData, source: str, prepare, *, not_record: str, unreadable: str, **options) -> bool:
+    """`build_chunked` of a JSON log on disk with the JSON decoded by Polars' streaming engine
+    (`_stream_query`: no piece is read into Python, and no line is decoded twice); the lines
+    that are not plain `{...}` records go through `decode_json` as in the reference. The rows
+    are handed to `_build` in runs of about STREAM_ROWS, each starting at a plain line, as
+    `build_chunked` cuts its pieces. False (nothing added) when the engine refuses the file
+    (invalid UTF-8, a plain line that is no JSON) or it has carriage returns (the reference
+    then keeps no offsets): the caller reads it in pieces instead."""
+    problems: tuple[list, list] = ([], [])
+    pieces: list[pl.DataFrame] = []
+    totals: dict[str, int] = {}
+    position = 0  # byte offset of the next line
+
+    def work(batch: pl.DataFrame):
+        others: list[pl.DataFrame] = []
+        no_ts: list[pl.DataFrame] = []
+        lines = prepare(batch.select("line", "raw", "offset")).with_columns(batch.select(pl.exclude("line", "raw", "offset")))
+        logs, counts = _build(lines, source, others, no_ts, not_record=not_record, **options)
+        return logs, counts, others, no_ts, False
+
+    # Runs are built by WORKERS threads while the engine decodes the next rows, taken in order.
+    pool = ThreadPoolExecutor(max_workers=WORKERS)
+    running: deque = deque()
+    try:
+        held: pl.DataFrame | None = None
+        for batch in _stream_query(data.path).collect_batches(chunk_size=STREAM_ROWS, maintain_order=True):
+            if batch["_cr"].any():
+                raise _Decline
+            length = batch["_n"]
+            batch = batch.drop("_n", "_cr").with_columns((length.cum_sum() - length + position).alias("offset"))
+            position += int(length.sum())
+            held = batch if held is None else pl.concat([held, batch], rechunk=True)
+            heads = held["_plain"].arg_true()
+            cut = int(heads[-1]) if len(heads) else 0  # the last plain line starts the next run
+            if cut and held.height >= STREAM_ROWS:
+                running.append(pool.submit(work, held.head(cut)))
+                held = held.slice(cut)
+            while len(running) > WORKERS:
+                _take(running.popleft().result(), pieces, totals, problems)
+        if held is not None and held.height:
+            running.append(pool.submit(work, held))
+        while running:
+            _take(running.popleft().result(), pieces, totals, problems)
+        with data.open() as handle:  # carriage returns before newlines are not in the lines
+            handle.seek(max(0, data.size - 1))
+            last = handle.read(1)
+        if position != data.size + (0 if last == b"\n" else 1):
+            raise _Decline
+    except (_Decline, pl.exceptions.PolarsError):
+        for future in running:
+            future.cancel()
+        return False
+    finally:
+        pool.shutdown(wait=True)
+    for df in problems[0] + problems[1]:
+        result.add_problems(df)
+    result.add("logs", pl.concat(pieces, rechunk=False) if pieces else pl.DataFrame())
+    result.note = _note(totals, unreadable)
     return True
 
 
@@ -802,12 +947,17 @@ def _share_repeats(df: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
 _ZAP_UTC = "%+"
 
 
+def _first_ts(ts: pl.Expr) -> pl.Expr:
+    """The first pass of `_timestamps`: RFC 3339 with a zone, null where it does not read."""
+    return ts.str.to_datetime(_ZAP_UTC, time_unit="us", strict=False, cache=False).dt.convert_time_zone("UTC")
+
+
 def _timestamps(records: pl.DataFrame) -> pl.Series:
-    """`coalesce(parse_ts(ts), parse_ts(prefix_ts))` as `_ts`: RFC 3339 with a zone first,
-    the rows it does not read (other forms, a kubelet prefix only) through every dialect."""
-    ts = records.select(
-        pl.col("ts").str.to_datetime(_ZAP_UTC, time_unit="us", strict=False, cache=False).dt.convert_time_zone("UTC").alias("_ts")
-    ).to_series()
+    """`coalesce(parse_ts(ts), parse_ts(prefix_ts))` as `_ts`: RFC 3339 with a zone first
+    (done already by the streamed query where `_ts1` is there), the rows it does not read
+    (other forms, a kubelet prefix only) through every dialect."""
+    first = pl.col("_ts1") if "_ts1" in records.columns else _first_ts(pl.col("ts"))
+    ts = records.select(first.alias("_ts")).to_series()
     rest = records.select(ts.is_null() & (pl.col("ts").is_not_null() | pl.col("prefix_ts").is_not_null())).to_series()
     if rest.any():
         where = rest.arg_true()

@@ -75,6 +75,62 @@ def test_pieces_from_memory_and_from_disk_match_one_piece(tmp_path, monkeypatch,
     assert filled.filter(pl.col("extra").is_not_null()).height > 0  # traces were attached
 
 
+def _streamed(path, data, monkeypatch, rows: int):
+    """zap_log.parse of a file on disk with the streamed decode in runs of `rows` rows; also
+    whether the streamed path took it."""
+    taken = []
+    real = _logs.build_streamed
+    monkeypatch.setattr(_logs, "build_streamed", lambda *a, **k: taken.append(real(*a, **k)) or taken[-1])
+    monkeypatch.setattr(_logs, "STREAM_ROWS", rows)
+    monkeypatch.setattr(_logs, "CHUNK_BYTES", 4096)
+    result = zap_log.parse(FileData(str(path), len(data)), SOURCE)
+    monkeypatch.undo()
+    return result, taken
+
+
+@pytest.mark.parametrize("rows", [7, 37, 500, 1 << 16])
+def test_the_streamed_decode_of_a_log_on_disk_gives_the_one_piece_rows(tmp_path, monkeypatch, rows):
+    """A big log on disk is decoded by Polars' streaming engine and built in runs of rows; the
+    rows, problems (cut records, klog lines, an untimed record) and note are the one-piece
+    reference's, whatever the run length."""
+    data = _log()
+    path = tmp_path / "manager.log"
+    path.write_bytes(data)
+    reference = _parse(data, monkeypatch, 1 << 40)
+    result, taken = _streamed(path, data, monkeypatch, rows)
+    assert taken == [True]
+    assert_frame_equal(result.frames["logs"], reference.frames["logs"])
+    assert result.problems == reference.problems
+    assert result.note == reference.note
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda data: data.replace(b"\n", b"\r\n"),  # CRLF: offsets are not kept
+        lambda data: data.replace(b"m 7 ", b"m 7 \r ", 1),  # a carriage return inside a line
+        lambda data: data.replace(b"m 9 \xc3\xa9", b"m 9 \xff", 1),  # invalid UTF-8
+        lambda data: data.replace(b'{"level":"info","ts":"2024-03-12T10:00:00.000Z"', b'{"level":info,"ts":"2024-03-12T10:00:00.000Z"', 1),
+    ],
+    ids=["crlf", "lone-cr", "invalid-utf8", "plain-line-not-json"],
+)
+def test_the_streamed_decode_declines_what_it_cannot_read_as_the_reference(tmp_path, monkeypatch, change):
+    """Carriage returns, invalid UTF-8, a `{...}` line that is no JSON: the streamed path
+    declines and the member is read in pieces, with the rows of the pieces path."""
+    data = change(_log(1500))
+    assert data != _log(1500)
+    path = tmp_path / "manager.log"
+    path.write_bytes(data)
+    monkeypatch.setattr(_logs, "build_streamed", lambda *a, **k: False)
+    monkeypatch.setattr(_logs, "CHUNK_BYTES", 4096)
+    reference = zap_log.parse(FileData(str(path), len(data)), SOURCE)
+    monkeypatch.undo()
+    result, taken = _streamed(path, data, monkeypatch, 100)
+    assert taken == [False]
+    assert_frame_equal(result.frames["logs"], reference.frames["logs"])
+    assert result.problems == reference.problems
+
+
 def test_a_piece_that_starts_with_no_record_falls_back_to_one_piece(tmp_path, monkeypatch):
     """Pieces end before a `{...}` line; when that line is no record after all, a trace after
     it would lose its owner at the piece start, so the whole member is read in one piece."""
@@ -123,11 +179,12 @@ def test_line_store_reads_whole_members_and_single_lines_alike(tmp_path, monkeyp
 _LINES = st.sampled_from(["record", "record", "record", "trace", "junk", "blank", "cut", "notjson", "untimed"])
 
 
-@given(kinds=st.lists(_LINES, min_size=1, max_size=300), chunk=st.integers(64, 4096))
+@given(kinds=st.lists(_LINES, min_size=1, max_size=300), chunk=st.integers(64, 4096), rows=st.integers(1, 120))
 @settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-def test_any_cut_into_pieces_gives_the_one_piece_rows(tmp_path_factory, kinds, chunk):
+def test_any_cut_into_pieces_gives_the_one_piece_rows(tmp_path_factory, kinds, chunk, rows):
     """Whatever the mix of records, traces, junk and blank lines and wherever the pieces are
-    cut, pieces from memory and from disk give the one-piece rows, problems and note."""
+    cut, pieces from memory and from disk (the streamed decode, in runs of any number of
+    rows) give the one-piece rows, problems and note."""
     text = {
         "trace": TRACE[1],
         "junk": "I0312 10:00:00.000000       1 leaderelection.go:250] attempting to acquire leader lease",
@@ -143,15 +200,15 @@ def test_any_cut_into_pieces_gives_the_one_piece_rows(tmp_path_factory, kinds, c
     data = ("\n".join(lines) + "\n").encode()
     path = tmp_path_factory.mktemp("log") / "manager.log"
     path.write_bytes(data)
-    original = _logs.CHUNK_BYTES
+    original = _logs.CHUNK_BYTES, _logs.STREAM_ROWS
     try:
         _logs.CHUNK_BYTES = 1 << 40
         reference = zap_log.parse(data, SOURCE)
-        _logs.CHUNK_BYTES = chunk
+        _logs.CHUNK_BYTES, _logs.STREAM_ROWS = chunk, rows
         for given_data in (data, FileData(str(path), len(data))):
             pieces = zap_log.parse(given_data, SOURCE)
             assert_frame_equal(pieces.frames.get("logs", pl.DataFrame()), reference.frames.get("logs", pl.DataFrame()))
             assert pieces.problems == reference.problems
             assert pieces.note == reference.note
     finally:
-        _logs.CHUNK_BYTES = original
+        _logs.CHUNK_BYTES, _logs.STREAM_ROWS = original
