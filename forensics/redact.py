@@ -88,8 +88,10 @@ def redact_series(values: pl.Series) -> tuple[pl.Series, int]:
         return values, 0
     if values.len() > SAMPLE and values.head(SAMPLE).n_unique() * LOW_CARDINALITY < SAMPLE:
         return _redact_distinct(values)
-    if values.len() > LONG and values.n_unique() * LOW_CARDINALITY < values.len():
-        return _redact_distinct(values)  # templated messages: varied at the start, few overall
+    if values.len() > LONG:
+        distinct = values.drop_nulls().value_counts(name="_n")
+        if distinct.height * LOW_CARDINALITY < values.len():
+            return _redact_distinct(values, distinct)  # templated messages: varied at the start, few overall
     hit = values.str.contains(PREFILTER).fill_null(False)
     if not hit.any():
         return values, 0
@@ -101,10 +103,12 @@ def redact_series(values: pl.Series) -> tuple[pl.Series, int]:
     return values.clone().scatter(index, subset), count
 
 
-def _redact_distinct(values: pl.Series) -> tuple[pl.Series, int]:
+def _redact_distinct(values: pl.Series, distinct: pl.DataFrame | None = None) -> tuple[pl.Series, int]:
     """`redact_series` of a column with few distinct values: each distinct value is redacted
-    once and the count weighs it by how often it occurs (the same values and count)."""
-    distinct = values.drop_nulls().value_counts(name="_n")
+    once and the count weighs it by how often it occurs (the same values and count).
+    `distinct`: the values' `value_counts(name="_n")` when the caller has them already."""
+    if distinct is None:
+        distinct = values.drop_nulls().value_counts(name="_n")
     if distinct.height == 0:
         return values, 0
     text, occurrences = distinct[values.name], distinct["_n"]

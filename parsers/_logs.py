@@ -227,6 +227,8 @@ def _with_helmrelease(texts: pl.Series, decoded: pl.DataFrame) -> pl.DataFrame:
         pl.col("name").is_null() | pl.col("namespace").is_null() | (pl.col("controllerKind").is_null() & pl.col("reconciler kind").is_null())
     ).to_series()
     where = (need & texts.is_not_null()).arg_true()  # no text (a line not decoded): no object
+    if not len(where):
+        return decoded.with_columns(pl.lit(None, _OBJ).alias("HelmRelease")).select(FIELDS)
     values = texts.gather(where)
     try:
         found = values.str.json_decode(_HELMRELEASE).struct.field("HelmRelease").to_frame()
@@ -576,8 +578,9 @@ def _take(done, pieces: list, totals: dict, problems: tuple[list, list]) -> bool
     return True
 
 
-# Rows of decoded lines handed to `_build` at a time by the streamed path.
-STREAM_ROWS = 1 << 16
+# Rows of decoded lines handed to `_build` at a time by the streamed path (32k: 250 MB less
+# at the peak of the 2M-line bundle than 64k, for ~3% more time).
+STREAM_ROWS = 1 << 15
 _PRE = "_j."  # prefix of the columns the streamed query decoded
 
 
