@@ -158,8 +158,10 @@ def main(argv=None) -> int:
     results.append({"what": "forensics --help (median of 5)", "seconds": round(help_s, 3), "cpu": round(statistics.median(h["cpu"] for h in helps), 3), "peak_mb": round(max(h["peak_mb"] for h in helps)), "target": "< 0.5 s"})
 
     small, small_truth = bundle(2000, 200, 30, "small")
-    m = analyze(small, out_dir)
-    results.append({**row("analyze, ~1 MB bundle, HTML + triage", m, small_truth["bytes"], small_truth["log_lines"]), "target": "< 1.5 s", "bytes": small_truth["bytes"]})
+    # median of three: one run of under a second is at the mercy of a stall of the shared machine
+    runs = sorted((analyze(small, out_dir) for _ in range(3)), key=lambda r: r["seconds"])
+    m = runs[1]
+    results.append({**row("analyze, ~1 MB bundle, HTML + triage (median of 3)", m, small_truth["bytes"], small_truth["log_lines"]), "target": "< 1.5 s", "bytes": small_truth["bytes"]})
 
     big, truth = bundle(args.lines, None, None, f"lines-{args.lines}")
     size, log_bytes, lines = truth["bytes"], truth["log_bytes"], truth["log_lines"]

@@ -607,15 +607,16 @@ def _stream_query(path: str) -> pl.LazyFrame:
         | fields.field("name").is_null()
         | fields.field("namespace").is_null()
         | (fields.field("controllerKind").is_null() & fields.field("reconciler kind").is_null())
-        | _first_ts(fields.field("ts")).is_null()
+        | pl.col("_ts1").is_null()
     )
     return (
         pl.scan_lines(path, name="raw", row_index_name="line", row_index_offset=1)
         .with_columns(plain.alias("_plain"))
         .with_columns(pl.when(pl.col("_plain")).then(line).str.json_decode(pl.Struct(_LIGHT)).alias("_d"))
+        .with_columns(_first_ts(fields.field("ts")).alias("_ts1"))  # once: kept, and read by needs_text
         .select(
             pl.col("line").cast(pl.Int64),
-            _first_ts(fields.field("ts")).alias("_ts1"),
+            "_ts1",
             (line.str.len_bytes().cast(pl.Int64) + 1).alias("_n"),
             line.str.contains("\r", literal=True).alias("_cr"),
             "_plain",

@@ -8,10 +8,11 @@ Reads both key sets helm-controller and the other Flux controllers have used
 - older (2021): `logger: "controller.helmrelease"`, `reconciler group`, `reconciler kind`,
   `request: "ns/name"`
 
-Lines are decoded in bulk with Polars (`str.json_decode`); only a chunk that fails to decode
-is split further, down to single lines decoded by Python, so clean logs never take the
-slow path. A line that is not a JSON record becomes a `problems` row, never a silent drop.
-Blank lines are counted in the note and otherwise ignored.
+Lines are decoded in bulk with Polars; only what fails to decode is split further, down to
+single lines decoded by Python, so clean logs never take the slow path. A big log on disk is
+decoded by Polars' streaming engine (`_logs.build_streamed`), a big one in memory in pieces.
+A line that is not a JSON record becomes a `problems` row, never a silent drop. Blank lines
+are counted in the note and otherwise ignored.
 """
 
 from __future__ import annotations
