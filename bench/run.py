@@ -165,8 +165,12 @@ def main(argv=None) -> int:
 
     big, truth = bundle(args.lines, None, None, f"lines-{args.lines}")
     size, log_bytes, lines = truth["bytes"], truth["log_bytes"], truth["log_lines"]
-    m = analyze(big, out_dir)
-    ours = row(f"analyze, {lines:,} lines, HTML + triage", m, size, lines, f"{size / 1e6:.0f} MB input ({log_bytes / 1e6:.0f} MB logs)")
+    # three runs: the median one's time, the highest peak of the three (a shared machine moves
+    # one run by several tenths of a second; the memory target is taken at its worst)
+    runs = sorted((analyze(big, out_dir) for _ in range(3)), key=lambda r: r["seconds"])
+    m = {**runs[1], "peak_mb": max(r["peak_mb"] for r in runs)}
+    times = "/".join(f"{r['seconds']:.2f}" for r in runs)
+    ours = row(f"analyze, {lines:,} lines, HTML + triage (median of 3)", m, size, lines, f"{size / 1e6:.0f} MB input ({log_bytes / 1e6:.0f} MB logs); runs {times} s; peak: highest of 3")
     ours["target"] = ">= 150 MB/s, >= 4x jq, < 1.5 GB"
     results.append(ours)
 
