@@ -422,11 +422,14 @@ def _predecoded(df: pl.DataFrame) -> tuple[pl.DataFrame, list[int]]:
         df.select(pl.when(pl.col("_plain")).then(pl.col("body")))["body"],
         df.select(pl.col(_PRE + name).alias(name) for name in _LIGHT),
     )
-    # the other lines: what `decode_json` refuses unread (no `{` once stripped) fails, the rest
-    # (whitespace around, braces unbalanced) goes through it; the decoded ones are put in place
-    shaped = df.select(~pl.col("_plain") & pl.col("body").str.contains(r"^\s*\{").fill_null(False)).to_series()
-    refused = (~plain & ~shaped).arg_true()
-    candidates = shaped.arg_true().cast(pl.Int64)
+    # the other lines: what `decode_json` refuses unread (not `{...}` once stripped) fails, the
+    # rest (whitespace around, braces unbalanced) goes through it; the decoded ones are put in
+    # place. The patterns run on those lines only.
+    others = (~plain).arg_true().cast(pl.Int64)
+    text = df["body"].gather(others)
+    shaped = (text.str.contains(r"^\s*\{") & text.str.contains(r"\}\s*$")).fill_null(False)
+    refused = others.filter(~shaped)
+    candidates = others.filter(shaped)
     # as in `_decode_aligned`, json.loads says first which of them are objects (mostly records
     # cut short, which are not): only those are decoded
     objects = [_is_object(text) for text in df["body"].gather(candidates).str.strip_chars().to_list()]
