@@ -197,11 +197,7 @@ def _decode_aligned(lines: pl.Series, k: pl.Series, light: bool = False) -> tupl
         stripped = lines.gather(odd).str.strip_chars().to_list()
         good, texts_at = [], []
         for position, text in zip(odd.to_list(), stripped):
-            try:
-                ok = isinstance(json.loads(text), dict)
-            except (ValueError, RecursionError):
-                ok = False
-            if ok:
+            if _is_object(text):
                 good.append(position)
                 texts_at.append(text)
             else:
@@ -432,7 +428,7 @@ def _predecoded(df: pl.DataFrame) -> tuple[pl.DataFrame, list[int]]:
     candidates = others.filter(shaped)
     # as in `_decode_aligned`, json.loads says first which of them are objects (mostly records
     # cut short, which are not): only those are decoded
-    objects = [_is_object(text) for text in df["body"].gather(candidates).str.strip_chars().to_list()]
+    objects = [_is_object(line) for line in df["body"].gather(candidates).str.strip_chars().to_list()]
     good = candidates.filter(pl.Series(objects, dtype=pl.Boolean))
     failed = sorted(refused.to_list() + candidates.filter(~pl.Series(objects, dtype=pl.Boolean)).to_list())
     if not len(good):
@@ -444,6 +440,7 @@ def _predecoded(df: pl.DataFrame) -> tuple[pl.DataFrame, list[int]]:
 
 
 def _is_object(text: str) -> bool:
+    """json.loads reads the text as a JSON object (a line checked before it is decoded)."""
     try:
         return isinstance(json.loads(text), dict)
     except (ValueError, RecursionError):
