@@ -107,6 +107,29 @@ def test_the_streamed_decode_of_a_log_on_disk_gives_the_one_piece_rows(tmp_path,
 @pytest.mark.parametrize(
     "change",
     [
+        lambda data: data.rstrip(b"\n"),  # no newline at the end
+        lambda data: data + b"\n\n   \n",  # blank and whitespace lines at the end
+        lambda data: b"\n\nE0312 10:00:00.000000       1 klog.go:1] before any record\n" + data,
+        lambda data: data.replace(b'{"level"', b'\t{"level"', 50),  # whitespace before records
+        lambda data: b"E0312 10:00:00.000000       1 klog.go:1] only noise\n" * 3000,
+    ],
+    ids=["no-final-newline", "blank-end", "noise-first", "tabs-before", "only-noise"],
+)
+def test_the_streamed_decode_of_odd_files_gives_the_one_piece_rows(tmp_path, monkeypatch, change):
+    data = change(_log(1500))
+    path = tmp_path / "manager.log"
+    path.write_bytes(data)
+    reference = _parse(data, monkeypatch, 1 << 40)
+    result, taken = _streamed(path, data, monkeypatch, 100)
+    assert taken == [True]
+    assert_frame_equal(result.frames.get("logs", pl.DataFrame()), reference.frames.get("logs", pl.DataFrame()))
+    assert result.problems == reference.problems
+    assert result.note == reference.note
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
         lambda data: data.replace(b"\n", b"\r\n"),  # CRLF: offsets are not kept
         lambda data: data.replace(b"m 7 ", b"m 7 \r ", 1),  # a carriage return inside a line
         lambda data: data.replace(b"m 9 \xc3\xa9", b"m 9 \xff", 1),  # invalid UTF-8
