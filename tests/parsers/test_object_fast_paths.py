@@ -129,11 +129,16 @@ def _same(fast, slow) -> None:
     assert (fast.note, fast.problems) == (slow.note, slow.problems)
 
 
-@pytest.mark.parametrize("change", ODD_EVENTS, ids=[str(sorted(c)) for c in ODD_EVENTS])
-def test_event_list_fast_path_reads_every_shape_as_extract(change, monkeypatch):
+def _with_odd_event(change: dict) -> bytes:
+    """An EventList of five ordinary events and, third, one changed by `change`."""
     events = [_event(i) for i in range(5)]
     events.insert(2, _event(99, **change))
-    data = _event_list(events)
+    return _event_list(events)
+
+
+@pytest.mark.parametrize("change", ODD_EVENTS, ids=[str(sorted(c)) for c in ODD_EVENTS])
+def test_event_list_fast_path_reads_every_shape_as_extract(change, monkeypatch):
+    data = _with_odd_event(change)
     fast = k8s_events.parse_event_list(data, "events/ns.json", objects.NAME)
     assert fast is not None
     slow = _reference(data, monkeypatch)
@@ -143,9 +148,7 @@ def test_event_list_fast_path_reads_every_shape_as_extract(change, monkeypatch):
 
 @pytest.mark.parametrize("change", DECLINED_EVENTS, ids=[str(sorted(c)) for c in DECLINED_EVENTS])
 def test_event_list_fast_path_declines_what_it_would_read_otherwise(change, monkeypatch):
-    events = [_event(i) for i in range(5)]
-    events.insert(2, _event(99, **change))
-    data = _event_list(events)
+    data = _with_odd_event(change)
     assert k8s_events.parse_event_list(data, "events/ns.json", objects.NAME) is None
     monkeypatch.setattr(k8s_events, "FAST_MIN_BYTES", 0)  # objects.parse tries the fast path, then takes extract
     result = objects.parse(data, "events/ns.json")
