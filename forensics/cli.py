@@ -123,10 +123,17 @@ def analyze(path, formats, output, out_dir, fail_on, include, exclude, generated
 
         forensics analyze ./dump --format json --output -
     """
-    from forensics import report
+    from forensics import _collector_paused, report
 
     if output and len(formats) != 1:
         raise click.UsageError("--output needs exactly one --format")
+    with _collector_paused():  # the reports too: rendering makes as many objects as parsing
+        _analyze(path, formats, output, out_dir, fail_on, include, exclude, generated_at, max_bytes, **caps)
+
+
+def _analyze(path, formats, output, out_dir, fail_on, include, exclude, generated_at, max_bytes, **caps):
+    from forensics import report
+
     result = _run(path, include=list(include) or None, exclude=list(exclude) or None, generated_at=_generated_at(generated_at), max_bytes=max_bytes, **caps)
     analysis = result.analysis
     if not any(analysis.bundle.rows[k] for k in analysis.bundle.rows if k != "problems"):
