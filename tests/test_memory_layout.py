@@ -36,6 +36,22 @@ def test_repeated_log_strings_are_stored_once_with_the_same_values():
     assert out["error"].null_count() == df["error"].null_count()
 
 
+def test_only_columns_with_few_distinct_values_are_shared():
+    """A column with more than a quarter of its values distinct (reconcile ids: a few lines
+    each) is left as it is; one with fewer is shared."""
+    n = 12_000
+    df = pl.DataFrame(
+        {
+            "reconcile_id": [f"{i // 3:036d}" for i in range(n)],  # a third distinct
+            "release": [f"team-{i % 2400 % 7}/service-with-a-long-name-{i % 2400:04d}" for i in range(n)],  # a fifth distinct
+        }
+    )
+    out = _logs._share_repeats(df, ("reconcile_id", "release"))
+    assert_frame_equal(out, df)
+    assert _text_bytes(out["reconcile_id"]) == _text_bytes(df["reconcile_id"])
+    assert _text_bytes(out["release"]) * 4 < _text_bytes(df["release"])
+
+
 def test_columns_cut_differently_are_cut_alike_without_changing_values():
     pieces = [
         pl.DataFrame({"msg": [f"m{i}-{j}" for j in range(size)], "line": list(range(size))}).with_columns(pl.lit(f"file-{i // 2}").alias("source"))
