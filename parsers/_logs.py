@@ -791,16 +791,17 @@ def _build(
     """The logs rows (with a timestamp) of a per-line frame and its counts; problem rows go
     to `others_out` (lines that are no record) and `no_ts_out` (records without a time)."""
     context = context or {}
-    for name in ("prefix_ts", "pod", "container", "pod_namespace"):
-        if name not in lines.columns:
-            lines = lines.with_columns(pl.lit(context.get(name), pl.String).alias(name))
+    missing = [pl.lit(context.get(name), pl.String).alias(name) for name in ("prefix_ts", "pod", "container", "pod_namespace") if name not in lines.columns]
     if "offset" not in lines.columns:
-        lines = lines.with_columns(pl.lit(None, pl.Int64).alias("offset"))
+        missing.append(pl.lit(None, pl.Int64).alias("offset"))
     if "previous" not in lines.columns:
-        lines = lines.with_columns(pl.lit(bool(context.get("previous", False))).alias("previous"))
-    blank = lines.filter(pl.col("role") == "blank").height
-    markers = lines.filter(pl.col("role") == "marker")
-    content = lines.filter(pl.col("role") == "line")
+        missing.append(pl.lit(bool(context.get("previous", False))).alias("previous"))
+    if missing:
+        lines = lines.with_columns(missing)
+    role = pl.col("role")
+    blank, marked = lines.select((role == "blank").sum().alias("blank"), (role == "marker").any().alias("marked")).row(0)
+    markers = lines.filter(role == "marker") if marked else lines.clear()
+    content = lines.filter(role == "line")
 
     joined = 0
     if "partial" in content.columns:
@@ -928,7 +929,8 @@ def _build(
 
 # Long strings that repeat from record to record: templated messages, a reconcile's id on
 # each of its lines, `namespace/name`. Shorter ones live in the column's 16-byte slots.
-SHARED = ("msg", "reconcile_id", "release", "error", "logger", "extra")
+# Not reconcile ids: a reconcile writes two or three lines at the info level, too few to share.
+SHARED = ("msg", "release", "error", "logger", "extra")
 
 
 def _share_repeats(df: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
@@ -936,8 +938,8 @@ def _share_repeats(df: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
     once: the rows point into a buffer of the distinct values (a gather) instead of each
     carrying its own copy. Same values and dtype. Millions of log rows repeat a few thousand
     messages; a column with more than a quarter of its values distinct is left as it is
-    (reconcile ids, two or three lines each: sharing them cost more time, ~8 ms a run of
-    48k rows, than their ~1 MB saved is worth)."""
+    (sharing it costs more time than the memory it saves is worth: reconcile ids, two or
+    three lines each, took ~8 ms a run of 48k rows for ~1 MB)."""
     shared = []
     for name in columns:
         values = df[name]
