@@ -7,7 +7,7 @@ SAMPLE  = samples/upgrade-2.1-to-2.2.tar.gz
 # reproduces them byte for byte (tests/test_golden.py checks they are current).
 SAMPLE_TIME = 2024-01-15T12:00:00Z
 
-.PHONY: setup browser demo test samples golden schema bench bench-quick clean
+.PHONY: setup bytecode browser demo test samples golden schema bench bench-quick clean
 
 $(BIN)/forensics: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,7 +15,13 @@ $(BIN)/forensics: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $@
 
-setup: $(BIN)/forensics
+setup: $(BIN)/forensics bytecode
+
+# The package's bytecode, as a regular install writes it: Python then need not compile every
+# module on every run (~0.15 s) where PYTHONDONTWRITEBYTECODE is set. Only changed files are
+# compiled again; a stale file is never used (Python checks the source's time and size).
+bytecode: $(BIN)/forensics
+	@$(BIN)/python -m compileall -q forensics parsers >/dev/null
 
 # Analyse the shipped sample: writes reports/upgrade-2.1-to-2.2.html and prints the triage
 # table. Exit codes 3/4 (findings) are the expected outcome here, so they do not fail make.
@@ -59,3 +65,4 @@ bench-quick: setup
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache tests/actual
+	find forensics parsers tests bench samples -name __pycache__ -type d -prune -exec rm -rf {} +
