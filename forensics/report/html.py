@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 from datetime import timedelta
 from importlib import resources
+from types import SimpleNamespace
 
 import jinja2
 
@@ -80,17 +81,19 @@ def view(analysis: Analysis) -> dict:
         # the release's records and the controller lane, in time order (most releases need none)
         pool = sorted(entries + global_entries, key=lambda e: e.ts) if entries or own else []
         findings = [{"f": f, "evidence": [{"e": e, "slice": _slice(e, pool)} for e in f.evidence]} for f in own]
+        # attributes, not dict keys: Jinja looks `r.x` up as an attribute first (a dict's
+        # failed lookup raises), and the thousands of release rows made it a third of rendering
         releases.append(
-            {
-                "verdict": verdict,
-                "anchor": _anchor(verdict.release),
-                "label": _label(verdict),
-                "severity": verdict.severity.value if verdict.severity else ("ok" if verdict.healthy else "warning"),
-                "findings": findings,
-                "svg": svg.timeline(pool, markers) if entries else None,
-                "entries": entries[-ENTRIES_SHOWN:],
-                "entries_total": len(entries),
-            }
+            SimpleNamespace(
+                verdict=verdict,
+                anchor=_anchor(verdict.release),
+                label=_label(verdict),
+                severity=verdict.severity.value if verdict.severity else ("ok" if verdict.healthy else "warning"),
+                findings=findings,
+                svg=svg.timeline(pool, markers) if entries else None,
+                entries=entries[-ENTRIES_SHOWN:],
+                entries_total=len(entries),
+            )
         )
     fired = {f.rule for f in analysis.findings}
     counts: dict[str, int] = {}
@@ -100,8 +103,8 @@ def view(analysis: Analysis) -> dict:
     return {
         "a": analysis,
         "releases": releases,
-        "broken_releases": [r for r in releases if not r["verdict"].healthy],
-        "healthy_releases": [r for r in releases if r["verdict"].healthy],
+        "broken_releases": [r for r in releases if not r.verdict.healthy],
+        "healthy_releases": [r for r in releases if r.verdict.healthy],
         "counts": sorted(counts.items(), key=lambda kv: (kv[0] == "healthy", kv[0])),
         "broken": sum(1 for v in analysis.verdicts if not v.healthy),
         "gaps": _gaps(analysis),
