@@ -95,12 +95,12 @@ def run(
 ) -> Run:
     """Parse, correlate and explain one bundle."""
     _modules()
-    with _collector_paused():
+    with collector_paused():
         return _run(path, include=include, exclude=exclude, generated_at=generated_at, max_bytes=max_bytes, progress=progress, max_members=max_members, max_ratio=max_ratio)
 
 
 @contextmanager
-def _collector_paused():
+def collector_paused():
     """Python's cyclic garbage collector off for one analysis. Parsing creates millions of
     objects (decoded JSON, rows) and no cycles to speak of: the collector's passes over them
     took ~0.18 s of a big bundle's run, all of it holding the GIL, so stalling the parsing

@@ -123,11 +123,11 @@ def analyze(path, formats, output, out_dir, fail_on, include, exclude, generated
 
         forensics analyze ./dump --format json --output -
     """
-    from forensics import _collector_paused, report
+    from forensics import collector_paused, report
 
     if output and len(formats) != 1:
         raise click.UsageError("--output needs exactly one --format")
-    with _collector_paused():  # the reports too: rendering makes as many objects as parsing
+    with collector_paused():  # the reports too: rendering makes as many objects as parsing
         _analyze(path, formats, output, out_dir, fail_on, include, exclude, generated_at, max_bytes, **caps)
 
 
