@@ -82,3 +82,29 @@ def test_log_pieces_come_out_in_chunks_cut_alike():
     logs = result.frames["logs"]
     assert logs.height == 3000
     assert {logs[name].n_chunks() for name in logs.columns} == {1}
+
+
+def test_sources_made_relative_by_member_equal_the_string_operation():
+    """Members whose rows all cite the member: the column is rebuilt from the paths (cut
+    alike with the others); a member with other sources falls back to the string operation.
+    Either way the values are those of `strip_prefix` on every row."""
+    from forensics.load import _all_from, _relative_sources
+
+    root = "bundle-1"
+    paths = [f"{root}/logs/a.log", f"{root}/logs/b.log", "elsewhere/c.log"]
+    pieces = [
+        pl.DataFrame({"msg": [f"m{i}" for i in range(n)], "source": [path] * n}) for path, n in zip(paths, (5, 0, 4))
+    ]
+    df = pl.concat(pieces, rechunk=False)
+    expected = df.with_columns(pl.col("source").str.strip_prefix(root + "/"))
+    origins = [path if _all_from(piece, path) else None for path, piece in zip(paths, pieces)]
+    assert origins == paths
+    out = _relative_sources(df, root, pieces, origins)
+    assert_frame_equal(out, expected)
+    assert _cuts(out["source"]) == _cuts(out["msg"])
+
+    mixed = pieces[:2] + [pieces[2].with_columns(pl.Series("source", ["elsewhere/c.log", "x", "elsewhere/c.log", "y"]))]
+    assert not _all_from(mixed[2], paths[2])
+    df = pl.concat(mixed, rechunk=False)
+    out = _relative_sources(df, root, mixed, [paths[0], paths[1], None])
+    assert_frame_equal(out, df.with_columns(pl.col("source").str.strip_prefix(root + "/")))
