@@ -285,6 +285,35 @@ class Reader:
             yield member, data
         self._finish(files)
 
+    def big_files(self) -> list[tuple[str, FileData]]:
+        """The folder's files that `files()` will hand over unread (FileData), biggest first,
+        as (member path, data): a caller may start parsing them before `files()` reaches
+        them. Empty unless the input is a folder within the member and byte caps as a whole
+        (so that no cap refuses one of them first), and for a file whose head has a byte-order
+        mark (`files()` reads that one into memory); empty when the folder holds a `.gz` file
+        (inflated as it is read, its share of the byte cap is not known in advance)."""
+        if self._stdin is not None or not self.path.is_dir():
+            return []
+        root = self.path.resolve()
+        found, count, total = [], 0, 0
+        for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+            for filename in filenames:
+                count += 1
+                if filename.endswith(".gz"):
+                    return []  # inflated as read: its size in the byte cap is not known yet
+                full = Path(dirpath) / filename
+                if full.is_symlink() or not full.is_file():
+                    continue
+                size = full.stat().st_size
+                total += size
+                if size > STREAM_BYTES:
+                    data = FileData(str(full), size)
+                    if not _has_bom(data.head(4)):
+                        found.append((size, full.relative_to(root).as_posix(), data))
+        if count > self.max_members or total > self.max_bytes:
+            return []
+        return [(path, data) for size, path, data in sorted(found, key=lambda item: (-item[0], item[1]))]
+
     # --- caps -------------------------------------------------------------------------------
 
     def _over_budget(self, path: str, size: int) -> Member | None:

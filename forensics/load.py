@@ -16,6 +16,7 @@ import polars as pl
 
 import parsers
 from parsers import event_tables
+from parsers._base import FileData
 from forensics import redact
 from forensics.bundle import Bundle, Reader, strip_root
 from forensics.lines import LineStore, make_current
@@ -91,14 +92,22 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
     # Members are parsed by PARSE_THREADS threads while the next ones are read (Polars and
     # Arrow release the GIL: a big log and the object files overlap); results are taken in
     # member order, with at most MAX_PENDING members / MAX_HELD bytes in memory at once.
-    with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
+    # A folder's big files (logs read from disk) are started first, on a thread of their own:
+    # the object files before them in member order are mostly Python, holding the GIL, and
+    # would leave a core idle; the streamed decode needs no GIL. Their results are still taken
+    # in member order, as every other member's.
+    early = ThreadPoolExecutor(max_workers=1, thread_name_prefix="forensics-early")
+    started = {(path, data.path, data.size): early.submit(parsers.parse_member, path, data) for path, data in reader.big_files()}
+    with early, ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
         pending: deque = deque()
         held = 0
         for member, data in reader.files():
             if progress:
                 progress(member.path, len(data))
             size = len(data) if isinstance(data, bytes) else 0
-            pending.append((pool.submit(parsers.parse_member, member.path, data), member, data, size))
+            key = (member.path, data.path, data.size) if isinstance(data, FileData) else None
+            future = started.pop(key, None) or pool.submit(parsers.parse_member, member.path, data)
+            pending.append((future, member, data, size))
             held += size
             while pending and (len(pending) > MAX_PENDING or held > MAX_HELD):
                 future, member, data, size = pending.popleft()
@@ -107,6 +116,8 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
         while pending:
             future, member, data, size = pending.popleft()
             take(member, data, future.result())
+        for future in started.values():  # not handed over as started (a cap, a file changed): not used
+            future.cancel()
     bundle = reader.bundle
     store.keep = reader.spool  # archive members copied to disk live as long as the store
     for member in bundle.members:

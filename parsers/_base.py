@@ -9,6 +9,7 @@ its schema, never a missing key.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -248,6 +249,31 @@ def excerpt_expr(text: pl.Expr) -> pl.Expr:
         .then(stripped)
         .otherwise(pl.concat_str(stripped.str.slice(0, EXCERPT_MAX - 1), pl.lit("…")))
     )
+
+
+class _Gauge:
+    """How many threads are inside a stretch of work (`with GAUGE:`); `active` reads it."""
+
+    def __init__(self) -> None:
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self._count += 1
+
+    def __exit__(self, *exc) -> None:
+        with self._lock:
+            self._count -= 1
+
+    @property
+    def active(self) -> bool:
+        return self._count > 0
+
+
+# Parsing that is Python nearly throughout (objects decoded and walked one by one) and so
+# holds the GIL: work that can wait, and needs the GIL often, waits for it (`_logs`).
+PYTHON_BOUND = _Gauge()
 
 
 class FileData:

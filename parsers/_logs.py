@@ -35,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
-from parsers._base import FileData, ParseResult, excerpt_expr, parse_ts
+from parsers._base import PYTHON_BOUND, FileData, ParseResult, excerpt_expr, parse_ts
 
 _OBJ = pl.Struct({"name": pl.String, "namespace": pl.String})
 RECORD = pl.Struct(
@@ -635,6 +635,27 @@ def _stream_query(path: str) -> pl.LazyFrame:
     )
 
 
+# Decoded batches held back, at most, while Python-bound parsing runs elsewhere (~20 MB each).
+DEFERRED_BATCHES = 12
+
+
+def _deferred(batches):
+    """The engine's batches, in order; while Python-bound parsing (`PYTHON_BOUND`) runs on
+    another thread, up to DEFERRED_BATCHES of them are held before the rows are built. The
+    engine decodes without the GIL, so it fills the core the other parsing leaves idle; the
+    runs, which take the GIL for each of their many small steps, come after it. The same
+    batches, the same rows: only when they are built changes."""
+    waiting: deque = deque()
+    for batch in batches:
+        waiting.append(batch)
+        if PYTHON_BOUND.active and len(waiting) < DEFERRED_BATCHES:
+            continue
+        while waiting:
+            yield waiting.popleft()
+    while waiting:
+        yield waiting.popleft()
+
+
 def build_streamed(result: ParseResult, data: FileData, source: str, prepare, *, not_record: str, unreadable: str, **options) -> bool:
     """`build_chunked` of a JSON log on disk with the JSON decoded by Polars' streaming engine
     (`_stream_query`: no piece is read into Python, and no line is decoded twice); the lines
@@ -661,7 +682,7 @@ def build_streamed(result: ParseResult, data: FileData, source: str, prepare, *,
     try:
         with _ONE_STREAM:
             held: pl.DataFrame | None = None
-            for batch in _stream_query(data.path).collect_batches(chunk_size=STREAM_ROWS, maintain_order=True):
+            for batch in _deferred(_stream_query(data.path).collect_batches(chunk_size=STREAM_ROWS, maintain_order=True)):
                 if batch["_cr"].any():
                     raise _Decline
                 length = batch["_n"]

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 import polars as pl
 
 from parsers import controllers, helm_storage, helmrelease, k8s_events, kube, sources
-from parsers._base import SCHEMAS, TS, ParseResult, frame
+from parsers._base import PYTHON_BOUND, SCHEMAS, TS, ParseResult, frame
 
 NAME = "kubernetes-objects"
 KIND = "releases, events, controllers"
@@ -110,6 +110,12 @@ def parse(data: bytes, source: str) -> ParseResult:
         fast = k8s_events.parse_event_list(data, source, NAME)
         if fast is not None:
             return fast
+    with PYTHON_BOUND:
+        return _per_object(data, source)
+
+
+def _per_object(data: bytes, source: str) -> ParseResult:
+    """Every object of the member decoded and handed to its kind's extractor, in Python."""
     result = ParseResult(NAME)
     text = data.decode("utf-8", errors="replace")
     if "\ufffd" in text and b"\xef\xbf\xbd" not in data:

@@ -139,3 +139,55 @@ def test_a_big_file_with_a_byte_order_mark_is_normalised_in_memory(tmp_path, sma
     logs = frames.with_raw(frames["logs"])
     lines = text.split("\n")
     assert logs.height > 0 and logs["raw"].to_list() == [lines[n - 1] for n in logs["line"].to_list()]
+
+
+def test_a_folders_big_files_are_listed_biggest_first_and_only_when_no_cap_can_refuse_them(tmp_path, small_pieces):
+    root = tmp_path / "bundle"
+    (root / "logs").mkdir(parents=True)
+    (root / "logs" / "a.log").write_bytes(b'{"msg":"a"}\n' * 600)  # 7 KB
+    (root / "logs" / "b.log").write_bytes(b'{"msg":"b"}\n' * 900)  # 11 KB
+    (root / "small.json").write_bytes(b"{}")
+    (root / "bom.log").write_bytes(b"\xef\xbb\xbf" + b"x" * 5000)  # read into memory by files()
+    (root / "link.log").symlink_to(root / "logs" / "b.log")
+    listed = bundle_module.Reader(str(root)).big_files()
+    assert [(path, data.size) for path, data in listed] == [("logs/b.log", 10800), ("logs/a.log", 7200)]
+    handed = {member.path: data for member, data in bundle_module.Reader(str(root)).files()}
+    assert all(type(handed[path]).__name__ == "FileData" and handed[path].path == data.path for path, data in listed)
+    assert bundle_module.Reader(str(root), max_bytes=20_000).big_files() == []  # the folder is over the byte cap
+    assert bundle_module.Reader(str(root), max_members=4).big_files() == []
+    assert bundle_module.Reader(str(root / "logs" / "a.log")).big_files() == []  # not a folder
+    (root / "other.log.gz").write_bytes(b"\x1f\x8b")
+    assert bundle_module.Reader(str(root)).big_files() == []  # inflated as read: its share of the cap is unknown
+
+
+def test_big_files_started_early_give_the_same_frames(small_pieces, monkeypatch):
+    """Started before their turn (and their runs built later while objects are parsed), the
+    big logs give the frames of the members parsed in order."""
+    started = load(str(SAMPLE))
+    assert bundle_module.Reader(str(SAMPLE)).big_files()  # there were some
+    monkeypatch.setattr(bundle_module.Reader, "big_files", lambda self: [])
+    in_order = load(str(SAMPLE))
+    for kind in in_order.data:
+        assert started[kind].equals(in_order[kind]), kind
+    assert [vars(item) for item in started.inventory] == [vars(item) for item in in_order.inventory]
+
+
+def test_deferred_batches_come_out_all_and_in_order_and_wait_only_for_python_bound_work():
+    from parsers._base import PYTHON_BOUND
+
+    def batches(n, during=None):
+        for i in range(n):
+            if during is not None:
+                during.append(i)
+            yield i
+
+    assert list(_logs._deferred(batches(30))) == list(range(30))
+    produced: list[int] = []
+    out = []
+    with PYTHON_BOUND:
+        iterator = _logs._deferred(batches(30, produced))
+        out.append(next(iterator))
+        # held back while the Python-bound work runs: the cap's worth was produced first
+        assert len(produced) == _logs.DEFERRED_BATCHES
+    out += list(iterator)
+    assert out == list(range(30))
