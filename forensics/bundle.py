@@ -287,11 +287,12 @@ class Reader:
 
     def big_files(self) -> list[tuple[str, FileData]]:
         """The folder's files that `files()` will hand over unread (FileData), biggest first,
-        as (member path, data): a caller may start parsing them before `files()` reaches
-        them. Empty unless the input is a folder within the member and byte caps as a whole
-        (so that no cap refuses one of them first), and for a file whose head has a byte-order
-        mark (`files()` reads that one into memory); empty when the folder holds a `.gz` file
-        (inflated as it is read, its share of the byte cap is not known in advance)."""
+        as (member path, data), so that a caller may start parsing them before `files()`
+        reaches them. Only when no cap can refuse one of them first: the input is a folder,
+        its files are within the member and byte caps all together, and none is a `.gz` file
+        (inflated as it is read, its share of the byte cap is not known in advance); else
+        empty. A file starting with a byte-order mark is left out (`files()` reads it into
+        memory)."""
         if self._stdin is not None or not self.path.is_dir():
             return []
         root = self.path.resolve()
