@@ -51,8 +51,14 @@ SPOOL_BYTES = 16 * 1024**2
 RATIO_FLOOR = 32 * 1024**2  # a stream is judged on its ratio only once this much came out of it
 TAR_OVERHEAD = 1024  # header + padding per entry, allowed on top of --max-bytes in a tar stream
 _CHUNK = 1024**2
+try:  # ISA-L's inflate: a gzipped bundle read ~3x faster than with zlib, the same bytes out
+    from isal.isal_zlib import decompressobj as _decompressobj
+    from isal.isal_zlib import error as _isal_error
+except ImportError:  # no wheel for this platform: zlib
+    _decompressobj, _isal_error = zlib.decompressobj, zlib.error
+_GZIP_READ = 128 * 1024  # compressed bytes read at a time (as gzip's reader): the ratio cap judges each step
 # Errors a damaged archive or compressed stream raises while being read.
-_DAMAGE = (tarfile.TarError, OSError, EOFError, zlib.error, lzma.LZMAError, ValueError, struct.error)
+_DAMAGE = (tarfile.TarError, OSError, EOFError, zlib.error, _isal_error, lzma.LZMAError, ValueError, struct.error)
 # ...and a zip archive (an unsupported version or method, an encrypted entry).
 _ZIP_DAMAGE = (zipfile.BadZipFile, NotImplementedError, RuntimeError) + _DAMAGE
 
@@ -160,6 +166,41 @@ def _normalise_text(data: bytes) -> tuple[bytes, str]:
             text = data[len(bom) :].decode(codec, errors="replace")
             return text.encode("utf-8"), f"{codec.upper()} text re-encoded as UTF-8"
     return data, ""
+
+
+class _GzipStream:
+    """A gzip stream (one member or several, zero padding between them skipped) inflated a
+    step at a time, as the standard library's gzip reader does it (with ISA-L where it is
+    installed): what was inflated before the input ends early or turns corrupt is returned
+    first, the error raised by the next read (EOFError, or the inflater's error for corrupt
+    data, a bad checksum or a member that is no gzip; with a bad checksum, the output of the
+    step that found it goes with it)."""
+
+    def __init__(self, raw) -> None:
+        self.raw = raw
+        self._inflater = _decompressobj(31)
+
+    def read1(self, size: int) -> bytes:
+        while True:
+            inflater = self._inflater
+            if inflater.eof:  # a member ended: another may follow
+                rest = inflater.unused_data.lstrip(b"\x00")
+                while not rest:
+                    chunk = self.raw.read(_GZIP_READ)
+                    if not chunk:
+                        return b""
+                    rest = chunk.lstrip(b"\x00")
+                self._inflater = _decompressobj(31)
+                data = self._inflater.decompress(rest, size)
+            elif inflater.unconsumed_tail:
+                data = inflater.decompress(inflater.unconsumed_tail, size)
+            else:
+                chunk = self.raw.read(_GZIP_READ)
+                if not chunk:
+                    raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+                data = inflater.decompress(chunk, size)
+            if data:
+                return data
 
 
 class _Counted(io.RawIOBase):
@@ -400,7 +441,7 @@ class Reader:
         magic = raw.read(6)
         raw.seek(0)
         if magic[:2] == b"\x1f\x8b":
-            stream, ratio = gzip.GzipFile(fileobj=raw, mode="rb"), self.max_ratio
+            stream, ratio = _GzipStream(raw), self.max_ratio
         elif magic[:3] == b"BZh":
             stream, ratio = bz2.BZ2File(raw), self.max_ratio
         elif magic == b"\xfd7zXZ\x00":

@@ -129,3 +129,58 @@ def test_missing_and_capped_input(tmp_path):
 )
 def test_layout_detection(paths, layout):
     assert detect_layout(paths) == layout
+
+
+def _inflate(stream, step: int = 4096) -> tuple[bytes, Exception | None]:
+    out = []
+    try:
+        while True:
+            data = stream.read1(step)
+            if not data:
+                return b"".join(out), None
+            out.append(data)
+    except Exception as error:  # noqa: BLE001 - the caller compares it
+        return b"".join(out), error
+
+
+def _reference(data: bytes) -> tuple[bytes, Exception | None]:
+    import gzip
+    import io
+
+    with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+        return _inflate(stream)
+
+
+@pytest.mark.parametrize("inflater", ["isal", "zlib"])
+def test_gzip_stream_inflates_as_the_standard_library(inflater, monkeypatch):
+    """The tar stream's inflater gives gzip's bytes, and on damage what came before it."""
+    import gzip
+    import io
+    import random
+    import zlib
+
+    from forensics import bundle
+
+    if inflater == "zlib":
+        monkeypatch.setattr(bundle, "_decompressobj", zlib.decompressobj)
+    rng = random.Random(7)
+    text = b"".join(b"line %d %s\n" % (i, bytes(rng.choice(b"abcdef") for _ in range(40))) for i in range(60_000))
+    one, two = gzip.compress(text[:1_000_000]), gzip.compress(text[1_000_000:])
+    crc = bytearray(one)
+    crc[-6] ^= 0xFF
+    cases = {
+        "one member": one,
+        "two members, zero padding between and after": one + b"\x00" * 9 + two + b"\x00" * 3,
+        "truncated": (one + two)[: len(one) + len(two) // 2],
+        "bad checksum": bytes(crc),
+        "garbage after a member": one + b"not gzip at all",
+    }
+    for name, data in cases.items():
+        expected, reference_error = _reference(data)
+        got, error = _inflate(bundle._GzipStream(io.BytesIO(data)))
+        assert (error is None) == (reference_error is None), name
+        if error is None:
+            assert got == expected, name
+        else:  # what came before the damage, up to the inflater's last step (deflate blocks)
+            assert isinstance(error, bundle._DAMAGE), name  # reported as damage, never a traceback
+            assert text.startswith(got) and len(got) >= len(expected) - 65536, name
