@@ -128,10 +128,10 @@ def gunzip(data: bytes, limit: int, max_ratio: int, max_bytes: int | None = None
     out: list[bytes] = []
     total, rest = 0, data
     while rest:
-        inflater = zlib.decompressobj(31)
+        inflater = _decompressobj(31)
         try:
             piece = inflater.decompress(rest, cap - total + 1)
-        except zlib.error as error:
+        except (zlib.error, _isal_error) as error:
             return b"".join(out), f"corrupt gzip data after {total} bytes: {error}"
         out.append(piece)
         total += len(piece)
