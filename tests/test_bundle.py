@@ -184,3 +184,25 @@ def test_gzip_stream_inflates_as_the_standard_library(inflater, monkeypatch):
         else:  # what came before the damage, up to the inflater's last step (deflate blocks)
             assert isinstance(error, bundle._DAMAGE), name  # reported as damage, never a traceback
             assert text.startswith(got) and len(got) >= len(expected) - 65536, name
+
+
+@pytest.mark.parametrize("inflater", ["isal", "zlib"])
+def test_gunzip_keeps_what_came_before_damage_and_says_why(inflater, monkeypatch):
+    import gzip
+    import zlib
+
+    from forensics import bundle
+
+    if inflater == "zlib":
+        monkeypatch.setattr(bundle, "_decompressobj", zlib.decompressobj)
+    first, second = b"first member\n" * 1000, b"second member\n" * 1000
+    data = gzip.compress(first) + b"\x00\x00" + gzip.compress(second)
+    assert bundle.gunzip(data, 1 << 30, 1000) == (first + second, None)
+    out, why = bundle.gunzip(data[:-30], 1 << 30, 1000)  # the second member cut short
+    assert out.startswith(first) and why.startswith("gzip stream truncated after")
+    broken = bytearray(data)
+    broken[len(data) - 40 : len(data) - 30] = b"\xff" * 10  # inside the second member's deflate data
+    out, why = bundle.gunzip(bytes(broken), 1 << 30, 1000)
+    assert out == first and why.startswith("corrupt gzip data after 13000 bytes")
+    with pytest.raises(bundle.CapExceeded):
+        bundle.gunzip(data, 5000, 1000)
