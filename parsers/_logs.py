@@ -635,8 +635,9 @@ def _stream_query(path: str) -> pl.LazyFrame:
     )
 
 
-# Decoded batches held back, at most, while Python-bound parsing runs elsewhere (~20 MB each).
-DEFERRED_BATCHES = 12
+# Decoded batches held back, at most, while Python-bound parsing runs elsewhere (~20 MB each;
+# eight cover the 0.6 s of the 3,000 HelmReleases of the benchmark bundle on the idle core).
+DEFERRED_BATCHES = 8
 
 
 def _deferred(batches):
