@@ -157,6 +157,12 @@ def _has_bom(head: bytes) -> bool:
     return head.startswith(_UTF8_BOM) or any(head.startswith(bom) for bom, _ in _BOMS)
 
 
+def _unread(filename: str, size: int) -> bool:
+    """A folder's file handed to its parser unread (FileData): big, and not gzipped (inflated
+    in memory). `files()` and `big_files()` decide alike."""
+    return size > STREAM_BYTES and not filename.endswith(".gz")
+
+
 def _normalise_text(data: bytes) -> tuple[bytes, str]:
     """A byte-order mark removed (UTF-8) or the text re-encoded as UTF-8 (UTF-16/32 with a BOM)."""
     if data[:3] == _UTF8_BOM:
@@ -348,7 +354,7 @@ class Reader:
                     continue
                 size = full.stat().st_size
                 total += size
-                if size > STREAM_BYTES:
+                if _unread(filename, size):
                     data = FileData(str(full), size)
                     if not _has_bom(data.head(4)):
                         found.append((size, full.relative_to(root).as_posix(), data))
@@ -427,7 +433,7 @@ class Reader:
                         continue
                     try:
                         # a big file is read by its parser piece by piece (bounded memory)
-                        data = FileData(str(full), size) if size > STREAM_BYTES and not filename.endswith(".gz") else full.read_bytes()
+                        data = FileData(str(full), size) if _unread(filename, size) else full.read_bytes()
                     except OSError as error:
                         yield Member(rel, size, "refused", note=f"cannot be read: {error.strerror or error}"), b""
                         continue

@@ -955,9 +955,9 @@ def _build(
     return (logs.filter(pl.col("ts").is_not_null()) if no_ts.height else logs), counts
 
 
-# Long strings that repeat from record to record: templated messages, a reconcile's id on
-# each of its lines, `namespace/name`. Shorter ones live in the column's 16-byte slots.
-# Not reconcile ids: a reconcile writes two or three lines at the info level, too few to share.
+# Long strings that repeat from record to record: templated messages, `namespace/name`.
+# Shorter ones live in the column's 16-byte slots. Not reconcile ids: a reconcile writes two
+# or three lines at the info level, too few to share.
 SHARED = ("msg", "release", "error", "logger", "extra")
 
 
