@@ -83,6 +83,7 @@ _BOUNDARY, _BOUNDARY_SPACE = b"\n    },\n    {\n", b"\n    } \n    {\n"
 _ITEMS_OPEN_LINE = b'\n  "items": [\n'
 _LAST_ITEM_CLOSE = b"\n    }\n  ]"
 _NEEDLE = r"""^([^"'\\\n\t]{1,40})"""  # kube._needle: the longest quote- and escape-free prefix, <= 40 characters
+_MAX_BLOCK = (1 << 31) - 1  # Arrow's block size is a 32-bit int (a bigger list is read in blocks, or declined)
 _MAX_DEPTH = 700  # nesting json.loads reads without RecursionError, with room for the caller's stack
 
 
@@ -326,12 +327,13 @@ def _read_items(data: bytes, first_byte: int, last_byte: int):
     # not end on its own `}` line would now hold `} {` (not JSON).
     body = data[first_byte:last_byte].replace(_BOUNDARY, _BOUNDARY_SPACE)
     options = pa_json.ParseOptions(explicit_schema=pa.schema(list(_item_type())), newlines_in_values=True, unexpected_field_behavior="infer")
-    for block_size in (_block_size(len(body)), len(body) + 1):  # halves on two threads; else whole
-        try:
-            return pa_json.read_json(pa.py_buffer(body), read_options=pa_json.ReadOptions(block_size=block_size), parse_options=options)
-        except (pa.ArrowException, ValueError):
-            continue
-    raise _Decline
+    # One block: with values that may hold newlines, Arrow finds where a block may be cut by
+    # parsing the text once more, which costs more CPU than the second thread saves (the
+    # parsing threads are busy with other members anyway).
+    try:
+        return pa_json.read_json(pa.py_buffer(body), read_options=pa_json.ReadOptions(block_size=min(len(body) + 1, _MAX_BLOCK)), parse_options=options)
+    except (pa.ArrowException, ValueError):
+        raise _Decline from None
 
 
 def _depth(schema) -> int:
@@ -343,12 +345,6 @@ def _depth(schema) -> int:
             deepest = max(deepest, depth)
             stack += [(kind.field(i).type, depth + 1) for i in range(kind.num_fields)]
     return deepest
-
-
-def _block_size(size: int) -> int:
-    """Arrow's JSON reader parses blocks on its threads: two halves (an item straddling more than
-    two blocks fails the read, which is then done in one block)."""
-    return max(1 << 20, size // 2 + 1)
 
 
 def _event_columns(source: str) -> list:
