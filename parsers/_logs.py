@@ -76,6 +76,17 @@ TRACE_RE = (
 LEVELS = {"level(-2)": "trace", "level(-1)": "debug"}
 
 
+def _level(levels: pl.Series) -> pl.Expr:
+    """The `level` column: lower case, zap's numbered levels named (LEVELS); the column as it
+    is when its few distinct values are so already (zap writes `info`, `error`, `debug`), so
+    that two string passes over every row are spent only when some value changes."""
+    canonical = pl.col("level").str.to_lowercase().replace(LEVELS)
+    distinct = levels.unique()
+    if distinct.len() > 64 or not distinct.to_frame("level").select((canonical == pl.col("level")).fill_null(True).all()).item():
+        return canonical
+    return pl.col("level")
+
+
 def read_lines(data: bytes, source: str, result: ParseResult, base: int | None = 0) -> pl.DataFrame:
     """The member's physical lines as a frame (line, raw, offset); invalid UTF-8 replaced and
     reported. `offset` is where the line starts in the member (`base` = where `data` starts),
@@ -829,7 +840,7 @@ def _build(
     role = pl.col("role")
     blank, marked = lines.select((role == "blank").sum().alias("blank"), (role == "marker").any().alias("marked")).row(0)
     markers = lines.filter(role == "marker") if marked else lines.clear()
-    content = lines.filter(role == "line")
+    content = lines.filter(role == "line") if blank or marked else lines  # every line is content
 
     joined = 0
     if "partial" in content.columns:
@@ -871,7 +882,8 @@ def _build(
     content = content.with_columns(
         pl.when(attach).then(pl.lit("continuation")).when(pl.col("_what") == "trace").then(pl.lit("other")).otherwise(pl.col("_what")).alias("_what")
     )
-    continuation = content.filter(pl.col("_what") == "continuation")
+    # (only the columns read from them: most lines are records, few are anything else)
+    continuation = content.lazy().filter(pl.col("_what") == "continuation").select("_grp", "body", "_last").collect()
     records = content.filter(head)
     if continuation.height:
         extra = continuation.group_by("_grp").agg(
@@ -885,7 +897,7 @@ def _build(
     else:
         records = records.with_columns(pl.lit(None, pl.String).alias("extra"))
 
-    others = content.filter(pl.col("_what") == "other")
+    others = content.lazy().filter(pl.col("_what") == "other").select("line", "raw").collect()
     if others.height:
         others_out.append(_problems(others, source, pl.lit(not_record), pl.col("raw")))
 
@@ -902,10 +914,10 @@ def _build(
         pl.when(pl.col("controller") == "helmrelease").then(pl.lit("HelmRelease")),
     )
     controller = pl.coalesce(pl.col("controller"), pl.col("logger").str.strip_prefix("controller."))
-    level = pl.col("level").str.to_lowercase()
+    level = _level(records["level"])
     logs = records.with_columns(_timestamps(records)).select(
         pl.col("_ts").alias("ts"),
-        level.replace(LEVELS),
+        level,
         pl.when(pl.col("_what") == "text").then(pl.col("body")).otherwise(pl.col("msg")).alias("msg"),
         "error",
         "logger",
