@@ -77,3 +77,21 @@ def test_invalid_utf8_is_replaced_and_reported():
     assert result.frames["logs"].height == 1
     reasons = [p["reason"] for p in result.problems]
     assert any("UTF-8" in r for r in reasons) and any("not a JSON" in r for r in reasons)
+
+
+def test_levels_lower_case_and_numbered_ones_named():
+    # zap writes `info`/`error`/`debug`; `-zap-log-level=2`-style verbosity gives `Level(-2)`,
+    # a console encoder may write upper case. A run of canonical levels is kept as it is.
+    levels = ["INFO", "Level(-2)", "level(-1)", "debug", "Error", None]
+    lines = []
+    for level in levels:
+        record = json.loads(V037)
+        if level is None:
+            record.pop("level")
+        else:
+            record["level"] = level
+        lines.append(json.dumps(record))
+    result = zap_log.parse(("\n".join(lines) + "\n").encode(), SOURCE)
+    assert result.frames["logs"]["level"].to_list() == ["info", "trace", "debug", "debug", "error", None]
+    canonical = zap_log.parse(("\n".join([V037, V036_ERROR]) + "\n").encode(), SOURCE)
+    assert canonical.frames["logs"]["level"].to_list() == ["info", "error"]
