@@ -883,7 +883,7 @@ def _build(
         pl.when(attach).then(pl.lit("continuation")).when(pl.col("_what") == "trace").then(pl.lit("other")).otherwise(pl.col("_what")).alias("_what")
     )
     # (only the columns read from them: most lines are records, few are anything else)
-    continuation = content.lazy().filter(pl.col("_what") == "continuation").select("_grp", "body", "_last").collect()
+    continuation = content.select("_what", "_grp", "body", "_last").filter(pl.col("_what") == "continuation")
     records = content.filter(head)
     if continuation.height:
         extra = continuation.group_by("_grp").agg(
@@ -897,7 +897,7 @@ def _build(
     else:
         records = records.with_columns(pl.lit(None, pl.String).alias("extra"))
 
-    others = content.lazy().filter(pl.col("_what") == "other").select("line", "raw").collect()
+    others = content.select("_what", "line", "raw").filter(pl.col("_what") == "other")
     if others.height:
         others_out.append(_problems(others, source, pl.lit(not_record), pl.col("raw")))
 
