@@ -235,3 +235,16 @@ def test_any_cut_into_pieces_gives_the_one_piece_rows(tmp_path_factory, kinds, c
             assert pieces.note == reference.note
     finally:
         _logs.CHUNK_BYTES, _logs.STREAM_ROWS = original
+
+
+def test_each_run_gives_its_problem_rows_in_one_chunk(tmp_path, monkeypatch):
+    """The problem rows of a run (lines that are no record) come as one chunk per column, not
+    in the pieces a parallel filter cuts them into (a frame of thousands of tiny chunks)."""
+    data = _log()
+    path = tmp_path / "manager.log"
+    path.write_bytes(data)
+    result, taken = _streamed(path, data, monkeypatch, 500)
+    assert taken == [True]
+    parts = [part for part in result._problem_parts if isinstance(part, pl.DataFrame)]
+    assert parts and sum(part.height for part in parts) > 1
+    assert {part[name].n_chunks() for part in parts for name in part.columns} == {1}
