@@ -14,13 +14,9 @@ from datetime import datetime, timezone
 # Polars' allocator (jemalloc) hands freed pages back lazily (MADV_FREE, "muzzy") by
 # default: the kernel counts them as ours until it needs them, so the resident memory of
 # one big bundle looked ~200 MB larger than what was in use. Given back at once instead
-# (MADV_DONTNEED), at a cost within the noise. And one arena for all threads instead of
-# jemalloc's four per core: the pages one thread frees (a decoded batch, a parsed run) are
-# reused by whichever thread allocates next, rather than kept in an arena another thread
-# would have to fault in afresh (~15% fewer page faults on a big bundle, ~0.3 s of system
-# time, same peak). Read when Polars is first imported, which happens after this; a value
-# the user sets in the environment wins.
-os.environ.setdefault("_RJEM_MALLOC_CONF", "muzzy_decay_ms:0,narenas:1")
+# (MADV_DONTNEED), at a cost within the noise. Read when Polars is first imported, which
+# happens after this; a value the user sets in the environment wins.
+os.environ.setdefault("_RJEM_MALLOC_CONF", "muzzy_decay_ms:0")
 # Polars' streaming line reader (the big zap logs) reads ahead a few chunks of the file by
 # default; one is enough to keep both cores busy, and each extra one held ~50 MB at the
 # peak of a 2M-line bundle. Read when a scan starts; a value set in the environment wins.
