@@ -94,9 +94,40 @@ def run(
     max_ratio: int | None = None,
 ) -> Run:
     """Parse, correlate and explain one bundle."""
-    _modules()
+    from forensics.load import load as read_bundle  # Polars and the parsers: all that reading needs
+
+    # The analysis modules (pydantic models, rules; ~0.1 s of imports on one core) are
+    # imported on a thread while the bundle is read, which starts without them.
+    analysis_modules = _Background(_modules, "forensics-imports")
     with collector_paused():
-        return _run(path, include=include, exclude=exclude, generated_at=generated_at, max_bytes=max_bytes, progress=progress, max_members=max_members, max_ratio=max_ratio)
+        try:
+            frames = read_bundle(path, max_bytes=max_bytes, progress=progress, max_members=max_members, max_ratio=max_ratio)
+        finally:
+            analysis_modules.wait()
+        return _run(frames, include=include, exclude=exclude, generated_at=generated_at)
+
+
+class _Background:
+    """`function()` on a daemon thread; `wait()` joins it and raises what it raised."""
+
+    def __init__(self, function, name: str) -> None:
+        import threading
+
+        self._error: BaseException | None = None
+        self._function = function
+        self._thread = threading.Thread(target=self._call, name=name, daemon=True)
+        self._thread.start()
+
+    def _call(self) -> None:
+        try:
+            self._function()
+        except BaseException as error:  # noqa: BLE001 - handed to the caller of wait()
+            self._error = error
+
+    def wait(self) -> None:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
 
 
 @contextmanager
@@ -115,18 +146,7 @@ def collector_paused():
             gc.enable()
 
 
-def _run(
-    path: str,
-    *,
-    include: list[str] | None,
-    exclude: list[str] | None,
-    generated_at: datetime | None,
-    max_bytes: int | None,
-    progress: Progress | None,
-    max_members: int | None,
-    max_ratio: int | None,
-) -> Run:
-    frames = load(path, max_bytes=max_bytes, progress=progress, max_members=max_members, max_ratio=max_ratio)
+def _run(frames: Frames, *, include: list[str] | None, exclude: list[str] | None, generated_at: datetime | None) -> Run:
     state = versions.analyse(frames["logs"], frames["events"], frames["controllers"])
     # The evidence window and the number of releases, from the timeline's time and release
     # columns: its rows (one per log line) are built only for the report's slice

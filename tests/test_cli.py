@@ -86,3 +86,27 @@ def test_every_command_has_help_with_an_example(runner):
     for name, command in main.commands.items():
         assert command.help and "Example:" in command.help, name
         assert runner.invoke(main, [name, "--help"]).exit_code == 0
+
+
+def test_a_fresh_process_reads_while_it_imports_the_analysis_modules(tmp_path):
+    """`forensics analyze` in a new interpreter: the analysis modules are imported on a thread
+    while the bundle is read; the findings are those of the in-process run."""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", "from forensics.cli import main; main()", "analyze", SAMPLE, "--format", "json", "--output", "-"],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120,
+    )
+    assert out.returncode == 3, out.stderr
+    assert {f["label"] for f in json.loads(out.stdout)["findings"]} == {"migration-skip", "stale-status", "dependency-stale", "drift"}
+
+
+def test_an_import_failure_on_the_background_thread_is_raised_to_the_caller():
+    from forensics import _Background
+
+    def broken():
+        raise ImportError("no module named pydantic")
+
+    with pytest.raises(ImportError, match="pydantic"):
+        _Background(broken, "test-imports").wait()
