@@ -199,6 +199,31 @@ def test_a_long_templated_column_is_redacted_by_its_distinct_values_like_row_by_
     assert "s3cr3tvalue" not in redacted[5] and "hunter2" not in redacted[redact.LONG]
 
 
+@pytest.mark.parametrize("later_secret", [False, True])
+def test_a_column_in_long_runs_is_read_by_runs_like_row_by_row(later_secret):
+    """A column whose values come in long runs (a member's source, pod, container) is counted
+    and checked by its runs: the same strings and count as row by row, a secret in a run
+    that starts past the first rows and nulls between runs included."""
+    from forensics import redact
+
+    values = ["cluster-resources/pods/logs/a.log"] * 30_000 + [None] * 50 + ["apps/podinfo"] * 20_000
+    if later_secret:
+        values += ["password=hunter2"] * 7 + ["apps/podinfo"] * 100
+    series = pl.Series("source", values)
+    assert redact._in_runs(series)
+    redacted, count = redact.redact_series(series)
+    rows = [redact.redact_text(v) if v is not None else None for v in values]
+    assert redacted.to_list() == rows
+    assert count == (7 if later_secret else 0)
+    assert sorted(redact._distinct(series).drop_nulls().to_list()) == sorted({v for v in values if v is not None})
+    # a name column in runs is skipped only when every run's value has a name's shape
+    name = pl.Series("pod", values)
+    frames = {"logs": pl.DataFrame({"pod": name})}
+    out, total = redact.redact(frames)
+    assert total == (7 if later_secret else 0)
+    assert out["logs"]["pod"].to_list() == rows
+
+
 def test_the_prefilter_finds_key_ids_in_text_with_non_ascii_characters():
     """The pre-filter's word boundary is ASCII-only (fast); it still lets through every text
     the patterns would change, non-ASCII text around them included."""
