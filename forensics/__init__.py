@@ -95,39 +95,17 @@ def run(
 ) -> Run:
     """Parse, correlate and explain one bundle."""
     from forensics.load import load as read_bundle  # Polars and the parsers: all that reading needs
+    from parsers._base import Background
 
     # The analysis modules (pydantic models, rules; ~0.1 s of imports on one core) are
     # imported on a thread while the bundle is read, which starts without them.
-    analysis_modules = _Background(_modules, "forensics-imports")
+    analysis_modules = Background(_modules, name="forensics-imports")
     with collector_paused():
         try:
             frames = read_bundle(path, max_bytes=max_bytes, progress=progress, max_members=max_members, max_ratio=max_ratio)
         finally:
-            analysis_modules.wait()
+            analysis_modules.result()
         return _run(frames, include=include, exclude=exclude, generated_at=generated_at)
-
-
-class _Background:
-    """`function()` on a daemon thread; `wait()` joins it and raises what it raised."""
-
-    def __init__(self, function, name: str) -> None:
-        import threading
-
-        self._error: BaseException | None = None
-        self._function = function
-        self._thread = threading.Thread(target=self._call, name=name, daemon=True)
-        self._thread.start()
-
-    def _call(self) -> None:
-        try:
-            self._function()
-        except BaseException as error:  # noqa: BLE001 - handed to the caller of wait()
-            self._error = error
-
-    def wait(self) -> None:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
 
 
 @contextmanager

@@ -183,12 +183,12 @@ def _value_counts(values: pl.Series) -> pl.DataFrame:
     runs when the values come in long runs."""
     if not _in_runs(values):
         return values.drop_nulls().value_counts(name="_n")
-    runs = values.rle().struct.unnest()
+    runs = values.rle().struct.unnest()  # columns `len` and `value`, whatever the values' name
     return (
         runs.filter(pl.col("value").is_not_null())
         .group_by("value")
         .agg(pl.col("len").sum().cast(pl.UInt32).alias("_n"))
-        .rename({"value": values.name})
+        .select(pl.col("value").alias(values.name), "_n")
     )
 
 

@@ -276,6 +276,28 @@ class _Gauge:
 PYTHON_BOUND = _Gauge()
 
 
+class Background:
+    """`function(*args)` run on a daemon thread; `result()` waits for it and returns its value
+    (or raises its exception)."""
+
+    def __init__(self, function, *args, name: str):
+        self._outcome: dict = {}
+        self._thread = threading.Thread(target=self._run, args=(function, args), name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self, function, args) -> None:
+        try:
+            self._outcome["value"] = function(*args)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller
+            self._outcome["error"] = error
+
+    def result(self):
+        self._thread.join()
+        if "error" in self._outcome:
+            raise self._outcome["error"]
+        return self._outcome["value"]
+
+
 class FileData:
     """A big member on disk, not read into memory: parsers that declare `STREAMS = True`
     read it piece by piece (`head`, `open`); the others get its bytes (`read`)."""

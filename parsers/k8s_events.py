@@ -143,7 +143,7 @@ class _Decline(Exception):
 def _parse_event_list(data: bytes, source: str, name: str):
     import polars as pl
 
-    from parsers._base import ParseResult
+    from parsers._base import Background, ParseResult
     from parsers.kube import LONG_LINE
 
     # The items array, from the line after `"items": [` to the `}` before `]` (checked against
@@ -152,7 +152,7 @@ def _parse_event_list(data: bytes, source: str, name: str):
     first_byte, last_byte = opened + len(_ITEMS_OPEN_LINE), closed + len(_LAST_ITEM_CLOSE) - 4
     if opened < 0 or last_byte <= first_byte:
         raise _Decline
-    reading = _Thread(_read_lines, data, first_byte, LONG_LINE)
+    reading = Background(_read_lines, data, first_byte, LONG_LINE, name="event-list-lines")
     try:
         table = _read_items(data, first_byte, last_byte)
     finally:
@@ -258,30 +258,6 @@ def _cited(data: bytes, found, candidates, starts, ends, lines, events, has_mess
         known = pl.concat([found, more]).unique("line")
     texts = pl.DataFrame({"line": cited}).join(known.select("line", "text"), on="line", how="left", maintain_order="left")["text"]
     return [cited.alias("line"), pl.select(excerpt_expr(pl.lit(texts).str.slice(0, long_line))).to_series().alias("excerpt")]
-
-
-class _Thread:
-    """`function(*args)` run on a thread; `result()` waits for it and returns its value (or
-    raises its exception)."""
-
-    def __init__(self, function, *args):
-        import threading
-
-        self._outcome: dict = {}
-        self._thread = threading.Thread(target=self._run, args=(function, args), name="event-list-lines", daemon=True)
-        self._thread.start()
-
-    def _run(self, function, args) -> None:
-        try:
-            self._outcome["value"] = function(*args)
-        except BaseException as error:  # noqa: BLE001 - handed to the caller
-            self._outcome["error"] = error
-
-    def result(self):
-        self._thread.join()
-        if "error" in self._outcome:
-            raise self._outcome["error"]
-        return self._outcome["value"]
 
 
 def _line_query(data: bytes, key: str):

@@ -103,10 +103,10 @@ def test_a_fresh_process_reads_while_it_imports_the_analysis_modules(tmp_path):
 
 
 def test_an_import_failure_on_the_background_thread_is_raised_to_the_caller():
-    from forensics import _Background
+    from parsers._base import Background
 
     def broken():
         raise ImportError("no module named pydantic")
 
     with pytest.raises(ImportError, match="pydantic"):
-        _Background(broken, "test-imports").wait()
+        Background(broken, name="test-imports").result()
