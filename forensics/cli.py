@@ -87,6 +87,40 @@ def _run(path: str, **options):
         sys.exit(EXIT_INPUT)
 
 
+# Set once `analyze` has written its outputs: the process may then end without the
+# interpreter's teardown (see `entry`).
+_DONE = {"analysis": False}
+
+
+def entry() -> None:
+    """The `forensics` command (the console script). After an analysis, once its reports are
+    written and its exit code is known, the process ends without the interpreter's teardown:
+    freeing a big bundle's frames buffer by buffer took 0.15-0.2 s of every run, and the
+    operating system takes the memory back at once. The exit handlers still run first
+    (temporary folders such as the spool of a tar's big members are removed), and the output
+    streams are flushed. Any other command, and an error, exit as usual."""
+    import os
+
+    try:
+        main()
+    except SystemExit as done:
+        code = done.code
+        if not _DONE["analysis"] or not (code is None or isinstance(code, int)):
+            raise
+    else:
+        raise SystemExit(0)
+    run_exit_handlers = getattr(__import__("atexit"), "_run_exitfuncs", None)
+    if run_exit_handlers is None:  # not CPython: the usual exit
+        raise SystemExit(code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (`| head`): nothing more to say there
+            pass
+    run_exit_handlers()
+    os._exit(code or 0)
+
+
 @click.group(cls=_Guarded, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="flux-forensics")
 @click.option("--debug", is_flag=True, help="Show the traceback of an internal error instead of one line.")
@@ -158,6 +192,7 @@ def _analyze(path, formats, output, out_dir, fail_on, include, exclude, generate
         target.write_text(text, encoding="utf-8")
         if output != "-":
             _stderr_console().print(f"wrote {target}", highlight=False)
+    _DONE["analysis"] = True
     sys.exit(exit_code(analysis, fail_on))
 
 

@@ -110,3 +110,58 @@ def test_an_import_failure_on_the_background_thread_is_raised_to_the_caller():
 
     with pytest.raises(ImportError, match="pydantic"):
         Background(broken, name="test-imports").result()
+
+
+def _command(tmp_path, *args: str, spool_bytes: int | None = None):
+    """`forensics` as the console script runs it (`entry`), in a new interpreter whose
+    temporary folder is `tmp_path / "tmp"`."""
+    import os
+    import subprocess
+    import sys
+
+    temp = tmp_path / "tmp"
+    temp.mkdir(exist_ok=True)
+    # marks: whether the exit handlers ran, and whether the interpreter was torn down (a
+    # module-level object whose finaliser runs when the modules are cleared)
+    setup = f"import atexit, pathlib; atexit.register(pathlib.Path({str(temp / 'exit-handlers-ran')!r}).touch)\n"
+    setup += (
+        "import os\n"
+        "class Mark:\n"
+        f"    def __del__(self, _open=os.open, _close=os.close, _flags=os.O_CREAT | os.O_WRONLY, _path={str(temp / 'torn-down')!r}):\n"
+        "        _close(_open(_path, _flags))\n"
+        "mark = Mark()\n"
+    )
+    setup += f"import forensics.bundle as b; b.SPOOL_BYTES = {spool_bytes}\n" if spool_bytes is not None else ""
+    out = subprocess.run(
+        [sys.executable, "-c", setup + "from forensics.cli import entry; entry()", *args],
+        capture_output=True, text=True, cwd=tmp_path, timeout=120, env={**os.environ, "TMPDIR": str(temp)},
+    )
+    return out, temp
+
+
+def test_the_command_ends_an_analysis_without_teardown_and_loses_nothing(tmp_path):
+    """After an analysis the command ends the process at once (no interpreter teardown): the
+    exit code is the analysis's, the report and the streams are complete, and the exit handlers
+    ran: the spool folder of the tar's big members is gone."""
+    out, temp = _command(tmp_path, "analyze", SAMPLE, "--out-dir", str(tmp_path / "reports"), spool_bytes=1000)
+    assert out.returncode == 3, out.stderr
+    assert (tmp_path / "reports" / "upgrade-2.1-to-2.2.html").read_text().rstrip().endswith("</html>")
+    assert "apps/frontend" in out.stdout and "wrote" in out.stderr
+    assert (temp / "exit-handlers-ran").exists()
+    assert not (temp / "torn-down").exists()
+    assert not list(temp.glob("forensics-spool-*"))  # the spool of the tar's members is removed
+    out, _ = _command(tmp_path, "analyze", SAMPLE, "--format", "json", "--output", "-", "--fail-on", "never")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["schema_version"] == "1.0"  # all of it, flushed
+
+
+def test_the_command_exits_as_usual_after_other_commands_and_errors(tmp_path):
+    out, temp = _command(tmp_path, "rules")
+    assert out.returncode == 0 and "DR001" in out.stdout
+    assert (temp / "exit-handlers-ran").exists() and (temp / "torn-down").exists()
+    out, _ = _command(tmp_path, "analyze", str(tmp_path / "missing.tar.gz"))
+    assert out.returncode == 2 and "missing.tar.gz" in out.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    out, _ = _command(tmp_path, "analyze", str(empty))
+    assert out.returncode == 2 and "nothing usable" in out.stderr
