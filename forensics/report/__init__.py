@@ -5,7 +5,10 @@ Heavy imports (Jinja2, rich) happen inside the functions that need them.
 
 from __future__ import annotations
 
-from forensics.model import Analysis
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the models load with the analysis (on its own thread), not before it
+    from forensics.model import Analysis
 
 
 def render(analysis: Analysis, fmt: str) -> str:
