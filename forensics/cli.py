@@ -99,6 +99,7 @@ def entry() -> None:
     operating system takes the memory back at once. The exit handlers still run first
     (temporary folders such as the spool of a tar's big members are removed), and the output
     streams are flushed. Any other command, and an error, exit as usual."""
+    import atexit
     import os
 
     try:
@@ -109,7 +110,7 @@ def entry() -> None:
             raise
     else:
         raise SystemExit(0)
-    run_exit_handlers = getattr(__import__("atexit"), "_run_exitfuncs", None)
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
     if run_exit_handlers is None:  # not CPython: the usual exit
         raise SystemExit(code)
     for stream in (sys.stdout, sys.stderr):
