@@ -533,13 +533,15 @@ def build_chunked(
             data = data.decode("utf-8", errors="replace").encode("utf-8")
             result.problem(source, None, "invalid UTF-8 replaced with U+FFFD")
             altered = True
+    repeats = Repeats()
+
     def work(start: int, piece: bytes, offset: int):
         others: list[pl.DataFrame] = []
         no_ts: list[pl.DataFrame] = []
         lines = read_lines(piece, source, result, None if altered else start)
         if offset:
             lines = lines.with_columns(pl.col("line") + offset)
-        logs, counts = _build(prepare(lines), source, others, no_ts, not_record=not_record, **options)
+        logs, counts = _build(prepare(lines), source, others, no_ts, not_record=not_record, repeats=repeats, **options)
         orphan = bool(offset) and any((df["line"] == offset + 1).any() for df in others)
         return logs, counts, others, no_ts, orphan
 
@@ -680,12 +682,13 @@ def build_streamed(result: ParseResult, data: FileData, source: str, prepare, *,
     pieces: list[pl.DataFrame] = []
     totals: dict[str, int] = {}
     position = 0  # byte offset of the next line
+    repeats = Repeats()
 
     def work(batch: pl.DataFrame):
         others: list[pl.DataFrame] = []
         no_ts: list[pl.DataFrame] = []
         lines = prepare(batch.select("line", "raw", "offset")).with_columns(batch.select(pl.exclude("line", "raw", "offset")))
-        logs, counts = _build(lines, source, others, no_ts, not_record=not_record, **options)
+        logs, counts = _build(lines, source, others, no_ts, not_record=not_record, repeats=repeats, **options)
         return logs, counts, others, no_ts, False
 
     # Runs are built by WORKERS threads while the engine decodes the next rows, taken in order.
@@ -828,9 +831,11 @@ def _build(
     text_records: bool = False,
     context: dict | None = None,
     not_record: str = "not a log record",
+    repeats: Repeats | None = None,
 ) -> tuple[pl.DataFrame, dict[str, int]]:
     """The logs rows (with a timestamp) of a per-line frame and its counts; problem rows go
-    to `others_out` (lines that are no record) and `no_ts_out` (records without a time)."""
+    to `others_out` (lines that are no record) and `no_ts_out` (records without a time).
+    `repeats`: the distinct values of the runs of the same log built before (`Repeats`)."""
     context = context or {}
     missing = [pl.lit(context.get(name), pl.String).alias(name) for name in ("prefix_ts", "pod", "container", "pod_namespace") if name not in lines.columns]
     if "offset" not in lines.columns:
@@ -965,7 +970,7 @@ def _build(
         "markers": markers.height,
         "blank": blank,
     }
-    logs = _share_repeats(logs.drop("_raw"), SHARED)
+    logs = _share_repeats(logs.drop("_raw"), SHARED, repeats)
     return (logs.filter(pl.col("ts").is_not_null()) if no_ts.height else logs), counts
 
 
@@ -975,24 +980,60 @@ def _build(
 SHARED = ("msg", "release", "error", "logger", "extra")
 
 
-def _share_repeats(df: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+class Repeats:
+    """The distinct values of the SHARED columns seen so far in the runs of one log, so that a
+    run's repeats are looked up in them rather than hashed into a distinct set of the run's own
+    (the runs of a log repeat the same few thousand messages and releases). Used by the threads
+    that build the runs of one log; the values are only ever added to."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._known: dict[str, tuple[pl.Series, pl.DataType]] = {}  # column -> (values, Enum of them)
+
+    def codes(self, name: str, values: pl.Series, present: int) -> tuple[pl.Series, pl.Series] | None:
+        """(distinct values, each row's position in them), or None when the column has too many
+        values not seen before to be worth sharing (see `_share_repeats`)."""
+        known = self._known.get(name)
+        codes = values.cast(known[1], strict=False) if known else None
+        if codes is not None and codes.null_count() == values.null_count():
+            return known[0], codes.to_physical()
+        with self._lock:  # new values: added once, by one thread at a time
+            known = self._known.get(name)
+            if known is None:
+                new = values.unique().drop_nulls()
+            else:
+                codes = values.cast(known[1], strict=False)
+                new = values.filter(codes.is_null() & values.is_not_null()).unique()
+            if new.len() * 4 > present:
+                return None
+            if new.len():
+                # one chunk: a gather from several chunks copies the strings it takes
+                distinct = new if known is None else pl.concat([known[0], new], rechunk=True)
+                known = (distinct, pl.Enum(distinct))
+                self._known[name] = known
+            return known[0], values.cast(known[1]).to_physical()
+
+
+def _share_repeats(df: pl.DataFrame, columns: tuple[str, ...], repeats: Repeats | None = None) -> pl.DataFrame:
     """The same frame, each of these String columns holding each of its distinct values
     once: the rows point into a buffer of the distinct values (a gather) instead of each
     carrying its own copy. Same values and dtype. Millions of log rows repeat a few thousand
     messages; a column with more than a quarter of its values distinct is left as it is
     (sharing it costs more time than the memory it saves is worth: reconcile ids, two or
-    three lines each, took ~8 ms a run of 48k rows for ~1 MB)."""
+    three lines each, took ~8 ms a run of 48k rows for ~1 MB). With `repeats`, the distinct
+    values are those of every run of the log so far (`Repeats`): only values not seen before
+    count as distinct, and a run's rows point into the same buffers as the runs before."""
+    repeats = repeats or Repeats()
     shared = []
     for name in columns:
         values = df[name]
         present = values.len() - values.null_count()
         if present < 64:
             continue
-        distinct = values.unique().drop_nulls()
-        if distinct.len() * 4 > present:
-            continue
-        codes = values.cast(pl.Enum(distinct)).to_physical()
-        shared.append(distinct.gather(codes).alias(name))
+        found = repeats.codes(name, values, present)
+        if found is not None:
+            distinct, codes = found
+            shared.append(distinct.gather(codes).alias(name))
     return df.with_columns(shared) if shared else df
 
 

@@ -52,6 +52,48 @@ def test_only_columns_with_few_distinct_values_are_shared():
     assert _text_bytes(out["release"]) * 4 < _text_bytes(df["release"])
 
 
+def _run(numbers) -> pl.DataFrame:
+    return pl.DataFrame({"msg": [f"HelmRelease/team-{i:02d}/service reconciliation finished in 1.2s" for i in numbers]})
+
+
+def test_runs_of_one_log_point_into_the_texts_seen_so_far():
+    """The runs of one log share one set of distinct texts (`Repeats`): a run's column holds
+    views into it, not a copy of its own, even after new texts were added to it."""
+    runs = [_run(i % 40 for i in range(10_000)), _run(i % 40 for i in range(10_000)), _run(20 + i % 40 for i in range(10_000))]
+    repeats = _logs.Repeats()
+    outs = [_logs._share_repeats(df, ("msg",), repeats) for df in runs]
+    for out, df in zip(outs, runs):
+        assert_frame_equal(out, df)
+    distinct = pl.concat([df["msg"] for df in runs]).unique()
+    texts = int(distinct.str.len_bytes().sum())  # the 60 texts, once
+    for out in outs:
+        assert _text_bytes(out["msg"]) <= 2 * texts  # not the run's 10,000 texts (~600 KB)
+
+
+def test_a_run_of_mostly_new_distinct_texts_is_left_as_it_is():
+    repeats = _logs.Repeats()
+    first = _run(i % 40 for i in range(8_000))
+    _logs._share_repeats(first, ("msg",), repeats)
+    fresh = _run(100 + i for i in range(8_000))  # all new, all distinct
+    out = _logs._share_repeats(fresh, ("msg",), repeats)
+    assert_frame_equal(out, fresh)
+    assert _text_bytes(out["msg"]) == _text_bytes(fresh["msg"])
+    again = _logs._share_repeats(first, ("msg",), repeats)  # the known texts still shared
+    assert_frame_equal(again, first)
+    assert _text_bytes(again["msg"]) * 100 < _text_bytes(first["msg"])
+
+
+def test_threads_sharing_the_texts_of_a_log_get_their_own_values():
+    from concurrent.futures import ThreadPoolExecutor
+
+    repeats = _logs.Repeats()
+    runs = [_run((i * 7 + k) % (30 + k) for i in range(5_000)) for k in range(24)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        outs = list(pool.map(lambda df: _logs._share_repeats(df, ("msg",), repeats), runs))
+    for out, df in zip(outs, runs):
+        assert_frame_equal(out, df)
+
+
 def test_columns_cut_differently_are_cut_alike_without_changing_values():
     pieces = [
         pl.DataFrame({"msg": [f"m{i}-{j}" for j in range(size)], "line": list(range(size))}).with_columns(pl.lit(f"file-{i // 2}").alias("source"))
