@@ -271,7 +271,8 @@ def _assemble(n: int, parts: list[tuple[pl.Series, pl.DataFrame]], schema: dict)
         index = index.scatter(positions, pl.int_range(at, at + rows.height, dtype=pl.Int64, eager=True))
         frames.append(rows.select([pl.col(c).cast(t) for c, t in schema.items()]))
         at += rows.height
-    return pl.concat([*frames, blank], rechunk=False).gather(index)
+    # one chunk first: a gather from several chunks copies every string it takes
+    return pl.concat([*frames, blank], rechunk=True).gather(index)
 
 
 def _decode_exact(lines: pl.Series) -> tuple[pl.DataFrame, list[int]]:
