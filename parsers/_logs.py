@@ -910,23 +910,29 @@ def _build(
         others_out.append(_problems(others, source, pl.lit(not_record), pl.col("raw")))
 
     request = pl.col("request").str.split_exact("/", 1)
-    namespace = pl.coalesce(pl.col("namespace"), pl.col("HelmRelease").struct.field("namespace"), request.struct.field("field_0"))
-    name = pl.coalesce(pl.col("name"), pl.col("HelmRelease").struct.field("name"), request.struct.field("field_1"))
-    kind = pl.coalesce(
-        pl.col("controllerKind"),
-        pl.col("reconciler kind"),
-        pl.when(pl.col("HelmRelease").is_not_null()).then(pl.lit("HelmRelease")),
-        # 2020-era keys: logger "controllers.HelmRelease"; `reconcilerKind` lines also carry
-        # controller "helmrelease", the name controller-runtime gives the HelmRelease reconciler
-        pl.col("logger").str.extract(r"^controllers\.(\w+)$", 1),
-        pl.when(pl.col("controller") == "helmrelease").then(pl.lit("HelmRelease")),
+    helmrelease = pl.col("HelmRelease").struct
+    namespace = _coalesce(records, [("namespace", pl.col("namespace")), ("HelmRelease", helmrelease.field("namespace")), ("request", request.struct.field("field_0"))])
+    name = _coalesce(records, [("name", pl.col("name")), ("HelmRelease", helmrelease.field("name")), ("request", request.struct.field("field_1"))])
+    kind = _coalesce(
+        records,
+        [
+            ("controllerKind", pl.col("controllerKind")),
+            ("reconciler kind", pl.col("reconciler kind")),
+            ("HelmRelease", pl.when(pl.col("HelmRelease").is_not_null()).then(pl.lit("HelmRelease"))),
+            # 2020-era keys: logger "controllers.HelmRelease"; `reconcilerKind` lines also carry
+            # controller "helmrelease", the name controller-runtime gives the HelmRelease reconciler
+            ("logger", pl.col("logger").str.extract(r"^controllers\.(\w+)$", 1)),
+            ("controller", pl.when(pl.col("controller") == "helmrelease").then(pl.lit("HelmRelease"))),
+        ],
     )
-    controller = pl.coalesce(pl.col("controller"), pl.col("logger").str.strip_prefix("controller."))
+    controller = _coalesce(records, [("controller", pl.col("controller")), ("logger", pl.col("logger").str.strip_prefix("controller."))])
+    # only text records (`text_records`) take their message from the body
+    msg = pl.when(pl.col("_what") == "text").then(pl.col("body")).otherwise(pl.col("msg")) if text_records else pl.col("msg")
     level = _level(records["level"])
     logs = records.with_columns(_timestamps(records)).select(
         pl.col("_ts").alias("ts"),
         level,
-        pl.when(pl.col("_what") == "text").then(pl.col("body")).otherwise(pl.col("msg")).alias("msg"),
+        msg.alias("msg"),
         "error",
         "logger",
         controller.alias("controller"),
@@ -973,6 +979,18 @@ def _build(
     }
     logs = _share_repeats(logs.drop("_raw"), SHARED, repeats)
     return (logs.filter(pl.col("ts").is_not_null()) if no_ts.height else logs), counts
+
+
+def _coalesce(records: pl.DataFrame, terms: list[tuple[str, pl.Expr]]) -> pl.Expr:
+    """`pl.coalesce` of the terms, each given with the column it reads, the first of them
+    that column itself: without the terms whose column is null in every record, and the
+    first column as it is (not a copy) when it has a value in every record or no other term
+    is left. The same values: a term of an all-null column is null in every row."""
+    (first, column), rest = terms[0], terms[1:]
+    if not records[first].null_count():
+        return column
+    kept = [expr for source, expr in rest if records[source].null_count() < records.height]
+    return pl.coalesce(column, *kept) if kept else column
 
 
 # Long strings that repeat from record to record: templated messages, `namespace/name`.

@@ -95,3 +95,38 @@ def test_levels_lower_case_and_numbered_ones_named():
     assert result.frames["logs"]["level"].to_list() == ["info", "trace", "debug", "debug", "error", None]
     canonical = zap_log.parse(("\n".join([V037, V036_ERROR]) + "\n").encode(), SOURCE)
     assert canonical.frames["logs"]["level"].to_list() == ["info", "error"]
+
+
+def test_key_sets_mixed_in_one_log_each_row_named_by_its_own():
+    """A run's name, namespace, kind and controller come from whichever keys its lines carry:
+    the current keys, the HelmRelease object only, or the 2021 `request`/`logger` keys."""
+    only_object = '{"level":"info","ts":"2024-02-12T09:30:01.000Z","msg":"x","controller":"helmrelease","HelmRelease":{"name":"web","namespace":"shop"}}'
+    lines = [V037, OLD_KEYS, only_object, V036_ERROR]
+    rows = zap_log.parse("\n".join(lines).encode(), "x.log").frames["logs"].rows(named=True)
+    assert [(r["namespace"], r["name"], r["kind"], r["controller"], r["release"]) for r in rows] == [
+        ("apps", "podinfo", "HelmRelease", "helmrelease", "apps/podinfo"),
+        ("flux-system", "podinfo", "HelmRelease", "helmrelease", "flux-system/podinfo"),
+        ("shop", "web", "HelmRelease", "helmrelease", "shop/web"),
+        ("apps", "podinfo", "HelmRelease", "helmrelease", "apps/podinfo"),
+    ]
+
+
+def test_coalesce_without_all_null_terms_gives_the_same_values():
+    from parsers._logs import _coalesce
+
+    frame = pl.DataFrame(
+        {
+            "a": ["x", None, None, "w"],
+            "b": [None, None, None, None],
+            "c": ["1", "2", None, None],
+            "full": ["p", "q", "r", "s"],
+        },
+        schema={name: pl.String for name in ("a", "b", "c", "full")},
+    )
+    terms = [(name, pl.col(name)) for name in ("a", "b", "c")]
+    expected = frame.select(pl.coalesce("a", "b", "c")).to_series()
+    assert frame.select(_coalesce(frame, terms)).to_series().to_list() == expected.to_list() == ["x", "2", None, "w"]
+    # a first column with a value in every row is the column itself
+    assert str(_coalesce(frame, [("full", pl.col("full")), ("a", pl.col("a"))])) == str(pl.col("full"))
+    # only all-null terms after the first: the first column as it is
+    assert str(_coalesce(frame, [("a", pl.col("a")), ("b", pl.col("b"))])) == str(pl.col("a"))
