@@ -77,9 +77,13 @@ def _base64_runs(values: pl.Series) -> list[str]:
 # mapped back onto the rows.
 SAMPLE = 4096
 LOW_CARDINALITY = 8
-# A column longer than this is also redacted by its distinct values when they are few in all
-# (counting them costs less than one pass of the pre-filter over every row).
+# A column longer than this is also redacted by its distinct values when fewer than one row
+# in DISTINCT_SHARE holds a value of its own: counting them and running the pre-filter on
+# them costs less than one pass of the pre-filter over every row (measured: counting costs
+# about 0.4 of the pre-filter's pass; event messages, 200k rows of which 41% distinct: 27 ms
+# instead of 46).
 LONG = 65536
+DISTINCT_SHARE = 2
 
 
 def redact_series(values: pl.Series) -> tuple[pl.Series, int]:
@@ -90,8 +94,8 @@ def redact_series(values: pl.Series) -> tuple[pl.Series, int]:
         return _redact_distinct(values)
     if values.len() > LONG:
         distinct = _value_counts(values)
-        if distinct.height * LOW_CARDINALITY < values.len():
-            return _redact_distinct(values, distinct)  # templated messages: varied at the start, few overall
+        if distinct.height * DISTINCT_SHARE < values.len():
+            return _redact_distinct(values, distinct)  # templated messages: varied at the start, fewer overall
     hit = values.str.contains(PREFILTER).fill_null(False)
     if not hit.any():
         return values, 0

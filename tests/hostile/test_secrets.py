@@ -199,6 +199,31 @@ def test_a_long_templated_column_is_redacted_by_its_distinct_values_like_row_by_
     assert "s3cr3tvalue" not in redacted[5] and "hunter2" not in redacted[redact.LONG]
 
 
+def test_a_long_column_with_a_value_in_three_rows_of_seven_is_redacted_like_row_by_row():
+    """Event messages: many distinct (a release and a revision in each), still repeated
+    enough for the distinct-values path; the same strings and count as row by row."""
+    from forensics import redact
+
+    n = redact.LONG + 4000
+    apps = n * 3 // 7 // 30 * 30  # each (team, app) pair: 3 rows in 7 have a value of their own
+    values = [f"Helm upgrade succeeded for release team-{i % 30}/app-{i % apps}" for i in range(n)]
+    values[11] = "Authorization: Bearer abcdefgh12345678"
+    values[n - 3] = values[n - 2] = "failed: password=hunter2 in values"
+    series = pl.Series("message", values)
+    distinct = series.n_unique()
+    assert distinct * redact.LOW_CARDINALITY >= n and distinct * redact.DISTINCT_SHARE < n  # this path only
+    redacted, count = redact.redact_series(series)
+    # row by row: each distinct value, in pieces too short for any distinct-values path
+    distinct_values = sorted(set(values))
+    each = {}
+    for start in range(0, len(distinct_values), redact.SAMPLE):
+        piece = distinct_values[start : start + redact.SAMPLE]
+        each.update(zip(piece, redact.redact_series(pl.Series(piece, dtype=pl.String))[0].to_list()))
+    assert redacted.to_list() == [each[value] for value in values]
+    assert count == 3
+    assert "hunter2" not in redacted[n - 2] and "abcdefgh12345678" not in redacted[11]
+
+
 @pytest.mark.parametrize("later_secret", [False, True])
 def test_a_column_in_long_runs_is_read_by_runs_like_row_by_row(later_secret):
     """A column whose values come in long runs (a member's source, pod, container) is counted
