@@ -93,8 +93,8 @@ def redact_series(values: pl.Series) -> tuple[pl.Series, int]:
     if values.len() > SAMPLE and values.head(SAMPLE).n_unique() * LOW_CARDINALITY < SAMPLE:
         return _redact_distinct(values)
     if values.len() > LONG:
-        distinct = _value_counts(values)
-        if distinct.height * DISTINCT_SHARE < values.len():
+        distinct = _unique(values)
+        if distinct.len() * DISTINCT_SHARE < values.len():
             return _redact_distinct(values, distinct)  # templated messages: varied at the start, fewer overall
     hit = values.str.contains(PREFILTER).fill_null(False)
     if not hit.any():
@@ -107,21 +107,25 @@ def redact_series(values: pl.Series) -> tuple[pl.Series, int]:
     return values.clone().scatter(index, subset), count
 
 
-def _redact_distinct(values: pl.Series, distinct: pl.DataFrame | None = None) -> tuple[pl.Series, int]:
+def _redact_distinct(values: pl.Series, distinct: pl.Series | None = None) -> tuple[pl.Series, int]:
     """`redact_series` of a column with few distinct values: each distinct value is redacted
-    once and the count weighs it by how often it occurs (the same values and count).
-    `distinct`: the values' `value_counts(name="_n")` when the caller has them already."""
+    once and the count weighs it by how often it occurs (the same values and count); the
+    occurrences are counted only of the values that hold a secret. `distinct`: the values'
+    `_unique` when the caller has them already."""
     if distinct is None:
-        distinct = _value_counts(values)
-    if distinct.height == 0:
+        distinct = _unique(values)
+    if distinct.len() == 0:
         return values, 0
-    text, occurrences = distinct[values.name], distinct["_n"]
-    hit = text.str.contains(PREFILTER).fill_null(False)
+    hit = distinct.str.contains(PREFILTER).fill_null(False)
     if not hit.any():
         return values, 0
-    old = text.filter(hit)
+    old = distinct.filter(hit)
     new, counts = _redact_hits(old)
-    count = (counts.cast(pl.Int64) * occurrences.filter(hit).cast(pl.Int64)).sum() or 0
+    if not counts.sum():
+        return values, 0
+    found = _value_counts(values.filter(values.is_in(old.implode())))
+    occurrences = old.to_frame().join(found, on=values.name, how="left", maintain_order="left")["_n"].fill_null(0)
+    count = (counts.cast(pl.Int64) * occurrences.cast(pl.Int64)).sum() or 0
     if not count:
         return values, 0
     changed = old != new
@@ -169,6 +173,13 @@ def _distinct(values: pl.Series) -> pl.Series:
     if _in_runs(values):
         return values.rle().struct.field("value").unique().alias(values.name)
     return values.unique()
+
+
+def _unique(values: pl.Series) -> pl.Series:
+    """The distinct non-null values of a column (by its runs when it comes in long runs)."""
+    if _in_runs(values):
+        return values.rle().struct.field("value").unique().drop_nulls().alias(values.name)
+    return values.unique().drop_nulls()
 
 
 # Fewer runs of equal values than this in the first SAMPLE values: the column is read by runs.
