@@ -822,6 +822,10 @@ def _problems(df: pl.DataFrame, source: str, reason: pl.Expr, text: pl.Expr) -> 
     )
 
 
+# What a content line is, in `_build` (an Enum: compared and filtered as small integers).
+_WHAT = pl.Enum(["record", "trace", "text", "other", "continuation"])
+
+
 def _build(
     lines: pl.DataFrame,
     source: str,
@@ -864,15 +868,15 @@ def _build(
     is_trace = pl.repeat(False, content.height, dtype=pl.Boolean, eager=True).scatter(
         undecoded, content["body"].gather(undecoded).str.contains(TRACE_RE).fill_null(False)
     )
-    is_text = pl.lit(text_records) & pl.col("prefix_ts").is_not_null() & (pl.col("body").str.strip_chars() != "")
+    is_text = (pl.col("prefix_ts").is_not_null() & (pl.col("body").str.strip_chars() != "")) if text_records else pl.lit(False)
     content = content.with_columns(
         pl.when(pl.col("decoded").is_not_null())
-        .then(pl.lit("record"))
+        .then(pl.lit("record", _WHAT))
         .when(pl.lit(is_trace))
-        .then(pl.lit("trace"))
+        .then(pl.lit("trace", _WHAT))
         .when(is_text)
-        .then(pl.lit("text"))
-        .otherwise(pl.lit("other"))
+        .then(pl.lit("text", _WHAT))
+        .otherwise(pl.lit("other", _WHAT))
         .alias("_what")
     )
     # A trace line right after a record (or another trace line) continues that record; markers
@@ -888,7 +892,7 @@ def _build(
     owner = pl.when(head).then(pl.col("_grp")).forward_fill()
     attach = (pl.col("_what") == "trace") & (owner == pl.col("_grp")).fill_null(False)
     content = content.with_columns(
-        pl.when(attach).then(pl.lit("continuation")).when(pl.col("_what") == "trace").then(pl.lit("other")).otherwise(pl.col("_what")).alias("_what")
+        pl.when(attach).then(pl.lit("continuation", _WHAT)).when(pl.col("_what") == "trace").then(pl.lit("other", _WHAT)).otherwise(pl.col("_what")).alias("_what")
     )
     # (only the columns read from them: most lines are records, few are anything else)
     continuation = content.select("_what", "_grp", "body", "_last").filter(pl.col("_what") == "continuation")
