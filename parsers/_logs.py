@@ -704,9 +704,9 @@ def build_streamed(result: ParseResult, data: FileData, source: str, prepare, *,
                 length = batch["_n"]
                 batch = batch.drop("_n", "_cr").with_columns((length.cum_sum() - length + position).alias("offset"))
                 position += int(length.sum())
-                # joined into one chunk: the engine's batches come in ~36 chunks each, and
-                # building runs on them cost more than this copy (measured)
-                held = batch if held is None else pl.concat([held, batch], rechunk=True)
+                # joined into one chunk (the first batch too): the engine's batches come in ~36
+                # chunks each, and building runs on them cost more than this copy (measured)
+                held = batch.rechunk() if held is None else pl.concat([held, batch], rechunk=True)
                 heads = held["_plain"].arg_true()
                 cut = int(heads[-1]) if len(heads) else 0  # the last plain line starts the next run
                 if cut and held.height >= STREAM_ROWS:

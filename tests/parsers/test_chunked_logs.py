@@ -248,3 +248,24 @@ def test_each_run_gives_its_problem_rows_in_one_chunk(tmp_path, monkeypatch):
     parts = [part for part in result._problem_parts if isinstance(part, pl.DataFrame)]
     assert parts and sum(part.height for part in parts) > 1
     assert {part[name].n_chunks() for part in parts for name in part.columns} == {1}
+
+
+def test_every_streamed_run_is_built_on_one_chunk(tmp_path, monkeypatch):
+    """The engine hands its batches over in many chunks (one per read of ~512 KB); each run,
+    the first one too, is joined into one chunk before its rows are built."""
+    data = _log(20_000)
+    path = tmp_path / "manager.log"
+    path.write_bytes(data)
+    chunks = []
+    real = _logs._build
+
+    def build(lines, *args, **kwargs):
+        chunks.append({lines[name].n_chunks() for name in ("line", "raw", "offset")})
+        return real(lines, *args, **kwargs)
+
+    monkeypatch.setattr(_logs, "_build", build)
+    engine = _logs._stream_query(str(path)).collect_batches(chunk_size=1 << 16, maintain_order=True)
+    assert max(batch["line"].n_chunks() for batch in engine) > 1  # what the engine gives
+    result, taken = _streamed(path, data, monkeypatch, 8_000)
+    assert taken == [True] and len(chunks) > 1
+    assert all(counts == {1} for counts in chunks)
