@@ -615,9 +615,10 @@ def _stream_query(path: str) -> pl.LazyFrame:
     """Every line of a zap JSON log on disk, decoded by Polars' streaming engine on all cores:
     its number, its length in bytes (+1 for the newline), whether it is a plain `{...}` line
     with balanced braces (`_kinds` 0), the RECORD fields of such a line (all but
-    `HelmRelease`), and its text only where the rest of the pipeline reads it: the lines that
-    are not plain, and the plain ones without a name, namespace or kind of their own or
-    without an RFC 3339 time (`HelmRelease`, problem excerpts)."""
+    `HelmRelease`; `ts` as written only where it is not RFC 3339, the rest parsed in `_ts1`),
+    and its text only where the rest of the pipeline reads it: the lines that are not plain,
+    and the plain ones without a name, namespace or kind of their own or without an RFC 3339
+    time (`HelmRelease`, problem excerpts)."""
     line = pl.col("raw")
     plain = (
         line.str.starts_with("{")
@@ -644,7 +645,12 @@ def _stream_query(path: str) -> pl.LazyFrame:
             line.str.contains("\r", literal=True).alias("_cr"),
             "_plain",
             pl.when(needs_text).then(line).alias("raw"),
-            *(fields.field(name).alias(_PRE + name) for name in _LIGHT),
+            # the time as written only where it did not read as RFC 3339 (`_timestamps` reads
+            # it there): not 2M strings of 24 bytes carried through every run for nothing
+            *(
+                (pl.when(pl.col("_ts1").is_null()).then(fields.field(name)) if name == "ts" else fields.field(name)).alias(_PRE + name)
+                for name in _LIGHT
+            ),
         )
     )
 

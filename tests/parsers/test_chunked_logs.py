@@ -44,6 +44,8 @@ def _log(n: int = 4000, seed: int = 3) -> bytes:
             out.append("I0312 10:00:00.000000       1 leaderelection.go:250] attempting to acquire leader lease")
         elif roll < 0.045:
             out.append('{"level":"info","ts":"not a time","msg":"a record without a readable timestamp"}')
+        elif roll < 0.05:  # readable, not RFC 3339: Go's Time.String()
+            out.append('{"level":"info","ts":"2024-03-12 10:%02d:00.5 +0000 UTC","msg":"a Go time","namespace":"ns","name":"r1"}' % (i % 60))
     return ("\n".join(out) + "\n").encode()
 
 
