@@ -167,12 +167,9 @@ DNS_LIKE = r"^(?:[A-Z][A-Za-z]{0,62}/)?[a-z0-9][a-z0-9./_-]{0,252}$|^[A-Za-z]{1,
 
 
 def _distinct(values: pl.Series) -> pl.Series:
-    """The distinct values of a long column (names repeat: each is checked once)."""
-    if values.len() <= SAMPLE:
-        return values
-    if _in_runs(values):
-        return values.rle().struct.field("value").unique().alias(values.name)
-    return values.unique()
+    """The values to check of a name column: a short one as it is, the distinct values of a
+    long one (names repeat: each is checked once)."""
+    return values if values.len() <= SAMPLE else _unique(values)
 
 
 def _unique(values: pl.Series) -> pl.Series:
