@@ -5,6 +5,11 @@ bare JSON arrays, one object per file (crust-gather) and multi-document YAML. Ev
 comes back with its first and last line, and a `Locator` finds the line of a field inside
 it, so evidence can cite the exact line (`source:line`) that holds the quoted text.
 
+Go writes the items of a typed list (`EventList`, `PodList`) without their `kind`: they take
+the list's element kind here (the list declares it). The items of a `List`, of a list written
+without any kind and of a bare array keep none: `parsers.objects` infers it from the member's
+path or the object's shape.
+
 YAML is read with PyYAML's C safe loader (no object construction, no code); documents with
 an excessive number of aliases are refused (alias expansion bombs).
 """
@@ -179,7 +184,7 @@ def _load_json(text: str, lines: Lines | None = None) -> list[KubeObject]:
     pos = _skip_ws(text, 0)
     while pos < len(text):
         decoded = _decode_array(text, pos, line_of) if text[pos] == "[" else None
-        if decoded is not None:  # a bare array (troubleshoot's custom resources), decoded once
+        if decoded is not None:  # a bare array (troubleshoot's custom resources, its older lists), decoded once
             found, pos = decoded
             objects += found
             continue
@@ -188,14 +193,12 @@ def _load_json(text: str, lines: Lines | None = None) -> list[KubeObject]:
             objects += _json_elements(text, pos, value, line_of)
         elif isinstance(value, dict):
             items = value.get("items")
-            if isinstance(items, list) and str(value.get("kind", "")).endswith("List"):
-                _inherit_kind(items, value["kind"])
+            if _is_list(value):
                 match = re.compile(r'(?<!\\)"items"\s*:\s*\[').search(text, pos, end)
                 spans = _json_elements(text, match.end() - 1, items, line_of) if match else []
-                if len(spans) == len(items):
-                    objects += spans
-                else:
-                    objects += [KubeObject(item, line_of(pos), line_of(end)) for item in items if isinstance(item, dict)]
+                if len(spans) != len(items):
+                    spans = [KubeObject(item, line_of(pos), line_of(end)) for item in items if isinstance(item, dict)]
+                objects += _inherit_kind(spans, value.get("kind"))
             else:
                 objects.append(KubeObject(value, line_of(pos), line_of(end - 1)))
         pos = _skip_ws(text, end)
@@ -230,14 +233,24 @@ def _decode_array(text: str, bracket: int, line_of) -> tuple[list[KubeObject], i
         return None
 
 
-def _inherit_kind(items: list, list_kind: str) -> None:
-    """Items of a typed list (`PodList`, `EventList`) written by Go carry no `kind`: set it."""
-    kind = list_kind[: -len("List")]
-    if not kind:
-        return
-    for item in items:
-        if isinstance(item, dict) and not item.get("kind"):
-            item["kind"] = kind
+def _is_list(doc: dict) -> bool:
+    """A list object: a `*List` (`List` included) with `items`, or `items` with nothing but the
+    list's own keys (a typed list written without `kind`, as troubleshoot's run-pod events)."""
+    if not isinstance(doc.get("items"), list):
+        return False
+    kind = doc.get("kind")
+    return str(kind).endswith("List") if kind else set(doc) <= {"apiVersion", "kind", "metadata", "items"}
+
+
+def _inherit_kind(items: list[KubeObject], list_kind) -> list[KubeObject]:
+    """Items of a typed list (`PodList`, `EventList`) written by Go carry no `kind`: the list's
+    element kind. (`List` and a list without kind name no element kind.)"""
+    kind = str(list_kind or "")[: -len("List")]
+    if kind:
+        for item in items:
+            if not item.doc.get("kind"):
+                item.doc["kind"] = kind
+    return items
 
 
 def _skip_ws(text: str, pos: int) -> int:
@@ -292,11 +305,9 @@ def _load_yaml(text: str, known: Lines | None = None) -> tuple[list[KubeObject],
             spans = _yaml_items(lines, start, end, 0)
             objects += _pair(doc, spans, start, end)
         elif isinstance(doc, dict):
-            items = doc.get("items")
-            if isinstance(items, list) and str(doc.get("kind", "")).endswith("List"):
-                _inherit_kind(items, doc["kind"])
+            if _is_list(doc):
                 spans = _yaml_items(lines, start, end, _items_line(lines, start, end))
-                objects += _pair(items, spans, start, end)
+                objects += _inherit_kind(_pair(doc["items"], spans, start, end), doc.get("kind"))
             else:
                 objects.append(KubeObject(doc, start, end))
     return objects, problems

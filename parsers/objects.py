@@ -3,6 +3,14 @@
 The container formats are read by `parsers.kube`; each object then goes to the extractor of
 its kind (`EXTRACTORS`). Objects of other kinds are counted in the inventory note, not
 reported as problems: a bundle holds many kinds this tool has no use for.
+
+Real tools write objects without `kind`: Go the items of its typed lists, older troubleshoot
+versions (a 2021 bundle) their lists as bare arrays, users `kind: List` pastes of such items.
+Such an object's kind comes from the strongest evidence there is: the list's kind
+(`EventList`: the writer declares it; taken by `parsers.kube`), else the member's path in a
+known layout, else the object's shape (`infer_kind`). The inventory note says which kinds
+were inferred from a path or a shape. Without such evidence, or when path and shape
+disagree, the object stays "(no kind)".
 """
 
 from __future__ import annotations
@@ -126,16 +134,22 @@ def _per_object(data: bytes, source: str) -> ParseResult:
         result.problem(source, line, reason)
     rows: dict[str, list[dict]] = {}
     kinds: Counter[str] = Counter()
+    inferred: Counter[tuple[str, str]] = Counter()
+    path = path_kind(source)
     for obj in objects:
-        kind = str(obj.doc.get("kind") or "")
+        kind, basis = str(obj.doc.get("kind") or ""), ""
         if not kind and "metadata" not in obj.doc and "spec" not in obj.doc:
             wrapped = _status_only(obj.doc, source, result)
             if wrapped:
                 obj = kube.KubeObject(wrapped, obj.start, obj.end)
-                kind = helmrelease.KIND
-        if not kind and helmrelease.looks_like(obj.doc):
-            kind = helmrelease.KIND  # a HelmRelease pasted without its kind
+                kind, basis = helmrelease.KIND, "the shape of a HelmRelease status"
+        if not kind:
+            kind, basis = infer_kind(obj.doc, path) or ("", "")
+            if kind:
+                obj.doc["kind"] = kind  # the extractors read it
         kinds[kind or "(no kind)"] += 1
+        if basis:
+            inferred[kind, basis] += 1
         extract = EXTRACTORS.get(kind)
         if extract is None:
             continue
@@ -146,5 +160,135 @@ def _per_object(data: bytes, source: str) -> ParseResult:
             result.problem(source, obj.start, f"{kind} object not understood: {error}")
     for frame_kind, frame_rows in rows.items():
         result.add(frame_kind, _frame(frame_kind, frame_rows))
-    result.note = ", ".join(f"{kind}×{n}" for kind, n in sorted(kinds.items())) or "no objects"
+    result.note = _note(kinds, inferred)
     return result
+
+
+def _note(kinds: Counter[str], inferred: Counter[tuple[str, str]]) -> str:
+    """The member's objects counted by kind (`(no kind)` for those without), and which kinds
+    were inferred from what (`inferred`: (kind, basis) -> count)."""
+    parts = []
+    for kind, count in sorted(kinds.items()):
+        bases = sorted((basis, n) for (of, basis), n in inferred.items() if of == kind)
+        if not bases:
+            parts.append(f"{kind}×{count}")
+        elif len(bases) == 1 and bases[0][1] == count:
+            parts.append(f"{kind}×{count} (kind inferred from {bases[0][0]})")
+        else:
+            parts.append(f"{kind}×{count} (kind inferred for " + "; ".join(f"{n} from {basis}" for basis, n in bases) + ")")
+    return ", ".join(parts) or "no objects"
+
+
+# --- the kind of an object written without one -----------------------------------------------
+
+# (API group, resource, kind) of the kinds the extractors read; a layout names the resource by
+# its plural (troubleshoot, must-gather, `kubectl cluster-info dump`) or by the kind lower-cased
+# (crust-gather).
+_RESOURCES = (
+    ("", "events", "Event"),
+    ("events.k8s.io", "events", "Event"),
+    ("", "pods", "Pod"),
+    ("apps", "deployments", "Deployment"),
+    ("apps", "replicasets", "ReplicaSet"),
+    ("apps", "statefulsets", "StatefulSet"),
+    ("apps", "daemonsets", "DaemonSet"),
+    ("helm.toolkit.fluxcd.io", "helmreleases", "HelmRelease"),
+    ("source.toolkit.fluxcd.io", "helmcharts", "HelmChart"),
+    ("source.toolkit.fluxcd.io", "helmrepositories", "HelmRepository"),
+    ("source.toolkit.fluxcd.io", "ocirepositories", "OCIRepository"),
+    ("source.toolkit.fluxcd.io", "gitrepositories", "GitRepository"),
+    ("source.toolkit.fluxcd.io", "buckets", "Bucket"),
+    ("source.toolkit.fluxcd.io", "externalartifacts", "ExternalArtifact"),
+)
+_BY_RESOURCE = {(group, name): kind for group, plural, kind in _RESOURCES for name in (plural, kind.lower())}
+# A path that names the resource without its group: the core and apps ones (their plurals differ).
+_BUILTIN = {plural: kind for group, plural, kind in _RESOURCES if group in ("", "apps")}
+
+# The member paths of the layouts (ecosystem.md §1) that name the resource of the objects in the
+# file, each with the API group its path implies when it names none ("": core; None: core or
+# apps, by the plural). `where` is the part quoted in the inventory note. Searched anywhere in
+# the path: a bundle's member paths still start with its top folder here. The first that
+# matches decides.
+_VERSION = r"v\d+(?:(?:alpha|beta)\d+)?"
+_LAYOUT_PATHS = (
+    # troubleshoot custom resources: custom-resources/<plural>.<group>/<namespace>.json|yaml
+    (re.compile(r"(?:^|/)(?P<where>cluster-resources/custom-resources/(?P<resource>[a-z0-9-]+)\.(?P<group>[a-z0-9.-]+)/)[^/]+\.(?:json|yaml)$"), None),
+    # ... and cluster-scoped ones: custom-resources/<plural>.<group>.json|yaml
+    (re.compile(r"(?:^|/)(?P<where>cluster-resources/custom-resources/(?P<resource>[a-z0-9-]+)\.(?P<group>[a-z0-9.-]+)\.(?:json|yaml))$"), None),
+    # troubleshoot: cluster-resources/<plural>/<namespace>.json (and `.yaml` twins)
+    (re.compile(r"(?:^|/)(?P<where>cluster-resources/(?P<resource>[a-z0-9-]+)/)[^/]+\.(?:json|yaml)$"), None),
+    # crust-gather: namespaces/<ns>/<group>-<version>|<version>/<kind lower-cased>/<name>.yaml, cluster/...
+    (re.compile(rf"(?:^|/)(?:namespaces/[^/]+|cluster)/(?P<where>(?:(?P<group>[a-z0-9.-]+)-)?{_VERSION}/(?P<resource>[a-z0-9]+)/)[^/]+\.yaml$"), ""),
+    # must-gather: namespaces/<ns>/pods/<pod>/<pod>.yaml
+    (re.compile(r"(?:^|/)namespaces/[^/]+/(?P<where>(?P<resource>pods)/)(?P<pod>[^/]+)/(?P=pod)\.yaml$"), ""),
+    # must-gather: namespaces/<ns>/<group|core>/<plural>.yaml (a list) ...
+    (re.compile(r"(?:^|/)namespaces/[^/]+/(?P<where>(?P<group>[a-z0-9.-]+)/(?P<resource>[a-z0-9-]+)\.yaml)$"), ""),
+    # ... or namespaces/<ns>/<group|core>/<plural>/<name>.yaml (one object)
+    (re.compile(r"(?:^|/)namespaces/[^/]+/(?P<where>(?P<group>[a-z0-9.-]+)/(?P<resource>[a-z0-9-]+)/)[^/]+\.yaml$"), ""),
+    # `kubectl cluster-info dump`: <namespace>/<plural>.json (`.yaml` with -o yaml); a loose file named so
+    (re.compile(r"(?:^|/)(?P<where>(?P<resource>[a-z]+)\.(?:json|yaml|yml))$"), None),
+)
+
+
+def path_kind(source: str) -> tuple[str, str] | None:
+    """What the member's path says of the kind of its objects: (kind, the path part saying it),
+    ("", the path part) when it names a resource of an API group whose kinds this tool does not
+    read (its objects are no HelmRelease, whatever their shape: `helmcharts.helm.cattle.io`),
+    None when it says nothing."""
+    for pattern, implied in _LAYOUT_PATHS:
+        found = pattern.search(source)
+        if not found:
+            continue
+        resource, group = found["resource"], found.groupdict().get("group") or implied
+        group = "" if group == "core" else group
+        kind = _BUILTIN.get(resource) if group is None else _BY_RESOURCE.get((group, resource))
+        if kind:
+            return kind, found["where"]
+        return ("", found["where"]) if group and "." in group else None
+    return None
+
+
+def infer_kind(doc: dict, path: tuple[str, str] | None) -> tuple[str, str] | None:
+    """(kind, what says so) of an object written without `kind`: from the member's path
+    (`path_kind`) when it names one and the object has `metadata`, else from the object's
+    shape; None without evidence or when the two disagree."""
+    shape = shape_kind(doc)
+    if path is None:
+        return shape
+    kind, where = path
+    if not kind or not isinstance(doc.get("metadata"), dict) or (shape and shape[0] != kind):
+        return None
+    return kind, f"the path {where}"
+
+
+def shape_kind(doc: dict) -> tuple[str, str] | None:
+    """(kind, the fields that say so) of an object by fields only its kind has, as the API
+    server writes them (defaults included); None when they do not single one kind out."""
+    spec, status = doc.get("spec"), doc.get("status")
+    spec = spec if isinstance(spec, dict) else {}
+    status = status if isinstance(status, dict) else {}
+    if isinstance(doc.get("involvedObject"), dict) and "reason" in doc:
+        return "Event", "the shape involvedObject+reason"
+    if isinstance(doc.get("regarding"), dict) and "note" in doc:
+        return "Event", "the shape regarding+note"
+    if isinstance(spec.get("containers"), list) and ("containerStatuses" in status or "phase" in status):
+        return "Pod", "the shape spec.containers+status"  # (a pod template has no status)
+    if isinstance(spec.get("template"), dict) and isinstance(spec.get("selector"), dict):
+        # Deployment, ReplicaSet, StatefulSet, DaemonSet (and Job) share these: the fields
+        # each one alone has, or the label a Deployment gives its ReplicaSets.
+        selected = spec["selector"].get("matchLabels")
+        if "strategy" in spec:
+            return "Deployment", "the shape spec.template+spec.strategy"
+        for key in ("podManagementPolicy", "serviceName"):
+            if key in spec:
+                return "StatefulSet", f"the shape spec.template+spec.{key}"
+        if "desiredNumberScheduled" in status:
+            return "DaemonSet", "the shape spec.template+status.desiredNumberScheduled"
+        if isinstance(selected, dict) and "pod-template-hash" in selected:
+            return "ReplicaSet", "the shape spec.template+spec.selector pod-template-hash"
+        return None
+    # A HelmRelease's chart spec or status; k3s's HelmChart has a `spec.chart` too, a name.
+    if helmrelease.looks_like(doc) and not isinstance(spec.get("chart"), str):
+        field = next((f"spec.{key}" for key in ("chart", "chartRef") if key in spec), "of a HelmRelease status")
+        return helmrelease.KIND, f"the shape {field}"
+    return None
