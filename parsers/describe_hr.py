@@ -22,6 +22,7 @@ from parsers._base import ParseResult, excerpt, frame
 from parsers.event_tables import _AGE
 from parsers.kube import KubeObject, Locator
 from parsers.paste.names import subject
+from parsers.paste.yamlish import unknown_names
 
 NAME = "kubectl-describe-hr"
 KIND = "releases, conditions, history, events"
@@ -236,7 +237,7 @@ def parse(data: bytes, source: str, *, kind: str | None = None, namespace: str |
             extracted = helmrelease.extract(KubeObject(obj, start + 1, events_at), lines, source, locator=LabelLocator)
             for frame_kind, values in extracted.items():
                 for row in values:
-                    _unknown_names(row)
+                    unknown_names(row)
                     if frame_kind == "releases":
                         row["input_format"] = "kubectl-describe"
                 rows.setdefault(frame_kind, []).extend(values)
@@ -284,11 +285,3 @@ def _event_rows(lines: list[str], start: int, end: int) -> list[tuple[re.Match, 
             match, message, at = out[-1]
             out[-1] = (match, message + "\n" + line.rstrip(), at)
     return out
-
-
-def _unknown_names(row: dict) -> None:
-    """A fragment's unknown namespace or name: `?` in the release key, null in the columns."""
-    if "namespace" in row and row["namespace"] == "?":
-        row["namespace"] = None
-    if "name" in row and row["name"] == "?":
-        row["name"] = None

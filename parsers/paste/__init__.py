@@ -260,7 +260,7 @@ class _Reader:
                 continue
             for frame_kind, rows in extract(KubeObject(doc, obj.start, obj.end), body, self.source).items():
                 for row in rows:
-                    describe_hr._unknown_names(row)
+                    yamlish.unknown_names(row)
                     if "line" in row and row["line"]:
                         row["line"] = block.lines[min(row["line"], len(block.lines)) - 1].first
                 added += self.add(frame_kind, rows)

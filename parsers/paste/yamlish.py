@@ -119,3 +119,12 @@ def renest(doc: dict) -> tuple[dict, list[str]]:
         else:
             out[key] = value
     return out, [k for k in empty if out.get(k)]
+
+
+def unknown_names(row: dict) -> None:
+    """A row of an object whose namespace or name is not known: `?` in the release key (as the
+    extractors build it), null in the namespace/name columns."""
+    if row.get("namespace") == "?":
+        row["namespace"] = None
+    if row.get("name") == "?":
+        row["name"] = None
