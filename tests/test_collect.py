@@ -234,6 +234,64 @@ def test_the_helm_storage_template_keeps_labels_only():
     assert "{{range .items}}" + collect.HELM_SECRET_TEMPLATE + "{{end}}" in collect.script()
 
 
+def test_evidence_gaps_name_the_part_to_collect(tmp_path):
+    shutil.copy(EVIDENCE / "helmreleases.yaml", tmp_path / "helmreleases.yaml")
+    gaps = {gap.missing: gap.how_to_collect for gap in forensics.analyze(str(tmp_path)).gaps}
+    wanted = {"helm-controller logs": "helm-controller-logs", "Kubernetes events": "events", "helm-controller pod": "flux-workloads"}
+    assert set(gaps) == set(wanted)
+    for missing, part in wanted.items():
+        assert collect.hint(part) in gaps[missing]
+        assert f"forensics collect --part {part}" in gaps[missing]
+
+
+def test_a_skipped_rule_says_which_part_to_collect(tmp_path):
+    shutil.copy(EVIDENCE / "events.yaml", tmp_path / "events.yaml")
+    skipped = [r for r in forensics.analyze(str(tmp_path)).rules if r.status == "skipped"]
+    assert {r.rule for r in skipped} >= {"MG001", "HC001"}
+    needs = {rule.id: rule.needs for rule in RULES}
+    for result in skipped:  # skipped: none of the frames it needs is there
+        assert result.how_to_collect == "; ".join(collect.by_frame()[kind] for kind in needs[result.rule])
+    mg001 = next(r for r in skipped if r.rule == "MG001")
+    assert mg001.how_to_collect.startswith("collect part helmreleases: kubectl get helmreleases.helm.toolkit.fluxcd.io -A -o yaml")
+
+
+RELEASE = """\
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: billing
+  namespace: apps
+  generation: 2
+spec:
+  interval: 10m
+  chart:
+    spec:
+      chart: billing
+      version: 1.2.0
+      sourceRef: {kind: HelmRepository, name: internal, namespace: flux-system}
+status:
+  observedGeneration: 2
+  conditions:
+  - lastTransitionTime: "2024-11-05T10:02:00Z"
+    message: Running 'upgrade' action with timeout of 5m0s
+    observedGeneration: 2
+    reason: Progressing
+    status: Unknown
+    type: Ready
+"""
+
+
+def test_an_evidence_gap_finding_names_the_parts_it_lacks(tmp_path):
+    (tmp_path / "billing.yaml").write_text(RELEASE)
+    finding = next(f for f in forensics.analyze(str(tmp_path)).findings if f.label == "evidence-gap")
+    assert finding.remediation.splitlines() == [collect.remedy("helm-controller-logs"), collect.remedy("events")]
+    # with the controller's log of it, only the events are asked for
+    log = (EVIDENCE / "helm-controller.log").read_text().replace('"podinfo"', '"billing"')
+    (tmp_path / "helm-controller.log").write_text(log)
+    finding = next(f for f in forensics.analyze(str(tmp_path)).findings if f.label == "evidence-gap")
+    assert finding.remediation.splitlines() == [collect.remedy("events")]
+
+
 # --- the command ---------------------------------------------------------------------------------
 
 
