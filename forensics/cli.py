@@ -360,6 +360,53 @@ def inventory(path, max_bytes, **caps):
 
 
 @main.command()
+@click.option("--troubleshoot", is_flag=True, help="Print a troubleshoot.sh SupportBundle spec that collects every part.")
+@click.option("--script", is_flag=True, help="Print a POSIX shell script of kubectl commands that writes every part into one folder.")
+@click.option("--part", "part_name", metavar="NAME", help="Print one part: why, what reads it, its commands and its troubleshoot collector.")
+@click.option("--namespace", default="flux-system", show_default=True, help="The namespace the Flux controllers run in.")
+@click.option("--since", default="72h", show_default=True, help="How far back the controller logs go: a duration such as 24h or 1h30m.")
+def collect(troubleshoot, script, part_name, namespace, since):
+    """Print what to collect for `forensics analyze`, part by part.
+
+    Without an option, the table of evidence parts: each part's name, why the analysis needs
+    it and how to collect it. The spec, the script and the hints of evidence gaps are built
+    from that one table. Neither writes Secret payloads; HelmReleases are collected as
+    kubectl prints them, inline values included (the analysis never prints values).
+
+    Example:
+
+    \b
+        forensics collect
+        forensics collect --part helm-controller-logs
+        forensics collect --script > collect.sh && sh collect.sh evidence
+        forensics analyze evidence
+        forensics collect --troubleshoot > flux-forensics.yaml
+        kubectl support-bundle flux-forensics.yaml
+    """
+    from forensics import collect as parts
+
+    if sum((troubleshoot, script, part_name is not None)) > 1:
+        raise click.UsageError("give one of --troubleshoot, --script and --part")
+    for check, value, hint in ((parts.check_namespace, namespace, "--namespace"), (parts.check_since, since, "--since")):
+        try:
+            check(value)
+        except ValueError as error:
+            raise click.BadParameter(str(error), param_hint=hint) from None
+    if troubleshoot:
+        text = parts.troubleshoot_spec(namespace, since)
+    elif script:
+        text = parts.script(namespace, since)
+    elif part_name is not None:
+        try:
+            text = parts.describe(part_name, namespace, since)
+        except KeyError as error:
+            raise click.BadParameter(error.args[0], param_hint="--part") from None
+    else:
+        text = parts.table(namespace, since)
+    click.echo(text, nl=False)
+
+
+@main.command()
 @click.argument("paths", nargs=-1)
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder for the dataset, the reports and fleet.html/fleet.md.")
 @click.option("--manifest", "manifests", multiple=True, help="A file listing bundles, one path, glob or URL a line ('-': standard input). Repeatable; '@FILE' as a PATH works too.")

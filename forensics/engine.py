@@ -8,20 +8,14 @@ from __future__ import annotations
 
 import polars as pl
 
+from forensics import collect
 from forensics.model import Confidence, Evidence, Finding, RuleResult
 from forensics.rules import Context, Rule
 
 MAX_EVIDENCE = 12
 
-HOW_TO_COLLECT = {
-    "releases": "kubectl get helmreleases -A -o yaml --show-managed-fields > helmreleases.yaml",
-    "logs": "kubectl logs -n flux-system deploy/helm-controller --since=72h > helm-controller.log "
-    "(and --previous after a restart); in a troubleshoot spec: "
-    "logs: {namespace: flux-system, selector: [app=helm-controller], timestamps: true, limits: {maxAge: 72h}}",
-    "events": "kubectl get events -A -o yaml > events.yaml (events expire after 1h: collect them early)",
-    "controllers": "kubectl get pods,deployments,replicasets -n flux-system -o yaml > flux-system.yaml",
-    "history": "kubectl get helmreleases -A -o yaml (status.history needs helm-controller >= v0.37)",
-}
+# For each frame, how to collect it: the first evidence part that feeds it (forensics.collect).
+HOW_TO_COLLECT = collect.by_frame()
 
 
 def run(rules: list[type[Rule]], ctx: Context) -> tuple[list[Finding], list[RuleResult]]:

@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import polars as pl
 
+from forensics import collect
 from forensics.load import Frames
 from forensics.model import Gap
 from forensics.versions import HELM_CONTROLLER, ControllerState, helm_controller_logs
 
-TROUBLESHOOT_LOGS = (
-    "add a logs collector to the troubleshoot spec: "
-    "`logs: {namespace: flux-system, selector: [app=helm-controller], timestamps: true, limits: {maxAge: 72h}}`; "
-    "or `kubectl -n flux-system logs deploy/helm-controller --since=72h --timestamps > helm-controller.log`"
-)
+
+def _logs_hint(layout: str) -> str:
+    """How to collect helm-controller's log; in a troubleshoot bundle, the collector to add to its spec."""
+    if layout != "troubleshoot":
+        return collect.hint("helm-controller-logs")
+    return (
+        f"add part helm-controller-logs's collector to the troubleshoot spec: {collect.inline_collector('helm-controller-logs')} "
+        f"(forensics collect --troubleshoot prints the whole spec); or {collect.hint('helm-controller-logs')}"
+    )
 
 
 def find(frames: Frames, state: ControllerState, hc_logs: pl.DataFrame | None = None) -> list[Gap]:
@@ -32,7 +37,7 @@ def find(frames: Frames, state: ControllerState, hc_logs: pl.DataFrame | None = 
             Gap(
                 missing="helm-controller logs",
                 consequence="whether the controller visited each release, dependency checks, drift corrections and crashes mid-action cannot be confirmed (MG001, DP001, DP002, DR001, HC001 decide with lower confidence or not at all)",
-                how_to_collect=TROUBLESHOOT_LOGS if frames.bundle.layout == "troubleshoot" else TROUBLESHOOT_LOGS.split("; or ", 1)[1],
+                how_to_collect=_logs_hint(frames.bundle.layout),
                 releases=not_ready,
             )
         )
@@ -42,7 +47,7 @@ def find(frames: Frames, state: ControllerState, hc_logs: pl.DataFrame | None = 
             Gap(
                 missing="Kubernetes events",
                 consequence="action outcomes and drift reports carried by events are unavailable",
-                how_to_collect="`kubectl get events -A -o yaml > events.yaml` right after the incident (events expire after 1h by default)",
+                how_to_collect=f"{collect.hint('events')}, right after the incident (events expire after 1h by default)",
                 releases=not_ready,
             )
         )
@@ -54,7 +59,7 @@ def find(frames: Frames, state: ControllerState, hc_logs: pl.DataFrame | None = 
                 Gap(
                     missing=f"events before {first_event:%Y-%m-%d %H:%M}Z",
                     consequence="the logs reach further back than the events: earlier events expired (kube-apiserver --event-ttl, 1h by default)",
-                    how_to_collect="collect events sooner, or ship them to a log store (e.g. Alloy `loki.source.kubernetes_events`)",
+                    how_to_collect=f"{collect.hint('events')}, sooner; or ship events to a log store (e.g. Alloy `loki.source.kubernetes_events`)",
                 )
             )
     if releases.height and releases.filter(pl.col("input_format") == "object").height == 0:
@@ -62,7 +67,7 @@ def find(frames: Frames, state: ControllerState, hc_logs: pl.DataFrame | None = 
             Gap(
                 missing="HelmRelease objects",
                 consequence="only table rows: no status shape, reasons, times or history, so findings have at most medium confidence",
-                how_to_collect="`kubectl get helmreleases -A -o yaml --show-managed-fields > helmreleases.yaml`",
+                how_to_collect=collect.hint("helmreleases"),
                 releases=releases["release"].to_list(),
             )
         )
@@ -72,7 +77,7 @@ def find(frames: Frames, state: ControllerState, hc_logs: pl.DataFrame | None = 
             Gap(
                 missing="helm-controller pod",
                 consequence="the controller version and its restarts are unknown; version-specific behaviour is inferred from log wording and status shapes",
-                how_to_collect="`kubectl -n flux-system get pods,deployments,replicasets -o yaml > flux-system.yaml`",
+                how_to_collect=collect.hint("flux-workloads"),
             )
         )
     restarted = controllers.filter((pl.col("instance") == "previous"))
@@ -81,7 +86,7 @@ def find(frames: Frames, state: ControllerState, hc_logs: pl.DataFrame | None = 
             Gap(
                 missing="logs of the previous helm-controller container",
                 consequence="the controller restarted, and what it did before the restart is not in the bundle",
-                how_to_collect="`kubectl -n flux-system logs deploy/helm-controller --previous --timestamps > helm-controller-previous.log`",
+                how_to_collect=collect.hint("helm-controller-logs", index=1),
             )
         )
     return gaps

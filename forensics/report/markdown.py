@@ -12,7 +12,7 @@ from forensics.model import Analysis
 
 TIMELINE_ROWS = 40
 TODO = "_To be written by the incident owner._"
-COMMANDS = ("flux ", "kubectl ", "helm ")
+COMMANDS = ("flux ", "kubectl ", "helm ", "forensics collect ")  # the lines of a remediation that are commands
 
 
 def _ts(value) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from forensics import collect
 from forensics.model import Severity
 from forensics.rules._base import Context, Rule, cite, findings, controller_logs
 from forensics.rules._deps import dependency_claims
@@ -74,15 +75,23 @@ class CauseNotInBundle(Rule):
             separator="; ",
             ignore_nulls=True,
         )
+        # the command of each evidence part it lacks (forensics.collect), else of every part
+        lacking = pl.concat_str(
+            [
+                pl.when(pl.col("log_n").is_null()).then(pl.lit(collect.remedy("helm-controller-logs"))),
+                pl.when(pl.col("event_n").is_null()).then(pl.lit(collect.remedy("events"))),
+                pl.when(pl.col("input_format") != "object").then(pl.lit(collect.remedy("helmreleases"))),
+                pl.when(pl.col("dependency").is_not_null()).then(pl.format("kubectl -n {} get helmrelease {} -o yaml", pl.col("dependency").str.split("/").list.get(0), pl.col("dependency").str.split("/").list.get(1))),
+            ],
+            separator="\n",
+            ignore_nulls=True,
+        )
         verdicts = seen.select(
             "release",
             pl.format("Ready={} ({}): {} — the bundle cannot tell why: {}", "ready_status", pl.col("ready_reason").fill_null("reason not shown"), pl.col("ready_message").fill_null("").str.slice(0, 160), pl.when(missing == "").then(pl.lit("no rule matched the evidence present")).otherwise(missing)).alias("summary"),
             pl.lit("low").alias("confidence"),
             pl.lit("nothing in the bundle explains the failure; this is what is missing").alias("confidence_reason"),
-            pl.format(
-                "kubectl -n flux-system logs deploy/helm-controller --since=24h > helm-controller.log\nkubectl get events -A -o yaml > events.yaml\nkubectl get helmreleases -A -o yaml > helmreleases.yaml{}",
-                pl.when(pl.col("dependency").is_not_null()).then(pl.format("\nkubectl -n {} get helmrelease {} -o yaml", pl.col("dependency").str.split("/").list.get(0), pl.col("dependency").str.split("/").list.get(1))).otherwise(pl.lit("")),
-            ).alias("remediation"),
+            pl.when(lacking == "").then(pl.lit(collect.EVERY_PART)).otherwise(lacking).alias("remediation"),
             "ready_since",
         ).rename({"ready_since": "since"})
         ready = cite(ctx.frames["conditions"].filter(pl.col("type") == "Ready"), pl.format("Ready={} {}", "status", pl.col("reason").fill_null("")), ts="last_transition")
