@@ -281,7 +281,7 @@ def _event_rows(lines: list[str], start: int, end: int) -> list[tuple[re.Match, 
         row = _EVENT_ROW.match(line)
         if row:
             out.append((row, row["message"].strip(), number))
-        elif out and line.strip() and not line.startswith(" ") and not re.match(r"^-+\s", line):
+        elif out and line.strip() and not line.startswith(" ") and not re.match(r"^\s*-{2,}(?:\s+-{2,})*\s*$", line):
             match, message, at = out[-1]
             out[-1] = (match, message + "\n" + line.rstrip(), at)
     return out

@@ -47,19 +47,28 @@ def matches(path: str, head: bytes) -> bool:
 
 
 def parse(data: bytes, source: str) -> ParseResult:
+    return read(data, source)[0]
+
+
+def read(data: bytes, source: str) -> tuple[ParseResult, dict[int, str]]:
+    """The paste's frames, and what became of each physical line (1-based): `read: <block>`,
+    `cleaned: <role>` or `problem: <reason>`."""
     result = ParseResult(NAME)
     text = data.decode("utf-8", errors="replace")
     if "\ufffd" in text and b"\xef\xbf\xbd" not in data:
         result.problem(source, None, "invalid UTF-8 replaced with U+FFFD")
     lines = clean.clean(text)
     reader = _Reader(source, result)
+    for line in lines:
+        if not line.content:
+            reader.account[line.first] = f"cleaned: {line.role}"
     for block in segmenting.segment(lines):
         reader.read(block)
     reader.finish()
     result.note = _note(lines, reader)
     if len(reader.parsers) == 1 and sum(reader.read_as.values()) == 1:
         result.parser = reader.parsers.pop()  # one block, read by that parser: named after it
-    return result
+    return result, reader.account
 
 
 class _Reader:
@@ -73,6 +82,7 @@ class _Reader:
         self.labels: dict[str, tuple[str, Line]] = {}  # alert labels, from every list of the paste
         self.parsers: set[str] = set()  # the parsers blocks were handed to
         self.notes: list[str] = []  # their notes
+        self.account: dict[int, str] = {}  # physical line -> what became of it
 
     def read(self, block: Block) -> None:
         kind = block.kind
@@ -81,8 +91,13 @@ class _Reader:
         if rows is None:  # nothing known in it: every line a problem row
             for line in block.lines:
                 self.result.problem(self.source, line.first, "not a known output, log line or message", line.text)
+                for number in range(line.first, line.last + 1):
+                    self.account[number] = "problem: not a known output, log line or message"
             self.unread += len(block.lines)
             return
+        for line in block.lines:
+            for number in range(line.first, line.last + 1):
+                self.account[number] = f"read: {kind}"
         self.read_as[kind if not kind.startswith("log:") else "log " + kind[4:]] += 1
 
     # --- delegation -------------------------------------------------------------------------
@@ -163,7 +178,9 @@ class _Reader:
 
     def _events_table(self, block: Block) -> int | None:
         body = tables.join_wrapped(block.lines[1:], lambda text: bool(re.match(r"^\S", text)) or not text.strip())
-        return self.delegate(event_tables.parse, [block.lines[0], *body])
+        command = block.command
+        namespace = (command.namespace or ("default" if command.tool == "kubectl" else "flux-system")) if command is not None and command.tool and not command.all_namespaces else None
+        return self.delegate(event_tables.parse, [block.lines[0], *body], namespace=namespace)
 
     def _rows(self, block: Block) -> int | None:
         """Rows of `flux get` / `kubectl get` without their header."""
@@ -183,8 +200,8 @@ class _Reader:
                 continue
             cells["NAME"] = name
             namespace, basis = cells.get("NAMESPACE"), None
-            if not namespace and command and command.namespace:
-                namespace, basis = command.namespace, "namespace from the pasted command"
+            if not namespace and flux_tables.default_namespace(command):
+                namespace, basis = flux_tables.default_namespace(command), "namespace from the pasted command"
             if not namespace:
                 named = subject(cells.get("MESSAGE", ""))
                 if named and named.name == name and named.namespace:

@@ -99,6 +99,8 @@ def markdown(lines: list[Line]) -> list[Line]:
     for line in lines:
         if not line.content:
             continue
+        if _QUOTE.match(line.text):
+            line.text, line.note = _QUOTE.sub("", line.text, count=1), _add(line.note, "quote marker taken off")
         if _FENCE.match(line.text):
             line.role = "fence"
             continue
@@ -111,8 +113,6 @@ def markdown(lines: list[Line]) -> list[Line]:
         tail = _FENCE_TAIL.match(line.text)
         if tail:
             line.text, line.note = tail["rest"], _add(line.note, "code fence taken off")
-        if _QUOTE.match(line.text):
-            line.text, line.note = _QUOTE.sub("", line.text, count=1), _add(line.note, "quote marker taken off")
         if line.text.strip() == "`":
             line.role = "markdown"
             continue

@@ -35,7 +35,7 @@ _WRITERS = (
     # (who, pattern) - the first that matches names the writer
     ("kustomize-controller", re.compile(r"\bdry-run failed\b.*|Health check failed after|timeout waiting for: \[(?:HelmRelease|Kustomization|HelmRepository|OCIRepository|GitRepository)/|running health checks with a timeout|Applied revision:|Detecting drift for revision")),
     ("helm", re.compile(r"^Error: ")),
-    ("kubectl", re.compile(r"^error: |^Error from server|^The \w+ \"[^\"]+\" is invalid")),
+    ("kubectl", re.compile(r"^error: |^Error from server|The \w+ \"[^\"]+\" is invalid")),
     ("source-controller", re.compile(r"dependency build error|failed to cache index|failed to fetch .*(?:401|403|404)|chart pull error|pulled '[^']+' chart|stored artifact|failed to get chart version|no chart name found|invalid chart reference")),
     ("helm-controller", re.compile(
         r"^Helm \w+ (?:failed|succeeded)|^reconciliation failed|retries exhausted|Release reconciliation succeeded|"

@@ -97,7 +97,9 @@ def table_kind(header: str, cols: list[str], rows: list[dict[str, str]], command
         return "HelmRepository"
     prefixed = [r.get("NAME", "").split("/", 1)[0].lower() for r in rows if "/" in r.get("NAME", "")]
     if prefixed:
-        return {"helmrelease": "HelmRelease", "kustomization": "Kustomization"}.get(prefixed[0], "mixed")
+        kinds = {"helmrelease": "HelmRelease", "kustomization": "Kustomization", "helmchart": "HelmChart", "helmrepository": "HelmRepository",
+                 "ocirepository": "OCIRepository", "gitrepository": "GitRepository", "bucket": "Bucket"}
+        return kinds.get(prefixed[0], "mixed")
     revisions = [r.get("REVISION", "") for r in rows if r.get("REVISION")]
     if revisions and all(_GIT_REVISION.search(v) for v in revisions):
         return "Kustomization"
