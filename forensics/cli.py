@@ -210,9 +210,9 @@ def unusable(analysis) -> list[str]:
         if item.size == 0:
             why = "empty file"
         lines.append(f"{item.path}: {why}")
-    if not analysis.inventory:
-        lines.append("no file in it")
-    return lines
+    listed = {item.path for item in analysis.inventory}
+    lines += [f"{source}: {reason}" for source, reason in first_problem.items() if source not in listed]  # the bundle's own (caps, refusals)
+    return lines or ["no file in it"]
 
 
 def exit_code(analysis, fail_on: str) -> int:

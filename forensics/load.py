@@ -244,6 +244,8 @@ def _resolve_releases(data: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     if "?/?" in known and len(named) == 1:
         only = named.pop()
         mapping["?/?"] = (only, f"the only release the bundle names ({only})")
+    elif "?/?" in known:  # a log record cut before its keys, in a bundle of many releases: a controller line
+        data["logs"] = data["logs"].with_columns(pl.when(pl.col("release") == "?/?").then(None).otherwise(pl.col("release")).alias("release"))
     if not mapping:
         return data
     old = list(mapping)

@@ -65,6 +65,11 @@ def read(data: bytes, source: str) -> tuple[ParseResult, dict[int, str]]:
     for block in segmenting.segment(lines):
         reader.read(block)
     reader.finish()
+    if result.rows() == 0 and reader.unread > 1:  # nothing in it is known: one problem row says so
+        first = min((p["line"] for p in result.problems if p["line"]), default=None)
+        excerpt_text = next((p["excerpt"] for p in result.problems if p["line"] == first), "")
+        result.problems = [p for p in result.problems if p["line"] is None]
+        result.problem(source, first, f"no line of it is a known output, log line or message ({reader.unread} lines)", excerpt_text)
     result.note = _note(lines, reader)
     if len(reader.parsers) == 1 and sum(reader.read_as.values()) == 1:
         result.parser = reader.parsers.pop()  # one block, read by that parser: named after it

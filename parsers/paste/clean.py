@@ -248,7 +248,8 @@ def _columns_line_up(a: str, b: str) -> bool:
 
 
 def _join(into: Line, line: Line, separator: str, note: str) -> None:
-    into.joins.append(len(into.text) + len(separator))
+    at = len(into.text) + len(separator)
+    into.joins += [at, *(at + offset for offset in line.joins)]
     into.text = into.text + separator + line.text
     into.last = line.last
     into.note = _add(into.note, note)

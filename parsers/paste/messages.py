@@ -72,9 +72,18 @@ def writer(text: str, command: Command | None = None) -> str | None:
     return None
 
 
+# What ties a text to Flux, Helm or the Kubernetes API of their objects (a failure word alone
+# does not: other programs' logs are full of "error").
+_ANCHOR = re.compile(
+    r"(?i)helmrelease|helmchart|helmrepositor|ocirepositor|gitrepositor|kustomization|fluxcd|toolkit|\bflux\b|\bhelm\b|"
+    r"\bcharts?\b|reconcil|\brelease\b.*\b(?:install|upgrade|rollback|uninstall)|(?:install|upgrade|rollback|uninstall)\b.*\brelease\b"
+)
+
+
 def known(text: str) -> bool:
-    """Text this reader can say something about: a failure, known Flux wording, or a name."""
-    return bool(_FAILURE.search(text) or _KNOWN_OK.search(text) or subject(text) or writer(text))
+    """Text this reader can say something about: known Flux wording, a release's name, a known
+    writer, or a failure that concerns Flux or Helm."""
+    return bool(_KNOWN_OK.search(text) or subject(text) or writer(text) or _CLUSTER.search(text) or (_FAILURE.search(text) and _ANCHOR.search(text)))
 
 
 def reason(text: str, component: str | None) -> str | None:

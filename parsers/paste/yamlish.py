@@ -101,7 +101,10 @@ def load_objects(text: str) -> tuple[list[KubeObject], list[tuple[int | None, st
 
 
 def renest(doc: dict) -> tuple[dict, list[str]]:
-    """Keys that belong under an empty `metadata:`/`spec:`/`status:` put back there."""
+    """Keys that belong under an empty `metadata:`/`spec:`/`status:` put back there. Only for
+    the hallmark of a flattened manifest: an empty `metadata:` and a `name:` at the top."""
+    if not ("metadata" in doc and doc["metadata"] is None and "name" in doc):
+        return doc, []
     empty = [k for k in _NESTS if k in doc and doc[k] is None]
     strays = [k for k in doc if k not in TOP_LEVEL and k not in ("items", "data", "stringData", "type")]
     if not empty or not strays:
