@@ -53,6 +53,7 @@ class BlockedByFailingDependency(Rule):
             pl.format("the dependency's own Ready condition is {} ({})", "dep_ready", pl.col("dep_reason").fill_null("reason not shown")).alias("confidence_reason"),
             (pl.format("# fix the dependency first; this release proceeds by itself afterwards\nflux get helmreleases -n {}\n", name_ns("dependency")[1]) + flux("reconcile", column="dependency")).alias("remediation"),
             "since",
+            pl.col("dependency").alias("upstream"),
         )
         conditions = ctx.frames["conditions"].filter(pl.col("type") == "Ready")
         failed, _, _ = dependency_checks(ctx)
