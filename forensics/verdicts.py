@@ -71,7 +71,7 @@ MAX_CHAIN = 8  # links of a chain: a 3,000-long dependsOn chain gives 3,000 shor
 MOMENTS = ("controller-restart", "health-check-canceled")
 CONTROLLER_WIDE = ("controller-restart", "crd-mismatch")  # causes in the controller or its CRDs, fixed before any release
 RESTART_WINDOW = timedelta(hours=1)  # a controller restart this long before a failure is an alternative to rule out
-ACTIONS = ("install-failed", "upgrade-failed", "rollback-failed", "test-failed")
+GENERIC_ACTIONS = ("install-failed", "upgrade-failed")  # fixed with the more specific cause that failed them
 NOT_FAILURES = ("suspended", "migration-skip", "stale-status", "evidence-gap")
 ALL_LABELS = (
     "migration-skip", "stale-status", "dependency-stale", "dependency-failed", "drift", "stuck-pending", "retries-exhausted",
@@ -80,23 +80,33 @@ ALL_LABELS = (
     "render-failed", "api-removed", "crd-mismatch", "release-missing", "health-check-canceled", "dependency-missing",
 )  # fmt: skip
 
+# The mechanisms behind the rows (reference/helm-controller.md):
 _SPECIFIC = {
+    # Flux CRDs the controller cannot read: it fails to start, sources are not served, statuses stay old
     "crd-mismatch": ("controller-restart", "chart-fetch", "migration-skip"),
+    # a crash mid-action leaves the Helm revision pending (HC001)
     "controller-restart": ("stuck-pending",),
+    # every action on a pending revision fails: "another operation ... is in progress"
     "stuck-pending": ("install-failed", "upgrade-failed", "rollback-failed", "retries-exhausted"),
+    # specific causes of a failed action; each counted failure uses up a retry (v0.37+ counts only
+    # those after Helm wrote a release; v0.36 counts every one), so each can exhaust the retries
     "release-missing": ("install-failed", "upgrade-failed", "rollback-failed", "retries-exhausted"),
     "api-removed": ("install-failed", "upgrade-failed", "rollback-failed", "retries-exhausted"),
     "values-schema": ("install-failed", "upgrade-failed", "retries-exhausted"),
     "render-failed": ("install-failed", "upgrade-failed", "retries-exhausted"),
     "ownership-conflict": ("install-failed", "upgrade-failed", "retries-exhausted"),
+    # v1.5+: with the default strategy a canceled health check counts as a failed release
     "health-check-canceled": ("install-failed", "upgrade-failed", "retries-exhausted"),
     "timeout": ("install-failed", "upgrade-failed", "rollback-failed", "test-failed", "retries-exhausted"),
     "immutable-field": ("upgrade-failed", "rollback-failed", "retries-exhausted"),
+    # a failed upgrade or test triggers the remediation rollback; every failure counts against the retries
     "install-failed": ("retries-exhausted",),
     "upgrade-failed": ("rollback-failed", "retries-exhausted"),
     "test-failed": ("rollback-failed", "retries-exhausted"),
     "rollback-failed": ("retries-exhausted",),
+    # v0.37.0-v0.37.3: a reconcile that never concludes keeps an old DependencyNotReady (DP001)
     "drift": ("dependency-stale",),
+    # a suspended release keeps the status shape of the controller that last wrote it (SU001)
     "suspended": ("migration-skip",),
 }
 
@@ -296,7 +306,7 @@ def build(
     wanted = ("release", "ready_status", "ready_reason", "ready_message", "ready_since", "status_format", "input_format", "suspended")
     used = [c for c in wanted if c in releases.columns]
     info = {row["release"]: row for row in releases.select(used).iter_rows(named=True)}  # only the columns read here
-    ready_lines = _ready_lines(conditions)
+    ready_lines = _ready_lines(conditions, {f.upstream for f in found if f.upstream})
     names = sorted(set(info) | set(by_release))
     decisions = {name: Decision(by_release[name]) for name in by_release}
     primary = {name: d.primary for name, d in decisions.items()}
@@ -384,11 +394,12 @@ class _Facts:
         self.window_end = window_end
 
 
-def _ready_lines(conditions: pl.DataFrame | None) -> dict[str, Evidence]:
-    """The cited Ready condition of each release (for the alternatives the evidence rules out)."""
-    if conditions is None or not conditions.height or "type" not in conditions.columns:
+def _ready_lines(conditions: pl.DataFrame | None, wanted: set[str]) -> dict[str, Evidence]:
+    """The cited Ready condition of the `wanted` releases (dependencies: for the alternative the
+    evidence rules out)."""
+    if conditions is None or not conditions.height or not wanted or "type" not in conditions.columns:
         return {}
-    ready = conditions.filter((pl.col("type") == "Ready") & pl.col("source").is_not_null())
+    ready = conditions.filter((pl.col("type") == "Ready") & pl.col("source").is_not_null() & pl.col("release").is_in(sorted(wanted)))
     return {
         row["release"]: Evidence(
             source=row["source"],
@@ -569,7 +580,7 @@ def _plan(release: str, decision: Decision, facts: _Facts) -> list[PlanStep]:
         label = finding.label
         if label not in FIXES or label in ("evidence-gap", "stuck-pending"):
             continue
-        if label in ACTIONS[:2] and finding.id in decision.cause_of:
+        if label in GENERIC_ACTIONS and finding.id in decision.cause_of:
             continue  # an install/upgrade failure explained by a more specific cause: fixed with it
         if finding is top:
             cause = "the first cause"

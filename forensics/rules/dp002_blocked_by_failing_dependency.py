@@ -16,8 +16,9 @@ class BlockedByFailingDependency(Rule):
     ---------------
     A HelmRelease whose Ready condition (or latest dependency-check log line) says
     `dependency '<ns>/<name>' is not ready` while that dependency, present in the bundle,
-    is itself not Ready (Ready=False/Unknown). The verdict's chain follows the dependency to
-    its own root cause, recursively.
+    is itself not Ready (Ready=False/Unknown). The finding names the dependency in its
+    `upstream` field, and the verdict's chain follows it to the dependency's own first cause
+    (link by link, a cycle named where it closes).
 
     Why it matters
     --------------
