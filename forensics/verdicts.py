@@ -59,6 +59,7 @@ instead), and the other way round.
 from __future__ import annotations
 
 import heapq
+import re
 from datetime import datetime, timedelta
 
 import polars as pl
@@ -548,6 +549,12 @@ def _own_command(line: str, name: str, ns: str) -> bool:
     return len(words) >= 5 and words[0] == "flux" and words[1] in ("reconcile", "resume") and words[2] in ("helmrelease", "hr") and words[3] == name and "-n" in words and words[words.index("-n") + 1 :][:1] == [ns]
 
 
+def _named(text: str, name: str, ns: str) -> str:
+    """A FIXES text with the release's NAME and NS filled in."""
+    named = re.sub(r"\bNAME\b", lambda _: name, text)  # functions: a name is never read as a pattern
+    return re.sub(r"\bNS\b", lambda _: ns, named)
+
+
 def _commands(finding: Finding, name: str, ns: str) -> str:
     return "\n".join(line for line in finding.remediation.splitlines() if not _own_command(line, name, ns)).strip()
 
@@ -589,13 +596,13 @@ def _plan(release: str, decision: Decision, facts: _Facts) -> list[PlanStep]:
         else:
             cause = f"another cause found with {top.label}"
         action, check = FIXES[label]
-        steps.append(dict(phase="fix", action=action, commands=_commands(finding, name, ns), why=f"{label} is {cause}: {finding.summary}", check=check.replace("NAME", name).replace("NS", ns)))
+        steps.append(dict(phase="fix", action=_named(action, name, ns), commands=_commands(finding, name, ns), why=f"{label} is {cause}: {finding.summary}", check=_named(check, name, ns)))
 
     # 2. Unblock: unlock (by hand only where the controller never does it), then resume.
     if "stuck-pending" in labels:
         lock = labels["stuck-pending"]
         if facts.old_controller or lock is top:  # >= v0.37 unlocks by itself, unless it was seen not to
-            steps.append(dict(phase="unblock", action=FIXES["stuck-pending"][0], commands=_commands(lock, name, ns), why=f"every action fails while the revision is pending: {lock.summary}", check=FIXES["stuck-pending"][1].replace("NAME", name).replace("NS", ns)))
+            steps.append(dict(phase="unblock", action=FIXES["stuck-pending"][0], commands=_commands(lock, name, ns), why=f"every action fails while the revision is pending: {lock.summary}", check=_named(FIXES["stuck-pending"][1], name, ns)))
     suspended = "suspended" in labels or bool(facts.info.get(release, {}).get("suspended"))
     if suspended:
         after = f" after {top.label}" if top.label != "suspended" else ""
