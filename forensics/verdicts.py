@@ -166,12 +166,24 @@ def _end(finding: Finding) -> datetime | None:
     return max(times) if times else None
 
 
+def _in_time(value: datetime | None) -> tuple[bool, float]:
+    """A sort key: earlier first, no time last."""
+    return (value is None, value.timestamp() if value else 0.0)
+
+
+def _moment(finding: Finding) -> datetime | None:
+    """When a moment (a restart) happened: the time its rule gives (a crash's finding also cites
+    the controller's other terminations, which are not this release's)."""
+    return finding.first_ts or _end(finding)
+
+
 def _hm(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%SZ") if value else "a time not shown"
 
 
 def _cites(finding: Finding, limit: int = 3) -> list[Evidence]:
-    return list(finding.evidence[:limit])
+    """Its first cited lines in time (the reasons speak of when a finding began)."""
+    return sorted(finding.evidence, key=lambda e: _in_time(e.ts))[:limit]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -197,7 +209,7 @@ class Decision:
             if causes:
                 # the most upstream of its causes (one no other cause explains), then the earliest
                 upstream = [c for c in causes if not any(explains(other, c) for other in causes if other is not c)] or causes
-                self.cause_of[effect.id] = min(upstream, key=lambda c: (_earliest(c) is None, _earliest(c) or datetime.min, c.rule))
+                self.cause_of[effect.id] = min(upstream, key=lambda c: (*_in_time(_earliest(c)), c.rule))
         self.roots = [f for f in self.found if f.id not in self.cause_of]
         self.explained = {f.id: self._reach(f) for f in self.roots}
         self.resolved: dict[str, Finding] = {}  # root id -> the later candidate it gave way to
@@ -228,7 +240,7 @@ class Decision:
         """A moment (a restart) that explains nothing here and ended before another candidate began."""
         if root.label not in MOMENTS or self.explained[root.id]:
             return None
-        end = _end(root)
+        end = _moment(root)
         later = [r for r in self.roots if r is not root and _start(r) is not None and end is not None and end + TOLERANCE < _start(r)]
         return min(later, key=lambda r: _start(r)) if later else None
 
@@ -236,8 +248,7 @@ class Decision:
         start = _start(root)
         return (
             root.id in self.resolved,
-            start is None,
-            start or datetime.min,
+            *_in_time(start),
             -self.explained[root.id],
             -root.severity.rank,
             -root.confidence.rank,
@@ -253,7 +264,7 @@ class Decision:
                 current = queue.pop(0)
                 if current not in out:
                     out.append(current)
-                queue += sorted((f for f in self.found if self.cause_of.get(f.id) is current), key=lambda f: (_start(f) or datetime.max, f.rule))
+                queue += sorted((f for f in self.found if self.cause_of.get(f.id) is current), key=lambda f: (*_in_time(_start(f)), f.rule))
         return out
 
     def why_not(self, finding: Finding) -> str:
@@ -267,7 +278,7 @@ class Decision:
         if finding.id in self.resolved:
             later = self.resolved[finding.id]
             return (
-                f"an earlier incident, over at {_hm(_end(finding))} before {later.label} began at {_hm(_start(later))}; "
+                f"an earlier incident, over at {_hm(_moment(finding))} before {later.label} began at {_hm(_start(later))}; "
                 f"it left no finding behind that is still present, so it is not the cause of that later failure"
             )
         start, top_start = _start(finding), _start(top)

@@ -390,3 +390,15 @@ def test_the_terminal_prints_every_line_of_a_step(analyses):
     for line in run.analysis.verdict("apps/frontend").plan[0].commands.splitlines():  # the YAML snippet, comments included
         assert line in text
     assert text.index("1. [fix]") < text.index("2. [reconcile]")
+
+
+def test_a_restart_is_over_when_it_happened_even_if_later_terminations_are_cited():
+    """HC001 cites every termination of the controller; the one that interrupted this release is its time."""
+    crash = finding("controller-restart", 0, until=50, cited_from=-1)
+    assert one(crash, finding("upgrade-failed", 30)).primary == "upgrade-failed"
+
+
+def test_findings_with_and_without_times_are_ordered_together():
+    verdict = one(finding("suspended"), finding("retries-exhausted", 2), finding("timeout", 0), finding("stale-status"))
+    assert verdict.primary == "timeout"
+    assert verdict.findings[0] == "T011:apps/web" and len(verdict.findings) == 4
