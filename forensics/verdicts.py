@@ -195,7 +195,7 @@ def explains(cause: Finding, effect: Finding) -> bool:
     if effect.label not in can_cause(cause.label):
         return False
     first, begins = _earliest(cause), _start(effect)
-    return first is None or begins is None or first <= begins + TOLERANCE
+    return first is None or begins is None or first - begins <= TOLERANCE  # differences: no overflow at year 1 or 9999
 
 
 class Decision:
@@ -241,7 +241,7 @@ class Decision:
         if root.label not in MOMENTS or self.explained[root.id]:
             return None
         end = _moment(root)
-        later = [r for r in self.roots if r is not root and _start(r) is not None and end is not None and end + TOLERANCE < _start(r)]
+        later = [r for r in self.roots if r is not root and _start(r) is not None and end is not None and _start(r) - end > TOLERANCE]
         return min(later, key=lambda r: _start(r)) if later else None
 
     def _key(self, root: Finding) -> tuple:
@@ -442,7 +442,7 @@ def _ruled_out(decision: Decision, facts: _Facts) -> list[RuledOut]:
             out.append(_dependency_alternative(top, other, facts))
     if "controller-restart" not in labels and top.label not in NOT_FAILURES + DEPENDENCY_LABELS + ("drift",):
         start = _start(top)
-        near = [r for r in facts.restarts if start is None or start - RESTART_WINDOW <= r.at <= (facts.window_end or r.at)]
+        near = [r for r in facts.restarts if start is None or (start - r.at <= RESTART_WINDOW and (facts.window_end is None or r.at <= facts.window_end))]
         if near:
             starts = ", ".join(f"{_hm(r.at)}{f' (after {r.reason})' if r.reason else ''}" for r in near[:3])
             out.append(

@@ -402,3 +402,12 @@ def test_findings_with_and_without_times_are_ordered_together():
     verdict = one(finding("suspended"), finding("retries-exhausted", 2), finding("timeout", 0), finding("stale-status"))
     assert verdict.primary == "timeout"
     assert verdict.findings[0] == "T011:apps/web" and len(verdict.findings) == 4
+
+
+def test_times_at_the_edges_of_the_calendar_do_not_sink_the_verdict():
+    low, high = datetime(1, 1, 1, tzinfo=timezone.utc), datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc)
+    crash = finding("controller-restart", 0).model_copy(update={"first_ts": low, "last_ts": low, "evidence": []})
+    lock = finding("stuck-pending", 0).model_copy(update={"first_ts": high, "last_ts": high, "evidence": []})
+    restart = verdicts.ControllerRestart(controller="helm-controller", at=low)
+    verdict = one(crash, lock, finding("upgrade-failed", 0).model_copy(update={"first_ts": high}), restarts=[restart], window_end=high)
+    assert verdict.primary == "controller-restart" and verdict.plan
