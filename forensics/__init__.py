@@ -151,10 +151,11 @@ def _run(frames: Frames, *, include: list[str] | None, exclude: list[str] | None
         ),
         controllers=[ControllerVersion.model_validate(v.model_dump()) for v in state.versions],
         upgrades=[Upgrade.model_validate(u.model_dump()) for u in state.upgrades],
-        restarts=_restarts(frames["controllers"], start, end),
+        restarts=(restarts := _restarts(frames["controllers"], start, end)),
         dependencies=_dependencies(frames["releases"]),
         findings=found,
-        verdicts=(judged := verdicts.build(frames["releases"], found)),
+        verdicts=(judged := verdicts.build(frames["releases"], found, conditions=frames["conditions"], restarts=restarts, controller=state, window_end=end)),
+        plan=verdicts.bundle_plan(judged),
         gaps=gaps.find(frames, state, controller_logs(ctx)),  # the rules' filtered frame, not another copy
         rules=results,
         inventory=[InventoryEntry(**vars(item)) for item in frames.inventory],

@@ -273,14 +273,22 @@ def explain(key):
 
         forensics explain migration-skip
     """
+    from forensics import verdicts
     from forensics.rules import lookup
 
     found = lookup(key)
-    if not found:
+    labels = [rule.label for rule in found]
+    if not labels and key.strip() in verdicts.CAUSES:  # a label of the vocabulary that no rule reports yet
+        labels = [key.strip()]
+    if not labels:
         raise click.BadParameter(f"no rule with id, name or label {key!r}; see `forensics rules`", param_hint="KEY")
     for rule in found:
         click.echo(f"{rule.id} {rule.name} (label: {rule.label}, severity: {rule.severity.value})\n")
         click.echo(rule.documentation() + "\n")
+    for label in dict.fromkeys(labels):  # the verdict's cause -> effect table (forensics/verdicts.py)
+        click.echo(f"Label {label}{'' if found else ' (no rule reports it yet)'}:")
+        click.echo(f"  can cause: {', '.join(verdicts.can_cause(label)) or 'nothing'}")
+        click.echo(f"  can be caused by: {', '.join(verdicts.caused_by(label)) or 'nothing'}\n")
 
 
 @main.command()

@@ -79,6 +79,7 @@ def to_findings(rule: Rule, rows: pl.DataFrame) -> list[Finding]:
                 last_ts=max(times) if times else None,
                 evidence=evidence[:MAX_EVIDENCE],
                 remediation=first["remediation"] or "",
+                upstream=first["upstream"],
             )
         )
     return found

@@ -426,7 +426,7 @@ def _worst(verdicts) -> tuple[str, str | None]:
             return WORST_ORDER.index("healthy")
         return WORST_ORDER.index(v.severity.value if v.severity else "unexplained")
     worst = min(verdicts, key=lambda v: (rank(v), v.release))
-    return WORST_ORDER[rank(worst)], None if worst.healthy else (worst.primary or "unexplained")
+    return WORST_ORDER[rank(worst)], None if worst.healthy else worst.label
 
 
 def _naive(value: datetime | None) -> datetime | None:

@@ -82,6 +82,9 @@ class Finding(BaseModel):
     last_ts: datetime | None = None
     evidence: list[Evidence] = []
     remediation: str = ""
+    upstream: str | None = Field(
+        default=None, description="a dependency finding: the release it waits on (namespace/name), as a field, never parsed back from the summary"
+    )
 
 
 class RuleResult(BaseModel):
@@ -99,7 +102,28 @@ class RuleResult(BaseModel):
 class ChainLink(BaseModel):
     release: str
     label: str | None = None
-    relation: str = ""
+    relation: str = Field(default="", description="depends on | dependency cycle | chain cut (the walk stops at a fixed depth)")
+
+
+class RuledOut(BaseModel):
+    """An alternative the verdict considered, and why it is not the primary cause."""
+
+    label: str
+    finding: str | None = Field(default=None, description="the finding's id when a rule reported it; null for an alternative no rule reported")
+    reason: str
+    evidence: list[Evidence] = []
+
+
+class PlanStep(BaseModel):
+    """One step of a remediation plan, in the order to follow."""
+
+    order: int = Field(description="1-based position in its plan")
+    release: str
+    phase: str = Field(description="fix (change the cause) | unblock (resume, unlock) | reconcile | wait | collect (gather missing evidence)")
+    action: str = Field(description="what to do, in one sentence")
+    commands: str = Field(default="", description="shell lines with their comments, to read before running; may be empty")
+    why: str
+    check: str = Field(description="what to look at afterwards to know the step worked")
 
 
 class Verdict(BaseModel):
@@ -118,6 +142,16 @@ class Verdict(BaseModel):
     ready: str | None = None
     ready_message: str | None = None
     status_format: str | None = None
+    unexplained: bool = Field(default=False, description="not Ready, and no rule explains it (decided once, in forensics.verdicts)")
+    suspended: bool = Field(default=False, description="reconciliation is suspended; the primary stays the failure that came before it")
+    confidence_reason: str = Field(default="", description="one sentence: what the confidence rests on")
+    ruled_out: list[RuledOut] = Field(default=[], description="the alternatives considered and why each is not the primary")
+    plan: list[PlanStep] = Field(default=[], description="this release's remediation, in order: fix the cause, unblock, reconcile")
+
+    @property
+    def label(self) -> str:
+        """What a renderer shows: the primary label, else healthy or unexplained."""
+        return self.primary or ("unexplained" if self.unexplained else "healthy")
 
 
 class ControllerVersion(BaseModel):
@@ -221,6 +255,7 @@ class Analysis(BaseModel):
     dependencies: list[Dependency] = []
     findings: list[Finding] = []
     verdicts: list[Verdict] = []
+    plan: list[PlanStep] = Field(default=[], description="the remediation of every release in one order: an upstream dependency before its dependents")
     rules: list[RuleResult] = []
     gaps: list[Gap] = []
     inventory: list[InventoryEntry] = []

@@ -1,62 +1,329 @@
-"""Hop 3b: one verdict per release — its primary root cause and the chain behind it.
+"""Hop 3b: one verdict per release — its first cause, the alternatives ruled out, a plan in order.
 
-The primary finding is the one whose label comes first in PRIMARY_ORDER (causes before the
-states they lead to), then the most confident. A release blocked on a dependency carries a chain to that
-dependency and, recursively, to the dependency's own root cause (cycles are cut and said).
-Releases without findings are healthy, unless their Ready condition is False/Unknown: those
-are listed as unexplained (not healthy, no primary label).
+Cause before effect
+-------------------
+A release often shows several findings at once: a timeout and the retries it used up, a
+controller crash and the lock it left. The primary is the first cause, decided from the
+findings and their times with the declared table below, not from a fixed ranking:
+
+1. Finding A explains finding B of the same release when A's label can cause B's label (the
+   table) and A shows itself no later than B begins: A's earliest cited time is at most B's
+   start plus TOLERANCE (records of one moment come from writers with second precision). A
+   finding without times cannot contradict the table.
+2. The candidates are the findings that no other finding explains. Of several candidates,
+   one that names a moment rather than a lasting state (MOMENTS: a controller restart, a
+   canceled health check) and was over before another candidate began is an earlier incident
+   that was resolved, not the cause of the later failure. Then the earliest start wins (the
+   first cause), then the candidate that explains more findings, the higher severity, the
+   higher confidence.
+3. Every other finding is listed in `ruled_out` with the reason and its evidence, and so are
+   the alternatives the evidence excludes although no rule reported them (the other
+   dependency label, a controller restart in the window).
+
+A release suspended after a failure keeps the failure as its primary and says it is
+suspended. A release that is not Ready and that no rule explains is `unexplained`, decided
+here only. A release blocked by a dependency carries a chain to that dependency's own primary,
+walked from the findings' `upstream` field (never from their text), iteratively, at most
+MAX_CHAIN links, a cycle reported where it closes.
+
+Which label can cause which (CAUSES; `forensics explain LABEL` prints a label's row):
+
+| cause | can cause (in the same release) |
+|---|---|
+| crd-mismatch | controller-restart, chart-fetch, migration-skip |
+| controller-restart | stuck-pending |
+| stuck-pending | install-failed, upgrade-failed, rollback-failed, retries-exhausted |
+| release-missing | install-failed, upgrade-failed, rollback-failed, retries-exhausted |
+| api-removed | install-failed, upgrade-failed, rollback-failed, retries-exhausted |
+| values-schema | install-failed, upgrade-failed, retries-exhausted |
+| render-failed | install-failed, upgrade-failed, retries-exhausted |
+| ownership-conflict | install-failed, upgrade-failed, retries-exhausted |
+| health-check-canceled | install-failed, upgrade-failed, retries-exhausted |
+| timeout | install-failed, upgrade-failed, rollback-failed, test-failed, retries-exhausted |
+| immutable-field | upgrade-failed, rollback-failed, retries-exhausted |
+| install-failed | retries-exhausted |
+| upgrade-failed | rollback-failed, retries-exhausted |
+| test-failed | rollback-failed, retries-exhausted |
+| rollback-failed | retries-exhausted |
+| drift | dependency-stale |
+| suspended | migration-skip |
+| every label but suspended, migration-skip, stale-status, evidence-gap | suspended (suspended after the failure) |
+| every label but stale-status, evidence-gap | stale-status |
+| every label but evidence-gap | evidence-gap |
+
+Across releases: any primary of a dependency causes `dependency-failed` in its dependents
+(the chain), and a dependency that is Ready rules `dependency-failed` out (`dependency-stale`
+instead), and the other way round.
 """
 
 from __future__ import annotations
 
+import heapq
 import re
+from datetime import datetime, timedelta
 
 import polars as pl
 
-from forensics.exprs import DEPENDENCY_NOT_READY
-from forensics.model import ChainLink, Finding, Verdict
+from forensics.model import ChainLink, Confidence, ControllerRestart, Evidence, Finding, PlanStep, RuledOut, Verdict
 
-DEPENDENCY_LABELS = ("dependency-stale", "dependency-failed")
+DEPENDENCY_LABELS = ("dependency-stale", "dependency-failed", "dependency-missing")
+TOLERANCE = timedelta(seconds=5)
+MAX_CHAIN = 8  # links of a chain: a 3,000-long dependsOn chain gives 3,000 short chains, not 4.5M links
+MOMENTS = ("controller-restart", "health-check-canceled")
+CONTROLLER_WIDE = ("controller-restart", "crd-mismatch")  # causes in the controller or its CRDs, fixed before any release
+RESTART_WINDOW = timedelta(hours=1)  # a controller restart this long before a failure is an alternative to rule out
+GENERIC_ACTIONS = ("install-failed", "upgrade-failed")  # fixed with the more specific cause that failed them
+NOT_FAILURES = ("suspended", "migration-skip", "stale-status", "evidence-gap")
+ALL_LABELS = (
+    "migration-skip", "stale-status", "dependency-stale", "dependency-failed", "drift", "stuck-pending", "retries-exhausted",
+    "install-failed", "upgrade-failed", "rollback-failed", "test-failed", "timeout", "chart-fetch", "values-missing",
+    "immutable-field", "suspended", "controller-restart", "evidence-gap", "values-schema", "ownership-conflict",
+    "render-failed", "api-removed", "crd-mismatch", "release-missing", "health-check-canceled", "dependency-missing",
+)  # fmt: skip
 
-# Which label is the root cause when a release has several: what caused the others first
-# (a crash leaves a lock; a lock or an immutable field makes every retry fail until the
-# budget runs out), then what blocks the release, then states of its status.
-PRIMARY_ORDER = (
-    "controller-restart",
-    "stuck-pending",
-    "retries-exhausted",
-    "immutable-field",
-    "values-missing",
-    "chart-fetch",
-    "timeout",
-    "install-failed",
-    "upgrade-failed",
-    "rollback-failed",
-    "test-failed",
-    "dependency-failed",
-    "dependency-stale",
-    "migration-skip",
-    "drift",
-    "stale-status",
-    "suspended",
-    "evidence-gap",
-)
+# The mechanisms behind the rows (reference/helm-controller.md):
+_SPECIFIC = {
+    # Flux CRDs the controller cannot read: it fails to start, sources are not served, statuses stay old
+    "crd-mismatch": ("controller-restart", "chart-fetch", "migration-skip"),
+    # a crash mid-action leaves the Helm revision pending (HC001)
+    "controller-restart": ("stuck-pending",),
+    # every action on a pending revision fails: "another operation ... is in progress"
+    "stuck-pending": ("install-failed", "upgrade-failed", "rollback-failed", "retries-exhausted"),
+    # specific causes of a failed action; each counted failure uses up a retry (v0.37+ counts only
+    # those after Helm wrote a release; v0.36 counts every one), so each can exhaust the retries
+    "release-missing": ("install-failed", "upgrade-failed", "rollback-failed", "retries-exhausted"),
+    "api-removed": ("install-failed", "upgrade-failed", "rollback-failed", "retries-exhausted"),
+    "values-schema": ("install-failed", "upgrade-failed", "retries-exhausted"),
+    "render-failed": ("install-failed", "upgrade-failed", "retries-exhausted"),
+    "ownership-conflict": ("install-failed", "upgrade-failed", "retries-exhausted"),
+    # v1.5+: with the default strategy a canceled health check counts as a failed release
+    "health-check-canceled": ("install-failed", "upgrade-failed", "retries-exhausted"),
+    "timeout": ("install-failed", "upgrade-failed", "rollback-failed", "test-failed", "retries-exhausted"),
+    "immutable-field": ("upgrade-failed", "rollback-failed", "retries-exhausted"),
+    # a failed upgrade or test triggers the remediation rollback; every failure counts against the retries
+    "install-failed": ("retries-exhausted",),
+    "upgrade-failed": ("rollback-failed", "retries-exhausted"),
+    "test-failed": ("rollback-failed", "retries-exhausted"),
+    "rollback-failed": ("retries-exhausted",),
+    # v0.37.0-v0.37.3: a reconcile that never concludes keeps an old DependencyNotReady (DP001)
+    "drift": ("dependency-stale",),
+    # a suspended release keeps the status shape of the controller that last wrote it (SU001)
+    "suspended": ("migration-skip",),
+}
 
 
-def _rank(finding: Finding) -> tuple:
-    order = PRIMARY_ORDER.index(finding.label) if finding.label in PRIMARY_ORDER else len(PRIMARY_ORDER)
-    return (order, -finding.confidence.rank, finding.rule)
+def _causes() -> dict[str, tuple[str, ...]]:
+    """The table above: the specific rows, then the three rows that apply to (almost) every label."""
+    table = {}
+    for label in ALL_LABELS:
+        effects = list(_SPECIFIC.get(label, ()))
+        if label not in NOT_FAILURES:
+            effects.append("suspended")
+        if label not in ("stale-status", "evidence-gap"):
+            effects.append("stale-status")
+        if label != "evidence-gap":
+            effects.append("evidence-gap")
+        table[label] = tuple(effects)
+    return table
 
 
-def build(releases: pl.DataFrame, found: list[Finding]) -> list[Verdict]:
+CAUSES = _causes()
+
+
+def can_cause(label: str) -> tuple[str, ...]:
+    return CAUSES.get(label, ())
+
+
+def caused_by(label: str) -> tuple[str, ...]:
+    return tuple(cause for cause, effects in CAUSES.items() if label in effects)
+
+
+# ---------------------------------------------------------------------------------------------
+# Times of a finding
+
+
+def _times(finding: Finding) -> list[datetime]:
+    return [t for t in [finding.first_ts, finding.last_ts, *(e.ts for e in finding.evidence)] if t is not None]
+
+
+def _start(finding: Finding) -> datetime | None:
+    """When the rule says the problem began (else its earliest cited time)."""
+    if finding.first_ts is not None:
+        return finding.first_ts
+    times = _times(finding)
+    return min(times) if times else None
+
+
+def _earliest(finding: Finding) -> datetime | None:
+    """Its first sign: the earliest of its start and its cited times (a crash's finding cites
+    the action it interrupted, which began before the crash)."""
+    times = _times(finding)
+    return min(times) if times else None
+
+
+def _end(finding: Finding) -> datetime | None:
+    times = _times(finding)
+    return max(times) if times else None
+
+
+def _in_time(value: datetime | None) -> tuple[bool, float]:
+    """A sort key: earlier first, no time last."""
+    return (value is None, value.timestamp() if value else 0.0)
+
+
+def _moment(finding: Finding) -> datetime | None:
+    """When a moment (a restart) happened: the time its rule gives (a crash's finding also cites
+    the controller's other terminations, which are not this release's)."""
+    return finding.first_ts or _end(finding)
+
+
+def _hm(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%SZ") if value else "a time not shown"
+
+
+def _cites(finding: Finding, limit: int = 3) -> list[Evidence]:
+    """Its first cited lines in time (the reasons speak of when a finding began)."""
+    return sorted(finding.evidence, key=lambda e: _in_time(e.ts))[:limit]
+
+
+# ---------------------------------------------------------------------------------------------
+# Cause before effect
+
+
+def explains(cause: Finding, effect: Finding) -> bool:
+    """`cause` can cause `effect` (the table) and shows itself no later than `effect` begins."""
+    if effect.label not in can_cause(cause.label):
+        return False
+    first, begins = _earliest(cause), _start(effect)
+    return first is None or begins is None or first - begins <= TOLERANCE  # differences: no overflow at year 1 or 9999
+
+
+class Decision:
+    """The primary of one release's findings, the order to present them in, and why."""
+
+    def __init__(self, found: list[Finding]):
+        self.found = sorted(found, key=lambda f: f.rule)
+        self.cause_of: dict[str, Finding] = {}  # effect id -> the finding that explains it (the earliest)
+        for effect in self.found:
+            causes = [c for c in self.found if c is not effect and explains(c, effect)]
+            if causes:
+                # the most upstream of its causes (one no other cause explains), then the earliest
+                upstream = [c for c in causes if not any(explains(other, c) for other in causes if other is not c)] or causes
+                self.cause_of[effect.id] = min(upstream, key=lambda c: (*_in_time(_earliest(c)), c.rule))
+        self.roots = [f for f in self.found if f.id not in self.cause_of]
+        self.explained = {f.id: self._reach(f) for f in self.roots}
+        self.resolved: dict[str, Finding] = {}  # root id -> the later candidate it gave way to
+        for root in self.roots:
+            later = self._over_before(root)
+            if later is not None:
+                self.resolved[root.id] = later
+        self.ordered_roots = sorted(self.roots, key=self._key)
+        self.primary = self.ordered_roots[0]
+        # ambiguous: several live candidates that no time orders
+        live = [r for r in self.ordered_roots if r.id not in self.resolved]
+        self.ambiguous = len(live) > 1 and (_start(live[0]) is None or _start(live[1]) is None or _start(live[0]) == _start(live[1]))
+
+    def _reach(self, root: Finding) -> int:
+        """How many findings this root explains, directly or through others."""
+        children: dict[str, list[Finding]] = {}
+        for effect_id, cause in self.cause_of.items():
+            children.setdefault(cause.id, []).append(next(f for f in self.found if f.id == effect_id))
+        seen, stack = set(), [root]
+        while stack:
+            for child in children.get(stack.pop().id, []):
+                if child.id not in seen:
+                    seen.add(child.id)
+                    stack.append(child)
+        return len(seen)
+
+    def _over_before(self, root: Finding) -> Finding | None:
+        """A moment (a restart) that explains nothing here and ended before another candidate began."""
+        if root.label not in MOMENTS or self.explained[root.id]:
+            return None
+        end = _moment(root)
+        later = [r for r in self.roots if r is not root and _start(r) is not None and end is not None and _start(r) - end > TOLERANCE]
+        return min(later, key=lambda r: _start(r)) if later else None
+
+    def _key(self, root: Finding) -> tuple:
+        start = _start(root)
+        return (
+            root.id in self.resolved,
+            *_in_time(start),
+            -self.explained[root.id],
+            -root.severity.rank,
+            -root.confidence.rank,
+            root.rule,
+        )
+
+    def order(self) -> list[Finding]:
+        """The primary, what it explains (cause before effect), then the other candidates and theirs."""
+        out: list[Finding] = []
+        for root in self.ordered_roots:
+            queue = [root]
+            while queue:
+                current = queue.pop(0)
+                if current not in out:
+                    out.append(current)
+                queue += sorted((f for f in self.found if self.cause_of.get(f.id) is current), key=lambda f: (*_in_time(_start(f)), f.rule))
+        return out
+
+    def why_not(self, finding: Finding) -> str:
+        """Why `finding` is not the primary, in one sentence."""
+        top = self.primary
+        if finding.id in self.cause_of:
+            cause = self.cause_of[finding.id]
+            first, begins = _earliest(cause), _start(finding)
+            when = f"it shows first ({_hm(first)}; this from {_hm(begins)})" if first and begins else "no time contradicts it"
+            return f"a consequence of {cause.label} ({cause.rule}): {cause.label} can cause {finding.label}, and {when}"
+        if finding.id in self.resolved:
+            later = self.resolved[finding.id]
+            return (
+                f"an earlier incident, over at {_hm(_moment(finding))} before {later.label} began at {_hm(_start(later))}; "
+                f"it left no finding behind that is still present, so it is not the cause of that later failure"
+            )
+        start, top_start = _start(finding), _start(top)
+        if top.label in can_cause(finding.label):
+            return f"{finding.label} can cause {top.label}, but its first sign ({_hm(_earliest(finding))}) came after {top.label} began ({_hm(top_start)}): not its cause"
+        if start and top_start and start > top_start:
+            return f"began at {_hm(start)}, after {top.label} ({_hm(top_start)}), and neither label causes the other: the first cause is the earlier one"
+        mine, theirs = self._key(finding), self._key(top)
+        if mine[3] != theirs[3]:
+            tie = f"explains more of the other findings ({-theirs[3]} against {-mine[3]})"
+        elif mine[4] != theirs[4]:
+            tie = f"is more severe ({top.severity.value})"
+        elif mine[5] != theirs[5]:
+            tie = f"is more certain ({top.confidence.value} confidence)"
+        else:
+            tie = f"comes first in rule order ({top.rule})"
+        return f"no time orders it against {top.label} and neither label causes the other; {top.label} {tie}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Verdicts
+
+
+def build(
+    releases: pl.DataFrame,
+    found: list[Finding],
+    *,
+    conditions: pl.DataFrame | None = None,
+    restarts: list[ControllerRestart] | None = None,
+    controller=None,
+    window_end: datetime | None = None,
+) -> list[Verdict]:
+    """One verdict per release (findings' releases and the bundle's), each with its plan."""
     by_release: dict[str, list[Finding]] = {}
     for finding in found:
         by_release.setdefault(finding.release, []).append(finding)
-    used = [c for c in ("release", "ready_status", "ready_reason", "ready_message", "ready_since", "status_format") if c in releases.columns]
+    wanted = ("release", "ready_status", "ready_reason", "ready_message", "ready_since", "status_format", "input_format", "suspended")
+    used = [c for c in wanted if c in releases.columns]
     info = {row["release"]: row for row in releases.select(used).iter_rows(named=True)}  # only the columns read here
+    ready_lines = _ready_lines(conditions, {f.upstream for f in found if f.upstream})
     names = sorted(set(info) | set(by_release))
+    decisions = {name: Decision(by_release[name]) for name in by_release}
+    primary = {name: d.primary for name, d in decisions.items()}
+    facts = _Facts(info, ready_lines, restarts or [], controller, window_end)
 
-    primary = {name: sorted(by_release[name], key=_rank)[0] for name in by_release}
     verdicts = []
     for name in names:
         row = info.get(name, {})
@@ -66,16 +333,22 @@ def build(releases: pl.DataFrame, found: list[Finding]) -> list[Verdict]:
             "ready_message": row.get("ready_message"),
             "status_format": row.get("status_format"),
         }
-        if name not in primary:
+        if name not in decisions:
             if row.get("ready_status") in ("False", "Unknown"):
                 # Not ready, and no rule explains it: say so rather than call it healthy.
                 reason = row.get("ready_reason") or "reason not shown"
                 summary = f"Ready={row['ready_status']} ({reason}): {row.get('ready_message') or ''} — no rule identified the root cause"
-                verdicts.append(Verdict(**base, healthy=False, since=row.get("ready_since"), summary=summary))
+                verdicts.append(Verdict(**base, healthy=False, unexplained=True, since=row.get("ready_since"), summary=summary))
             else:
                 verdicts.append(Verdict(**base, healthy=True, summary="no finding"))
             continue
-        top = primary[name]
+        decision = decisions[name]
+        top = decision.primary
+        suspended = bool(row.get("suspended")) or any(f.label == "suspended" for f in decision.found)
+        summary = top.summary
+        if suspended and top.label != "suspended":
+            summary += " (reconciliation suspended afterwards: nothing retries it)"
+        level, reason = _confidence(decision, row, facts)
         verdicts.append(
             Verdict(
                 **base,
@@ -83,41 +356,333 @@ def build(releases: pl.DataFrame, found: list[Finding]) -> list[Verdict]:
                 primary=top.label,
                 rule=top.rule,
                 severity=top.severity,
-                confidence=top.confidence,
+                confidence=level,
+                confidence_reason=reason,
                 since=top.first_ts,
-                summary=top.summary,
-                chain=_chain(name, primary, info),
-                findings=[f.id for f in sorted(by_release[name], key=_rank)],
+                summary=summary,
+                suspended=suspended,
+                chain=chain(name, primary),
+                findings=[f.id for f in decision.order()],
+                ruled_out=_ruled_out(decision, facts),
+                plan=_plan(name, decision, facts),
             )
         )
     return verdicts
 
 
-def _blocked_on(name: str, info: dict) -> str | None:
-    message = (info.get(name) or {}).get("ready_message") or ""
-    found = re.search(DEPENDENCY_NOT_READY, message)
-    return found.group(1) if found else None
-
-
-def _chain(name: str, primary: dict[str, Finding], info: dict) -> list[ChainLink]:
-    """[release, the dependency it is blocked on, that one's dependency, ...]."""
+def chain(name: str, primary: dict[str, Finding]) -> list[ChainLink]:
+    """[release, the dependency it is blocked on, that one's dependency, ...]: followed through
+    the findings' `upstream` field, at most MAX_CHAIN links, a cycle named where it closes."""
     links = [ChainLink(release=name, label=primary[name].label)]
     seen = {name}
     current = name
-    while current in primary and primary[current].label in DEPENDENCY_LABELS:
-        upstream = _blocked_on(current, info) or _dependency_from_summary(primary[current].summary)
-        if upstream is None:
-            break
+    while current in primary and primary[current].label in DEPENDENCY_LABELS and primary[current].upstream:
+        upstream = primary[current].upstream
         if upstream in seen:
-            links.append(ChainLink(release=upstream, label=None, relation="dependency cycle"))
+            links.append(ChainLink(release=upstream, label=primary[upstream].label if upstream in primary else None, relation="dependency cycle"))
+            break
+        if len(links) >= MAX_CHAIN:
+            links.append(ChainLink(release=upstream, label=None, relation="chain cut"))
             break
         seen.add(upstream)
-        label = primary[upstream].label if upstream in primary else None
-        links.append(ChainLink(release=upstream, label=label, relation="depends on"))
+        links.append(ChainLink(release=upstream, label=primary[upstream].label if upstream in primary else None, relation="depends on"))
         current = upstream
     return links
 
 
-def _dependency_from_summary(summary: str) -> str | None:
-    found = re.search(r"dependency '([^']+)'", summary)
-    return found.group(1) if found else None
+class _Facts:
+    """What the verdicts read besides the findings: release rows, Ready lines, restarts, versions."""
+
+    def __init__(self, info: dict, ready_lines: dict[str, Evidence], restarts: list[ControllerRestart], controller, window_end):
+        self.info = info
+        self.ready_lines = ready_lines
+        self.restarts = restarts
+        self.generation = getattr(controller, "current_generation", None)
+        self.version = getattr(controller, "current_version", None)
+        versions = getattr(controller, "versions", None) or []
+        # a version, an API generation, or the wording of its logs (which tells the generation)
+        self.version_known = bool(self.version or self.generation or versions)
+        self.old_controller = self.generation == "v2beta1"  # helm-controller <= v0.36: no --force/--reset, no unlock
+        self.window_end = window_end
+
+
+def _ready_lines(conditions: pl.DataFrame | None, wanted: set[str]) -> dict[str, Evidence]:
+    """The cited Ready condition of the `wanted` releases (dependencies: for the alternative the
+    evidence rules out)."""
+    if conditions is None or not conditions.height or not wanted or "type" not in conditions.columns:
+        return {}
+    ready = conditions.filter((pl.col("type") == "Ready") & pl.col("source").is_not_null() & pl.col("release").is_in(sorted(wanted)))
+    return {
+        row["release"]: Evidence(
+            source=row["source"],
+            line=row["line"],
+            ts=row["last_transition"],
+            excerpt=(row.get("excerpt") or "")[:300],
+            note=f"Ready={row['status']} {row.get('reason') or ''}".strip(),
+        )
+        for row in ready.select("release", "status", "reason", "last_transition", "source", "line", "excerpt").iter_rows(named=True)
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Ruled out
+
+
+def _ruled_out(decision: Decision, facts: _Facts) -> list[RuledOut]:
+    top = decision.primary
+    out = [
+        RuledOut(label=f.label, finding=f.id, reason=decision.why_not(f), evidence=_cites(f))
+        for f in decision.order()
+        if f is not top
+    ]
+    labels = {f.label for f in decision.found}
+    if top.label in ("dependency-stale", "dependency-failed") and top.upstream:
+        other = "dependency-failed" if top.label == "dependency-stale" else "dependency-stale"
+        if other not in labels:
+            out.append(_dependency_alternative(top, other, facts))
+    if "controller-restart" not in labels and top.label not in NOT_FAILURES + DEPENDENCY_LABELS + ("drift",):
+        start = _start(top)
+        near = [r for r in facts.restarts if start is None or (start - r.at <= RESTART_WINDOW and (facts.window_end is None or r.at <= facts.window_end))]
+        if near:
+            starts = ", ".join(f"{_hm(r.at)}{f' (after {r.reason})' if r.reason else ''}" for r in near[:3])
+            out.append(
+                RuledOut(
+                    label="controller-restart",
+                    reason=f"helm-controller (re)started at {starts}, but no action of this release was left unfinished by it (HC001 checks that)",
+                    evidence=[Evidence(source=r.source, line=r.line, ts=r.at, excerpt="", note=f"{r.controller} container started") for r in near[:3] if r.source],
+                )
+            )
+    return out
+
+
+def _dependency_alternative(top: Finding, other: str, facts: _Facts) -> RuledOut:
+    upstream = top.upstream
+    row = facts.info.get(upstream, {})
+    line = facts.ready_lines.get(upstream)
+    status, since = row.get("ready_status"), row.get("ready_since")
+    state = f"Ready={status}" + (f" ({row.get('ready_reason')})" if row.get("ready_reason") else "")
+    span = f" from {_hm(since)} to {_hm(facts.window_end)}" if since and facts.window_end else (f" since {_hm(since)}" if since else "")
+    if other == "dependency-stale":
+        reason = f"{upstream} really is not Ready: {state}{span}, so the block is not a false one"
+    else:
+        reason = f"{upstream} is {state}{span}: the block names a dependency that is Ready, so it is not a real one"
+    return RuledOut(label=other, reason=reason, evidence=[line] if line else [])
+
+
+# ---------------------------------------------------------------------------------------------
+# Confidence
+
+
+def _confidence(decision: Decision, row: dict, facts: _Facts) -> tuple[Confidence, str]:
+    """The rule's confidence, capped by the evidence's quality, in one sentence."""
+    top = decision.primary
+    sources = sorted({e.source for e in top.evidence})
+    caps = []
+    input_format = row.get("input_format")
+    if not top.evidence:
+        caps.append((0, "no line is cited"))
+    if input_format and input_format != "object":
+        caps.append((1, f"the release is known from a pasted {input_format} only"))
+    if len(sources) == 1:
+        caps.append((1, "a single file cites it"))
+    if not facts.version_known:
+        caps.append((1, "the controller version is unknown"))
+    if decision.ambiguous:
+        caps.append((1, "no time orders it against another candidate"))
+    rank = min([top.confidence.rank] + [cap for cap, _ in caps])
+    level = ("low", "medium", "high")[rank]
+    where = f"{len(sources)} file(s) ({', '.join('/'.join(s.split('/')[-2:]) for s in sources[:3])}{', ...' if len(sources) > 3 else ''})" if sources else "no file"
+    quality = "full HelmRelease objects" if input_format == "object" else (f"a pasted {input_format}" if input_format else "events and logs only")
+    version = f"helm-controller {facts.version}" if facts.version else (f"API {facts.generation}" if facts.generation else ("controller known by its log wording" if facts.version_known else "controller version unknown"))
+    reason = f"{level}: {top.rule} is {top.confidence.value} ({top.confidence_reason or 'no reason given'}); cited from {where} of {quality}; {version}"
+    lowered = [why for cap, why in caps if cap < top.confidence.rank]
+    if lowered:
+        reason += f"; lowered because {' and '.join(lowered)}"
+    return Confidence(level), reason
+
+
+# ---------------------------------------------------------------------------------------------
+# Remediation plan
+
+# What fixing each cause means: (action, what to check afterwards). The finding's own
+# remediation lines (commands with the object, value or field it names) go under it, minus
+# the release's own reconcile/resume, which the plan places after the fix and the unblock.
+FIXES = {
+    "controller-restart": ("Give helm-controller the memory this action needs: raise resources.limits.memory of the helm-controller Deployment (a patch in the Flux kustomization, in Git) or lower --concurrent",
+                           "`kubectl -n flux-system get pods -l app=helm-controller`: no new restart, last state not OOMKilled"),
+    "crd-mismatch": ("Make Flux's CRDs and objects agree: apply the CRDs of the Flux version that runs (its install manifests, in Git), and move stored objects to a served apiVersion (`flux migrate`, Flux >= 2.7)",
+                     "`kubectl get crd helmreleases.helm.toolkit.fluxcd.io -o jsonpath='{.status.storedVersions}'` lists only served versions"),
+    "chart-fetch": ("Make the chart available: set spec.chart.spec.version (or the source's ref) in Git to a published version, or publish it, or fix the source's access",
+                    "`flux get sources chart -A`: the HelmChart/OCIRepository is Ready with the wanted version"),
+    "values-missing": ("Create the ConfigMap/Secret (or key) that spec.valuesFrom names, or fix the reference in Git",
+                       "the next reconcile composes the values: Ready no longer names the missing reference"),
+    "values-schema": ("Change the values in Git so that the chart's values.schema.json accepts them (the error names the field)",
+                      "Ready no longer says the values don't meet the specifications of the schema"),
+    "render-failed": ("Fix the template, the values it reads or the post-renderer patch in Git (the error names the template and line)",
+                      "`helm template` of the same chart and values renders; the next action passes rendering"),
+    "api-removed": ("Use a chart version whose manifests use APIs the cluster serves, or install the missing CRDs first (in Git)",
+                    "`kubectl api-resources` lists the kind and version the chart renders"),
+    "ownership-conflict": ("Adopt the existing object into the release (label app.kubernetes.io/managed-by=Helm, annotations meta.helm.sh/release-name and meta.helm.sh/release-namespace) or delete it if nothing else needs it; a forced upgrade meets the same object and fails again",
+                           "`kubectl get` of the object shows the Helm ownership metadata (or it is gone)"),
+    "release-missing": ("Bring Helm's storage back to what the controller expects (`helm history`): remove the leftover or stuck-uninstalling release, or let the controller install again",
+                        "`helm history NAME -n NS` ends with a deployed (or no) revision"),
+    "immutable-field": ("Replace the object the API server refuses to patch: delete it so the next upgrade recreates it, or change the chart so the immutable field stays as it is",
+                        "the next upgrade recreates the object; `kubectl get` shows it new, Released=True"),
+    "timeout": ("Make the resource the Helm wait names become ready (capacity, image, probes: see its events), or raise spec.timeout in Git",
+                "the workload's pods are Running and Ready; no FailedScheduling/BackOff events"),
+    "health-check-canceled": ("Let one revision finish its health check: stop pushing new revisions meanwhile, or use spec.upgrade.strategy RetryOnFailure (helm-controller >= v1.4) so a canceled check is retried",
+                              "the latest revision's health check completes (no HealthCheckCanceled)"),
+    "install-failed": ("Fix the error the install failure names (chart, values or the object it meets) in Git or in the cluster; forcing the same install fails the same way",
+                       "`kubectl -n NS get events` has no new InstallFailed; `helm history NAME -n NS` shows a deployed revision"),
+    "upgrade-failed": ("Fix the error the upgrade failure names (a hook Job, the chart, its values) in Git; forcing the same upgrade re-runs what failed",
+                       "`helm history NAME -n NS`: the next revision is deployed; failing hook Jobs have completed"),
+    "rollback-failed": ("Fix what made the remediation rollback fail (an object the previous revision cannot take back, e.g. one kept by helm.sh/resource-policy: keep)",
+                        "`helm history NAME -n NS` shows no new failed rollback"),
+    "test-failed": ("Fix the failing test hook or what it tests (`kubectl -n NS logs` of the test pod), in Git",
+                    "the next upgrade's tests pass: TestSuccess=True"),
+    "drift": ("Stop the correction loop: ignore the field the other writer owns (spec.driftDetection.ignore), in Git",
+              "no new DriftDetected/DriftCorrected events after the next reconcile"),
+    "dependency-missing": ("Create the dependsOn target, or fix the name/namespace in spec.dependsOn in Git",
+                           "`flux get helmreleases -A` lists the dependency; the dependent's check passes"),
+    "stuck-pending": ("Unlock the pending Helm revision by hand (helm-controller <= v0.36 never does it, and a newer one did not here): roll back to the last deployed revision or delete the pending revision's Secret",
+                      "`helm history NAME -n NS` ends with a deployed or failed revision, none pending"),
+    "evidence-gap": ("Collect the evidence the bundle lacks and analyse again",
+                     "the new bundle has the controller's logs and events for this release"),
+}
+# The release's own reconcile is the fix: it is in sync and only its status is old (the rules say
+# which reconcile, --force included); these get no fix step of their own.
+FIX_BY_RECONCILE = ("migration-skip", "stale-status", "dependency-stale")
+
+
+def _own_command(line: str, name: str, ns: str) -> bool:
+    """A line that reconciles or resumes this very release: the plan puts it in its place."""
+    words = line.split()
+    return len(words) >= 5 and words[0] == "flux" and words[1] in ("reconcile", "resume") and words[2] in ("helmrelease", "hr") and words[3] == name and "-n" in words and words[words.index("-n") + 1 :][:1] == [ns]
+
+
+def _named(text: str, name: str, ns: str) -> str:
+    """A FIXES text with the release's NAME and NS filled in."""
+    named = re.sub(r"\bNAME\b", lambda _: name, text)  # functions: a name is never read as a pattern
+    return re.sub(r"\bNS\b", lambda _: ns, named)
+
+
+def _commands(finding: Finding, name: str, ns: str) -> str:
+    return "\n".join(line for line in finding.remediation.splitlines() if not _own_command(line, name, ns)).strip()
+
+
+def _plan(release: str, decision: Decision, facts: _Facts) -> list[PlanStep]:
+    ns, _, name = release.partition("/")
+    top = decision.primary
+    labels = {f.label: f for f in decision.found}
+    ordered = decision.order()
+    steps: list[dict] = []
+
+    if top.label == "evidence-gap":
+        steps.append(dict(phase="collect", action=FIXES["evidence-gap"][0], commands=top.remediation, why=f"the bundle cannot tell why: {top.summary}", check=FIXES["evidence-gap"][1]))
+        return _numbered(release, steps)
+    if top.label == "dependency-failed":
+        up = top.upstream or "the dependency"
+        steps.append(
+            dict(
+                phase="wait",
+                action=f"Fix {up} first (its steps come before these); this release re-checks its dependency every 30s and proceeds by itself",
+                commands=f"flux get helmreleases -n {ns}",
+                why=f"blocked by {up}, which really fails: nothing to change on {release} itself",
+                check=f"{release} Ready=True once {up} is Ready",
+            )
+        )
+        return _numbered(release, steps)
+
+    # 1. Fix each cause, first cause first (consequences and status-only labels have none).
+    for finding in ordered:
+        label = finding.label
+        if label not in FIXES or label in ("evidence-gap", "stuck-pending"):
+            continue
+        if label in GENERIC_ACTIONS and finding.id in decision.cause_of:
+            continue  # an install/upgrade failure explained by a more specific cause: fixed with it
+        if finding is top:
+            cause = "the first cause"
+        elif finding.id in decision.cause_of:
+            cause = f"a consequence of {decision.cause_of[finding.id].label} that needs a fix of its own"
+        else:
+            cause = f"another cause found with {top.label}"
+        action, check = FIXES[label]
+        steps.append(dict(phase="fix", action=_named(action, name, ns), commands=_commands(finding, name, ns), why=f"{label} is {cause}: {finding.summary}", check=_named(check, name, ns)))
+
+    # 2. Unblock: unlock (by hand only where the controller never does it), then resume.
+    if "stuck-pending" in labels:
+        lock = labels["stuck-pending"]
+        if facts.old_controller or lock is top:  # >= v0.37 unlocks by itself, unless it was seen not to
+            steps.append(dict(phase="unblock", action=FIXES["stuck-pending"][0], commands=_commands(lock, name, ns), why=f"every action fails while the revision is pending: {lock.summary}", check=_named(FIXES["stuck-pending"][1], name, ns)))
+    suspended = "suspended" in labels or bool(facts.info.get(release, {}).get("suspended"))
+    if suspended:
+        after = f" after {top.label}" if top.label != "suspended" else ""
+        steps.append(
+            dict(
+                phase="unblock",
+                action=f"Resume it{' now that the cause is fixed' if after else ' when the freeze is over'}: `flux resume` also reconciles it at once",
+                commands=f"flux resume helmrelease {name} -n {ns}",
+                why=f"reconciliation is suspended{after}: nothing runs until it is resumed" + (", and resuming before the fix would repeat the failure" if after else ""),
+                check=f"`flux get helmreleases -n {ns} {name}`: SUSPENDED False and a new reconcile" + (", the pending revision unlocked by the controller (`helm history`)" if "stuck-pending" in labels and not facts.old_controller else ""),
+            )
+        )
+
+    # 3. Reconcile (a resume already did, unless the retries must be reset).
+    exhausted = "retries-exhausted" in labels
+    if top.label in FIX_BY_RECONCILE:
+        steps.append(dict(phase="reconcile", action="Reconcile it as its rule says: the release is in sync and only its status is old, so a one-off run rewrites it", commands=top.remediation, why=f"{top.label}: {top.summary}", check=f"`kubectl -n {ns} get helmrelease {name} -o yaml`: Ready describes the latest generation, observedGeneration == generation"))
+    elif exhausted and facts.old_controller:
+        steps.append(dict(phase="reconcile", action="Make a new state in Git (the chart version or a value): helm-controller <= v0.36 resets its failure count only then (it has no --reset)", commands=f"flux reconcile helmrelease {name} -n {ns}", why=f"the retries are used up: {labels['retries-exhausted'].summary}", check="a new install/upgrade attempt starts; Ready=True after it"))
+    elif exhausted:
+        steps.append(dict(phase="reconcile", action="Reset the failure count and reconcile: nothing happens by itself once the retries are used up", commands=f"flux reconcile helmrelease {name} -n {ns} --reset", why=f"the retries are used up: {labels['retries-exhausted'].summary}", check=f"`flux get helmreleases -n {ns} {name}`: a new attempt, then Ready=True; `helm history {name} -n {ns}` ends with a deployed revision"))
+    elif not suspended:
+        source = " --with-source" if top.label == "chart-fetch" else ""
+        unlock = "; helm-controller >= v0.37 unlocks the pending revision itself on this reconcile" if "stuck-pending" in labels and labels["stuck-pending"] is not top and not facts.old_controller else ""
+        steps.append(dict(phase="reconcile", action=f"Reconcile it now rather than wait for its interval{' (with its source, to fetch the chart again)' if source else ''}", commands=f"flux reconcile helmrelease {name} -n {ns}{source}", why=f"run the release again once {top.label} is fixed{unlock}", check=f"`flux get helmreleases -n {ns} {name}`: Ready=True; `helm history {name} -n {ns}` ends with a deployed revision"))
+    return _numbered(release, steps)
+
+
+def _numbered(release: str, steps: list[dict]) -> list[PlanStep]:
+    return [PlanStep(order=i, release=release, **step) for i, step in enumerate(steps, 1)]
+
+
+def bundle_plan(verdicts: list[Verdict]) -> list[PlanStep]:
+    """Every release's plan in one order: a dependency's steps before its dependents' (the
+    chains' first edges, in a topological order built with a queue, not recursion), a cause in
+    the controller itself first, then the most severe, then by name; a cycle is entered at its
+    first release in that order."""
+    planned = {v.release: v for v in verdicts if v.plan}
+    rank = {"error": 0, "warning": 1, "info": 2}
+    priority = sorted(planned, key=lambda r: (planned[r].primary not in CONTROLLER_WIDE, rank.get(planned[r].severity.value if planned[r].severity else "", 3), r))
+    position = {release: i for i, release in enumerate(priority)}
+    waiting = {release: 0 for release in planned}
+    dependents: dict[str, list[str]] = {}
+    for v in planned.values():
+        for link in v.chain[1:2]:
+            if link.release in planned and link.release != v.release:
+                waiting[v.release] += 1
+                dependents.setdefault(link.release, []).append(v.release)
+    ready = [(position[r], r) for r in priority if not waiting[r]]
+    heapq.heapify(ready)
+    done: list[str] = []
+    placed: set[str] = set()
+    next_free = 0  # where to look for a release to break a cycle with
+    while len(done) < len(planned):
+        if not ready:
+            while priority[next_free] in placed:
+                next_free += 1
+            heapq.heappush(ready, (next_free, priority[next_free]))
+        _, release = heapq.heappop(ready)
+        if release in placed:
+            continue
+        placed.add(release)
+        done.append(release)
+        for dependent in dependents.get(release, []):
+            waiting[dependent] -= 1
+            if waiting[dependent] == 0 and dependent not in placed:
+                heapq.heappush(ready, (position[dependent], dependent))
+    steps = []
+    for release in done:
+        for step in planned[release].plan:
+            steps.append(step.model_copy(update={"order": len(steps) + 1}))
+    return steps

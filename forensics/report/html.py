@@ -31,10 +31,6 @@ def _anchor(release: str) -> str:
     return "r-" + "".join(ch if ch.isalnum() else "-" for ch in release)
 
 
-def _label(verdict) -> str:
-    return verdict.primary or ("healthy" if verdict.healthy else "unexplained")
-
-
 def _slice(evidence: Evidence, pool: list[TimelineEntry]) -> dict | None:
     """The records within ±5 minutes of a cited line (psort's --slice), nearest first when
     there are too many, shown in time order; the cited record itself is flagged."""
@@ -87,7 +83,7 @@ def view(analysis: Analysis) -> dict:
             SimpleNamespace(
                 verdict=verdict,
                 anchor=_anchor(verdict.release),
-                label=_label(verdict),
+                label=verdict.label,
                 severity=verdict.severity.value if verdict.severity else ("ok" if verdict.healthy else "warning"),
                 findings=findings,
                 svg=svg.timeline(pool, markers) if entries else None,
@@ -98,7 +94,7 @@ def view(analysis: Analysis) -> dict:
     fired = {f.rule for f in analysis.findings}
     counts: dict[str, int] = {}
     for verdict in analysis.verdicts:
-        counts[_label(verdict)] = counts.get(_label(verdict), 0) + 1
+        counts[verdict.label] = counts.get(verdict.label, 0) + 1
     rows = sum(n for kind, n in analysis.bundle.rows.items() if kind != "problems")
     return {
         "a": analysis,

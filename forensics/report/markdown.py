@@ -12,7 +12,6 @@ from forensics.model import Analysis
 
 TIMELINE_ROWS = 40
 TODO = "_To be written by the incident owner._"
-COMMANDS = ("flux ", "kubectl ", "helm ", "forensics collect ")  # the lines of a remediation that are commands
 
 
 def _ts(value) -> str:
@@ -32,10 +31,6 @@ def _code(text: str | None) -> str:
     return f"`` {text} ``" if text else ""
 
 
-def _label(v) -> str:
-    return v.primary or ("healthy" if v.healthy else "unexplained")
-
-
 def _summary(analysis: Analysis, broken: list) -> list[str]:
     bundle = analysis.bundle
     out = ["## Summary", ""]
@@ -49,21 +44,53 @@ def _summary(analysis: Analysis, broken: list) -> list[str]:
     out += ["", "| Release | Ready | Verdict | Confidence | Since | Reason |", "|---|---|---|---|---|---|"]
     for v in sorted(analysis.verdicts, key=lambda v: (v.healthy, v.release)):
         reason = v.summary if not v.healthy else (v.ready_message or "")
-        out.append(f"| {_cell(v.release)} | {_cell(v.ready)} | {_label(v)} | {v.confidence.value if v.confidence else ''} | {_ts(v.since) if v.since else ''} | {_cell(reason)} |")
+        out.append(f"| {_cell(v.release)} | {_cell(v.ready)} | {v.label} | {v.confidence.value if v.confidence else ''} | {_ts(v.since) if v.since else ''} | {_cell(reason)} |")
     return out + [""]
 
 
 def _root_causes(analysis: Analysis) -> list[str]:
+    """Each release's verdict (its first cause, the alternatives ruled out), then its findings, cause first."""
     out = ["## Root causes", ""]
     if not analysis.findings:
         out += ["No finding.", ""]
-    for f in analysis.findings:
-        out.append(f"### {_cell(f.release)}: {f.label} ({f.rule} {f.name}, {f.severity.value}, {f.confidence.value} confidence)")
-        out += ["", _cell(f.summary), "", f"Confidence: {_cell(f.confidence_reason)}", "", "Evidence:", ""]
-        for e in f.evidence:
-            out.append(f"- `{e.source}:{e.line}` {_ts(e.ts) if e.ts else ''} {_cell(e.note)}: {_code(e.excerpt)}")
-        if f.remediation:
-            out += ["", "Remediation:", "", "```sh", f.remediation.replace("```", "'''"), "```"]
+    by_id = {f.id: f for f in analysis.findings}
+    for v in sorted((v for v in analysis.verdicts if v.findings), key=lambda v: v.release):
+        out.append(f"### {_cell(v.release)}: {v.label} ({v.confidence.value if v.confidence else ''} confidence{', suspended' if v.suspended else ''})")
+        out += ["", _cell(v.summary), "", f"Confidence: {_cell(v.confidence_reason)}", ""]
+        if len(v.chain) > 1:
+            out += ["Chain: " + " → ".join(f"{_cell(link.release)} ({link.label or 'no finding'}{', ' + link.relation if link.relation and link.relation != 'depends on' else ''})" for link in v.chain), ""]
+        if v.ruled_out:
+            out += ["Ruled out:", ""]
+            for r in v.ruled_out:
+                cites = ", ".join(f"`{e.source}:{e.line}` {_ts(e.ts) if e.ts else ''}".rstrip() for e in r.evidence)
+                out.append(f"- {r.label}{f' ({_cell(r.finding)})' if r.finding else ''}: {_cell(r.reason)}{f' — {cites}' if cites else ''}")
+            out.append("")
+        for finding_id in v.findings:
+            out += _finding(by_id[finding_id])
+    return out
+
+
+def _finding(f) -> list[str]:
+    out = [f"#### {f.rule} {f.name}: {f.label} ({f.severity.value}, {f.confidence.value} confidence)"]
+    out += ["", _cell(f.summary), "", f"Confidence: {_cell(f.confidence_reason)}", "", "Evidence:", ""]
+    for e in f.evidence:
+        out.append(f"- `{e.source}:{e.line}` {_ts(e.ts) if e.ts else ''} {_cell(e.note)}: {_code(e.excerpt)}")
+    if f.remediation:
+        out += ["", "Remediation:", "", "```sh", f.remediation.replace("```", "'''"), "```"]
+    return out + [""]
+
+
+def _resolution(analysis: Analysis) -> list[str]:
+    """The bundle's plan in order: every step with its commands (comments kept), why, and what to check."""
+    out = ["## Resolution", "", TODO + " The plan the evidence suggests, in order (fix the cause, then unblock, then reconcile; a dependency before its dependents):", ""]
+    if not analysis.plan:
+        return out + ["Nothing to do.", ""]
+    for step in analysis.plan:
+        out.append(f"{step.order}. **{_cell(step.release)}, {step.phase}:** {_cell(step.action)}" + ("" if step.commands else "  "))
+        if step.commands:
+            out += ["", "   ```sh", *[f"   {line}" for line in step.commands.replace("```", "'''").splitlines()], "   ```", ""]
+        out.append(f"   Why: {_cell(step.why)}  ")
+        out.append(f"   Check: {_cell(step.check)}")
         out.append("")
     return out
 
@@ -158,11 +185,7 @@ def render_markdown(analysis: Analysis) -> str:
     out += ["## Impact", "", TODO + " Who or what was affected, for how long, and how badly.", ""]
     out += _root_causes(analysis)
     out += _trigger(analysis)
-    out += ["## Resolution", "", TODO + " The remediation each root cause suggests:", ""]
-    commands = list(dict.fromkeys(line.strip() for f in analysis.findings for line in f.remediation.splitlines() if line.strip().startswith(COMMANDS)))
-    out += (["```sh", *[c.replace("`", "'") for c in commands], "```", ""] if commands else ["No command suggested.", ""])
-    if any(f.remediation and not any(line.strip().startswith(COMMANDS) for line in f.remediation.splitlines()) for f in analysis.findings):
-        out += ["Some root causes call for a manifest change instead (the YAML under Root causes).", ""]
+    out += _resolution(analysis)
     out += _detection(analysis, {v.release for v in broken})
     out += ["## Action items", "", "| Action item | Type | Owner | Bug |", "|---|---|---|---|", "| " + TODO + " | mitigate / prevent / process | | |", ""]
     out += ["## Lessons learned", "", "### What went well", "", TODO, "", "### What went wrong", "", TODO, "", "### Where we got lucky", "", TODO, ""]

@@ -21,6 +21,7 @@ LANES = (
 )
 WIDTH, LANE_HEIGHT, LEFT, RIGHT, TOP = 960, 26, 110, 24, 34
 GRAPH_NODE_W, GRAPH_NODE_H, GRAPH_COL, GRAPH_ROW = 270, 26, 340, 38
+GRAPH_MAX_DEPTH = 40  # columns of the dependency graph: a longer chain shares the last one
 
 
 def fmt(value: datetime | None) -> str:
@@ -112,6 +113,29 @@ def markers(analysis: Analysis) -> list[dict]:
     return found
 
 
+def _depths(names: list[str], deps: dict[str, list[str]]) -> dict[str, int]:
+    """Each node's column: one more than its deepest dependency (0 without any), walked with an
+    explicit stack, not recursion (a 3,000-long dependsOn chain); an edge back into the walk (a
+    cycle) counts as depth 0, and columns stop at GRAPH_MAX_DEPTH (deeper nodes share the last)."""
+    depth: dict[str, int] = {}
+    for root in names:
+        if root in depth:
+            continue
+        on_path = {root}
+        stack = [(root, iter(deps.get(root, [])))]
+        while stack:
+            name, pending = stack[-1]
+            child = next(pending, None)
+            if child is None:
+                stack.pop()
+                on_path.discard(name)
+                depth[name] = min(GRAPH_MAX_DEPTH, 1 + max((depth.get(d, 0) if d not in on_path else 0 for d in deps.get(name, [])), default=-1))
+            elif child not in depth and child not in on_path:
+                on_path.add(child)
+                stack.append((child, iter(deps.get(child, []))))
+    return depth
+
+
 def dependency_graph(analysis: Analysis, anchor) -> dict | None:
     """Nodes in columns by depth (dependencies left of their dependents); edges of a blocked
     chain (a dependency-* verdict) are flagged so the template highlights them."""
@@ -134,27 +158,17 @@ def dependency_graph(analysis: Analysis, anchor) -> dict | None:
     for release, depends_on, _ in edges_in:
         deps.setdefault(release, []).append(depends_on)
     names = sorted({a for a, _, _ in edges_in} | {b for _, b, _ in edges_in})
-    depth: dict[str, int] = {}
-
-    def depth_of(name: str, seen: frozenset) -> int:
-        if name in depth:
-            return depth[name]
-        if name in seen:  # a cycle: stop here
-            return 0
-        value = 1 + max((depth_of(d, seen | {name}) for d in deps.get(name, [])), default=-1)
-        depth[name] = value
-        return value
-
+    depth = _depths(names, deps)
     columns: dict[int, list[str]] = {}
     for name in names:
-        columns.setdefault(depth_of(name, frozenset()), []).append(name)
+        columns.setdefault(depth[name], []).append(name)
     pos, nodes = {}, []
     for col, members in sorted(columns.items()):
         for row, name in enumerate(members):
             x, y = 10 + col * GRAPH_COL, 10 + row * GRAPH_ROW
             pos[name] = (x, y)
             verdict = verdicts.get(name)
-            label = (verdict.primary or ("healthy" if verdict.healthy else "unexplained")) if verdict else "not in bundle"
+            label = verdict.label if verdict else "not in bundle"
             severity = (verdict.severity.value if verdict.severity else ("ok" if verdict.healthy else "warning")) if verdict else "missing"
             text = name if len(name) <= 34 else name[:33] + "…"
             nodes.append({"x": x, "y": y, "name": name, "text": text, "label": label, "cls": severity, "anchor": anchor(name) if verdict else None})

@@ -28,7 +28,7 @@ def triage_rows(analysis: Analysis) -> list[tuple]:
         analysis.verdicts,
         key=lambda v: (v.healthy, order.get(v.severity.value if v.severity else "", 3), v.release),
     ):
-        label = verdict.primary or ("healthy" if verdict.healthy else "unexplained")
+        label = verdict.label
         severity = verdict.severity.value if verdict.severity else (None if verdict.healthy else "warning")
         rows.append(
             (
@@ -93,6 +93,17 @@ def print_triage(analysis: Analysis, console: Console | None = None) -> None:
         console.print(Text(f"{analysis.redactions} secret-looking value(s) redacted as [REDACTED]", style="dim"))
 
 
+def print_plan(plan: list, console: Console) -> None:
+    """The remediation steps in order, each with all its command lines (comments kept), why and what to check."""
+    console.print(Text("fix, in this order:", style="bold green"))
+    for step in plan:
+        console.print(Text(f"  {step.order}. [{step.phase}] {step.action}"))
+        for line in step.commands.splitlines():
+            console.print(Text(f"       {line}", style="green"))
+        console.print(Text(f"     why: {step.why}", style="dim"))
+        console.print(Text(f"     check: {step.check}", style="dim"))
+
+
 def print_timeline(analysis: Analysis, timeline: pl.DataFrame, release: str, limit: int, console: Console | None = None) -> bool:
     """One release's story: its verdict and findings, then its records and the controller's in
     time order (the upgrade and restarts included). False when the release is unknown."""
@@ -103,7 +114,7 @@ def print_timeline(analysis: Analysis, timeline: pl.DataFrame, release: str, lim
         console.print(Text(f"no release {release} in this bundle; releases: {known}", style="red"))
         return False
     if verdict:
-        label = verdict.primary or ("healthy" if verdict.healthy else "unexplained")
+        label = verdict.label
         severity = verdict.severity.value if verdict.severity else None
         head = Text(f"{release}: ", style="bold")
         head.append(label, style=STYLE.get(severity, ""))
@@ -114,8 +125,8 @@ def print_timeline(analysis: Analysis, timeline: pl.DataFrame, release: str, lim
     for finding in analysis.findings:
         if finding.release == release:
             console.print(Text(f"{finding.rule} {finding.name} ({finding.severity.value}, {finding.confidence.value} confidence)", style="bold"))
-            if finding.remediation:
-                console.print(Text("  fix: " + finding.remediation.splitlines()[0], style="green"))
+    if verdict and verdict.plan:
+        print_plan(verdict.plan, console)
     rows = timeline.filter((pl.col("release") == release) | pl.col("release").is_null()).sort("ts", "source", "line")
     shown = rows.tail(limit)
     table = Table(box=None)

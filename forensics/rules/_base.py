@@ -32,6 +32,7 @@ EVIDENCE = {
     "confidence_reason": pl.String,
     "remediation": pl.String,
     "since": TS,  # when the current problem began (default: the earliest evidence time)
+    "upstream": pl.String,  # a dependency finding: the release it waits on (optional column)
     "ts": TS,
     "source": pl.String,
     "line": pl.Int64,
@@ -117,15 +118,17 @@ def findings(evidence: list[pl.DataFrame], verdicts: pl.DataFrame) -> pl.DataFra
     """Join evidence rows with per-release finding columns into the EVIDENCE schema.
 
     `verdicts` has one row per release that the rule fires on, with `summary`,
-    `confidence`, `confidence_reason`, `remediation` and optionally `since`; evidence of
-    other releases is dropped.
+    `confidence`, `confidence_reason`, `remediation` and optionally `since` and `upstream`;
+    evidence of other releases is dropped.
     """
     rows = pl.concat([e for e in evidence if e.height], how="vertical_relaxed") if any(e.height for e in evidence) else None
     if rows is None or verdicts.height == 0:
         return pl.DataFrame(schema=EVIDENCE)
     if "since" not in verdicts.columns:
         verdicts = verdicts.with_columns(pl.lit(None, TS).alias("since"))
-    joined = verdicts.select("release", "summary", "confidence", "confidence_reason", "remediation", "since").join(rows, on="release", how="inner")
+    if "upstream" not in verdicts.columns:
+        verdicts = verdicts.with_columns(pl.lit(None, pl.String).alias("upstream"))
+    joined = verdicts.select("release", "summary", "confidence", "confidence_reason", "remediation", "since", "upstream").join(rows, on="release", how="inner")
     return joined.select([pl.col(c).cast(t) for c, t in EVIDENCE.items()]).unique(maintain_order=True)
 
 

@@ -14,9 +14,9 @@ from forensics.versions import version_tuple
 
 RETRY_SLACK = timedelta(minutes=2)  # --requeue-dependency (30s) several times over
 DRIFT_HINT = (
-    "\n# the reconcile does not conclude because drift is corrected again and again: ignore the"
-    "\n# field another writer owns, e.g. /spec/replicas when an HPA scales the Deployment:"
-    "\n#   driftDetection: {mode: enabled, ignore: [{paths: [\"/spec/replicas\"], target: {kind: Deployment}}]}"
+    "# first stop the drift loop, or the reconcile never concludes and the old Ready=False stays: ignore"
+    "\n# the field another writer owns, e.g. /spec/replicas when an HPA scales the Deployment:"
+    "\n#   driftDetection: {mode: enabled, ignore: [{paths: [\"/spec/replicas\"], target: {kind: Deployment}}]}\n"
 )
 
 
@@ -53,7 +53,9 @@ class FalseDependencyBlock(Rule):
 
     Remediation
     -----------
-    `flux reconcile helmrelease NAME -n NAMESPACE --force` on the dependent rewrites its status.
+    When drift corrections keep the reconcile from concluding, stop them first (ignore the field
+    the other writer owns). Then `flux reconcile helmrelease NAME -n NAMESPACE --force` on the
+    dependent rewrites its status (the release is in sync: a one-off upgrade is the fix).
     When the dependency's `observedGeneration` lags, reconcile the dependency first
     (`flux reconcile helmrelease DEP -n DEPNS --force`). Upgrading to Flux >= v2.2.3
     (helm-controller >= v0.37.4) removes both mechanisms.
@@ -120,11 +122,12 @@ class FalseDependencyBlock(Rule):
             "confidence",
             "confidence_reason",
             (
-                pl.when(gen_lag).then(pl.format("{}\n{}", dep_fix, fix)).otherwise(fix)
-                + pl.when(pl.col("corrections") > 0).then(pl.lit(DRIFT_HINT)).otherwise(pl.lit(""))
+                pl.when(pl.col("corrections") > 0).then(pl.lit(DRIFT_HINT)).otherwise(pl.lit(""))
+                + pl.when(gen_lag).then(pl.format("{}\n{}", dep_fix, fix)).otherwise(fix)
                 + pl.lit(upgrade_hint)
             ).alias("remediation"),
             "since",
+            pl.col("dependency").alias("upstream"),
         )
 
         conditions = frames["conditions"].filter(pl.col("type") == "Ready")

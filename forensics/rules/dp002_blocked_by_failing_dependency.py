@@ -16,8 +16,9 @@ class BlockedByFailingDependency(Rule):
     ---------------
     A HelmRelease whose Ready condition (or latest dependency-check log line) says
     `dependency '<ns>/<name>' is not ready` while that dependency, present in the bundle,
-    is itself not Ready (Ready=False/Unknown). The verdict's chain follows the dependency to
-    its own root cause, recursively.
+    is itself not Ready (Ready=False/Unknown). The finding names the dependency in its
+    `upstream` field, and the verdict's chain follows it to the dependency's own first cause
+    (link by link, a cycle named where it closes).
 
     Why it matters
     --------------
@@ -53,6 +54,7 @@ class BlockedByFailingDependency(Rule):
             pl.format("the dependency's own Ready condition is {} ({})", "dep_ready", pl.col("dep_reason").fill_null("reason not shown")).alias("confidence_reason"),
             (pl.format("# fix the dependency first; this release proceeds by itself afterwards\nflux get helmreleases -n {}\n", name_ns("dependency")[1]) + flux("reconcile", column="dependency")).alias("remediation"),
             "since",
+            pl.col("dependency").alias("upstream"),
         )
         conditions = ctx.frames["conditions"].filter(pl.col("type") == "Ready")
         failed, _, _ = dependency_checks(ctx)
