@@ -62,7 +62,9 @@ def subject(text: str) -> Ref | None:
         found = pattern.search(masked)
         if found:
             groups = found.groupdict()
-            return Ref(groups.get("ns"), groups.get("name"), basis, helm_release)
+            namespace, name = groups.get("ns"), groups.get("name")
+            # a name the user redacted (`<release-name>`, `xxxx`) is known to exist, not known
+            return Ref(None if placeholder(namespace) else namespace, None if placeholder(name) else name, basis, helm_release)
     return None
 
 

@@ -333,6 +333,8 @@ def test_text_that_names_nothing_known_is_a_problem_row():
         ('Operation cannot be fulfilled on helmreleases.helm.toolkit.fluxcd.io "web": the object has been modified', (None, "web")),
         ("Helm install succeeded for release target/web.v1 with chart web@1.0.0", ("target", "web")),
         ("dependency 'apps/backend' is not ready", None),
+        ("Helm upgrade failed for release <app-ns>/<release-name> with chart x@1.0.0: boom", (None, None)),
+        ("HelmRelease/xxxx/web dry-run failed", (None, "web")),
     ],
 )
 def test_the_release_a_text_is_about(text, expected):
