@@ -186,90 +186,106 @@ def parse(data: bytes, source: str, *, kind: str | None = None, namespace: str |
     that does not say (the pasted `kubectl describe hr NAME -n NS` command)."""
     result = ParseResult(NAME)
     lines = data.decode("utf-8", errors="replace").replace("\r", "").split("\n")
-    rows: dict[str, list[dict]] = {"releases": [], "conditions": [], "history": [], "managed_fields": [], "sources": []}
-    events: list[dict] = []
+    rows: dict[str, list[dict]] = {"releases": [], "conditions": [], "history": [], "managed_fields": [], "sources": [], "events": []}
     notes: list[str] = []
+    hints = {"kind": kind, "namespace": namespace, "name": name}
     for start, end in _documents(lines):
-        events_at = next((i for i in range(start, end) if lines[i].startswith("Events:")), end)
-        header = {}
-        body_start = start
-        for i in range(start, events_at):
-            found = _LINE.match(lines[i])
-            if found and not lines[i].startswith(" ") and found["label"] in ("Name", "Namespace", "API Version", "Kind"):
-                header[found["label"]] = (found["value"] or "").strip()
-            if lines[i].startswith(("Metadata:", "Spec:", "Status:")):
-                body_start = i
-                break
-        body, extra = _continuations(lines, body_start, events_at)
-        doc, _ = _block(body, body_start, events_at, 0, extra)
-        doc = doc if isinstance(doc, dict) else {}
-        status = doc.get("status") if isinstance(doc.get("status"), dict) else {}
-        for key in ("conditions", "history"):
-            if key in status:
-                status[key] = _listify(status[key])
+        for frame_kind, values in _described(lines, start, end, hints, source, notes).items():
+            rows[frame_kind] += values
+    for frame_kind, values in rows.items():
+        result.add(frame_kind, frame(frame_kind, values))
+    described = len(rows["releases"]) + len(rows["sources"])
+    result.note = "; ".join([f"{described} described object(s), {len(rows['events'])} event rows", *notes])
+    return result
+
+
+def _header(lines: list[str], start: int, end: int) -> tuple[dict[str, str], int]:
+    """The `Name:`/`Namespace:`/`API Version:`/`Kind:` lines, and where the object's body starts."""
+    header: dict[str, str] = {}
+    for i in range(start, end):
+        found = _LINE.match(lines[i])
+        if found and not lines[i].startswith(" ") and found["label"] in ("Name", "Namespace", "API Version", "Kind"):
+            header[found["label"]] = (found["value"] or "").strip()
+        if lines[i].startswith(("Metadata:", "Spec:", "Status:")):
+            return header, i
+    return header, start
+
+
+def _described(lines: list[str], start: int, end: int, hints: dict, source: str, notes: list[str]) -> dict[str, list[dict]]:
+    """The rows of one described object (a HelmRelease or a source) and of its `Events:` table."""
+    events_at = next((i for i in range(start, end) if lines[i].startswith("Events:")), end)
+    header, body_start = _header(lines, start, events_at)
+    body, extra = _continuations(lines, body_start, events_at)
+    doc, _ = _block(body, body_start, events_at, 0, extra)
+    doc = doc if isinstance(doc, dict) else {}
+    status = doc.get("status") if isinstance(doc.get("status"), dict) else {}
+    for key in ("conditions", "history"):
+        if key in status:
+            status[key] = _listify(status[key])
+    table = _event_rows(lines, events_at + 1, end)
+    what = _kind_of(header, status, hints["kind"], [row["frm"] for row, _, _ in table])
+    name, namespace = header.get("Name") or hints["name"], header.get("Namespace") or hints["namespace"]
+    rows: dict[str, list[dict]] = {}
+    where = KubeObject({}, start + 1, events_at)
+    if what in _SOURCE_KINDS.values():
+        artifact = status.get("artifact") or {}
+        found = _STORAGE_PATH.search(str(artifact.get("path") or artifact.get("url") or ""))
+        if found and not name:  # source-controller stores an artifact under <kind>/<namespace>/<name>/
+            name, namespace = found["name"], namespace or found["ns"]
+        _untyped_condition(status, _SOURCE_OK, {"type": "Ready", "status": "True"})
+        where.doc = {"kind": what, "metadata": {"name": name, "namespace": namespace}, "status": status}
+        rows["sources"] = sources.extract(where, lines, source, locator=LabelLocator)["sources"]
+    elif what == "HelmRelease" and (doc or header):  # not a fragment of only `Events:`
+        _untyped_condition(status, None, {"type": "Ready"})
         spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
         if "dependsOn" in spec:
             spec["dependsOn"] = _listify(spec["dependsOn"])
-        table = _event_rows(lines, events_at + 1, end)
-        what = _kind_of(header, status, kind, [row["frm"] for row, _, _ in table])
-        object_name = header.get("Name") or name
-        object_namespace = header.get("Namespace") or namespace
-        if what in _SOURCE_KINDS.values():
-            found = _STORAGE_PATH.search(str((status.get("artifact") or {}).get("path") or (status.get("artifact") or {}).get("url") or ""))
-            if found and not object_name:
-                object_name, object_namespace = found["name"], object_namespace or found["ns"]
-            conditions = [c for c in status.get("conditions") or [] if isinstance(c, dict)]
-            if len(conditions) == 1 and not conditions[0].get("type") and _SOURCE_OK.match(str(conditions[0].get("message") or "")):
-                conditions[0] = {**conditions[0], "type": "Ready", "status": "True"}  # a cut condition with the success message
-                status["conditions"] = conditions
-            obj = {"kind": what, "metadata": {"name": object_name, "namespace": object_namespace}, "status": status}
-            rows["sources"] += sources.extract(KubeObject(obj, start + 1, events_at), lines, source, locator=LabelLocator)["sources"]
-        elif what == "HelmRelease" and (doc or header):  # not a fragment of only `Events:`
-            conditions = [c for c in status.get("conditions") or [] if isinstance(c, dict)]
-            if len(conditions) == 1 and not conditions[0].get("type"):
-                conditions[0] = {**conditions[0], "type": "Ready"}  # a cut fragment: the condition pasted is Ready's
-                status["conditions"] = conditions
-            meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
-            meta = {**meta, "name": object_name or "?", "namespace": object_namespace or "?"}
-            obj = {"apiVersion": header.get("API Version"), "kind": "HelmRelease", "metadata": meta, "spec": spec, "status": status}
-            if not header.get("Name"):
-                notes.append(f"line {start + 1}: a fragment without its Name (" + ("named by the pasted command" if name else "name not known") + ")")
-            extracted = helmrelease.extract(KubeObject(obj, start + 1, events_at), lines, source, locator=LabelLocator)
-            for frame_kind, values in extracted.items():
-                for row in values:
-                    unknown_names(row)
-                    if frame_kind == "releases":
-                        row["input_format"] = "kubectl-describe"
-                rows.setdefault(frame_kind, []).extend(values)
-        release = f"{object_namespace or '?'}/{object_name or '?'}" if what == "HelmRelease" else None
-        for row, message, number in table:
-            age = _AGE.match(row["age"])
-            named = subject(message) if what == "HelmRelease" and not object_name else None
-            events.append(
-                {
-                    "count": int(age["count"]) if age and age["count"] else 1,
-                    "type": row["type"],
-                    "reason": row["reason"],
-                    "message": message,
-                    "kind": what,
-                    "namespace": named.namespace if named else object_namespace,
-                    "name": named.name if named else object_name,
-                    "release": named.release if named else release,
-                    "release_basis": named.basis if named else None,
-                    "component": row["frm"],
-                    "age_first": (age["first"] or age["last"]) if age else None,
-                    "age_last": age["last"] if age else None,
-                    "excerpt": excerpt(lines[number]),
-                    "source": source,
-                    "line": number + 1,
-                }
-            )
-    for frame_kind, values in rows.items():
-        result.add(frame_kind, frame(frame_kind, values))
-    result.add("events", frame("events", events))
-    described = len(rows["releases"]) + len(rows["sources"])
-    result.note = "; ".join([f"{described} described object(s), {len(events)} event rows", *notes])
-    return result
+        meta = {**(doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}), "name": name or "?", "namespace": namespace or "?"}
+        where.doc = {"apiVersion": header.get("API Version"), "kind": "HelmRelease", "metadata": meta, "spec": spec, "status": status}
+        if not header.get("Name"):
+            notes.append(f"line {start + 1}: a fragment without its Name (" + ("named by the pasted command" if name else "name not known") + ")")
+        rows = helmrelease.extract(where, lines, source, locator=LabelLocator)
+        for frame_kind, values in rows.items():
+            for row in values:
+                unknown_names(row)
+                if frame_kind == "releases":
+                    row["input_format"] = "kubectl-describe"
+    release = f"{namespace or '?'}/{name or '?'}" if what == "HelmRelease" else None
+    rows["events"] = [_event(row, message, number, what, namespace, name, release, lines, source) for row, message, number in table]
+    return rows
+
+
+def _untyped_condition(status: dict, success: re.Pattern | None, fill: dict) -> None:
+    """A fragment cut before its condition's `Type:`: the one condition pasted is the Ready
+    condition (of a source: Ready=True when its message is source-controller's success)."""
+    conditions = [c for c in status.get("conditions") or [] if isinstance(c, dict)]
+    if len(conditions) == 1 and not conditions[0].get("type"):
+        if success is None or success.match(str(conditions[0].get("message") or "")):
+            status["conditions"] = [{**conditions[0], **fill}]
+
+
+def _event(row: re.Match, message: str, number: int, kind: str, namespace, name, release, lines: list[str], source: str) -> dict:
+    """An `Events:` row about the described object (its release named by its own message when
+    the fragment did not say which object it was)."""
+    age = _AGE.match(row["age"])
+    named = subject(message) if kind == "HelmRelease" and not name else None
+    return {
+        "count": int(age["count"]) if age and age["count"] else 1,
+        "type": row["type"],
+        "reason": row["reason"],
+        "message": message,
+        "kind": kind,
+        "namespace": named.namespace if named else namespace,
+        "name": named.name if named else name,
+        "release": named.release if named else release,
+        "release_basis": named.basis if named else None,
+        "component": row["frm"],
+        "age_first": (age["first"] or age["last"]) if age else None,
+        "age_last": age["last"] if age else None,
+        "excerpt": excerpt(lines[number]),
+        "source": source,
+        "line": number + 1,
+    }
 
 
 def _event_rows(lines: list[str], start: int, end: int) -> list[tuple[re.Match, str, int]]:

@@ -20,13 +20,20 @@ NAME = "klog-log"
 KIND = "logs"
 TIMESTAMPS: dict[str, str] = {}
 
-LINE = re.compile(r"^(?P<level>[IWEF])(?P<month>\d\d)(?P<day>\d\d) (?P<time>\d\d:\d\d:\d\d\.\d+)\s+(?P<thread>\d+) (?P<file>[^\s:]+:\d+)\] (?P<msg>.*)$")
+LINE = re.compile(
+    r"^(?P<level>[IWEF])(?P<month>\d\d)(?P<day>\d\d) "
+    r"(?P<time>\d\d:\d\d:\d\d\.\d+)\s+(?P<thread>\d+) (?P<file>[^\s:]+:\d+)\] (?P<msg>.*)$"
+)
 LEVELS = {"I": "info", "W": "warning", "E": "error", "F": "fatal"}
 
 
 def matches(path: str, head: bytes) -> bool:
     lines = [line for line in head.decode("utf-8", errors="replace").splitlines()[:20] if line.strip()]
-    return bool(lines) and all(LINE.match(line) or line.startswith((" ", "\t")) for line in lines[:5]) and bool(LINE.match(lines[0]))
+    return (
+        bool(lines)
+        and all(LINE.match(line) or line.startswith((" ", "\t")) for line in lines[:5])
+        and bool(LINE.match(lines[0]))
+    )
 
 
 def parse(data: bytes, source: str, *, pod: str | None = None, container: str | None = None) -> ParseResult:

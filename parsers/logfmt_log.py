@@ -19,7 +19,7 @@ KIND = "logs"
 TIMESTAMPS = {"ts": "the record's ts= / time= field"}
 
 PAIR = re.compile(r'(?P<key>[\w.\-/]+)=(?:"(?P<quoted>(?:[^"\\]|\\.)*)"|(?P<bare>\S*))')
-_RECORD = re.compile(r'^(?:ts|time|level|caller|component|msg)=')
+_RECORD = re.compile(r"^(?:ts|time|level|caller|component|msg)=")
 _RESOURCE = re.compile(r"^(?P<ns>[^:]+):helmrelease/(?P<name>.+)$", re.I)
 
 
@@ -50,7 +50,14 @@ def parse(data: bytes, source: str, *, pod: str | None = None, container: str | 
             continue
         error = found.get("err") or found.get("error")
         resource = _RESOURCE.match(found.get("resource", ""))
-        namespace, name = (resource["ns"], resource["name"]) if resource else (found.get("namespace"), found.get("release") if resource is None and found.get("resource") is None else None)
+        namespace, name = (
+            (resource["ns"], resource["name"])
+            if resource
+            else (
+                found.get("namespace"),
+                found.get("release") if resource is None and found.get("resource") is None else None,
+            )
+        )
         rows.append(
             {
                 "ts": ts_value(found.get("ts") or found.get("time")),

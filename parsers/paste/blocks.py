@@ -13,7 +13,7 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from parsers.paste.clean import Line, cells, is_header, is_row
+from parsers.paste.clean import Line, is_header, is_row
 from parsers.paste.commands import Command
 
 TS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)"
@@ -24,13 +24,17 @@ LOG_DIALECTS = {
     "flux-logs": re.compile(r"^" + TS + r" \S+ [^\s/]*(?:/\S+)? - "),
     "zap-console": re.compile(r"^" + TS + r"\t[A-Za-z()\-0-9]+\t"),
     "klog": re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [^\s:]+:\d+\] "),
-    "logfmt": re.compile(r"^(?:ts|time|level|caller|component|msg)=\S*(?: \w[\w.-]*=(?:\"(?:[^\"\\]|\\.)*\"|\S*))+\s*$"),
+    "logfmt": re.compile(
+        r"^(?:ts|time|level|caller|component|msg)=\S*(?: \w[\w.-]*=(?:\"(?:[^\"\\]|\\.)*\"|\S*))+\s*$"
+    ),
 }
 _DESCRIBE = re.compile(r"^(?P<indent> *)(?P<label>[A-Z][A-Za-z0-9 .\-/_]*?):(?:[ \t]+\S.*|\s*)$")
 _YAML = re.compile(r"^(?P<indent> *)(?:- )?(?P<key>[a-z][A-Za-z0-9_.\-/]*|\"[^\"]+\"):(?: .*|\s*)$")
 _EVENT_ROW = re.compile(r"^\s*(?:Normal|Warning)\s{2,}\S+\s{2,}\S")
 _FLUX_CLI = re.compile(r"^\s*[►✔✗◎⚠✚✓✘]")
-_HELM_STATUS = re.compile(r"^(?:NAME|LAST DEPLOYED|NAMESPACE|STATUS|REVISION|TEST SUITE|NOTES|CHART|VERSION|APP VERSION|DESCRIPTION):(?:\s|$)")
+_HELM_STATUS = re.compile(
+    r"^(?:NAME|LAST DEPLOYED|NAMESPACE|STATUS|REVISION|TEST SUITE|NOTES|CHART|VERSION|APP VERSION|DESCRIPTION):(?:\s|$)"
+)
 _KV = re.compile(r"^\s*[-*]\s+[\w.\-]+ = .*$|^\s*\|.*\|\s*$")
 _API_RESOURCE = re.compile(r"^[a-z][\w-]*\s+(?:[\w,-]+\s+)?(?:[\w.-]+/)?v\d\w*\s+(?:true|false)\s+[A-Z]\w*\s*$")
 _ERROR_LINE = re.compile(r"^\s*(?:error|Error|warning|Warning|fatal|FATAL):\s")
@@ -71,7 +75,7 @@ def classify(text: str) -> str:
         return "api-resource"
     if stripped.startswith("{"):
         return "json"
-    if stripped.startswith("[") and (stripped == "[" or stripped.startswith(("[{", "[\"", "[ {"))):
+    if stripped.startswith("[") and (stripped == "[" or stripped.startswith(("[{", '["', "[ {"))):
         return "json"
     for dialect, pattern in LOG_DIALECTS.items():
         if pattern.match(text):
@@ -119,7 +123,12 @@ def segment(lines: list[Line]) -> list[Block]:
 
 def _block_kind(kind: str, line: Line) -> str:
     if kind == "header":
-        return "events-table" if line.text.lstrip().startswith(("LAST SEEN", "NAMESPACE   LAST SEEN")) or re.search(r"\bLAST SEEN\b", line.text) else "table"
+        return (
+            "events-table"
+            if line.text.lstrip().startswith(("LAST SEEN", "NAMESPACE   LAST SEEN"))
+            or re.search(r"\bLAST SEEN\b", line.text)
+            else "table"
+        )
     if kind == "event-row":
         return "events"
     if kind == "json":
@@ -148,10 +157,14 @@ def _continues(block: Block, kind: str, line: Line) -> bool:
         return True  # a document over several lines, to the next blank line
     if block.kind.startswith("log:"):
         dialect = block.kind
-        if kind == dialect or (dialect == "log:zap-json" and kind == "json" and (json_record(text) is not None or _CUT_RECORD.match(text))):
+        if kind == dialect or (
+            dialect == "log:zap-json" and kind == "json" and (json_record(text) is not None or _CUT_RECORD.match(text))
+        ):
             return True
         # stack traces and wrapped record text stay with the record before them
-        return kind == "text" and (text.startswith((" ", "\t", "goroutine ", "panic", "created by ")) or not _starts_something(text))
+        return kind == "text" and (
+            text.startswith((" ", "\t", "goroutine ", "panic", "created by ")) or not _starts_something(text)
+        )
     if block.kind in ("flux-cli", "helm-status", "kv", "prom", "api-resource"):
         return kind == block.kind or (block.kind == "helm-status" and kind in ("text", "describe"))
     if block.kind == "message":

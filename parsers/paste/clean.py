@@ -46,7 +46,10 @@ class Line:
 
 
 # ESC [ ... final, ESC ] ... BEL/ST, ESC P ... ST, other two-byte ESC sequences, 8-bit CSI
-_ESCAPES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1bP[^\x1b]*(?:\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]")
+_ESCAPES = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|"
+    r"\x1bP[^\x1b]*(?:\x1b\\)?|\x1b[@-Z\\-_]|\x9b[0-?]*[ -/]*[@-~]"
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 _FENCE = re.compile(r"^\s*(?:`{3,}|~{3,})\s*[\w+.#-]*\s*$")
 _FENCE_HEAD = re.compile(r"^\s*`{3,}(?=\S)(?P<rest>.*\s.*)$")  # "```NAMESPACE   NAME ..." glued
@@ -54,18 +57,51 @@ _FENCE_TAIL = re.compile(r"^(?P<rest>.*\S)\s*`{3,}\s*$")
 _QUOTE = re.compile(r"^\s{0,3}>(?: |$)")
 _TICKS = re.compile(r"^\s*`(?P<rest>[^`]+)`\s*$")
 _HTML = re.compile(r"^\s*</?(?:details|summary|pre|code|br)\b[^>]*>(?:.*</summary>)?\s*$", re.I)
-_BOX_ONLY = re.compile(r"^[\s─━═┌┐└┘├┤┬┴┼╭╮╰╯╔╗╚╝╠╣╦╩╬+\-=]*(?:[^\s─━═┌┐└┘├┤┬┴┼╭╮╰╯╔╗╚╝╠╣╦╩╬│║┃]+[\s─━═┌┐└┘├┤┬┴┼╭╮╰╯╔╗╚╝╠╣╦╩╬+\-=]*)?$")
+_BOX_ONLY = re.compile(
+    r"^[\s─━═┌┐└┘├┤┬┴┼╭╮╰╯╔╗╚╝╠╣╦╩╬+\-=]*(?:[^\s─━═┌┐└┘├┤┬┴┼╭╮╰╯╔╗╚╝╠╣╦╩╬│║┃]+[\s─━═┌┐└┘├┤┬┴┼╭╮╰╯╔╗╚╝╠╣╦╩╬+\-=]*)?$"
+)
 _ELISION = re.compile(
-    r"^\s*(?:\[\s*(?:\.{2,}|…|snip(?:ped)?|truncated|cut|redacted|omitted)\s*\]|\.{3,}|…+|\(\s*\.{3}\s*\)|<\s*snip\s*>|#\s*\.{3,}"
+    r"^\s*(?:\[\s*(?:\.{2,}|…|snip(?:ped)?|truncated|cut|redacted|omitted)\s*\]|\.{3,}|"
+    r"…+|\(\s*\.{3}\s*\)|<\s*snip\s*>|#\s*\.{3,}"
     r"|\.{3}\s*\(?\d+ more lines?\)?|--\s*snip\s*--)\s*$",
     re.I,
 )
 
 WRAP_MIN = 60  # a terminal narrower than this is not believed
 _HEADER_WORDS = {
-    "NAMESPACE", "NAME", "READY", "STATUS", "MESSAGE", "AGE", "REVISION", "SUSPENDED", "SOURCE", "URL", "CHART",
-    "VERSION", "KIND", "LAST", "SEEN", "TYPE", "REASON", "OBJECT", "FIRST", "COUNT", "RELEASE", "APP", "UPDATED",
-    "DESCRIPTION", "SHORTNAMES", "APIVERSION", "NAMESPACED", "SUBOBJECT", "RESTARTS", "PHASE", "FROM", "CREATED", "AT",
+    "NAMESPACE",
+    "NAME",
+    "READY",
+    "STATUS",
+    "MESSAGE",
+    "AGE",
+    "REVISION",
+    "SUSPENDED",
+    "SOURCE",
+    "URL",
+    "CHART",
+    "VERSION",
+    "KIND",
+    "LAST",
+    "SEEN",
+    "TYPE",
+    "REASON",
+    "OBJECT",
+    "FIRST",
+    "COUNT",
+    "RELEASE",
+    "APP",
+    "UPDATED",
+    "DESCRIPTION",
+    "SHORTNAMES",
+    "APIVERSION",
+    "NAMESPACED",
+    "SUBOBJECT",
+    "RESTARTS",
+    "PHASE",
+    "FROM",
+    "CREATED",
+    "AT",
 }
 _ROW_CELLS = re.compile(r"\t+|\s{2,}")
 _STATUSES = {"True", "False", "Unknown"}
@@ -211,7 +247,8 @@ def hard_wraps(lines: list[Line]) -> list[Line]:
 
 
 _RECORD_START = re.compile(
-    r"^\s*(?:\{|\[|\d{4}-\d\d-\d\d[T ]|[IWEF]\d{4} |\w+=\S|(?:NAMESPACE|NAME|LAST SEEN|TYPE)\s{2,}|[A-Z][\w ]*:\s|-\s|[►✔✗◎⚠✚]|\$ )"
+    r"^\s*(?:\{|\[|\d{4}-\d\d-\d\d[T ]|[IWEF]\d{4} |\w+=\S|(?:NAMESPACE|NAME|LAST SEEN|"
+    r"TYPE)\s{2,}|[A-Z][\w ]*:\s|-\s|[►✔✗◎⚠✚]|\$ )"
 )
 
 

@@ -18,14 +18,40 @@ TOOLS = ("kubectl", "kubecolor", "oc", "flux", "helm", "stern", "k9s", "kustomiz
 # Commands whose output is not evidence by itself, but that pipe or page the evidence.
 PAGERS = ("cat", "less", "more", "grep", "egrep", "rg", "jq", "yq", "tail", "head", "watch", "sudo")
 _KUBECTL_VERBS = (
-    "get", "describe", "logs", "events", "apply", "api-resources", "api-versions", "edit", "delete", "annotate",
-    "patch", "rollout", "top", "create", "explain", "diff", "version", "cluster-info", "wait", "label",
+    "get",
+    "describe",
+    "logs",
+    "events",
+    "apply",
+    "api-resources",
+    "api-versions",
+    "edit",
+    "delete",
+    "annotate",
+    "patch",
+    "rollout",
+    "top",
+    "create",
+    "explain",
+    "diff",
+    "version",
+    "cluster-info",
+    "wait",
+    "label",
 )
 _WORD = r"(?:" + "|".join(TOOLS + PAGERS) + r")"
 # The text before a command: anything that ends in a prompt character and a space.
-_PROMPT = re.compile(r"^(?P<prompt>.*?(?:[$#%>❯➜»λ✗✔\]]|\$)\s+)(?P<command>(?:sudo\s+)?(?:" + _WORD + r"|k)\s.*|(?:" + _WORD + r"|k)\s*)$")
+_PROMPT = re.compile(
+    r"^(?P<prompt>.*?(?:[$#%>❯➜»λ✗✔\]]|\$)\s+)(?P<command>(?:sudo\s+)?(?:"
+    + _WORD
+    + r"|k)\s.*|(?:"
+    + _WORD
+    + r"|k)\s*)$"
+)
 _BARE = re.compile(r"^\s*(?P<command>(?:sudo\s+)?(?:" + "|".join(TOOLS) + r")\s+\S.*)$")
-_ALIAS_K = re.compile(r"^\s*(?P<command>k\s+(?:-n\s+\S+\s+|-A\s+|--namespace[= ]\S+\s+)*(?:" + "|".join(_KUBECTL_VERBS) + r")\b.*)$")
+_ALIAS_K = re.compile(
+    r"^\s*(?P<command>k\s+(?:-n\s+\S+\s+|-A\s+|--namespace[= ]\S+\s+)*(?:" + "|".join(_KUBECTL_VERBS) + r")\b.*)$"
+)
 # `ubectl logs ...`: a command whose first letters were lost in the copy.
 _CUT = re.compile(r"^\s*(?P<command>(?:u?bectl|ectl)\s+(?:" + "|".join(_KUBECTL_VERBS) + r")\b.*)$")
 _XTRACE = re.compile(r"^\s*\++ (?P<command>(?:" + _WORD + r")\s.*)$")
@@ -34,17 +60,43 @@ _CI_STEP = re.compile(r"^\s*Run (?P<command>(?:" + "|".join(TOOLS) + r")\b.*)$")
 _BARE_PROMPT = re.compile(r"^\s*(?:\S*[@:~]\S*\s*)?(?:\([^)]*\)\s*)?[$#%❯➜»]\s*$|^\s*\[[\d:]+\]\s+\S+\s+[$#%]\s*$")
 
 _RESOURCES = {
-    "hr": "HelmRelease", "helmrelease": "HelmRelease", "helmreleases": "HelmRelease",
-    "ks": "Kustomization", "kustomization": "Kustomization", "kustomizations": "Kustomization",
-    "hc": "HelmChart", "helmchart": "HelmChart", "helmcharts": "HelmChart",
-    "helmrepo": "HelmRepository", "helmrepository": "HelmRepository", "helmrepositories": "HelmRepository",
-    "ocirepo": "OCIRepository", "ocirepository": "OCIRepository", "ocirepositories": "OCIRepository",
-    "gitrepo": "GitRepository", "gitrepository": "GitRepository", "gitrepositories": "GitRepository",
-    "event": "Event", "events": "Event", "ev": "Event",
-    "pod": "Pod", "pods": "Pod", "po": "Pod", "deploy": "Deployment", "deployment": "Deployment", "deployments": "Deployment",
-    "secret": "Secret", "secrets": "Secret", "crd": "CustomResourceDefinition", "crds": "CustomResourceDefinition",
+    "hr": "HelmRelease",
+    "helmrelease": "HelmRelease",
+    "helmreleases": "HelmRelease",
+    "ks": "Kustomization",
+    "kustomization": "Kustomization",
+    "kustomizations": "Kustomization",
+    "hc": "HelmChart",
+    "helmchart": "HelmChart",
+    "helmcharts": "HelmChart",
+    "helmrepo": "HelmRepository",
+    "helmrepository": "HelmRepository",
+    "helmrepositories": "HelmRepository",
+    "ocirepo": "OCIRepository",
+    "ocirepository": "OCIRepository",
+    "ocirepositories": "OCIRepository",
+    "gitrepo": "GitRepository",
+    "gitrepository": "GitRepository",
+    "gitrepositories": "GitRepository",
+    "event": "Event",
+    "events": "Event",
+    "ev": "Event",
+    "pod": "Pod",
+    "pods": "Pod",
+    "po": "Pod",
+    "deploy": "Deployment",
+    "deployment": "Deployment",
+    "deployments": "Deployment",
+    "secret": "Secret",
+    "secrets": "Secret",
+    "crd": "CustomResourceDefinition",
+    "crds": "CustomResourceDefinition",
     # flux get sources <kind>
-    "chart": "HelmChart", "helm": "HelmRepository", "oci": "OCIRepository", "git": "GitRepository", "bucket": "Bucket",
+    "chart": "HelmChart",
+    "helm": "HelmRepository",
+    "oci": "OCIRepository",
+    "git": "GitRepository",
+    "bucket": "Bucket",
 }
 
 
@@ -83,6 +135,46 @@ def bare_prompt(line: str) -> bool:
     return bool(_BARE_PROMPT.match(line))
 
 
+# flags that take a value, by their long name (short forms and `--flag=value` are normalised)
+_VALUED = {"-n": "--namespace", "-o": "--output", "-c": "--container", "-l": "--selector"}
+_TAKES_VALUE = {
+    "--namespace",
+    "--output",
+    "--container",
+    "--selector",
+    "--kind",
+    "--name",
+    "--since",
+    "--tail",
+    "--for",
+    "--field-selector",
+}
+
+
+def _options(words: list[str]) -> tuple[dict[str, str], list[str]]:
+    """The flags with their values (`-n x`, `-nx`, `--namespace=x` all as `--namespace`), and
+    the positional words."""
+    options: dict[str, str] = {}
+    positional: list[str] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word.startswith("--") and "=" in word:
+            name, _, value = word.partition("=")
+            options[name] = value
+        elif word in ("-A", "--all-namespaces"):
+            options["--all-namespaces"] = "true"
+        elif _VALUED.get(word, word) in _TAKES_VALUE and i + 1 < len(words):
+            options[_VALUED.get(word, word)] = words[i + 1]
+            i += 1
+        elif word.startswith("-n") and len(word) > 2 and not word.startswith("--"):
+            options["--namespace"] = word[2:]
+        elif not word.startswith("-"):
+            positional.append(word)
+        i += 1
+    return options, positional
+
+
 def read(text: str, line: int) -> Command:
     """What a command line asks for: tool, verb, kind, name, namespace, output, controller."""
     command = Command(text=text, line=line)
@@ -96,42 +188,20 @@ def read(text: str, line: int) -> Command:
     if not words:
         return command
     tool = words[0]
-    tool = "kubectl" if tool in ("k", "kubecolor", "oc", "ubectl", "bectl", "ectl") else tool
-    command.tool, command.words = tool, words
-    positional: list[str] = []
-    i = 1
-    while i < len(words):
-        word = words[i]
-        value = words[i + 1] if i + 1 < len(words) else None
-        if word in ("-n", "--namespace") and value:
-            command.namespace, i = value, i + 2
-            continue
-        if word.startswith("--namespace="):
-            command.namespace = word.split("=", 1)[1]
-        elif word.startswith("-n") and len(word) > 2 and not word.startswith("--"):
-            command.namespace = word[2:]
-        elif word in ("-A", "--all-namespaces") or word.startswith("--all-namespaces="):
-            command.all_namespaces = True
-        elif word in ("-o", "--output") and value:
-            command.output, i = value, i + 2
-            continue
-        elif word.startswith(("-o=", "--output=")):
-            command.output = word.split("=", 1)[1]
-        elif word in ("-c", "--container", "--kind", "--name", "-l", "--selector", "--since", "--tail", "--for", "--field-selector") and value:
-            if word == "--kind":
-                command.kind = _RESOURCES.get(value.lower(), value)
-            elif word == "--name":
-                command.name = value
-            elif word == "-c" or word == "--container":
-                command.controller = command.controller or (value if value.endswith("-controller") else None)
-            elif word == "--for" and "/" in value:
-                kind, _, name = value.partition("/")
-                command.kind, command.name = _RESOURCES.get(kind.lower(), kind), name
-            i += 2
-            continue
-        elif not word.startswith("-"):
-            positional.append(word)
-        i += 1
+    command.tool = "kubectl" if tool in ("k", "kubecolor", "oc", "ubectl", "bectl", "ectl") else tool
+    command.words = words
+    options, positional = _options(words[1:])
+    command.namespace = options.get("--namespace")
+    command.all_namespaces = options.get("--all-namespaces", "false") != "false"
+    command.output = options.get("--output")
+    container = options.get("--container", "")
+    command.controller = container if container.endswith("-controller") else None
+    if "--kind" in options:
+        command.kind = _RESOURCES.get(options["--kind"].lower(), options["--kind"])
+    command.name = options.get("--name")
+    kind, _, name = options.get("--for", "").partition("/")
+    if name:
+        command.kind, command.name = _RESOURCES.get(kind.lower(), kind), name
     _positional(command, positional)
     return command
 
@@ -143,10 +213,12 @@ def _positional(command: Command, words: list[str]) -> None:
         return
     command.verb = words[0]
     rest = words[1:]
-    if command.tool == "flux" and command.verb in ("get", "reconcile", "suspend", "resume", "export", "delete") and rest[:1] == ["sources"]:
+    if (
+        command.tool == "flux"
+        and command.verb in ("get", "reconcile", "suspend", "resume", "export", "delete")
+        and rest[:1] == ["sources"]
+    ):
         rest = rest[1:]
-    if command.tool == "flux" and command.verb == "debug":
-        rest = rest[:]
     if command.tool == "helm":
         command.kind = "HelmRelease (Helm)"
         if command.verb in ("status", "history", "get", "uninstall", "rollback", "test") and rest:
@@ -157,7 +229,13 @@ def _positional(command: Command, words: list[str]) -> None:
     if command.verb in ("logs", "log") and rest:
         target = rest[0]
         command.name = target.split("/", 1)[-1]
-        for controller in ("helm-controller", "source-controller", "kustomize-controller", "notification-controller", "helm-operator"):
+        for controller in (
+            "helm-controller",
+            "source-controller",
+            "kustomize-controller",
+            "notification-controller",
+            "helm-operator",
+        ):
             if controller in target:
                 command.controller = controller
         return

@@ -20,8 +20,10 @@ from parsers.paste.names import Ref, subject
 
 _ACTION = re.compile(r"^Helm (install|upgrade|rollback|test|uninstall) (failed|succeeded)\b")
 _FAILURE = re.compile(
-    r"(?i)\b(?:fail(?:s|ed|ure)?|error|invalid|cannot|can't|unable|denied|unauthori[sz]ed|forbidden|not found|not ready|"
-    r"exceeded|timed out|timeout waiting|i/o timeout|refused|no matches|conflict|exhausted|stalled|is in progress|unsupported value|"
+    r"(?i)\b(?:fail(?:s|ed|ure)?|error|invalid|cannot|can't|unable|denied|"
+    r"unauthori[sz]ed|forbidden|not found|not ready|"
+    r"exceeded|timed out|timeout waiting|i/o timeout|refused|no matches|conflict|"
+    r"exhausted|stalled|is in progress|unsupported value|"
     r"required value|no deployed releases|could not|couldn't|not declared|immutable|unknown field|not allowed|"
     r"panic|oomkilled|crashloopbackoff|backoff|not served|could not find the requested resource|stuck|not-ready)\b"
 )
@@ -33,31 +35,56 @@ _KNOWN_OK = re.compile(
 )
 _WRITERS = (
     # (who, pattern) - the first that matches names the writer
-    ("kustomize-controller", re.compile(r"\bdry-run failed\b.*|Health check failed after|timeout waiting for: \[(?:HelmRelease|Kustomization|HelmRepository|OCIRepository|GitRepository)/|running health checks with a timeout|Applied revision:|Detecting drift for revision")),
+    (
+        "kustomize-controller",
+        re.compile(
+            r"\bdry-run failed\b.*|Health check failed after|running health checks with a timeout|Applied revision:|"
+            r"timeout waiting for: \[(?:HelmRelease|Kustomization|HelmRepository|OCIRepository|GitRepository)/|"
+            r"Detecting drift for revision"
+        ),
+    ),
     ("helm", re.compile(r"^Error: ")),
     ("kubectl", re.compile(r"^error: |^Error from server|The \w+ \"[^\"]+\" is invalid")),
-    ("source-controller", re.compile(r"dependency build error|failed to cache index|failed to fetch .*(?:401|403|404)|chart pull error|pulled '[^']+' chart|stored artifact|failed to get chart version|no chart name found|invalid chart reference")),
-    ("helm-controller", re.compile(
-        r"^Helm \w+ (?:failed|succeeded)|^reconciliation failed|retries exhausted|Release reconciliation succeeded|"
-        r"(?:HelmChart|OCIRepository|HelmRepository) '[^']+' is not ready|dependency '[^']+' is not ready|"
-        r"failed to download (?:artifact|chart)|another operation \(install/upgrade/rollback\) is in progress|"
-        r"failed to diff release|release in-sync|Running '\w+' action|has no deployed releases|"
-        r"failed to get last release revision|previous release attempt remediation failed|Release not loaded|"
-        r"values don't meet the specifications|unable to build kubernetes objects from release manifest|"
-        r"^install retries exhausted|^upgrade retries exhausted|Reconciliation in progress")),
+    (
+        "source-controller",
+        re.compile(
+            r"dependency build error|failed to cache index|failed to fetch .*(?:401|403|404)|chart pull error|"
+            r"pulled '[^']+' chart|stored artifact|failed to get chart version|no chart name found|"
+            r"invalid chart reference"
+        ),
+    ),
+    (
+        "helm-controller",
+        re.compile(
+            r"^Helm \w+ (?:failed|succeeded)|^reconciliation failed|retries exhausted|Release reconciliation succeeded|"
+            r"(?:HelmChart|OCIRepository|HelmRepository) '[^']+' is not ready|dependency '[^']+' is not ready|"
+            r"failed to download (?:artifact|chart)|another operation \(install/upgrade/rollback\) is in progress|"
+            r"failed to diff release|release in-sync|Running '\w+' action|has no deployed releases|"
+            r"failed to get last release revision|previous release attempt remediation failed|Release not loaded|"
+            r"values don't meet the specifications|unable to build kubernetes objects from release manifest|"
+            r"^install retries exhausted|^upgrade retries exhausted|Reconciliation in progress"
+        ),
+    ),
 )
 # Messages about the cluster's API, not about one release.
 _CLUSTER = re.compile(
-    r"no matches for kind \"\w+\" in version \"[\w.]*toolkit\.fluxcd\.io/|the server could not find the requested resource|"
-    r"unable to retrieve the complete list of server APIs|Failed to (?:watch|list) \*v\w+\.\w+|failed to list \*v\w+\.\w+|"
+    r"no matches for kind \"\w+\" in version \"[\w.]*toolkit\.fluxcd\.io/|the server "
+    r"could not find the requested resource|"
+    r"unable to retrieve the complete list of server APIs|Failed to (?:watch|list) "
+    r"\*v\w+\.\w+|failed to list \*v\w+\.\w+|"
     r"ensure CRDs are installed first|no kind \"\w+\" is registered"
 )
 _REASONS = {
-    ("install", "failed"): "InstallFailed", ("install", "succeeded"): "InstallSucceeded",
-    ("upgrade", "failed"): "UpgradeFailed", ("upgrade", "succeeded"): "UpgradeSucceeded",
-    ("rollback", "failed"): "RollbackFailed", ("rollback", "succeeded"): "RollbackSucceeded",
-    ("test", "failed"): "TestFailed", ("test", "succeeded"): "TestSucceeded",
-    ("uninstall", "failed"): "UninstallFailed", ("uninstall", "succeeded"): "UninstallSucceeded",
+    ("install", "failed"): "InstallFailed",
+    ("install", "succeeded"): "InstallSucceeded",
+    ("upgrade", "failed"): "UpgradeFailed",
+    ("upgrade", "succeeded"): "UpgradeSucceeded",
+    ("rollback", "failed"): "RollbackFailed",
+    ("rollback", "succeeded"): "RollbackSucceeded",
+    ("test", "failed"): "TestFailed",
+    ("test", "succeeded"): "TestSucceeded",
+    ("uninstall", "failed"): "UninstallFailed",
+    ("uninstall", "succeeded"): "UninstallSucceeded",
 }
 
 
@@ -76,14 +103,21 @@ def writer(text: str, command: Command | None = None) -> str | None:
 # does not: other programs' logs are full of "error").
 _ANCHOR = re.compile(
     r"(?i)helmrelease|helmchart|helmrepositor|ocirepositor|gitrepositor|kustomization|fluxcd|toolkit|\bflux\b|\bhelm\b|"
-    r"\bcharts?\b|reconcil|\brelease\b.*\b(?:install|upgrade|rollback|uninstall)|(?:install|upgrade|rollback|uninstall)\b.*\brelease\b"
+    r"\bcharts?\b|reconcil|\brelease\b.*\b(?:install|upgrade|rollback|uninstall)|"
+    r"(?:install|upgrade|rollback|uninstall)\b.*\brelease\b"
 )
 
 
 def known(text: str) -> bool:
     """Text this reader can say something about: known Flux wording, a release's name, a known
     writer, or a failure that concerns Flux or Helm."""
-    return bool(_KNOWN_OK.search(text) or subject(text) or writer(text) or _CLUSTER.search(text) or (_FAILURE.search(text) and _ANCHOR.search(text)))
+    return bool(
+        _KNOWN_OK.search(text)
+        or subject(text)
+        or writer(text)
+        or _CLUSTER.search(text)
+        or (_FAILURE.search(text) and _ANCHOR.search(text))
+    )
 
 
 def reason(text: str, component: str | None) -> str | None:
@@ -91,7 +125,11 @@ def reason(text: str, component: str | None) -> str | None:
     if found:
         return _REASONS[(found.group(1), found.group(2))]
     if component == "kustomize-controller" and _FAILURE.search(text):
-        return "HealthCheckFailed" if re.search(r"Health check failed|timeout waiting for: \[", text) else "ReconciliationFailed"
+        return (
+            "HealthCheckFailed"
+            if re.search(r"Health check failed|timeout waiting for: \[", text)
+            else "ReconciliationFailed"
+        )
     return None
 
 
@@ -104,8 +142,16 @@ def about(text: str, command: Command | None, component: str | None) -> Ref | No
         return named
     if _CLUSTER.search(text):
         return None
-    if command is not None and command.kind in ("HelmRelease", None) and command.name and command.tool in ("flux", "kubectl"):
-        if command.verb in ("describe", "get", "reconcile", "suspend", "resume", "debug", "events", "logs") and command.kind == "HelmRelease":
+    if (
+        command is not None
+        and command.kind in ("HelmRelease", None)
+        and command.name
+        and command.tool in ("flux", "kubectl")
+    ):
+        if (
+            command.verb in ("describe", "get", "reconcile", "suspend", "resume", "debug", "events", "logs")
+            and command.kind == "HelmRelease"
+        ):
             return Ref(command.namespace, command.name, "named by the pasted command")
     if component == "helm-controller" or component in ("helm", None) and _FAILURE.search(text):
         return Ref(None, None, "a release's message that names no release")

@@ -42,13 +42,37 @@ class Ref:
 
 # (pattern, basis, helm_release); the first that matches outside a dependency mention wins.
 _SUBJECTS = (
-    (re.compile(r"HelmRelease/(?P<ns>" + _NS + r")/(?P<name>" + _NAME + r")"), "named as HelmRelease/<ns>/<name>", False),
-    (re.compile(r"HelmRelease/(?P<name>" + _NAME + r")\.(?P<ns>" + _NS + r")(?=[\s:,)\]]|$)"), "named as HelmRelease/<name>.<ns>", False),
-    (re.compile(r"\bhelmreleases?(?:\.helm\.toolkit\.fluxcd\.io)?\s+\"(?P<name>" + _NAME + r")\""), "named by the API server", False),
-    (re.compile(r"\bHelmRelease(?:\.helm\.toolkit\.fluxcd\.io)?\s+\"(?P<name>" + _NAME + r")\""), "named by the API server", False),
+    (
+        re.compile(r"HelmRelease/(?P<ns>" + _NS + r")/(?P<name>" + _NAME + r")"),
+        "named as HelmRelease/<ns>/<name>",
+        False,
+    ),
+    (
+        re.compile(r"HelmRelease/(?P<name>" + _NAME + r")\.(?P<ns>" + _NS + r")(?=[\s:,)\]]|$)"),
+        "named as HelmRelease/<name>.<ns>",
+        False,
+    ),
+    (
+        re.compile(r"\bhelmreleases?(?:\.helm\.toolkit\.fluxcd\.io)?\s+\"(?P<name>" + _NAME + r")\""),
+        "named by the API server",
+        False,
+    ),
+    (
+        re.compile(r"\bHelmRelease(?:\.helm\.toolkit\.fluxcd\.io)?\s+\"(?P<name>" + _NAME + r")\""),
+        "named by the API server",
+        False,
+    ),
     (re.compile(r"\bhelmrelease/(?P<name>" + _NAME + r")(?=[\s:,]|$)"), "named as helmrelease/<name>", False),
-    (re.compile(r"\brelease (?P<ns>" + _NS + r")/(?P<name>" + _NAME + r"?)(?:\.v\d+)?(?= with chart|:|\s*$)"), "the Helm release named in the message", True),
-    (re.compile(r"\bHelmRelease (?P<ns>" + _NS + r")/(?P<name>" + _NAME + r")\b"), "named as HelmRelease <ns>/<name>", False),
+    (
+        re.compile(r"\brelease (?P<ns>" + _NS + r")/(?P<name>" + _NAME + r"?)(?:\.v\d+)?(?= with chart|:|\s*$)"),
+        "the Helm release named in the message",
+        True,
+    ),
+    (
+        re.compile(r"\bHelmRelease (?P<ns>" + _NS + r")/(?P<name>" + _NAME + r")\b"),
+        "named as HelmRelease <ns>/<name>",
+        False,
+    ),
 )
 _MENTION = re.compile(r"dependenc(?:y|ies) '[^']*'|dependsOn|'[^']*' dependency")
 
@@ -64,7 +88,9 @@ def subject(text: str) -> Ref | None:
             groups = found.groupdict()
             namespace, name = groups.get("ns"), groups.get("name")
             # a name the user redacted (`<release-name>`, `xxxx`) is known to exist, not known
-            return Ref(None if placeholder(namespace) else namespace, None if placeholder(name) else name, basis, helm_release)
+            return Ref(
+                None if placeholder(namespace) else namespace, None if placeholder(name) else name, basis, helm_release
+            )
     return None
 
 

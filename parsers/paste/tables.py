@@ -15,7 +15,6 @@ from __future__ import annotations
 import re
 from datetime import datetime, timezone
 
-from parsers import flux_tables
 from parsers._base import excerpt, parse_ts, ts_value
 from parsers.paste.clean import cells
 from parsers.paste.clean import Line, join
@@ -24,7 +23,17 @@ from parsers.paste.commands import Command
 STATUSES = ("True", "False", "Unknown")
 _AGE = re.compile(r"^(?:\d+[smhdy])+$|^<unknown>$|^<invalid>$")
 _GIT_REVISION = re.compile(r"@sha1:|@sha256:|^[\w.\-]+/[0-9a-f]{4,40}$|^[0-9a-f]{40}$|^sha256:")
-_TWO_WORD = ("LAST SEEN", "FIRST SEEN", "SOURCE KIND", "SOURCE NAME", "APP VERSION", "LAST DEPLOYED", "LAST SCHEDULE", "NOMINATED NODE", "READINESS GATES")
+_TWO_WORD = (
+    "LAST SEEN",
+    "FIRST SEEN",
+    "SOURCE KIND",
+    "SOURCE NAME",
+    "APP VERSION",
+    "LAST DEPLOYED",
+    "LAST SCHEDULE",
+    "NOMINATED NODE",
+    "READINESS GATES",
+)
 SOURCE_KINDS = ("HelmChart", "HelmRepository", "OCIRepository", "GitRepository", "Bucket", "ExternalArtifact")
 
 
@@ -97,8 +106,15 @@ def table_kind(header: str, cols: list[str], rows: list[dict[str, str]], command
         return "HelmRepository"
     prefixed = [r.get("NAME", "").split("/", 1)[0].lower() for r in rows if "/" in r.get("NAME", "")]
     if prefixed:
-        kinds = {"helmrelease": "HelmRelease", "kustomization": "Kustomization", "helmchart": "HelmChart", "helmrepository": "HelmRepository",
-                 "ocirepository": "OCIRepository", "gitrepository": "GitRepository", "bucket": "Bucket"}
+        kinds = {
+            "helmrelease": "HelmRelease",
+            "kustomization": "Kustomization",
+            "helmchart": "HelmChart",
+            "helmrepository": "HelmRepository",
+            "ocirepository": "OCIRepository",
+            "gitrepository": "GitRepository",
+            "bucket": "Bucket",
+        }
         return kinds.get(prefixed[0], "mixed")
     revisions = [r.get("REVISION", "") for r in rows if r.get("REVISION")]
     if revisions and all(_GIT_REVISION.search(v) for v in revisions):

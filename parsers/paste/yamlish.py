@@ -85,7 +85,8 @@ def load_objects(text: str) -> tuple[list[KubeObject], list[tuple[int | None, st
         if isinstance(doc, dict):
             lines = text.split("\n")
             if loader.repeated:
-                notes.append(f"a list item that lost its '- ' split at repeated keys (line {', '.join(map(str, loader.repeated))})")
+                where = ", ".join(map(str, loader.repeated))
+                notes.append(f"a list item that lost its '- ' split at repeated keys (line {where})")
             doc, renested = renest(doc)
             if renested:
                 notes.append("flattened indentation put back under " + ", ".join(renested))
