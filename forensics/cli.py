@@ -174,9 +174,9 @@ def _analyze(path, formats, output, out_dir, fail_on, include, exclude, generate
     if not any(analysis.bundle.rows[k] for k in analysis.bundle.rows if k != "problems"):
         console = _stderr_console()
         console.print(f"[bold red]error:[/] nothing usable found in {path}", highlight=False, soft_wrap=True)
-        for problem in analysis.problems[:20]:
-            where = f"{problem.source}:{problem.line}" if problem.line else problem.source
-            console.print(f"  {where}: {problem.reason}", highlight=False, markup=False, soft_wrap=True)
+        for line in unusable(analysis)[:20]:
+            console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
+        console.print(f"  (every file and what was read of it: forensics inventory {path})", highlight=False, markup=False, soft_wrap=True)
         sys.exit(EXIT_INPUT)
 
     chosen = formats or ("html", "terminal")
@@ -195,6 +195,24 @@ def _analyze(path, formats, output, out_dir, fail_on, include, exclude, generate
             _stderr_console().print(f"wrote {target}", highlight=False)
     _DONE["analysis"] = True
     sys.exit(exit_code(analysis, fail_on))
+
+
+def unusable(analysis) -> list[str]:
+    """One line per file of a bundle where nothing was usable: the file and why."""
+    first_problem: dict[str, str] = {}
+    for problem in analysis.problems:
+        first_problem.setdefault(problem.source, problem.reason if problem.line is None else f"line {problem.line}: {problem.reason}")
+    lines = []
+    for item in analysis.inventory:
+        if item.note.startswith("symlink to"):
+            continue
+        why = first_problem.get(item.path) or item.note or ("no parser recognises this file" if item.parser is None else "nothing in it")
+        if item.size == 0:
+            why = "empty file"
+        lines.append(f"{item.path}: {why}")
+    listed = {item.path for item in analysis.inventory}
+    lines += [f"{source}: {reason}" for source, reason in first_problem.items() if source not in listed]  # the bundle's own (caps, refusals)
+    return lines or ["no file in it"]
 
 
 def exit_code(analysis, fail_on: str) -> int:

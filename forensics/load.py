@@ -142,6 +142,7 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
             item.path = strip_root(item.path, bundle.root)
         store.rename(bundle.root + "/")
     inventory.sort(key=lambda item: item.path)
+    data = _resolve_releases(data)
     data = _dedupe(data)
     data["events"] = _resolve_namespaces(event_tables.anchor(data["events"], bundle.collected_at), data["releases"])
     data, bundle.redactions = redact.redact(data)  # secrets out of every frame, before any rule or output
@@ -221,13 +222,59 @@ def _resolve_namespaces(events: pl.DataFrame, releases: pl.DataFrame) -> pl.Data
     ).drop("_ns")
 
 
+_KEYED = ("releases", "events", "logs")  # frames whose `release` is a HelmRelease key
+
+
+def _resolve_releases(data: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Rows read from text that did not name their release in full get the release the rest of
+    the bundle names: `?/<name>` the one release of that name whose namespace is known, `?/?`
+    the one release the bundle names at all (a paste about one release names it once). Where
+    there is not exactly one, the key stays as it is; a resolved row says so (`release_basis`)."""
+    known = pl.concat([data[kind].select("release") for kind in _KEYED]).drop_nulls().unique()["release"].to_list()
+    if not any(key.startswith("?/") for key in known):
+        return data
+    full = [key for key in known if not key.startswith("?/")]
+    mapping: dict[str, tuple[str, str]] = {}
+    for key in known:
+        if key.startswith("?/") and key != "?/?":
+            matches = [f for f in full if f.split("/", 1)[1] == key[2:]]
+            if len(matches) == 1:
+                mapping[key] = (matches[0], f"namespace from {matches[0]} elsewhere in the bundle")
+    named = {mapping.get(key, (key, ""))[0] for key in known if key != "?/?"}
+    if "?/?" in known and len(named) == 1:
+        only = named.pop()
+        mapping["?/?"] = (only, f"the only release the bundle names ({only})")
+    elif "?/?" in known:  # a log record cut before its keys, in a bundle of many releases: a controller line
+        data["logs"] = data["logs"].with_columns(pl.when(pl.col("release") == "?/?").then(None).otherwise(pl.col("release")).alias("release"))
+    if not mapping:
+        return data
+    old = list(mapping)
+    new = [mapping[key][0] for key in old]
+    why = [mapping[key][1] for key in old]
+    for kind, df in data.items():
+        if "release" not in df.columns or not df.height:
+            continue
+        hit = pl.col("release").is_in(old)
+        columns = [pl.when(hit).then(pl.col("release").replace_strict(old, new, default=None)).otherwise(pl.col("release")).alias("release")]
+        if kind in ("releases", "events"):
+            resolved = pl.col("release").replace_strict(old, new, default=None)
+            columns += [
+                pl.when(hit).then(resolved.str.split("/").list.get(0)).otherwise(pl.col("namespace")).alias("namespace"),
+                pl.when(hit).then(resolved.str.split("/").list.get(1)).otherwise(pl.col("name")).alias("name"),
+                pl.when(hit).then(pl.col("release").replace_strict(old, why, default=None)).otherwise(pl.col("release_basis")).alias("release_basis"),
+            ]
+        data[kind] = df.with_columns(columns)
+    return data
+
+
 def _dedupe(data: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     """The same object read twice (a JSON file and its YAML twin copy) counts once."""
     releases = data["releases"]
     if releases.height and releases["release"].n_unique() < releases.height:
         # Keep the full object over a table row, then the first seen.
         # Keep the richest form: the object, then `kubectl describe`, then a table row.
-        rank = pl.col("input_format").replace_strict({"object": 0, "kubectl-describe": 1}, default=2, return_dtype=pl.Int8)
+        # then a status message, alert labels, a metric series: the less it says, the later
+        rank = pl.col("input_format").replace_strict({"object": 0, "kubectl-describe": 1, "alert": 3, "metric": 4}, default=2, return_dtype=pl.Int8)
         keep = releases.with_columns(rank.alias("_rank")).sort("_rank", maintain_order=True).unique("release", keep="first", maintain_order=True)
         kept = keep.select("release", "source")
         data["releases"] = keep.drop("_rank")

@@ -16,9 +16,12 @@ from parsers import (
     flux_logs,
     flux_tables,
     helm_collector,
+    klog_log,
     kubectl_log,
     logcli_log,
+    logfmt_log,
     objects,
+    paste,
     stern_log,
     zap_console_log,
     zap_log,
@@ -35,6 +38,8 @@ PARSERS = (
     zap_console_log,
     kubectl_log,
     stern_log,
+    klog_log,
+    logfmt_log,
     dump_logs,
     event_tables,
     flux_tables,
@@ -59,15 +64,29 @@ def detect(path: str, head: bytes):
 def parse_member(path: str, data: bytes | FileData) -> ParseResult | None:
     """Parse one bundle member with the parser that recognises it; None if none does.
 
-    A parser that raises is a bug; the exception is turned into a problem row so that the
-    rest of the bundle is still analysed.
+    A small text member that no parser reads, or that its parser reads only in part (some
+    lines become problem rows), is also read as a paste (`parsers.paste`: cleaned, cut into
+    blocks, each block read by the parser of its format); the reading that leaves fewer of
+    its lines unused is kept (then the one with more rows). A parser that raises is a bug; the exception is turned into a problem row so
+    that the rest of the bundle is still analysed.
     """
     streamed = isinstance(data, FileData)
-    parser = detect(path, data.head(SNIFF_BYTES) if streamed else data[:SNIFF_BYTES])
-    if parser is None:
-        return None
+    head = data.head(SNIFF_BYTES) if streamed else data[:SNIFF_BYTES]
+    parser = detect(path, head)
+    result = _run(parser, path, data) if parser is not None else None
+    if len(data) <= paste.MAX_BYTES and paste.matches(path, head) and (result is None or result.rows() == 0 or result.problem_count()):
+        pasted = _run(paste, path, data.read() if streamed else data)
+        if result is None or (-pasted.problem_count(), pasted.rows()) > (-result.problem_count(), result.rows()):
+            for problem in result.problems if result is not None else []:
+                if problem["reason"].startswith(f"parser {result.parser} failed"):  # a bug stays visible
+                    pasted.problem(problem["source"], problem["line"], problem["reason"], problem["excerpt"])
+            return pasted
+    return result
+
+
+def _run(parser, path: str, data: bytes | FileData) -> ParseResult:
     try:
-        if streamed and not getattr(parser, "STREAMS", False):
+        if isinstance(data, FileData) and not getattr(parser, "STREAMS", False):
             data = data.read()
         return parser.parse(data, path)
     except Exception as error:  # noqa: BLE001 - isolate one member's failure

@@ -71,6 +71,9 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "approximate": pl.Boolean,
         "age_first": pl.String,  # the relative ages as printed, when the input was a table
         "age_last": pl.String,
+        # how the release was told from a text that does not name it in full (a pasted message:
+        # "named as HelmRelease/<ns>/<name>", "the Helm release named in the message", ...)
+        "release_basis": pl.String,
     },
     # One row per HelmRelease object.
     "releases": {
@@ -114,6 +117,7 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "input_format": pl.String,  # "object" (full YAML/JSON) or "flux-get-table", ...
         "suspend_line": pl.Int64,  # line of `spec.suspend` (or of the table row), when present
         "suspend_excerpt": pl.String,  # the text of that line
+        "release_basis": pl.String,  # how the release was told when its row does not name it in full
         **CITED,
     },
     # One row per condition of a HelmRelease; `line` is the line of its message.

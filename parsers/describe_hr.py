@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import re
 
-from parsers import helmrelease
+from parsers import helmrelease, sources
 from parsers._base import ParseResult, excerpt, frame
 from parsers.event_tables import _AGE
 from parsers.kube import KubeObject, Locator
+from parsers.paste.names import subject
+from parsers.paste.yamlish import unknown_names
 
 NAME = "kubectl-describe-hr"
 KIND = "releases, conditions, history, events"
@@ -32,7 +34,7 @@ _INT_FIELDS = {
     "upgradeFailures", "lastAttemptedGeneration", "retries", "maxHistory",
 }
 _LINE = re.compile(r"^(?P<indent> *)(?P<label>[A-Za-z][A-Za-z0-9 .\-/_]*?):(?:[ \t]+(?P<value>.*?))?\s*$")
-_EVENT_ROW = re.compile(r"^\s+(?P<type>Normal|Warning)\s{2,}(?P<reason>\S+)\s{2,}(?P<age>\S+(?: \(x\d+ over \S+\))?)\s{2,}(?P<frm>\S+)\s{2,}(?P<message>.*)$")
+_EVENT_ROW = re.compile(r"^\s*(?P<type>Normal|Warning)\s{2,}(?P<reason>\S+)\s{2,}(?P<age>\S+(?: \(x\d+ over \S+\))?)\s{2,}(?P<frm>\S+)\s{2,}(?P<message>.*)$")
 
 
 def smart_label(field: str) -> str:
@@ -143,19 +145,50 @@ def _block(lines: list[str], start: int, end: int, indent: int, extra: dict[int,
 
 
 def _documents(lines: list[str]) -> list[tuple[int, int]]:
+    """(start, end) of each described object: from each `Name:` line; a fragment without one
+    (`Status:` ... or only `Events:`, as pasted) is one object from its first line."""
     starts = [i for i, line in enumerate(lines) if line.startswith("Name:")]
+    if not starts:
+        first = next((i for i, line in enumerate(lines) if _LINE.match(line) and not line.startswith(" ")), None)
+        return [] if first is None else [(first, len(lines))]
     return [(s, starts[n + 1] if n + 1 < len(starts) else len(lines)) for n, s in enumerate(starts)]
+
+
+_STORAGE_PATH = re.compile(r"(?P<kind>helmchart|helmrepository|ocirepository|gitrepository|bucket)/(?P<ns>[^/\s]+)/(?P<name>[^/\s]+)/")
+_SOURCE_KINDS = {"helmchart": "HelmChart", "helmrepository": "HelmRepository", "ocirepository": "OCIRepository", "gitrepository": "GitRepository", "bucket": "Bucket"}
+# source-controller's Ready message when the artifact is in place (the success event's text)
+_SOURCE_OK = re.compile(r"^(?:pulled '[^']+' chart with version|packaged '[^']+' chart with version|stored artifact (?:for|with)|artifact up-to-date)", re.I)
+# who emits events about which kind (a fragment without a Kind: its events' From says it)
+_EMITTERS = {"helm-controller": "HelmRelease", "kustomize-controller": "Kustomization"}
+
+
+def _kind_of(header: dict, status: dict, hint: str | None, events: list[str]) -> str:
+    """The described object's kind: its `Kind:` line, else what the caller knows, else its shape
+    (an artifact stored under `helmchart/<ns>/<name>/`), else who emitted its events."""
+    if header.get("Kind"):
+        return header["Kind"]
+    if hint:
+        return hint
+    artifact = status.get("artifact") if isinstance(status.get("artifact"), dict) else {}
+    found = _STORAGE_PATH.search(str(artifact.get("path") or artifact.get("url") or ""))
+    if found:
+        return _SOURCE_KINDS[found["kind"]]
+    emitted = {_EMITTERS[e] for e in events if e in _EMITTERS}
+    return emitted.pop() if len(emitted) == 1 else "HelmRelease"
 
 
 def _listify(value) -> list:
     return value if isinstance(value, list) else [value] if isinstance(value, dict) and value else []
 
 
-def parse(data: bytes, source: str) -> ParseResult:
+def parse(data: bytes, source: str, *, kind: str | None = None, namespace: str | None = None, name: str | None = None) -> ParseResult:
+    """Read described objects. `kind`, `namespace`, `name`: what the caller knows of a fragment
+    that does not say (the pasted `kubectl describe hr NAME -n NS` command)."""
     result = ParseResult(NAME)
     lines = data.decode("utf-8", errors="replace").replace("\r", "").split("\n")
-    rows: dict[str, list[dict]] = {"releases": [], "conditions": [], "history": [], "managed_fields": []}
+    rows: dict[str, list[dict]] = {"releases": [], "conditions": [], "history": [], "managed_fields": [], "sources": []}
     events: list[dict] = []
+    notes: list[str] = []
     for start, end in _documents(lines):
         events_at = next((i for i in range(start, end) if lines[i].startswith("Events:")), end)
         header = {}
@@ -177,34 +210,52 @@ def parse(data: bytes, source: str) -> ParseResult:
         spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
         if "dependsOn" in spec:
             spec["dependsOn"] = _listify(spec["dependsOn"])
-        meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
-        meta = {**meta, "name": header.get("Name"), "namespace": header.get("Namespace")}
-        obj = {"apiVersion": header.get("API Version"), "kind": "HelmRelease", "metadata": meta, "spec": spec, "status": status}
-        if not header.get("Name"):
-            result.problem(source, start + 1, "describe block without a Name")
-            continue
-        extracted = helmrelease.extract(KubeObject(obj, start + 1, events_at), lines, source, locator=LabelLocator)
-        for kind, values in extracted.items():
-            for row in values:
-                if kind == "releases":
-                    row["input_format"] = "kubectl-describe"
-            rows.setdefault(kind, []).extend(values)
-        release = f"{header.get('Namespace')}/{header.get('Name')}"
-        for number in range(events_at + 1, end):
-            row = _EVENT_ROW.match(lines[number])
-            if not row:
-                continue
+        table = _event_rows(lines, events_at + 1, end)
+        what = _kind_of(header, status, kind, [row["frm"] for row, _, _ in table])
+        object_name = header.get("Name") or name
+        object_namespace = header.get("Namespace") or namespace
+        if what in _SOURCE_KINDS.values():
+            found = _STORAGE_PATH.search(str((status.get("artifact") or {}).get("path") or (status.get("artifact") or {}).get("url") or ""))
+            if found and not object_name:
+                object_name, object_namespace = found["name"], object_namespace or found["ns"]
+            conditions = [c for c in status.get("conditions") or [] if isinstance(c, dict)]
+            if len(conditions) == 1 and not conditions[0].get("type") and _SOURCE_OK.match(str(conditions[0].get("message") or "")):
+                conditions[0] = {**conditions[0], "type": "Ready", "status": "True"}  # a cut condition with the success message
+                status["conditions"] = conditions
+            obj = {"kind": what, "metadata": {"name": object_name, "namespace": object_namespace}, "status": status}
+            rows["sources"] += sources.extract(KubeObject(obj, start + 1, events_at), lines, source, locator=LabelLocator)["sources"]
+        elif what == "HelmRelease" and (doc or header):  # not a fragment of only `Events:`
+            conditions = [c for c in status.get("conditions") or [] if isinstance(c, dict)]
+            if len(conditions) == 1 and not conditions[0].get("type"):
+                conditions[0] = {**conditions[0], "type": "Ready"}  # a cut fragment: the condition pasted is Ready's
+                status["conditions"] = conditions
+            meta = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+            meta = {**meta, "name": object_name or "?", "namespace": object_namespace or "?"}
+            obj = {"apiVersion": header.get("API Version"), "kind": "HelmRelease", "metadata": meta, "spec": spec, "status": status}
+            if not header.get("Name"):
+                notes.append(f"line {start + 1}: a fragment without its Name (" + ("named by the pasted command" if name else "name not known") + ")")
+            extracted = helmrelease.extract(KubeObject(obj, start + 1, events_at), lines, source, locator=LabelLocator)
+            for frame_kind, values in extracted.items():
+                for row in values:
+                    unknown_names(row)
+                    if frame_kind == "releases":
+                        row["input_format"] = "kubectl-describe"
+                rows.setdefault(frame_kind, []).extend(values)
+        release = f"{object_namespace or '?'}/{object_name or '?'}" if what == "HelmRelease" else None
+        for row, message, number in table:
             age = _AGE.match(row["age"])
+            named = subject(message) if what == "HelmRelease" and not object_name else None
             events.append(
                 {
                     "count": int(age["count"]) if age and age["count"] else 1,
                     "type": row["type"],
                     "reason": row["reason"],
-                    "message": row["message"].strip(),
-                    "kind": "HelmRelease",
-                    "namespace": header.get("Namespace"),
-                    "name": header.get("Name"),
-                    "release": release,
+                    "message": message,
+                    "kind": what,
+                    "namespace": named.namespace if named else object_namespace,
+                    "name": named.name if named else object_name,
+                    "release": named.release if named else release,
+                    "release_basis": named.basis if named else None,
                     "component": row["frm"],
                     "age_first": (age["first"] or age["last"]) if age else None,
                     "age_last": age["last"] if age else None,
@@ -213,8 +264,24 @@ def parse(data: bytes, source: str) -> ParseResult:
                     "line": number + 1,
                 }
             )
-    for kind, values in rows.items():
-        result.add(kind, frame(kind, values))
+    for frame_kind, values in rows.items():
+        result.add(frame_kind, frame(frame_kind, values))
     result.add("events", frame("events", events))
-    result.note = f"{len(rows['releases'])} described HelmRelease(s), {len(events)} event rows"
+    described = len(rows["releases"]) + len(rows["sources"])
+    result.note = "; ".join([f"{described} described object(s), {len(events)} event rows", *notes])
     return result
+
+
+def _event_rows(lines: list[str], start: int, end: int) -> list[tuple[re.Match, str, int]]:
+    """The rows of an `Events:` table: (row match, message, 0-based line). A message of several
+    lines (a Helm error with its details) continues at column 0 on the lines after its row."""
+    out: list[tuple[re.Match, str, int]] = []
+    for number in range(start, end):
+        line = lines[number]
+        row = _EVENT_ROW.match(line)
+        if row:
+            out.append((row, row["message"].strip(), number))
+        elif out and line.strip() and not line.startswith(" ") and not re.match(r"^\s*-{2,}(?:\s+-{2,})*\s*$", line):
+            match, message, at = out[-1]
+            out[-1] = (match, message + "\n" + line.rstrip(), at)
+    return out

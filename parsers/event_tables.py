@@ -73,7 +73,9 @@ def _cells(line: str, header: str, names: list[str], starts: list[int]) -> dict[
     return out
 
 
-def parse(data: bytes, source: str) -> ParseResult:
+def parse(data: bytes, source: str, *, namespace: str | None = None) -> ParseResult:
+    """Read the event tables of `data`. `namespace`: the namespace of rows without a NAMESPACE
+    column when the caller knows it (the `-n` of the pasted command)."""
     result = ParseResult(NAME)
     text = data.decode("utf-8", errors="replace")
     header, names, starts = None, [], []
@@ -104,7 +106,7 @@ def parse(data: bytes, source: str) -> ParseResult:
             continue
         kind, _, name = obj.partition("/")
         kind = KINDS.get(kind.lower(), kind if kind[:1].isupper() else kind[:1].upper() + kind[1:])
-        namespace = cells.get("NAMESPACE") or None
+        row_namespace = cells.get("NAMESPACE") or namespace
         count = int(age["count"]) if age["count"] else int(cells["COUNT"]) if cells.get("COUNT", "").isdigit() else 1
         first_age = age["first"] or cells.get("FIRST SEEN") or age["last"]
         source_cell = cells.get("SOURCE") or None
@@ -115,10 +117,10 @@ def parse(data: bytes, source: str) -> ParseResult:
                 "reason": cells["REASON"],
                 "message": cells.get("MESSAGE"),
                 "kind": kind,
-                "namespace": namespace,
+                "namespace": row_namespace,
                 "name": name,
                 "field_path": cells.get("SUBOBJECT") or None,
-                "release": f"{namespace}/{name}" if kind == "HelmRelease" and namespace else None,
+                "release": f"{row_namespace}/{name}" if kind == "HelmRelease" and row_namespace else None,
                 "component": source_cell.split(",")[0].strip() if source_cell else None,
                 "age_first": first_age,
                 "age_last": age["last"],
@@ -127,7 +129,7 @@ def parse(data: bytes, source: str) -> ParseResult:
                 "line": number,
             }
         )
-    if header and "NAMESPACE" not in names and rows:
+    if header and "NAMESPACE" not in names and rows and namespace is None:
         result.problem(source, None, "no NAMESPACE column: the namespace of these events is not known (run with -A)")
     result.add("events", frame("events", rows))
     result.note = f"{len(rows)} event rows, {blank} blank lines" if header else "no events table header"

@@ -5,11 +5,16 @@ header `[NAMESPACE] NAME [SOURCE] REVISION SUSPENDED READY MESSAGE`, cells right
 spaces and separated by a TAB (terminals and tickets often turn the TABs into spaces, so
 columns are also cut at the header's word positions). READY and MESSAGE come from the
 Ready condition; REVISION is the chart version. Without `-A` there is no NAMESPACE column:
-the namespace is then assumed to be the CLI default, `flux-system`, and a problem row says so.
+the namespace is then the one of the pasted command (`-n NS`, else the CLI's default:
+`flux-system` for flux, `default` for kubectl); with no command in sight it is not known (the
+release is `?/<name>`, resolved later when the bundle names it elsewhere).
 `kubectl get hr [-A]` prints the CRD's printer columns `[NAMESPACE] NAME AGE READY STATUS`
 (STATUS is the Ready message; helm-controller `config/crd/bases`, v0.36 to v1.x), space-padded.
 A table row carries no reason, no times and no status shape, so rules treat it as partial
-evidence (status_format `unknown`).
+evidence (status_format `unknown`). `kubectl get kustomizations` prints the same columns: a row
+whose message is kustomize-controller's (`Applied revision`, `running health checks`, a
+`HelmRelease/<ns>/<name> dry-run failed`) is a Kustomization's, not read as a HelmRelease; when
+it names a HelmRelease it is evidence for that release (an `events` row).
 """
 
 from __future__ import annotations
@@ -17,17 +22,18 @@ from __future__ import annotations
 import re
 
 from parsers._base import ParseResult, excerpt, frame
+from parsers.paste import commands, messages
 
 NAME = "flux-get-hr-table"
 KIND = "releases"
 TIMESTAMPS: dict[str, str] = {}
 
-_COLUMNS = ("NAMESPACE", "NAME", "SOURCE", "REVISION", "SUSPENDED", "AGE", "READY", "MESSAGE", "STATUS")
+_COLUMNS = ("NAMESPACE", "NAME", "SOURCE", "REVISION", "SUSPENDED", "AGE", "READY", "MESSAGE", "STATUS", "RELEASE", "PHASE")
 _HEADER = re.compile(
     r"^\s*(NAMESPACE\s+)?NAME\s+(?:(SOURCE\s+)?REVISION\s+SUSPENDED\s+READY\s+MESSAGE"  # flux get hr
-    r"|AGE\s+READY\s+STATUS)\s*$"  # kubectl get hr: the CRD's printer columns Age, Ready, Status
+    r"|AGE\s+READY\s+STATUS"  # kubectl get hr: the CRD's printer columns Age, Ready, Status
+    r"|RELEASE\s+(?:PHASE\s+)?STATUS\s+MESSAGE\s+AGE)\s*$"  # kubectl get hr of Flux v1's helm-operator (helm.fluxcd.io/v1)
 )
-_PROMPT = re.compile(r"^\s*[$#>%]\s*(flux|kubectl)\s")  # a shell prompt and the command pasted above the table
 DEFAULT_NAMESPACE = "flux-system"  # flux CLI default
 KUBECTL_DEFAULT_NAMESPACE = "default"  # kubectl: the kubeconfig's namespace, usually default
 
@@ -50,65 +56,107 @@ def _cells(line: str, header: str, names: list[str]) -> list[str]:
     return cells
 
 
-def parse(data: bytes, source: str) -> ParseResult:
+def default_namespace(command: commands.Command | None) -> str | None:
+    """The namespace of a table without a NAMESPACE column: the command's `-n`, else the CLI's
+    default; None when no command was pasted."""
+    if command is None or not command.tool:
+        return None
+    return command.namespace or (DEFAULT_NAMESPACE if command.tool == "flux" else KUBECTL_DEFAULT_NAMESPACE)
+
+
+def parse(data: bytes, source: str, *, namespace: str | None = None) -> ParseResult:
+    """Read the tables of `data`. `namespace`: the namespace of rows without a NAMESPACE column
+    when the caller knows it (from the command pasted before the table)."""
     result = ParseResult(NAME)
     text = data.decode("utf-8", errors="replace")
     lines = text.split("\n")
-    header, names, header_line, kubectl, default_ns = None, [], 0, False, DEFAULT_NAMESPACE
-    commands: list[str] = []
-    releases, conditions = [], []
+    header, names, header_line, form, default_ns = None, [], 0, "flux-get-table", namespace
+    command: commands.Command | None = None
+    said: list[str] = []
+    releases, conditions, storage, events = [], [], [], []
     for number, line in enumerate(lines, start=1):
         raw = line.rstrip("\r")
         if not raw.strip():
             continue
         if _HEADER.match(raw.replace("\t", " ")):
             header, header_line = raw.expandtabs(8) if "\t" not in raw else raw, number
-            names = [c for c in _COLUMNS if re.search(rf"(^|\s){c}(\s|$)", raw)]
-            kubectl = "STATUS" in names
-            default_ns = KUBECTL_DEFAULT_NAMESPACE if kubectl else DEFAULT_NAMESPACE
-            if "NAMESPACE" not in names:
-                result.problem(source, number, f"no NAMESPACE column: namespace assumed to be {default_ns}", raw)
+            found = [(m.start(), c) for c in _COLUMNS for m in [re.search(rf"(?:^|\s)({c})(?:\s|$)", raw)] if m]
+            names = [c for _, c in sorted(found)]
+            form = "helm-operator-table" if "RELEASE" in names else "kubectl-get-table" if "STATUS" in names else "flux-get-table"
+            default_ns = namespace or default_namespace(command)
+            if "NAMESPACE" not in names and default_ns is None:
+                result.problem(source, number, "no NAMESPACE column and no command pasted with the table: the namespace is not known", raw)
             continue
-        if _PROMPT.match(raw):
-            commands.append(raw.strip())  # the pasted command line itself, kept in the note
+        found_command = commands.find(raw)
+        if found_command is not None:
+            command = commands.read(found_command, number)  # the pasted command line itself, kept in the note
+            said.append(raw.strip())
             continue
         if header is None:
             result.problem(source, number, "text before the `flux get hr` table header", raw)
             continue
         cells = dict(zip(names, _cells(raw if "\t" in header else raw.expandtabs(8), header, names)))
-        if not cells.get("NAME") or cells.get("READY") not in ("True", "False", "Unknown"):
+        kind, _, named = (cells.get("NAME") or "").rpartition("/")
+        if kind and kind.lower() != "helmrelease":
+            result.problem(source, number, f"a {kind} row: only HelmRelease rows are read", raw)
+            continue
+        cells["NAME"] = named
+        ready = cells.get("READY")
+        if not cells.get("NAME") or (ready not in ("True", "False", "Unknown") and form != "helm-operator-table"):
             result.problem(source, number, "not a `flux get hr` table row", raw)
             continue
-        namespace = cells.get("NAMESPACE") or default_ns
-        message = cells.get("MESSAGE") or cells.get("STATUS")
-        form = "kubectl-get-table" if kubectl else "flux-get-table"
-        release = f"{namespace}/{cells['NAME']}"
-        common = {"excerpt": excerpt(raw), "source": source, "line": number}
-        releases.append(
-            {
-                "release": release,
-                "namespace": namespace,
-                "name": cells["NAME"],
-                "suspended": cells.get("SUSPENDED") == "True",
-                "chart_version": cells.get("REVISION") or None,
-                "source_ref": cells.get("SOURCE") or None,
-                "depends_on": [],
-                "ready_status": cells["READY"],
-                "ready_message": message,
-                "status_format": "unknown",
-                "status_format_basis": f"`{'kubectl' if kubectl else 'flux'} get hr` row: Ready status and message only",
-                "input_format": form,
-                "suspend_line": number if cells.get("SUSPENDED") == "True" else None,
-                "suspend_excerpt": excerpt(raw) if cells.get("SUSPENDED") == "True" else None,
-                **common,
-            }
-        )
-        conditions.append(
-            {"release": release, "type": "Ready", "status": cells["READY"], "message": message, **common}
-        )
+        message = cells.get("MESSAGE") or cells.get("STATUS") or ""
+        if form != "helm-operator-table" and messages.writer(message) == "kustomize-controller":
+            named_release = messages.row(message, number, source, command, raw=raw)
+            if named_release["release"]:
+                events.append(named_release)
+            continue  # a Kustomization's row (its Ready message is kustomize-controller's)
+        release_row, condition_row = rows(cells, cells.get("NAMESPACE") or default_ns, form, source, number, raw)
+        releases.append(release_row)
+        if condition_row:
+            conditions.append(condition_row)
+        if form == "helm-operator-table" and cells.get("STATUS"):
+            storage.append({"release": release_row["release"], "status": cells["STATUS"].lower(), "excerpt": excerpt(raw), "source": source, "line": number})
     result.add("releases", frame("releases", releases))
     result.add("conditions", frame("conditions", conditions))
+    result.add("helm_storage", frame("helm_storage", storage))
+    result.add("events", frame("events", events))
     result.note = f"{len(releases)} table rows (header at line {header_line})" if header else "no table header"
-    if commands:
-        result.note += "; pasted command: " + " | ".join(commands)[:200]
+    if said:
+        result.note += "; pasted command: " + " | ".join(said)[:200]
     return result
+
+
+def rows(cells: dict[str, str], namespace: str | None, form: str, source: str, number: int, raw: str, basis: str | None = None) -> tuple[dict, dict | None]:
+    """The releases row and the Ready conditions row of one table row (`cells` by column name).
+    `namespace` None: not known (the release is `?/<name>`). Flux v1's helm-operator rows have
+    no Ready column: their STATUS is the Helm release's status, MESSAGE the last condition's."""
+    release = f"{namespace or '?'}/{cells['NAME']}"
+    ready = cells.get("READY") if cells.get("READY") in ("True", "False", "Unknown") else None
+    message = cells.get("MESSAGE") or (cells.get("STATUS") if form != "helm-operator-table" else None)
+    common = {"excerpt": excerpt(raw), "source": source, "line": number}
+    suspended = cells.get("SUSPENDED") == "True"
+    described = {"flux-get-table": "`flux get hr` row", "kubectl-get-table": "`kubectl get hr` row", "helm-operator-table": "helm-operator `kubectl get hr` row"}[form]
+    release_row = {
+        "release": release,
+        "namespace": namespace,
+        "name": cells["NAME"],
+        "suspended": suspended,
+        "chart_version": cells.get("REVISION") or None,
+        "source_ref": cells.get("SOURCE") or None,
+        "depends_on": [],
+        "ready_status": ready,
+        "ready_message": message,
+        "status_format": "helm-operator" if form == "helm-operator-table" else "unknown",
+        "api_version": "helm.fluxcd.io/v1" if form == "helm-operator-table" else None,
+        "status_format_basis": f"{described}: " + ("Helm release status and message only" if form == "helm-operator-table" else "Ready status and message only"),
+        "input_format": form,
+        "release_basis": basis,
+        "suspend_line": number if suspended else None,
+        "suspend_excerpt": excerpt(raw) if suspended else None,
+        **common,
+    }
+    condition_row = {"release": release, "type": "Ready", "status": ready, "message": message, **common} if ready else None
+    if form == "helm-operator-table" and message:
+        condition_row = {"release": release, "type": "Released", "status": None, "message": message, **common}
+    return release_row, condition_row

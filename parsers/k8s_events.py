@@ -20,6 +20,8 @@ KINDS = ("Event",)
 
 def extract(obj: KubeObject, lines: list[str], source: str) -> dict[str, list[dict]]:
     doc = obj.doc
+    if "severity" in doc and "involvedObject" in doc:
+        return _notification(obj, lines, source)
     meta = doc.get("metadata") or {}
     annotations = meta.get("annotations") or {}
     new_style = "regarding" in doc or "note" in doc
@@ -61,6 +63,44 @@ def extract(obj: KubeObject, lines: list[str], source: str) -> dict[str, list[di
                 "revision": annotations.get("helm.toolkit.fluxcd.io/revision"),
                 "token": annotations.get("helm.toolkit.fluxcd.io/token"),
                 "uid": meta.get("uid"),
+                "approximate": False,
+                "excerpt": excerpt(where.text(line)),
+                "source": source,
+                "line": line,
+            }
+        ]
+    }
+
+
+def _notification(obj: KubeObject, lines: list[str], source: str) -> dict[str, list[dict]]:
+    """A Flux event as notification-controller receives and forwards it (a webhook or alert
+    payload, fluxcd/pkg `apis/event/v1beta1`): `involvedObject`, `severity` (trace|info|error),
+    `timestamp`, `message`, `reason`, `metadata` (revision, token, ...: not an ObjectMeta),
+    `reportingController`."""
+    doc = obj.doc
+    regarding = doc.get("involvedObject") or {}
+    extra = doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}
+    kind, namespace, name = regarding.get("kind"), regarding.get("namespace"), regarding.get("name")
+    at = ts_value(doc.get("timestamp"))
+    where = Locator(lines, obj.start, obj.end)
+    line = (where.value("message", doc.get("message")) if doc.get("message") else None) or obj.start
+    return {
+        "events": [
+            {
+                "first_ts": at,
+                "last_ts": at,
+                "count": 1,
+                "type": "Warning" if doc.get("severity") == "error" else "Normal",
+                "reason": doc.get("reason"),
+                "message": doc.get("message"),
+                "kind": kind,
+                "namespace": namespace,
+                "name": name,
+                "release": f"{namespace}/{name}" if kind == "HelmRelease" else None,
+                "component": doc.get("reportingController"),
+                "revision": extra.get("revision"),
+                "token": extra.get("token"),
+                "uid": regarding.get("uid"),
                 "approximate": False,
                 "excerpt": excerpt(where.text(line)),
                 "source": source,

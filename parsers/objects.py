@@ -23,6 +23,7 @@ import polars as pl
 
 from parsers import controllers, helm_storage, helmrelease, k8s_events, kube, sources
 from parsers._base import PYTHON_BOUND, SCHEMAS, TS, ParseResult, frame
+from parsers.paste.yamlish import renest, unknown_names
 
 NAME = "kubernetes-objects"
 KIND = "releases, events, controllers"
@@ -136,7 +137,12 @@ def _per_object(data: bytes, source: str) -> ParseResult:
     kinds: Counter[str] = Counter()
     inferred: Counter[tuple[str, str]] = Counter()
     path = path_kind(source)
+    repaired: list[str] = []
     for obj in objects:
+        doc, renested = renest(obj.doc)
+        if renested:  # a manifest whose indentation Markdown flattened
+            obj = kube.KubeObject(doc, obj.start, obj.end)
+            repaired.append(f"line {obj.start}: flattened indentation put back under {', '.join(renested)}")
         kind, basis = str(obj.doc.get("kind") or ""), ""
         if not kind and "metadata" not in obj.doc and "spec" not in obj.doc:
             wrapped = _status_only(obj.doc, source, result)
@@ -153,14 +159,20 @@ def _per_object(data: bytes, source: str) -> ParseResult:
         extract = EXTRACTORS.get(kind)
         if extract is None:
             continue
+        manifest = kind == helmrelease.KIND and isinstance(obj.doc.get("metadata"), dict) and not obj.doc["metadata"].get("namespace")
+        if manifest:  # a manifest, not an object read from a cluster: its namespace is not known
+            obj = kube.KubeObject({**obj.doc, "metadata": {**obj.doc["metadata"], "namespace": "?"}}, obj.start, obj.end)
         try:
             for frame_kind, frame_rows in extract(obj, lines, source).items():
+                if manifest:
+                    for row in frame_rows:
+                        unknown_names(row)
                 rows.setdefault(frame_kind, []).extend(frame_rows)
         except (AttributeError, TypeError, ValueError) as error:
             result.problem(source, obj.start, f"{kind} object not understood: {error}")
     for frame_kind, frame_rows in rows.items():
         result.add(frame_kind, _frame(frame_kind, frame_rows))
-    result.note = _note(kinds, inferred)
+    result.note = "; ".join([_note(kinds, inferred), *repaired])
     return result
 
 

@@ -12,12 +12,12 @@ from parsers.kube import KubeObject, Locator
 KINDS = ("HelmChart", "HelmRepository", "OCIRepository", "GitRepository", "Bucket", "ExternalArtifact")
 
 
-def extract(obj: KubeObject, lines: list[str], source: str) -> dict[str, list[dict]]:
+def extract(obj: KubeObject, lines: list[str], source: str, locator: type[Locator] = Locator) -> dict[str, list[dict]]:
     doc = obj.doc
     meta = doc.get("metadata") or {}
     status = doc.get("status") or {}
     ready = next((c for c in status.get("conditions") or [] if isinstance(c, dict) and c.get("type") == "Ready"), {})
-    where = Locator(lines, obj.start, obj.end)
+    where = locator(lines, obj.start, obj.end)
     line = (where.value("message", ready.get("message")) if ready.get("message") else None) or where.value("name", meta.get("name")) or obj.start
     return {
         "sources": [

@@ -25,11 +25,32 @@ def test_tabbed_and_space_expanded_tables_read_the_same():
         assert result.frames["releases"]["status_format"].to_list() == ["unknown", "unknown"]
 
 
-def test_without_namespace_column_the_default_is_assumed_and_said():
+def test_without_namespace_column_nor_command_the_namespace_is_unknown_and_said():
     text = "NAME   \tREVISION\tSUSPENDED\tREADY\tMESSAGE               \t\npodinfo\t6.5.4   \tFalse    \tTrue \tHelm upgrade succeeded\t\n"
     result = flux_tables.parse(text.encode(), "t.txt")
-    assert result.frames["releases"]["release"].to_list() == ["flux-system/podinfo"]
-    assert any("namespace assumed" in p["reason"] for p in result.problems)
+    assert result.frames["releases"].select("release", "namespace", "name").rows() == [("?/podinfo", None, "podinfo")]
+    assert any("namespace is not known" in p["reason"] for p in result.problems)
+
+
+def test_the_namespace_of_the_pasted_command():
+    text = "$ flux get hr -n apps\nNAME   \tREVISION\tSUSPENDED\tREADY\tMESSAGE\t\npodinfo\t6.5.4   \tFalse    \tTrue \tok\t\n"
+    result = flux_tables.parse(text.encode(), "t.txt")
+    assert result.frames["releases"]["release"].to_list() == ["apps/podinfo"]
+    assert result.problems == []
+
+
+def test_a_kustomization_table_is_not_read_as_helmreleases():
+    # `kubectl get ks` prints the same columns as `kubectl get hr`: the messages tell them apart,
+    # and a Kustomization's message naming a HelmRelease is evidence for that release
+    text = (
+        "NAMESPACE     NAME   AGE    READY   STATUS\n"
+        "flux-system   apps   119m   False   HelmRelease/tdp/api dry-run failed (Invalid): spec.chart: Required value\n"
+        "flux-system   infra  119m   True    Applied revision: main@sha1:05c81f6d2790d67744e8d2b40d40519354f67f81\n"
+    )
+    result = flux_tables.parse(text.encode(), "ks.txt")
+    assert "releases" not in result.frames
+    events = result.frames["events"]
+    assert events.select("release", "component", "reason", "type", "line").rows() == [("tdp/api", "kustomize-controller", "ReconciliationFailed", "Warning", 2)]
 
 
 def test_show_source_column():
@@ -63,7 +84,7 @@ def test_pasted_with_its_command_line_and_spaces():
         "cert-manager    v1.13.1         False           True    Helm upgrade succeeded\n"
     )
     result = flux_tables.parse(text.encode(), "ticket.txt")
-    assert [p["reason"] for p in result.problems] == ["no NAMESPACE column: namespace assumed to be flux-system"]
+    assert result.problems == []  # the command has no -n: the flux CLI's default namespace
     assert "pasted command: $ flux get hr" in result.note
     row = result.frames["releases"].row(0, named=True)
     assert (row["release"], row["chart_version"], row["ready_message"], row["line"]) == ("flux-system/cert-manager", "v1.13.1", "Helm upgrade succeeded", 3)
