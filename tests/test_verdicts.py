@@ -277,7 +277,7 @@ def test_v1_controller_crash_plan_fixes_the_cause_then_resumes_and_never_forces(
         ("apps/orders", "fix", ""),
         ("apps/orders", "fix", ""),
         ("apps/orders", "reconcile", "flux reconcile helmrelease orders -n apps --reset"),
-        ("apps/reporting", "collect", "kubectl get helmreleases -A -o yaml > helmreleases.yaml"),
+        ("apps/reporting", "collect", "forensics collect --script > collect.sh && sh collect.sh evidence  # collect every part, then: forensics analyze evidence"),
     ]
     first = analysis.plan[0]
     assert "resources.limits.memory" in first.action and "OOMKilled" in first.why and "OOMKilled" in first.check
@@ -357,7 +357,9 @@ def test_confidence_says_what_it_rests_on(analyses):
     pasted = analyses(SAMPLES / "ticket-flux-get-hr").analysis.verdict("apps/frontend")
     assert pasted.confidence.value == "medium" and "of a pasted" in pasted.confidence_reason and "controller version unknown" in pasted.confidence_reason
     drift = analyses(SAMPLES / "v037-failures").analysis.verdict("apps/web-frontend")
-    assert drift.confidence.value == "medium" and drift.confidence_reason.endswith("lowered because a single file cites it")
+    assert drift.confidence.value == "high" and "cited from 2 file(s) (events.yaml, helm-controller.log)" in drift.confidence_reason
+    migrated = analyses(SAMPLES / "cases" / "MG001" / "fires-v2beta1-status-new-controller").analysis.verdict("bad/nginx")
+    assert migrated.confidence.value == "medium" and migrated.confidence_reason.endswith("lowered because a single file cites it")
 
 
 def test_every_format_shows_the_ruled_out_alternatives_and_the_plan(analyses):
