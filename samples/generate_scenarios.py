@@ -47,7 +47,8 @@ EVENT_TTL = HOUR                     # kube-apiserver --event-ttl default (ECO 1
 LABEL_ORDER = ["controller-restart", "stuck-pending", "retries-exhausted", "immutable-field", "values-missing",
                "chart-fetch", "timeout", "install-failed", "upgrade-failed", "rollback-failed", "test-failed",
                "dependency-failed", "dependency-stale", "migration-skip", "drift", "stale-status", "suspended",
-               "evidence-gap"]
+               "evidence-gap", "values-schema", "ownership-conflict", "render-failed", "api-removed", "crd-mismatch",
+               "release-missing", "health-check-canceled", "dependency-missing"]
 
 
 # ==== time ==================================================================================
@@ -1281,7 +1282,7 @@ def scenario_v036():
                  "lastAttemptedRevision": "2.4.0", "lastAttemptedValuesChecksum": co_tok, "observedGeneration": co.gen,
                  "upgradeFailures": 1}
     co.status_time = end
-    s.plant(co, ["upgrade-failed"], "Chart 2.4.0 adds ConfigMap checkout-feature-flags, which already exists without "
+    s.plant(co, ["upgrade-failed", "ownership-conflict"], "Chart 2.4.0 adds ConfigMap checkout-feature-flags, which already exists without "
             "Helm ownership metadata: Helm refuses the upgrade before storing a release "
             "(`rendered manifests contain a resource that already exists`), so v0.36.2 records lastReleaseRevision 0 "
             "and retries forever with exponential backoff (no retries-exhausted state is ever reached).",
@@ -2584,7 +2585,7 @@ def scenario_v1_crash():
         return end, d
     run_queue(s, None, C, kc_h, [(kc.created + s.ms(150, 300), "create"),
                                  (kc.created + 2 * NS + s.ms(500, 900), "chart")])
-    s.plant(kc, ["install-failed"], "New release: Helm refuses the install because Secret apps/keycloak already "
+    s.plant(kc, ["install-failed", "ownership-conflict"], "New release: Helm refuses the install because Secret apps/keycloak already "
             "exists without Helm ownership metadata (`Unable to continue with install: ... invalid ownership "
             "metadata`). No release is stored, so installFailures never grows and the controller retries with "
             "exponential backoff (`Reconciler error`, InstallFailed events aggregated).",
