@@ -8,7 +8,8 @@ expression.
 
 Precedence: the first matching row wins, so the order of SIGNATURES is the precedence. The
 rules behind the order:
-  * a lock explains everything that follows it (stuck-pending first);
+  * a lock explains everything that follows it (stuck-pending first), and a drift check that
+    fails quotes the API server's answer about the live object (any words can follow it);
   * a Flux kind/version the cluster does not serve (crd-mismatch) before a chart's own API
     that is not served (api-removed): `no matches for kind "X" in version "G/V"` is
     crd-mismatch when G is a `*.toolkit.fluxcd.io` group and api-removed otherwise;
@@ -52,6 +53,15 @@ SIGNATURES: tuple[Signature, ...] = (
         "stuck-pending",
         r"another operation \(install/upgrade/rollback\) is in progress|Unlock of Helm release .* failed",
         "Helm's storage holds the release in a pending-install/-upgrade/-rollback state",
+    ),
+    Signature(
+        "drift",
+        # the drift check itself fails: v0.36 (DetectDrift gate) Ready=False DiffFailed
+        # `failed to diff release against cluster resources: %s`; v0.37+ Ready=False StateError
+        # `Could not determine release state: unable to determine cluster state: %w` and the log
+        # `diff of release against cluster state completed with error`
+        r"failed to diff release against cluster resources|unable to determine cluster state: |diff of release against cluster (?:resources|state) (?:finished|completed) with error",
+        "drift detection's dry-run of the release against the live objects fails: another writer left an object the dry-run rejects",
     ),
     Signature(
         "crd-mismatch",
@@ -165,6 +175,9 @@ ACTION_MESSAGES = r"^(?:reconciliation failed: )?Helm (install|upgrade|rollback|
 # v0.36 install remediation (an uninstall) that found nothing to uninstall: the install never
 # stored a release (Helm `uninstall: Release not loaded: <name>: release: not found`).
 INSTALL_NEVER_STORED = r"^(?:reconciliation failed: )?Helm uninstall failed: .*Release not loaded: .*release: not found"
+# v0.37+ state (internal/reconcile/state.go): the release's test hook failed (info log
+# `release is in a failed state: release has test in failed phase`).
+TEST_FAILED_STATE = r"release has test in failed"
 
 # Ready reasons that name a label by themselves, for inputs that carry a reason but no message
 # (kube-state-metrics alert labels, a table row): helm-controller v0.37+/v1.x reasons (§4.2).
@@ -207,10 +220,12 @@ def action_label(reason: pl.Expr, message: pl.Expr) -> pl.Expr:
     by_reason = reason.replace_strict(ACTION_REASONS, default=None, return_dtype=pl.String)
     by_message = message.str.extract(ACTION_MESSAGES, 1)
     never_stored = message.str.contains(INSTALL_NEVER_STORED).fill_null(False)
+    test_failed = message.str.contains(TEST_FAILED_STATE).fill_null(False)
     return pl.coalesce(
         by_reason,
         pl.when(by_message.is_not_null()).then(by_message + pl.lit("-failed")),
         pl.when(never_stored).then(pl.lit("install-failed")),
+        pl.when(test_failed).then(pl.lit("test-failed")),
     )
 
 

@@ -20,7 +20,7 @@ import yaml
 
 CASES = Path(__file__).resolve().parent / "cases"
 GENERATED = ("ST002", "HR001", "HR002", "HR003", "HR004", "HR005", "HR006", "HR007", "HR008", "SC001", "VL001", "DP002", "DR001", "SU001", "HC001", "EG001",
-             "HR009", "HR010", "HR011", "HR012", "HR013", "HR014", "CR001", "DP003", "ST003", "ST004")
+             "HR009", "HR010", "HR011", "HR012", "HR013", "HR014", "CR001", "DP003", "ST003", "ST004", "DR002")
 CTX = {"controller": "helmrelease", "controllerGroup": "helm.toolkit.fluxcd.io", "controllerKind": "HelmRelease"}
 DAY = "2024-03-05T"
 
@@ -440,6 +440,15 @@ def build_catalog(up, healthy, failed) -> None:
     claim = lambda ns: hr(ns, "app", [cond("Ready", "False", "HelmChartNotReady", f"HelmChart 'flux-system/{ns}-app' is not ready", "09:05:54", 2)], v036=True)
     write("ST003/fires-helmchart-ready-after-claim", [claim("bad"), healthy()], extra=charts(helmchart("bad-app", "09:05:55")))
     write("ST003/quiet-helmchart-really-failing", [claim("good")], extra=charts(helmchart("good-app", "09:01:00", "False", "InvalidChartReference", "invalid chart reference: no 'app' chart with version matching '1.4.7' found")))
+    # DR002 the drift check fails (v0.36 DetectDrift: DiffFailed; v1.x: StateError), and a loop that works is not it
+    invalid = ('Deployment/bad/web dry-run failed, reason: Invalid, error: Deployment.apps "web" is invalid: spec.template.spec.containers[0].resources.requests: '
+               'Invalid value: "500Mi": must be less than or equal to memory limit')
+    write("DR002/fires-v036-diff-failed", [hr("bad", "web", [cond("Ready", "False", "DiffFailed", f"failed to diff release against cluster resources: {invalid}", "09:05:00")], v036=True)])
+    write("DR002/fires-v1-state-error", [hr("bad", "web", [cond("Ready", "False", "StateError", f"Could not determine release state: unable to determine cluster state: {invalid}", "09:05:00", 2)], drift=True), healthy()])
+    write("DR002/quiet-drift-corrected", [healthy("good", "web", "2.0.0", "08:00:00")],
+          [event("good", "web", "DriftDetected", "Cluster state of release good/web.v7 has drifted from the desired state:\nDeployment/good/web changed (0 additions, 1 changes, 0 removals)", "09:10:00"),
+           event("good", "web", "DriftCorrected", "Cluster state of release good/web.v7 has been corrected:\nDeployment/good/web configured", "09:10:01")])
+
     # ST004 Flux v1 helm-operator (helm.fluxcd.io/v1; pkg/status/conditions.go messages): the Helm release is
     # deployed (its storage Secret) while the Released message is an old error
     def operator_hr(ns, name, message, status):

@@ -11,6 +11,7 @@ from forensics.rules.dp001_false_dependency_block import FalseDependencyBlock
 from forensics.rules.dp002_blocked_by_failing_dependency import BlockedByFailingDependency
 from forensics.rules.dp003_dependency_missing import DependencyMissing
 from forensics.rules.dr001_drift_correction_loop import DriftCorrectionLoop
+from forensics.rules.dr002_drift_check_failed import DriftCheckFailed
 from forensics.rules.eg001_cause_not_in_bundle import CauseNotInBundle
 from forensics.rules.hc001_controller_died_mid_action import ControllerDiedMidAction
 from forensics.rules.hr001_install_failed import InstallFailed
@@ -46,6 +47,7 @@ RULES: tuple[type[Rule], ...] = (
     BlockedByFailingDependency,
     DependencyMissing,
     DriftCorrectionLoop,
+    DriftCheckFailed,
     ReleaseLockedPending,
     RetriesExhausted,
     InstallFailed,

@@ -44,6 +44,12 @@ SOURCE_NOT_READY = r"(HelmChart|OCIRepository|ExternalArtifact) '([^'/]+)/([^']+
 # A HelmRelease named by another object's message (kustomize-controller's `HelmRelease/<ns>/<name>
 # dry-run failed ...`, a health check's `[HelmRelease/<ns>/<name> status: 'InProgress']`).
 NAMED_RELEASE = r"HelmRelease/([a-z0-9][-a-z0-9.]*)/([a-z0-9][-a-z0-9.]*)"
+# v0.37+ log lines of the release state (internal/reconcile/atomic_release.go, §2.2).
+FAILED_STATE = "release is in a failed state"
+IN_SYNC = "release in-sync with desired state"
+# source-controller's Ready=True messages (HelmChart `pulled`/`packaged ... chart with version`,
+# repositories `stored artifact ...`).
+SOURCE_READY_MESSAGE = r"(?i)^(?:pulled|packaged) '[^']+' chart with version|^stored artifact"
 # Input forms that hold the whole HelmRelease object (status included), as parsed.
 FULL_OBJECT = ("object", "kubectl-describe")
 
@@ -136,7 +142,13 @@ def failure_state(ctx: Context) -> pl.DataFrame:
     failed_event = _last(failure_events, "last_ts", "fail", ["last_ts", "reason", "message"])
     success_event = _last(events.filter(about & is_success_event()), "last_ts", "ok", ["last_ts"])
     rejected = _last(failure_events.filter(is_apply_rejection()), "last_ts", "rej", ["last_ts", "message"])
-    error_log = _last(controller_logs(ctx).filter(pl.col("release").is_not_null() & pl.col("error").is_not_null() & ~is_noise("error")), "ts", "err", ["ts", "error"])
+    # The controller's errors, and its v0.37+ state line `release is in a failed state[: <reason>]`
+    # (an info line: without a Ready condition, the only sign of a failed test or release).
+    logs = controller_logs(ctx).filter(pl.col("release").is_not_null())
+    errors = logs.filter(pl.col("error").is_not_null() & ~is_noise("error")).select("release", "ts", "error")
+    failed_state = logs.filter(pl.col("msg").str.starts_with(FAILED_STATE)).select("release", "ts", pl.col("msg").alias("error"))
+    error_log = _last(pl.concat([errors, failed_state]), "ts", "err", ["ts", "error"])
+    in_sync = _last(logs.filter(pl.col("msg") == IN_SYNC), "ts", "sync", ["ts"])
     # A revision still pending-* (or uninstalling) well after an action's timeout (default 5m)
     # is a lock, not an action in progress: from the HelmRelease history or Helm's storage.
     stale_before = (ctx.window_end - timedelta(minutes=10)) if ctx.window_end else None
@@ -171,6 +183,8 @@ def failure_state(ctx: Context) -> pl.DataFrame:
         .join(tested, on="release", how="left")
         .join(failed_event, on="release", how="left")
         .join(success_event, on="release", how="left")
+        .join(in_sync, on="release", how="left")
+        .with_columns(pl.max_horizontal("ok_last_ts", "sync_ts").alias("ok_last_ts"))
         .join(rejected, on="release", how="left")
         .join(error_log, on="release", how="left")
         .join(stuck, on="release", how="left")
@@ -313,7 +327,12 @@ def outlived_source_claims(ctx: Context) -> pl.DataFrame:
         pl.col("last_transition").alias("claimed_at"),
         "source", "line", "excerpt", "message",
     )
-    sources = frames["sources"].filter((pl.col("ready_status") == "True") & pl.col("since").is_not_null()).select(
+    # Ready, or (a pasted fragment cut before its Status/Type lines) a source-controller success
+    # message: `pulled '<chart>' chart with version '<v>'`, `packaged ...`, `stored artifact ...`
+    ready = (pl.col("ready_status") == "True").fill_null(False) | (
+        pl.col("ready_status").is_null() & pl.col("ready_message").str.contains(SOURCE_READY_MESSAGE).fill_null(False)
+    )
+    sources = frames["sources"].filter(ready & pl.col("since").is_not_null()).select(
         "kind",
         pl.col("namespace").alias("source_ns"),
         pl.col("name").alias("source_name"),
@@ -340,7 +359,9 @@ def _failure_logs(ctx: Context) -> pl.DataFrame:
     """helm-controller's log rows that can show a failure (an error, an action started):
     filtered once per analysis, so that each failure rule joins a few rows, not every line."""
     if "failure_logs" not in ctx.cache:
-        ctx.cache["failure_logs"] = controller_logs(ctx).filter(pl.col("error").is_not_null() | pl.col("msg").str.starts_with("running '"))
+        ctx.cache["failure_logs"] = controller_logs(ctx).filter(
+            pl.col("error").is_not_null() | pl.col("msg").str.starts_with("running '") | pl.col("msg").str.starts_with(FAILED_STATE)
+        )
     return ctx.cache["failure_logs"]
 
 
@@ -357,6 +378,7 @@ def failure_evidence(ctx: Context, releases: pl.DataFrame) -> list[pl.DataFrame]
     last_events = events.sort("last_ts").group_by(["release", "reason"], maintain_order=True).last()
     logs = _failure_logs(ctx).join(wanted, on="release")
     errors = logs.filter(pl.col("error").is_not_null()).sort("ts").group_by("release", maintain_order=True).last()
+    states = logs.filter(pl.col("error").is_null() & pl.col("msg").str.starts_with(FAILED_STATE)).sort("ts").group_by("release", maintain_order=True).last()
     started = logs.filter(pl.col("msg").str.starts_with("running '")).sort("ts").group_by("release", maintain_order=True).last()
     history = frames["history"].join(wanted, on="release").filter(pl.col("status").is_in(["failed", "pending-install", "pending-upgrade", "pending-rollback", "uninstalling"]))
     storage = frames["helm_storage"].join(wanted, on="release").filter(pl.col("status").str.starts_with("pending").fill_null(False) | (pl.col("status") == "uninstalling"))
@@ -365,6 +387,7 @@ def failure_evidence(ctx: Context, releases: pl.DataFrame) -> list[pl.DataFrame]
         cite(last_events, pl.format("{} event ×{}, last at {}", "reason", "count", pl.col("last_ts").dt.to_string("%Y-%m-%d %H:%M:%SZ").fill_null("a time not shown")), ts="last_ts"),
         cite(started, "the action started"),
         cite(errors, "the controller's error"),
+        cite(states, "the controller finds the release failed"),
         cite(history, pl.format("Helm release revision {} is {}", "version", "status"), ts="last_deployed"),
         cite(storage, pl.format("Helm storage: revision {} is {}", "revision", "status"), ts="modified_at"),
     ]

@@ -102,6 +102,18 @@ def test_the_2021_reconciler_error_log_gives_the_action_label():
     assert "Ingress extensions/v1beta1" in by_label(analysis, "api-removed").summary
 
 
+def test_a_failed_test_state_in_the_logs_is_test_failed_even_cut():
+    at = datetime(2024, 1, 24, 17, 15, 53, tzinfo=timezone.utc)
+    base = {"level": "info", "controller": "helmrelease", "kind": "HelmRelease", "namespace": "default", "name": "podinfo", "release": "default/podinfo", "raw": "...", "source": "hc.log"}
+    logs = [{**base, "ts": at, "msg": "running 'test' action with timeout of 5m0s", "line": 1},
+            {**base, "ts": at.replace(second=57), "msg": "release is in a failed state: release has test in failed pha...", "line": 2}]
+    analysis = run(logs=logs)
+    assert found(analysis) == {"default/podinfo": {"test-failed"}}
+    assert by_label(analysis, "test-failed").confidence.value == "low"  # the line is cut
+    synced = {**base, "ts": at.replace(minute=20), "msg": "release in-sync with desired state", "line": 3}
+    assert run(logs=[*logs, synced]).findings == []  # a later in-sync line: recovered
+
+
 def test_an_uninstall_that_found_nothing_after_a_failed_install_is_an_install_failure():
     row, ready = table_row("podinfo/podinfo", "False", "Helm uninstall failed: uninstall: Release not loaded: podinfo: release: not found", form="flux-get-table")
     analysis = run(releases=[row], conditions=[ready])
@@ -191,6 +203,8 @@ def test_a_helmchart_ready_after_the_release_s_claim_is_stale_status_not_chart_f
     analysis = run(releases=[release], conditions=[claim], sources=[chart])
     assert found(analysis) == {"kube-system/lbc": {"stale-status"}}
     assert [e.source for e in analysis.findings[0].evidence] == ["describe-hr.txt", "describe-chart.txt"]
+    cut = {**chart, "ready_status": None}  # a describe fragment cut before its Status/Type lines
+    assert found(run(releases=[release], conditions=[claim], sources=[cut])) == {"kube-system/lbc": {"stale-status"}}
     chart["since"] = at.replace(minute=1)  # Ready before the claim: the claim is not outlived
     assert "stale-status" not in found(run(releases=[release], conditions=[claim], sources=[chart])).get("kube-system/lbc", set())
 
