@@ -85,7 +85,7 @@ class DependencyMissing(Rule):
         latest = current.sort("at", nulls_last=False).group_by("release", maintain_order=True).last()
         full = releases.filter(pl.col("input_format").is_in(["object", "kubectl-describe"])).select("release")
         named = ~pl.col("release").str.starts_with("?/")
-        version = ctx.controller.describe()
+        version = f"helm-controller {ctx.controller.current_version}" if ctx.controller.current_version else ""
         verdicts = latest.join(full.with_columns(pl.lit(True).alias("full")), on="release", how="left").select(
             "release",
             pl.format("depends on {}, which does not exist: the API server answers not found{}", "dependency", pl.lit(f" ({version} reads dependencies uncached)" if version else "")).alias("summary"),
