@@ -9,6 +9,8 @@ from forensics.rules._base import Context
 from forensics.rules._failure import FailureRule, during, flux, from_match
 
 SCHEMA = r"values don't meet the specifications of the schema\(s\)"
+# the message and its violation lines (`<chart>:` then `- <path>: <violation>` per error)
+VIOLATIONS = r"values don't meet the specifications of the schema\(s\)[^\n]*(?:\n[\w.-]+:|\n- [^\n]*)*"
 
 
 class ValuesSchemaRejected(FailureRule):
@@ -50,7 +52,8 @@ class ValuesSchemaRejected(FailureRule):
     severity = Severity.error
 
     def summary(self) -> pl.Expr:
-        return pl.format("the chart's values schema rejects the values{}: {}", during(), from_match(pl.col("text"), SCHEMA))
+        violations = pl.col("text").str.extract(VIOLATIONS, 0)
+        return pl.format("the chart's values schema rejects the values{}: {}", during(), from_match(pl.coalesce(violations, pl.col("text")), SCHEMA))
 
     def remediation(self, ctx: Context) -> pl.Expr:
         skip = ""
