@@ -251,9 +251,20 @@ def failure_state(ctx: Context) -> pl.DataFrame:
         .filter(pl.col("ready_since").is_null() | pl.col("last_ts").is_null() | (pl.col("last_ts") >= pl.col("ready_since") - pl.duration(hours=1)))
         .select("release", "reason", "message")
     )
-    state = state.join(_component_labels(state, own, episode_events), on="release", how="left").with_columns(
-        pl.concat_list(pl.col("labels").fill_null([]), pl.col("label")).list.drop_nulls().list.unique().list.sort().alias("labels")
+    # every distinct error the controller logged for the release since its last success (the
+    # v0.36 era has no status in many pastes: an install error, then the remediation's error)
+    episode_errors = (
+        pl.concat([errors, failed_state])
+        .join(state.select("release", "ready_since", "ok_last_ts"), on="release")
+        .filter(pl.col("ready_since").is_null() | pl.col("ts").is_null() | (pl.col("ts") >= pl.col("ready_since") - pl.duration(hours=1)))
+        .filter(pl.col("ok_last_ts").is_null() | pl.col("ts").is_null() | (pl.col("ts") > pl.col("ok_last_ts")))
+        .select("release", pl.lit(None, pl.String).alias("reason"), pl.col("error").alias("message"))
+        .unique(maintain_order=True)
     )
+    state = state.join(_component_labels(state, own, pl.concat([episode_events, episode_errors])), on="release", how="left").with_columns(
+        pl.concat_list(pl.col("labels").fill_null([]), pl.col("label")).list.drop_nulls().list.unique().list.sort().alias("labels"),
+        (pl.col("cause_missing") & ~pl.col("says_why").fill_null(False)).alias("cause_missing"),
+    ).drop("says_why")
     cache["failures"] = state
     return state
 
@@ -283,10 +294,15 @@ def _component_labels(state: pl.DataFrame, own: pl.Expr, episode_events: pl.Data
             pl.when(specific.is_null() | specific.is_in(EXPLAINS_ACTION)).then(action),
         ).list.drop_nulls().alias("component")
     ).explode("component").filter(pl.col("component").is_not_null())
+    # a message that says more than "failed" / "retries ran out" names the cause
+    lines = pl.col("message").str.split("\n").list.eval(pl.element().filter(pl.element().str.strip_chars() != ""))
+    says_why = components.with_columns(
+        (~lines.list.eval(pl.element().str.contains(CAUSELESS)).list.all()).alias("says_why")
+    ).group_by("release").agg(pl.col("says_why").any())
     return labelled.group_by("release").agg(
         pl.col("component").unique().sort().alias("labels"),
         pl.struct(pl.col("component").alias("label"), "message").alias("messages"),
-    )
+    ).join(says_why, on="release", how="full", coalesce=True)
 
 
 HELM_OPERATOR_API = "helm.fluxcd.io/"  # Flux v1's HelmRelease group (helm.toolkit.fluxcd.io is Flux v2's)

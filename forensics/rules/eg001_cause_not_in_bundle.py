@@ -151,7 +151,7 @@ class CauseNotInBundle(Rule):
         ).rename({"ready_since": "since"})
         ready = cite(ctx.frames["conditions"].filter(pl.col("type") == "Ready"), pl.format("Ready={} {}", "status", pl.col("reason").fill_null("")), ts="last_transition")
         objects = cite(releases.filter(pl.col("ready_status").is_null()), "the object, without a status", ts=None)
-        failures = failure_evidence(ctx, targets.filter(pl.col("why") == "cause-missing").select("release"))
+        failures = failure_evidence(ctx, targets.filter(pl.col("why").is_in(["cause-missing", "unlabelled"])).select("release"))
         checks = cite(health_checks.filter(wanted), "a Kustomization's health check waits on it", ts="last_ts")
         last_log = cite(logs.sort("ts").group_by("release").last(), "the last line logged about it")
         return findings([ready, objects, *failures, checks, last_log], verdicts)

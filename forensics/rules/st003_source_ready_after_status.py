@@ -57,8 +57,11 @@ class SourceReadyAfterStatus(Rule):
                 "status says {} '{}/{}' is not ready (at {}), but it is Ready since {} ({}): the status outlived its cause",
                 "kind", "source_ns", "source_name", pl.col("claimed_at").dt.to_string(at), pl.col("src_since").dt.to_string(at), pl.col("src_message").fill_null("no message"),
             ).alias("summary"),
-            pl.when(pl.col("full").fill_null(False)).then(pl.lit("high")).otherwise(pl.lit("medium")).alias("confidence"),
-            pl.lit("both objects' conditions carry their times: the source turned Ready at or after the release's claim").alias("confidence_reason"),
+            pl.when(pl.col("release").str.starts_with("?/")).then(pl.lit("low")).when(pl.col("full").fill_null(False)).then(pl.lit("high")).otherwise(pl.lit("medium")).alias("confidence"),
+            pl.when(pl.col("release").str.starts_with("?/"))
+            .then(pl.lit("the release's namespace is not known in the evidence; both conditions carry their times"))
+            .otherwise(pl.lit("both objects' conditions carry their times: the source turned Ready at or after the release's claim"))
+            .alias("confidence_reason"),
             flux("reconcile").alias("remediation"),
             pl.col("claimed_at").alias("since"),
         )

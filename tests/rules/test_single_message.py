@@ -114,6 +114,19 @@ def test_a_failed_test_state_in_the_logs_is_test_failed_even_cut():
     assert run(logs=[*logs, synced]).findings == []  # a later in-sync line: recovered
 
 
+def test_every_error_of_the_episode_counts_not_only_the_last():
+    base = {"level": "error", "msg": "Reconciler error", "controller": "helmrelease", "kind": "HelmRelease", "namespace": "web", "name": "web", "release": "web/web", "raw": "...", "source": "hc.log"}
+    logs = [{**base, "ts": datetime(2021, 6, 23, 14, 25, tzinfo=timezone.utc), "line": 1, "error": "Helm install failed: timed out waiting for the condition"},
+            {**base, "ts": datetime(2021, 6, 23, 14, 28, tzinfo=timezone.utc), "line": 2, "error": "previous release attempt remediation failed"}]
+    assert found(run(logs=logs)) == {"web/web": {"timeout"}}
+
+
+def test_a_message_no_signature_names_is_an_evidence_gap_citing_it():
+    analysis = run(events=[message("reconciliation failed: failed to get last release revision: query: failed to query with labels: Unauthorized", "?/?", line=7)])
+    assert found(analysis) == {"?/?": {"evidence-gap"}}
+    assert [(e.source, e.line) for e in analysis.findings[0].evidence] == [("paste.txt", 7)]
+
+
 def test_an_uninstall_that_found_nothing_after_a_failed_install_is_an_install_failure():
     row, ready = table_row("podinfo/podinfo", "False", "Helm uninstall failed: uninstall: Release not loaded: podinfo: release: not found", form="flux-get-table")
     analysis = run(releases=[row], conditions=[ready])
