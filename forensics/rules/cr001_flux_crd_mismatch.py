@@ -44,9 +44,9 @@ class FluxCrdMismatch(FailureRule):
       in spec.versions`). A Kustomization error naming `HelmRelease/<ns>/<name>` is attributed
       to that release.
     - A HelmRelease manifest (no status) whose apiVersion the cluster can never serve (a wrong
-      group; Flux v1's `helm.fluxcd.io` is another CRD, not this), or,
-      when the controller version is known, one its CRD no longer serves (v2beta1 is gone from
-      v1.4.0, v2beta2 from v1.5.0; v2 exists from v1.0.0).
+      group; Flux v1's `helm.fluxcd.io` is another CRD, not this), or, when the controller
+      version is known, one its CRD no longer serves (v2beta1 is gone from v1.4.0, v2beta2 from
+      v1.5.0; v2 exists from v1.0.0).
     - About the cluster (release `(cluster)`): a controller's reflector that cannot list its
       own kind (`Failed to watch *v2beta1.HelmRelease: failed to list *v2beta1.HelmRelease: the
       server could not find the requested resource`) or API discovery listing a Flux group

@@ -24,6 +24,9 @@ class ApiRemoved(FailureRule):
     group is a Flux toolkit group (`*.toolkit.fluxcd.io`) the label is `crd-mismatch` instead
     (Flux's own CRDs). The failed action's own finding comes with it.
 
+    Versions: every helm-controller version (Helm 3 and 4 build the objects with the same
+    client and the same words); the API that disappears depends on the Kubernetes version.
+
     Why it matters
     --------------
     Helm cannot even build the objects: nothing is applied until the chart stops using the API

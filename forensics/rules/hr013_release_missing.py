@@ -26,6 +26,11 @@ class ReleaseMissing(FailureRule):
     action could still run (an interrupted uninstall; Helm's storage Secret labels or
     `status.history`). The failed action's own finding comes with it.
 
+    Versions: Helm's messages are the same in Helm 3 and 4 (every helm-controller version);
+    `MissingRollbackTarget` is helm-controller v0.37+; from v0.37 a changed release object
+    (an uninstall or rollback by hand) reads `release not managed by controller: release
+    digest verification error` before the upgrade that fails.
+
     Why it matters
     --------------
     The controller keeps failing on the storage state, whatever the chart or values: someone
