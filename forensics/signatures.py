@@ -197,7 +197,7 @@ RETRIES_EXHAUSTED = r"retries exhausted|exceeded maximum retries|Failed to (inst
 # Lines that say a failure happened (or will be retried) without saying why: with nothing
 # else, the cause is not in the evidence. v1.4.0-v1.4.2 RetryOnFailure put only
 # `Will retry after <interval>` in Ready (§10.1 W1); v1.4.3+ `retrying after <interval>`.
-CAUSELESS = RETRIES_EXHAUSTED + r"|^Will retry after \S+$|^retrying after \S+$|^previous release attempt remediation failed$"
+CAUSELESS = RETRIES_EXHAUSTED + r"|^Will retry after \S+$|^retrying after \S+$|^previous release attempt remediation failed$|^release is in a failed state$"
 
 
 def classify(text: pl.Expr) -> pl.Expr:

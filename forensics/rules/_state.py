@@ -144,11 +144,12 @@ def failure_state(ctx: Context) -> pl.DataFrame:
     rejected = _last(failure_events.filter(is_apply_rejection()), "last_ts", "rej", ["last_ts", "message"])
     # The controller's errors, and its v0.37+ state line `release is in a failed state[: <reason>]`
     # (an info line: without a Ready condition, the only sign of a failed test or release).
-    logs = controller_logs(ctx).filter(pl.col("release").is_not_null())
-    errors = logs.filter(pl.col("error").is_not_null() & ~is_noise("error")).select("release", "ts", "error")
-    failed_state = logs.filter(pl.col("msg").str.starts_with(FAILED_STATE)).select("release", "ts", pl.col("msg").alias("error"))
+    # (filtered from the three columns read, so that no other column of a big log is copied)
+    logs = controller_logs(ctx).lazy().select("release", "ts", "msg", "error").filter(pl.col("release").is_not_null())
+    errors = logs.filter(pl.col("error").is_not_null() & ~is_noise("error")).select("release", "ts", "error").collect()
+    failed_state = logs.filter(pl.col("msg").str.starts_with(FAILED_STATE)).select("release", "ts", pl.col("msg").alias("error")).collect()
     error_log = _last(pl.concat([errors, failed_state]), "ts", "err", ["ts", "error"])
-    in_sync = _last(logs.filter(pl.col("msg") == IN_SYNC), "ts", "sync", ["ts"])
+    in_sync = logs.filter(pl.col("msg") == IN_SYNC).group_by("release").agg(pl.col("ts").max().alias("sync_ts")).collect()
     # A revision still pending-* (or uninstalling) well after an action's timeout (default 5m)
     # is a lock, not an action in progress: from the HelmRelease history or Helm's storage.
     stale_before = (ctx.window_end - timedelta(minutes=10)) if ctx.window_end else None
