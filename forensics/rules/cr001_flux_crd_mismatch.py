@@ -131,9 +131,10 @@ class FluxCrdMismatch(FailureRule):
             pl.col("release").is_null() & pl.col("message").str.contains(MAYBE).fill_null(False) & ~pl.col("message").str.contains(NAMED_RELEASE).fill_null(False)
         )
         events = events.filter(classify(pl.col("message")) == "crd-mismatch").with_columns(pl.lit(CLUSTER).alias("release"))
-        logs = ctx.frames["logs"].filter(pl.col("release").is_null())
         text = pl.concat_str([pl.col("msg"), pl.col("error")], separator=": ", ignore_nulls=True).alias("text")
-        logs = logs.filter(text.str.contains(MAYBE).fill_null(False)).filter(classify(text) == "crd-mismatch").with_columns(pl.lit(CLUSTER).alias("release"))
+        # one pass over the log: only the few candidate rows are copied, then classified
+        logs = ctx.frames["logs"].filter(pl.col("release").is_null() & text.str.contains(MAYBE).fill_null(False))
+        logs = logs.filter(classify(text) == "crd-mismatch").with_columns(pl.lit(CLUSTER).alias("release"))
         if events.height == 0 and logs.height == 0:
             return findings([], pl.DataFrame(schema={"release": pl.String}))
         first = (events["message"].to_list() + logs.select(text)["text"].to_list())[0]
