@@ -88,8 +88,11 @@ def is_apply_rejection() -> pl.Expr:
 
 
 def is_success_event() -> pl.Expr:
-    return pl.col("reason").str.ends_with("Succeeded").fill_null(False) | (
-        (pl.col("reason") == "info") & pl.col("message").str.contains(r"^Helm \w+ succeeded").fill_null(False)
+    """A success of the release's own action (not a Kustomization's `ReconciliationSucceeded`)."""
+    own = (pl.col("component") != "kustomize-controller").fill_null(True)
+    return own & (
+        pl.col("reason").str.ends_with("Succeeded").fill_null(False)
+        | ((pl.col("reason") == "info") & pl.col("message").str.contains(r"^Helm \w+ succeeded").fill_null(False))
     )
 
 
@@ -100,7 +103,9 @@ def release_events(ctx: Context) -> pl.DataFrame:
     if "release_events" not in ctx.cache:
         events = ctx.frames["events"]
         own = events.filter(pl.col("release").is_not_null())
-        others = events.filter(pl.col("release").is_null() & pl.col("message").str.contains(NAMED_RELEASE).fill_null(False))
+        # only its failures (a Kustomization's Normal `HelmRelease/<ns>/<name> configured` says nothing of the release's state)
+        failed = (pl.col("type") == "Warning").fill_null(False) | pl.col("reason").is_in(["ReconciliationFailed", "HealthCheckFailed"]).fill_null(False)
+        others = events.filter(pl.col("release").is_null() & failed & pl.col("message").str.contains(NAMED_RELEASE).fill_null(False))
         if others.height:
             named = (
                 others.with_columns(pl.col("message").str.extract_all(NAMED_RELEASE).list.unique(maintain_order=True).alias("_named"))

@@ -157,6 +157,14 @@ def test_a_kustomization_dry_run_naming_a_release_is_that_release_s_failure():
     assert found(analysis) == {"tdp/api": {"crd-mismatch"}}
 
 
+def test_a_kustomization_applying_fine_does_not_mask_the_release_s_failure():
+    failed = message("Helm upgrade failed for release apps/api with chart api@2.0.0: context deadline exceeded", "apps/api", reason="UpgradeFailed")
+    failed["last_ts"] = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
+    applied = message("HelmRelease/apps/api configured", None, type_="Normal", reason="ReconciliationSucceeded", component="kustomize-controller", kind="Kustomization")
+    applied["last_ts"] = datetime(2026, 1, 5, 9, 30, tzinfo=timezone.utc)
+    assert found(run(events=[failed, applied])) == {"apps/api": {"timeout"}}
+
+
 def test_a_controller_that_cannot_list_its_kind_is_a_cluster_finding():
     klog = {"ts": None, "level": "error", "msg": "Failed to watch *v2beta1.HelmRelease: failed to list *v2beta1.HelmRelease: the server could not find the requested resource",
             "pod": "helm-controller-5759659c5c-pg5m7", "controller": None, "release": None, "raw": "E0915 08:49:37.785639 7 reflector.go:138] ...", "source": "hc.log", "line": 2}
