@@ -131,7 +131,7 @@ def confidence() -> tuple[pl.Expr, pl.Expr]:
         .when(full)
         .then(pl.format("the Ready condition (Ready={}, {}) shows the failure at the end of the window", "ready_status", pl.col("ready_reason").fill_null("?")))
         .when(pl.col("ready_status").is_not_null())
-        .then(pl.format("from a {} (Ready={}, {}): the status only, without the object's conditions, times or history", pl.col("input_format").fill_null("table row").str.replace_all("-", " "), "ready_status", pl.col("ready_reason").fill_null("reason not shown")))
+        .then(pl.format("from a `{}` input (Ready={}, {}): the status only, without the object's conditions, times or history", pl.col("input_format").fill_null("table row"), "ready_status", pl.col("ready_reason").fill_null("reason not shown")))
         .otherwise(pl.lit("from events/logs only (no HelmRelease status in the evidence): the latest outcome is this failure"))
     )
     return level, reason
