@@ -441,8 +441,8 @@ def build_catalog(up, healthy, failed) -> None:
     write("ST003/fires-helmchart-ready-after-claim", [claim("bad"), healthy()], extra=charts(helmchart("bad-app", "09:05:55")))
     write("ST003/quiet-helmchart-really-failing", [claim("good")], extra=charts(helmchart("good-app", "09:01:00", "False", "InvalidChartReference", "invalid chart reference: no 'app' chart with version matching '1.4.7' found")))
     # DR002 the drift check fails (v0.36 DetectDrift: DiffFailed; v1.x: StateError), and a loop that works is not it
-    invalid = ('Deployment/bad/web dry-run failed, reason: Invalid, error: Deployment.apps "web" is invalid: spec.template.spec.containers[0].resources.requests: '
-               'Invalid value: "500Mi": must be less than or equal to memory limit')
+    invalid = ('Deployment/bad/web dry-run failed, reason: Invalid, error: Deployment.apps "web" is invalid: spec.template.spec.containers[0].image: '
+               'Required value')
     write("DR002/fires-v036-diff-failed", [hr("bad", "web", [cond("Ready", "False", "DiffFailed", f"failed to diff release against cluster resources: {invalid}", "09:05:00")], v036=True)])
     write("DR002/fires-v1-state-error", [hr("bad", "web", [cond("Ready", "False", "StateError", f"Could not determine release state: unable to determine cluster state: {invalid}", "09:05:00", 2)], drift=True), healthy()])
     write("DR002/quiet-drift-corrected", [healthy("good", "web", "2.0.0", "08:00:00")],

@@ -174,7 +174,7 @@ def test_a_controller_that_cannot_list_its_kind_is_a_cluster_finding():
 
 
 def test_a_flux_cli_newer_than_the_cluster_is_no_finding_and_healthy_rows_stay_healthy():
-    skew = "✗ failed to get API group resources: unable to retrieve the complete list of server APIs: helm.toolkit.fluxcd.io/v2beta2: the server could not find the requested resource"
+    skew = "✗ failed to get API group resources: unable to retrieve the complete list of server APIs: source.toolkit.fluxcd.io/v1: the server could not find the requested resource"
     row, ready = table_row("foo/foo", "True", "Release reconciliation succeeded", form="flux-get-table")
     analysis = run(releases=[row], conditions=[ready], events=[message(skew, None, component="flux", kind=None), message(skew, "coder/coder", component="flux")])
     assert analysis.findings == []
