@@ -9,7 +9,7 @@ from __future__ import annotations
 import polars as pl
 
 from forensics import collect
-from forensics.model import Confidence, Evidence, Finding, RuleResult
+from forensics.model import CLUSTER, Confidence, Evidence, Finding, RuleResult
 from forensics.rules import Context, Rule
 
 MAX_EVIDENCE = 12
@@ -71,6 +71,7 @@ def to_findings(rule: Rule, rows: pl.DataFrame) -> list[Finding]:
                 name=rule.name,
                 label=rule.label,
                 release=release,
+                scope="cluster" if release == CLUSTER else "release",
                 severity=rule.severity,
                 confidence=Confidence(first["confidence"]),
                 confidence_reason=first["confidence_reason"] or "",

@@ -31,7 +31,19 @@ LABELS = (
     "suspended",
     "controller-restart",
     "evidence-gap",
+    "values-schema",
+    "ownership-conflict",
+    "render-failed",
+    "api-removed",
+    "crd-mismatch",
+    "release-missing",
+    "health-check-canceled",
+    "dependency-missing",
 )
+
+# The release key of a finding about the cluster rather than one release (a Flux CRD that is
+# not served, a controller that cannot list its own kind): scope "cluster".
+CLUSTER = "(cluster)"
 
 
 class Severity(str, Enum):
@@ -74,6 +86,7 @@ class Finding(BaseModel):
     name: str
     label: str
     release: str
+    scope: str = Field(default="release", description='"release", or "cluster" for a finding about the cluster (release "(cluster)")')
     severity: Severity
     confidence: Confidence
     confidence_reason: str = ""

@@ -67,19 +67,58 @@ def version_tuple(version: str | None) -> tuple[int, int, int] | None:
 _GEN_ORDER = {"v2beta1": 0, "v2beta2": 1, "v2": 2}
 
 
+def parse_gates(text: str | None) -> dict[str, bool]:
+    """`A=true,B=false` (the `--feature-gates` value) -> {"A": True, "B": False}; a bare name is true."""
+    gates: dict[str, bool] = {}
+    for part in (text or "").split(","):
+        name, _, value = part.strip().partition("=")
+        if name:
+            gates[name.strip()] = value.strip().lower() != "false" if value else True
+    return gates
+
+
 @dataclass
 class ControllerState:
-    """What the bundle says about helm-controller versions over time."""
+    """What the bundle says about helm-controller versions over time, and its feature gates."""
 
     versions: list[ControllerVersion] = field(default_factory=list)
     upgrades: list[Upgrade] = field(default_factory=list)
     current_version: str | None = None
     current_generation: str | None = None
     new_generation_since: datetime | None = None  # first sign of a >= v0.37 controller
+    # `--feature-gates` of the running helm-controller (else its Deployment template); None when
+    # no container spec of it is in the bundle (then a gate's value is unknown, not its default)
+    feature_gates: dict[str, bool] | None = None
 
     @property
     def upgrade(self) -> Upgrade | None:
         return self.upgrades[-1] if self.upgrades else None
+
+    def at_least(self, version: str) -> bool | None:
+        """Whether the current helm-controller is `version` or newer (None: version unknown)."""
+        current, wanted = version_tuple(self.current_version), version_tuple(version)
+        return None if current is None or wanted is None else current >= wanted
+
+    def between(self, low: str, high: str) -> bool | None:
+        """Whether the current helm-controller is in [low, high] (None: version unknown)."""
+        current = version_tuple(self.current_version)
+        if current is None:
+            return None
+        return version_tuple(low) <= current <= version_tuple(high)
+
+    def gate(self, name: str) -> bool | None:
+        """A feature gate's value: as set in the args, else its default (false for every gate a
+        rule reads, reference §10.2); None when the bundle holds no helm-controller container spec."""
+        if self.feature_gates is None:
+            return None
+        return self.feature_gates.get(name, False)
+
+    def describe(self) -> str:
+        """`helm-controller v1.5.2 (gates: A=true)` for summaries; '' when nothing is known."""
+        if not self.current_version:
+            return ""
+        gates = {k: v for k, v in (self.feature_gates or {}).items() if v}
+        return f"helm-controller {self.current_version}" + (f" (feature gates: {', '.join(sorted(gates))})" if gates else "")
 
 
 def helm_controller_logs(logs: pl.DataFrame) -> pl.DataFrame:
@@ -167,6 +206,12 @@ def analyse(logs: pl.DataFrame, events: pl.DataFrame, controllers: pl.DataFrame)
     elif helm.filter(pl.col("version").is_not_null()).height:
         state.current_version = helm.filter(pl.col("version").is_not_null())["version"][-1]
     state.current_generation = api_generation(state.current_version)
+    # Feature gates of the same container: the running one, else the workload template.
+    for instance in ("current", "spec"):
+        seen = helm.filter(pl.col("instance") == instance)
+        if seen.height:
+            state.feature_gates = parse_gates(seen.sort("started_at", nulls_last=True)["feature_gates"][-1])
+            break
 
     # Version list (exact versions first, then generations known only from wording).
     by_version: dict[str, ControllerVersion] = {}

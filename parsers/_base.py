@@ -169,6 +169,10 @@ SCHEMAS: dict[str, dict[str, pl.DataType]] = {
         "finished_at": TS,
         "restarts": pl.Int64,
         "last_termination_reason": pl.String,
+        # the container's `--feature-gates` value as written in its args/command ("A=true,B=false";
+        # several flags joined by ","), null when it sets none: the gates change the controller's
+        # wording (reference/helm-controller.md §10.2). A "previous" instance has none (not recorded).
+        "feature_gates": pl.String,
         **CITED,
     },
     # Helm storage Secrets: labels only, never the payload.

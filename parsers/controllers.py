@@ -37,6 +37,19 @@ def image_version(image: str | None) -> tuple[str | None, str | None]:
     return found["controller"], found["tag"]
 
 
+def feature_gates(container: dict) -> str | None:
+    """The `--feature-gates` value(s) of a container spec (`--feature-gates=A=true,B=false` or
+    the flag and its value as two args), joined by ","; None when it sets none."""
+    words = [str(w) for w in (container.get("command") or []) + (container.get("args") or []) if w is not None]
+    found = []
+    for i, word in enumerate(words):
+        if word.startswith("--feature-gates="):
+            found.append(word.split("=", 1)[1])
+        elif word == "--feature-gates" and i + 1 < len(words):
+            found.append(words[i + 1])
+    return ",".join(g.strip() for g in found if g.strip()) or None
+
+
 def extract(obj: KubeObject, lines: list[str], source: str) -> dict[str, list[dict]]:
     doc = obj.doc
     meta = doc.get("metadata") or {}
@@ -44,7 +57,9 @@ def extract(obj: KubeObject, lines: list[str], source: str) -> dict[str, list[di
     rows: list[dict] = []
     base = {"namespace": meta.get("namespace"), "source": source}
     if doc.get("kind") == "Pod":
-        spec_images = {c.get("name"): c.get("image") for c in (doc.get("spec") or {}).get("containers") or []}
+        spec_containers = [c for c in (doc.get("spec") or {}).get("containers") or [] if isinstance(c, dict)]
+        spec_images = {c.get("name"): c.get("image") for c in spec_containers}
+        gates = {c.get("name"): feature_gates(c) for c in spec_containers}
         statuses = (doc.get("status") or {}).get("containerStatuses") or []
         seen = set()
         for status in statuses:
@@ -73,6 +88,7 @@ def extract(obj: KubeObject, lines: list[str], source: str) -> dict[str, list[di
                     "finished_at": ts_value(terminated_now.get("finishedAt")),
                     "restarts": status.get("restartCount"),
                     "last_termination_reason": last.get("reason"),
+                    "feature_gates": gates.get(status.get("name")),
                     "excerpt": excerpt(where.text(line)),
                     "line": line,
                 }
@@ -100,7 +116,7 @@ def extract(obj: KubeObject, lines: list[str], source: str) -> dict[str, list[di
             controller, version = image_version(image)
             if controller and name not in seen:
                 line = where.value("image", image) or obj.start
-                rows.append({**base, "controller": controller, "pod": meta.get("name"), "container": name, "image": image, "version": version, "instance": "spec", "excerpt": excerpt(where.text(line)), "line": line})
+                rows.append({**base, "controller": controller, "pod": meta.get("name"), "container": name, "image": image, "version": version, "instance": "spec", "feature_gates": gates.get(name), "excerpt": excerpt(where.text(line)), "line": line})
         return {"controllers": rows}
 
     template = ((doc.get("spec") or {}).get("template") or {}).get("spec") or {}
@@ -119,6 +135,7 @@ def extract(obj: KubeObject, lines: list[str], source: str) -> dict[str, list[di
                 "version": version,
                 "instance": "spec",
                 "started_at": ts_value(meta.get("creationTimestamp")) if doc.get("kind") == "ReplicaSet" else None,
+                "feature_gates": feature_gates(container),
                 "excerpt": excerpt(where.text(line)),
                 "line": line,
             }

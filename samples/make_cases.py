@@ -19,7 +19,8 @@ from pathlib import Path
 import yaml
 
 CASES = Path(__file__).resolve().parent / "cases"
-GENERATED = ("ST002", "HR001", "HR002", "HR003", "HR004", "HR005", "HR006", "HR007", "HR008", "SC001", "VL001", "DP002", "DR001", "SU001", "HC001", "EG001")
+GENERATED = ("ST002", "HR001", "HR002", "HR003", "HR004", "HR005", "HR006", "HR007", "HR008", "SC001", "VL001", "DP002", "DR001", "SU001", "HC001", "EG001",
+             "HR009", "HR010", "HR011", "HR012", "HR013", "HR014", "CR001", "DP003", "ST003", "ST004", "DR002")
 CTX = {"controller": "helmrelease", "controllerGroup": "helm.toolkit.fluxcd.io", "controllerKind": "HelmRelease"}
 DAY = "2024-03-05T"
 
@@ -303,8 +304,170 @@ def build() -> None:
 
     # EG001 evidence gap
     write("EG001/fires-dependency-not-in-bundle", [hr("bad", "app", [cond("Ready", "False", "DependencyNotReady", "dependency 'platform/postgres' is not ready", "09:06:00", 2)], depends=["platform/postgres"]), healthy()])
-    write("EG001/fires-not-ready-no-evidence", [hr("bad", "app", [cond("Ready", "Unknown", "Progressing", "reconciliation in progress", "09:06:00", 2)])])
+    # §4.2 StateError: no rule names it, and nothing else in the bundle says more
+    write("EG001/fires-not-ready-no-evidence", [hr("bad", "app", [cond("Ready", "False", "StateError", "Could not determine release state: the server has asked for the client to provide credentials", "09:06:00", 2)])])
+    # an object with a spec and no status at all (a manifest, or `kubectl describe` cut before Status)
+    spec_only = hr("bad", "app", [])
+    del spec_only["status"]
+    write("EG001/fires-spec-only-object", [spec_only, healthy()])
+    # v0.36: Ready says only that retries ran out, and the Released message is gone: the error is missing
+    write("EG001/fires-retries-exhausted-cause-missing", [hr("bad", "web", [cond("Ready", "False", "UpgradeFailed", "upgrade retries exhausted", "09:25:00")], v036=True, upgradeFailures=3), healthy()])
+    # Ready=Unknown while an upgrade runs, written moments before the bundle's last line: not unhealthy
+    write("EG001/quiet-progressing-at-collection", [hr("good", "web", [cond("Ready", "Unknown", "Progressing", "Running 'upgrade' action with timeout of 5m0s", "09:59:30", 2), cond("Reconciling", "True", "Progressing", "Running 'upgrade' action with timeout of 5m0s", "09:59:30", 2)])],
+          logs=[log("09:59:30.120", "good", "web", "running 'upgrade' action with timeout of 5m0s")])
     write("EG001/quiet-explained-failure", [failed("good", "api", "UpgradeFailed", "Helm upgrade failed for release good/api with chart api@2.1.0: post-upgrade hooks failed: job failed: BackoffLimitExceeded")])
+
+    build_catalog(up, healthy, failed)
+
+
+def pods_yaml(version: str, gates: str | None = None) -> str:
+    """`kubectl get pods -n flux-system -o yaml` of one helm-controller pod (image tag, args)."""
+    image = f"ghcr.io/fluxcd/helm-controller:{version}"
+    args = ["--events-addr=http://notification-controller.flux-system.svc.cluster.local./", "--watch-all-namespaces=true", "--log-level=info", "--log-encoding=json", "--enable-leader-election"]
+    if gates:
+        args.append(f"--feature-gates={gates}")
+    pod = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "helm-controller-6d8f7c9b5-q2w7x", "namespace": "flux-system", "labels": {"app": "helm-controller"}},
+           "spec": {"containers": [{"name": "manager", "image": image, "args": args}]},
+           "status": {"containerStatuses": [{"name": "manager", "image": image, "restartCount": 0, "ready": True, "state": {"running": {"startedAt": ts("06:00:00")}}}]}}
+    return yaml.safe_dump({"apiVersion": "v1", "items": [pod], "kind": "List"}, sort_keys=True, width=1000)
+
+
+def build_catalog(up, healthy, failed) -> None:
+    """Cases of the labels of helm-controller v1.x (issue 17): each fires on its mechanism and stays
+    quiet on the neighbouring labels' texts. Strings: helm/helm pkg/action, pkg/engine,
+    pkg/chartutil (v3.12, v3.19, v4.2), fluxcd/pkg ssa, the reference §10."""
+    inst = "Helm install failed for release bad/{0} with chart {0}@{1}: {2}"   # §3.2 InstallFailed format
+    v15 = {"flux-system-pods.yaml": pods_yaml("v1.5.3")}
+
+    # HR009 values schema (Helm >= 3.18/4 `- at '<path>': ...`; Helm 3.12 `- <path>: ...`)
+    schema_v4 = "values don't meet the specifications of the schema(s) in the following chart(s):\npolicy:\n- at '/webhook/replicas': got string, want integer"
+    schema_v3 = "values don't meet the specifications of the schema(s) in the following chart(s):\npolicy:\n- webhook.replicas: Invalid type. Expected: integer, given: string"
+    write("HR009/fires-v1-upgrade-condition-and-event", [failed("bad", "policy", "UpgradeFailed", up.format("policy", "0.9.0", schema_v4)), healthy()],
+          [event("bad", "policy", "UpgradeFailed", up.format("policy", "0.9.0", schema_v4), "09:05:00")], extra=v15)
+    write("HR009/fires-events-only-install", events=[event("bad", "policy", "InstallFailed", inst.format("policy", "0.8.1", schema_v3), "09:05:00")])
+    template = 'template: web/templates/deployment.yaml:41:24: executing "web/templates/deployment.yaml" at <.Values.image.tag>: nil pointer evaluating interface {}.tag'
+    write("HR009/quiet-template-error", [failed("good", "web", "UpgradeFailed", up.format("web", "2.0.0", template).replace("bad/", "good/"))])
+    write("HR009/quiet-schema-then-fixed", [healthy("good", "policy", "0.9.1", "09:20:00")],
+          [event("good", "policy", "UpgradeFailed", up.format("policy", "0.9.0", schema_v4).replace("bad/", "good/"), "09:05:00"),
+           event("good", "policy", "UpgradeSucceeded", long_ok("upgrade", "good/policy", 4, "policy@0.9.1"), "09:20:00")])
+
+    # HR010 ownership conflict: v1.x install (Helm 3.14+ `Unable to continue with install`), v0.36 upgrade (Helm 3.12)
+    owner = ('Unable to continue with install: ServiceAccount "app" in namespace "bad" exists and cannot be imported into the current release: invalid ownership metadata; '
+             'label validation error: missing key "app.kubernetes.io/managed-by": must be set to "Helm"; annotation validation error: missing key "meta.helm.sh/release-name": must be set to "app"; '
+             'annotation validation error: missing key "meta.helm.sh/release-namespace": must be set to "bad"')
+    write("HR010/fires-v1-install-take-ownership-disabled", [failed("bad", "app", "InstallFailed", inst.format("app", "1.0.0", owner)), healthy()],
+          [event("bad", "app", "InstallFailed", inst.format("app", "1.0.0", owner), "09:05:00", "09:35:00", count=9)], extra=v15)
+    v036_owner = ('Helm upgrade failed: rendered manifests contain a resource that already exists. Unable to continue with update: ConfigMap "flags" in namespace "bad" exists and cannot be '
+                  'imported into the current release: invalid ownership metadata; annotation validation error: key "meta.helm.sh/release-name" must equal "shop": current value is "shop-legacy"')
+    write("HR010/fires-v036-upgrade-owned-by-another-release", [failed("bad", "shop", "UpgradeFailed", v036_owner, v036=True)],
+          [event("bad", "shop", "error", v036_owner, "09:05:00", etype="Warning")])
+    imm = 'cannot patch "api" with kind Deployment: Deployment.apps "api" is invalid: spec.selector: Invalid value: v1.LabelSelector{}: field is immutable'
+    write("HR010/quiet-immutable-field", [failed("good", "api", "UpgradeFailed", up.format("api", "3.0.0", imm).replace("bad/", "good/"))])
+
+    # HR011 render failed: a template error, a YAML error (helm testdata wording), a v1.6 post-renderer
+    write("HR011/fires-template-error", [failed("bad", "web", "UpgradeFailed", up.format("web", "2.0.0", template)), healthy()])
+    yaml_err = "YAML parse error on web/templates/configmap.yaml: error converting YAML to JSON: yaml: line 11: could not find expected ':'"
+    write("HR011/fires-install-yaml-parse-error", events=[event("bad", "web", "InstallFailed", inst.format("web", "1.0.0", yaml_err), "09:05:00")])
+    post = "error while running post render on files: missing kind in object {{apps/v1 } {{ } map[] map[postrenderer.helm.sh/postrender-filename:web/templates/hooks.yaml]}}"
+    write("HR011/fires-v16-post-render-hooks", [failed("bad", "web", "UpgradeFailed", up.format("web", "2.1.0", post))], extra={"flux-system-pods.yaml": pods_yaml("v1.6.1")})
+    write("HR011/quiet-values-schema", [failed("good", "policy", "UpgradeFailed", up.format("policy", "0.9.0", schema_v4).replace("bad/", "good/"))])
+    removed = 'unable to build kubernetes objects from release manifest: [unable to recognize "": no matches for kind "PodSecurityPolicy" in version "policy/v1beta1"]'
+    write("HR011/quiet-api-removed", [failed("good", "psp", "UpgradeFailed", up.format("psp", "1.2.0", removed).replace("bad/", "good/"))])
+
+    # HR012 api removed: 2021-era logs only (`reconciler group` keys), a CRD kind not installed (v1 wording)
+    old_keys = [json.dumps({"level": "error", "ts": "2024-03-05T09:05:00.100Z", "logger": "controller.helmrelease", "msg": "Reconciler error", "reconciler group": "helm.toolkit.fluxcd.io",
+                            "reconciler kind": "HelmRelease", "name": "psp", "namespace": "bad", "error": f"Helm install failed: {removed}"}, separators=(",", ":"))]
+    write("HR012/fires-logs-only-2021-keys", logs=old_keys)
+    crd_first = 'resource mapping not found for name: "web" namespace: "bad" from "": no matches for kind "ServiceMonitor" in version "monitoring.coreos.com/v1"\nensure CRDs are installed first'
+    write("HR012/fires-v1-crd-not-installed", [failed("bad", "web", "UpgradeFailed", up.format("web", "2.0.0", crd_first)), healthy()])
+    flux_kind = 'unable to build kubernetes objects from release manifest: resource mapping not found for name: "apps" namespace: "good" from "": no matches for kind "HelmRelease" in version "helm.toolkit.fluxcd.io/v2beta1"\nensure CRDs are installed first'
+    write("HR012/quiet-chart-renders-flux-kind", [failed("good", "platform", "UpgradeFailed", up.format("platform", "3.0.0", flux_kind).replace("bad/", "good/"))], extra=v15)
+
+    # CR001 crd mismatch: a chart rendering a Flux kind no longer served (v1.5: v2beta1 removed), a
+    # manifest in a group that never existed, a Kustomization dry-run refused by the CRD schema,
+    # (a controller that cannot list its own kind is a klog line without a release: tests/rules/test_single_message.py)
+    write("CR001/fires-chart-renders-removed-flux-version", [failed("bad", "platform", "UpgradeFailed", up.format("platform", "3.0.0", flux_kind.replace('"good"', '"bad"'))), healthy()], extra=v15)
+    manifest = {"apiVersion": "helm.toolkit.fluxcd.io.example/v2", "kind": "HelmRelease", "metadata": {"name": "nginx", "namespace": "bad"},
+                "spec": {"chart": {"spec": {"chart": "nginx", "sourceRef": {"kind": "HelmRepository", "name": "charts"}}}, "interval": "10m"}}
+    write("CR001/fires-manifest-unknown-group", [healthy()], extra={"nginx-helmrelease.yaml": yaml.safe_dump(manifest, sort_keys=False)})
+    ks_event = {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "apps.17a9c3e2b4d5f601", "namespace": "flux-system", "uid": "ev-ks-apps-dryrun"},
+                "involvedObject": {"kind": "Kustomization", "namespace": "flux-system", "name": "apps", "apiVersion": "kustomize.toolkit.fluxcd.io/v1"},
+                "reason": "ReconciliationFailed", "type": "Warning", "count": 4, "firstTimestamp": ts("09:00:00"), "lastTimestamp": ts("09:30:00"),
+                "message": 'HelmRelease/bad/app dry-run failed: failed to create typed patch object (bad/app; helm.toolkit.fluxcd.io/v2, Kind=HelmRelease): .spec.chartRef: field not declared in schema',
+                "source": {"component": "kustomize-controller"}}
+    write("CR001/fires-kustomization-dry-run-names-release", [healthy()],
+          extra={"events.yaml": yaml.safe_dump({"apiVersion": "v1", "items": [ks_event], "kind": "List"}, sort_keys=True, width=1000)})
+
+    write("CR001/quiet-release-level-api-removed", [failed("good", "psp", "UpgradeFailed", up.format("psp", "1.2.0", removed).replace("bad/", "good/"))])
+
+    # HR013 release missing: `has no deployed releases` (Helm storage.ErrNoDeployedReleases), a stuck `uninstalling` revision
+    write("HR013/fires-no-deployed-releases", [failed("bad", "ceph", "UpgradeFailed", up.format("ceph", "1.13.4", '"ceph" has no deployed releases')), healthy()],
+          [event("bad", "ceph", "UpgradeFailed", up.format("ceph", "1.13.4", '"ceph" has no deployed releases'), "09:05:00", "09:40:00", count=8)])
+    secret = {"apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1",
+              "metadata": {"name": "sh.helm.release.v1.db.v4", "namespace": "bad", "labels": {"owner": "helm", "name": "db", "status": "uninstalling", "version": "4", "modifiedAt": "1709625600"}}}
+    write("HR013/fires-stuck-uninstalling-in-storage", [hr("bad", "db", [cond("Ready", "Unknown", "Progressing", "reconciliation in progress", "09:00:00", 2)], rev=4)],
+          extra={"helm-secrets.yaml": yaml.safe_dump({"apiVersion": "v1", "items": [secret], "kind": "List"}, sort_keys=True, width=1000)})
+    write("HR013/quiet-install-never-stored", [failed("good", "app", "InstallFailed", "Helm uninstall failed: uninstall: Release not loaded: app: release: not found", v036=True)])
+
+    # HR014 health check canceled (v1.5+, CancelHealthCheckOnNewRevision): Ready=False HealthCheckCanceled
+    canceled = "New reconciliation triggered by OCIRepository/flux-system/web"
+    write("HR014/fires-v15-canceled-then-stalled", [hr("bad", "web", [cond("Ready", "False", "UpgradeFailed", up.format("web", "2.1.0", "context canceled"), "09:05:02", 2),
+                                                                        cond("Released", "False", "UpgradeFailed", up.format("web", "2.1.0", "context canceled"), "09:05:02", 2),
+                                                                        cond("Stalled", "True", "RetriesExceeded", "Failed to upgrade after 1 attempt(s)", "09:05:02", 2)], upgradeFailures=1), healthy()],
+          [event("bad", "web", "HealthCheckCanceled", "Health checks canceled due to new reconciliation triggered by OCIRepository/flux-system/web", "09:05:00", etype="Normal"),
+           event("bad", "web", "UpgradeFailed", up.format("web", "2.1.0", "context canceled"), "09:05:02")],
+          extra={"flux-system-pods.yaml": pods_yaml("v1.5.1", "CancelHealthCheckOnNewRevision=true")})
+    write("HR014/fires-ready-health-check-canceled", [hr("bad", "web", [cond("Ready", "False", "HealthCheckCanceled", canceled, "09:05:00", 2)])])
+    write("HR014/quiet-canceled-then-succeeded", [healthy("good", "web", "2.1.1", "09:09:00")],
+          [event("good", "web", "HealthCheckCanceled", "Health checks canceled due to new reconciliation triggered by OCIRepository/flux-system/web", "09:05:00", etype="Normal"),
+           event("good", "web", "UpgradeSucceeded", long_ok("upgrade", "good/web", 5, "web@2.1.1"), "09:09:00")])
+
+    # DP003 dependency missing (v1.1.0+ reads dependencies uncached; dependsOn names HelmReleases only)
+    gone = "unable to get 'infra/cert-manager' dependency: helmreleases.helm.toolkit.fluxcd.io \"cert-manager\" not found"
+    write("DP003/fires-v16-depends-on-a-kustomization", [hr("bad", "app", [cond("Ready", "False", "DependencyNotReady", gone, "09:06:00", 2)], depends=["infra/cert-manager"]), healthy()],
+          [event("bad", "app", "DependencyNotReady", gone, "09:00:00", "09:40:00", count=80, etype="Normal")], extra={"flux-system-pods.yaml": pods_yaml("v1.6.2")})
+    write("DP003/quiet-v10-cached-read", [hr("good", "app", [cond("Ready", "False", "DependencyNotReady", gone, "09:06:00", 2)], depends=["infra/cert-manager"])],
+          extra={"flux-system-pods.yaml": pods_yaml("v1.0.1")})
+    write("DP003/quiet-dependency-not-ready", [hr("good", "app", [cond("Ready", "False", "DependencyNotReady", "dependency 'infra/cert-manager' is not ready", "09:06:00", 2)], depends=["infra/cert-manager"]),
+                                               failed("infra", "cert-manager", "UpgradeFailed", up.format("cert-manager", "1.15.0", "context deadline exceeded").replace("bad/", "infra/"))])
+
+    # ST003 the release says its HelmChart is not ready; the HelmChart is Ready (its artifact) one second later
+    def helmchart(name, ready_at, status="True", reason="ChartPullSucceeded", message="pulled 'app' chart with version '1.4.7'"):
+        return {"apiVersion": "source.toolkit.fluxcd.io/v1", "kind": "HelmChart", "metadata": {"name": name, "namespace": "flux-system"},
+                "spec": {"chart": "app", "version": "1.4.7", "sourceRef": {"kind": "HelmRepository", "name": "charts"}},
+                "status": {"artifact": {"lastUpdateTime": ts(ready_at), "revision": "1.4.7"}, "conditions": [cond("Ready", status, reason, message, ready_at, 3)]}}
+    charts = lambda *c: {"helmcharts.yaml": yaml.safe_dump({"apiVersion": "v1", "items": list(c), "kind": "List"}, sort_keys=True, width=1000)}
+    claim = lambda ns: hr(ns, "app", [cond("Ready", "False", "HelmChartNotReady", f"HelmChart 'flux-system/{ns}-app' is not ready", "09:05:54", 2)], v036=True)
+    write("ST003/fires-helmchart-ready-after-claim", [claim("bad"), healthy()], extra=charts(helmchart("bad-app", "09:05:55")))
+    write("ST003/quiet-helmchart-really-failing", [claim("good")], extra=charts(helmchart("good-app", "09:01:00", "False", "InvalidChartReference", "invalid chart reference: no 'app' chart with version matching '1.4.7' found")))
+    # DR002 the drift check fails (v0.36 DetectDrift: DiffFailed; v1.x: StateError), and a loop that works is not it
+    invalid = ('Deployment/bad/web dry-run failed, reason: Invalid, error: Deployment.apps "web" is invalid: spec.template.spec.containers[0].image: '
+               'Required value')
+    write("DR002/fires-v036-diff-failed", [hr("bad", "web", [cond("Ready", "False", "DiffFailed", f"failed to diff release against cluster resources: {invalid}", "09:05:00")], v036=True)])
+    write("DR002/fires-v1-state-error", [hr("bad", "web", [cond("Ready", "False", "StateError", f"Could not determine release state: unable to determine cluster state: {invalid}", "09:05:00", 2)], drift=True), healthy()])
+    write("DR002/quiet-drift-corrected", [healthy("good", "web", "2.0.0", "08:00:00")],
+          [event("good", "web", "DriftDetected", "Cluster state of release good/web.v7 has drifted from the desired state:\nDeployment/good/web changed (0 additions, 1 changes, 0 removals)", "09:10:00"),
+           event("good", "web", "DriftCorrected", "Cluster state of release good/web.v7 has been corrected:\nDeployment/good/web configured", "09:10:01")])
+
+    # ST004 Flux v1 helm-operator (helm.fluxcd.io/v1; pkg/status/conditions.go messages): the Helm release is
+    # deployed (its storage Secret) while the Released message is an old error
+    def operator_hr(ns, name, message, status):
+        return {"apiVersion": "helm.fluxcd.io/v1", "kind": "HelmRelease", "metadata": {"name": name, "namespace": ns},
+                "spec": {"chart": {"repository": "https://charts.example.com", "name": name, "version": "1.2.0"}, "releaseName": name},
+                "status": {"releaseName": name, "releaseStatus": "deployed", "phase": "Succeeded" if status == "True" else "ReleaseFailed",
+                           "conditions": [{"type": "Released", "status": status, "reason": "Succeeded" if status == "True" else "HelmUpgradeFailed",
+                                           "message": message, "lastTransitionTime": ts("07:10:00"), "lastUpdateTime": ts("07:10:00")}]}}
+
+    def operator_secret(ns, name):
+        return {"apiVersion": "v1", "kind": "Secret", "type": "helm.sh/release.v1",
+                "metadata": {"name": f"sh.helm.release.v1.{name}.v3", "namespace": ns, "labels": {"owner": "helm", "name": name, "status": "deployed", "version": "3", "modifiedAt": "1709622000"}}}
+    lst = lambda *items: yaml.safe_dump({"apiVersion": "v1", "items": list(items), "kind": "List"}, sort_keys=True, width=1000)
+    old_error = "failed to retrieve release [fluentd]: context deadline exceeded"
+    write("ST004/fires-deployed-with-old-error", extra={"helmreleases.yaml": lst(operator_hr("bad", "fluentd", old_error, "False"), operator_hr("good", "autoscaler", "Release was successful for Helm release 'autoscaler' in 'good'.", "True")),
+                                                          "helm-secrets.yaml": lst(operator_secret("bad", "fluentd"), operator_secret("good", "autoscaler"))})
+    write("ST004/quiet-deployed-and-successful", extra={"helmreleases.yaml": lst(operator_hr("good", "autoscaler", "Release was successful for Helm release 'autoscaler' in 'good'.", "True")),
+                                                         "helm-secrets.yaml": lst(operator_secret("good", "autoscaler"))})
+    write("ST003/quiet-helmchart-ready-before-claim", [claim("good")], extra=charts(helmchart("good-app", "08:40:00")))
 
 
 if __name__ == "__main__":

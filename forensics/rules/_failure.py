@@ -9,7 +9,10 @@ from __future__ import annotations
 import polars as pl
 
 from forensics.rules._base import Context, Rule, findings, flux, name_ns  # noqa: F401 - re-exported to the rule modules
-from forensics.rules._state import failure_evidence, failure_state, message_for
+from forensics.rules._state import FULL_OBJECT, failure_evidence, failure_state, message_for
+
+
+DEFAULT_MAX_HISTORY = 5  # spec.maxHistory default of v2beta2/v2
 
 
 def first_line(text: pl.Expr, limit: int = 220) -> pl.Expr:
@@ -24,7 +27,7 @@ class FailureRule(Rule):
     needs = ("releases", "events", "logs")
 
     def summary(self) -> pl.Expr:
-        return pl.format("{}: {}", pl.lit(self.label), first_line(pl.col("text")))
+        return pl.format("{}: {}", pl.lit(self.label), failure_line())
 
     def text(self) -> pl.Expr:
         """The failure message this rule's label comes from."""
@@ -50,19 +53,88 @@ class FailureRule(Rule):
         if state.height == 0:
             return findings([], state)
         state = self.enrich(ctx, state)
-        from_status = pl.col("ready_status").is_not_null()
+        level, reason = confidence()
         verdicts = state.select(
             "release",
-            self.summary().alias("summary"),
-            pl.when(from_status).then(pl.lit("high")).otherwise(pl.lit("medium")).alias("confidence"),
-            pl.when(from_status)
-            .then(pl.format("the Ready condition (Ready={}, {}) shows the failure at the end of the window", "ready_status", pl.col("ready_reason").fill_null("?")))
-            .otherwise(pl.lit("from events/logs only (no HelmRelease status in the bundle): the latest outcome is this failure"))
-            .alias("confidence_reason"),
+            (self.summary() + retry_note(ctx)).alias("summary"),
+            level.alias("confidence"),
+            reason.alias("confidence_reason"),
             self.remediation(ctx).alias("remediation"),
             "since",
         )
         return findings(failure_evidence(ctx, state) + self.more_evidence(ctx, state), verdicts)
+
+
+def from_match(text: pl.Expr, pattern: str, limit: int = 240, lines: int | None = None) -> pl.Expr:
+    """The text from the first match of `pattern` on (its first `lines` lines, else all of
+    them), lines joined with " | " and capped: the part of a long failure message that names
+    the cause; the first line when it does not match."""
+    at = text.str.find(pattern)
+    part = pl.when(at.is_not_null()).then(text.str.slice(at)).otherwise(text.str.split("\n").list.first())
+    if lines is not None:
+        part = part.str.split("\n").list.head(lines).list.join("\n")
+    part = part.str.replace_all(r"\s*\n\s*", " | ").str.strip_chars(" |:")
+    return pl.when(part.str.len_chars() > limit).then(part.str.slice(0, limit - 1) + pl.lit("…")).otherwise(part)
+
+
+def action_of() -> pl.Expr:
+    """The Helm action that failed, from the text (`Helm upgrade failed ...`) or the reasons."""
+    by_text = pl.col("text").str.extract(r"Helm (install|upgrade|rollback|test|uninstall) failed", 1)
+    by_reason = pl.coalesce("ready_reason", "released_reason", "fail_reason").str.extract(r"^(Install|Upgrade|Rollback|Test)Failed$", 1).str.to_lowercase()
+    return pl.coalesce(by_text, by_reason)
+
+
+def during() -> pl.Expr:
+    """` (upgrade failed)` when the failed action is known, else ''."""
+    action = action_of()
+    return pl.when(action.is_not_null()).then(pl.format(" ({} failed)", action)).otherwise(pl.lit(""))
+
+
+def failure_line() -> pl.Expr:
+    """The failure's first line, or, when the evidence holds no message (an alert's labels, a
+    table row), the Ready reason that is all there is."""
+    return pl.when(pl.col("text").fill_null("").str.strip_chars() != "").then(first_line(pl.col("text"))).otherwise(
+        pl.format("Ready={} {} (no message in the evidence)", pl.col("ready_status").fill_null("?"), pl.coalesce("ready_reason", "released_reason", "fail_reason").fill_null("reason not shown"))
+    )
+
+
+def retry_note(ctx: Context) -> pl.Expr:
+    """`; RetryOnFailure: retried every 5m0s, it never stalls` when the status shows the v1.4+
+    RetryOnFailure strategy, with the v1.4.0-v1.4.4 history bug when the version and a long
+    `status.history` show it (reference §10.2)."""
+    note = pl.when(pl.col("retry_interval").is_not_null()).then(
+        pl.format("; RetryOnFailure: retried every {}, it never stalls (not retries-exhausted)", "retry_interval")
+    ).otherwise(pl.lit(""))
+    if ctx.controller.between("v1.4.0", "v1.4.4"):
+        note = note + pl.when(pl.col("retry_interval").is_not_null() & (pl.col("history_len") > DEFAULT_MAX_HISTORY)).then(
+            pl.format("; status.history holds {} snapshots: {} does not truncate it under RetryOnFailure (fixed in v1.4.5)", "history_len", pl.lit(ctx.controller.current_version))
+        ).otherwise(pl.lit(""))
+    return note
+
+
+def confidence() -> tuple[pl.Expr, pl.Expr]:
+    """(confidence, its reason) of a failure finding, from what the evidence is:
+
+    - high: the whole HelmRelease object (YAML/JSON or `kubectl describe`) with its Ready
+      condition shows the failure at the end of the window;
+    - medium: a named release seen only in table rows, events, alerts or logs;
+    - low: a release whose name or namespace is not known (`?/name`, `?/?`), or whose
+      message was cut by the paste (`...`): the part that names the cause may be missing.
+    """
+    full = pl.col("input_format").is_in(FULL_OBJECT).fill_null(False) & pl.col("ready_status").is_not_null()
+    level = pl.when(~pl.col("named") | pl.col("cut")).then(pl.lit("low")).when(full).then(pl.lit("high")).otherwise(pl.lit("medium"))
+    reason = (
+        pl.when(~pl.col("named"))
+        .then(pl.format("the release is named only as {} in the evidence: its namespace (or name) is not known", "release"))
+        .when(pl.col("cut"))
+        .then(pl.lit("the message is cut (`...`) in the evidence: the part that names the cause may be missing"))
+        .when(full)
+        .then(pl.format("the Ready condition (Ready={}, {}) shows the failure at the end of the window", "ready_status", pl.col("ready_reason").fill_null("?")))
+        .when(pl.col("ready_status").is_not_null())
+        .then(pl.format("from a `{}` input (Ready={}, {}): the status only, without the object's conditions, times or history", pl.col("input_format").fill_null("table row"), "ready_status", pl.col("ready_reason").fill_null("reason not shown")))
+        .otherwise(pl.lit("from events/logs only (no HelmRelease status in the evidence): the latest outcome is this failure"))
+    )
+    return level, reason
 
 
 def retry_reset(ctx: Context) -> str:

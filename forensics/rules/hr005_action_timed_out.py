@@ -7,10 +7,9 @@ import polars as pl
 from forensics.model import Severity
 from forensics.rules._base import Context, cite
 from forensics.rules._failure import FailureRule, first_line, flux, retry_reset, name_ns
-from forensics.rules._state import resource_not_ready
+from forensics.rules._state import WAIT_POLLER, resource_not_ready, waiting_on
 
-
-WAITING = r"(\w+) is not ready: ([\w.-]+)/([\w.-]+)"
+FAILED_EARLY = r"failed early due to stalled resources"
 
 
 class ActionTimedOut(FailureRule):
@@ -18,12 +17,18 @@ class ActionTimedOut(FailureRule):
 
     What it detects
     ---------------
-    A release whose current failure text says `context deadline exceeded` or `timed out
-    waiting for the condition` (Helm's wait). When the Helm log tail that v0.37+ appends to
-    the failure event (`Last Helm logs:` ... `Deployment is not ready: <ns>/<name>. 0 out of 1
-    expected pods are ready`) names the resource that never became ready, the finding names it,
-    and cites the Warning events of its pods (`FailedScheduling`, `BackOff`, `Unhealthy`, ...)
-    when the bundle has them.
+    A release whose current failure text has one of the four wait wordings: `context deadline
+    exceeded` (Helm >= 3.12's wait, and helm-controller v1.5+ with `waitStrategy: legacy`),
+    `timed out waiting for the condition` (Helm <= 3.11), and from helm-controller v1.5.0 with
+    the default `poller` wait strategy (fluxcd/pkg ssa) `timeout waiting for: [<Kind>/<ns>/<name>
+    status: 'InProgress', ...]` or, when a resource failed first, `failed early due to stalled
+    resources: [<Kind>/<ns>/<name> status: 'Failed']`. The resource is named from the message
+    (poller), or from the Helm log tail appended to the failure event (`Deployment is not
+    ready: <ns>/<name>. 0 out of 1 expected pods are ready`; Helm 4: `Deployment does not have
+    enough pods ready: {"name":...,"namespace":...}`), and the Warning events of its pods
+    (`FailedScheduling`, `BackOff`, `Unhealthy`, ...) are cited when the bundle has them. A
+    Kustomization's health check that times out waiting on the HelmRelease itself is not this
+    (it is a consequence of the release's state).
 
     Why it matters
     --------------
@@ -50,10 +55,8 @@ class ActionTimedOut(FailureRule):
 
     def enrich(self, ctx: Context, state: pl.DataFrame) -> pl.DataFrame:
         """The Warning events of the named resource's pods (FailedScheduling, BackOff, ...)."""
-        named = state.with_columns(
-            pl.col("text").str.extract(WAITING, 2).alias("res_ns"),
-            pl.col("text").str.extract(WAITING, 3).str.strip_suffix(".").alias("res_name"),
-        )
+        kind, ns, name = waiting_on(pl.col("text"))
+        named = state.with_columns(kind.alias("res_kind"), ns.alias("res_ns"), name.alias("res_name"))
         warnings = self.workload_warnings(ctx, named)
         first = warnings.sort("last_ts").group_by("release", maintain_order=True).last().select(
             "release", pl.format("{} on {}/{}: {}", "reason", "kind", "name", pl.col("message").str.slice(0, 160)).alias("pod_problem")
@@ -84,18 +87,22 @@ class ActionTimedOut(FailureRule):
 
     def summary(self) -> pl.Expr:
         resource = resource_not_ready(pl.col("text"))
-        named = pl.when(resource.is_not_null()).then(pl.format("timed out waiting: {} (the Helm log names it)", resource)).otherwise(
-            pl.format("timed out: {}", first_line(pl.col("text")))
+        early = pl.col("text").str.contains(FAILED_EARLY).fill_null(False)
+        poller = pl.col("text").str.contains(WAIT_POLLER).fill_null(False)
+        named = (
+            pl.when(resource.is_not_null() & early)
+            .then(pl.format("failed early, a resource failed while Helm waited: {} (status '{}')", resource, pl.col("text").str.extract(WAIT_POLLER, 4)))
+            .when(resource.is_not_null() & poller)
+            .then(pl.format("timed out waiting: {} (status '{}')", resource, pl.col("text").str.extract(WAIT_POLLER, 4)))
+            .when(resource.is_not_null())
+            .then(pl.format("timed out waiting: {} (the Helm log names it)", resource))
+            .otherwise(pl.format("timed out: {}", first_line(pl.col("text"))))
         )
         return pl.when(pl.col("pod_problem").is_not_null()).then(pl.format("{}; {}", named, "pod_problem")).otherwise(named)
 
     def remediation(self, ctx: Context) -> pl.Expr:
         name, ns = name_ns()
-        resource = resource_not_ready(pl.col("text")).str.extract(r"^(\w+) is not ready: ([\w.-]+)/([\w.-]+)", 0)
-        kind = pl.col("text").str.extract(r"(\w+) is not ready: ([\w.-]+)/([\w.-]+)", 1)
-        res_ns = pl.col("text").str.extract(r"(\w+) is not ready: ([\w.-]+)/([\w.-]+)", 2)
-        res_name = pl.col("text").str.extract(r"(\w+) is not ready: ([\w.-]+)/([\w.-]+)", 3).str.strip_suffix(".")
-        describe = pl.when(resource.is_not_null()).then(
-            pl.format("kubectl -n {} describe {} {}\nkubectl -n {} get events --sort-by=.lastTimestamp\n", res_ns, kind.str.to_lowercase(), res_name, res_ns)
+        describe = pl.when(pl.col("res_kind").is_not_null()).then(
+            pl.format("kubectl -n {} describe {} {}\nkubectl -n {} get events --sort-by=.lastTimestamp\n", "res_ns", pl.col("res_kind").str.to_lowercase(), "res_name", "res_ns")
         ).otherwise(pl.format("kubectl -n {} get pods,events --sort-by=.lastTimestamp\n", ns))
         return describe + flux("reconcile", " --force") + pl.lit(retry_reset(ctx))

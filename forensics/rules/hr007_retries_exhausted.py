@@ -6,7 +6,7 @@ import polars as pl
 
 from forensics.model import Severity
 from forensics.rules._base import Context
-from forensics.rules._failure import FailureRule, first_line, flux
+from forensics.rules._failure import FailureRule, action_of, first_line, flux
 
 
 class RetriesExhausted(FailureRule):
@@ -52,10 +52,18 @@ class RetriesExhausted(FailureRule):
         # the failure that used the retries up: a labelled component (timeout, upgrade-failed, ...)
         cause_label = pl.col("messages").list.eval(pl.element().struct.field("label")).list.first()
         cause_text = pl.col("messages").list.eval(pl.element().struct.field("message")).list.first()
+        action = pl.coalesce(
+            pl.col("text").str.extract(r"(install|upgrade) retries exhausted|Failed to (?:install|upgrade) after|cannot (?:install|upgrade) release", 1),
+            pl.col("text").str.extract(r"Failed to (install|upgrade) after", 1),
+            pl.col("text").str.extract(r"cannot (install|upgrade) release", 1),
+            action_of(),
+        )
+        what = pl.when(action.is_not_null()).then(pl.format("{} retries exhausted", action)).otherwise(pl.lit("retries exhausted"))
         return pl.format(
-            "retries exhausted{}; the failure behind it ({}): {}",
+            "{}{}; the failure behind it ({}): {}",
+            what,
             attempts,
-            pl.coalesce(cause_label, pl.col("label"), pl.lit("not in the bundle")),
+            pl.coalesce(cause_label, pl.col("label"), pl.lit("not in the evidence")),
             first_line(pl.coalesce(cause_text, pl.col("text")), 200),
         )
 

@@ -51,7 +51,14 @@ class ChartNotAvailable(FailureRule):
         return pl.format("chart not available: {}", first_line(pl.col("text")))
 
     def remediation(self, ctx: Context) -> pl.Expr:
-        return pl.lit("flux get sources chart -A\nflux get sources helm -A\n") + flux("reconcile", " --with-source")
+        oci = pl.col("text").str.contains(r"OCIRepository '|oci://|ChartMutateError|artifact revision").fill_null(False)
+        external = pl.col("text").str.contains(r"ExternalArtifact '").fill_null(False)
+        sources = (
+            pl.when(oci).then(pl.lit("flux get sources oci -A   # spec.chartRef: no HelmChart object\n"))
+            .when(external).then(pl.lit("kubectl get externalartifacts -A   # spec.chartRef: no HelmChart object\n"))
+            .otherwise(pl.lit("flux get sources chart -A\nflux get sources helm -A\n"))
+        )
+        return sources + flux("reconcile", " --with-source")
 
     def more_evidence(self, ctx: Context, state: pl.DataFrame) -> list[pl.DataFrame]:
         """The HelmChart/OCIRepository named in the failure, when the bundle holds it."""

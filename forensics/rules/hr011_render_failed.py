@@ -1,0 +1,80 @@
+"""Rule HR011: the class docstring is its documentation."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from forensics.model import Severity
+from forensics.rules._base import Context
+from forensics.rules._failure import FailureRule, during, flux, from_match
+from forensics.signatures import SIGNATURES
+
+RENDER = next(s.pattern for s in SIGNATURES if s.label == "render-failed")
+POST_RENDER = r"error while running post render on files"
+# Helm v4 post-render errors fixed in helm-controller v1.5.3 (#1442; reference §10.2).
+V150_POST_RENDER_BUG = r"invalid document separator|wrong node kind"
+
+
+class RenderFailed(FailureRule):
+    """The chart does not render: a template, YAML or validation error, or a failing post-renderer.
+
+    What it detects
+    ---------------
+    A release whose current failure text carries one of Helm's rendering errors: Go template
+    errors as Helm's engine returns them (`template: <chart>/templates/<file>:<line>:<col>:
+    executing ...`, `parse error at (<file>:<line>): ...`, `execution error at (...)` from
+    `required`/`fail`), the manifest splitter's `YAML parse error on <file>: error converting
+    YAML to JSON: ...`, a rendered manifest that fails validation (`error validating data:
+    ...`), or a post-renderer (the HelmRelease's Kustomize patches) that fails: `error while
+    running post render on files: ...` (Helm 3 and 4). The failed action's own finding comes
+    with it. A chart using an API the cluster does not serve is `api-removed`, a values schema
+    violation `values-schema`: both are checked first.
+
+    Versions: helm-controller v1.5.0-v1.5.2 (Helm 4) had post-render bugs (`invalid document
+    separator`, `wrong node kind`, fixed in v1.5.3); v1.6.0 runs post-renderers on hooks too
+    by default (`spec.postRenderStrategy: combined`), so a patch that starts failing right
+    after an upgrade to Flux 2.9 is that change, not a user change.
+
+    Why it matters
+    --------------
+    Nothing is applied, and a retry renders the same error. Known false positives: none known.
+
+    Evidence
+    --------
+    The failing condition, event or log quoting the template file and line.
+
+    Remediation
+    -----------
+    Reproduce with `helm template NAME CHART --version VERSION -f values.yaml` (with the
+    HelmRelease's values), fix the value or template the error names (or the
+    `spec.postRenderers` patch), then `flux reconcile helmrelease NAME -n NAMESPACE --force`.
+    """
+
+    id = "HR011"
+    name = "render-failed"
+    label = "render-failed"
+    severity = Severity.error
+
+    def summary(self) -> pl.Expr:
+        return pl.format("the chart does not render{}: {}", during(), from_match(pl.col("text"), RENDER, lines=1))
+
+    def remediation(self, ctx: Context) -> pl.Expr:
+        post = pl.col("text").str.contains(POST_RENDER).fill_null(False)
+        steps = pl.when(post).then(
+            pl.lit("# the post-renderer fails: check spec.postRenderers (Kustomize patches: targets, kinds, separators)\n")
+        ).otherwise(pl.lit("# reproduce with the HelmRelease's values, fix the value or template the error names:\n"))
+        notes = pl.lit("")
+        if ctx.controller.between("v1.5.0", "v1.5.2"):
+            notes = pl.when(pl.col("text").str.contains(V150_POST_RENDER_BUG).fill_null(False)).then(
+                pl.lit("# helm-controller v1.5.0-v1.5.2 post-render bug (fixed in v1.5.3): upgrade Flux to >= 2.8.3\n")
+            ).otherwise(pl.lit(""))
+        if ctx.controller.at_least("v1.6.0"):
+            notes = notes + pl.when(post).then(
+                pl.lit("# helm-controller >= v1.6.0 post-renders hooks too (postRenderStrategy combined); spec.postRenderStrategy: nohooks keeps the old behaviour\n")
+            ).otherwise(pl.lit(""))
+        return (
+            steps
+            + notes
+            + pl.format("helm template {} <chart> --version <version> -f values.yaml\n", pl.col("release").str.split("/").list.last())
+            + flux("reconcile", " --force")
+        )
