@@ -102,7 +102,10 @@ CLUSTER_RESOURCES = (
     "with the containers' args."
 )
 
-FAILURE_RULES = ("HR001", "HR002", "HR003", "HR004", "HR005", "HR006", "HR007", "HR008", "SC001", "VL001")
+FAILURE_RULES = (
+    "HR001", "HR002", "HR003", "HR004", "HR005", "HR006", "HR007", "HR008", "HR009", "HR010", "HR011", "HR012",
+    "HR013", "HR014", "SC001", "VL001", "CR001", "DR002",
+)
 
 PARTS: tuple[Part, ...] = (
     Part(
@@ -132,7 +135,7 @@ PARTS: tuple[Part, ...] = (
         why="the state each release is in and since when, its dependsOn, and who last wrote its status (managedFields tell "
         "a status never rewritten after a controller upgrade). status.history needs helm-controller >= v0.37.",
         frames=("releases", "conditions", "history", "managed_fields"),
-        rules=("MG001", "ST001", "ST002", "DP001", "DP002", *FAILURE_RULES, "SU001", "EG001"),
+        rules=("MG001", "ST001", "ST002", "ST003", "ST004", "DP001", "DP002", "DP003", *FAILURE_RULES, "SU001", "EG001"),
         commands=(Command(f"kubectl get {HELMRELEASES} -A -o yaml --show-managed-fields", "helmreleases.yaml"),),
         collector={"clusterResources": {}},
         note=CLUSTER_RESOURCES,
@@ -142,7 +145,7 @@ PARTS: tuple[Part, ...] = (
         what="Helm's release Secrets (sh.helm.release.v1.*): their labels only, never their payload",
         why="the status of each Helm revision as Helm itself stored it: a release locked in pending-install/-upgrade/-rollback",
         frames=("helm_storage",),
-        rules=FAILURE_RULES,
+        rules=(*FAILURE_RULES, "ST004"),
         commands=(
             Command(
                 f"kubectl get secrets -A --field-selector type=helm.sh/release.v1 -o go-template='{{{{range .items}}}}{HELM_SECRET_TEMPLATE}{{{{end}}}}'",
@@ -172,7 +175,7 @@ PARTS: tuple[Part, ...] = (
         what="HelmCharts, HelmRepositories, OCIRepositories and GitRepositories, with their status",
         why="whether the chart a release needs has an artifact, and why not",
         frames=("sources",),
-        rules=("SC001",),
+        rules=("SC001", "ST003"),
         commands=tuple(Command(f"kubectl get {kind}.source.toolkit.fluxcd.io -A -o yaml", f"{kind}.yaml") for kind in SOURCES),
         collector={"clusterResources": {}},
         note=CLUSTER_RESOURCES,
@@ -186,10 +189,10 @@ PARTS: tuple[Part, ...] = (
     Part(
         name="kustomizations",
         what="every Kustomization, with its status",
-        why="the Kustomization that applies a HelmRelease and its dry-run or health-check error naming it "
-        "(read as objects and counted in the inventory; no frame holds them yet)",
-        frames=(),
-        rules=(),
+        why="the Kustomization that applies a HelmRelease and its dry-run or health-check error naming it: "
+        "evidence for that release (an object the API server refused, a release not Ready in time)",
+        frames=("events",),
+        rules=("CR001", "EG001"),
         commands=(Command(f"kubectl get {KUSTOMIZATIONS} -A -o yaml", "kustomizations.yaml"),),
         collector={"clusterResources": {}},
         note=CLUSTER_RESOURCES,

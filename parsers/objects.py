@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 
 import polars as pl
 
-from parsers import controllers, helm_storage, helmrelease, k8s_events, kube, sources
+from parsers import controllers, helm_storage, helmrelease, k8s_events, kube, kustomizations, sources
 from parsers._base import PYTHON_BOUND, SCHEMAS, TS, ParseResult, frame
 from parsers.paste.yamlish import renest, unknown_names
 
@@ -41,6 +41,7 @@ EXTRACTORS = {
     **{kind: controllers.extract for kind in controllers.KINDS},
     **{kind: sources.extract for kind in sources.KINDS},
     **{kind: helm_storage.extract for kind in helm_storage.KINDS},
+    **{kind: kustomizations.extract for kind in kustomizations.KINDS},
 }
 
 _SUFFIXES = (".json", ".yaml", ".yml", ".txt", "")

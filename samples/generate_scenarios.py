@@ -1287,7 +1287,7 @@ def scenario_v036():
                  "lastAttemptedRevision": "2.4.0", "lastAttemptedValuesChecksum": co_tok, "observedGeneration": co.gen,
                  "upgradeFailures": 1}
     co.status_time = end
-    s.plant(co, ["upgrade-failed", "ownership-conflict"], "Chart 2.4.0 adds ConfigMap checkout-feature-flags, which already exists without "
+    s.plant(co, ["ownership-conflict", "upgrade-failed"], "Chart 2.4.0 adds ConfigMap checkout-feature-flags, which already exists without "
             "Helm ownership metadata: Helm refuses the upgrade before storing a release "
             "(`rendered manifests contain a resource that already exists`), so v0.36.2 records lastReleaseRevision 0 "
             "and retries forever with exponential backoff (no retries-exhausted state is ever reached).",
@@ -2590,7 +2590,7 @@ def scenario_v1_crash():
         return end, d
     run_queue(s, None, C, kc_h, [(kc.created + s.ms(150, 300), "create"),
                                  (kc.created + 2 * NS + s.ms(500, 900), "chart")])
-    s.plant(kc, ["install-failed", "ownership-conflict"], "New release: Helm refuses the install because Secret apps/keycloak already "
+    s.plant(kc, ["ownership-conflict", "install-failed"], "New release: Helm refuses the install because Secret apps/keycloak already "
             "exists without Helm ownership metadata (`Unable to continue with install: ... invalid ownership "
             "metadata`). No release is stored, so installFailures never grows and the controller retries with "
             "exponential backoff (`Reconciler error`, InstallFailed events aggregated).",
@@ -3275,7 +3275,7 @@ def scenario_v16():
     run_queue(s, start + s.ms(0, 600_000), C, po_h, [(pcommit + s.ms(150, 250), "spec"),
                                                       (pcommit + 2 * NS + s.ms(300, 700), "chart")])
     po.apply_time = pcommit
-    s.plant(po, ["upgrade-failed", "values-schema"], "A Renovate bump to chart 0.9.0, whose values.schema.json now "
+    s.plant(po, ["values-schema", "upgrade-failed"], "A Renovate bump to chart 0.9.0, whose values.schema.json now "
             "requires webhook.failurePolicy: Helm 4 refuses the values before rendering (`values don't meet the "
             "specifications of the schema(s) ... - at '/webhook': missing property 'failurePolicy'`). No release is "
             "stored, so only status.failures grows; `Reconciler error` with exponential backoff.",
@@ -3312,7 +3312,7 @@ def scenario_v16():
     run_queue(s, start + s.ms(0, 600_000), C, gw_h, [(gcommit + s.ms(150, 250), "spec"),
                                                       (gcommit + 2 * NS + s.ms(300, 700), "chart")])
     gw.apply_time = gcommit
-    s.plant(gw, ["upgrade-failed", "render-failed"], "Chart 4.1.0 makes auth.existingSecret `required` when "
+    s.plant(gw, ["render-failed", "upgrade-failed"], "Chart 4.1.0 makes auth.existingSecret `required` when "
             "auth.enabled is true; the HelmRelease does not set it, so the template fails (`execution error at "
             "(gateway/templates/auth-secret.yaml:7:20): ...`) before anything is stored: failures grow, backoff.",
             [("event", "execution error at (gateway/templates/auth-secret.yaml:7:20)")])
@@ -3348,7 +3348,7 @@ def scenario_v16():
         au.status["lastAttemptedReleaseAction"] = "install"
         return refused(t, au, rid, "install", owner, "2.3.0", ast)
     run_queue(s, None, C, au_h, [(au.created + s.ms(150, 300), "create"), (au.created + 2 * NS + s.ms(500, 900), "chart")])
-    s.plant(au, ["install-failed", "ownership-conflict"], "A new release with spec.install.disableTakeOwnership: true "
+    s.plant(au, ["ownership-conflict", "install-failed"], "A new release with spec.install.disableTakeOwnership: true "
             "(v1.2.0+; helm-controller v1.1.0+ adopts existing objects by default): Secret apps/auth-db was created by an "
             "ExternalSecret before the chart, without Helm metadata, so Helm 4 refuses the install (`Unable to continue "
             "with install: ... invalid ownership metadata`). Nothing is stored; backoff.",
@@ -3381,7 +3381,7 @@ def scenario_v16():
         return refused(t, ex, rid, "upgrade", removed, "0.27.0", est)
     run_queue(s, start + s.ms(0, 1_200_000), C, ex_h, [(ecommit + s.ms(150, 250), "spec")])
     ex.apply_time = ecommit
-    s.plant(ex, ["upgrade-failed", "api-removed"], "Chart 1.2.0 still renders HorizontalPodAutoscaler "
+    s.plant(ex, ["api-removed", "upgrade-failed"], "Chart 1.2.0 still renders HorizontalPodAutoscaler "
             "autoscaling/v2beta2 (removed in Kubernetes 1.26); the installed revision predates the cluster upgrade, so "
             "the first change since (maxReplicas 3 -> 5) fails building the new manifest (`no matches for kind ... "
             "ensure CRDs are installed first`).",
@@ -3425,7 +3425,7 @@ def scenario_v16():
     run_queue(s, start + s.ms(0, 600_000), C, ce_h, [(ccommit + s.ms(150, 250), "spec"),
                                                       (ccommit + 2 * NS + s.ms(300, 700), "chart")])
     ce.apply_time = ccommit
-    s.plant(ce, ["upgrade-failed", "release-missing"], "Someone ran `helm uninstall ceph -n apps` the day before and "
+    s.plant(ce, ["release-missing", "upgrade-failed"], "Someone ran `helm uninstall ceph -n apps` the day before and "
             "interrupted it: Helm left revision 11 in status `uninstalling`. helm-controller finds the release object "
             "changed (`release digest verification error`), treats it as unmanaged and upgrades, which Helm refuses "
             "(`\"ceph\" has no deployed releases`: no revision is deployed, the last is neither failed nor superseded). "
@@ -3580,7 +3580,7 @@ def scenario_v16():
         return end, None
     run_queue(s, start + s.ms(0, 600_000), C, wk_h, [(pushed + s.ms(400, 900), "source"), (forced, "annotation")])
     wk.annotations["reconcile.fluxcd.io/requestedAt"] = rfc3339nano(forced - s.ms(300, 600))
-    s.plant(wk, ["retries-exhausted", "upgrade-failed", "health-check-canceled"], "helm-controller runs with "
+    s.plant(wk, ["health-check-canceled", "upgrade-failed", "retries-exhausted"], "helm-controller runs with "
             "--feature-gates=CancelHealthCheckOnNewRevision=true. The OCIRepository gets tag 1.4.1 and the upgrade "
             "starts; 97s into its health check someone runs `flux reconcile hr worker -n apps`, which enqueues a new "
             "reconciliation: the health check is canceled (Ready=False HealthCheckCanceled, the Helm upgrade fails with "

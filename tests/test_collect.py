@@ -273,10 +273,9 @@ status:
   observedGeneration: 2
   conditions:
   - lastTransitionTime: "2024-11-05T10:02:00Z"
-    message: Running 'upgrade' action with timeout of 5m0s
     observedGeneration: 2
-    reason: Progressing
-    status: Unknown
+    reason: UpgradeFailed
+    status: "False"
     type: Ready
 """
 

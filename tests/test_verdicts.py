@@ -272,7 +272,7 @@ def test_v1_controller_crash_plan_fixes_the_cause_then_resumes_and_never_forces(
     assert steps == [
         ("monitoring/kube-prometheus-stack", "fix", "helm history kube-prometheus-stack -n monitoring"),
         ("monitoring/kube-prometheus-stack", "unblock", "flux resume helmrelease kube-prometheus-stack -n monitoring"),
-        ("apps/keycloak", "fix", ""),
+        ("apps/keycloak", "fix", "# helm-controller <= v1.0 never adopts: Flux >= 2.4 (helm-controller v1.1.0) takes ownership by default"),
         ("apps/keycloak", "reconcile", "flux reconcile helmrelease keycloak -n apps"),
         ("apps/orders", "fix", ""),
         ("apps/orders", "fix", ""),

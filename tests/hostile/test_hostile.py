@@ -187,11 +187,12 @@ def test_a_parser_that_raises_is_one_problem_and_the_rest_is_analysed(tmp_path: 
 
     monkeypatch.setattr(objects, "parse", boom)
     path = folder(tmp_path / "b", {"hr.yaml": b"apiVersion: v1\nkind: HelmRelease\nmetadata: {name: x}\n"})
-    result = CliRunner().invoke(main, ["analyze", str(path), "-f", "json", "-o", "-"])
+    result = CliRunner().invoke(main, ["analyze", str(path), "-f", "json", "-o", "-", "--fail-on", "never"])
     assert result.exit_code == 0
     data = json.loads(result.stdout)
     assert {"source": "hr.yaml", "line": None, "reason": "parser kubernetes-objects failed: RuntimeError: boom", "excerpt": ""} in data["problems"]
     assert data["bundle"]["rows"]["logs"] == 3
+    assert data["bundle"]["rows"]["releases"] == 1  # the file is still read, as a paste is
 
 
 def test_an_internal_error_is_one_line_exit_1_and_debug_shows_it(tmp_path: Path, monkeypatch):

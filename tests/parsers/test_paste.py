@@ -340,3 +340,18 @@ def test_text_that_names_nothing_known_is_a_problem_row():
 def test_the_release_a_text_is_about(text, expected):
     found = subject(text)
     assert (found.namespace, found.name) == expected if expected else found is None
+
+
+def test_a_kustomization_object_naming_helmreleases_is_evidence_for_each():
+    text = (
+        "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\n"
+        "status:\n  conditions:\n  - lastTransitionTime: \"2024-05-01T10:00:00Z\"\n"
+        "    message: \"Health check failed after 2m0s: timeout waiting for: [HelmRelease/web/a status: 'InProgress', HelmRelease/web/b status: 'Failed']\"\n"
+        "    reason: HealthCheckFailed\n    status: \"False\"\n    type: Ready\n"
+    )
+    events = parse_member("kustomizations.yaml", text.encode()).frames["events"]
+    assert events.select("release", "reason", "type", "component", "line").rows() == [
+        ("web/a", "HealthCheckFailed", "Warning", "kustomize-controller", 9),
+        ("web/b", "HealthCheckFailed", "Warning", "kustomize-controller", 9),
+    ]
+    assert events["last_ts"][0].isoformat() == "2024-05-01T10:00:00+00:00"
