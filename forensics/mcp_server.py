@@ -50,14 +50,13 @@ from forensics import __version__
 from forensics.model import BundleInfo, ControllerRestart, ControllerVersion, Finding, Gap, PlanStep, RuleResult, TimelineEntry, Upgrade, Verdict
 
 KEEP_RUNS = 3  # analyses kept in memory at once (a 1 GB bundle holds ~1.4 GB while it is analysed)
-# What one result may hold. The `analyze` result is cut by these caps (halved until its JSON
-# fits RESULT_BYTES); a text longer than MAX_TEXT characters is cut with an ellipsis.
+# What one result may hold. The `analyze` and `release` results are cut by these caps, halved
+# until the result's JSON fits RESULT_BYTES; a text longer than MAX_TEXT characters is cut.
 RESULT_BYTES = 90_000  # the JSON of the typed result; the text copy doubles it on the wire (< 200 KB)
 MAX_TEXT = 2000
 CAPS = {"verdicts": 30, "findings": 40, "evidence": 5, "plan": 30, "restarts": 20, "releases": 200, "names": 20}
-TIMELINE_ROWS = 100  # a release's last timeline entries
+STORY_CAPS = {"timeline": 100, "evidence": 20, "releases": 200}  # a release's last entries, evidence per finding, dependents
 TIMELINE_TEXT = 300  # characters of a timeline message (evidence() reads the whole line)
-FINDING_EVIDENCE = 20  # evidence lines per finding in a release's story
 MAX_CONTEXT = 50  # lines either side of a cited line
 LINE_CHARS = 2000  # characters of one line read back
 _CHUNK = 1 << 20
@@ -117,8 +116,9 @@ class Story(BaseModel):
     findings: list[Finding] = []
     depends_on: list[str] = []
     dependents: list[str] = []
-    timeline: list[TimelineEntry] = Field(default=[], description="the release's last timeline entries in time order, messages cut (evidence() reads a whole line)")
-    timeline_total: int = 0
+    timeline: list[TimelineEntry] = Field(
+        default=[], description="the release's last timeline entries in time order, messages cut (evidence() reads a whole line); omitted.timeline > 0: earlier ones exist"
+    )
     omitted: dict[str, int] = {}
 
 
@@ -337,12 +337,7 @@ class Forensics:
             return loaded
 
     def summary(self, loaded: Loaded) -> Summary:
-        caps = dict(CAPS)
-        while True:
-            result = _summary(loaded, caps)
-            if len(_json(result.model_dump(mode="json"))) <= RESULT_BYTES or caps["verdicts"] <= 1:
-                return result
-            caps = {key: max(1, value // 2) for key, value in caps.items()}
+        return _fit(lambda caps: _summary(loaded, caps), CAPS)
 
     def story(self, loaded: Loaded, release: str) -> Story:
         import polars as pl
@@ -350,36 +345,39 @@ class Forensics:
         analysis = loaded.run.analysis
         release = release.strip()
         verdict = analysis.verdict(release)
-        timeline = loaded.run.timeline
-        mine = timeline.filter(pl.col("release") == release)
-        if verdict is None and mine.height == 0:
+        # Its own rows: the release-less ones (every pod's events in a big bundle) would crowd
+        # them out; the controller's versions, upgrades and restarts are in analyze().
+        rows = loaded.run.last_rows(STORY_CAPS["timeline"] + 1, {release}).filter(pl.col("release") == release)
+        if verdict is None and rows.height == 0:
             known = [v.release for v in _worst_first(analysis.verdicts)]
             close = difflib.get_close_matches(release, known, n=5, cutoff=0.5)
             hint = f"; did you mean {', '.join(close)}?" if close else f"; releases: {', '.join(known[:20])}"
             raise ToolError(f"no release {release!r} in this bundle (give it as NAMESPACE/NAME){hint}")
-        # Its own rows: the release-less ones (every pod's events in a big bundle) would crowd
-        # them out; the controller's versions, upgrades and restarts are in analyze().
-        rows = mine.sort("ts", "source", "line")
-        shown = rows.tail(TIMELINE_ROWS)
         columns = ["release", "ts", "ts_end", "origin", "level", "reason", "message", "count", "source", "line"]
-        entries = [TimelineEntry(**{**row, "message": _cut(row["message"] or "", TIMELINE_TEXT)}) for row in shown.select(columns).iter_rows(named=True)]
+        entries = [TimelineEntry(**{**row, "message": _cut(row["message"] or "", TIMELINE_TEXT)}) for row in rows.select(columns).iter_rows(named=True)]
         findings = [f for f in analysis.findings if f.release == release]
-        cut = sum(max(0, len(f.evidence) - FINDING_EVIDENCE) for f in findings)
-        findings = [f.model_copy(update={"evidence": f.evidence[:FINDING_EVIDENCE]}) for f in findings]
         depends = [d.depends_on for d in analysis.dependencies if d.release == release]
         dependents = [d.release for d in analysis.dependencies if d.depends_on == release]
-        omitted = {"timeline": rows.height - shown.height, "evidence": cut, "dependents": max(0, len(dependents) - CAPS["releases"])}
-        return Story(
-            handle=loaded.handle,
-            release=release,
-            verdict=verdict,
-            findings=findings,
-            depends_on=depends,
-            dependents=dependents[: CAPS["releases"]],
-            timeline=entries,
-            timeline_total=rows.height,
-            omitted={key: value for key, value in omitted.items() if value},
-        )
+
+        def story(caps: dict[str, int]) -> Story:
+            shown = entries[-caps["timeline"] :]
+            omitted = {
+                "timeline": len(entries) - len(shown),  # at least (earlier entries are not counted)
+                "evidence": sum(max(0, len(f.evidence) - caps["evidence"]) for f in findings),
+                "dependents": max(0, len(dependents) - caps["releases"]),
+            }
+            return Story(
+                handle=loaded.handle,
+                release=release,
+                verdict=verdict,
+                findings=[f.model_copy(update={"evidence": f.evidence[: caps["evidence"]]}) for f in findings],
+                depends_on=depends,
+                dependents=dependents[: caps["releases"]],
+                timeline=shown,
+                omitted={key: value for key, value in omitted.items() if value},
+            )
+
+        return _fit(story, STORY_CAPS)
 
     def lines(self, loaded: Loaded, source: str, line: int, context: int) -> Lines:
         from forensics.bundle import Reader, strip_root
@@ -445,6 +443,16 @@ def _read_lines(data, first: int, last: int) -> dict[int, str]:
                     number += 1
                 at_start = index < len(pieces) - 1 or (at_start and not piece)
     return {n: bytes(t).decode("utf-8", errors="replace").rstrip("\r")[:LINE_CHARS] for n, t in kept.items()}
+
+
+def _fit(build, caps: dict[str, int]):
+    """`build(caps)`, the caps halved until the result's JSON fits RESULT_BYTES: the size of a
+    result does not depend on the bundle's."""
+    while True:
+        result = build(caps)
+        if len(_json(result.model_dump(mode="json"))) <= RESULT_BYTES or all(value <= 1 for value in caps.values()):
+            return result
+        caps = {key: max(1, value // 2) for key, value in caps.items()}
 
 
 def _worst_first(verdicts: list[Verdict]) -> list[Verdict]:
