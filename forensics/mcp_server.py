@@ -416,32 +416,29 @@ class Forensics:
 
 
 def _read_lines(data, first: int, last: int) -> dict[int, str]:
-    """Lines `first`..`last` (1-based) of a member's bytes (or of its file on disk, read a
-    chunk at a time), each cut at LINE_CHARS; a file's last line needs no newline."""
+    """Lines `first`..`last` (1-based, split at "\n" as the parsers split them) of a member's
+    bytes, or of its file on disk read a chunk at a time; each cut at LINE_CHARS."""
     from parsers._base import FileData
 
     first = max(1, first)
-    stream = data.open() if isinstance(data, FileData) else io.BytesIO(data)
     kept: dict[int, bytearray] = {}
-    number, at_start = 1, True  # the line being read; nothing of it read yet
-    with stream:
+    number, chunk = 1, b""  # the line the next byte belongs to
+    with data.open() if isinstance(data, FileData) else io.BytesIO(data) as stream:
         while number <= last:
-            chunk = stream.read(_CHUNK)
-            if not chunk:
+            previous, chunk = chunk, stream.read(_CHUNK)
+            if not chunk:  # the end: a final newline ends the last line, it starts none
+                if previous.endswith(b"\n"):
+                    kept.pop(number, None)
                 break
             breaks = chunk.count(b"\n")
             if number + breaks < first:  # the whole chunk lies before the window
                 number += breaks
-                at_start = chunk.endswith(b"\n")
                 continue
-            pieces = chunk.split(b"\n")
-            for index, piece in enumerate(pieces):
-                if first <= number <= last and (piece or index < len(pieces) - 1 or not at_start):
+            for index, piece in enumerate(chunk.split(b"\n")):
+                number += 1 if index else 0
+                if first <= number <= last:
                     text = kept.setdefault(number, bytearray())
-                    text += piece[: max(0, LINE_CHARS * 4 - len(text))]
-                if index < len(pieces) - 1:
-                    number += 1
-                at_start = index < len(pieces) - 1 or (at_start and not piece)
+                    text += piece[: max(0, 4 * LINE_CHARS - len(text))]  # UTF-8: at most 4 bytes a character
     return {n: bytes(t).decode("utf-8", errors="replace").rstrip("\r")[:LINE_CHARS] for n, t in kept.items()}
 
 

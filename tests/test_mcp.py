@@ -16,6 +16,8 @@ from pathlib import Path
 
 import anyio
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from mcp import Client, StdioServerParameters
 from mcp.shared.exceptions import MCPError
 from mcp.types import ListRootsResult, Root
@@ -30,9 +32,10 @@ TOOLS = {"analyze", "release", "evidence", "explain", "collect"}
 BOUND = 200_000  # bytes of one tool result (issue 23)
 
 
-def drive(body, *, roots=(), granted=None, cwd=None):
+def drive(body, *, roots=(), granted=None, cwd=None, mode="auto"):
     """Run `body(client)` against a fresh `forensics mcp --root ROOT ...` over stdio; the
-    client grants `granted` folders as MCP roots when given."""
+    client grants `granted` folders as MCP roots when given. `mode="legacy"`: the protocol
+    of the initialize handshake (2025-11-25), where the server asks for the roots mid-call."""
 
     async def list_roots(context):
         return ListRootsResult(roots=[Root(uri=Path(folder).resolve().as_uri()) for folder in granted])
@@ -40,7 +43,7 @@ def drive(body, *, roots=(), granted=None, cwd=None):
     async def main():
         args = ["-m", "forensics.cli", "mcp", *(f"--root={root}" for root in roots)]
         params = StdioServerParameters(command=sys.executable, args=args, cwd=str(cwd or ROOT))
-        async with Client(params, list_roots_callback=list_roots if granted is not None else None) as client:
+        async with Client(params, mode=mode, list_roots_callback=list_roots if granted is not None else None) as client:
             return await body(client)
 
     return anyio.run(main)
@@ -217,8 +220,9 @@ def test_paths_outside_the_roots_are_refused(tmp_path):
     async def by_client(client):
         return await ok(client, "analyze", path=str(granted / "ticket")), await refused(client, "analyze", path=str(other / "ticket"))
 
-    inside, outside = drive(by_client, granted=[granted])  # MCP roots, no --root
-    assert inside["releases"] > 0 and "refused: outside" in outside
+    for mode in ("auto", "legacy"):
+        inside, outside = drive(by_client, granted=[granted], mode=mode)  # MCP roots, no --root
+        assert inside["releases"] > 0 and "refused: outside" in outside
 
     async def no_roots(client):
         return await refused(client, "analyze", path=str(granted / "ticket"))
@@ -383,3 +387,21 @@ def test_the_analyze_result_does_not_grow_with_the_log(tmp_path):
     assert {v["release"]: v["primary"] for v in small["verdicts"]} == {v["release"]: v["primary"] for v in big["verdicts"]}
     assert big_size < BOUND and small_size < BOUND
     assert abs(big_size - small_size) < 0.1 * small_size, (small_size, big_size)
+
+
+@settings(database=None, deadline=None)
+@given(text=st.lists(st.sampled_from(["a", "é", "\n", "\r\n", "", "xyz"]), max_size=40).map("".join), first=st.integers(1, 12), width=st.integers(0, 6), chunk=st.integers(1, 8))
+def test_lines_are_read_back_as_the_parsers_number_them(text, first, width, chunk):
+    """The evidence reader's window, read a few bytes at a time, is the file's `split("\\n")`
+    (a final newline ends the last line and starts none)."""
+    from forensics import mcp_server
+
+    data = text.encode()
+    lines = text.split("\n")[:-1] if text.endswith("\n") else text.split("\n") if text else []
+    wanted = {n: lines[n - 1].rstrip("\r") for n in range(first, first + width + 1) if n <= len(lines)}
+    original = mcp_server._CHUNK
+    mcp_server._CHUNK = chunk
+    try:
+        assert mcp_server._read_lines(data, first, first + width) == wanted
+    finally:
+        mcp_server._CHUNK = original
