@@ -47,14 +47,14 @@ from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotati
 from pydantic import BaseModel, Field
 
 from forensics import __version__
-from forensics.model import BundleInfo, ControllerRestart, ControllerVersion, Finding, Gap, PlanStep, RuleResult, TimelineEntry, Upgrade, Verdict
+from forensics.model import BundleInfo, ControllerRestart, ControllerVersion, Finding, Gap, PlanStep, Problem, RuleResult, TimelineEntry, Upgrade, Verdict
 
 KEEP_RUNS = 3  # analyses kept in memory at once (a 1 GB bundle holds ~1.4 GB while it is analysed)
 # What one result may hold. The `analyze` and `release` results are cut by these caps, halved
 # until the result's JSON fits RESULT_BYTES; a text longer than MAX_TEXT characters is cut.
 RESULT_BYTES = 90_000  # the JSON of the typed result; the text copy doubles it on the wire (< 200 KB)
 MAX_TEXT = 2000
-CAPS = {"verdicts": 30, "findings": 40, "evidence": 5, "plan": 30, "restarts": 20, "releases": 200, "names": 20}
+CAPS = {"verdicts": 30, "findings": 40, "evidence": 5, "plan": 30, "restarts": 20, "releases": 200, "names": 20, "problems": 10}
 STORY_CAPS = {"timeline": 100, "evidence": 20, "releases": 200}  # a release's last entries, evidence per finding, dependents
 TIMELINE_TEXT = 300  # characters of a timeline message (evidence() reads the whole line)
 MAX_CONTEXT = 50  # lines either side of a cited line
@@ -101,6 +101,7 @@ class Summary(BaseModel):
     plan: list[PlanStep] = Field(default=[], description="the bundle's remediation in order: controller first, dependencies before dependents")
     gaps: list[Gap] = []
     rules_not_run: list[RuleResult] = Field(default=[], description="rules skipped for missing evidence, or failed")
+    problems: list[Problem] = Field(default=[], description="the first input that could not be used (a member over a cap, a line no parser read)")
     problems_total: int = 0
     redactions: int = 0
     omitted: dict[str, int] = Field(default={}, description="items left out to keep the result small, per field")
@@ -482,6 +483,7 @@ def _summary(loaded: Loaded, caps: dict[str, int]) -> Summary:
         "plan": max(0, len(analysis.plan) - caps["plan"]),
         "restarts": max(0, len(analysis.restarts) - caps["restarts"]),
         "gap releases": sum(max(0, len(g.releases) - caps["names"]) for g in analysis.gaps),
+        "problems": analysis.problems_total - min(len(analysis.problems), caps["problems"]),
     }
     return Summary(
         handle=loaded.handle,
@@ -500,6 +502,7 @@ def _summary(loaded: Loaded, caps: dict[str, int]) -> Summary:
         plan=analysis.plan[: caps["plan"]],
         gaps=gaps,
         rules_not_run=[r for r in analysis.rules if r.status in ("skipped", "error")],
+        problems=analysis.problems[: caps["problems"]],
         problems_total=analysis.problems_total,
         redactions=analysis.redactions,
         omitted={key: value for key, value in omitted.items() if value},

@@ -32,7 +32,7 @@ TOOLS = {"analyze", "release", "evidence", "explain", "collect"}
 BOUND = 200_000  # bytes of one tool result (issue 23)
 
 
-def drive(body, *, roots=(), granted=None, cwd=None, mode="auto"):
+def drive(body, *, roots=(), granted=None, cwd=None, mode="auto", options=()):
     """Run `body(client)` against a fresh `forensics mcp --root ROOT ...` over stdio; the
     client grants `granted` folders as MCP roots when given. `mode="legacy"`: the protocol
     of the initialize handshake (2025-11-25), where the server asks for the roots mid-call."""
@@ -41,7 +41,7 @@ def drive(body, *, roots=(), granted=None, cwd=None, mode="auto"):
         return ListRootsResult(roots=[Root(uri=Path(folder).resolve().as_uri()) for folder in granted])
 
     async def main():
-        args = ["-m", "forensics.cli", "mcp", *(f"--root={root}" for root in roots)]
+        args = ["-m", "forensics.cli", "mcp", *(f"--root={root}" for root in roots), *options]
         params = StdioServerParameters(command=sys.executable, args=args, cwd=str(cwd or ROOT))
         async with Client(params, mode=mode, list_roots_callback=list_roots if granted is not None else None) as client:
             return await body(client)
@@ -326,6 +326,15 @@ def test_errors_are_one_line_tool_errors(tmp_path):
     ]
     for message, wanted in zip(messages, expected):
         assert message.startswith("Error executing tool") and wanted in message, message
+
+
+def test_the_caps_of_the_cli_apply():
+    async def body(client):
+        return await ok(client, "analyze", path="v037-failures")
+
+    summary = drive(body, roots=[SAMPLES], options=["--max-bytes", "20000"])
+    refused = [p for p in summary["problems"] if "raise it with --max-bytes" in p["reason"]]
+    assert refused and summary["bundle"]["rows"]["logs"] == 0  # the 313 KB log was not read
 
 
 def test_explain_and_collect_are_the_cli_texts():
