@@ -81,6 +81,11 @@ class Run:
             self._timeline = timeline.build(self.frames, self._controller or versions.ControllerState())
         return self._timeline
 
+    def last_rows(self, keep: int, releases: set[str]) -> pl.DataFrame:
+        """The last `keep` timeline rows of each of `releases` (and of the global lane), in
+        time order, without building the whole timeline (a big bundle's holds every log line)."""
+        return timeline.last_rows(self.frames, self._controller or versions.ControllerState(), keep, releases)
+
 
 def run(
     path: str,

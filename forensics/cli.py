@@ -433,6 +433,31 @@ def collect(troubleshoot, script, part_name, namespace, since):
 
 
 @main.command()
+@click.option("--root", "roots", multiple=True, type=click.Path(exists=True, file_okay=False), help="A folder whose bundles the server may read (besides the roots the client grants). Repeatable.")
+@click.option("--max-bytes", type=int, help="Cap on decompressed bytes read from a bundle (default 8 GiB).")
+@_caps
+def mcp(roots, max_bytes, **caps):
+    """Serve the analysis to an AI assistant: a Model Context Protocol server over stdio.
+
+    Tools: analyze, release, evidence, explain, collect; the rule catalog as resources; the
+    prompt `investigate`. Only paths under a --root or a root the client grants are read.
+    Needs the extra: pip install 'flux-forensics[mcp]'.
+
+    Example:
+
+        forensics mcp --root ~/bundles
+    """
+    try:
+        from forensics import mcp_server
+    except ImportError as error:
+        if not (error.name or "").split(".")[0] == "mcp":
+            raise
+        click.echo("forensics mcp needs the MCP SDK: pip install 'flux-forensics[mcp]'", err=True)
+        sys.exit(EXIT_INPUT)
+    mcp_server.serve(list(roots), {"max_bytes": max_bytes, **caps})
+
+
+@main.command()
 @click.argument("paths", nargs=-1)
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False), help="Folder for the dataset, the reports and fleet.html/fleet.md.")
 @click.option("--manifest", "manifests", multiple=True, help="A file listing bundles, one path, glob or URL a line ('-': standard input). Repeatable; '@FILE' as a PATH works too.")

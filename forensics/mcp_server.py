@@ -1,0 +1,670 @@
+"""`forensics mcp`: the offline analyzer as a Model Context Protocol server, over stdio.
+
+An AI assistant calls the tools; every answer is the analysis' own (labels, verdicts,
+`source:line` evidence), so a person can check each claim the assistant makes from it:
+
+- `analyze(path)`: the bundle's summary, verdicts (worst first) and findings with their
+  evidence, bounded in size whatever the bundle's, and a handle for the calls that follow;
+- `release(path_or_handle, release)`: one release's story (verdict with the alternatives it
+  ruled out and its plan, findings, the last timeline entries, dependencies);
+- `evidence(handle, source, line, context)`: the cited lines around one evidence reference,
+  read again from the bundle through `forensics.bundle.Reader` and redacted;
+- `explain(label_or_rule)`: a rule's documentation and a label's cause -> effect row;
+- `collect(part, form)`: what to collect and how (`forensics collect`).
+
+Resources: the rule catalog (`forensics://rules`) and each rule's documentation
+(`forensics://rules/{key}`, by id, name or label). Prompt: `investigate`, which walks an
+incident from the summary to the worst verdict, its evidence and its plan.
+
+Safety, as in the CLI: a path is read only when it lies under a folder the client grants as
+an MCP root or one given with `--root` (symlinks resolved first); the CLI's caps
+(`--max-bytes`, `--max-members`, `--max-ratio`) apply to every read; every string of every
+result goes through `forensics.redact` once more before it leaves (file names included);
+nothing is written but the reader's spool in the temporary folder; every failure is one
+line in an MCP tool error, never a traceback.
+
+A loaded bundle is kept per handle for the connection (the process: one client over
+stdio), at most `KEEP_RUNS` at a time; a handle whose analysis was dropped is analysed again.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import json
+import re
+import threading
+from collections import OrderedDict
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Literal
+from urllib.parse import unquote, urlparse
+
+from mcp.server.mcpserver import Context, ListRoots, MCPServer, Resolve
+from mcp.server.mcpserver.exceptions import ResourceError, ToolError
+from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotations
+from pydantic import BaseModel, Field
+
+from forensics import __version__
+from forensics.model import BundleInfo, ControllerRestart, ControllerVersion, Finding, Gap, PlanStep, Problem, RuleResult, TimelineEntry, Upgrade, Verdict
+
+KEEP_RUNS = 3  # analyses kept in memory at once (a 1 GB bundle holds ~1.4 GB while it is analysed)
+# What one result may hold. The `analyze` and `release` results are cut by these caps, halved
+# until the result's JSON fits RESULT_BYTES; a text longer than MAX_TEXT characters is cut.
+RESULT_BYTES = 90_000  # the JSON of the typed result; the text copy doubles it on the wire (< 200 KB)
+MAX_TEXT = 2000
+CAPS = {"verdicts": 30, "findings": 40, "evidence": 5, "plan": 30, "restarts": 20, "releases": 200, "names": 20, "problems": 10}
+STORY_CAPS = {"timeline": 100, "evidence": 20, "releases": 200}  # a release's last entries, evidence per finding, dependents
+TIMELINE_TEXT = 300  # characters of a timeline message (evidence() reads the whole line)
+MAX_CONTEXT = 50  # lines either side of a cited line
+LINE_CHARS = 2000  # characters of one line read back
+_CHUNK = 1 << 20
+
+NEXT = (
+    "release(handle, RELEASE) for one release's story (ruled-out alternatives, plan, timeline); "
+    "evidence(handle, SOURCE, LINE) for the lines around a citation; explain(LABEL) for a label or rule."
+)
+
+INSTRUCTIONS = """\
+flux-forensics explains FluxCD helm-controller incidents offline, from a support bundle, a
+`kubectl cluster-info dump` or a folder of pasted kubectl/flux output. It names, per
+HelmRelease, the first cause with `source:line` evidence. Start with analyze(path); follow a
+verdict with release(handle, release) and check its evidence with evidence(handle, source,
+line). Quote the evidence you rely on as source:line; secrets are already [REDACTED]."""
+
+
+# --- results ----------------------------------------------------------------------------------
+
+
+class ReleaseLabel(BaseModel):
+    release: str
+    label: str
+
+
+class Summary(BaseModel):
+    """The `analyze` result: the bundle, its verdicts worst first, findings with evidence."""
+
+    handle: str = Field(description="pass it to release() and evidence(): the bundle is not read again")
+    path: str
+    bundle: BundleInfo
+    releases: int
+    healthy: int
+    labels: dict[str, int] = Field(description="releases per verdict label (healthy and unexplained included)")
+    controllers: list[ControllerVersion] = []
+    upgrades: list[Upgrade] = []
+    restarts: list[ControllerRestart] = []
+    verdicts: list[Verdict] = Field(default=[], description="releases that are not healthy, worst first; each release's plan is in release()")
+    more_releases: list[ReleaseLabel] = Field(default=[], description="releases not healthy past the verdicts shown")
+    healthy_releases: list[str] = []
+    findings: list[Finding] = Field(default=[], description="the findings of the verdicts shown first, evidence capped per finding")
+    plan: list[PlanStep] = Field(default=[], description="the bundle's remediation in order: controller first, dependencies before dependents")
+    gaps: list[Gap] = []
+    rules_not_run: list[RuleResult] = Field(default=[], description="rules skipped for missing evidence, or failed")
+    problems: list[Problem] = Field(default=[], description="the first input that could not be used (a member over a cap, a line no parser read)")
+    problems_total: int = 0
+    redactions: int = 0
+    omitted: dict[str, int] = Field(default={}, description="items left out to keep the result small, per field")
+    next: str = NEXT
+
+
+class Story(BaseModel):
+    """The `release` result: one release's verdict, findings, dependencies and timeline."""
+
+    handle: str
+    release: str
+    verdict: Verdict | None
+    findings: list[Finding] = []
+    depends_on: list[str] = []
+    dependents: list[str] = []
+    timeline: list[TimelineEntry] = Field(
+        default=[], description="the release's last timeline entries in time order, messages cut (evidence() reads a whole line); omitted.timeline > 0: earlier ones exist"
+    )
+    omitted: dict[str, int] = {}
+
+
+class Line(BaseModel):
+    line: int
+    text: str
+
+
+class Lines(BaseModel):
+    """The `evidence` result: the lines around one cited line, redacted."""
+
+    handle: str
+    source: str
+    line: int
+    lines: list[Line]
+
+
+class RuleDoc(BaseModel):
+    id: str
+    name: str
+    label: str
+    severity: str
+    documentation: str
+
+
+class LabelRow(BaseModel):
+    label: str
+    can_cause: list[str]
+    caused_by: list[str]
+
+
+class Explanation(BaseModel):
+    """The `explain` result: the rules a key names and the cause -> effect rows of their labels."""
+
+    key: str
+    rules: list[RuleDoc]
+    labels: list[LabelRow]
+
+
+# --- errors and redaction -------------------------------------------------------------------------
+
+
+def _one_line(text: str) -> str:
+    from forensics.redact import redact_text
+
+    return " ".join(redact_text(text).split())[:MAX_TEXT]
+
+
+@contextmanager
+def _tool_errors():
+    """Every failure as one redacted line in a tool error (the SDK answers `isError: true`)."""
+    from forensics.bundle import BundleError
+
+    try:
+        yield
+    except ToolError as error:
+        raise ToolError(_one_line(str(error))) from None
+    except BundleError as error:
+        raise ToolError(_one_line(f"cannot read the bundle: {error}")) from None
+    except Exception as error:  # noqa: BLE001 - the last line of defence: never a traceback
+        raise ToolError(_one_line(f"internal error: {type(error).__name__}: {error} (a bug)")) from None
+
+
+def _scrub(tree):
+    """A JSON tree with every string redacted (`forensics.redact`) and cut at MAX_TEXT."""
+    import polars as pl
+
+    from forensics.redact import redact_series
+
+    texts: list[str] = []
+
+    def gather(node) -> None:
+        if isinstance(node, str):
+            texts.append(node)
+        elif isinstance(node, dict):
+            for value in node.values():
+                gather(value)
+        elif isinstance(node, list):
+            for value in node:
+                gather(value)
+
+    gather(tree)
+    clean = iter(redact_series(pl.Series(texts, dtype=pl.String))[0].to_list() if texts else [])
+
+    def rebuild(node):
+        if isinstance(node, str):
+            return _cut(next(clean), MAX_TEXT)
+        if isinstance(node, dict):
+            return {key: rebuild(value) for key, value in node.items()}
+        if isinstance(node, list):
+            return [rebuild(value) for value in node]
+        return node
+
+    return rebuild(tree)
+
+
+def _cut(text: str, size: int) -> str:
+    return text if len(text) <= size else text[: size - 1] + "…"
+
+
+def _result(model: BaseModel) -> CallToolResult:
+    """A typed result (`structuredContent`) and the same JSON, compact, as its text."""
+    data = _scrub(model.model_dump(mode="json"))
+    return CallToolResult(content=[TextContent(type="text", text=_json(data))], structured_content=data)
+
+
+def _json(data) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+# --- roots ------------------------------------------------------------------------------------------
+
+
+def _client_roots(ctx: Context) -> ListRootsResult | ListRoots:
+    """The client's roots when it declares the capability (asked at each call: they may change)."""
+    capabilities = ctx.client_capabilities
+    if capabilities is None or capabilities.roots is None:
+        return ListRootsResult(roots=[])
+    return ListRoots()
+
+
+GrantedRoots = Annotated[ListRootsResult, Resolve(_client_roots)]
+
+
+def _folders(granted: ListRootsResult) -> list[Path]:
+    """The local folders of `file://` roots."""
+    out = []
+    for root in granted.roots:
+        uri = urlparse(str(root.uri))
+        if uri.scheme == "file" and uri.netloc in ("", "localhost"):
+            out.append(Path(unquote(uri.path)))
+    return out
+
+
+def _real(path: Path) -> Path | None:
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        return None
+
+
+# --- the server's state -------------------------------------------------------------------------------
+
+
+@dataclass
+class Loaded:
+    handle: str
+    path: Path
+    stamp: tuple[int, int]
+    run: object  # forensics.Run
+
+
+class Forensics:
+    """The analyses of one connection, by handle, and the tools' work."""
+
+    def __init__(self, roots: list[Path], caps: dict[str, int | None]) -> None:
+        self.roots = [real for real in (_real(Path(root).expanduser()) for root in roots) if real is not None]
+        self.caps = caps
+        self.paths: dict[str, Path] = {}  # handle -> path, for the life of the connection
+        self.runs: OrderedDict[Path, Loaded] = OrderedDict()  # the KEEP_RUNS last analyses
+        self.lock = threading.Lock()  # one analysis at a time (2 cores; a second one would wait anyway)
+
+    # paths
+
+    def allowed(self, granted: ListRootsResult) -> list[Path]:
+        client = [real for real in (_real(folder) for folder in _folders(granted)) if real is not None]
+        return list(dict.fromkeys(self.roots + client))
+
+    def resolve(self, path: str, granted: ListRootsResult) -> Path:
+        """The real path of `path` when it lies under an allowed folder; ToolError otherwise."""
+        roots = self.allowed(granted)
+        if not roots:
+            raise ToolError(f"refused: no folder is open to this server (start it with `forensics mcp --root DIR`, or grant roots from the client) for {path}")
+        given = Path(path).expanduser()
+        candidates = [given] if given.is_absolute() else [root / given for root in roots]
+        inside = []
+        for candidate in candidates:
+            real = _real(candidate)
+            if real is not None and any(real == root or real.is_relative_to(root) for root in roots):
+                inside.append(real)
+        if not inside:
+            shown = ", ".join(str(root) for root in roots)
+            raise ToolError(f"refused: outside the folders this server may read ({shown}): {path}")
+        found = next((real for real in inside if real.exists()), None)
+        if found is None:
+            raise ToolError(f"no such file or folder: {path}")
+        return found
+
+    def target(self, path_or_handle: str, granted: ListRootsResult) -> Path:
+        """A handle's path or a path, checked against the roots (they may have changed)."""
+        known = self.paths.get(path_or_handle.strip())
+        return self.resolve(str(known) if known else path_or_handle, granted)
+
+    # analyses
+
+    def load(self, path: Path) -> Loaded:
+        import forensics
+        from forensics.cli import unusable
+
+        stat = path.stat()
+        stamp = (stat.st_size, stat.st_mtime_ns)
+        with self.lock:
+            kept = self.runs.get(path)
+            if kept is not None and kept.stamp == stamp:
+                self.runs.move_to_end(path)
+                return kept
+            run = forensics.run(str(path), **self.caps)
+            analysis = run.analysis
+            if not any(count for kind, count in analysis.bundle.rows.items() if kind != "problems"):
+                raise ToolError("nothing usable found: " + "; ".join(unusable(analysis)[:10]) + f" (in {path})")
+            handle = next((h for h, p in self.paths.items() if p == path), f"b{len(self.paths) + 1}")
+            self.paths[handle] = path
+            self.runs[path] = loaded = Loaded(handle, path, stamp, run)
+            while len(self.runs) > KEEP_RUNS:
+                self.runs.popitem(last=False)
+            return loaded
+
+    def summary(self, loaded: Loaded) -> Summary:
+        return _fit(lambda caps: _summary(loaded, caps), CAPS)
+
+    def story(self, loaded: Loaded, release: str) -> Story:
+        import polars as pl
+
+        analysis = loaded.run.analysis
+        release = release.strip()
+        verdict = analysis.verdict(release)
+        # Its own rows: the release-less ones (every pod's events in a big bundle) would crowd
+        # them out; the controller's versions, upgrades and restarts are in analyze().
+        rows = loaded.run.last_rows(STORY_CAPS["timeline"] + 1, {release}).filter(pl.col("release") == release)
+        if verdict is None and rows.height == 0:
+            known = [v.release for v in _worst_first(analysis.verdicts)]
+            close = difflib.get_close_matches(release, known, n=5, cutoff=0.5)
+            hint = f"; did you mean {', '.join(close)}?" if close else f"; releases: {', '.join(known[:20])}"
+            raise ToolError(f"no release {release!r} in this bundle (give it as NAMESPACE/NAME){hint}")
+        columns = ["release", "ts", "ts_end", "origin", "level", "reason", "message", "count", "source", "line"]
+        entries = [TimelineEntry(**{**row, "message": _cut(row["message"] or "", TIMELINE_TEXT)}) for row in rows.select(columns).iter_rows(named=True)]
+        findings = [f for f in analysis.findings if f.release == release]
+        depends = [d.depends_on for d in analysis.dependencies if d.release == release]
+        dependents = [d.release for d in analysis.dependencies if d.depends_on == release]
+
+        def story(caps: dict[str, int]) -> Story:
+            shown = entries[-caps["timeline"] :]
+            omitted = {
+                "timeline": len(entries) - len(shown),  # at least (earlier entries are not counted)
+                "evidence": sum(max(0, len(f.evidence) - caps["evidence"]) for f in findings),
+                "dependents": max(0, len(dependents) - caps["releases"]),
+            }
+            return Story(
+                handle=loaded.handle,
+                release=release,
+                verdict=verdict,
+                findings=[f.model_copy(update={"evidence": f.evidence[: caps["evidence"]]}) for f in findings],
+                depends_on=depends,
+                dependents=dependents[: caps["releases"]],
+                timeline=shown,
+                omitted={key: value for key, value in omitted.items() if value},
+            )
+
+        return _fit(story, STORY_CAPS)
+
+    def lines(self, loaded: Loaded, source: str, line: int, context: int) -> Lines:
+        from forensics.bundle import Reader, strip_root
+        from forensics.redact import MARKER, redact_series
+
+        import polars as pl
+
+        if line < 1:
+            raise ToolError(f"line {line}: lines are numbered from 1")
+        context = max(0, min(context, MAX_CONTEXT))
+        root = loaded.run.analysis.bundle.root
+        # A source whose name held a secret is cited redacted: its [REDACTED] stands for any text.
+        pattern = re.compile(".+?".join(re.escape(part) for part in source.split(MARKER))) if MARKER in source else None
+        reader = Reader(loaded.path, **{key: value for key, value in self.caps.items() if value})
+        seen: list[str] = []
+        found = None
+        try:
+            for member, data in reader.files():
+                name = strip_root(member.path, root)
+                if name == source or (pattern is not None and pattern.fullmatch(name)):
+                    found = _read_lines(data, line - context, line + context)
+                    break
+                seen.append(name)
+        finally:
+            if reader.spool is not None:  # big archive members copied to the temporary folder
+                reader.spool.cleanup()
+        if found is None:
+            close = difflib.get_close_matches(source, seen, n=3, cutoff=0.6)
+            raise ToolError("no such file in the bundle" + (f" (did you mean {', '.join(close)}?)" if close else "") + f": {source}")
+        if line not in found:
+            size = f"ends at line {max(found)}" if found else f"has fewer than {max(1, line - context)} lines"
+            raise ToolError(f"no line {line}: the file {size}: {source}")
+        numbers = sorted(found)
+        texts = redact_series(pl.Series([found[n] for n in numbers], dtype=pl.String))[0].to_list()
+        return Lines(handle=loaded.handle, source=source, line=line, lines=[Line(line=n, text=t) for n, t in zip(numbers, texts)])
+
+
+def _read_lines(data, first: int, last: int) -> dict[int, str]:
+    """Lines `first`..`last` (1-based, split at "\n" as the parsers split them) of a member's
+    bytes, or of its file on disk read a chunk at a time; each cut at LINE_CHARS."""
+    from parsers._base import FileData
+
+    first = max(1, first)
+    kept: dict[int, bytearray] = {}
+    number, chunk = 1, b""  # the line the next byte belongs to
+    with data.open() if isinstance(data, FileData) else io.BytesIO(data) as stream:
+        while number <= last:
+            previous, chunk = chunk, stream.read(_CHUNK)
+            if not chunk:  # the end: a final newline ends the last line, it starts none
+                if previous.endswith(b"\n"):
+                    kept.pop(number, None)
+                break
+            breaks = chunk.count(b"\n")
+            if number + breaks < first:  # the whole chunk lies before the window
+                number += breaks
+                continue
+            for index, piece in enumerate(chunk.split(b"\n")):
+                number += 1 if index else 0
+                if first <= number <= last:
+                    text = kept.setdefault(number, bytearray())
+                    text += piece[: max(0, 4 * LINE_CHARS - len(text))]  # UTF-8: at most 4 bytes a character
+    return {n: bytes(t).decode("utf-8", errors="replace").rstrip("\r")[:LINE_CHARS] for n, t in kept.items()}
+
+
+def _fit(build, caps: dict[str, int]):
+    """`build(caps)`, the caps halved until the result's JSON fits RESULT_BYTES: the size of a
+    result does not depend on the bundle's."""
+    while True:
+        result = build(caps)
+        if len(_json(result.model_dump(mode="json"))) <= RESULT_BYTES or all(value <= 1 for value in caps.values()):
+            return result
+        caps = {key: max(1, value // 2) for key, value in caps.items()}
+
+
+def _worst_first(verdicts: list[Verdict]) -> list[Verdict]:
+    """Releases that are not healthy, the worst first: severity, then confidence, then a
+    first cause before the releases it blocks (a longer chain points upstream)."""
+    sick = [v for v in verdicts if not v.healthy]
+    return sorted(sick, key=lambda v: (-(v.severity.rank if v.severity else -1), -(v.confidence.rank if v.confidence else -1), len(v.chain), v.release))
+
+
+def _summary(loaded: Loaded, caps: dict[str, int]) -> Summary:
+    analysis = loaded.run.analysis
+    sick = _worst_first(analysis.verdicts)
+    healthy = [v.release for v in analysis.verdicts if v.healthy]
+    shown = sick[: caps["verdicts"]]
+    labels: dict[str, int] = {}
+    for verdict in analysis.verdicts:
+        labels[verdict.label] = labels.get(verdict.label, 0) + 1
+    # The findings of the verdicts shown come first, in their order, then the others.
+    order = {fid: index for index, fid in enumerate(fid for v in shown for fid in v.findings)}
+    findings = sorted(analysis.findings, key=lambda f: order.get(f.id, len(order)))
+    kept = findings[: caps["findings"]]
+    evidence_cut = sum(max(0, len(f.evidence) - caps["evidence"]) for f in kept)
+    gaps = [g.model_copy(update={"releases": g.releases[: caps["names"]]}) for g in analysis.gaps]
+    omitted = {
+        "verdicts": len(sick) - len(shown),
+        "more_releases": max(0, len(sick) - len(shown) - caps["releases"]),
+        "healthy_releases": max(0, len(healthy) - caps["releases"]),
+        "findings": len(findings) - len(kept),
+        "evidence": evidence_cut,
+        "plan": max(0, len(analysis.plan) - caps["plan"]),
+        "restarts": max(0, len(analysis.restarts) - caps["restarts"]),
+        "gap releases": sum(max(0, len(g.releases) - caps["names"]) for g in analysis.gaps),
+        "problems": analysis.problems_total - min(len(analysis.problems), caps["problems"]),
+    }
+    return Summary(
+        handle=loaded.handle,
+        path=str(loaded.path),
+        bundle=analysis.bundle,
+        releases=len(analysis.verdicts),
+        healthy=len(healthy),
+        labels=labels,
+        controllers=[c.model_copy(update={"evidence": c.evidence[: caps["evidence"]]}) for c in analysis.controllers],
+        upgrades=[u.model_copy(update={"evidence": u.evidence[: caps["evidence"]]}) for u in analysis.upgrades],
+        restarts=analysis.restarts[: caps["restarts"]],
+        verdicts=[_brief(v, caps["evidence"]) for v in shown],
+        more_releases=[ReleaseLabel(release=v.release, label=v.label) for v in sick[len(shown) : len(shown) + caps["releases"]]],
+        healthy_releases=healthy[: caps["releases"]],
+        findings=[f.model_copy(update={"evidence": f.evidence[: caps["evidence"]]}) for f in kept],
+        plan=analysis.plan[: caps["plan"]],
+        gaps=gaps,
+        rules_not_run=[r for r in analysis.rules if r.status in ("skipped", "error")],
+        problems=analysis.problems[: caps["problems"]],
+        problems_total=analysis.problems_total,
+        redactions=analysis.redactions,
+        omitted={key: value for key, value in omitted.items() if value},
+    )
+
+
+def _brief(verdict: Verdict, evidence: int) -> Verdict:
+    """A verdict for the summary: its plan left to release() (the bundle's plan is shown),
+    the evidence of its ruled-out alternatives capped."""
+    ruled_out = [r.model_copy(update={"evidence": r.evidence[:evidence]}) for r in verdict.ruled_out]
+    return verdict.model_copy(update={"plan": [], "ruled_out": ruled_out})
+
+
+# --- explain and collect ---------------------------------------------------------------------------
+
+
+def explanation(key: str) -> Explanation:
+    from forensics import verdicts
+    from forensics.rules import RULES, lookup
+
+    found = lookup(key)
+    labels = [rule.label for rule in found]
+    if not labels and key.strip() in verdicts.CAUSES:  # a label no rule reports yet
+        labels = [key.strip()]
+    if not labels:
+        known = [r.id for r in RULES] + sorted({r.label for r in RULES})
+        close = difflib.get_close_matches(key.strip(), known + [r.name for r in RULES], n=3, cutoff=0.5)
+        raise ToolError(f"no rule with id, name or label {key!r}" + (f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(known)}"))
+    return Explanation(
+        key=key,
+        rules=[RuleDoc(id=r.id, name=r.name, label=r.label, severity=r.severity.value, documentation=r.documentation()) for r in found],
+        labels=[LabelRow(label=label, can_cause=list(verdicts.can_cause(label)), caused_by=list(verdicts.caused_by(label))) for label in dict.fromkeys(labels)],
+    )
+
+
+def collection(part: str | None, form: str, namespace: str, since: str) -> str:
+    from forensics import collect as parts
+
+    for check, value in ((parts.check_namespace, namespace), (parts.check_since, since)):
+        try:
+            check(value)
+        except ValueError as error:
+            raise ToolError(str(error)) from None
+    if part is not None:
+        if form != "table":
+            raise ToolError("give a part or a form (troubleshoot, script), not both")
+        try:
+            return parts.describe(part, namespace, since)
+        except KeyError as error:
+            raise ToolError(error.args[0]) from None
+    if form == "troubleshoot":
+        return parts.troubleshoot_spec(namespace, since)
+    if form == "script":
+        return parts.script(namespace, since)
+    return parts.table(namespace, since)
+
+
+PROMPT = """\
+Investigate the FluxCD incident in the bundle at {path} with the flux-forensics tools, step by step:
+
+1. Call analyze(path="{path}"). Report the bundle (layout, evidence window, controller versions
+   and upgrades) and how many releases are healthy and how many are not, by label.
+2. Take the worst verdict: the first of `verdicts`. Call release(path_or_handle=<handle>,
+   release=<that release>) and state its primary cause, its chain (a blocked release points at
+   the dependency's own cause), its confidence and why, and the alternatives it ruled out.
+3. Call evidence(handle=<handle>, source=<source>, line=<line>) for the evidence of its primary
+   finding, and quote each line you rely on as source:line. Say so when a line does not
+   support the claim.
+4. Give the remediation plan in order (fix, unblock, reconcile), with its commands and what to
+   check after each step. Then list the other releases that are not healthy, one line each.
+
+Claim nothing the tools did not return; where the bundle lacks evidence, name what to collect
+(collect(part=...)). Secrets are already [REDACTED]: never try to recover them."""
+
+
+# --- the server ----------------------------------------------------------------------------------------
+
+READ_ONLY = ToolAnnotations(read_only_hint=True, idempotent_hint=True, open_world_hint=False)
+
+
+def build(roots: list[str | Path], caps: dict[str, int | None] | None = None) -> MCPServer:
+    """The MCP server: tools, rule resources and the prompt, over a `Forensics` state."""
+    state = Forensics([Path(root) for root in roots], dict(caps or {}))
+    app = MCPServer("flux-forensics", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING")
+
+    @app.tool(annotations=READ_ONLY)
+    def analyze(path: Annotated[str, Field(description="the bundle: absolute, or relative to a root")], roots: GrantedRoots) -> Annotated[CallToolResult, Summary]:
+        """Analyse a bundle (folder, .tar.gz/.tgz/.tar/.zip, or one file): its verdicts per
+        HelmRelease, worst first, and the findings with their source:line evidence. The result
+        is bounded in size; it carries a handle for release() and evidence()."""
+        with _tool_errors():
+            return _result(state.summary(state.load(state.resolve(path, roots))))
+
+    @app.tool(annotations=READ_ONLY)
+    def release(
+        path_or_handle: Annotated[str, Field(description="the handle analyze() returned, or the bundle's path")],
+        release: Annotated[str, Field(description="the HelmRelease as NAMESPACE/NAME")],
+        roots: GrantedRoots,
+    ) -> Annotated[CallToolResult, Story]:
+        """One release's story (NAMESPACE/NAME): its verdict with the alternatives ruled out and
+        the remediation plan, its findings, dependencies and last timeline entries."""
+        with _tool_errors():
+            return _result(state.story(state.load(state.target(path_or_handle, roots)), release))
+
+    @app.tool(annotations=READ_ONLY)
+    def evidence(
+        handle: Annotated[str, Field(description="the handle analyze() returned (or the bundle's path)")],
+        source: Annotated[str, Field(description="the evidence's source: a path inside the bundle")],
+        line: Annotated[int, Field(description="the evidence's line (1-based)")],
+        roots: GrantedRoots,
+        context: Annotated[int, Field(description="lines either side, 0 to 50")] = 5,
+    ) -> Annotated[CallToolResult, Lines]:
+        """The lines around one evidence reference (source:line of a finding), read again from
+        the bundle and redacted; `context` lines either side (at most 50)."""
+        with _tool_errors():
+            return _result(state.lines(state.load(state.target(handle, roots)), source, line, context))
+
+    @app.tool(annotations=READ_ONLY)
+    def explain(label_or_rule: Annotated[str, Field(description="a label (timeout), a rule id (HR005) or a rule name (action-timed-out)")]) -> Annotated[CallToolResult, Explanation]:
+        """A rule's documentation (what it detects, why it matters, evidence, remediation) by
+        id, name or label, and what the label can cause or be caused by."""
+        with _tool_errors():
+            return _result(explanation(label_or_rule))
+
+    @app.tool(annotations=READ_ONLY, structured_output=False)  # a text to read or save as it is
+    def collect(
+        part: Annotated[str | None, Field(description="one evidence part by name (the table lists them)")] = None,
+        form: Annotated[Literal["table", "troubleshoot", "script"], Field(description="the parts table, a troubleshoot.sh spec or a kubectl script")] = "table",
+        namespace: Annotated[str, Field(description="the namespace of the Flux controllers")] = "flux-system",
+        since: Annotated[str, Field(description="how far back the controller logs go (Go duration)")] = "72h",
+    ) -> str:
+        """What to collect for an analysis and how: the table of evidence parts, one part's
+        commands (part=NAME), a troubleshoot.sh SupportBundle spec or a kubectl shell script."""
+        with _tool_errors():  # the tool's own text: no bundle data in it
+            return collection(part, form, namespace, since)
+
+    @app.resource("forensics://rules", name="rules", title="Rule catalog", mime_type="text/markdown")
+    def catalog() -> str:
+        """Every rule: id, name, label, severity and what it detects."""
+        from forensics.cli import rules_markdown
+
+        return rules_markdown() + "\nOne rule's documentation: forensics://rules/{id, name or label}\n"
+
+    @app.resource("forensics://rules/{key}", name="rule", title="Rule documentation", mime_type="text/markdown")
+    def rule(key: str) -> str:
+        """One rule's documentation, by id (HR005), name or label."""
+        try:
+            found = explanation(key)
+        except ToolError as error:
+            raise ResourceError(str(error)) from None
+        parts = [f"# {r.id} {r.name} (label `{r.label}`, {r.severity})\n\n{r.documentation}\n" for r in found.rules]
+        parts += [f"Label `{row.label}` can cause: {', '.join(row.can_cause) or 'nothing'}; can be caused by: {', '.join(row.caused_by) or 'nothing'}.\n" for row in found.labels]
+        return "\n".join(parts)
+
+    @app.prompt(name="investigate", title="Investigate a Flux incident")
+    def investigate(path: str) -> str:
+        """Walk an incident: the summary, the worst verdict, its evidence, then its plan."""
+        return PROMPT.format(path=path)
+
+    return app
+
+
+def serve(roots: list[str | Path], caps: dict[str, int | None] | None = None) -> None:
+    """Run the server over stdio until the client closes it."""
+    build(roots, caps).run("stdio")
