@@ -256,6 +256,8 @@ def _resolve_releases(data: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
             continue
         hit = pl.col("release").is_in(old)
         columns = [pl.when(hit).then(pl.col("release").replace_strict(old, new, default=None)).otherwise(pl.col("release")).alias("release")]
+        if kind == "logs":  # a record cut before its keys, now known to be about this HelmRelease
+            columns.append(pl.when(hit & pl.col("kind").is_null()).then(pl.lit("HelmRelease")).otherwise(pl.col("kind")).alias("kind"))
         if kind in ("releases", "events"):
             resolved = pl.col("release").replace_strict(old, new, default=None)
             columns += [

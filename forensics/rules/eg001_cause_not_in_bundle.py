@@ -21,6 +21,13 @@ PROGRESSING = r"(?i)^(reconciliation in progress|running '[\w ]+' action with ti
 PROGRESS_LIMIT = timedelta(hours=1)
 
 
+# What a release read from less than its object lacks, by the form it was read from.
+PARTIAL_FORMS = {
+    "alert": "only an alert's labels (Ready status and reason), without message, times or history",
+    "metric": "only a metric series (Ready status), without reason, message or times",
+}
+
+
 class CauseNotInBundle(Rule):
     """A release is not Ready (or its failure's cause is missing), and the evidence does not say why.
 
@@ -130,7 +137,9 @@ class CauseNotInBundle(Rule):
                 ),
                 pl.when(pl.col("log_n").is_null()).then(pl.lit("no helm-controller log line for it")),
                 pl.when(pl.col("event_n").is_null()).then(pl.lit("no event for it")),
-                pl.when(pl.col("input_format").is_not_null() & ~pl.col("input_format").is_in(FULL_OBJECT)).then(pl.lit("only a table row, without reason, times or history")),
+                pl.when(pl.col("input_format").is_not_null() & ~pl.col("input_format").is_in(FULL_OBJECT)).then(
+                    pl.col("input_format").replace_strict(PARTIAL_FORMS, default="only a table row, without reason, times or history")
+                ),
             ],
             separator="; ",
             ignore_nulls=True,

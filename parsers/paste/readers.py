@@ -319,11 +319,12 @@ def helm_status(reader: Reader, block: Block) -> int | None:
 
 
 def kv(reader: Reader, block: Block) -> int | None:
-    """Labels of an alert (`- key = value`, a `| field | value |` table), gathered over the
-    paste and read at its end (`finish`)."""
+    """Labels of an alert (`- key = value`, a `| field | value |` table) and its annotations
+    (`- summary: text`: the alert's words about the state, not the controller's), gathered over
+    the paste and read at its end (`alert`)."""
     found_any = False
     for line in block.lines:
-        found = re.match(r"^\s*[-*]\s+([\w.\-]+) = (.*)$", line.text) or re.match(
+        found = re.match(r"^\s*[-*]\s+([\w.\-]+)(?: =|:) (.*)$", line.text) or re.match(
             r"^\s*\|\s*([^|]+?)\s*\|\s*([^|]*?)\s*\|\s*$", line.text
         )
         if found and not set(found.group(2)) <= set("-: "):

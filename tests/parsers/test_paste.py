@@ -284,8 +284,13 @@ def test_helm_status_history_and_list():
 
 
 def test_alert_labels_and_metric_series():
-    alert = "| field | value |\n|---|---|\n| Kind | HelmRelease |\n| Name | copyparty |\n\n- exported_namespace = share\n- namespace = monitoring\n- ready = False\n- ready_reason = UpgradeFailed\n- stalled = True\n"
+    alert = (
+        "| field | value |\n|---|---|\n| Kind | HelmRelease |\n| Name | copyparty |\n\n- exported_namespace = share\n"
+        "- namespace = monitoring\n- ready = False\n- ready_reason = UpgradeFailed\n- stalled = True\n\n"
+        "- summary: Flux HelmRelease share/copyparty stuck: UpgradeFailed\n"
+    )
     got = frames(alert)
+    assert "events" not in got  # the alert's own words about the state are not a controller's message
     assert got["releases"].select("release", "ready_status", "ready_reason", "input_format").rows() == [("share/copyparty", "False", "UpgradeFailed", "alert")]
     assert got["conditions"].select("type", "status").rows() == [("Ready", "False"), ("Stalled", "True")]
     metric = '{kind="HelmRelease", name="web", namespace="apps", status="False", type="Ready"} 1\n{kind="HelmRelease", name="web", namespace="apps", status="True", type="Ready"} 0\n'
@@ -355,3 +360,18 @@ def test_a_kustomization_object_naming_helmreleases_is_evidence_for_each():
         ("web/b", "HealthCheckFailed", "Warning", "kustomize-controller", 9),
     ]
     assert events["last_ts"][0].isoformat() == "2024-05-01T10:00:00+00:00"
+
+
+def test_a_record_cut_before_its_keys_is_about_the_one_release_of_the_paste(tmp_path):
+    import forensics
+
+    (tmp_path / "controller.log").write_text(
+        '{"level":"info","ts":"2024-03-01T10:00:00.000Z","msg":"running \'test\' action with timeout of 5m0s",'
+        '"controller":"helmrelease","HelmRelease":{"name":"web","namespace":"shop"},"namespace":"shop","name":"web"}\n'
+        '{"level":"info","ts":"2024-03-01T10:00:04.000Z","msg":"release is in a failed state: release has test in failed ph\n'
+    )
+    run = forensics.run(str(tmp_path))
+    logs = run.frames["logs"]
+    assert logs.select("release", "kind").rows() == [("shop/web", "HelmRelease"), ("shop/web", "HelmRelease")]
+    found = [(f.label, f.release, f.confidence.value) for f in run.analysis.findings]
+    assert ("test-failed", "shop/web", "low") in found  # low: the message was cut
