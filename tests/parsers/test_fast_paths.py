@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from parsers import _log_bodies, _logs, k8s_events, objects
+from parsers import _log_bodies, _logs, event_list_fast, objects
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -53,8 +53,8 @@ def test_event_list_fast_path_matches_per_object_path(monkeypatch):
     assert files
     for path in files:
         data = path.read_bytes()
-        fast = k8s_events.parse_event_list(data, str(path), objects.NAME)
-        monkeypatch.setattr(k8s_events, "FAST_MIN_BYTES", 1 << 40)
+        fast = event_list_fast.parse(data, str(path), objects.NAME)
+        monkeypatch.setattr(event_list_fast, "MIN_BYTES", 1 << 40)
         slow = objects.parse(data, str(path))
         monkeypatch.undo()
         assert fast is not None
@@ -64,8 +64,8 @@ def test_event_list_fast_path_matches_per_object_path(monkeypatch):
 
 def test_event_list_fast_path_declines_other_shapes():
     minified = json.dumps({"kind": "EventList", "apiVersion": "v1", "items": [{"message": "x", "reason": "y"}]}).encode()
-    assert k8s_events.parse_event_list(minified, "e.json", objects.NAME) is None
-    assert k8s_events.parse_event_list(b"[]", "e.json", objects.NAME) is None
+    assert event_list_fast.parse(minified, "e.json", objects.NAME) is None
+    assert event_list_fast.parse(b"[]", "e.json", objects.NAME) is None
 
 
 def test_log_timestamps_first_pass_matches_every_dialect():
