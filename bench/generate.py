@@ -396,7 +396,6 @@ class Gen:
 
     # --- HelmReleases ----------------------------------------------------------------------
     def helmrelease(self, r):
-        p = self.planted
         created = self.start - (30 + r["i"] % 200) * 86400 * NS
         gen = 2 + r["i"] % 9
         values = {"replicaCount": 1 + r["i"] % 3, "image": {"tag": r["ver"]}}
