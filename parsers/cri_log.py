@@ -25,6 +25,8 @@ TIMESTAMPS = {"ts": "controller log time, else the CRI line time"}
 
 _LINE = r"^(" + _logs.TS_RE + r") (stdout|stderr) ([PF]) ?(.*)$"
 _SNIFF = re.compile(_LINE)
+_CUT = r"^" + _logs.TS_RE + r" (?:stdout|stderr) [PF] "
+_PARTIAL = r"^" + _logs.TS_RE + r" (?:stdout|stderr) P"
 
 
 def matches(path: str, head: bytes) -> bool:
@@ -45,9 +47,12 @@ def _prepare(lines: pl.DataFrame) -> pl.DataFrame:
 def parse(data: bytes | FileData, source: str) -> ParseResult:
     result = ParseResult(NAME)
     options = {"text_records": True, "context": zap_log.log_context(source), "not_record": "not a CRI log line"}
-    # the fast path reads the record after the prefix; partial lines (joined) are the reference's
-    body = pl.coalesce(pl.col("raw").str.extract(_LINE, 4), pl.col("raw"))
-    partial = pl.col("raw").str.extract(_LINE, 3) == "P"
+    # the fast path reads the record after the prefix (the text after its third space, where
+    # the prefix is followed by one: `_LINE`'s fourth group then); partial lines (joined) are
+    # the reference's
+    cut = pl.col("raw").str.contains(_CUT)
+    body = pl.when(cut).then(pl.col("raw").str.splitn(" ", 4).struct.field("field_3")).otherwise(pl.col("raw"))
+    partial = pl.col("raw").str.contains(_PARTIAL)
     if _logs_stream.wants(data) and _logs_stream.parse(result, data, source, _prepare, body=body, decline=partial, **options):
         return result
     data = data.read() if isinstance(data, FileData) else data

@@ -234,3 +234,26 @@ def test_every_run_is_built_on_one_chunk(tmp_path, monkeypatch):
     result, taken = _fast(zap_log, FileData(str(path), len(data)), 8_000)
     assert taken == [True] and len(chunks) > 1
     assert all(counts == {1} for counts in chunks)
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        '2024-03-12T10:00:00.5Z stdout F{"level":"info","ts":"2024-03-12T10:00:00.5Z","msg":"no space after the tag"}',
+        "2024-03-12T10:00:00.5Z stdout F",
+        '2024-03-12T10:00:00.5Z stdout P{"level":"info",',
+        'not a prefix {"level":"info","ts":"2024-03-12T10:00:00.5Z","msg":"x"}',
+        '{"level":"info","ts":"2024-03-12T10:00:00.5Z","msg":"no prefix at all"}',
+    ],
+    ids=["tag-without-space", "empty-content", "partial-without-space", "other-prefix", "bare-record"],
+)
+def test_the_fast_path_of_cri_lines_cut_otherwise_gives_the_reference_rows(odd):
+    """The fast path cuts the CRI prefix by its spaces; where that is not the reference's
+    cut (a tag without a space after it, no prefix), the reference's body is used or the
+    member declined (a partial line)."""
+    lines = _prefixed(_log(600), cri=True).decode().split("\n")
+    lines[40] = odd
+    data = "\n".join(lines).encode()
+    result, taken = _fast(cri_log, data, 50)
+    assert taken == ([False] if " stdout P" in odd else [True])
+    _same(result, _reference(cri_log, data))
