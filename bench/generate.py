@@ -31,8 +31,10 @@ import hashlib
 import json
 import os
 import random
+import re
 import shutil
 import sys
+import tarfile
 import time
 import uuid
 from datetime import datetime, timezone
@@ -76,6 +78,12 @@ def zap_ts(ns: int) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S") + ".%03dZ" % (ns % NS // 1_000_000)
 
 
+def kubelet_ts(ns: int) -> str:
+    """The kubelet's RFC3339Nano prefix of a log line (CRI files, `kubectl logs --timestamps`)."""
+    dt = datetime.fromtimestamp(ns // NS, timezone.utc)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S") + ".%09dZ" % (ns % NS)
+
+
 def rfc3339(ns: int) -> str:
     return datetime.fromtimestamp(ns // NS, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -92,7 +100,7 @@ class Gen:
         self.root = self.out / TOP
         self.truth: dict[str, dict] = {}
         n = args.releases
-        self.namespaces = [f"team-{i:02d}" for i in range(max(3, (n + 99) // 100))]
+        self.namespaces = [f"team-{i:02d}" for i in range(args.namespaces or max(3, (n + 99) // 100))]
         self.releases = []
         for i in range(n):
             ns = self.namespaces[i % len(self.namespaces)]
@@ -151,6 +159,11 @@ class Gen:
         add = lambda msg, **kw: out.append((now, self.record(now, msg, r, rid, **kw)))  # noqa: E731
         add(self.chart(r))
         now += self.rng.randrange(5, 40) * 1_000_000
+        if self.args.debug and self.rng.random() < self.args.debug:  # --log-level=debug: the atomic release's own lines (v0.37+)
+            add("determining current state of Helm release", level="debug")
+            now += self.rng.randrange(1, 5) * 1_000_000
+            add("determining next Helm action based on current state", level="debug")
+            now += self.rng.randrange(1, 5) * 1_000_000
         kind = r["label"]
         if r["deps"] is not None:
             add("checking 1 dependencies")
@@ -210,7 +223,10 @@ class Gen:
         return out
 
     def noise(self, ts: int, line: str) -> str:
-        if self.rng.random() < 0.5:
+        roll = self.rng.random()
+        if roll < self.args.blank_share:
+            return ""
+        if roll < 0.5:
             dt = datetime.fromtimestamp(ts // NS, timezone.utc)
             return self.rng.choice(KLOG).format(md=dt.strftime("%m%d"), hms=dt.strftime("%H:%M:%S"), us=ts % NS // 1000)
         return line[: self.rng.randrange(20, max(21, len(line) - 5))]  # a record cut short
@@ -227,17 +243,26 @@ class Gen:
         logdir = self.root / "cluster-resources" / "pods" / "logs" / "flux-system" / HC_POD
         logdir.mkdir(parents=True, exist_ok=True)
         files = {False: open(logdir / "manager-previous.log", "w", encoding="utf-8"), True: open(logdir / "manager.log", "w", encoding="utf-8")}
+        wrap = self.args.wrap
         counts = {False: 0, True: 0}
         current = False
         written = 0
         buf: list[str] = []
 
+        def put(text: str, ts: int):
+            # the line as the log file holds it: as written, or behind a CRI / kubelet prefix
+            if wrap == "cri":
+                text = f"{kubelet_ts(ts)} stderr F {text}"
+            elif wrap == "timestamps":
+                text = f"{kubelet_ts(ts)} {text}"
+            buf.append(text)
+
         def emit(text: str, ts: int):
             nonlocal written
             if self.rng.random() < self.args.noise:
-                buf.append(self.noise(ts, text))
+                put(self.noise(ts, text), ts)
                 written += 1
-            buf.append(text)
+            put(text, ts)
             written += 1
 
         emit(self.record(self.start, "starting manager", logger="setup"), self.start)
@@ -260,7 +285,7 @@ class Gen:
                 if text.startswith("{"):
                     emit(text, ts)
                 else:
-                    buf.append(text)
+                    put(text, ts)
                     written += 1
             now += step
             if len(buf) > 50_000:
@@ -371,7 +396,6 @@ class Gen:
 
     # --- HelmReleases ----------------------------------------------------------------------
     def helmrelease(self, r):
-        p = self.planted
         created = self.start - (30 + r["i"] % 200) * 86400 * NS
         gen = 2 + r["i"] % 9
         values = {"replicaCount": 1 + r["i"] % 3, "image": {"tag": r["ver"]}}
@@ -493,8 +517,81 @@ class Gen:
             "planted": {f"{r['ns']}/{r['name']}": r["label"] for r in self.releases if r["label"]},
             "seconds": round(time.perf_counter() - began, 1),
         }
+        if self.args.tar:
+            archive = self.out / "bundle.tar.gz"
+            with tarfile.open(archive, "w:gz", compresslevel=1) as tar:
+                tar.add(self.root, arcname=TOP)
+            truth["tar_bytes"] = archive.stat().st_size
         (self.out / "truth.json").write_text(json.dumps(truth, indent=2) + "\n", encoding="utf-8")
         return truth
+
+    def write_hr_yaml(self, path: Path) -> int:
+        """`kubectl get hr -A -o yaml`: a `List` of the HelmReleases, as kubectl writes it."""
+        lines = ["apiVersion: v1", "items:"]
+        for r in self.releases:
+            lines += yaml_lines(self.helmrelease(r), 0, first="- ")
+        lines += ["kind: List", "metadata:", '  resourceVersion: ""']
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        return path.stat().st_size
+
+
+# Plain scalars as go-yaml (sigs.k8s.io/yaml) leaves them unquoted: words, paths, images, versions.
+_PLAIN = re.compile(r"[A-Za-z/_][\w./@()+=\-]*(?: [\w./@()+=,'\-]+)*|\d+(?:\.\d+){2,}[\w.+\-]*|\d+[smh][\dsmh.]*|[fkv]:.*|\.")
+_RESOLVING = {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
+              "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~"}
+
+
+def yaml_scalar(value) -> str:
+    if value is None:
+        return "null"
+    if value is True or value is False:
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return json.dumps(value)
+    if _PLAIN.fullmatch(value) and value not in _RESOLVING and ": " not in value and " #" not in value:
+        return value
+    return json.dumps(value, ensure_ascii=False)  # a JSON string is a YAML double-quoted scalar
+
+
+def yaml_lines(value, indent: int, first: str = "") -> list[str]:
+    """The block YAML of a JSON value, keys sorted, sequences not indented under their key
+    (go-yaml's layout); `first` prefixes the first line (`- ` of a sequence item)."""
+    pad = " " * indent
+    lead = pad + first
+    rest = " " * (indent + len(first))
+    if isinstance(value, dict) and value:
+        out = []
+        for i, key in enumerate(sorted(value)):
+            prefix = lead if i == 0 else rest
+            child = value[key]
+            name = yaml_scalar(key)
+            if isinstance(child, dict) and child:
+                out.append(f"{prefix}{name}:")
+                out += yaml_lines(child, len(rest) + 2)
+            elif isinstance(child, list) and child:
+                out.append(f"{prefix}{name}:")
+                for item in child:
+                    out += yaml_lines(item, len(rest), first="- ")
+            else:
+                out.append(f"{prefix}{name}: {yaml_inline(child)}")
+        return out
+    if isinstance(value, list) and value:
+        out = []
+        for i, item in enumerate(value):
+            out += yaml_lines(item, len(rest) if i else indent, first="- " if i == 0 and not first else "- ")
+        return out
+    return [lead + yaml_inline(value)]
+
+
+def yaml_inline(value) -> str:
+    if isinstance(value, dict):
+        return "{}"
+    if isinstance(value, list):
+        return "[]"
+    if isinstance(value, str) and "\n" in value:
+        return json.dumps(value, ensure_ascii=False)
+    return yaml_scalar(value)
 
 
 def main(argv=None) -> int:
@@ -505,6 +602,12 @@ def main(argv=None) -> int:
     parser.add_argument("--noise", type=float, default=0.02, help="share of non-JSON noise lines (default 0.02)")
     parser.add_argument("--hours", type=int, default=72, help="time span of the logs (default 72)")
     parser.add_argument("--seed", type=int, default=20240312)
+    parser.add_argument("--namespaces", type=int, help="namespaces (EventLists, HelmRelease files; default: releases / 100, at least 3)")
+    parser.add_argument("--debug", type=float, default=0.0, help="share of reconciles logged at debug level (two more lines each; default 0)")
+    parser.add_argument("--blank-share", type=float, default=0.0, help="share of the noise lines that are blank (default 0)")
+    parser.add_argument("--wrap", choices=("none", "cri", "timestamps"), default="none", help="log lines as written (none), in CRI files, or with the kubelet `--timestamps` prefix")
+    parser.add_argument("--tar", action="store_true", help="also write <out>/bundle.tar.gz of the bundle (gzip level 1)")
+    parser.add_argument("--hr-yaml", type=int, metavar="N", help="instead of a bundle: <out>/helmreleases.yaml, `kubectl get hr -A -o yaml` of N HelmReleases")
     parser.add_argument("--out", help="output folder (default bench/data/<lines>); the bundle is <out>/" + TOP)
     args = parser.parse_args(argv)
     if args.events is None:
@@ -512,6 +615,13 @@ def main(argv=None) -> int:
     if args.releases is None:
         args.releases = min(3000, max(30, args.lines // 666))
     args.out = args.out or str(HERE / "data" / f"lines-{args.lines}")
+    if args.hr_yaml:
+        args.releases = args.hr_yaml
+        gen = Gen(args)
+        gen.fail_times = {}
+        size = gen.write_hr_yaml(Path(args.out) / "helmreleases.yaml")
+        print(json.dumps({"file": str(Path(args.out) / "helmreleases.yaml"), "bytes": size, "releases": args.hr_yaml}))
+        return 0
     truth = Gen(args).run()
     print(json.dumps({k: v for k, v in truth.items() if k != "args"}, indent=2))
     return 0

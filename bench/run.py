@@ -4,6 +4,7 @@
     python bench/run.py                 # full: ~1 MB and 2M-line (~700 MB of logs) bundles, 2x logs for memory
     python bench/run.py --lines 200000  # a quicker run, same code
     python bench/run.py --no-2x         # skip the 2x-log bundle (memory growth)
+    python bench/run.py --shapes        # the same size in every shape (SHAPES), each beside jq and Polars
 
 Bundles come from bench/generate.py (deterministic) into bench/data/ (git-ignored), made once
 and reused. Every measurement runs in its own child process: wall time from the parent,
@@ -143,13 +144,95 @@ def row(name: str, m: dict, input_bytes: int, lines: int | None, note: str = "")
     }
 
 
+# Bundles of the same size and layout in other shapes (issue 21): generate.py arguments, and
+# how the log lines wrap their JSON record (for the baselines, which read the record alike).
+SHAPES = {
+    "base": ([], None),
+    "mixed": (["--namespaces", "60", "--noise", "0.019", "--blank-share", "0.2", "--debug", "0.025"], None),
+    "debug": (["--debug", "1.0"], None),
+    "noise": (["--noise", "0.06", "--blank-share", "0.3"], None),
+    "cri": (["--wrap", "cri"], r"^\S+ (?:stdout|stderr) [PF] "),
+    "timestamps": (["--wrap", "timestamps"], r"^\S+ "),
+    "tgz": (["--tar"], None),
+}
+
+POLARS_SHAPE = """
+import sys, polars as pl
+prefix, files = sys.argv[1], sys.argv[2:]
+line = pl.col("l").str.replace(prefix, "") if prefix else pl.col("l")
+shaped = line.str.starts_with("{") & line.str.ends_with("}")
+balanced = line.str.count_matches("{", literal=True) == line.str.count_matches("}", literal=True)
+dtype = pl.Struct({f: pl.String for f in %r})
+df = pl.scan_lines(files, name="l").filter(shaped & balanced).select(line.str.json_decode(dtype).struct.unnest()).collect()
+print(df.height)
+""" % (FIELDS,)
+
+
+def shapes(lines: int, runs: int, only: list[str] | None) -> list[dict]:
+    """Each shape's bundle analysed `runs` times (median time, highest peak), each run followed
+    by jq on its logs; the bare Polars read once. Ratios are within a shape's runs."""
+    out_dir = tempfile.mkdtemp(prefix="forensics-bench-")
+    jq = have_jq()
+    table = []
+    for name, (extra, prefix) in SHAPES.items():
+        if only and name not in only:
+            continue
+        root, truth = shape_bundle(name, lines, extra)
+        target = root.parent / "bundle.tar.gz" if name == "tgz" else root
+        files = log_files(root)
+        strip = f'sub("{prefix.replace(chr(92), chr(92) * 2)}"; "") | ' if prefix else ""
+        jq_script = f"set -o pipefail; cat {' '.join(files)} | {jq} -cR '{strip}fromjson? | [.ts,.level,.msg,.namespace,.name]' > /dev/null"
+        ours, theirs = [], []
+        for _ in range(runs):
+            ours.append(analyze(target, out_dir))
+            if jq:
+                theirs.append(measure(["bash", "-c", jq_script]))
+        ours.sort(key=lambda r: r["seconds"])
+        mid = {**ours[len(ours) // 2], "peak_mb": max(r["peak_mb"] for r in ours)}
+        row_ = row(f"{name}: analyze", mid, truth["bytes"], truth["log_lines"], "runs " + "/".join(f"{r['seconds']:.2f}" for r in ours))
+        bare = measure([PY, "-c", POLARS_SHAPE, prefix or "", *files])
+        row_["polars_s"] = round(bare["seconds"], 2)
+        if theirs:
+            theirs.sort(key=lambda r: r["seconds"])
+            jq_mid = theirs[len(theirs) // 2]
+            row_["jq_s"] = round(jq_mid["seconds"], 2)
+            row_["x_jq"] = round((truth["bytes"] / mid["seconds"]) / (truth["log_bytes"] / jq_mid["seconds"]), 2)
+        row_["x_polars_time"] = round(mid["seconds"] / bare["seconds"], 2)
+        row_["tar_mb"] = round(truth.get("tar_bytes", 0) / 1e6) or None
+        table.append(row_)
+        print(json.dumps(row_), file=sys.stderr)
+    shutil.rmtree(out_dir, ignore_errors=True)
+    return table
+
+
+def shape_bundle(name: str, lines: int, extra: list[str]) -> tuple[Path, dict]:
+    out = DATA / f"shape-{name}-{lines}"
+    truth_file = out / "truth.json"
+    if not truth_file.exists():
+        print(f"generating shape {name} ({lines} log lines) ...", file=sys.stderr)
+        subprocess.run([PY, str(HERE / "generate.py"), "--lines", str(lines), "--out", str(out), *extra], check=True, stdout=subprocess.DEVNULL)
+    return out / TOP, json.loads(truth_file.read_text())
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=2_000_000, help="log lines of the big bundle (default 2,000,000)")
     parser.add_argument("--no-2x", action="store_true", help="skip the bundle with twice the log lines (memory growth)")
     parser.add_argument("--no-baselines", action="store_true")
+    parser.add_argument("--shapes", nargs="*", metavar="SHAPE", help="measure the bundle in every shape of SHAPES (or those named) instead")
+    parser.add_argument("--runs", type=int, default=3, help="runs per shape (default 3)")
     args = parser.parse_args(argv)
     DATA.mkdir(parents=True, exist_ok=True)
+    if args.shapes is not None:
+        subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "forensics"), str(ROOT / "parsers")], check=True, stdout=subprocess.DEVNULL)
+        table = shapes(args.lines, args.runs, args.shapes)
+        (DATA / "shapes.json").write_text(json.dumps({"machine": machine(), "results": table}, indent=2) + "\n")
+        print(f"\nmachine: {machine()}\n")
+        print("| shape | wall s (runs) | CPU s | MB/s | peak MB | x jq | jq s | bare Polars s | ours / Polars time |")
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for r in table:
+            print(f"| {r['what'].split(':')[0]} | {r['seconds']} ({r['note'][5:]}) | {r['cpu']} | {r['mb_per_s']} | {r['peak_mb']} | {r.get('x_jq', '')} | {r.get('jq_s', '')} | {r['polars_s']} | {r['x_polars_time']} |")
+        return 0
     out_dir = tempfile.mkdtemp(prefix="forensics-bench-")
     # The tool as installed: with its bytecode written (pip does it on install; an editable
     # install under PYTHONDONTWRITEBYTECODE would compile every module on every run).

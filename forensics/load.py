@@ -89,35 +89,7 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
             problem_frames.append(result.problem_frame())
         inventory.append(InventoryItem(member.path, member.size, result.parser, result.rows(), found, result.note))
 
-    # Members are parsed by PARSE_THREADS threads while the next ones are read (Polars and
-    # Arrow release the GIL: a big log and the object files overlap); results are taken in
-    # member order, with at most MAX_PENDING members / MAX_HELD bytes in memory at once.
-    # A folder's big files (logs read from disk) are started first, on a thread of their own:
-    # the object files before them in member order are mostly Python, holding the GIL, and
-    # would leave a core idle; the streamed decode needs no GIL. Their results are still taken
-    # in member order, as every other member's.
-    early = ThreadPoolExecutor(max_workers=1, thread_name_prefix="forensics-early")
-    started = {(path, data.path, data.size): early.submit(parsers.parse_member, path, data) for path, data in reader.big_files()}
-    with early, ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
-        pending: deque = deque()
-        held = 0
-        for member, data in reader.files():
-            if progress:
-                progress(member.path, len(data))
-            size = len(data) if isinstance(data, bytes) else 0
-            key = (member.path, data.path, data.size) if isinstance(data, FileData) else None
-            future = started.pop(key, None) or pool.submit(parsers.parse_member, member.path, data)
-            pending.append((future, member, data, size))
-            held += size
-            while pending and (len(pending) > MAX_PENDING or held > MAX_HELD):
-                future, member, data, size = pending.popleft()
-                take(member, data, future.result())
-                held -= size
-        while pending:
-            future, member, data, size = pending.popleft()
-            take(member, data, future.result())
-        for future in started.values():  # not handed over as started (a cap, a file changed): not used
-            future.cancel()
+    _parse_members(reader, take, progress)
     bundle = reader.bundle
     store.keep = reader.spool  # archive members copied to disk live as long as the store
     for member in bundle.members:
@@ -149,6 +121,39 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
     frames = Frames(data=data, bundle=bundle, inventory=inventory, lines=store)
     make_current(store)
     return frames
+
+
+def _parse_members(reader: Reader, take, progress: Progress | None) -> None:
+    """Every file of the bundle parsed, `take(member, data, result)` called in member order.
+
+    Members are parsed by PARSE_THREADS threads while the next ones are read (Polars and
+    Arrow release the GIL: a big log and the object files overlap), with at most MAX_PENDING
+    members / MAX_HELD bytes in memory at once. A folder's big files (logs read from disk)
+    are started first, on a thread of their own: the object files before them in member
+    order are mostly Python, holding the GIL, and would leave a core idle; the streamed
+    decode needs no GIL. Their results are still taken in member order."""
+    early = ThreadPoolExecutor(max_workers=1, thread_name_prefix="forensics-early")
+    started = {(path, data.path, data.size): early.submit(parsers.parse_member, path, data) for path, data in reader.big_files()}
+    with early, ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
+        pending: deque = deque()
+        held = 0
+        for member, data in reader.files():
+            if progress:
+                progress(member.path, len(data))
+            size = len(data) if isinstance(data, bytes) else 0
+            key = (member.path, data.path, data.size) if isinstance(data, FileData) else None
+            future = started.pop(key, None) or pool.submit(parsers.parse_member, member.path, data)
+            pending.append((future, member, data, size))
+            held += size
+            while pending and (len(pending) > MAX_PENDING or held > MAX_HELD):
+                future, member, data, size = pending.popleft()
+                take(member, data, future.result())
+                held -= size
+        while pending:
+            future, member, data, size = pending.popleft()
+            take(member, data, future.result())
+        for future in started.values():  # not handed over as started (a cap, a file changed): not used
+            future.cancel()
 
 
 def _all_from(df: pl.DataFrame, path: str) -> bool:

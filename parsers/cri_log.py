@@ -15,31 +15,46 @@ import re
 
 import polars as pl
 
-from parsers import _logs, zap_log
-from parsers._base import ParseResult
+from parsers import _logs, _logs_stream, zap_log
+from parsers._base import FileData, ParseResult
 
 NAME = "cri-log"
+STREAMS = True  # a big log on disk is handed over unread (parse() takes FileData)
 KIND = "logs"
 TIMESTAMPS = {"ts": "controller log time, else the CRI line time"}
 
 _LINE = r"^(" + _logs.TS_RE + r") (stdout|stderr) ([PF]) ?(.*)$"
 _SNIFF = re.compile(_LINE)
+_CUT = r"^" + _logs.TS_RE + r" (?:stdout|stderr) [PF] "
+_PARTIAL = r"^" + _logs.TS_RE + r" (?:stdout|stderr) P"
 
 
 def matches(path: str, head: bytes) -> bool:
     return _logs.sniff(head, _SNIFF)
 
 
-def parse(data: bytes, source: str) -> ParseResult:
-    result = ParseResult(NAME)
-    lines = _logs.read_lines(data, source, result)
+def _prepare(lines: pl.DataFrame) -> pl.DataFrame:
     parts = pl.col("raw").str.extract_groups(_LINE)
-    lines = lines.with_columns(parts.alias("_p")).with_columns(
+    return lines.with_columns(parts.alias("_p")).with_columns(
         pl.col("_p").struct.field("1").alias("prefix_ts"),
+        # A line without the CRI prefix is not a CRI line: it cannot continue a partial.
         (pl.col("_p").struct.field("3") == "P").fill_null(False).alias("partial"),
         pl.coalesce(pl.col("_p").struct.field("4"), pl.col("raw")).alias("body"),
         _logs.roles(pl.col("raw")).alias("role"),
     ).drop("_p")
-    # A line without the CRI prefix is not a CRI line: it cannot continue a partial.
-    _logs.build(result, lines, source, text_records=True, context=zap_log.log_context(source), not_record="not a CRI log line")
+
+
+def parse(data: bytes | FileData, source: str) -> ParseResult:
+    result = ParseResult(NAME)
+    options = {"text_records": True, "context": zap_log.log_context(source), "not_record": "not a CRI log line"}
+    # the fast path reads the record after the prefix (the text after its third space, where
+    # the prefix is followed by one: `_LINE`'s fourth group then); partial lines (joined) are
+    # the reference's
+    cut = pl.col("raw").str.contains(_CUT)
+    body = pl.when(cut).then(pl.col("raw").str.splitn(" ", 4).struct.field("field_3")).otherwise(pl.col("raw"))
+    partial = pl.col("raw").str.contains(_PARTIAL)
+    if _logs_stream.wants(data) and _logs_stream.parse(result, data, source, _prepare, body=body, decline=partial, **options):
+        return result
+    data = data.read() if isinstance(data, FileData) else data
+    _logs.build(result, _prepare(_logs.read_lines(data, source, result)), source, **options)
     return result

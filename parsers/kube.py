@@ -11,7 +11,8 @@ without any kind and of a bare array keep none: `parsers.objects` infers it from
 path or the object's shape.
 
 YAML is read with PyYAML's C safe loader (no object construction, no code); documents with
-an excessive number of aliases are refused (alias expansion bombs).
+an excessive number of aliases are refused (alias expansion bombs). A big document is read by
+`parsers.yaml_fast` instead when it gives the same values (never one with aliases).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from itertools import accumulate
 from dataclasses import dataclass
 
 import yaml
+
+from parsers import yaml_fast
 
 try:  # the C loader is much faster; fall back to the pure-Python safe loader
     from yaml import CSafeLoader as SafeLoader
@@ -284,6 +287,10 @@ def _load_yaml(text: str, known: Lines | None = None) -> tuple[list[KubeObject],
     problems: list[tuple[int | None, str]] = []
     for start, end in _yaml_documents(lines):
         chunk = "\n".join(lines[start - 1 : end])
+        fast = yaml_fast.load(chunk) if len(chunk) >= yaml_fast.MIN_BYTES else None
+        if fast is not None:  # the document PyYAML would give (yaml_fast: when it is sure)
+            objects += _document_objects(fast[0], lines, start, end)
+            continue
         if chunk.count("*") > MAX_ALIASES and len(re.findall(r"(?<![\w*])\*[\w-]+", chunk)) > MAX_ALIASES:
             problems.append((start, f"YAML document refused: more than {MAX_ALIASES} aliases"))
             continue
@@ -299,18 +306,20 @@ def _load_yaml(text: str, known: Lines | None = None) -> tuple[list[KubeObject],
         if "&" in chunk and "*" in chunk and not _expands_safely(doc):
             problems.append((start, f"YAML document refused: its aliases expand to more than {MAX_EXPANDED} nodes (or to itself)"))
             continue
-        if doc is None or isinstance(doc, (str, int, float)):
-            continue
-        if isinstance(doc, list):
-            spans = _yaml_items(lines, start, end, 0)
-            objects += _pair(doc, spans, start, end)
-        elif isinstance(doc, dict):
-            if _is_list(doc):
-                spans = _yaml_items(lines, start, end, _items_line(lines, start, end))
-                objects += _inherit_kind(_pair(doc["items"], spans, start, end), doc.get("kind"))
-            else:
-                objects.append(KubeObject(doc, start, end))
+        objects += _document_objects(doc, lines, start, end)
     return objects, problems
+
+
+def _document_objects(doc, lines: list[str], start: int, end: int) -> list[KubeObject]:
+    """The objects of one YAML document (lines `start`..`end`): itself, or its items."""
+    if isinstance(doc, list):
+        return _pair(doc, _yaml_items(lines, start, end, 0), start, end)
+    if not isinstance(doc, dict):
+        return []
+    if _is_list(doc):
+        spans = _yaml_items(lines, start, end, _items_line(lines, start, end))
+        return _inherit_kind(_pair(doc["items"], spans, start, end), doc.get("kind"))
+    return [KubeObject(doc, start, end)]
 
 
 def _expands_safely(doc) -> bool:
@@ -359,16 +368,22 @@ def _items_line(lines: list[str], start: int, end: int) -> int:
     return start - 1
 
 
+_ITEM = re.compile(r"(\s*)-(?: |$)")
+
+
 def _yaml_items(lines: list[str], start: int, end: int, after: int) -> list[tuple[int, int]]:
     """Line spans of the `- ` entries of the first sequence after line `after`."""
-    starts, indent = [], None
+    starts, indent, inside = [], None, None
     for number in range(max(start, after + 1), end + 1):
         line = lines[number - 1]
-        match = re.match(r"^(\s*)- ", line) or re.match(r"^(\s*)-$", line)
+        if inside is not None and line.startswith(inside):
+            continue  # deeper than the entries: inside one (most lines; no pattern needed)
+        match = _ITEM.match(line)
         if match and (indent is None or len(match.group(1)) == indent):
             indent = len(match.group(1))
+            inside = " " * (indent + 1)
             starts.append(number)
-        elif indent is not None and line.strip() and not line.startswith(" " * (indent + 1)) and not match:
+        elif indent is not None and line.strip() and not match:
             if len(line) - len(line.lstrip()) <= indent and not line.lstrip().startswith("#"):
                 break
     spans = []

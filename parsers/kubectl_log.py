@@ -14,10 +14,11 @@ import re
 
 import polars as pl
 
-from parsers import _logs, zap_log
-from parsers._base import ParseResult
+from parsers import _logs, _logs_stream, zap_log
+from parsers._base import FileData, ParseResult
 
 NAME = "kubectl-timestamps-log"
+STREAMS = True  # a big log on disk is handed over unread (parse() takes FileData)
 KIND = "logs"
 TIMESTAMPS = {"ts": "controller log time, else the kubelet timestamp prefix"}
 
@@ -30,14 +31,23 @@ def matches(path: str, head: bytes) -> bool:
     return _logs.sniff(head, _SNIFF)
 
 
-def parse(data: bytes, source: str) -> ParseResult:
-    result = ParseResult(NAME)
-    lines = _logs.read_lines(data, source, result)
+def _prepare(lines: pl.DataFrame) -> pl.DataFrame:
     parts = pl.col("raw").str.extract_groups(_LINE)
-    lines = lines.with_columns(parts.alias("_p")).with_columns(
+    return lines.with_columns(parts.alias("_p")).with_columns(
         pl.col("_p").struct.field("1").alias("prefix_ts"),
         pl.coalesce(pl.col("_p").struct.field("2"), pl.col("raw")).alias("body"),
         _logs.roles(pl.col("raw")).alias("role"),
     ).drop("_p")
-    _logs.build(result, lines, source, text_records=True, context=zap_log.log_context(source), not_record="line without the kubelet timestamp prefix")
+
+
+def parse(data: bytes | FileData, source: str) -> ParseResult:
+    result = ParseResult(NAME)
+    options = {"text_records": True, "context": zap_log.log_context(source), "not_record": "line without the kubelet timestamp prefix"}
+    # the fast path reads the record after the prefix: the text after its space (`_LINE`'s second group)
+    cut = pl.col("raw").str.contains(r"^" + _logs.TS_RE + " ")
+    body = pl.when(cut).then(pl.col("raw").str.splitn(" ", 2).struct.field("field_1")).otherwise(pl.col("raw"))
+    if _logs_stream.wants(data) and _logs_stream.parse(result, data, source, _prepare, body=body, **options):
+        return result
+    data = data.read() if isinstance(data, FileData) else data
+    _logs.build(result, _prepare(_logs.read_lines(data, source, result)), source, **options)
     return result

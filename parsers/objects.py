@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone
 
 import polars as pl
 
-from parsers import controllers, helm_storage, helmrelease, k8s_events, kube, kustomizations, sources
+from parsers import controllers, event_list_fast, helm_storage, helmrelease, k8s_events, kube, kustomizations, sources
 from parsers._base import PYTHON_BOUND, SCHEMAS, TS, ParseResult, frame
 from parsers.paste.yamlish import renest, unknown_names
 
@@ -116,8 +116,8 @@ def parse(data: bytes, source: str) -> ParseResult:
         from parsers import dump_logs
 
         return dump_logs.parse(data, source)
-    if len(data) >= k8s_events.FAST_MIN_BYTES:  # a big EventList: column-wise, same rows
-        fast = k8s_events.parse_event_list(data, source, NAME)
+    if len(data) >= event_list_fast.MIN_BYTES:  # a big EventList: column-wise, the same rows
+        fast = event_list_fast.parse(data, source, NAME)
         if fast is not None:
             return fast
     with PYTHON_BOUND:
@@ -144,16 +144,7 @@ def _per_object(data: bytes, source: str) -> ParseResult:
         if renested:  # a manifest whose indentation Markdown flattened
             obj = kube.KubeObject(doc, obj.start, obj.end)
             repaired.append(f"line {obj.start}: flattened indentation put back under {', '.join(renested)}")
-        kind, basis = str(obj.doc.get("kind") or ""), ""
-        if not kind and "metadata" not in obj.doc and "spec" not in obj.doc:
-            wrapped = _status_only(obj.doc, source, result)
-            if wrapped:
-                obj = kube.KubeObject(wrapped, obj.start, obj.end)
-                kind, basis = helmrelease.KIND, "the shape of a HelmRelease status"
-        if not kind:
-            kind, basis = infer_kind(obj.doc, path) or ("", "")
-            if kind:
-                obj.doc["kind"] = kind  # the extractors read it
+        obj, kind, basis = _kind_of(obj, path, source, result)
         kinds[kind or "(no kind)"] += 1
         if basis:
             inferred[kind, basis] += 1
@@ -175,6 +166,22 @@ def _per_object(data: bytes, source: str) -> ParseResult:
         result.add(frame_kind, _frame(frame_kind, frame_rows))
     result.note = "; ".join([_note(kinds, inferred), *repaired])
     return result
+
+
+def _kind_of(obj: kube.KubeObject, path: tuple[str, str] | None, source: str, result: ParseResult) -> tuple[kube.KubeObject, str, str]:
+    """The object (a bare status wrapped into a HelmRelease), its kind and, when the kind was
+    inferred, from what ("" when the object names its kind; kind "" when nothing tells)."""
+    kind = str(obj.doc.get("kind") or "")
+    if kind:
+        return obj, kind, ""
+    if "metadata" not in obj.doc and "spec" not in obj.doc:
+        wrapped = _status_only(obj.doc, source, result)
+        if wrapped:
+            return kube.KubeObject(wrapped, obj.start, obj.end), helmrelease.KIND, "the shape of a HelmRelease status"
+    kind, basis = infer_kind(obj.doc, path) or ("", "")
+    if kind:
+        obj.doc["kind"] = kind  # the extractors read it
+    return obj, kind, basis
 
 
 def _note(kinds: Counter[str], inferred: Counter[tuple[str, str]]) -> str:

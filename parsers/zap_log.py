@@ -8,11 +8,10 @@ Reads both key sets helm-controller and the other Flux controllers have used
 - older (2021): `logger: "controller.helmrelease"`, `reconciler group`, `reconciler kind`,
   `request: "ns/name"`
 
-Lines are decoded in bulk with Polars; only what fails to decode is split further, down to
-single lines decoded by Python, so clean logs never take the slow path. A big log on disk is
-decoded by Polars' streaming engine (`_logs.build_streamed`), a big one in memory in pieces.
-A line that is not a JSON record becomes a `problems` row, never a silent drop. Blank lines
-are counted in the note and otherwise ignored.
+Lines are decoded in bulk with Polars (`parsers._logs`, the reference); a big log is decoded
+by Polars' streaming engine instead (`parsers._logs_stream`, which gives the same rows or
+declines). A line that is not a JSON record becomes a `problems` row, never a silent drop.
+Blank lines are counted in the note and otherwise ignored.
 """
 
 from __future__ import annotations
@@ -21,16 +20,13 @@ import re
 
 import polars as pl
 
-from parsers import _logs
-from parsers._base import ParseResult
+from parsers import _logs, _logs_stream
+from parsers._base import FileData, ParseResult
 
 NAME = "zap-json-log"
-STREAMS = True  # a big log on disk is read piece by piece (parse() takes FileData)
+STREAMS = True  # a big log on disk is handed over unread (parse() takes FileData)
 KIND = "logs"
 TIMESTAMPS = {"ts": "controller log time"}
-
-RECORD = _logs.RECORD
-_FIELDS = [f.name for f in RECORD.fields]
 
 # Paths that name the pod and container of a log file, per bundle layout. Rotated kubelet
 # files (`<n>.log.<YYYYMMDD-hhmmss>`, the `.gz` already taken off by the bundle reader) too.
@@ -73,22 +69,19 @@ def log_context(path: str) -> dict:
     return {"pod": None, "container": None, "pod_namespace": None, "previous": False}
 
 
-def _decode(lines: pl.Series) -> tuple[pl.DataFrame, list[int]]:
-    """Decode JSON lines to a frame of RECORD fields; return it and the failed positions."""
-    return _logs.decode_json(lines)
+def _prepare(lines: pl.DataFrame) -> pl.DataFrame:
+    return lines.with_columns(_logs.roles(pl.col("raw")).alias("role"), pl.col("raw").alias("body"))
 
 
-def parse(data: bytes, source: str) -> ParseResult:
+def parse(data: bytes | FileData, source: str) -> ParseResult:
     """Parse a zap JSON log into the `logs` frame; non-JSON lines become problems.
 
     Lines of a Go panic or stack trace after a record are attached to it (`extra`).
     """
     result = ParseResult(NAME)
-
-    def prepare(lines: pl.DataFrame) -> pl.DataFrame:
-        return lines.with_columns(_logs.roles(pl.col("raw")).alias("role"), pl.col("raw").alias("body"))
-
-    _logs.build_chunked(
-        result, data, source, prepare, dialects=("json",), context=log_context(source), not_record="not a JSON log record", unreadable="non-JSON lines"
-    )
+    options = {"dialects": ("json",), "context": log_context(source), "not_record": "not a JSON log record", "unreadable": "non-JSON lines"}
+    if _logs_stream.wants(data) and _logs_stream.parse(result, data, source, _prepare, **options):
+        return result
+    data = data.read() if isinstance(data, FileData) else data
+    _logs.build(result, _prepare(_logs.read_lines(data, source, result)), source, **options)
     return result

@@ -14,7 +14,7 @@ import pytest
 import forensics
 from forensics import bundle as bundle_module
 from forensics.load import load
-from parsers import _logs
+from parsers import _logs_stream
 
 SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "upgrade-2.1-to-2.2"
 
@@ -26,10 +26,11 @@ def _analysis(path) -> str:
 
 @pytest.fixture()
 def small_pieces(monkeypatch):
-    """Every member over 4 KiB is "big", and logs are cut in 2 KiB pieces."""
+    """Every member over 4 KiB is "big", and logs are decoded by the streaming engine in runs."""
     monkeypatch.setattr(bundle_module, "STREAM_BYTES", 4096)
     monkeypatch.setattr(bundle_module, "SPOOL_BYTES", 4096)
-    monkeypatch.setattr(_logs, "CHUNK_BYTES", 2048)
+    monkeypatch.setattr(_logs_stream, "MIN_BYTES", 2048)
+    monkeypatch.setattr(_logs_stream, "STREAM_ROWS", 64)
 
 
 def test_folder_and_archive_big_members_give_the_in_memory_analysis(tmp_path, monkeypatch):
@@ -39,10 +40,11 @@ def test_folder_and_archive_big_members_give_the_in_memory_analysis(tmp_path, mo
     reference, archive_reference = _analysis(SAMPLE), _analysis(archive)
     monkeypatch.setattr(bundle_module, "STREAM_BYTES", 4096)
     monkeypatch.setattr(bundle_module, "SPOOL_BYTES", 4096)
-    monkeypatch.setattr(_logs, "CHUNK_BYTES", 2048)
+    monkeypatch.setattr(_logs_stream, "MIN_BYTES", 2048)
+    monkeypatch.setattr(_logs_stream, "STREAM_ROWS", 64)
     streamed = []
-    parse = _logs.build_chunked
-    monkeypatch.setattr(_logs, "build_chunked", lambda result, data, *a, **k: streamed.append(type(data).__name__) or parse(result, data, *a, **k))
+    parse = _logs_stream.parse
+    monkeypatch.setattr(_logs_stream, "parse", lambda result, data, *a, **k: streamed.append(type(data).__name__) or parse(result, data, *a, **k))
     assert _analysis(SAMPLE) == reference
     assert "FileData" in streamed
     streamed.clear()
@@ -181,13 +183,13 @@ def test_deferred_batches_come_out_all_and_in_order_and_wait_only_for_python_bou
                 during.append(i)
             yield i
 
-    assert list(_logs._deferred(batches(30))) == list(range(30))
+    assert list(_logs_stream._deferred(batches(30))) == list(range(30))
     produced: list[int] = []
     out = []
     with PYTHON_BOUND:
-        iterator = _logs._deferred(batches(30, produced))
+        iterator = _logs_stream._deferred(batches(30, produced))
         out.append(next(iterator))
         # held back while the Python-bound work runs: the cap's worth was produced first
-        assert len(produced) == _logs.DEFERRED_BATCHES
+        assert len(produced) == _logs_stream.DEFERRED_BATCHES
     out += list(iterator)
     assert out == list(range(30))

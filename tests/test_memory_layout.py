@@ -10,7 +10,7 @@ import polars as pl
 from polars.testing import assert_frame_equal
 
 from forensics.load import _aligned, _cuts
-from parsers import _logs
+from parsers import _logs_stream
 
 
 def _text_bytes(series: pl.Series) -> int:
@@ -29,7 +29,7 @@ def test_repeated_log_strings_are_stored_once_with_the_same_values():
             "line": list(range(n)),
         }
     )
-    out = _logs._share_repeats(df, ("msg", "reconcile_id", "error"))
+    out = _logs_stream.share(df, _logs_stream.Repeats(), ("msg", "reconcile_id", "error"))
     assert_frame_equal(out, df)
     assert _text_bytes(out["msg"]) * 100 < _text_bytes(df["msg"])  # 40 texts instead of 20,000
     assert _text_bytes(out["reconcile_id"]) == _text_bytes(df["reconcile_id"])
@@ -46,7 +46,7 @@ def test_only_columns_with_few_distinct_values_are_shared():
             "release": [f"team-{i % 2400 % 7}/service-with-a-long-name-{i % 2400:04d}" for i in range(n)],  # a fifth distinct
         }
     )
-    out = _logs._share_repeats(df, ("reconcile_id", "release"))
+    out = _logs_stream.share(df, _logs_stream.Repeats(), ("reconcile_id", "release"))
     assert_frame_equal(out, df)
     assert _text_bytes(out["reconcile_id"]) == _text_bytes(df["reconcile_id"])
     assert _text_bytes(out["release"]) * 4 < _text_bytes(df["release"])
@@ -60,8 +60,8 @@ def test_runs_of_one_log_point_into_the_texts_seen_so_far():
     """The runs of one log share one set of distinct texts (`Repeats`): a run's column holds
     views into it, not a copy of its own, even after new texts were added to it."""
     runs = [_run(i % 40 for i in range(10_000)), _run(i % 40 for i in range(10_000)), _run(20 + i % 40 for i in range(10_000))]
-    repeats = _logs.Repeats()
-    outs = [_logs._share_repeats(df, ("msg",), repeats) for df in runs]
+    repeats = _logs_stream.Repeats()
+    outs = [_logs_stream.share(df, repeats, ("msg",)) for df in runs]
     for out, df in zip(outs, runs):
         assert_frame_equal(out, df)
     distinct = pl.concat([df["msg"] for df in runs]).unique()
@@ -71,14 +71,14 @@ def test_runs_of_one_log_point_into_the_texts_seen_so_far():
 
 
 def test_a_run_of_mostly_new_distinct_texts_is_left_as_it_is():
-    repeats = _logs.Repeats()
+    repeats = _logs_stream.Repeats()
     first = _run(i % 40 for i in range(8_000))
-    _logs._share_repeats(first, ("msg",), repeats)
+    _logs_stream.share(first, repeats, ("msg",))
     fresh = _run(100 + i for i in range(8_000))  # all new, all distinct
-    out = _logs._share_repeats(fresh, ("msg",), repeats)
+    out = _logs_stream.share(fresh, repeats, ("msg",))
     assert_frame_equal(out, fresh)
     assert _text_bytes(out["msg"]) == _text_bytes(fresh["msg"])
-    again = _logs._share_repeats(first, ("msg",), repeats)  # the known texts still shared
+    again = _logs_stream.share(first, repeats, ("msg",))  # the known texts still shared
     assert_frame_equal(again, first)
     assert _text_bytes(again["msg"]) * 100 < _text_bytes(first["msg"])
 
@@ -86,10 +86,10 @@ def test_a_run_of_mostly_new_distinct_texts_is_left_as_it_is():
 def test_threads_sharing_the_texts_of_a_log_get_their_own_values():
     from concurrent.futures import ThreadPoolExecutor
 
-    repeats = _logs.Repeats()
+    repeats = _logs_stream.Repeats()
     runs = [_run((i * 7 + k) % (30 + k) for i in range(5_000)) for k in range(24)]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        outs = list(pool.map(lambda df: _logs._share_repeats(df, ("msg",), repeats), runs))
+        outs = list(pool.map(lambda df: _logs_stream.share(df, repeats, ("msg",)), runs))
     for out, df in zip(outs, runs):
         assert_frame_equal(out, df)
 

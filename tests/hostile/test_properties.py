@@ -265,11 +265,11 @@ _ODD_LINES = st.one_of(
 
 @given(odd=st.lists(st.tuples(st.integers(0, 1099), _ODD_LINES), max_size=30), cut=st.integers(0, 200))
 def test_decode_json_many_lines_matches_the_exact_path(odd, cut):
-    """Past NDJSON_MIN lines, decode_json's fast paths (one aligned NDJSON read, chunked
-    reads, the per-kind paths) give the rows and failures of the per-line reference."""
+    """decode_json (only the `{...}` lines decoded, in bulk) gives the rows and failures of
+    decoding every line, chunk by chunk down to json.loads."""
     from polars.testing import assert_frame_equal
 
-    from parsers import _logs
+    from parsers import _log_bodies, _logs
 
     lines = [_RECORD % (i % 1000, i, i) for i in range(1100)]
     for at, text in odd:
@@ -277,6 +277,6 @@ def test_decode_json_many_lines_matches_the_exact_path(odd, cut):
     lines[cut] = lines[cut][: len(lines[cut]) // 2]  # a record cut short
     series = pl.Series("body", lines)
     fast, fast_failed = _logs.decode_json(series)
-    exact, exact_failed = _logs._decode_exact(series.str.strip_chars())
+    exact, exact_failed = _log_bodies._decode_exact(series.str.strip_chars())
     assert fast_failed == exact_failed
     assert_frame_equal(fast, exact)

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 from polars.testing import assert_frame_equal
 
-from parsers import _logs, k8s_events, objects
+from parsers import _log_bodies, _logs, event_list_fast, objects
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
@@ -38,33 +38,12 @@ def _noisy_log(n: int = 3000, nested: bool = True) -> list[str]:
     return out
 
 
-def test_decode_json_fast_path_matches_exact_path():
-    lines = pl.Series("body", _noisy_log())
-    assert len(lines) >= _logs.NDJSON_MIN
-    fast, fast_failed = _logs.decode_json(lines)
-    exact, exact_failed = _logs._decode_exact(lines.str.strip_chars())
-    assert fast_failed == exact_failed
-    assert_frame_equal(fast, exact)
-
-
-def test_decode_json_aligned_read_matches_exact_path(monkeypatch):
-    """Without values the NDJSON reader refuses, every line goes through one aligned read."""
-    lines = pl.Series("body", _noisy_log(nested=False))
-    aligned = _logs._decode_aligned
-    used = []
-    monkeypatch.setattr(_logs, "_decode_aligned", lambda *a: used.append(r := aligned(*a)) or r)
-    fast, fast_failed = _logs.decode_json(lines)
-    assert used and used[0] is not None  # the aligned read was taken
-    exact, exact_failed = _logs._decode_exact(lines.str.strip_chars())
-    assert fast_failed == exact_failed
-    assert_frame_equal(fast, exact)
-
-
-def test_decode_json_fast_path_in_small_chunks(monkeypatch):
-    monkeypatch.setattr(_logs, "NDJSON_CHUNK", 100)
+def test_decode_json_reads_only_the_object_lines_and_gives_the_per_line_values():
+    """`decode_json` decodes only the `{...}` lines (the others are no object to json.loads):
+    the rows and failures of decoding every line, chunk by chunk down to json.loads."""
     lines = pl.Series("body", _noisy_log())
     fast, fast_failed = _logs.decode_json(lines)
-    exact, exact_failed = _logs._decode_exact(lines.str.strip_chars())
+    exact, exact_failed = _log_bodies._decode_exact(lines.str.strip_chars())
     assert fast_failed == exact_failed
     assert_frame_equal(fast, exact)
 
@@ -74,8 +53,8 @@ def test_event_list_fast_path_matches_per_object_path(monkeypatch):
     assert files
     for path in files:
         data = path.read_bytes()
-        fast = k8s_events.parse_event_list(data, str(path), objects.NAME)
-        monkeypatch.setattr(k8s_events, "FAST_MIN_BYTES", 1 << 40)
+        fast = event_list_fast.parse(data, str(path), objects.NAME)
+        monkeypatch.setattr(event_list_fast, "MIN_BYTES", 1 << 40)
         slow = objects.parse(data, str(path))
         monkeypatch.undo()
         assert fast is not None
@@ -85,8 +64,8 @@ def test_event_list_fast_path_matches_per_object_path(monkeypatch):
 
 def test_event_list_fast_path_declines_other_shapes():
     minified = json.dumps({"kind": "EventList", "apiVersion": "v1", "items": [{"message": "x", "reason": "y"}]}).encode()
-    assert k8s_events.parse_event_list(minified, "e.json", objects.NAME) is None
-    assert k8s_events.parse_event_list(b"[]", "e.json", objects.NAME) is None
+    assert event_list_fast.parse(minified, "e.json", objects.NAME) is None
+    assert event_list_fast.parse(b"[]", "e.json", objects.NAME) is None
 
 
 def test_log_timestamps_first_pass_matches_every_dialect():
@@ -142,16 +121,20 @@ def _key_sets_log(n: int = 3000) -> list[str]:
     return out
 
 
-def test_log_rows_with_the_light_json_read_equal_the_exact_path(monkeypatch):
-    """The log pipeline reads `HelmRelease` only where a row lacks its name, namespace or kind:
-    the logs rows are those of the exact (per-line) path for every key set."""
-    from parsers import zap_log
+def test_log_rows_with_the_light_json_read_equal_the_reference(monkeypatch):
+    """The fast path reads `HelmRelease` only where a row lacks its name, namespace or kind:
+    the logs rows are the reference's for every key set."""
+    from parsers import _logs_stream, zap_log
 
     data = ("\n".join(_key_sets_log()) + "\n").encode()
     source = "cluster-resources/pods/logs/flux-system/helm-controller-1/manager.log"
+    reference = zap_log.parse(data, source)
+    monkeypatch.setattr(_logs_stream, "MIN_BYTES", 0)
+    taken = []
+    real = _logs_stream.parse
+    monkeypatch.setattr(_logs_stream, "parse", lambda *a, **k: taken.append(real(*a, **k)) or taken[-1])
     light = zap_log.parse(data, source)
-    monkeypatch.setattr(_logs, "NDJSON_MIN", 10**9)  # every line through the exact path
-    exact = zap_log.parse(data, source)
+    assert taken == [True]
     assert light.frames["logs"].height > 2500
-    assert_frame_equal(light.frames["logs"], exact.frames["logs"])
-    assert light.problem_frame().equals(exact.problem_frame())
+    assert_frame_equal(light.frames["logs"], reference.frames["logs"])
+    assert light.problem_frame().equals(reference.problem_frame())

@@ -9,7 +9,7 @@ import json
 import pytest
 import yaml
 
-from parsers import k8s_events, objects
+from parsers import event_list_fast, objects
 
 META = {"name": "x", "namespace": "flux-system", "uid": "u-1", "creationTimestamp": "2024-02-20T14:02:13Z"}
 EVENT = {
@@ -245,9 +245,9 @@ def test_fast_event_path_leaves_kindless_arrays_to_the_per_object_path(monkeypat
     events = [dict(EVENT, metadata={**EVENT["metadata"], "uid": f"u-{i}"}) for i in range(3000)]
     bare = json.dumps(events, indent=2).encode()
     listed = json.dumps({"apiVersion": "v1", "kind": "List", "items": events}, indent=2).encode()
-    assert len(bare) > k8s_events.FAST_MIN_BYTES
+    assert len(bare) > event_list_fast.MIN_BYTES
     for data in (bare, listed):
-        assert k8s_events.parse_event_list(data, "cluster-resources/events/apps.json", objects.NAME) is None
+        assert event_list_fast.parse(data, "cluster-resources/events/apps.json", objects.NAME) is None
         result = objects.parse(data, "cluster-resources/events/apps.json")
         assert result.note == "Event×3000 (kind inferred from the path cluster-resources/events/)"
         assert result.frames["events"].height == 3000

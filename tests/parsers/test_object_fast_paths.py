@@ -1,5 +1,5 @@
 """The fast paths of the Kubernetes object parser give exactly what the per-object path gives:
-the column-wise EventList reader (`k8s_events.parse_event_list`), the `str.find` search of
+the column-wise EventList reader (`event_list_fast.parse`), the `str.find` search of
 `kube.Locator` over `kube.Lines`, and the one-pass decoding of bare JSON arrays (`kube.load`)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from parsers import k8s_events, kube, objects
+from parsers import event_list_fast, kube, objects
 
 
 def _event(i: int, **changes) -> dict:
@@ -115,7 +115,7 @@ def _event_list(events: list, indent: int = 2) -> bytes:
 
 
 def _reference(data: bytes, monkeypatch) -> objects.ParseResult:
-    monkeypatch.setattr(k8s_events, "FAST_MIN_BYTES", 1 << 40)
+    monkeypatch.setattr(event_list_fast, "MIN_BYTES", 1 << 40)
     try:
         return objects.parse(data, "events/ns.json")
     finally:
@@ -139,7 +139,7 @@ def _with_odd_event(change: dict) -> bytes:
 @pytest.mark.parametrize("change", ODD_EVENTS, ids=[str(sorted(c)) for c in ODD_EVENTS])
 def test_event_list_fast_path_reads_every_shape_as_extract(change, monkeypatch):
     data = _with_odd_event(change)
-    fast = k8s_events.parse_event_list(data, "events/ns.json", objects.NAME)
+    fast = event_list_fast.parse(data, "events/ns.json", objects.NAME)
     assert fast is not None
     slow = _reference(data, monkeypatch)
     assert_frame_equal(fast.frames["events"], slow.frames["events"])
@@ -149,16 +149,16 @@ def test_event_list_fast_path_reads_every_shape_as_extract(change, monkeypatch):
 @pytest.mark.parametrize("change", DECLINED_EVENTS, ids=[str(sorted(c)) for c in DECLINED_EVENTS])
 def test_event_list_fast_path_declines_what_it_would_read_otherwise(change, monkeypatch):
     data = _with_odd_event(change)
-    assert k8s_events.parse_event_list(data, "events/ns.json", objects.NAME) is None
-    monkeypatch.setattr(k8s_events, "FAST_MIN_BYTES", 0)  # objects.parse tries the fast path, then takes extract
+    assert event_list_fast.parse(data, "events/ns.json", objects.NAME) is None
+    monkeypatch.setattr(event_list_fast, "MIN_BYTES", 0)  # objects.parse tries the fast path, then takes extract
     result = objects.parse(data, "events/ns.json")
     slow = _reference(data, monkeypatch)
     _same(result, slow)
 
 
 def _declined(data: bytes, monkeypatch) -> None:
-    assert k8s_events.parse_event_list(data, "events/ns.json", objects.NAME) is None
-    monkeypatch.setattr(k8s_events, "FAST_MIN_BYTES", 0)
+    assert event_list_fast.parse(data, "events/ns.json", objects.NAME) is None
+    monkeypatch.setattr(event_list_fast, "MIN_BYTES", 0)
     result = objects.parse(data, "events/ns.json")
     slow = _reference(data, monkeypatch)
     _same(result, slow)
@@ -167,7 +167,7 @@ def _declined(data: bytes, monkeypatch) -> None:
 def test_event_list_fast_path_declines_other_layouts(monkeypatch):
     events = [_event(i) for i in range(4)]
     good = _event_list(events)
-    assert k8s_events.parse_event_list(good, "e.json", objects.NAME) is not None
+    assert event_list_fast.parse(good, "e.json", objects.NAME) is not None
     _declined(_event_list(events, indent=4), monkeypatch)  # kubectl's indentation
     _declined(good.replace(b"\n", b"\r\n"), monkeypatch)  # CR LF
     _declined(good[:-40], monkeypatch)  # cut short: invalid JSON
@@ -237,12 +237,12 @@ def test_event_list_fast_path_on_a_large_random_list(monkeypatch):
         change = rng.choice(ODD_EVENTS) if rng.random() < 0.3 else {}
         events.append(_event(i, **change))
     data = _event_list(events)
-    assert len(data) >= k8s_events.FAST_MIN_BYTES
+    assert len(data) >= event_list_fast.MIN_BYTES
     fast = objects.parse(data, "events/ns.json")
     slow = _reference(data, monkeypatch)
     assert_frame_equal(fast.frames["events"], slow.frames["events"])
     assert (fast.note, fast.problems) == (slow.note, slow.problems)
-    assert k8s_events.parse_event_list(data, "events/ns.json", objects.NAME) is not None
+    assert event_list_fast.parse(data, "events/ns.json", objects.NAME) is not None
 
 
 # --- kube.Locator over kube.Lines --------------------------------------------------------------

@@ -1,0 +1,320 @@
+"""Fast path of the log parsers: a big log whose records are JSON lines, decoded by Polars'
+streaming engine on every core.
+
+Contract: `parse(...)` adds to the result exactly what `parsers._logs.build` of the whole
+member adds (the reference's rows, problems and note), or adds nothing and returns False, and
+the caller takes the reference. It declines what it cannot read as the reference does:
+carriage returns (the reference then keeps no offsets), invalid UTF-8, a `{...}` line that is
+no JSON after all, anything the dialect's `decline` expression flags (CRI partial lines).
+
+How it stays fast and small (the measurements are in bench/README.md): the engine reads the
+file (or the bytes) itself, so no piece of it is ever a Python object; it decodes the
+`{...}` lines whose braces balance with `str.json_decode` (each line once), keeps a line's
+text only where the rest of the pipeline reads it, and hands the rows to `_logs.build_rows`
+in runs of about STREAM_ROWS lines, built by two threads while it decodes the next ones. The
+runs of a log share their repeated strings (`Repeats`): millions of records repeat a few
+thousand messages and release names.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import polars as pl
+
+from parsers import _logs
+from parsers._base import PYTHON_BOUND, FileData, ParseResult
+
+# Below this size the reference reads the member (the engine's start costs more than it saves).
+MIN_BYTES = 8 << 20
+# Rows handed to `_logs.build_rows` at a time, and how many such runs may be submitted and not
+# yet taken (bench/README.md: 48k x 2 was the fastest within the memory target).
+STREAM_ROWS = 49152
+RUNS_HELD = 2
+WORKERS = 2
+# Decoded batches held back, at most, while Python-bound parsing runs elsewhere (~20 MB each).
+DEFERRED_BATCHES = 8
+# One log decoded by the engine at a time: each decode keeps every core busy already.
+_ONE_STREAM = threading.Lock()
+_PRE = "_j."  # prefix of the columns the engine decoded
+_LIGHT = {name: dtype for name, dtype in _logs.DTYPES.items() if name != "HelmRelease"}
+_HELMRELEASE = pl.Struct({"HelmRelease": _logs.DTYPES["HelmRelease"]})
+
+
+class _Decline(Exception):
+    """The engine cannot give the reference's rows."""
+
+
+def parse(
+    result: ParseResult,
+    data: bytes | FileData,
+    source: str,
+    prepare: Callable[[pl.DataFrame], pl.DataFrame],
+    *,
+    body: pl.Expr | None = None,
+    decline: pl.Expr | None = None,
+    unreadable: str = "unreadable lines",
+    **options,
+) -> bool:
+    """`_logs.build(result, prepare(read_lines(data)), source, **options)`, or False.
+
+    `prepare` is the dialect's per-line function of the reference (role, body, prefix...);
+    here it sees `raw` only where the line's text is kept, null elsewhere. `body`: the
+    expression of `raw` that is the JSON record (the line itself by default), which must be
+    the reference's body wherever it is a `{...}` line (string cuts, not a regex capture per
+    line: a capture costs ~6x); `decline`: an expression of `raw` true on a line the engine
+    must not read (the reference does)."""
+    repeats = Repeats()
+
+    def work(batch: pl.DataFrame) -> _logs.Rows:
+        lines = prepare(batch.select("line", "raw", "offset")).drop("partial", strict=False)
+        lines = lines.with_columns(batch.select(pl.exclude("line", "raw", "offset")))
+        rows = _logs.build_rows(lines, source, decode=_predecoded, **options)
+        rows.logs = share(rows.logs, repeats)
+        return rows
+
+    query = _query(data.path if isinstance(data, FileData) else data, body if body is not None else pl.col("raw"), decline)
+    taken = _Taken()
+    pool = ThreadPoolExecutor(max_workers=WORKERS)
+    running: deque = deque()
+    try:
+        with _ONE_STREAM:
+            length = _submit_runs(query, pool, work, running, taken)
+            while running:
+                taken.add(running.popleft().result())
+        if length != len(data) + (0 if _last_byte(data) in (b"\n", b"") else 1):
+            raise _Decline  # a carriage return before a newline, which the lines do not hold
+    except (_Decline, pl.exceptions.PolarsError):
+        for future in running:
+            future.cancel()
+        return False
+    finally:
+        pool.shutdown(wait=True)
+    for df in taken.others + taken.untimed:
+        result.add_problems(df)
+    result.add("logs", pl.concat(taken.logs, rechunk=False) if taken.logs else pl.DataFrame())
+    result.note = _logs.note(taken.counts, unreadable)
+    return True
+
+
+def _submit_runs(query: pl.LazyFrame, pool: ThreadPoolExecutor, work, running: deque, taken: _Taken) -> int:
+    """The engine's rows submitted to `work` in runs of about STREAM_ROWS, each starting at a
+    plain record (a trace line stays with its record), at most RUNS_HELD not yet taken; the
+    bytes the lines take up (with their newlines)."""
+    position = 0  # byte offset of the next line
+    held: pl.DataFrame | None = None
+    for batch in _deferred(query.collect_batches(chunk_size=STREAM_ROWS, maintain_order=True)):
+        if batch["_decline"].any():
+            raise _Decline
+        length = batch["_n"]
+        batch = batch.drop("_n", "_decline").with_columns((length.cum_sum() - length + position).alias("offset"))
+        position += int(length.sum())
+        # one chunk: the engine's batches come in many, and a run built on many costs more
+        held = batch.rechunk() if held is None else pl.concat([held, batch], rechunk=True)
+        heads = held["_plain"].arg_true()
+        cut = int(heads[-1]) if len(heads) else 0
+        if cut and held.height >= STREAM_ROWS:
+            running.append(pool.submit(work, held.head(cut)))
+            held = held.slice(cut)
+        while len(running) >= RUNS_HELD:
+            taken.add(running.popleft().result())
+    if held is not None and held.height:
+        running.append(pool.submit(work, held))
+    return position
+
+
+class _Taken:
+    """The runs' rows, problems and counts, in run order."""
+
+    def __init__(self) -> None:
+        self.logs: list[pl.DataFrame] = []
+        self.others: list[pl.DataFrame] = []
+        self.untimed: list[pl.DataFrame] = []
+        self.counts: dict[str, int] = {}
+
+    def add(self, rows: _logs.Rows) -> None:
+        self.logs.append(rows.logs)
+        self.others += rows.others
+        self.untimed += rows.untimed
+        for key, value in rows.counts.items():
+            self.counts[key] = self.counts.get(key, 0) + value
+
+
+def _last_byte(data: bytes | FileData) -> bytes:
+    if isinstance(data, bytes):
+        return data[-1:]
+    with data.open() as handle:
+        handle.seek(max(0, data.size - 1))
+        return handle.read(1)
+
+
+def _query(data: str | bytes, body_of_line: pl.Expr, decline: pl.Expr | None) -> pl.LazyFrame:
+    """Every line decoded by the streaming engine: its number, its length in bytes (+1 for
+    the newline), whether it must be declined, whether its body is a plain `{...}` with
+    balanced braces, the RECORD fields of such a body (all but `HelmRelease`; `ts` as written
+    only where it is not RFC 3339, the rest parsed in `_ts1`), and its text only where the
+    reference reads it: lines that are not plain, and plain ones without a name, namespace or
+    kind of their own (`HelmRelease` is read there) or without an RFC 3339 time."""
+    line, body = pl.col("raw"), pl.col("_body")  # the body computed once, read five times
+    plain = (
+        body.str.starts_with("{") & body.str.ends_with("}") & (body.str.count_matches("{", literal=True) == body.str.count_matches("}", literal=True))
+    ).fill_null(False)
+    fields = pl.col("_d").struct
+    needs_text = (
+        ~pl.col("_plain")
+        | fields.field("name").is_null()
+        | fields.field("namespace").is_null()
+        | (fields.field("controllerKind").is_null() & fields.field("reconciler kind").is_null())
+        | pl.col("_ts1").is_null()
+    )
+    refused = line.str.contains("\r", literal=True)
+    if decline is not None:
+        refused = refused | decline.fill_null(False)
+    return (
+        pl.scan_lines(data, name="raw", row_index_name="line", row_index_offset=1)
+        .with_columns(body_of_line.alias("_body"))
+        .with_columns(plain.alias("_plain"))
+        .with_columns(pl.when(pl.col("_plain")).then(body).str.json_decode(pl.Struct(_LIGHT)).alias("_d"))
+        .with_columns(_logs.first_ts(fields.field("ts")).alias("_ts1"))
+        .select(
+            pl.col("line").cast(pl.Int64),
+            "_ts1",
+            (line.str.len_bytes().cast(pl.Int64) + 1).alias("_n"),
+            refused.alias("_decline"),
+            "_plain",
+            pl.when(needs_text).then(line).alias("raw"),
+            *((pl.when(pl.col("_ts1").is_null()).then(fields.field(name)) if name == "ts" else fields.field(name)).alias(_PRE + name) for name in _LIGHT),
+        )
+    )
+
+
+def _deferred(batches):
+    """The engine's batches, in order; while Python-bound parsing (`PYTHON_BOUND`) runs on
+    another thread, up to DEFERRED_BATCHES of them are held before the rows are built. The
+    engine decodes without the GIL, so it fills the core the other parsing leaves idle; the
+    runs, which take the GIL for each of their many small steps, come after it."""
+    waiting: deque = deque()
+    for batch in batches:
+        waiting.append(batch)
+        if PYTHON_BOUND.active and len(waiting) < DEFERRED_BATCHES:
+            continue
+        while waiting:
+            yield waiting.popleft()
+    while waiting:
+        yield waiting.popleft()
+
+
+def _predecoded(df: pl.DataFrame) -> tuple[pl.DataFrame, list[int]]:
+    """`_logs.decode_json(df["body"])` of lines the engine decoded already: its fields for
+    the plain lines (`HelmRelease` read only where the rows need it), `decode_json` itself
+    for the other lines that `json.loads` reads as an object (mostly none: records cut short)."""
+    n = df.height
+    decoded = _with_helmrelease(df.select(pl.when(pl.col("_plain")).then(pl.col("body")))["body"], df.select(pl.col(_PRE + name).alias(name) for name in _LIGHT))
+    others = (~df["_plain"]).arg_true().cast(pl.Int64)
+    text = df["body"].gather(others)
+    shaped = (text.str.contains(r"^\s*\{") & text.str.contains(r"\}\s*$")).fill_null(False)
+    refused, candidates = others.filter(~shaped), others.filter(shaped)
+    objects = pl.Series([_is_object(line) for line in df["body"].gather(candidates).str.strip_chars().to_list()], dtype=pl.Boolean)
+    good = candidates.filter(objects)
+    failed = sorted(refused.to_list() + candidates.filter(~objects).to_list())
+    if not len(good):
+        return decoded, failed
+    rest, bad = _logs.decode_json(df["body"].gather(good))
+    failed = sorted(failed + good.gather(bad).to_list())
+    everything = pl.int_range(0, n, dtype=pl.Int64, eager=True)
+    return _logs.assemble(n, [(everything, decoded), (good, rest)], _logs.DTYPES), failed
+
+
+def _is_object(text: str) -> bool:
+    """json.loads reads the text as a JSON object (a line checked before it is decoded)."""
+    try:
+        return isinstance(json.loads(text), dict)
+    except (ValueError, RecursionError):
+        return False
+
+
+def _with_helmrelease(texts: pl.Series, decoded: pl.DataFrame) -> pl.DataFrame:
+    """`decoded` (read without `HelmRelease`) with the object read where a row lacks its name,
+    namespace or kind, null elsewhere (the rows read it nowhere else); RECORD's columns."""
+    need = decoded.select(
+        pl.col("name").is_null() | pl.col("namespace").is_null() | (pl.col("controllerKind").is_null() & pl.col("reconciler kind").is_null())
+    ).to_series()
+    where = (need & texts.is_not_null()).arg_true()
+    obj = _logs.DTYPES["HelmRelease"]
+    if not len(where):
+        return decoded.with_columns(pl.lit(None, obj).alias("HelmRelease")).select(_logs.FIELDS)
+    values = texts.gather(where)
+    try:
+        found = values.str.json_decode(_HELMRELEASE).struct.field("HelmRelease").to_frame()
+    except Exception:  # noqa: BLE001 - e.g. a HelmRelease that is not an object: line by line
+        found = _logs.decode_lines(values)[0].select("HelmRelease")
+    if found.height != len(where):
+        found = _logs.decode_lines(values)[0].select("HelmRelease")
+    column = _logs.assemble(decoded.height, [(where.cast(pl.Int64), found)], {"HelmRelease": obj})
+    return pl.concat([decoded, column], how="horizontal").select(_logs.FIELDS)
+
+
+# --- repeated strings, stored once --------------------------------------------------------------
+
+# Long strings that repeat from record to record: templated messages, `namespace/name`. Not
+# reconcile ids: a reconcile writes two or three lines at the info level, too few to share.
+SHARED = ("msg", "release", "error", "logger", "extra")
+
+
+class Repeats:
+    """The distinct values of the SHARED columns seen so far in the runs of one log, so that a
+    run's repeats are looked up in them rather than hashed into a distinct set of its own.
+    Used by the threads that build the runs of one log; values are only ever added."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._known: dict[str, tuple[pl.Series, pl.DataType]] = {}  # column -> (values, Enum of them)
+
+    def codes(self, name: str, values: pl.Series, present: int) -> tuple[pl.Series, pl.Series] | None:
+        """(distinct values, each row's position in them), or None when the column has too many
+        values not seen before to be worth sharing (more than a quarter of its values)."""
+        known = self._known.get(name)
+        codes = values.cast(known[1], strict=False) if known else None
+        if codes is not None and codes.null_count() == values.null_count():
+            return known[0], codes.to_physical()
+        with self._lock:  # new values: added once, by one thread at a time
+            known = self._known.get(name)
+            if known is None:
+                new = values.unique().drop_nulls()
+            else:
+                codes = values.cast(known[1], strict=False)
+                new = values.filter(codes.is_null() & values.is_not_null()).unique()
+            if new.len() * 4 > present:
+                return None
+            if new.len():
+                # one chunk: a gather from several chunks copies the strings it takes
+                distinct = new if known is None else pl.concat([known[0], new], rechunk=True)
+                known = (distinct, pl.Enum(distinct))
+                self._known[name] = known
+            return known[0], values.cast(known[1]).to_physical()
+
+
+def share(df: pl.DataFrame, repeats: Repeats, columns: tuple[str, ...] = SHARED) -> pl.DataFrame:
+    """The same frame (same values and dtypes), each of these String columns pointing into one
+    buffer of its distinct values (a gather) instead of each row carrying its own copy."""
+    shared = []
+    for name in columns:
+        values = df[name]
+        present = values.len() - values.null_count()
+        if present < 64:
+            continue
+        found = repeats.codes(name, values, present)
+        if found is not None:
+            distinct, codes = found
+            shared.append(distinct.gather(codes).alias(name))
+    return df.with_columns(shared) if shared else df
+
+
+def wants(data: bytes | FileData) -> bool:
+    """The member is big enough for this path."""
+    return len(data) >= MIN_BYTES
+

@@ -1,0 +1,127 @@
+"""Big YAML documents through yaml-rs, when it gives exactly what PyYAML's safe loader gives.
+
+PyYAML's C loader builds Python objects at about 1 MB/s: a `kubectl get hr -A -o yaml` of
+5,000 HelmReleases (20 MB) takes it 6 s on an idle core. yaml-rs, a Rust loader, reads the
+same file in about a sixth of the time (bench/README.md, "YAML"). The two do not read every
+text alike: PyYAML follows YAML 1.1 (`yes`/`on` are booleans, `0755` is octal, `1e3` a string,
+an unquoted time a datetime, `<<` merges), yaml-rs YAML 1.2; PyYAML refuses some text that
+yaml-rs takes (control characters, very deep nesting).
+
+`load(text)` is the fast path of `parsers.kube`'s YAML reading: `(document,)` when nothing in
+the text can tell the two loaders apart, else None and PyYAML (the reference) reads it. It
+declines text with anchors or aliases (so the hostile-input caps of `kube` apply to every
+document that has them), tags, complex keys, directives, deep indentation or characters
+PyYAML refuses; and every plain scalar that either loader could read as something other
+than a string is read by both, the document declined when they differ.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+import yaml
+
+try:
+    from yaml import CSafeLoader as SafeLoader
+except ImportError:  # pragma: no cover - depends on the PyYAML build
+    from yaml import SafeLoader
+
+try:
+    import yaml_rs
+except ImportError:  # pragma: no cover - a platform without a wheel: PyYAML reads everything
+    yaml_rs = None
+
+MIN_BYTES = 64 * 1024  # smaller documents: PyYAML (its time is small, its errors are the reference)
+
+# Text only PyYAML can judge: an anchor or alias (the alias caps), a tag, a complex key, a
+# directive, 128 spaces of indentation (PyYAML's nesting limit is lower than yaml-rs'), a
+# character PyYAML's reader refuses. A match inside a quoted string declines too (harmless).
+# (Polars' regex, on the text cut into pieces at line ends: Python's `re` takes ~10x longer.)
+_DECLINE = (
+    r"(?m)(?:^|[ \t\[{,])[&*!][^ \t\n,\]}]|^[ \t]*(?:-[ \t]+)*\?(?:[ \t]|$)|^%|^ {128}"
+    r"|[^\x09\x0A\x0D\x20-\x7E\x{85}\x{A0}-\x{D7FF}\x{E000}-\x{FFFD}\x{10000}-\x{10FFFF}]"
+)
+# A plain scalar that could resolve to something other than a string: where a plain scalar
+# starts (a line's start after its indentation and sequence dashes, after `: `, `- `, `? `,
+# `---`, or `[`, `{`, `,` in flow), text starting like a number, a time, `~`, `<<`, `=` or a
+# YAML 1.1 boolean or null word, up to where a scalar that could resolve so ends (a line end,
+# a comment, `: `, a flow indicator). A match holds what precedes it (`_TOKEN` takes it off);
+# the scalars that are no such word nor start like a number are dropped in Python.
+_PLAIN = r"((?:[-+.0-9~<=]|(?i:yes|no|on|off|true|false|null|y|n))(?:[^\n#:,\[\]{}]|:[^ \t\n,\[\]{}])*)"
+_CANDIDATE = r"(?m)(?:^[ \t]*(?:-[ \t]+)*|^---[ \t]+|[:?\-][ \t]+|[\[{,][ \t]*)" + _PLAIN
+_TOKEN = re.compile(r"(?:[ \t]*(?:-[ \t]+)*|---[ \t]+|[:?\-][ \t]+|[\[{,][ \t]*)" + _PLAIN)
+_NUMBER_LIKE = re.compile(r"[-+]?[.0-9]|[~<=]")
+_WORD_SET = {"yes", "no", "on", "off", "true", "false", "null", "y", "n"}
+# Past a sign and digits, a letter that no number or time has (hex digits come only after
+# `0x`; `e`, `t`, `z`, `b`, `o`, `x` are excluded): a string to both loaders.
+_SURELY_TEXT = re.compile(r"[-+]?[0-9][0-9_.:\-]*[ac-dfg-np-su-wyAC-DFG-NP-SU-WY]")
+PIECES = 16  # the text is searched in this many pieces (Polars spreads them over the cores)
+
+_AGREED: dict[str, bool] = {}  # plain scalar -> both loaders read it alike (bounded below)
+
+
+def load(text: str) -> tuple | None:
+    """`(document,)` as `yaml.load(text, SafeLoader)` gives it, or None: the caller reads the
+    text with PyYAML. None also for text PyYAML refuses (its error is the reference's)."""
+    if yaml_rs is None:
+        return None
+    pieces = _pieces(text)
+    if pieces.str.contains(_DECLINE).any():
+        return None
+    for match in pieces.str.extract_all(_CANDIDATE).explode().drop_nulls().unique().to_list():
+        found = _TOKEN.fullmatch(match)
+        if found is None:
+            return None
+        token = found[1].rstrip(" \t")
+        if (_NUMBER_LIKE.match(token) or token.lower() in _WORD_SET) and not _agree(token):
+            return None
+    try:
+        return (yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.LastWins),)
+    except Exception:  # noqa: BLE001 - yaml-rs refuses it (an error, a limit): PyYAML says why
+        return None
+
+
+def _pieces(text: str) -> pl.Series:
+    """The text in about PIECES pieces, each ending at a line end (the patterns are per line)."""
+    size = len(text) // PIECES + 1
+    out, start = [], 0
+    while start < len(text):
+        end = text.find("\n", start + size)
+        end = len(text) if end < 0 else end + 1
+        out.append(text[start:end])
+        start = end
+    return pl.Series(out, dtype=pl.String)
+
+
+def _agree(token: str) -> bool:
+    """Both loaders read `token` as a plain scalar to the same value of the same type."""
+    if _SURELY_TEXT.match(token):
+        return True
+    known = _AGREED.get(token)
+    if known is None:
+        known = _same(f"a: {token}\n")
+        if len(_AGREED) > 100_000:
+            _AGREED.clear()
+        _AGREED[token] = known
+    return known
+
+
+def _same(doc: str) -> bool:
+    try:
+        expected = yaml.load(doc, Loader=SafeLoader)  # noqa: S506 - the safe loader
+        got = yaml_rs.loads(doc, parse_datetime=False)
+    except Exception:  # noqa: BLE001 - either refuses it: not the same
+        return False
+    return _identical(expected, got)
+
+
+def _identical(left, right) -> bool:
+    """Equal values of the same types, containers included (1 == 1.0 == True in Python)."""
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict):
+        return list(left) == list(right) and all(_identical(left[key], right[key]) for key in left)
+    if isinstance(left, list):
+        return len(left) == len(right) and all(_identical(a, b) for a, b in zip(left, right))
+    return left == right

@@ -1,0 +1,259 @@
+"""The fast path of the log parsers (`parsers._logs_stream`: a big log decoded by Polars'
+streaming engine) gives the reference's rows, problems and note (`parsers._logs`: the whole
+member at once), or declines; `raw` read again from the offsets is each record's line."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from forensics.lines import LineStore
+from parsers import _logs, _logs_stream, cri_log, kubectl_log, zap_log
+from parsers._base import FileData
+
+SOURCE = "cluster-resources/pods/logs/flux-system/helm-controller-5d8b9c7f4-x2x9k/manager.log"
+TRACE = [
+    "goroutine 1 [running]:",
+    "sigs.k8s.io/controller-runtime/pkg/internal/controller.(*Controller).reconcileHandler(0xc000)",
+    "\t/go/pkg/mod/sigs.k8s.io/controller-runtime@v0.17.2/pkg/internal/controller/controller.go:329 +0x1e5",
+]
+
+
+def _log(n: int = 4000, seed: int = 3) -> bytes:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        record = {"level": "info", "ts": f"2024-03-12T10:{i % 60:02d}:{i % 59:02d}.{i % 1000:03d}Z", "msg": f"m {i} é",
+                  "controllerKind": "HelmRelease", "HelmRelease": {"name": f"r{i % 7}", "namespace": "ns"},
+                  "namespace": "ns", "name": f"r{i % 7}", "reconcileID": str(i)}
+        out.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        roll = rng.random()
+        if roll < 0.02:
+            out.append(out[-1][: rng.randrange(5, len(out[-1]))])  # a record cut short
+        elif roll < 0.03:
+            out += TRACE  # a stack trace attached to the record before it
+        elif roll < 0.035:
+            out.append("")
+        elif roll < 0.04:
+            out.append("I0312 10:00:00.000000       1 leaderelection.go:250] attempting to acquire leader lease")
+        elif roll < 0.045:
+            out.append('{"level":"info","ts":"not a time","msg":"a record without a readable timestamp"}')
+        elif roll < 0.05:  # readable, not RFC 3339: Go's Time.String()
+            out.append('{"level":"info","ts":"2024-03-12 10:%02d:00.5 +0000 UTC","msg":"a Go time","namespace":"ns","name":"r1"}' % (i % 60))
+        elif roll < 0.055:
+            out.append('{"level":"info","ts":"2024-03-12T10:00:00.000Z","msg":"only the object","HelmRelease":{"name":"o","namespace":"ns"}}')
+    return ("\n".join(out) + "\n").encode()
+
+
+def _reference(parser, data: bytes):
+    """The parser's result with the reference path alone (the fast path never tried)."""
+    original = _logs_stream.MIN_BYTES
+    _logs_stream.MIN_BYTES = 1 << 60
+    try:
+        return parser.parse(data, SOURCE)
+    finally:
+        _logs_stream.MIN_BYTES = original
+
+
+def _fast(parser, data, rows: int):
+    """The parser's result with the fast path tried on any size, in runs of `rows` rows; and
+    whether the fast path gave it."""
+    taken = []
+    real = _logs_stream.parse
+    original = _logs_stream.MIN_BYTES, _logs_stream.STREAM_ROWS, _logs_stream.parse
+    _logs_stream.MIN_BYTES, _logs_stream.STREAM_ROWS = 0, rows
+    _logs_stream.parse = lambda *a, **k: taken.append(real(*a, **k)) or taken[-1]
+    try:
+        return parser.parse(data, SOURCE), taken
+    finally:
+        _logs_stream.MIN_BYTES, _logs_stream.STREAM_ROWS, _logs_stream.parse = original
+
+
+def _same(result, reference) -> None:
+    assert_frame_equal(result.frames.get("logs", pl.DataFrame()), reference.frames.get("logs", pl.DataFrame()))
+    assert result.problems == reference.problems
+    assert result.note == reference.note
+
+
+@pytest.mark.parametrize("rows", [7, 37, 500, 1 << 16])
+def test_the_fast_path_gives_the_reference_rows_from_disk_and_from_memory(tmp_path, rows):
+    data = _log()
+    path = tmp_path / "manager.log"
+    path.write_bytes(data)
+    reference = _reference(zap_log, data)
+    for given_data in (data, FileData(str(path), len(data))):
+        result, taken = _fast(zap_log, given_data, rows)
+        assert taken == [True]
+        _same(result, reference)
+    logs = reference.frames["logs"]
+    assert logs["raw"].null_count() == logs.height  # nothing held twice
+    store = LineStore()
+    store.add(SOURCE, str(path))
+    physical = data.decode().split("\n")
+    filled = store.fill(logs)
+    assert filled["raw"].to_list() == [physical[n - 1] for n in filled["line"].to_list()]
+    assert filled.filter(pl.col("extra").is_not_null()).height > 0  # traces were attached
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda data: data.rstrip(b"\n"),  # no newline at the end
+        lambda data: data + b"\n\n   \n",  # blank and whitespace lines at the end
+        lambda data: b"\n\nE0312 10:00:00.000000       1 klog.go:1] before any record\n" + data,
+        lambda data: data.replace(b'{"level"', b'\t{"level"', 50),  # whitespace before records
+        lambda data: b"E0312 10:00:00.000000       1 klog.go:1] only noise\n" * 3000,
+    ],
+    ids=["no-final-newline", "blank-end", "noise-first", "tabs-before", "only-noise"],
+)
+def test_the_fast_path_of_odd_files_gives_the_reference_rows(tmp_path, change):
+    data = change(_log(1500))
+    path = tmp_path / "manager.log"
+    path.write_bytes(data)
+    result, taken = _fast(zap_log, FileData(str(path), len(data)), 100)
+    assert taken == [True]
+    _same(result, _reference(zap_log, data))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda data: data.replace(b"\n", b"\r\n"),  # CRLF: offsets are not kept
+        lambda data: data.replace(b"m 7 ", b"m 7 \r ", 1),  # a carriage return inside a line
+        lambda data: data.replace(b"m 9 \xc3\xa9", b"m 9 \xff", 1),  # invalid UTF-8
+        lambda data: data.replace(b'{"level":"info","ts":"2024-03-12T10:00:00.000Z"', b'{"level":info,"ts":"2024-03-12T10:00:00.000Z"', 1),
+    ],
+    ids=["crlf", "lone-cr", "invalid-utf8", "plain-line-not-json"],
+)
+def test_the_fast_path_declines_what_it_cannot_read_as_the_reference(tmp_path, change):
+    """Carriage returns, invalid UTF-8, a `{...}` line that is no JSON: the fast path adds
+    nothing and says so; the parser then gives the reference's rows."""
+    data = change(_log(1500))
+    path = tmp_path / "manager.log"
+    path.write_bytes(data)
+    result, taken = _fast(zap_log, FileData(str(path), len(data)), 100)
+    assert taken == [False]
+    _same(result, _reference(zap_log, data))
+
+
+def _prefixed(data: bytes, cri: bool) -> bytes:
+    lines = data.decode().split("\n")[:-1]
+    stamp = "2024-03-12T10:00:%02d.123456789Z"
+    return ("\n".join((stamp % (i % 60)) + (" stderr F " if cri else " ") + line for i, line in enumerate(lines)) + "\n").encode()
+
+
+@pytest.mark.parametrize("parser", [cri_log, kubectl_log], ids=["cri", "kubectl-timestamps"])
+def test_the_fast_path_of_prefixed_logs_gives_the_reference_rows(tmp_path, parser):
+    """CRI files and `kubectl logs --timestamps`: the engine decodes the record after the
+    prefix; text lines keep the prefix time, as in the reference."""
+    data = _prefixed(_log(2500), parser is cri_log)
+    path = tmp_path / "0.log"
+    path.write_bytes(data)
+    reference = _reference(parser, data)
+    assert reference.frames["logs"].filter(pl.col("encoding") == "text").height > 0
+    for given_data in (data, FileData(str(path), len(data))):
+        result, taken = _fast(parser, given_data, 300)
+        assert taken == [True]
+        _same(result, reference)
+
+
+def test_a_cri_log_with_partial_lines_takes_the_reference(tmp_path):
+    lines = _prefixed(_log(800), cri=True).decode().split("\n")
+    lines[10] = lines[10].replace(" stderr F ", " stderr P ", 1)
+    data = "\n".join(lines).encode()
+    result, taken = _fast(cri_log, data, 100)
+    assert taken == [False]
+    _same(result, _reference(cri_log, data))
+    assert "1 partial lines joined" in result.note
+
+
+_LINES = st.sampled_from(["record", "record", "record", "object", "trace", "junk", "blank", "cut", "notjson", "untimed", "spaced"])
+
+
+@given(kinds=st.lists(_LINES, min_size=1, max_size=300), rows=st.integers(1, 120))
+@settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_any_log_gives_the_reference_rows_or_is_declined(tmp_path_factory, kinds, rows):
+    """Whatever the mix of records, traces, junk and blank lines and however the runs are
+    cut, the fast path (from memory and from disk) gives the reference's rows, problems and
+    note, or declines."""
+    text = {
+        "trace": TRACE[1],
+        "junk": "I0312 10:00:00.000000       1 leaderelection.go:250] attempting to acquire leader lease",
+        "blank": "",
+        "notjson": "{not json}",
+        "untimed": '{"level":"info","ts":"soon","msg":"no time"}',
+        "object": '{"level":"debug","ts":"2024-03-12T10:00:00Z","msg":"o","HelmRelease":{"name":"x","namespace":"y"}}',
+    }
+    lines = []
+    for i, kind in enumerate(kinds):
+        record = json.dumps({"level": "info", "ts": f"2024-03-12T10:00:{i % 60:02d}.000Z", "msg": f"m {i}", "controllerKind": "HelmRelease",
+                             "HelmRelease": {"name": "r", "namespace": "ns"}, "namespace": "ns", "name": "r"}, separators=(",", ":"))
+        lines.append(record if kind == "record" else record[: len(record) // 2] if kind == "cut" else "  " + record if kind == "spaced" else text[kind])
+    data = ("\n".join(lines) + "\n").encode()
+    path = tmp_path_factory.mktemp("log") / "manager.log"
+    path.write_bytes(data)
+    reference = _reference(zap_log, data)
+    for given_data in (data, FileData(str(path), len(data))):
+        result, taken = _fast(zap_log, given_data, rows)
+        assert taken == [True] or "notjson" in kinds  # only a `{...}` line that is no JSON declines
+        _same(result, reference)
+
+
+def test_each_run_gives_its_problem_rows_in_one_chunk(tmp_path):
+    """The problem rows of a run (lines that are no record) come as one chunk per column."""
+    data = _log()
+    path = tmp_path / "manager.log"
+    path.write_bytes(data)
+    result, taken = _fast(zap_log, FileData(str(path), len(data)), 500)
+    assert taken == [True]
+    parts = [part for part in result._problem_parts if isinstance(part, pl.DataFrame)]
+    assert parts and sum(part.height for part in parts) > 1
+    assert {part[name].n_chunks() for part in parts for name in part.columns} == {1}
+
+
+def test_every_run_is_built_on_one_chunk(tmp_path, monkeypatch):
+    """The engine hands its batches over in many chunks; each run, the first one too, is
+    joined into one chunk before its rows are built."""
+    data = _log(20_000)
+    path = tmp_path / "manager.log"
+    path.write_bytes(data)
+    chunks = []
+    real = _logs.build_rows
+
+    def build_rows(lines, *args, **kwargs):
+        chunks.append({lines[name].n_chunks() for name in ("line", "raw", "offset")})
+        return real(lines, *args, **kwargs)
+
+    monkeypatch.setattr(_logs, "build_rows", build_rows)
+    result, taken = _fast(zap_log, FileData(str(path), len(data)), 8_000)
+    assert taken == [True] and len(chunks) > 1
+    assert all(counts == {1} for counts in chunks)
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        '2024-03-12T10:00:00.5Z stdout F{"level":"info","ts":"2024-03-12T10:00:00.5Z","msg":"no space after the tag"}',
+        "2024-03-12T10:00:00.5Z stdout F",
+        '2024-03-12T10:00:00.5Z stdout P{"level":"info",',
+        'not a prefix {"level":"info","ts":"2024-03-12T10:00:00.5Z","msg":"x"}',
+        '{"level":"info","ts":"2024-03-12T10:00:00.5Z","msg":"no prefix at all"}',
+    ],
+    ids=["tag-without-space", "empty-content", "partial-without-space", "other-prefix", "bare-record"],
+)
+def test_the_fast_path_of_cri_lines_cut_otherwise_gives_the_reference_rows(odd):
+    """The fast path cuts the CRI prefix by its spaces; where that is not the reference's
+    cut (a tag without a space after it, no prefix), the reference's body is used or the
+    member declined (a partial line)."""
+    lines = _prefixed(_log(600), cri=True).decode().split("\n")
+    lines[40] = odd
+    data = "\n".join(lines).encode()
+    result, taken = _fast(cri_log, data, 50)
+    assert taken == ([False] if " stdout P" in odd else [True])
+    _same(result, _reference(cri_log, data))

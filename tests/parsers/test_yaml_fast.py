@@ -1,0 +1,127 @@
+"""The fast YAML path (`parsers.yaml_fast`) gives what PyYAML's safe loader gives, or declines."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from parsers import kube, yaml_fast
+
+pytest.importorskip("yaml_rs")
+
+# Plain scalars on which YAML 1.1 (PyYAML) and YAML 1.2 loaders disagree, and ones they share.
+SCALARS = [
+    "yes", "No", "on", "OFF", "y", "n", "true", "True", "FALSE", "null", "Null", "~", "",
+    "0755", "012", "0o14", "0x1F", "0b101", "1_000", "1:30", "+12", "-0", "7", "-3", "12345678901234567890",
+    "1e3", "1.5e3", "3.0e+2", "1e-3", "-.5", "+.5", "1.", "0.1", "1.50", ".inf", "-.Inf", ".NaN", "nan", "Infinity",
+    "2024-03-12T10:00:00Z", "2024-03-12", "2001-12-14 21:59:43.10 -5", "2024-03-12T10:00:00.5+01:00",
+    "1.2.3", "v1.2.3", "10m", "5m0s", "1h", "7ad03e1d-58dc-4b46", "sha256:ab12", "a b", "x#y", "a:b", "<<", "=",
+    "0.", "00", "1__0", "0x_1", ".", "-", "+", "1e", "12E3", "2024-1-1", "1.0e3", "Yes please", "no-op", "1 2", "-1.5", "0o7",
+    "'quoted yes'", '"2024-03-12T10:00:00Z"', '"x\\ty"', '"\\u00e9"', '"a\\/b"', "'it''s'",
+]
+KEYS = ["a", "name", "1", "yes", "on", "2024-01-01", "0x10", "f:spec", ".", "k:{\"type\":\"Ready\"}", "null", "~"]
+
+
+def _same(left, right) -> bool:
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict):
+        return list(left) == list(right) and all(_same(left[k], right[k]) for k in left)
+    if isinstance(left, list):
+        return len(left) == len(right) and all(_same(a, b) for a, b in zip(left, right))
+    return left == right
+
+
+def _document(entries: list[tuple[str, str, str]]) -> str:
+    lines = ["items:"]
+    for key, value, form in entries:
+        if form == "map":
+            lines += [f"- {key}: {value}", f"  other: {value}"]
+        elif form == "seq":
+            lines += ["- values:", f"  - {value}", f"  - [{value}, {value}]"]
+        elif form == "flow":
+            lines.append(f"- {{{key}: {value}}}")
+        else:  # a value on the line after its key
+            lines += [f"- {key}:", f"    {value}"]
+    return "\n".join(lines) + "\n"
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(st.lists(st.tuples(st.sampled_from(KEYS), st.sampled_from(SCALARS), st.sampled_from(["map", "seq", "flow", "next"])), min_size=1, max_size=12))
+def test_the_fast_path_gives_pyyamls_document_or_declines(entries):
+    text = _document(entries)
+    fast = yaml_fast.load(text)
+    if fast is None:
+        return
+    assert _same(fast[0], yaml.load(text, Loader=kube.SafeLoader))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: &x [1, 2]\nb: *x\n",  # aliases: the caps of kube apply
+        "a: !!binary aGk=\n",
+        "a: !custom x\n",
+        "? [a]\n: 1\n",
+        "%YAML 1.1\n---\na: 1\n",
+        "a:\n" + "".join(" " * (2 * i + 2) + f"k{i}:\n" for i in range(80)),  # nesting PyYAML may refuse
+        "a: \x07bell\n",  # a character PyYAML's reader refuses
+        "a: yes\n",
+        "a: 2024-03-12T10:00:00Z\n",
+        "a: b: c\n",  # invalid: PyYAML's error is the reference
+    ],
+)
+def test_what_only_pyyaml_can_judge_is_declined(text):
+    assert yaml_fast.load(text) is None
+
+
+def test_a_kubectl_list_of_helmreleases_is_read_fast_with_the_same_objects_and_lines():
+    """The shape the fast path is for: `kubectl get hr -A -o yaml`, quoted times, plain
+    versions and durations, managed fields keys. Objects and their line spans are PyYAML's."""
+    item = """\
+- apiVersion: helm.toolkit.fluxcd.io/v2
+  kind: HelmRelease
+  metadata:
+    creationTimestamp: "2024-02-08T10:00:00Z"
+    generation: 3
+    managedFields:
+    - fieldsV1:
+        f:status:
+          .: {{}}
+          k:{{"type":"Ready"}}: {{}}
+      manager: helm-controller
+      time: "2024-03-09T10:00:30Z"
+    name: svc-{i}
+    namespace: team-{ns}
+    uid: 7ad03e1d-58dc-4b46-934e-{i:012d}
+  spec:
+    chart:
+      spec:
+        chart: svc-{i}
+        version: 1.{i}.0
+    interval: 10m
+    values:
+      replicaCount: 2
+      enabled: true
+      ratio: 0.5
+  status:
+    conditions:
+    - lastTransitionTime: "2024-03-09T10:00:30Z"
+      message: "Helm upgrade succeeded for release team/svc.v4 with chart svc@1.0.0"
+      status: "True"
+      type: Ready
+"""
+    text = "apiVersion: v1\nitems:\n" + "".join(item.format(i=i, ns=i % 3) for i in range(400)) + "kind: List\nmetadata:\n  resourceVersion: \"\"\n"
+    assert len(text) >= yaml_fast.MIN_BYTES
+    fast = yaml_fast.load(text)
+    assert fast is not None
+    assert _same(fast[0], yaml.load(text, Loader=kube.SafeLoader))
+    found, problems = kube.load(text)
+    assert problems == [] and len(found) == 400
+    reference = kube._document_objects(yaml.load(text, Loader=kube.SafeLoader), text.split("\n"), 1, text.count("\n") + 1)
+    assert [(o.start, o.end) for o in found] == [(o.start, o.end) for o in reference]
+    assert json.dumps([o.doc for o in found]) == json.dumps([o.doc for o in reference])
