@@ -18,11 +18,12 @@ from parsers.paste.commands import Command
 
 TS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)"
 LOG_DIALECTS = {
-    # the line shapes of the log parsers (parsers/*_log.py), tried in this order
-    "kubectl-timestamps": re.compile(r"^" + TS + r" (?:\{|" + TS + r"\t|\S)"),
+    # the line shapes of the log parsers (parsers/*_log.py), tried in this order: a kubelet
+    # timestamp followed by any text is the last of the timestamped shapes
     "cri": re.compile(r"^" + TS + r" (?:stdout|stderr) [FP] "),
     "flux-logs": re.compile(r"^" + TS + r" \S+ [^\s/]*(?:/\S+)? - "),
     "zap-console": re.compile(r"^" + TS + r"\t[A-Za-z()\-0-9]+\t"),
+    "kubectl-timestamps": re.compile(r"^" + TS + r" (?:\{|" + TS + r"\t|\S)"),
     "klog": re.compile(r"^[IWEF]\d{4} \d\d:\d\d:\d\d\.\d+\s+\d+ [^\s:]+:\d+\] "),
     "logfmt": re.compile(
         r"^(?:ts|time|level|caller|component|msg)=\S*(?: \w[\w.-]*=(?:\"(?:[^\"\\]|\\.)*\"|\S*))+\s*$"

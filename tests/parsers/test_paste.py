@@ -375,3 +375,12 @@ def test_a_record_cut_before_its_keys_is_about_the_one_release_of_the_paste(tmp_
     assert logs.select("release", "kind").rows() == [("shop/web", "HelmRelease"), ("shop/web", "HelmRelease")]
     found = [(f.label, f.release, f.confidence.value) for f in run.analysis.findings]
     assert ("test-failed", "shop/web", "low") in found  # low: the message was cut
+
+
+def test_flux_logs_lines_are_not_taken_for_kubelet_timestamps():
+    text = (
+        "$ flux logs --kind=HelmRelease --name=api -n prod\n"
+        "2025-01-10T08:05:00.100Z error HelmRelease/api.prod - Reconciler error Helm upgrade failed: boom\n"
+    )
+    logs = frames(text)["logs"]
+    assert logs.select("release", "level", "error", "encoding", "line").rows() == [("prod/api", "error", "Helm upgrade failed: boom", "flux-logs", 2)]
