@@ -21,7 +21,7 @@ import polars as pl
 
 from forensics.lines import with_raw
 from forensics.load import Frames
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.versions import ControllerState
 
 TS = pl.Datetime("us", "UTC")
@@ -56,7 +56,7 @@ class Context:
 class Rule:
     id: ClassVar[str]
     name: ClassVar[str]
-    label: ClassVar[str]
+    label: ClassVar[Label]
     severity: ClassVar[Severity]
     needs: ClassVar[tuple[str, ...]] = ()  # frames it reads: it is skipped when all of them are empty
     phase: ClassVar[int] = 1  # 2 = runs after the others and reads ctx.findings

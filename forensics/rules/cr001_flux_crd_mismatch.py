@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import CLUSTER, Severity
+from forensics.model import CLUSTER, Label, Severity
 from forensics.rules._base import Context, cite, findings
 from forensics.rules._failure import FailureRule, during, from_match
 from forensics.rules._state import NAMED_RELEASE, is_helm_operator
@@ -75,7 +75,7 @@ class FluxCrdMismatch(FailureRule):
 
     id = "CR001"
     name = "flux-crd-mismatch"
-    label = "crd-mismatch"
+    label = Label.crd_mismatch
     severity = Severity.error
     needs = ("releases", "events", "logs")
 

@@ -8,7 +8,7 @@ import polars as pl
 
 from forensics.exprs import DEPENDENCY_NOT_READY, msg_matches
 from forensics.rules._deps import dependency_checks, dependency_claims
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context, Rule, cite, findings, flux, controller_logs
 from forensics.versions import version_tuple
 
@@ -63,7 +63,7 @@ class FalseDependencyBlock(Rule):
 
     id = "DP001"
     name = "false-dependency-block"
-    label = "dependency-stale"
+    label = Label.dependency_stale
     severity = Severity.error
     needs = ("releases",)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context, Rule, cite, findings, flux, name_ns
 from forensics.rules._deps import dependency_checks, dependency_claims
 
@@ -39,7 +39,7 @@ class BlockedByFailingDependency(Rule):
 
     id = "DP002"
     name = "blocked-by-failing-dependency"
-    label = "dependency-failed"
+    label = Label.dependency_failed
     severity = Severity.error
     needs = ("releases", "logs")
 

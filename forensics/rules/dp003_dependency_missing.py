@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import TS, Context, Rule, cite, controller_logs, findings, flux
 from forensics.rules._state import release_events
 
@@ -52,7 +52,7 @@ class DependencyMissing(Rule):
 
     id = "DP003"
     name = "dependency-missing"
-    label = "dependency-missing"
+    label = Label.dependency_missing
     severity = Severity.error
     needs = ("releases", "events", "logs")
 

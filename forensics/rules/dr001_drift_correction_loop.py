@@ -8,7 +8,7 @@ import polars as pl
 
 from forensics.exprs import human
 from forensics.lines import with_raw
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import TS, Context, Rule, cite, findings, controller_logs
 
 MIN_CORRECTIONS = 3
@@ -68,7 +68,7 @@ class DriftCorrectionLoop(Rule):
 
     id = "DR001"
     name = "drift-correction-loop"
-    label = "drift"
+    label = Label.drift
     severity = Severity.warning
     needs = ("events", "logs")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
 from forensics.rules._failure import FailureRule, flux, from_match
 from forensics.signatures import SIGNATURES
@@ -49,7 +49,7 @@ class DriftCheckFailed(FailureRule):
 
     id = "DR002"
     name = "drift-check-failed"
-    label = "drift"
+    label = Label.drift
     severity = Severity.error
 
     def summary(self) -> pl.Expr:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import polars as pl
 
 from forensics import collect
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import TS, Context, Rule, cite, controller_logs, findings
 from forensics.rules._deps import dependency_claims
 from forensics.rules.dp003_dependency_missing import MISSING as DEPENDENCY_MISSING
@@ -72,7 +72,7 @@ class CauseNotInBundle(Rule):
 
     id = "EG001"
     name = "cause-not-in-bundle"
-    label = "evidence-gap"
+    label = Label.evidence_gap
     severity = Severity.warning
     needs = ("releases", "events", "logs")
     phase = 2

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import TS, Context, Rule, cite, findings, controller_logs
 from forensics.versions import HELM_CONTROLLER
 
@@ -47,7 +47,7 @@ class ControllerDiedMidAction(Rule):
 
     id = "HC001"
     name = "controller-died-mid-action"
-    label = "controller-restart"
+    label = Label.controller_restart
     severity = Severity.error
     needs = ("controllers", "logs")
 

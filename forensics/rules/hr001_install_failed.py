@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
 from forensics.rules._failure import FailureRule, flux
 
@@ -40,7 +40,7 @@ class InstallFailed(FailureRule):
 
     id = "HR001"
     name = "install-failed"
-    label = "install-failed"
+    label = Label.install_failed
     severity = Severity.error
 
     def remediation(self, ctx: Context) -> pl.Expr:

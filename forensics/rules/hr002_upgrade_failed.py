@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
 from forensics.rules._failure import FailureRule, flux, retry_reset
 
@@ -39,7 +39,7 @@ class UpgradeFailed(FailureRule):
 
     id = "HR002"
     name = "upgrade-failed"
-    label = "upgrade-failed"
+    label = Label.upgrade_failed
     severity = Severity.error
 
     def remediation(self, ctx: Context) -> pl.Expr:

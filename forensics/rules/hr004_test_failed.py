@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
 from forensics.rules._failure import FailureRule, flux
 
@@ -37,7 +37,7 @@ class TestFailed(FailureRule):
 
     id = "HR004"
     name = "test-failed"
-    label = "test-failed"
+    label = Label.test_failed
     severity = Severity.error
     __test__ = False  # not a pytest test class
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context, cite
 from forensics.rules._failure import FailureRule, first_line, flux, retry_reset, name_ns
 from forensics.rules._state import WAIT_POLLER, resource_not_ready, waiting_on
@@ -50,7 +50,7 @@ class ActionTimedOut(FailureRule):
 
     id = "HR005"
     name = "action-timed-out"
-    label = "timeout"
+    label = Label.timeout
     severity = Severity.error
 
     def enrich(self, ctx: Context, state: pl.DataFrame) -> pl.DataFrame:

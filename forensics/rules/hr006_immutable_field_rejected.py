@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
 from forensics.rules._failure import FailureRule, first_line, flux
 
@@ -37,7 +37,7 @@ class ImmutableFieldRejected(FailureRule):
 
     id = "HR006"
     name = "immutable-field-rejected"
-    label = "immutable-field"
+    label = Label.immutable_field
     severity = Severity.error
 
     def summary(self) -> pl.Expr:

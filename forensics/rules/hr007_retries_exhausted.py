@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
 from forensics.rules._failure import FailureRule, action_of, first_line, flux
 
@@ -41,7 +41,7 @@ class RetriesExhausted(FailureRule):
 
     id = "HR007"
     name = "retries-exhausted"
-    label = "retries-exhausted"
+    label = Label.retries_exhausted
     severity = Severity.error
 
     def select(self, state: pl.DataFrame) -> pl.DataFrame:

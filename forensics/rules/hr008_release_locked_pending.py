@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
 from forensics.rules._failure import FailureRule, first_line
 
@@ -44,7 +44,7 @@ class ReleaseLockedPending(FailureRule):
 
     id = "HR008"
     name = "release-locked-pending"
-    label = "stuck-pending"
+    label = Label.stuck_pending
     severity = Severity.error
 
     def summary(self) -> pl.Expr:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
 from forensics.rules._failure import FailureRule, during, flux, from_match
 
@@ -48,7 +48,7 @@ class ValuesSchemaRejected(FailureRule):
 
     id = "HR009"
     name = "values-schema-rejected"
-    label = "values-schema"
+    label = Label.values_schema
     severity = Severity.error
 
     def summary(self) -> pl.Expr:

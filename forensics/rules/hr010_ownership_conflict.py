@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
 from forensics.rules._failure import FailureRule, during, from_match
 
@@ -52,7 +52,7 @@ class OwnershipConflict(FailureRule):
 
     id = "HR010"
     name = "ownership-conflict"
-    label = "ownership-conflict"
+    label = Label.ownership_conflict
     severity = Severity.error
 
     def summary(self) -> pl.Expr:

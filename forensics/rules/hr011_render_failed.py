@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
 from forensics.rules._failure import FailureRule, during, flux, from_match
 from forensics.signatures import SIGNATURES
@@ -52,7 +52,7 @@ class RenderFailed(FailureRule):
 
     id = "HR011"
     name = "render-failed"
-    label = "render-failed"
+    label = Label.render_failed
     severity = Severity.error
 
     def summary(self) -> pl.Expr:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
 from forensics.rules._failure import FailureRule, during, flux, from_match
 
@@ -49,7 +49,7 @@ class ApiRemoved(FailureRule):
 
     id = "HR012"
     name = "api-removed"
-    label = "api-removed"
+    label = Label.api_removed
     severity = Severity.error
 
     def summary(self) -> pl.Expr:

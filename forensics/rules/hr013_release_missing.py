@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
 from forensics.rules._failure import FailureRule, during, flux, from_match
 from forensics.signatures import SIGNATURES
@@ -52,7 +52,7 @@ class ReleaseMissing(FailureRule):
 
     id = "HR013"
     name = "release-missing"
-    label = "release-missing"
+    label = Label.release_missing
     severity = Severity.error
 
     def summary(self) -> pl.Expr:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context, cite
 from forensics.rules._failure import FailureRule, during, flux, from_match
 
@@ -48,7 +48,7 @@ class HealthCheckCanceled(FailureRule):
 
     id = "HR014"
     name = "health-check-canceled"
-    label = "health-check-canceled"
+    label = Label.health_check_canceled
     severity = Severity.warning
 
     def summary(self) -> pl.Expr:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from forensics.exprs import LONG_SUCCESS, V036_READY_MESSAGE, human, msg_matches
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context, Rule, cite, findings, flux, controller_logs
 
 
@@ -53,7 +53,7 @@ class StatusNotMigrated(Rule):
 
     id = "MG001"
     name = "status-not-migrated"
-    label = "migration-skip"
+    label = Label.migration_skip
     severity = Severity.error
     needs = ("releases",)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context, cite
 from forensics.rules._failure import FailureRule, first_line, flux
 
@@ -44,7 +44,7 @@ class ChartNotAvailable(FailureRule):
 
     id = "SC001"
     name = "chart-not-available"
-    label = "chart-fetch"
+    label = Label.chart_fetch
     severity = Severity.error
 
     def summary(self) -> pl.Expr:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 from forensics.exprs import SHORT_SUCCESS, msg_matches
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context, Rule, cite, findings, flux, controller_logs
 
 
@@ -46,7 +46,7 @@ class AdoptedShortMessage(Rule):
 
     id = "ST001"
     name = "adopted-short-message"
-    label = "stale-status"
+    label = Label.stale_status
     severity = Severity.warning
     needs = ("releases",)
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import TS, Context, Rule, cite, findings, flux, controller_logs
 
 UNHANDLED_FOR = timedelta(minutes=10)  # the controller reacts to a new generation within seconds
@@ -48,7 +48,7 @@ class ObservedGenerationBehind(Rule):
 
     id = "ST002"
     name = "observed-generation-behind"
-    label = "stale-status"
+    label = Label.stale_status
     severity = Severity.warning
     needs = ("releases",)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context, Rule, findings, flux
 from forensics.rules._state import FULL_OBJECT, outlived_source_claims
 
@@ -40,7 +40,7 @@ class SourceReadyAfterStatus(Rule):
 
     id = "ST003"
     name = "source-ready-after-status"
-    label = "stale-status"
+    label = Label.stale_status
     severity = Severity.warning
     needs = ("releases", "conditions")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context, Rule, cite, findings
 from forensics.rules._state import is_helm_operator
 
@@ -41,7 +41,7 @@ class HelmOperatorStaleMessage(Rule):
 
     id = "ST004"
     name = "helm-operator-stale-message"
-    label = "stale-status"
+    label = Label.stale_status
     severity = Severity.warning
     needs = ("releases",)
 

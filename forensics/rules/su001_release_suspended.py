@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context, Rule, cite, findings, flux, controller_logs
 
 
@@ -39,7 +39,7 @@ class ReleaseSuspended(Rule):
 
     id = "SU001"
     name = "release-suspended"
-    label = "suspended"
+    label = Label.suspended
     severity = Severity.info
     needs = ("releases", "logs")
 

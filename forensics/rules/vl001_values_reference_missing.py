@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
 from forensics.rules._failure import FailureRule, first_line, flux
 
@@ -39,7 +39,7 @@ class ValuesReferenceMissing(FailureRule):
 
     id = "VL001"
     name = "values-reference-missing"
-    label = "values-missing"
+    label = Label.values_missing
     severity = Severity.error
 
     def summary(self) -> pl.Expr:
