@@ -6,12 +6,14 @@ import polars as pl
 
 from forensics.model import Label, Severity
 from forensics.rules._base import Context
-from forensics.rules._failure import FailureRule, flux, from_match
+from forensics.rules._exprs import extract, flux, fmt
+from forensics.rules._failure import FailureRule, from_match
 from forensics.signatures import SIGNATURES
 
 DIFF_FAILED = next(s.pattern for s in SIGNATURES if s.label == "drift")
 # `Deployment/<ns>/<name> dry-run failed, reason: Invalid, error: ...` inside the diff error
 OBJECT = r"(\w+)/([\w.-]+)/([\w.-]+) dry-run failed"
+WHO_CHANGED = "kubectl -n {ns} get {kind} {name} -o yaml --show-managed-fields   # who changed it\n"
 
 
 class DriftCheckFailed(FailureRule):
@@ -51,13 +53,13 @@ class DriftCheckFailed(FailureRule):
     name = "drift-check-failed"
     label = Label.drift
     severity = Severity.error
+    summary = "the drift check cannot compare the release with the cluster: {error}"
 
-    def summary(self) -> pl.Expr:
-        return pl.format("the drift check cannot compare the release with the cluster: {}", from_match(pl.col("text"), DIFF_FAILED, lines=1))
+    def columns(self, ctx: Context) -> dict[str, pl.Expr]:
+        return {"error": from_match(pl.col("text"), DIFF_FAILED, lines=1)}
 
     def remediation(self, ctx: Context) -> pl.Expr:
-        kind, ns, name = (pl.col("text").str.extract(OBJECT, i) for i in (1, 2, 3))
-        look = pl.when(kind.is_not_null()).then(
-            pl.format("kubectl -n {} get {} {} -o yaml --show-managed-fields   # who changed it\n", ns, kind.str.to_lowercase(), name)
-        ).otherwise(pl.lit(""))
-        return look + pl.lit("# revert the other writer's change, or exclude the field: spec.driftDetection.ignore\n") + flux("reconcile")
+        kind, ns, name = extract(OBJECT, 1, 2, 3)
+        look = fmt(WHO_CHANGED, ns=ns, kind=kind.str.to_lowercase(), name=name)
+        revert = "# revert the other writer's change, or exclude the field: spec.driftDetection.ignore\n"
+        return pl.when(kind.is_not_null()).then(look).otherwise(pl.lit("")) + pl.lit(revert) + flux("reconcile")

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import polars as pl
-
 from forensics.model import Label, Severity
-from forensics.rules._base import Context
-from forensics.rules._failure import FailureRule, flux
+from forensics.rules._failure import FailureRule
 
 
 class InstallFailed(FailureRule):
@@ -42,6 +39,4 @@ class InstallFailed(FailureRule):
     name = "install-failed"
     label = Label.install_failed
     severity = Severity.error
-
-    def remediation(self, ctx: Context) -> pl.Expr:
-        return flux("reconcile", " --force")
+    summary = "install-failed: {failure}"

@@ -6,7 +6,8 @@ import polars as pl
 
 from forensics.model import Label, Severity
 from forensics.rules._base import Context
-from forensics.rules._failure import FailureRule, flux, retry_reset
+from forensics.rules._exprs import flux
+from forensics.rules._failure import FailureRule, retry_reset
 
 
 class UpgradeFailed(FailureRule):
@@ -41,6 +42,7 @@ class UpgradeFailed(FailureRule):
     name = "upgrade-failed"
     label = Label.upgrade_failed
     severity = Severity.error
+    summary = "upgrade-failed: {failure}"
 
     def remediation(self, ctx: Context) -> pl.Expr:
         return flux("reconcile", " --force") + pl.lit(retry_reset(ctx))

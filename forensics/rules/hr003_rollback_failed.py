@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import polars as pl
-
 from forensics.model import Label, Severity
-from forensics.rules._base import Context
-from forensics.rules._failure import FailureRule, flux
+from forensics.rules._failure import FailureRule
 
 
 class RollbackFailed(FailureRule):
@@ -41,6 +38,4 @@ class RollbackFailed(FailureRule):
     name = "rollback-failed"
     label = Label.rollback_failed
     severity = Severity.error
-
-    def remediation(self, ctx: Context) -> pl.Expr:
-        return flux("reconcile", " --force")
+    summary = "rollback-failed: {failure}"
