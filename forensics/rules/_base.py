@@ -75,7 +75,8 @@ class Rule:
 
     @classmethod
     def description(cls) -> str:
-        return (cls.__doc__ or "").strip().splitlines()[0]
+        """The docstring's first paragraph, on one line."""
+        return " ".join(_dedent(cls.__doc__ or "").strip().split("\n\n")[0].split())
 
     @classmethod
     def sections(cls) -> dict[str, str]:

@@ -117,14 +117,14 @@ def failure_evidence(ctx: Context, releases: pl.DataFrame) -> list[pl.DataFrame]
         .join(wanted, on="release")
         .filter(pl.col("status").str.starts_with("pending").fill_null(False) | (pl.col("status") == "uninstalling"))
     )
-    last_at = stamp("last_ts").fill_null("a time not shown")
+    condition = fmt("{type}={status} {reason}", reason=pl.col("reason").fill_null(""))
+    event = fmt("{reason} event ×{count}, last at {at}", at=stamp("last_ts").fill_null("a time not shown"))
     return [
-        cite(failing_conditions, fmt("{type}={status} {reason}", reason=pl.col("reason").fill_null("")), ts="last_transition"),
-        cite(latest(events, "last_ts", by=["release", "reason"]), fmt("{reason} event ×{count}, last at {at}", at=last_at),
-             ts="last_ts"),
+        cite(failing_conditions, condition, ts="last_transition"),
+        cite(latest(events, "last_ts", by=["release", "reason"]), event, ts="last_ts"),
         cite(latest(started), "the action started"),
         cite(latest(errors), "the controller's error"),
         cite(latest(states), "the controller finds the release failed"),
         cite(history, "Helm release revision {version} is {status}", ts="last_deployed"),
         cite(storage, "Helm storage: revision {revision} is {status}", ts="modified_at"),
-    ]  # fmt: skip
+    ]

@@ -27,18 +27,23 @@ SERVED = (
 )
 FIX = (
     "flux check   # controllers and the CRD versions they need\n"
-    "kubectl get crd helmreleases.helm.toolkit.fluxcd.io -o jsonpath='{.spec.versions[*].name} stored: {.status.storedVersions}'\n"
-    "# re-apply the CRDs of the Flux version the controllers run (flux install --export | kubectl apply -f -, or flux bootstrap),\n"
+    "kubectl get crd helmreleases.helm.toolkit.fluxcd.io"
+    " -o jsonpath='{.spec.versions[*].name} stored: {.status.storedVersions}'\n"
+    "# re-apply the CRDs of the Flux version the controllers run"
+    " (flux install --export | kubectl apply -f -, or flux bootstrap),\n"
     "# write the manifests in an apiVersion those CRDs serve (flux migrate, flux >= 2.7, rewrites stored objects)"
 )
 
+CLUSTER_SUMMARY = "the cluster does not serve a Flux kind/version the controllers or manifests use: {message}"
+CLUSTER_WIDE = "a message about the cluster, not about one release: every HelmRelease the kind concerns is affected"
 NOT_SERVED = (
     "the manifest asks for HelmRelease in apiVersion {api_version}: the cluster serves it only as {served}{where}"
 )
 
 
 class FluxCrdMismatch(FailureRule):
-    """Flux's CRDs and objects disagree: a Flux kind/version the cluster does not serve, or a Flux object its CRD schema rejects.
+    """Flux's CRDs and objects disagree: a Flux kind/version the cluster does not serve, or a Flux object its CRD
+    schema rejects.
 
     What it detects
     ---------------
@@ -159,13 +164,9 @@ class FluxCrdMismatch(FailureRule):
         verdicts = pl.DataFrame(
             {
                 "release": [CLUSTER],
-                "summary": [
-                    f"the cluster does not serve a Flux kind/version the controllers or manifests use: {first.splitlines()[0][:220]}"
-                ],
+                "summary": [CLUSTER_SUMMARY.format(message=first.splitlines()[0][:220])],
                 "confidence": ["low" if cut else "medium"],
-                "confidence_reason": [
-                    "a message about the cluster, not about one release: every HelmRelease the kind concerns is affected"
-                ],
+                "confidence_reason": [CLUSTER_WIDE],
                 "remediation": [FIX],
             }
         )

@@ -27,7 +27,18 @@ GENERATION_LAG = (
     & pl.col("dep_observed").is_not_null()
     & (pl.col("dep_generation") != pl.col("dep_observed"))
 )
+# Why the dependency was Ready while the dependent said it was not.
 PASSED = "the controller logged `all dependencies are ready` for it at {pass_ts:hms}"
+NEVER_CONCLUDED = (
+    ", but the reconcile never concluded ({corrections} drift corrections since), so the old Ready=False stayed"
+)
+LAGS = (
+    "{dependency} is Ready=True but its observedGeneration {dep_observed} lags generation {dep_generation}:"
+    " the v0.37.0-v0.37.3 check reports it not ready"
+)
+ONE_TABLE = (
+    "both rows come from one `flux get hr` table; no times to confirm the dependency was Ready for longer than a retry"
+)
 
 
 class FalseDependencyBlock(Rule):
@@ -47,8 +58,8 @@ class FalseDependencyBlock(Rule):
     wrong upstream. Two mechanisms of helm-controller v0.37.0-v0.37.3 produce it
     (reference/helm-controller.md §9): a `DependencyNotReady` Ready=False outlives its cause
     until the release finishes a reconcile — which a drift-correction loop prevents (fixed in
-    v0.37.4, "Remove stale Ready=False conditions values"), and the dependency check also requires `observedGeneration ==
-    generation`, which v0.37+ only writes when a reconcile ends cleanly, so a dependency that is
+    v0.37.4, "Remove stale Ready=False conditions values"), and the dependency check also requires
+    `observedGeneration == generation`, which v0.37+ only writes when a reconcile ends cleanly, so a dependency that is
     Ready but mid-upgrade or retrying is reported "not ready" (loosened to the Ready condition
     in fluxcd/helm-controller#869). Known false positives: a dependency that only just became
     Ready (the dependent rechecks within 30s; not reported), and a table pasted at two
@@ -160,15 +171,13 @@ def confidence(end: datetime | None) -> tuple[pl.Expr, pl.Expr]:
     )  # fmt: skip
     reason = (
         pl.when(saw_ready & (pl.col("corrections") > 0))
-        .then(fmt(PASSED + ", but the reconcile never concluded ({corrections} drift corrections since), so the old Ready=False stayed"))
+        .then(fmt(PASSED + NEVER_CONCLUDED))
         .when(saw_ready)
         .then(fmt(PASSED + ", but its status kept the old Ready=False"))
         .when(GENERATION_LAG)
-        .then(fmt("{dependency} is Ready=True but its observedGeneration {dep_observed} lags generation {dep_generation}: "
-                  "the v0.37.0-v0.37.3 check reports it not ready"))
+        .then(fmt(LAGS))
         .when(ready_long)
         .then(fmt("{dependency} has been Ready since {dep_since:ts}; the check is retried every 30s"))
-        .otherwise(pl.lit("both rows come from one `flux get hr` table; no times to confirm the dependency was Ready "
-                          "for longer than a retry"))
-    )  # fmt: skip
+        .otherwise(pl.lit(ONE_TABLE))
+    )
     return level, reason

@@ -10,7 +10,10 @@ from forensics.rules._base import Context, Rule, cite, no_findings
 from forensics.rules._deps import dependency_checks, dependency_claims
 from forensics.rules._exprs import flux, fmt, latest, pick
 
-FIX_FIRST = "# fix the dependency first; this release proceeds by itself afterwards\nflux get helmreleases -n {dependency.namespace}\n"
+FIX_FIRST = (
+    "# fix the dependency first; this release proceeds by itself afterwards\n"
+    "flux get helmreleases -n {dependency.namespace}\n"
+)
 
 
 class BlockedByFailingDependency(Rule):

@@ -17,7 +17,8 @@ WHO_CHANGED = "kubectl -n {ns} get {kind} {name} -o yaml --show-managed-fields  
 
 
 class DriftCheckFailed(FailureRule):
-    """Drift detection cannot even compare the release with the cluster: another writer left an object the dry-run rejects.
+    """Drift detection cannot even compare the release with the cluster: another writer left an object the
+    dry-run rejects.
 
     What it detects
     ---------------

@@ -29,7 +29,10 @@ PARTIAL_FORMS = {
     "alert": "only an alert's labels (Ready status and reason), without message, times or history",
     "metric": "only a metric series (Ready status), without reason, message or times",
 }
-CAUSE_MISSING = "the error behind it (the Released message, the failure events with the Helm log tail, or the controller's error log)"
+CAUSE_MISSING = (
+    "the error behind it (the Released message, the failure events with the Helm log tail, or the controller's"
+    " error log)"
+)
 SHARDED = (
     "whether {dependency} exists: {controller} reads dependencies from its own cache, which a --watch-label-selector"
     " (sharding) filters"
@@ -115,10 +118,10 @@ class CauseNotInBundle(Rule):
             remediation=pl.when(lacking == "").then(pl.lit(collect.EVERY_PART)).otherwise(lacking),
             since="ready_since",
         )
+        ready = fmt("Ready={status} {reason}", reason=pl.col("reason").fill_null(""))
         unexplained = targets.filter(pl.col("why").is_in(["cause-missing", "unlabelled"])).select("release")
         evidence = [
-            cite(ready_condition(ctx.frames["conditions"]), fmt("Ready={status} {reason}", reason=pl.col("reason").fill_null("")),
-                 ts="last_transition"),
+            cite(ready_condition(ctx.frames["conditions"]), ready, ts="last_transition"),
             cite(releases.filter(pl.col("ready_status").is_null()), "the object, without a status", ts=None),
             *failure_evidence(ctx, unexplained),
             cite(health_checks.filter(wanted), "a Kustomization's health check waits on it", ts="last_ts"),

@@ -12,6 +12,7 @@ from forensics.versions import HELM_CONTROLLER
 
 OUTCOME_LOGS = r"^release in-sync with desired state$|^reconciliation finished in "
 OUTCOME_EVENTS = r"Succeeded$|Failed$|^error$|^info$"
+BASIS = "the pod's terminated state or the OOM watcher, and an unfinished action in the log"
 RAISE_MEMORY = "# raise helm-controller's memory limit (resources.limits.memory) or lower --concurrent, then:\n"
 
 
@@ -89,7 +90,7 @@ class ControllerDiedMidAction(Rule):
             "release", "why", "crash_ts", "ts",
             action=pl.col("msg").str.extract(r"running '([^']+)'", 1).fill_null("action"),
             confidence=pl.lit("high"),
-            confidence_reason=pl.lit("the pod's terminated state or the OOM watcher, and an unfinished action in the log"),
+            confidence_reason=pl.lit(BASIS),
             remediation=fmt(RAISE_MEMORY + HELM_HISTORY + "\n") + flux("reconcile", " --force"),
             since=pl.col("crash_ts").cast(TS),
         )  # fmt: skip

@@ -32,8 +32,8 @@ ADOPT_UNNAMED = (
 )
 # Whether the controller adopts existing objects (helm-controller >= v1.1.0), by what the bundle shows.
 TAKE_OWNERSHIP = {
-    True: "# helm-controller >= v1.1.0 adopts existing objects unless spec.install/upgrade.disableTakeOwnership is true:"
-    " remove it\n",
+    True: "# helm-controller >= v1.1.0 adopts existing objects unless spec.install/upgrade.disableTakeOwnership"
+    " is true: remove it\n",
     False: "# helm-controller <= v1.0 never adopts: Flux >= 2.4 (helm-controller v1.1.0) takes ownership by default\n",
     None: "",
 }

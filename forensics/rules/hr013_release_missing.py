@@ -20,7 +20,8 @@ FIX = (
 
 
 class ReleaseMissing(FailureRule):
-    """Helm's storage does not hold the release the controller expects (no deployed revision, a missing rollback target, stuck uninstalling).
+    """Helm's storage does not hold the release the controller expects (no deployed revision, a missing rollback
+    target, stuck uninstalling).
 
     What it detects
     ---------------

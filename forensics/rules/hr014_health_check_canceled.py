@@ -9,7 +9,10 @@ from forensics.rules._base import Context, cite, controller_logs
 from forensics.rules._exprs import flux, fmt, latest
 from forensics.rules._failure import FailureRule, from_match
 
-CANCELED = r"Health checks canceled due to new reconciliation triggered by |New reconciliation triggered by |canceling health checks"
+CANCELED = (
+    r"Health checks canceled due to new reconciliation triggered by |New reconciliation triggered by "
+    r"|canceling health checks"
+)
 TRIGGER = r"triggered by (\S+/\S+/\S+)"
 CANCEL_LOG = "New reconciliation triggered, canceling health checks"
 BY_TRIGGER = (
@@ -23,7 +26,8 @@ FEATURE_GATE = "\n# or run helm-controller (>= v1.5.2) with --feature-gates=Defa
 
 
 class HealthCheckCanceled(FailureRule):
-    """helm-controller canceled the running health check because a newer revision arrived, and the action counted as failed.
+    """helm-controller canceled the running health check because a newer revision arrived, and the action counted
+    as failed.
 
     What it detects
     ---------------

@@ -24,8 +24,8 @@ class StatusNotMigrated(Rule):
     "Release reconciliation succeeded"), in a bundle that shows a helm-controller >= v0.37
     running (container image, image pull, v0.37 log wording, or other releases with the new
     status shape) or, with low confidence, only the Flux >= 2.2 CRD (the object was dumped as
-    `v2beta2`/`v2`, which only that CRD serves). The new controller rewrites the whole status on its first reconcile, so this
-    shape means it never reconciled the object. From a `flux get hr` table alone, the Ready
+    `v2beta2`/`v2`, which only that CRD serves). The new controller rewrites the whole status on its first
+    reconcile, so this shape means it never reconciled the object. From a `flux get hr` table alone, the Ready
     message "Release reconciliation succeeded" next to rows in the v0.37 long format is the
     same sign, with lower confidence.
 
@@ -60,7 +60,10 @@ class StatusNotMigrated(Rule):
     label = Label.migration_skip
     severity = Severity.error
     needs = ("releases",)
-    summary = "status never rewritten by the new controller: still the v2beta1 shape of helm-controller <= v0.36 (Ready: {ready})"
+    summary = (
+        "status never rewritten by the new controller: still the v2beta1 shape of helm-controller <= v0.36"
+        " (Ready: {ready})"
+    )
 
     def check(self, ctx: Context) -> pl.DataFrame:
         frames, state = ctx.frames, ctx.controller
@@ -93,11 +96,13 @@ class StatusNotMigrated(Rule):
             .when(pl.lit(long_enough)).then(pl.lit("high"))
             .otherwise(pl.lit("medium" if known_new else "low"))
         )  # fmt: skip
+        silent = f"{basis}; its logs ({human(running_for)}) have no line for this release"
+        unconfirmed = f"{basis}; no logs of the new controller to confirm it never visited"
         reason = (
             pl.when(table_only).then(pl.lit(TABLE_ONLY.format(basis=basis)))
             .when(new_lines).then(fmt(VISITED))
-            .when(pl.lit(logs_cover)).then(pl.lit(f"{basis}; its logs ({human(running_for)}) have no line for this release"))
-            .otherwise(pl.lit(f"{basis}; no logs of the new controller to confirm it never visited"))
+            .when(pl.lit(logs_cover)).then(pl.lit(silent))
+            .otherwise(pl.lit(unconfirmed))
         )  # fmt: skip
         verdicts = candidates.join(visited, on="release", how="left").select(
             "release",

@@ -9,7 +9,10 @@ from forensics.model import Label, Severity
 from forensics.rules._base import TS, Context, Rule, cite, controller_logs, no_findings
 from forensics.rules._exprs import earliest, flux, fmt, latest, pick
 
-FULL_STATUS = "status has the {status_format} shape written by helm-controller >= v0.37 ({status_format_basis}), yet carries a v0.36 message"
+FULL_STATUS = (
+    "status has the {status_format} shape written by helm-controller >= v0.37 ({status_format_basis}),"
+    " yet carries a v0.36 message"
+)
 ADOPTED = (
     "latest Helm revision v{version} deployed {last_deployed:ts}, before the new controller started:"
     " adopted, not deployed by it"

@@ -14,7 +14,8 @@ CLAIM_NOTE = "the release's claim: the source is not ready"
 
 
 class SourceReadyAfterStatus(Rule):
-    """The release says its chart source is not ready, but that source has been Ready since: the status outlived its cause.
+    """The release says its chart source is not ready, but that source has been Ready since: the status outlived
+    its cause.
 
     What it detects
     ---------------
@@ -62,10 +63,11 @@ class SourceReadyAfterStatus(Rule):
             .filter(pl.col("input_format").is_in(FULL_OBJECT))
             .select("release", full=pl.lit(True))
         )
+        full_object = pl.col("full").fill_null(False)
         verdicts = claims.join(full, on="release", how="left").select(
             "release", "kind", "source_ns", "source_name", "claimed_at", "src_since",
             src_message=pl.col("src_message").fill_null("no message"),
-            confidence=pl.when(~named()).then(pl.lit("low")).otherwise(pick(pl.col("full").fill_null(False), "high", "medium")),
+            confidence=pl.when(~named()).then(pl.lit("low")).otherwise(pick(full_object, "high", "medium")),
             confidence_reason=pick(
                 named(),
                 "both objects' conditions carry their times: the source turned Ready at or after the release's claim",
