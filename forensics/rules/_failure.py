@@ -6,10 +6,14 @@ ready_reason, ...), the three below, and the named columns of its own `columns()
 
 - `{failure}`: the failure's first line (or the Ready reason when the evidence has no message);
 - `{during}`: ` (upgrade failed)` when the failed action is known, else nothing;
-- `{retry_note}`: what the RetryOnFailure strategy changes (appended to every summary).
+- `{retry_note}`: what the RetryOnFailure strategy changes (appended to every summary);
+- `{cause}`, for a rule that declares a `cause` pattern: the failure text from that pattern's
+  first match on (its first `cause_lines` lines), the part of a long message that names it.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 import polars as pl
 
@@ -32,13 +36,15 @@ class FailureRule(Rule):
     """Base: fires on releases whose current failure carries this rule's label."""
 
     needs = ("releases", "events", "logs")
+    cause: ClassVar[str | None] = None
+    cause_lines: ClassVar[int | None] = None
 
     def text(self) -> pl.Expr:
         """The failure message this rule's label comes from."""
         return message_for(self.label)
 
     def columns(self, ctx: Context) -> dict[str, pl.Expr]:
-        """Named columns for the summary and the remediation (they may use the three above)."""
+        """Named columns for the summary and the remediation (they may use those above)."""
         return {}
 
     def remediation(self, ctx: Context) -> pl.Expr:
@@ -64,6 +70,9 @@ class FailureRule(Rule):
         level, reason = confidence()
         verdicts = (
             state.with_columns(failure=failure_line(), during=during(), retry_note=retry_note(ctx))
+            .with_columns(
+                cause=from_match(pl.col("text"), self.cause, lines=self.cause_lines) if self.cause else pl.lit(None)
+            )
             .with_columns(**self.columns(ctx))
             .with_columns(confidence=level, confidence_reason=reason, remediation=self.remediation(ctx))
         )

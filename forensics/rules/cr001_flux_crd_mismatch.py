@@ -8,7 +8,7 @@ from forensics.exprs import msg_matches
 from forensics.model import CLUSTER, Label, Severity
 from forensics.rules._base import Context, cite, findings_of, no_findings
 from forensics.rules._exprs import fmt
-from forensics.rules._failure import FailureRule, from_match
+from forensics.rules._failure import FailureRule
 from forensics.rules._events import NAMED_RELEASE
 from forensics.rules._sources import is_helm_operator
 from forensics.signatures import SIGNATURES, classify, is_cut
@@ -90,10 +90,9 @@ class FluxCrdMismatch(FailureRule):
     label = Label.crd_mismatch
     severity = Severity.error
     needs = ("releases", "events", "logs")
-    summary = "Flux's CRDs and this object disagree{during}: {error}"
-
-    def columns(self, ctx: Context) -> dict[str, pl.Expr]:
-        return {"error": from_match(pl.col("text"), CRD, lines=2)}
+    summary = "Flux's CRDs and this object disagree{during}: {cause}"
+    cause = CRD
+    cause_lines = 2
 
     def remediation(self, ctx: Context) -> pl.Expr:
         return pl.lit(FIX)

@@ -7,7 +7,7 @@ import polars as pl
 from forensics.model import Label, Severity
 from forensics.rules._base import Context
 from forensics.rules._exprs import extract, flux, fmt
-from forensics.rules._failure import FailureRule, from_match
+from forensics.rules._failure import FailureRule
 from forensics.signatures import SIGNATURES
 
 DIFF_FAILED = next(s.pattern for s in SIGNATURES if s.label == "drift")
@@ -54,10 +54,9 @@ class DriftCheckFailed(FailureRule):
     name = "drift-check-failed"
     label = Label.drift
     severity = Severity.error
-    summary = "the drift check cannot compare the release with the cluster: {error}"
-
-    def columns(self, ctx: Context) -> dict[str, pl.Expr]:
-        return {"error": from_match(pl.col("text"), DIFF_FAILED, lines=1)}
+    summary = "the drift check cannot compare the release with the cluster: {cause}"
+    cause = DIFF_FAILED
+    cause_lines = 1
 
     def remediation(self, ctx: Context) -> pl.Expr:
         kind, ns, name = extract(OBJECT, 1, 2, 3)

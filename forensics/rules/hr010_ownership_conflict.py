@@ -7,7 +7,7 @@ import polars as pl
 from forensics.model import Label, Severity
 from forensics.rules._base import Context
 from forensics.rules._exprs import extract, flux, fmt, name_ns
-from forensics.rules._failure import FailureRule, from_match
+from forensics.rules._failure import FailureRule
 
 OWNERSHIP = (
     r"rendered manifests contain a resource that already exists|Unable to continue with (?:install|update)"
@@ -81,12 +81,11 @@ class OwnershipConflict(FailureRule):
     label = Label.ownership_conflict
     severity = Severity.error
     summary = "{conflict}"
+    cause = OWNERSHIP
 
     def columns(self, ctx: Context) -> dict[str, pl.Expr]:
         kind, name, ns = extract(OBJECT, 1, 2, 3)
-        unnamed = fmt(
-            "Helm will not adopt an existing object{during}: {what}", what=from_match(pl.col("text"), OWNERSHIP)
-        )
+        unnamed = fmt("Helm will not adopt an existing object{during}: {cause}")
         conflict = pl.when(kind.is_not_null()).then(fmt(NAMED, kind=kind, ns=ns, name=name)).otherwise(unnamed)
         return {"conflict": conflict}
 

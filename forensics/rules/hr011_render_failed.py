@@ -8,7 +8,7 @@ from forensics.exprs import msg_matches
 from forensics.model import Label, Severity
 from forensics.rules._base import Context
 from forensics.rules._exprs import HELM_TEMPLATE, flux, fmt
-from forensics.rules._failure import FailureRule, from_match
+from forensics.rules._failure import FailureRule
 from forensics.signatures import SIGNATURES
 
 RENDER = next(s.pattern for s in SIGNATURES if s.label == "render-failed")
@@ -64,10 +64,9 @@ class RenderFailed(FailureRule):
     name = "render-failed"
     label = Label.render_failed
     severity = Severity.error
-    summary = "the chart does not render{during}: {error}"
-
-    def columns(self, ctx: Context) -> dict[str, pl.Expr]:
-        return {"error": from_match(pl.col("text"), RENDER, lines=1)}
+    summary = "the chart does not render{during}: {cause}"
+    cause = RENDER
+    cause_lines = 1
 
     def remediation(self, ctx: Context) -> pl.Expr:
         post = msg_matches(POST_RENDER, "text")

@@ -7,7 +7,7 @@ import polars as pl
 from forensics.model import Label, Severity
 from forensics.rules._base import Context
 from forensics.rules._exprs import flux
-from forensics.rules._failure import FailureRule, from_match
+from forensics.rules._failure import FailureRule
 
 NO_MATCH = r'no matches for kind "([^"]+)" in version "([^"]+)"'
 MAPPING = r"resource mapping not found for name|ensure CRDs are installed first|no matches for kind"
@@ -59,6 +59,7 @@ class ApiRemoved(FailureRule):
     label = Label.api_removed
     severity = Severity.error
     summary = "the chart uses {apis} the cluster does not serve{during}: {unserved}"
+    cause = MAPPING
 
     def columns(self, ctx: Context) -> dict[str, pl.Expr]:
         kind_version = pl.element().str.extract(NO_MATCH, 1) + pl.lit(" ") + pl.element().str.extract(NO_MATCH, 2)
@@ -66,7 +67,7 @@ class ApiRemoved(FailureRule):
         listed = kinds.list.len() > 0
         return {
             "apis": pl.when(listed).then(pl.lit("APIs")).otherwise(pl.lit("an API")),
-            "unserved": pl.when(listed).then(kinds.list.join(", ")).otherwise(from_match(pl.col("text"), MAPPING)),
+            "unserved": pl.when(listed).then(kinds.list.join(", ")).otherwise(pl.col("cause")),
         }
 
     def remediation(self, ctx: Context) -> pl.Expr:

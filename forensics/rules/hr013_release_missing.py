@@ -7,7 +7,7 @@ import polars as pl
 from forensics.model import Label, Severity
 from forensics.rules._base import Context
 from forensics.rules._exprs import HELM_HISTORY, flux, fmt
-from forensics.rules._failure import FailureRule, from_match
+from forensics.rules._failure import FailureRule
 from forensics.signatures import SIGNATURES
 
 MISSING = next(s.pattern for s in SIGNATURES if s.label == "release-missing")
@@ -62,10 +62,9 @@ class ReleaseMissing(FailureRule):
     name = "release-missing"
     label = Label.release_missing
     severity = Severity.error
-    summary = "Helm's storage does not hold the release the controller expects{during}: {error}"
-
-    def columns(self, ctx: Context) -> dict[str, pl.Expr]:
-        return {"error": from_match(pl.col("text"), MISSING, lines=1)}
+    summary = "Helm's storage does not hold the release the controller expects{during}: {cause}"
+    cause = MISSING
+    cause_lines = 1
 
     def remediation(self, ctx: Context) -> pl.Expr:
         return fmt(FIX) + flux("reconcile", " --force")

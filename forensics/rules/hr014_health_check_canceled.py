@@ -7,7 +7,7 @@ import polars as pl
 from forensics.model import Label, Severity
 from forensics.rules._base import Context, cite, controller_logs
 from forensics.rules._exprs import flux, fmt, latest
-from forensics.rules._failure import FailureRule, from_match
+from forensics.rules._failure import FailureRule
 
 CANCELED = (
     r"Health checks canceled due to new reconciliation triggered by |New reconciliation triggered by "
@@ -64,13 +64,11 @@ class HealthCheckCanceled(FailureRule):
     label = Label.health_check_canceled
     severity = Severity.warning
     summary = "{canceled}"
+    cause = CANCELED
 
     def columns(self, ctx: Context) -> dict[str, pl.Expr]:
         trigger = pl.col("text").str.extract(TRIGGER, 1)
-        unnamed = fmt(
-            "the health check of the running action was canceled{during}: {message}",
-            message=from_match(pl.col("text"), CANCELED),
-        )
+        unnamed = fmt("the health check of the running action was canceled{during}: {cause}")
         return {"canceled": pl.when(trigger.is_not_null()).then(fmt(BY_TRIGGER, trigger=trigger)).otherwise(unnamed)}
 
     def more_evidence(self, ctx: Context, state: pl.DataFrame) -> list[pl.DataFrame]:
