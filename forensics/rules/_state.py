@@ -56,9 +56,15 @@ STALE_PENDING = timedelta(minutes=10)
 # A failure event or error this much older than the Ready transition belongs to an earlier episode.
 EPISODE_SLACK = pl.duration(hours=1)
 RELEASE_COLUMNS = (
-    "ready_status", "ready_reason", "ready_message", "ready_since",
-    "upgrade_failures", "install_failures", "input_format", "history_len",
-)  # fmt: skip
+    "ready_status",
+    "ready_reason",
+    "ready_message",
+    "ready_since",
+    "upgrade_failures",
+    "install_failures",
+    "input_format",
+    "history_len",
+)
 MESSAGES = ("ready_message", "released_message", "stalled_message", "fail_message", "err_error")
 
 

@@ -119,10 +119,19 @@ class FalseDependencyBlock(Rule):
             + pl.when(GENERATION_LAG).then(both).otherwise(fix)
             + pl.lit(fixed_in)
         )
-        verdicts = rows.group_by("release", maintain_order=True).first().select(
-            "release", "dependency", "confidence", "confidence_reason", "since",
-            remediation=remediation, upstream="dependency",
-        )  # fmt: skip
+        verdicts = (
+            rows.group_by("release", maintain_order=True)
+            .first()
+            .select(
+                "release",
+                "dependency",
+                "confidence",
+                "confidence_reason",
+                "since",
+                remediation=remediation,
+                upstream="dependency",
+            )
+        )
 
         ready = ready_condition(frames["conditions"])
         dependency_ready = (
@@ -165,10 +174,12 @@ def confidence(end: datetime | None) -> tuple[pl.Expr, pl.Expr]:
         & (pl.col("fail_ts") > pl.col("dep_since") + pl.duration(seconds=30))
     )
     level = (
-        pl.when(saw_ready | (GENERATION_LAG & still_failing)).then(pl.lit("high"))
-        .when(ready_long | GENERATION_LAG | (pl.col("dep_input") != "object")).then(pl.lit("medium"))
+        pl.when(saw_ready | (GENERATION_LAG & still_failing))
+        .then(pl.lit("high"))
+        .when(ready_long | GENERATION_LAG | (pl.col("dep_input") != "object"))
+        .then(pl.lit("medium"))
         .otherwise(pl.lit(None))
-    )  # fmt: skip
+    )
     reason = (
         pl.when(saw_ready & (pl.col("corrections") > 0))
         .then(fmt(PASSED + NEVER_CONCLUDED))

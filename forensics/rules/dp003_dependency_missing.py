@@ -98,11 +98,12 @@ class DependencyMissing(Rule):
         full = releases.filter(pl.col("input_format").is_in(FULL_OBJECT)).select("release", full=pl.lit(True))
         version = f"helm-controller {ctx.controller.current_version}" if ctx.controller.current_version else ""
         verdicts = latest_claim.join(full, on="release", how="left").select(
-            "release", "dependency",
+            "release",
+            "dependency",
             version_note=pl.lit(f" ({version} reads dependencies uncached)" if version else ""),
-            confidence=pl.when(~named()).then(pl.lit("low")).otherwise(
-                pick(pl.col("full").fill_null(False) & pl.lit(version != ""), "high", "medium")
-            ),
+            confidence=pl.when(~named())
+            .then(pl.lit("low"))
+            .otherwise(pick(pl.col("full").fill_null(False) & pl.lit(version != ""), "high", "medium")),
             confidence_reason=pl.lit(
                 "helm-controller >= v1.1.0 reads dependencies from the API server: not found means it does not exist"
                 if version
@@ -110,7 +111,7 @@ class DependencyMissing(Rule):
             ),
             remediation=fmt(LOOK_UP) + flux("reconcile"),
             since="at",
-        )  # fmt: skip
+        )
         wanted = latest_claim.select("release")
         evidence = [
             cite(status.join(wanted, on="release"), "Ready=False: the dependency is not found", ts="last_transition"),

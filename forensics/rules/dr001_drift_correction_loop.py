@@ -103,7 +103,11 @@ class DriftCorrectionLoop(Rule):
         if loops.height == 0:
             return no_findings()
         verdicts = loops.select(
-            "release", "n", "first", "last", "since",
+            "release",
+            "n",
+            "first",
+            "last",
+            "since",
             period=_human((pl.col("last") - pl.col("first")) / (pl.col("n") - 1)),
             drifting=pl.when(pl.col("what") != "").then("what").otherwise(pl.lit("objects not named in the evidence")),
             at_field=pl.when(pl.col("field") != "").then(fmt(" at {field}")).otherwise(pl.lit("")),
@@ -111,7 +115,7 @@ class DriftCorrectionLoop(Rule):
             confidence=pl.lit("high"),
             confidence_reason=_recency(end),
             remediation=_ignore_snippet(),
-        )  # fmt: skip
+        )
         evidence = [
             cite(detected_events, DETECTED_NOTE, ts="last_ts"),
             cite(corrected_events, "{reason} ×{count}", ts="last_ts"),
@@ -133,9 +137,11 @@ def _loops(
     patched fields (paths, field)."""
     objects = pl.col("message").str.extract_all(OBJECTS).list.eval(pl.element().str.replace(r" \w+$", ""))
     by_events = detected_events.group_by("release").agg(
-        ev_n=pl.col("count").sum(), ev_first=pl.col("first_ts").min(), ev_last=pl.col("last_ts").max(),
+        ev_n=pl.col("count").sum(),
+        ev_first=pl.col("first_ts").min(),
+        ev_last=pl.col("last_ts").max(),
         objects=objects.list.explode(keep_nulls=False, empty_as_null=False).unique().sort(),
-    )  # fmt: skip
+    )
     by_logs = detected_logs.group_by("release").agg(
         log_n=pl.len(), log_first=pl.col("ts").min(), log_last=pl.col("ts").max()
     )

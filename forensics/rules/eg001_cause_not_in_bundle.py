@@ -126,7 +126,7 @@ class CauseNotInBundle(Rule):
             *failure_evidence(ctx, unexplained),
             cite(health_checks.filter(wanted), "a Kustomization's health check waits on it", ts="last_ts"),
             cite(latest(logs), "the last line logged about it"),
-        ]  # fmt: skip
+        ]
         return self.findings(evidence, verdicts)
 
 
@@ -173,11 +173,12 @@ def _targets(ctx: Context, state: pl.DataFrame, health_checks: pl.DataFrame) -> 
         .select("release", why=pl.lit("unlabelled"))
     )
     waited_on = (
-        health_checks.select("release").unique()
+        health_checks.select("release")
+        .unique()
         .join(explained, on="release", how="anti")
         .join(failing, on="release", how="anti")
         .select("release", why=pl.lit("waited-on"))
-    )  # fmt: skip
+    )
     return (
         pl.concat([not_ready, no_status, causeless, unlabelled, waited_on])
         .unique("release", keep="first", maintain_order=True)

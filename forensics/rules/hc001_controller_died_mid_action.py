@@ -87,13 +87,16 @@ class ControllerDiedMidAction(Rule):
         if first.height == 0:
             return no_findings()
         verdicts = first.select(
-            "release", "why", "crash_ts", "ts",
+            "release",
+            "why",
+            "crash_ts",
+            "ts",
             action=pl.col("msg").str.extract(r"running '([^']+)'", 1).fill_null("action"),
             confidence=pl.lit("high"),
             confidence_reason=pl.lit(BASIS),
             remediation=fmt(RAISE_MEMORY + HELM_HISTORY + "\n") + flux("reconcile", " --force"),
             since=pl.col("crash_ts").cast(TS),
-        )  # fmt: skip
+        )
         targets = first.select("release")
         terminated = fmt(
             "helm-controller container {reason} at {finished_at:hms} (restarts: {restarts})",

@@ -91,19 +91,25 @@ class StatusNotMigrated(Rule):
         table_only = pl.col("input_format") != "object"
         new_lines = pl.col("new_lines").fill_null(0) > 0
         level = (
-            pl.when(table_only).then(pl.lit("medium" if (known_new or long_messages) else "low"))
-            .when(new_lines).then(pl.lit("medium"))
-            .when(pl.lit(long_enough)).then(pl.lit("high"))
+            pl.when(table_only)
+            .then(pl.lit("medium" if (known_new or long_messages) else "low"))
+            .when(new_lines)
+            .then(pl.lit("medium"))
+            .when(pl.lit(long_enough))
+            .then(pl.lit("high"))
             .otherwise(pl.lit("medium" if known_new else "low"))
-        )  # fmt: skip
+        )
         silent = f"{basis}; its logs ({human(running_for)}) have no line for this release"
         unconfirmed = f"{basis}; no logs of the new controller to confirm it never visited"
         reason = (
-            pl.when(table_only).then(pl.lit(TABLE_ONLY.format(basis=basis)))
-            .when(new_lines).then(fmt(VISITED))
-            .when(pl.lit(logs_cover)).then(pl.lit(silent))
+            pl.when(table_only)
+            .then(pl.lit(TABLE_ONLY.format(basis=basis)))
+            .when(new_lines)
+            .then(fmt(VISITED))
+            .when(pl.lit(logs_cover))
+            .then(pl.lit(silent))
             .otherwise(pl.lit(unconfirmed))
-        )  # fmt: skip
+        )
         verdicts = candidates.join(visited, on="release", how="left").select(
             "release",
             ready=pl.coalesce(pl.col("ready_message"), pl.lit("none")),

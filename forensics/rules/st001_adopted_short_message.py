@@ -75,12 +75,13 @@ class AdoptedShortMessage(Rule):
         full = pl.col("status_format").is_in(["v2beta2", "v2"])
         no_shape = "from the Ready message alone (no status shape, reason or history in the bundle)"
         verdicts = stale.select(
-            "release", "ready_message",
+            "release",
+            "ready_message",
             confidence=pick(full, "high", "medium"),
             confidence_reason=pl.when(full).then(fmt(FULL_STATUS)).otherwise(pl.lit(no_shape)),
             remediation=flux("reconcile", " --force"),
             since=pl.coalesce(pl.lit(since, TS), pl.col("ready_since")),
-        )  # fmt: skip
+        )
         newest = latest(frames["history"], "version")
         if since is not None:
             newest = newest.filter(pl.col("last_deployed") < since)

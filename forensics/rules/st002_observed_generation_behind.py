@@ -89,18 +89,27 @@ class ObservedGenerationBehind(Rule):
         else:
             level, reason = "medium", "no controller logs in the bundle to show whether it was visited"
         verdicts = candidates.select(
-            "release", "observed_generation", "generation", "spec_at",
+            "release",
+            "observed_generation",
+            "generation",
+            "spec_at",
             confidence=pl.lit(level),
             confidence_reason=pl.lit(reason),
             remediation=pl.lit("kubectl -n flux-system get pods -l app=helm-controller\n") + flux("reconcile"),
             since="spec_at",
-        )  # fmt: skip
+        )
         generation = pl.col("observed_generation").cast(pl.String).fill_null("?")
         evidence = [
-            cite(ready_condition(frames["conditions"]), fmt("Ready={status} written for generation {g}", g=generation),
-                 ts="last_transition"),
-            cite(spec_writes.join(last_spec, on="release").filter(pl.col("time") == pl.col("spec_at")),
-                 "last spec change by {manager} ({operation})", ts="time"),
+            cite(
+                ready_condition(frames["conditions"]),
+                fmt("Ready={status} written for generation {g}", g=generation),
+                ts="last_transition",
+            ),
+            cite(
+                spec_writes.join(last_spec, on="release").filter(pl.col("time") == pl.col("spec_at")),
+                "last spec change by {manager} ({operation})",
+                ts="time",
+            ),
             cite(latest(logs), "the last controller log line about it"),
-        ]  # fmt: skip
+        ]
         return self.findings(evidence, verdicts)

@@ -65,7 +65,12 @@ class SourceReadyAfterStatus(Rule):
         )
         full_object = pl.col("full").fill_null(False)
         verdicts = claims.join(full, on="release", how="left").select(
-            "release", "kind", "source_ns", "source_name", "claimed_at", "src_since",
+            "release",
+            "kind",
+            "source_ns",
+            "source_name",
+            "claimed_at",
+            "src_since",
             src_message=pl.col("src_message").fill_null("no message"),
             confidence=pl.when(~named()).then(pl.lit("low")).otherwise(pick(full_object, "high", "medium")),
             confidence_reason=pick(
@@ -75,7 +80,7 @@ class SourceReadyAfterStatus(Rule):
             ),
             remediation=flux("reconcile"),
             since="claimed_at",
-        )  # fmt: skip
+        )
         claim_rows = claims.select(
             "release", pl.col("claimed_at").alias("ts"), "source", "line", "excerpt", pl.lit(CLAIM_NOTE).alias("note")
         )
