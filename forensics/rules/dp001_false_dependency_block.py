@@ -119,18 +119,14 @@ class FalseDependencyBlock(Rule):
             + pl.when(GENERATION_LAG).then(both).otherwise(fix)
             + pl.lit(fixed_in)
         )
-        verdicts = (
-            rows.group_by("release", maintain_order=True)
-            .first()
-            .select(
-                "release",
-                "dependency",
-                "confidence",
-                "confidence_reason",
-                "since",
-                remediation=remediation,
-                upstream="dependency",
-            )
+        verdicts = rows.unique("release", keep="first", maintain_order=True).select(  # one claim per release
+            "release",
+            "dependency",
+            "confidence",
+            "confidence_reason",
+            "since",
+            remediation=remediation,
+            upstream="dependency",
         )
 
         ready = ready_condition(frames["conditions"])

@@ -55,22 +55,18 @@ class BlockedByFailingDependency(Rule):
         rows = dependency_claims(ctx).filter(pl.col("dep_present") & (pl.col("dep_ready") != "True"))
         if rows.height == 0:
             return no_findings()
-        verdicts = (
-            rows.group_by("release", maintain_order=True)
-            .first()
-            .select(
-                "release",
-                "dependency",
-                "since",
-                dependency_says=pl.col("dep_message").fill_null("(no message)").str.slice(0, 180),
-                confidence=pick(pl.col("claim_from") == "status", "high", "medium"),
-                confidence_reason=fmt(
-                    "the dependency's own Ready condition is {dep_ready} ({reason})",
-                    reason=pl.col("dep_reason").fill_null("reason not shown"),
-                ),
-                remediation=fmt(FIX_FIRST) + flux("reconcile", column="dependency"),
-                upstream="dependency",
-            )
+        verdicts = rows.unique("release", keep="first", maintain_order=True).select(  # one claim per release
+            "release",
+            "dependency",
+            "since",
+            dependency_says=pl.col("dep_message").fill_null("(no message)").str.slice(0, 180),
+            confidence=pick(pl.col("claim_from") == "status", "high", "medium"),
+            confidence_reason=fmt(
+                "the dependency's own Ready condition is {dep_ready} ({reason})",
+                reason=pl.col("dep_reason").fill_null("reason not shown"),
+            ),
+            remediation=fmt(FIX_FIRST) + flux("reconcile", column="dependency"),
+            upstream="dependency",
         )
         ready = ready_condition(ctx.frames["conditions"])
         failed, _, _ = dependency_checks(ctx)
