@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import Enum, StrEnum
+from typing import Self
 
 from pydantic import BaseModel, Field
 
@@ -20,7 +21,7 @@ class Label(StrEnum):
     the one line beside it, published in the JSON Schema as `enumDescriptions`.
     """
 
-    def __new__(cls, value: str, meaning: str) -> Label:
+    def __new__(cls, value: str, meaning: str) -> Self:
         member = str.__new__(cls, value)
         member._value_ = value
         member.meaning = meaning

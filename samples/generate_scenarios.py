@@ -37,7 +37,13 @@ from __future__ import annotations
 
 import shutil
 
-from scenarios import healthy_control, v036_failures, v037_failures, v1_controller_crash, v16_failures
+from scenarios import (
+    healthy_control,
+    v036_failures,
+    v037_failures,
+    v1_controller_crash,
+    v16_failures,
+)
 from scenarios.engine import SAMPLES
 from scenarios.truth import resolve_evidence, write_scenarios_md, write_truth
 

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.exprs import DEPENDENCY_CHECK_FAILED, DEPENDENCY_CHECK_PASSED, DEPENDENCY_NOT_READY, msg_matches
+from forensics.exprs import (
+    DEPENDENCY_CHECK_FAILED,
+    DEPENDENCY_CHECK_PASSED,
+    DEPENDENCY_NOT_READY,
+    msg_matches,
+)
 from forensics.rules._base import Context, controller_logs
 
 

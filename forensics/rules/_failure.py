@@ -18,10 +18,9 @@ from typing import ClassVar
 import polars as pl
 
 from forensics.rules._base import Context, Rule, findings_of, no_findings
-from forensics.rules._exprs import flux, fmt
 from forensics.rules._events import failure_evidence
+from forensics.rules._exprs import flux, fmt
 from forensics.rules._state import FULL_OBJECT, failure_state, message_for
-
 
 DEFAULT_MAX_HISTORY = 5  # spec.maxHistory default of v2beta2/v2
 

@@ -7,9 +7,9 @@ import polars as pl
 from forensics.exprs import msg_matches
 from forensics.model import CLUSTER, Label, Severity
 from forensics.rules._base import Context, cite, findings_of, no_findings
+from forensics.rules._events import NAMED_RELEASE
 from forensics.rules._exprs import fmt
 from forensics.rules._failure import FailureRule
-from forensics.rules._events import NAMED_RELEASE
 from forensics.rules._sources import is_helm_operator
 from forensics.signatures import SIGNATURES, classify, is_cut
 

@@ -7,8 +7,8 @@ import polars as pl
 from forensics.exprs import msg_matches
 from forensics.model import Label, Severity
 from forensics.rules._base import TS, Context, Rule, cite, controller_logs, no_findings
-from forensics.rules._exprs import flux, fmt, latest, named, pick
 from forensics.rules._events import release_events
+from forensics.rules._exprs import flux, fmt, latest, named, pick
 from forensics.rules._state import FULL_OBJECT
 
 MISSING = r"unable to get '([^'/]+/[^']+)' dependency: [^\n]*\bnot found"

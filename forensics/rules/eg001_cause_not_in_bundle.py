@@ -11,8 +11,12 @@ from forensics.exprs import msg_matches, ready_condition
 from forensics.model import Label, Severity
 from forensics.rules._base import TS, Context, Rule, cite, controller_logs, no_findings
 from forensics.rules._deps import dependency_claims
+from forensics.rules._events import (
+    failure_evidence,
+    is_health_check_of_release,
+    release_events,
+)
 from forensics.rules._exprs import fmt, latest
-from forensics.rules._events import failure_evidence, is_health_check_of_release, release_events
 from forensics.rules._state import FULL_OBJECT, failure_state
 from forensics.rules.dp003_dependency_missing import MISSING as DEPENDENCY_MISSING
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.exprs import LONG_SUCCESS, V036_READY_MESSAGE, human, msg_matches, ready_condition
+from forensics.exprs import (
+    LONG_SUCCESS,
+    V036_READY_MESSAGE,
+    human,
+    msg_matches,
+    ready_condition,
+)
 from forensics.model import Label, Severity
 from forensics.rules._base import TS, Context, Rule, cite, controller_logs, no_findings
 from forensics.rules._exprs import flux, fmt, latest, stamp

@@ -10,8 +10,6 @@ import json
 import re
 from datetime import datetime, timezone
 
-
-
 # Time units: nanoseconds since the epoch.
 NS = 1_000_000_000
 MIN = 60 * NS
@@ -88,8 +86,7 @@ def go_json(obj, sort_keys=False, indent=2) -> str:
     """json.MarshalIndent(obj, "", "  "): typed objects keep struct order, unstructured maps are sorted;
     encoding/json escapes <, > and & (HTML-safe) and U+2028/U+2029."""
     text = json.dumps(obj, indent=indent, sort_keys=sort_keys, ensure_ascii=False)
-    for a, b in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"),
-                 ("\u2029", "\\u2029")):
+    for a, b in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
         text = text.replace(a, b)
     return text
 
@@ -99,7 +96,7 @@ def fields_v1(obj, dot=False):
         out = {".": {}} if dot else {}
         out.update({f"f:{k}": fields_v1(v) for k, v in obj.items()})
         return out
-    return {}   # scalars and atomic lists
+    return {}  # scalars and atomic lists
 
 
 # ==== YAML in the style of kubectl -o yaml (sigs.k8s.io/yaml -> gopkg.in/yaml.v2 emitter) ====
@@ -109,9 +106,48 @@ def fields_v1(obj, dot=False):
 _FLOAT_RE = re.compile(r"^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$")
 _B60_RE = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
 _TS_RE = re.compile(r"^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}([Tt ].*)?$")
-_SPECIAL = {"y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "n", "N", "no", "No", "NO",
-            "false", "False", "FALSE", "off", "Off", "OFF", "", "~", "null", "Null", "NULL", ".nan", ".NaN",
-            ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", "<<"}
+_SPECIAL = {
+    "y",
+    "Y",
+    "yes",
+    "Yes",
+    "YES",
+    "true",
+    "True",
+    "TRUE",
+    "on",
+    "On",
+    "ON",
+    "n",
+    "N",
+    "no",
+    "No",
+    "NO",
+    "false",
+    "False",
+    "FALSE",
+    "off",
+    "Off",
+    "OFF",
+    "",
+    "~",
+    "null",
+    "Null",
+    "NULL",
+    ".nan",
+    ".NaN",
+    ".NAN",
+    ".inf",
+    ".Inf",
+    ".INF",
+    "+.inf",
+    "+.Inf",
+    "+.INF",
+    "-.inf",
+    "-.Inf",
+    "-.INF",
+    "<<",
+}
 
 
 def _resolves_to_str(s: str) -> bool:
@@ -131,39 +167,41 @@ def _resolves_to_str(s: str) -> bool:
 
 def _printable(ch: str) -> bool:
     o = ord(ch)
-    return ch == "\n" or 0x20 <= o <= 0x7E or (0xA0 <= o <= 0xD7FF) or (0xE000 <= o <= 0xFFFD and o != 0xFEFF) \
+    return (
+        ch == "\n"
+        or 0x20 <= o <= 0x7E
+        or (0xA0 <= o <= 0xD7FF)
+        or (0xE000 <= o <= 0xFFFD and o != 0xFEFF)
         or o >= 0x10000
+    )
+
+
+def _block_indicator(s: str) -> bool:
+    """Whether the scalar holds an indicator that plain style cannot carry in block context
+    (yaml_emitter_analyze_scalar's block_indicators; the flow ones do not matter here)."""
+    if s.startswith("---") or s.startswith("..."):
+        return True
+    preceded_ws = True
+    for i, ch in enumerate(s):
+        followed_ws = i + 1 >= len(s) or s[i + 1] in " \t\r\n"
+        if i == 0 and (ch in "#,[]{}&*!|>'\"%@`" or (ch in "?:-" and followed_ws)):
+            return True
+        if i > 0 and ((ch == ":" and followed_ws) or (ch == "#" and preceded_ws)):
+            return True
+        preceded_ws = ch in " \t\r\n"
+    return False
 
 
 def _analyze(s: str):
     """yaml_emitter_analyze_scalar (yaml.v2 emitterc.go): which styles are allowed."""
     if not s:
         return dict(block_plain=False, single=True, block=False, multiline=False)
-    flow_ind = block_ind = False
-    if s.startswith("---") or s.startswith("..."):
-        flow_ind = block_ind = True
-    preceded_ws, special, line_breaks = True, False, False
+    block_ind = _block_indicator(s)
+    special, line_breaks = False, False
     lead_sp = lead_br = trail_sp = trail_br = break_sp = sp_break = False
     prev_sp = prev_br = False
     n = len(s)
     for i, ch in enumerate(s):
-        followed_ws = i + 1 >= n or s[i + 1] in " \t\r\n"
-        if i == 0:
-            if ch in "#,[]{}&*!|>'\"%@`":
-                flow_ind = block_ind = True
-            elif ch in "?:":
-                flow_ind = True
-                block_ind = block_ind or followed_ws
-            elif ch == "-" and followed_ws:
-                flow_ind = block_ind = True
-        else:
-            if ch in ",?[]{}":
-                flow_ind = True
-            elif ch == ":":
-                flow_ind = True
-                block_ind = block_ind or followed_ws
-            elif ch == "#" and preceded_ws:
-                flow_ind = block_ind = True
         if not _printable(ch):
             special = True
         if ch == " ":
@@ -179,7 +217,6 @@ def _analyze(s: str):
             prev_sp, prev_br = False, True
         else:
             prev_sp = prev_br = False
-        preceded_ws = ch in " \t\r\n"
     block_plain, single, block = True, True, True
     if lead_sp or lead_br or trail_sp or trail_br:
         block_plain = False
@@ -230,8 +267,9 @@ def _yaml_key_less(a: str, b: str) -> bool:
 
 
 def _yaml_sorted(keys):
-    return sorted(keys, key=functools.cmp_to_key(lambda x, y: -1 if _yaml_key_less(x, y) else
-                                                 (1 if _yaml_key_less(y, x) else 0)))
+    return sorted(
+        keys, key=functools.cmp_to_key(lambda x, y: -1 if _yaml_key_less(x, y) else (1 if _yaml_key_less(y, x) else 0))
+    )
 
 
 class _Emitter:
@@ -317,8 +355,19 @@ class _Emitter:
                 spaces = False
         self.put("'")
 
-    _ESC = {"\0": "0", "\a": "a", "\b": "b", "\t": "t", "\n": "n", "\v": "v", "\f": "f", "\r": "r", "\x1b": "e",
-            '"': '"', "\\": "\\"}
+    _ESC = {
+        "\0": "0",
+        "\a": "a",
+        "\b": "b",
+        "\t": "t",
+        "\n": "n",
+        "\v": "v",
+        "\f": "f",
+        "\r": "r",
+        "\x1b": "e",
+        '"': '"',
+        "\\": "\\",
+    }
 
     def _double(self, s, indent, breaks):
         self.put('"')
@@ -397,5 +446,3 @@ def yaml_dump(obj) -> str:
 def kubectl_list_yaml(items) -> str:
     """`kubectl get ... -o yaml` of several objects: a v1 List (ECO 1d/1e)."""
     return yaml_dump({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}})
-
-

@@ -34,22 +34,38 @@ def seed_history(r, versions, app=""):
     """Older Helm revisions: list of (chart version, lastDeployed ns, values); all superseded but the last."""
     first = versions[0][1] + r.scn.ms(1, 999)
     for i, (ver, at, values) in enumerate(versions):
-        r.add_rev("deployed" if i == len(versions) - 1 else "superseded", ver, app, first,
-                  at + (r.scn.ms(1, 999) if i else first - versions[0][1]), values)
+        r.add_rev(
+            "deployed" if i == len(versions) - 1 else "superseded",
+            ver,
+            app,
+            first,
+            at + (r.scn.ms(1, 999) if i else first - versions[0][1]),
+            values,
+        )
 
 
 def helm_upgrade_lines(s, r, t, kinds, changed, name=None):
     """Helm pkg/action/upgrade.go + pkg/kube/client.go Update: the lines up to the wait."""
     name = name or r.name
     out = []
-    for msg in (f"preparing upgrade for {name}", f"performing update for {name}",
-                f"creating upgraded release for {name}", f"checking {len(kinds)} resources for changes"):
+    for msg in (
+        f"preparing upgrade for {name}",
+        f"performing update for {name}",
+        f"creating upgraded release for {name}",
+        f"checking {len(kinds)} resources for changes",
+    ):
         t += s.ms(2, 40)
         out.append((t, msg))
     for kind, obj in kinds:
         t += s.ms(5, 30)
-        out.append((t, f'Patch {kind} "{obj}" in namespace {r.ns}' if (kind, obj) in changed
-                    else f'Looks like there are no changes for {kind} "{obj}"'))
+        out.append(
+            (
+                t,
+                f'Patch {kind} "{obj}" in namespace {r.ns}'
+                if (kind, obj) in changed
+                else f'Looks like there are no changes for {kind} "{obj}"',
+            )
+        )
     return out, t
 
 
@@ -60,7 +76,12 @@ def helm_wait_lines(s, r, t, k, timeout_str, deploy, ready, expected, until, nam
     t = out[-1][0] + s.ms(1, 5)
     out.append((t, f"beginning wait for {k} resources with timeout of {timeout_str}"))
     while t < until:
-        out.append((t + s.ms(3, 20), f"Deployment is not ready: {r.ns}/{deploy}. {ready} out of {expected} expected pods are ready"))
+        out.append(
+            (
+                t + s.ms(3, 20),
+                f"Deployment is not ready: {r.ns}/{deploy}. {ready} out of {expected} expected pods are ready",
+            )
+        )
         t += 2 * NS
     return out
 
@@ -86,12 +107,18 @@ def v36_finished(s, cid, t0, t1, r, rid, nxt=None):
 def v36_healthy_status(r, last_action_end, action="upgrade"):
     rv = r.revs[r.last_rev()]
     reason = "InstallSucceeded" if action == "install" else "UpgradeSucceeded"
-    r.status = {"conditions": [cond("Ready", "True", "ReconciliationSucceeded", "Release reconciliation succeeded",
-                                    last_action_end),
-                               cond("Released", "True", reason, f"Helm {action} succeeded", last_action_end)],
-                "helmChart": f"flux-system/{r.hc_name}", "lastAppliedRevision": rv["ver"],
-                "lastAttemptedRevision": rv["ver"], "lastAttemptedValuesChecksum": sha1_checksum(r.values),
-                "lastReleaseRevision": r.last_rev(), "observedGeneration": r.gen}
+    r.status = {
+        "conditions": [
+            cond("Ready", "True", "ReconciliationSucceeded", "Release reconciliation succeeded", last_action_end),
+            cond("Released", "True", reason, f"Helm {action} succeeded", last_action_end),
+        ],
+        "helmChart": f"flux-system/{r.hc_name}",
+        "lastAppliedRevision": rv["ver"],
+        "lastAttemptedRevision": rv["ver"],
+        "lastAttemptedValuesChecksum": sha1_checksum(r.values),
+        "lastReleaseRevision": r.last_rev(),
+        "observedGeneration": r.gen,
+    }
     r.status_time = last_action_end
 
 
@@ -148,7 +175,7 @@ class V37:
             err = blocked_by
             s.L(self.cid, t, f"dependencies do not meet ready condition ({err}): retrying in 30s", r, rid)
             setc(r, "Ready", "False", "DependencyNotReady", err, t)
-            if self.v1:      # v0.37.x passes severity `info` as the event type: no Kubernetes Event (HC 3.2)
+            if self.v1:  # v0.37.x passes severity `info` as the event type: no Kubernetes Event (HC 3.2)
                 s.hr_event(self.cid, t + s.ms(0, 2), r, "Normal", "DependencyNotReady", err)
             return t + s.ms(3, 12)
         s.L(self.cid, t, "all dependencies are ready", r, rid)
@@ -162,8 +189,12 @@ class V37:
         setc(r, "Ready", "False", "SourceNotReady" if self.v1 else "HelmChartNotReady", msg, t)
         return t + self.s.ms(2, 8)
 
-    def clear_prereq(self, t, r, reasons=("DependencyNotReady", "HelmChartNotReady", "SourceNotReady",
-                                          "ValuesError", "ArtifactFailed")):
+    def clear_prereq(
+        self,
+        t,
+        r,
+        reasons=("DependencyNotReady", "HelmChartNotReady", "SourceNotReady", "ValuesError", "ArtifactFailed"),
+    ):
         if r.conds.get("Ready", {}).get("reason") in reasons and r.conds["Ready"]["status"] == "False":
             setc(r, "Ready", "Unknown", "Progressing", "reconciliation in progress", t)
 
@@ -252,8 +283,11 @@ def v37_seed(r, versions, action_end, v1=False, action="upgrade", app="", base=0
     msg = f"Helm {action} succeeded for release {r.full(n)} with chart {r.chart_at(n)}"
     setc(r, "Released", "True", reason, msg, action_end)
     setc(r, "Ready", "True", reason, msg, action_end)
-    r.status = {"helmChart": f"flux-system/{r.hc_name}", "lastAttemptedReleaseAction": action,
-                "observedGeneration": r.gen}
+    r.status = {
+        "helmChart": f"flux-system/{r.hc_name}",
+        "lastAttemptedReleaseAction": action,
+        "observedGeneration": r.gen,
+    }
     if not v1:
         r.status["lastAppliedRevision"] = r.revs[n]["ver"]
     V37(r.scn, None).attempt(r, action_end)
@@ -271,5 +305,3 @@ def finish_status(r):
         if not st.get(k):
             st.pop(k, None)
     r.status = st
-
-
