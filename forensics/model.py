@@ -6,40 +6,105 @@ Field names and the label vocabulary are read by tools downstream: add fields, n
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
+from enum import Enum, StrEnum
+from typing import Self
 
 from pydantic import BaseModel, Field
 
 SCHEMA_VERSION = "1.0"
 
-LABELS = (
-    "migration-skip",
-    "stale-status",
-    "dependency-stale",
-    "dependency-failed",
-    "drift",
-    "stuck-pending",
-    "retries-exhausted",
-    "install-failed",
-    "upgrade-failed",
-    "rollback-failed",
-    "test-failed",
-    "timeout",
-    "chart-fetch",
-    "values-missing",
-    "immutable-field",
-    "suspended",
-    "controller-restart",
-    "evidence-gap",
-    "values-schema",
-    "ownership-conflict",
-    "render-failed",
-    "api-removed",
-    "crd-mismatch",
-    "release-missing",
-    "health-check-canceled",
-    "dependency-missing",
-)
+
+class Label(StrEnum):
+    """The root-cause vocabulary (DESIGN.md §5): a finding's `label`, a verdict's `primary`.
+
+    Each value is a public contract read by JSON consumers (add, never rename); its meaning is
+    the one line beside it, published in the JSON Schema as `enumDescriptions`.
+    """
+
+    def __new__(cls, value: str, meaning: str) -> Self:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.meaning = meaning
+        return member
+
+    migration_skip = "migration-skip", (
+        "after a controller upgrade that changed the API/status shape, the object's status was never rewritten "
+        "by the new controller (old-shape status, old-format messages, no reconcile by the new controller)"
+    )
+    stale_status = "stale-status", (
+        "status does not describe the latest reconcile: old messages, observedGeneration behind generation, "
+        "Ready older than later successful actions in logs/events"
+    )
+    dependency_stale = "dependency-stale", (
+        'reports "dependency ... is not ready" while the dependency is in fact Ready (a false block)'
+    )
+    dependency_failed = "dependency-failed", (
+        "blocked by a dependency that really fails; the verdict points at the upstream root cause"
+    )
+    drift = "drift", (
+        "drift detected and corrected again and again (a correction loop), with the drifting object/field "
+        "and the likely other writer (e.g. an HPA on /spec/replicas)"
+    )
+    stuck_pending = "stuck-pending", (
+        'Helm storage locked in pending-install/-upgrade/-rollback ("another operation ... is in progress")'
+    )
+    retries_exhausted = "retries-exhausted", (
+        "install/upgrade failed until the retry budget ran out; the object is Stalled"
+    )
+    install_failed = "install-failed", "the Helm install failed; the finding names the sub-cause where known"
+    upgrade_failed = "upgrade-failed", "the Helm upgrade failed; the finding names the sub-cause where known"
+    rollback_failed = "rollback-failed", "the Helm rollback failed; the finding names the sub-cause where known"
+    test_failed = "test-failed", "a Helm test failed; the finding names the sub-cause where known"
+    timeout = "timeout", (
+        "an action failed on its timeout (context deadline exceeded, timed out waiting for the condition)"
+    )
+    chart_fetch = "chart-fetch", (
+        "chart or source artifact not available (HelmChart/HelmRepository/OCIRepository not ready, pull errors)"
+    )
+    values_missing = "values-missing", "a valuesFrom ConfigMap/Secret or key is missing"
+    immutable_field = "immutable-field", "apply rejected: a field is immutable"
+    suspended = "suspended", "reconciliation is suspended"
+    controller_restart = "controller-restart", (
+        "the controller restarted/crashed (OOMKilled, leader election lost) during the window"
+    )
+    evidence_gap = "evidence-gap", "the bundle lacks the evidence to decide (no controller logs, events expired)"
+    values_schema = "values-schema", (
+        "the chart's values.schema.json rejects the values "
+        '("values don\'t meet the specifications of the schema(s)")'
+    )
+    ownership_conflict = "ownership-conflict", (
+        'Helm will not adopt an object that exists already ("... exists and cannot be imported into the current '
+        'release: invalid ownership metadata", "rendered manifests contain a resource that already exists")'
+    )
+    render_failed = "render-failed", (
+        "the chart does not render: template or parse errors, YAML-to-JSON conversion, a post-renderer "
+        "(Kustomize patch) that fails"
+    )
+    api_removed = "api-removed", (
+        'the chart uses an API the cluster does not serve ("no matches for kind ... in version ...", '
+        '"resource mapping not found", "ensure CRDs are installed first")'
+    )
+    crd_mismatch = "crd-mismatch", (
+        "Flux's own CRDs and objects disagree: an apiVersion that is not served, fields \"not declared in "
+        'schema", CRD status.storedVersions blocking a Flux upgrade, Flux CRDs missing'
+    )
+    release_missing = "release-missing", (
+        "Helm's storage does not hold what the controller expects: \"has no deployed releases\", a release "
+        "uninstalled or rolled back outside Flux, a release stuck uninstalling"
+    )
+    health_check_canceled = "health-check-canceled", (
+        "helm-controller >= v1.5 canceled a running health check because a newer revision arrived"
+    )
+    dependency_missing = "dependency-missing", "a dependsOn target does not exist"
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, core_schema, handler):
+        schema = handler(core_schema)
+        schema["enumDescriptions"] = [label.meaning for label in cls]  # in the order of "enum"
+        return schema
+
+
+LABELS = tuple(label.value for label in Label)  # the vocabulary's values, in their documented order
 
 # The release key of a finding about the cluster rather than one release (a Flux CRD that is
 # not served, a controller that cannot list its own kind): scope "cluster".
@@ -55,17 +120,19 @@ class Severity(str, Enum):
 
     @property
     def rank(self) -> int:
-        return ("info", "warning", "error").index(self.value)
+        return list(Severity).index(self)
 
 
 class Confidence(str, Enum):
+    """Ordered from lowest to highest."""
+
     low = "low"
     medium = "medium"
     high = "high"
 
     @property
     def rank(self) -> int:
-        return ("low", "medium", "high").index(self.value)
+        return list(Confidence).index(self)
 
 
 class Evidence(BaseModel):
@@ -84,7 +151,7 @@ class Finding(BaseModel):
     id: str = Field(description="<rule id>:<release>")
     rule: str
     name: str
-    label: str
+    label: Label
     release: str
     scope: str = Field(default="release", description='"release", or "cluster" for a finding about the cluster (release "(cluster)")')
     severity: Severity
@@ -105,7 +172,7 @@ class RuleResult(BaseModel):
 
     rule: str
     name: str
-    label: str
+    label: Label
     status: str = Field(description="findings | no-findings | skipped | error")
     findings: int = 0
     reason: str = ""
@@ -114,14 +181,14 @@ class RuleResult(BaseModel):
 
 class ChainLink(BaseModel):
     release: str
-    label: str | None = None
+    label: Label | None = None
     relation: str = Field(default="", description="depends on | dependency cycle | chain cut (the walk stops at a fixed depth)")
 
 
 class RuledOut(BaseModel):
     """An alternative the verdict considered, and why it is not the primary cause."""
 
-    label: str
+    label: Label
     finding: str | None = Field(default=None, description="the finding's id when a rule reported it; null for an alternative no rule reported")
     reason: str
     evidence: list[Evidence] = []
@@ -144,7 +211,7 @@ class Verdict(BaseModel):
 
     release: str
     healthy: bool
-    primary: str | None = Field(default=None, description="root-cause label, null when healthy")
+    primary: Label | None = Field(default=None, description="root-cause label, null when healthy")
     rule: str | None = None
     severity: Severity | None = None
     confidence: Confidence | None = None

@@ -64,7 +64,7 @@ from datetime import datetime, timedelta
 
 import polars as pl
 
-from forensics.model import ChainLink, Confidence, ControllerRestart, Evidence, Finding, PlanStep, RuledOut, Verdict
+from forensics.model import LABELS, ChainLink, Confidence, ControllerRestart, Evidence, Finding, PlanStep, RuledOut, Verdict
 
 DEPENDENCY_LABELS = ("dependency-stale", "dependency-failed", "dependency-missing")
 TOLERANCE = timedelta(seconds=5)
@@ -74,12 +74,6 @@ CONTROLLER_WIDE = ("controller-restart", "crd-mismatch")  # causes in the contro
 RESTART_WINDOW = timedelta(hours=1)  # a controller restart this long before a failure is an alternative to rule out
 GENERIC_ACTIONS = ("install-failed", "upgrade-failed")  # fixed with the more specific cause that failed them
 NOT_FAILURES = ("suspended", "migration-skip", "stale-status", "evidence-gap")
-ALL_LABELS = (
-    "migration-skip", "stale-status", "dependency-stale", "dependency-failed", "drift", "stuck-pending", "retries-exhausted",
-    "install-failed", "upgrade-failed", "rollback-failed", "test-failed", "timeout", "chart-fetch", "values-missing",
-    "immutable-field", "suspended", "controller-restart", "evidence-gap", "values-schema", "ownership-conflict",
-    "render-failed", "api-removed", "crd-mismatch", "release-missing", "health-check-canceled", "dependency-missing",
-)  # fmt: skip
 
 # The mechanisms behind the rows (reference/helm-controller.md):
 _SPECIFIC = {
@@ -115,7 +109,7 @@ _SPECIFIC = {
 def _causes() -> dict[str, tuple[str, ...]]:
     """The table above: the specific rows, then the three rows that apply to (almost) every label."""
     table = {}
-    for label in ALL_LABELS:
+    for label in LABELS:
         effects = list(_SPECIFIC.get(label, ()))
         if label not in NOT_FAILURES:
             effects.append("suspended")
@@ -652,8 +646,12 @@ def bundle_plan(verdicts: list[Verdict]) -> list[PlanStep]:
     the controller itself first, then the most severe, then by name; a cycle is entered at its
     first release in that order."""
     planned = {v.release: v for v in verdicts if v.plan}
-    rank = {"error": 0, "warning": 1, "info": 2}
-    priority = sorted(planned, key=lambda r: (planned[r].primary not in CONTROLLER_WIDE, rank.get(planned[r].severity.value if planned[r].severity else "", 3), r))
+    def order(release: str) -> tuple:
+        verdict = planned[release]
+        severity = -verdict.severity.rank if verdict.severity else 1  # the most severe first, none last
+        return (verdict.primary not in CONTROLLER_WIDE, severity, release)
+
+    priority = sorted(planned, key=order)
     position = {release: i for i, release in enumerate(priority)}
     waiting = {release: 0 for release in planned}
     dependents: dict[str, list[str]] = {}

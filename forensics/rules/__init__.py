@@ -8,7 +8,9 @@ from __future__ import annotations
 from forensics.rules._base import Context, Rule
 from forensics.rules.cr001_flux_crd_mismatch import FluxCrdMismatch
 from forensics.rules.dp001_false_dependency_block import FalseDependencyBlock
-from forensics.rules.dp002_blocked_by_failing_dependency import BlockedByFailingDependency
+from forensics.rules.dp002_blocked_by_failing_dependency import (
+    BlockedByFailingDependency,
+)
 from forensics.rules.dp003_dependency_missing import DependencyMissing
 from forensics.rules.dr001_drift_correction_loop import DriftCorrectionLoop
 from forensics.rules.dr002_drift_check_failed import DriftCheckFailed

@@ -5,9 +5,12 @@ A rule is one class with an explicit `id` (two letters + three digits), a kebab-
 the frames it `needs`, and a docstring whose sections are its user documentation:
 *What it detects*, *Why it matters*, *Evidence*, *Remediation*.
 
-`check(ctx)` returns evidence rows (EVIDENCE schema): one row per cited line, with the
-finding-level columns (summary, confidence, remediation) repeated on each row of a release.
-The engine groups them into one Finding per release.
+`check(ctx)` returns `self.findings(evidence, verdicts)`: the evidence (frames of cited lines,
+`cite()`) and one verdict row per release it fires on, with a few named columns: the
+confidence, its reason, the remediation, optionally since/upstream, and the columns its
+`summary` (a format string, forensics.rules._exprs.fmt) names. The result has the EVIDENCE
+schema: one row per cited line, the finding-level columns repeated on each row of a release;
+the engine groups them into one Finding per release.
 """
 
 from __future__ import annotations
@@ -21,7 +24,8 @@ import polars as pl
 
 from forensics.lines import with_raw
 from forensics.load import Frames
-from forensics.model import Severity
+from forensics.model import Label, Severity
+from forensics.rules._exprs import fmt
 from forensics.versions import ControllerState
 
 TS = pl.Datetime("us", "UTC")
@@ -56,17 +60,23 @@ class Context:
 class Rule:
     id: ClassVar[str]
     name: ClassVar[str]
-    label: ClassVar[str]
+    label: ClassVar[Label]
     severity: ClassVar[Severity]
     needs: ClassVar[tuple[str, ...]] = ()  # frames it reads: it is skipped when all of them are empty
     phase: ClassVar[int] = 1  # 2 = runs after the others and reads ctx.findings
+    summary: ClassVar[str]  # the finding's one line: a format string over the verdict rows' columns
 
     def check(self, ctx: Context) -> pl.DataFrame:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def findings(self, evidence: list[pl.DataFrame], verdicts: pl.DataFrame) -> pl.DataFrame:
+        """The evidence rows of the releases in `verdicts`, with their summary written."""
+        return findings_of(evidence, verdicts.with_columns(fmt(self.summary).alias("summary")))
+
     @classmethod
     def description(cls) -> str:
-        return (cls.__doc__ or "").strip().splitlines()[0]
+        """The docstring's first paragraph, on one line."""
+        return " ".join(_dedent(cls.__doc__ or "").strip().split("\n\n")[0].split())
 
     @classmethod
     def sections(cls) -> dict[str, str]:
@@ -88,8 +98,9 @@ def _dedent(text: str) -> str:
 
 
 def cite(df: pl.DataFrame, note: pl.Expr | str, ts: str | pl.Expr | None = "ts") -> pl.DataFrame:
-    """Evidence rows (release, ts, source, line, excerpt, note) from a frame with provenance."""
-    note_expr = pl.lit(note) if isinstance(note, str) else note
+    """Evidence rows (release, ts, source, line, excerpt, note) from a frame with provenance;
+    a `note` string is a format string over the frame's columns."""
+    note_expr = fmt(note) if isinstance(note, str) else note
     ts_expr = pl.lit(None, TS) if ts is None else (pl.col(ts) if isinstance(ts, str) else ts)
     if "excerpt" not in df.columns:
         df = with_raw(df)  # log rows: their lines read again (they are not held)
@@ -114,22 +125,29 @@ def log_excerpt() -> pl.Expr:
     return text.str.slice(0, 300)
 
 
-def findings(evidence: list[pl.DataFrame], verdicts: pl.DataFrame) -> pl.DataFrame:
+def findings_of(evidence: list[pl.DataFrame], verdicts: pl.DataFrame) -> pl.DataFrame:
     """Join evidence rows with per-release finding columns into the EVIDENCE schema.
 
     `verdicts` has one row per release that the rule fires on, with `summary`,
     `confidence`, `confidence_reason`, `remediation` and optionally `since` and `upstream`;
     evidence of other releases is dropped.
     """
-    rows = pl.concat([e for e in evidence if e.height], how="vertical_relaxed") if any(e.height for e in evidence) else None
-    if rows is None or verdicts.height == 0:
-        return pl.DataFrame(schema=EVIDENCE)
+    cited = [e for e in evidence if e.height]
+    if not cited or verdicts.height == 0:
+        return no_findings()
+    rows = pl.concat(cited, how="vertical_relaxed")
     if "since" not in verdicts.columns:
         verdicts = verdicts.with_columns(pl.lit(None, TS).alias("since"))
     if "upstream" not in verdicts.columns:
         verdicts = verdicts.with_columns(pl.lit(None, pl.String).alias("upstream"))
-    joined = verdicts.select("release", "summary", "confidence", "confidence_reason", "remediation", "since", "upstream").join(rows, on="release", how="inner")
+    columns = ["release", "summary", "confidence", "confidence_reason", "remediation", "since", "upstream"]
+    joined = verdicts.select(columns).join(rows, on="release", how="inner")
     return joined.select([pl.col(c).cast(t) for c, t in EVIDENCE.items()]).unique(maintain_order=True)
+
+
+def no_findings() -> pl.DataFrame:
+    """The empty result of a rule that fires on nothing."""
+    return pl.DataFrame(schema=EVIDENCE)
 
 
 def controller_logs(ctx: Context) -> pl.DataFrame:
@@ -139,15 +157,3 @@ def controller_logs(ctx: Context) -> pl.DataFrame:
 
         ctx.cache["controller_logs"] = helm_controller_logs(ctx.frames["logs"])
     return ctx.cache["controller_logs"]
-
-
-def name_ns(column: str = "release") -> tuple[pl.Expr, pl.Expr]:
-    """(name, namespace) expressions of a `namespace/name` column."""
-    parts = pl.col(column).str.split("/")
-    return parts.list.get(1, null_on_oob=True), parts.list.get(0, null_on_oob=True)
-
-
-def flux(verb: str, suffix: str = "", column: str = "release") -> pl.Expr:
-    """`flux <verb> helmrelease NAME -n NS<suffix>` for each release (the remediation commands)."""
-    name, ns = name_ns(column)
-    return pl.format(f"flux {verb} helmrelease {{}} -n {{}}{suffix}", name, ns)

@@ -9,7 +9,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.exprs import DEPENDENCY_CHECK_FAILED, DEPENDENCY_CHECK_PASSED, DEPENDENCY_NOT_READY, msg_matches
+from forensics.exprs import (
+    DEPENDENCY_CHECK_FAILED,
+    DEPENDENCY_CHECK_PASSED,
+    DEPENDENCY_NOT_READY,
+    msg_matches,
+)
 from forensics.rules._base import Context, controller_logs
 
 
@@ -56,11 +61,23 @@ def dependency_checks(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame, pl.Data
     if "dependency_checks" not in cache:
         logs = controller_logs(ctx)
         failed = _matching(logs, DEPENDENCY_CHECK_FAILED)
-        last_fail = failed.sort("ts").group_by("release").last().select(
-            "release", pl.col("ts").alias("fail_ts"), pl.col("msg").str.extract(DEPENDENCY_NOT_READY).alias("log_dependency")
+        last_fail = (
+            failed.sort("ts")
+            .group_by("release")
+            .last()
+            .select(
+                "release",
+                pl.col("ts").alias("fail_ts"),
+                pl.col("msg").str.extract(DEPENDENCY_NOT_READY).alias("log_dependency"),
+            )
         )
         passes = _matching(logs, DEPENDENCY_CHECK_PASSED).join(last_fail, on="release", how="left")
-        first_pass_after = passes.filter(pl.col("fail_ts").is_null() | (pl.col("ts") > pl.col("fail_ts"))).sort("ts").group_by("release").first()
+        first_pass_after = (
+            passes.filter(pl.col("fail_ts").is_null() | (pl.col("ts") > pl.col("fail_ts")))
+            .sort("ts")
+            .group_by("release")
+            .first()
+        )
         cache["dependency_checks"] = (failed, last_fail, first_pass_after)
     return cache["dependency_checks"]
 
@@ -76,8 +93,12 @@ def dependency_claims(ctx: Context) -> pl.DataFrame:
         return ctx.cache["dependency_claims"]
     releases = ctx.frames["releases"]
     _, last_fail, first_pass_after = dependency_checks(ctx)
-    status_claims = releases.filter((pl.col("ready_status") == "False") & msg_matches(DEPENDENCY_NOT_READY, "ready_message")).select(
-        "release", pl.col("ready_message").str.extract(DEPENDENCY_NOT_READY).alias("dependency"), pl.lit("status").alias("claim_from")
+    status_claims = releases.filter(
+        (pl.col("ready_status") == "False") & msg_matches(DEPENDENCY_NOT_READY, "ready_message")
+    ).select(
+        "release",
+        pl.col("ready_message").str.extract(DEPENDENCY_NOT_READY).alias("dependency"),
+        pl.lit("status").alias("claim_from"),
     )
     log_claims = (
         last_fail.join(first_pass_after.select("release"), on="release", how="anti")

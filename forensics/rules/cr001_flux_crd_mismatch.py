@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import CLUSTER, Severity
-from forensics.rules._base import Context, cite, findings
-from forensics.rules._failure import FailureRule, during, from_match
-from forensics.rules._state import NAMED_RELEASE, is_helm_operator
+from forensics.exprs import msg_matches
+from forensics.model import CLUSTER, Label, Severity
+from forensics.rules._base import Context, cite, findings_of, no_findings
+from forensics.rules._events import NAMED_RELEASE
+from forensics.rules._exprs import fmt
+from forensics.rules._failure import FailureRule
+from forensics.rules._sources import is_helm_operator
 from forensics.signatures import SIGNATURES, classify, is_cut
 
 CRD = next(s.pattern for s in SIGNATURES if s.label == "crd-mismatch")
@@ -24,14 +27,23 @@ SERVED = (
 )
 FIX = (
     "flux check   # controllers and the CRD versions they need\n"
-    "kubectl get crd helmreleases.helm.toolkit.fluxcd.io -o jsonpath='{.spec.versions[*].name} stored: {.status.storedVersions}'\n"
-    "# re-apply the CRDs of the Flux version the controllers run (flux install --export | kubectl apply -f -, or flux bootstrap),\n"
+    "kubectl get crd helmreleases.helm.toolkit.fluxcd.io"
+    " -o jsonpath='{.spec.versions[*].name} stored: {.status.storedVersions}'\n"
+    "# re-apply the CRDs of the Flux version the controllers run"
+    " (flux install --export | kubectl apply -f -, or flux bootstrap),\n"
     "# write the manifests in an apiVersion those CRDs serve (flux migrate, flux >= 2.7, rewrites stored objects)"
+)
+
+CLUSTER_SUMMARY = "the cluster does not serve a Flux kind/version the controllers or manifests use: {message}"
+CLUSTER_WIDE = "a message about the cluster, not about one release: every HelmRelease the kind concerns is affected"
+NOT_SERVED = (
+    "the manifest asks for HelmRelease in apiVersion {api_version}: the cluster serves it only as {served}{where}"
 )
 
 
 class FluxCrdMismatch(FailureRule):
-    """Flux's CRDs and objects disagree: a Flux kind/version the cluster does not serve, or a Flux object its CRD schema rejects.
+    """Flux's CRDs and objects disagree: a Flux kind/version the cluster does not serve, or a Flux object its CRD
+    schema rejects.
 
     What it detects
     ---------------
@@ -75,47 +87,56 @@ class FluxCrdMismatch(FailureRule):
 
     id = "CR001"
     name = "flux-crd-mismatch"
-    label = "crd-mismatch"
+    label = Label.crd_mismatch
     severity = Severity.error
     needs = ("releases", "events", "logs")
-
-    def summary(self) -> pl.Expr:
-        return pl.format("Flux's CRDs and this object disagree{}: {}", during(), from_match(pl.col("text"), CRD, lines=2))
+    summary = "Flux's CRDs and this object disagree{during}: {cause}"
+    cause = CRD
+    cause_lines = 2
 
     def remediation(self, ctx: Context) -> pl.Expr:
         return pl.lit(FIX)
 
     def check(self, ctx: Context) -> pl.DataFrame:
-        parts = [super().check(ctx), self._manifests(ctx), self._cluster(ctx)]
-        return pl.concat([p for p in parts if p.height], how="vertical_relaxed") if any(p.height for p in parts) else parts[0]
+        found = [part for part in (super().check(ctx), self._manifests(ctx), self._cluster(ctx)) if part.height]
+        return pl.concat(found, how="vertical_relaxed") if found else no_findings()
 
     def _manifests(self, ctx: Context) -> pl.DataFrame:
         """HelmRelease manifests (no status) in an apiVersion the cluster cannot serve."""
         releases = (
             ctx.frames["releases"]
-            .filter(pl.col("api_version").is_not_null() & pl.col("ready_status").is_null() & (pl.col("input_format") == "object") & ~is_helm_operator())
-            .join(ctx.frames["conditions"].select("release").unique(), on="release", how="anti")  # no status at all: a manifest
+            .filter(
+                pl.col("api_version").is_not_null()
+                & pl.col("ready_status").is_null()
+                & (pl.col("input_format") == "object")
+                & ~is_helm_operator()
+            )
+            .join(
+                ctx.frames["conditions"].select("release").unique(), on="release", how="anti"
+            )  # no status: a manifest
         )
-        if releases.height == 0:
-            return findings([], releases)
         group = pl.col("api_version").str.split("/").list.first()
         version = pl.col("api_version").str.split("/").list.get(1, null_on_oob=True)
         served = self._served(ctx)
-        wrong_group = group != HELMRELEASE_GROUP
         not_served = pl.lit(served is not None) & ~version.is_in(list(served or ()))
-        bad = releases.filter(wrong_group | not_served | ~version.is_in(["v2beta1", "v2beta2", "v2"]))
-        if bad.height == 0:
-            return findings([], bad)
-        served_text = ", ".join(f"{HELMRELEASE_GROUP}/{v}" for v in served) if served else f"{HELMRELEASE_GROUP}/v2 (v2beta1, v2beta2 on older controllers)"
-        where = f" by {ctx.controller.describe()}" if served else ""
+        bad = releases.filter((group != HELMRELEASE_GROUP) | not_served | ~version.is_in(["v2beta1", "v2beta2", "v2"]))
+        if served:
+            served_text, where = (
+                ", ".join(f"{HELMRELEASE_GROUP}/{v}" for v in served),
+                f" by {ctx.controller.describe()}",
+            )
+        else:
+            served_text, where = f"{HELMRELEASE_GROUP}/v2 (v2beta1, v2beta2 on older controllers)", ""
         verdicts = bad.select(
             "release",
-            pl.format("the manifest asks for HelmRelease in apiVersion {}: the cluster serves it only as {}{}", "api_version", pl.lit(served_text), pl.lit(where)).alias("summary"),
-            pl.lit("medium").alias("confidence"),
-            pl.lit("a manifest without status: what the API server answers to it is inferred from its apiVersion").alias("confidence_reason"),
-            pl.lit(FIX).alias("remediation"),
+            summary=fmt(NOT_SERVED, served=pl.lit(served_text), where=pl.lit(where)),
+            confidence=pl.lit("medium"),
+            confidence_reason=pl.lit(
+                "a manifest without status: what the API server answers to it is inferred from its apiVersion"
+            ),
+            remediation=pl.lit(FIX),
         )
-        return findings([cite(bad, pl.format("apiVersion: {}", "api_version"), ts=None)], verdicts)
+        return findings_of([cite(bad, "apiVersion: {api_version}", ts=None)], verdicts)
 
     @staticmethod
     def _served(ctx: Context) -> tuple[str, ...] | None:
@@ -128,24 +149,28 @@ class FluxCrdMismatch(FailureRule):
         """Messages about no release that show a Flux CRD not served: one finding on `(cluster)`."""
         # messages that name a HelmRelease are that release's (release_events), not the cluster's
         events = ctx.frames["events"].filter(
-            pl.col("release").is_null() & pl.col("message").str.contains(MAYBE).fill_null(False) & ~pl.col("message").str.contains(NAMED_RELEASE).fill_null(False)
+            pl.col("release").is_null() & msg_matches(MAYBE) & ~msg_matches(NAMED_RELEASE)
         )
-        events = events.filter(classify(pl.col("message")) == "crd-mismatch").with_columns(pl.lit(CLUSTER).alias("release"))
+        events = events.filter(classify(pl.col("message")) == "crd-mismatch").with_columns(release=pl.lit(CLUSTER))
         text = pl.concat_str([pl.col("msg"), pl.col("error")], separator=": ", ignore_nulls=True).alias("text")
         # one pass over the log: only the few candidate rows are copied, then classified
         logs = ctx.frames["logs"].filter(pl.col("release").is_null() & text.str.contains(MAYBE).fill_null(False))
-        logs = logs.filter(classify(text) == "crd-mismatch").with_columns(pl.lit(CLUSTER).alias("release"))
+        logs = logs.filter(classify(text) == "crd-mismatch").with_columns(release=pl.lit(CLUSTER))
         if events.height == 0 and logs.height == 0:
-            return findings([], pl.DataFrame(schema={"release": pl.String}))
+            return no_findings()
         first = (events["message"].to_list() + logs.select(text)["text"].to_list())[0]
         cut = bool(events.select(is_cut(pl.col("message")).any()).item()) if events.height else False
         verdicts = pl.DataFrame(
             {
                 "release": [CLUSTER],
-                "summary": [f"the cluster does not serve a Flux kind/version the controllers or manifests use: {first.splitlines()[0][:220]}"],
+                "summary": [CLUSTER_SUMMARY.format(message=first.splitlines()[0][:220])],
                 "confidence": ["low" if cut else "medium"],
-                "confidence_reason": ["a message about the cluster, not about one release: every HelmRelease the kind concerns is affected"],
+                "confidence_reason": [CLUSTER_WIDE],
                 "remediation": [FIX],
             }
         )
-        return findings([cite(events, "refused: a Flux kind/version not served", ts="last_ts"), cite(logs, "a controller cannot list its own kind")], verdicts)
+        evidence = [
+            cite(events, "refused: a Flux kind/version not served", ts="last_ts"),
+            cite(logs, "a controller cannot list its own kind"),
+        ]
+        return findings_of(evidence, verdicts)

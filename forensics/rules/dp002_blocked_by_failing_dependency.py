@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
-from forensics.rules._base import Context, Rule, cite, findings, flux, name_ns
+from forensics.exprs import ready_condition
+from forensics.model import Label, Severity
+from forensics.rules._base import Context, Rule, cite, no_findings
 from forensics.rules._deps import dependency_checks, dependency_claims
+from forensics.rules._exprs import flux, fmt, latest, pick
+
+FIX_FIRST = (
+    "# fix the dependency first; this release proceeds by itself afterwards\n"
+    "flux get helmreleases -n {dependency.namespace}\n"
+)
 
 
 class BlockedByFailingDependency(Rule):
@@ -39,30 +46,42 @@ class BlockedByFailingDependency(Rule):
 
     id = "DP002"
     name = "blocked-by-failing-dependency"
-    label = "dependency-failed"
+    label = Label.dependency_failed
     severity = Severity.error
     needs = ("releases", "logs")
+    summary = "blocked by dependency '{dependency}', which is not Ready: {dependency_says}"
 
     def check(self, ctx: Context) -> pl.DataFrame:
         rows = dependency_claims(ctx).filter(pl.col("dep_present") & (pl.col("dep_ready") != "True"))
         if rows.height == 0:
-            return findings([], rows)
-        verdicts = rows.group_by("release", maintain_order=True).first().select(
+            return no_findings()
+        verdicts = rows.unique("release", keep="first", maintain_order=True).select(  # one claim per release
             "release",
-            pl.format("blocked by dependency '{}', which is not Ready: {}", "dependency", pl.col("dep_message").fill_null("(no message)").str.slice(0, 180)).alias("summary"),
-            pl.when(pl.col("claim_from") == "status").then(pl.lit("high")).otherwise(pl.lit("medium")).alias("confidence"),
-            pl.format("the dependency's own Ready condition is {} ({})", "dep_ready", pl.col("dep_reason").fill_null("reason not shown")).alias("confidence_reason"),
-            (pl.format("# fix the dependency first; this release proceeds by itself afterwards\nflux get helmreleases -n {}\n", name_ns("dependency")[1]) + flux("reconcile", column="dependency")).alias("remediation"),
+            "dependency",
             "since",
-            pl.col("dependency").alias("upstream"),
+            dependency_says=pl.col("dep_message").fill_null("(no message)").str.slice(0, 180),
+            confidence=pick(pl.col("claim_from") == "status", "high", "medium"),
+            confidence_reason=fmt(
+                "the dependency's own Ready condition is {dep_ready} ({reason})",
+                reason=pl.col("dep_reason").fill_null("reason not shown"),
+            ),
+            remediation=fmt(FIX_FIRST) + flux("reconcile", column="dependency"),
+            upstream="dependency",
         )
-        conditions = ctx.frames["conditions"].filter(pl.col("type") == "Ready")
+        ready = ready_condition(ctx.frames["conditions"])
         failed, _, _ = dependency_checks(ctx)
-        claim = cite(conditions.join(rows.select("release"), on="release"), "the dependent's Ready condition: blocked on the dependency", ts="last_transition")
-        checks = cite(failed.sort("ts").group_by("release").last(), "last failed dependency check logged")
-        upstream = cite(
-            rows.select("release", "dependency").join(conditions.rename({"release": "dependency"}), on="dependency"),
-            pl.format("the dependency {} is Ready={} ({})", "dependency", "status", pl.col("reason").fill_null("")),
-            ts="last_transition",
-        )
-        return findings([claim, checks, upstream], verdicts)
+        upstream = rows.select("release", "dependency").join(ready.rename({"release": "dependency"}), on="dependency")
+        evidence = [
+            cite(
+                ready.join(rows.select("release"), on="release"),
+                "the dependent's Ready condition: blocked on the dependency",
+                ts="last_transition",
+            ),
+            cite(latest(failed), "last failed dependency check logged"),
+            cite(
+                upstream,
+                fmt("the dependency {dependency} is Ready={status} ({reason})", reason=pl.col("reason").fill_null("")),
+                ts="last_transition",
+            ),
+        ]
+        return self.findings(evidence, verdicts)

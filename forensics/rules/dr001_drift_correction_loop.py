@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import polars as pl
 
-from forensics.exprs import human
+from forensics.exprs import human, msg_matches
 from forensics.lines import with_raw
-from forensics.model import Severity
-from forensics.rules._base import TS, Context, Rule, cite, findings, controller_logs
+from forensics.model import Label, Severity
+from forensics.rules._base import TS, Context, Rule, cite, controller_logs, no_findings
+from forensics.rules._exprs import fmt, latest
 
 MIN_CORRECTIONS = 3
 CURRENT = timedelta(minutes=30)  # the controller retries within 15m at most (--max-retry-delay)
@@ -17,6 +18,8 @@ CURRENT = timedelta(minutes=30)  # the controller retries within 15m at most (--
 DETECTED_LOG = r"^detected changes in cluster state: |^diff in cluster resources compared to release"
 CORRECTED_LOG = r"^running 'correct cluster drift' action"
 OBJECTS = r"(\w+)/([\w.-]+)/([\w.-]+) (?:changed|removed|configured|created)"
+PATCHED_PATH = r'"path":\s*"([^"]+)"'
+DETECTED_NOTE = "DriftDetected ×{count} from {first_ts:hms} to {last_ts:hms}"
 
 # The field another writer owns -> who that writer usually is.
 WRITERS = (
@@ -27,6 +30,13 @@ WRITERS = (
     (r"/resources", "a VerticalPodAutoscaler adjusting resources"),
     (r"^/metadata/(annotations|labels)", "another controller or a mutating webhook"),
 )
+UNCONFIRMED = "unconfirmed — often an HPA on /spec/replicas; the field is logged only at --log-level=debug"
+UNKNOWN = "unknown (run helm-controller with --log-level=debug to see the patched fields)"
+IGNORE_SNIPPET = (
+    'spec:\n  driftDetection:\n    mode: enabled\n    ignore:\n      - paths: ["{paths}"]\n'
+    "        target:\n          kind: {kind}"
+)
+USUAL_PATH = "# the path below is the usual one for an HPA; confirm it with debug logs first\n"
 
 
 class DriftCorrectionLoop(Rule):
@@ -68,95 +78,129 @@ class DriftCorrectionLoop(Rule):
 
     id = "DR001"
     name = "drift-correction-loop"
-    label = "drift"
+    label = Label.drift
     severity = Severity.warning
     needs = ("events", "logs")
+    summary = (
+        "drift corrected {n} times from {first:hms} to {last:hms} (about every {period}): {drifting}{at_field};"
+        " other writer: {writer}"
+    )
 
     def check(self, ctx: Context) -> pl.DataFrame:
         events = ctx.frames["events"].filter(pl.col("release").is_not_null())
-        logs = controller_logs(ctx)  # each filter below also asks for a release: no copy of every line
-        named = pl.col("release").is_not_null()
-        v036_diff = (pl.col("reason") == "info") & pl.col("message").str.starts_with("diff in cluster resources compared to release").fill_null(False)
+        logs = controller_logs(ctx).filter(pl.col("release").is_not_null())
+        v036_diff = (pl.col("reason") == "info") & msg_matches("^diff in cluster resources compared to release")
         v036_fix = (pl.col("reason") == "info") & (pl.col("message") == "Helm upgrade has started")
         detected_events = events.filter((pl.col("reason") == "DriftDetected") | v036_diff)
         corrected_events = events.filter(pl.col("reason").is_in(["DriftCorrected", "DriftCorrectionFailed"]) | v036_fix)
-        detected_logs = logs.filter(named & pl.col("msg").str.contains(DETECTED_LOG).fill_null(False))
-        corrected_logs = logs.filter(named & pl.col("msg").str.contains(CORRECTED_LOG).fill_null(False))
-        modified = logs.filter(named & (pl.col("msg") == "resource modified"))
-
-        by_events = detected_events.group_by("release").agg(
-            pl.col("count").sum().alias("ev_n"), pl.col("first_ts").min().alias("ev_first"), pl.col("last_ts").max().alias("ev_last"),
-            pl.col("message").str.extract_all(OBJECTS).list.eval(pl.element().str.replace(r" \w+$", "")).list.explode(keep_nulls=False, empty_as_null=False).unique().sort().alias("objects"),
-        )
-        by_logs = detected_logs.group_by("release").agg(pl.len().alias("log_n"), pl.col("ts").min().alias("log_first"), pl.col("ts").max().alias("log_last"))
-        fixes = pl.concat(
-            [corrected_events.select("release", pl.col("count").alias("n")), corrected_logs.select("release", pl.lit(1, pl.Int64).alias("n"))]
-        ).group_by("release").agg(pl.col("n").sum().alias("fix_n"))
-        modified = with_raw(modified)  # the patch is in the line, not in a decoded field
-        fields = modified.select(
-            "release", pl.col("raw").str.extract_all(r'"path":\s*"([^"]+)"').list.eval(pl.element().str.extract(r'"path":\s*"([^"]+)"')).alias("paths")
-        ).explode("paths").group_by("release").agg(pl.col("paths").drop_nulls().unique().sort())
-
-        loops = (
-            by_events.join(by_logs, on="release", how="full", coalesce=True)
-            .join(fixes, on="release", how="left")
-            .join(fields, on="release", how="left")
-            .with_columns(
-                pl.max_horizontal(pl.col("ev_n").fill_null(0), pl.col("log_n").fill_null(0)).alias("n"),
-                pl.min_horizontal("ev_first", "log_first").alias("first"),
-                pl.max_horizontal("ev_last", "log_last").alias("last"),
-            )
-        )
+        detected_logs = logs.filter(msg_matches(DETECTED_LOG, "msg"))
+        corrected_logs = logs.filter(msg_matches(CORRECTED_LOG, "msg"))
+        modified = with_raw(logs.filter(pl.col("msg") == "resource modified"))  # the patch is in the line
+        loops = _loops(detected_events, corrected_events, detected_logs, corrected_logs, modified)
         end = ctx.window_end
         current = (pl.col("last") >= pl.lit(end - CURRENT, TS)) if end else pl.lit(True)
         loops = loops.filter((pl.col("n") >= MIN_CORRECTIONS) & (pl.col("fix_n").fill_null(0) > 0) & current)
         if loops.height == 0:
-            return findings([], loops)
-
-        loops = loops.with_columns(
-            ((pl.col("last") - pl.col("first")) / (pl.col("n") - 1)).alias("period"),
-            pl.col("objects").fill_null([]).list.join(", ").alias("what"),
-            pl.col("paths").fill_null([]).list.join(", ").alias("field"),
-        )
-        writer = pl.lit(None, pl.String)
-        for pattern, who in reversed(WRITERS):
-            writer = pl.when(pl.col("paths").fill_null([]).list.eval(pl.element().str.contains(pattern)).list.any()).then(pl.lit(who)).otherwise(writer)
-        workload = pl.col("what").str.contains(r"^(Deployment|StatefulSet)/")
-        writer = pl.coalesce(
-            writer,
-            pl.when(workload).then(pl.lit("unconfirmed — often an HPA on /spec/replicas; the field is logged only at --log-level=debug")),
-            pl.lit("unknown (run helm-controller with --log-level=debug to see the patched fields)"),
-        )
-        kind = pl.col("what").str.extract(r"^(\w+)/", 1).fill_null("Deployment")
-        paths = pl.when(pl.col("field") != "").then(pl.col("field").str.replace_all(", ", '", "')).otherwise(pl.lit("/spec/replicas"))
-        snippet = pl.format(
-            'spec:\n  driftDetection:\n    mode: enabled\n    ignore:\n      - paths: ["{}"]\n        target:\n          kind: {}', paths, kind
-        )
-        note = pl.when(pl.col("field") == "").then(pl.lit("# the path below is the usual one for an HPA; confirm it with debug logs first\n")).otherwise(pl.lit(""))
-        verdicts = loops.with_columns(writer.alias("writer"), (note + snippet).alias("remediation")).select(
+            return no_findings()
+        verdicts = loops.select(
             "release",
-            pl.format(
-                "drift corrected {} times from {} to {} (about every {}): {}{}; other writer: {}",
-                "n",
-                pl.col("first").dt.to_string("%H:%M:%SZ"),
-                pl.col("last").dt.to_string("%H:%M:%SZ"),
-                pl.col("period").map_batches(lambda s: s.map_elements(human, return_dtype=pl.String), return_dtype=pl.String),
-                pl.when(pl.col("what") != "").then("what").otherwise(pl.lit("objects not named in the evidence")),
-                pl.when(pl.col("field") != "").then(pl.format(" at {}", "field")).otherwise(pl.lit("")),
-                "writer",
-            ).alias("summary"),
-            pl.lit("high").alias("confidence"),
-            pl.format("{} detections with corrections, the last one {} before the end of the evidence", "n", (pl.lit(end, TS) - pl.col("last")).map_batches(lambda s: s.map_elements(human, return_dtype=pl.String), return_dtype=pl.String) if end else pl.lit("?")).alias("confidence_reason"),
-            "remediation",
-            pl.col("first").alias("since"),
+            "n",
+            "first",
+            "last",
+            "since",
+            period=_human((pl.col("last") - pl.col("first")) / (pl.col("n") - 1)),
+            drifting=pl.when(pl.col("what") != "").then("what").otherwise(pl.lit("objects not named in the evidence")),
+            at_field=pl.when(pl.col("field") != "").then(fmt(" at {field}")).otherwise(pl.lit("")),
+            writer=_writer(),
+            confidence=pl.lit("high"),
+            confidence_reason=_recency(end),
+            remediation=_ignore_snippet(),
         )
-        return findings(
-            [
-                cite(detected_events, pl.format("DriftDetected ×{} from {} to {}", "count", pl.col("first_ts").dt.to_string("%H:%M:%SZ"), pl.col("last_ts").dt.to_string("%H:%M:%SZ")), ts="last_ts"),
-                cite(corrected_events, pl.format("{} ×{}", "reason", "count"), ts="last_ts"),
-                cite(detected_logs.sort("ts").group_by("release").last(), "latest drift detection logged"),
-                cite(corrected_logs.sort("ts").group_by("release").last(), "latest drift correction logged"),
-                cite(modified.sort("ts").group_by("release").last(), "the patched fields (debug log)"),
-            ],
-            verdicts,
+        evidence = [
+            cite(detected_events, DETECTED_NOTE, ts="last_ts"),
+            cite(corrected_events, "{reason} ×{count}", ts="last_ts"),
+            cite(latest(detected_logs), "latest drift detection logged"),
+            cite(latest(corrected_logs), "latest drift correction logged"),
+            cite(latest(modified), "the patched fields (debug log)"),
+        ]
+        return self.findings(evidence, verdicts)
+
+
+def _loops(
+    detected_events: pl.DataFrame,
+    corrected_events: pl.DataFrame,
+    detected_logs: pl.DataFrame,
+    corrected_logs: pl.DataFrame,
+    modified: pl.DataFrame,
+) -> pl.DataFrame:
+    """Per release: detections (n, first, last), corrections (fix_n), drifting objects (what) and
+    patched fields (paths, field)."""
+    objects = pl.col("message").str.extract_all(OBJECTS).list.eval(pl.element().str.replace(r" \w+$", ""))
+    by_events = detected_events.group_by("release").agg(
+        ev_n=pl.col("count").sum(),
+        ev_first=pl.col("first_ts").min(),
+        ev_last=pl.col("last_ts").max(),
+        objects=objects.list.explode(keep_nulls=False, empty_as_null=False).unique().sort(),
+    )
+    by_logs = detected_logs.group_by("release").agg(
+        log_n=pl.len(), log_first=pl.col("ts").min(), log_last=pl.col("ts").max()
+    )
+    fixes = (
+        pl.concat(
+            [corrected_events.select("release", n="count"), corrected_logs.select("release", n=pl.lit(1, pl.Int64))]
         )
+        .group_by("release")
+        .agg(fix_n=pl.col("n").sum())
+    )
+    paths = pl.col("raw").str.extract_all(PATCHED_PATH).list.eval(pl.element().str.extract(PATCHED_PATH))
+    fields = (
+        modified.select("release", paths=paths)
+        .explode("paths")
+        .group_by("release")
+        .agg(pl.col("paths").drop_nulls().unique().sort())
+    )
+    return (
+        by_events.join(by_logs, on="release", how="full", coalesce=True)
+        .join(fixes, on="release", how="left")
+        .join(fields, on="release", how="left")
+        .with_columns(
+            n=pl.max_horizontal(pl.col("ev_n").fill_null(0), pl.col("log_n").fill_null(0)),
+            first=pl.min_horizontal("ev_first", "log_first"),
+            last=pl.max_horizontal("ev_last", "log_last"),
+            what=pl.col("objects").fill_null([]).list.join(", "),
+            field=pl.col("paths").fill_null([]).list.join(", "),
+        )
+        .with_columns(since="first")
+    )
+
+
+def _human(duration: pl.Expr) -> pl.Expr:
+    """A duration column as exprs.human writes it (45s, 12m, 3h05m)."""
+    return duration.map_batches(lambda s: s.map_elements(human, return_dtype=pl.String), return_dtype=pl.String)
+
+
+def _writer() -> pl.Expr:
+    """Who else writes the drifting field: by the patched path (WRITERS), else a guess for a workload."""
+    writer = pl.lit(None, pl.String)
+    for pattern, who in reversed(WRITERS):
+        owns = pl.col("paths").fill_null([]).list.eval(pl.element().str.contains(pattern)).list.any()
+        writer = pl.when(owns).then(pl.lit(who)).otherwise(writer)
+    workload = pl.col("what").str.contains(r"^(Deployment|StatefulSet)/")
+    return pl.coalesce(writer, pl.when(workload).then(pl.lit(UNCONFIRMED)), pl.lit(UNKNOWN))
+
+
+def _recency(end: datetime | None) -> pl.Expr:
+    ago = _human(pl.lit(end, TS) - pl.col("last")) if end else pl.lit("?")
+    return fmt("{n} detections with corrections, the last one {ago} before the end of the evidence", ago=ago)
+
+
+def _ignore_snippet() -> pl.Expr:
+    """A `driftDetection.ignore` entry for the patched fields (the usual HPA path when none is logged)."""
+    kind = pl.col("what").str.extract(r"^(\w+)/", 1).fill_null("Deployment")
+    paths = (
+        pl.when(pl.col("field") != "")
+        .then(pl.col("field").str.replace_all(", ", '", "'))
+        .otherwise(pl.lit("/spec/replicas"))
+    )
+    note = pl.when(pl.col("field") == "").then(pl.lit(USUAL_PATH)).otherwise(pl.lit(""))
+    return note + fmt(IGNORE_SNIPPET, paths=paths, kind=kind)

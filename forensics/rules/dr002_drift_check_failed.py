@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
-from forensics.rules._failure import FailureRule, flux, from_match
+from forensics.rules._exprs import extract, flux, fmt
+from forensics.rules._failure import FailureRule
 from forensics.signatures import SIGNATURES
 
 DIFF_FAILED = next(s.pattern for s in SIGNATURES if s.label == "drift")
 # `Deployment/<ns>/<name> dry-run failed, reason: Invalid, error: ...` inside the diff error
 OBJECT = r"(\w+)/([\w.-]+)/([\w.-]+) dry-run failed"
+WHO_CHANGED = "kubectl -n {ns} get {kind} {name} -o yaml --show-managed-fields   # who changed it\n"
 
 
 class DriftCheckFailed(FailureRule):
-    """Drift detection cannot even compare the release with the cluster: another writer left an object the dry-run rejects.
+    """Drift detection cannot even compare the release with the cluster: another writer left an object the
+    dry-run rejects.
 
     What it detects
     ---------------
@@ -49,15 +52,14 @@ class DriftCheckFailed(FailureRule):
 
     id = "DR002"
     name = "drift-check-failed"
-    label = "drift"
+    label = Label.drift
     severity = Severity.error
-
-    def summary(self) -> pl.Expr:
-        return pl.format("the drift check cannot compare the release with the cluster: {}", from_match(pl.col("text"), DIFF_FAILED, lines=1))
+    summary = "the drift check cannot compare the release with the cluster: {cause}"
+    cause = DIFF_FAILED
+    cause_lines = 1
 
     def remediation(self, ctx: Context) -> pl.Expr:
-        kind, ns, name = (pl.col("text").str.extract(OBJECT, i) for i in (1, 2, 3))
-        look = pl.when(kind.is_not_null()).then(
-            pl.format("kubectl -n {} get {} {} -o yaml --show-managed-fields   # who changed it\n", ns, kind.str.to_lowercase(), name)
-        ).otherwise(pl.lit(""))
-        return look + pl.lit("# revert the other writer's change, or exclude the field: spec.driftDetection.ignore\n") + flux("reconcile")
+        kind, ns, name = extract(OBJECT, 1, 2, 3)
+        look = fmt(WHO_CHANGED, ns=ns, kind=kind.str.to_lowercase(), name=name)
+        revert = "# revert the other writer's change, or exclude the field: spec.driftDetection.ignore\n"
+        return pl.when(kind.is_not_null()).then(look).otherwise(pl.lit("")) + pl.lit(revert) + flux("reconcile")

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
-from forensics.rules._base import TS, Context, Rule, cite, findings, controller_logs
+from forensics.exprs import msg_matches
+from forensics.model import Label, Severity
+from forensics.rules._base import TS, Context, Rule, cite, controller_logs, no_findings
+from forensics.rules._exprs import HELM_HISTORY, earliest, flux, fmt, latest
 from forensics.versions import HELM_CONTROLLER
 
 OUTCOME_LOGS = r"^release in-sync with desired state$|^reconciliation finished in "
+OUTCOME_EVENTS = r"Succeeded$|Failed$|^error$|^info$"
+BASIS = "the pod's terminated state or the OOM watcher, and an unfinished action in the log"
+RAISE_MEMORY = "# raise helm-controller's memory limit (resources.limits.memory) or lower --concurrent, then:\n"
 
 
 class ControllerDiedMidAction(Rule):
@@ -47,68 +52,85 @@ class ControllerDiedMidAction(Rule):
 
     id = "HC001"
     name = "controller-died-mid-action"
-    label = "controller-restart"
+    label = Label.controller_restart
     severity = Severity.error
     needs = ("controllers", "logs")
+    summary = (
+        "helm-controller stopped ({why}) at {crash_ts:hms} while its {action} was running since {ts:hms};"
+        " the action never reported an outcome"
+    )
 
     def check(self, ctx: Context) -> pl.DataFrame:
-        frames = ctx.frames
-        controllers = frames["controllers"].filter(pl.col("controller") == HELM_CONTROLLER)
+        controllers = ctx.frames["controllers"].filter(pl.col("controller") == HELM_CONTROLLER)
         crashes = controllers.filter(
-            (pl.col("instance") == "previous") & pl.col("finished_at").is_not_null()
+            (pl.col("instance") == "previous")
+            & pl.col("finished_at").is_not_null()
             & ~pl.col("last_termination_reason").is_in(["Completed"]).fill_null(False)
         )
         logs = controller_logs(ctx)
         oom = logs.filter(pl.col("msg").str.starts_with("Memory usage is near OOM").fill_null(False))
         if crashes.height == 0 and oom.height == 0:
-            return findings([], crashes)
-        ends = pl.concat(
-            [
-                crashes.select(pl.col("finished_at").alias("crash_ts"), pl.col("last_termination_reason").fill_null("terminated").alias("why")),
-                oom.select(pl.col("ts").alias("crash_ts"), pl.lit("near OOM, shut down").alias("why")),
-            ]
-        ).sort("crash_ts").unique("crash_ts", keep="first")
-
-        about = pl.col("release").is_not_null()
-        starts = logs.filter(about & pl.col("msg").str.starts_with("running '").fill_null(False))
-        events = frames["events"].filter(pl.col("release").is_not_null())
-        outcomes = pl.concat(
-            [
-                logs.filter(about & (pl.col("msg").str.contains(OUTCOME_LOGS).fill_null(False) | pl.col("error").is_not_null())).select("release", pl.col("ts").alias("out_ts")),
-                events.filter(pl.col("reason").str.contains(r"Succeeded$|Failed$|^error$|^info$").fill_null(False)).select("release", pl.col("last_ts").alias("out_ts")),
-            ]
+            return no_findings()
+        ends = (
+            pl.concat(
+                [
+                    crashes.select(
+                        crash_ts="finished_at", why=pl.col("last_termination_reason").fill_null("terminated")
+                    ),
+                    oom.select(crash_ts="ts", why=pl.lit("near OOM, shut down")),
+                ]
+            )
+            .sort("crash_ts")
+            .unique("crash_ts", keep="first")
         )
-        # The last action started before each crash, per release, and whether it had an outcome.
-        started = starts.join(ends, how="cross").filter(pl.col("ts") < pl.col("crash_ts"))
-        last_start = started.sort("ts").group_by(["release", "crash_ts"], maintain_order=True).last()
-        settled = last_start.join(outcomes, on="release").filter((pl.col("out_ts") > pl.col("ts")) & (pl.col("out_ts") <= pl.col("crash_ts")))
-        interrupted = last_start.join(settled.select("release", "crash_ts").unique(), on=["release", "crash_ts"], how="anti")
-        # Only a crash within the action's window counts (timeouts are minutes, not hours).
-        interrupted = interrupted.filter(pl.col("crash_ts") - pl.col("ts") <= pl.duration(minutes=30))
-        if interrupted.height == 0:
-            return findings([], interrupted)
-        first = interrupted.sort("crash_ts").group_by("release", maintain_order=True).first()
-        parts = pl.col("release").str.split("/")
+        first = earliest(_interrupted(ctx, logs, ends), "crash_ts")
+        if first.height == 0:
+            return no_findings()
         verdicts = first.select(
             "release",
-            pl.format(
-                "helm-controller stopped ({}) at {} while its {} was running since {}; the action never reported an outcome",
-                "why", pl.col("crash_ts").dt.to_string("%H:%M:%SZ"), pl.col("msg").str.extract(r"running '([^']+)'", 1).fill_null("action"), pl.col("ts").dt.to_string("%H:%M:%SZ"),
-            ).alias("summary"),
-            pl.lit("high").alias("confidence"),
-            pl.lit("the pod's terminated state or the OOM watcher, and an unfinished action in the log").alias("confidence_reason"),
-            pl.format(
-                "# raise helm-controller's memory limit (resources.limits.memory) or lower --concurrent, then:\nhelm history {} -n {}\nflux reconcile helmrelease {} -n {} --force",
-                parts.list.get(1), parts.list.get(0), parts.list.get(1), parts.list.get(0),
-            ).alias("remediation"),
-            pl.col("crash_ts").cast(TS).alias("since"),
+            "why",
+            "crash_ts",
+            "ts",
+            action=pl.col("msg").str.extract(r"running '([^']+)'", 1).fill_null("action"),
+            confidence=pl.lit("high"),
+            confidence_reason=pl.lit(BASIS),
+            remediation=fmt(RAISE_MEMORY + HELM_HISTORY + "\n") + flux("reconcile", " --force"),
+            since=pl.col("crash_ts").cast(TS),
         )
         targets = first.select("release")
-        crash_lines = cite(
-            crashes.join(targets, how="cross"),
-            pl.format("helm-controller container {} at {} (restarts: {})", pl.col("last_termination_reason").fill_null("terminated"), pl.col("finished_at").dt.to_string("%H:%M:%SZ"), pl.col("restarts").fill_null(0)),
-            ts="finished_at",
+        terminated = fmt(
+            "helm-controller container {reason} at {finished_at:hms} (restarts: {restarts})",
+            reason=pl.col("last_termination_reason").fill_null("terminated"),
+            restarts=pl.col("restarts").fill_null(0),
         )
-        oom_lines = cite(oom.drop("release").join(targets, how="cross"), "the OOM watcher shuts the controller down")
-        start_lines = cite(first, "the action started and never reported an outcome")
-        return findings([crash_lines, oom_lines, start_lines], verdicts)
+        evidence = [
+            cite(crashes.join(targets, how="cross"), terminated, ts="finished_at"),
+            cite(oom.drop("release").join(targets, how="cross"), "the OOM watcher shuts the controller down"),
+            cite(first, "the action started and never reported an outcome"),
+        ]
+        return self.findings(evidence, verdicts)
+
+
+def _interrupted(ctx: Context, logs: pl.DataFrame, ends: pl.DataFrame) -> pl.DataFrame:
+    """Per release and crash: the last action started before the crash that had no outcome before it."""
+    about = pl.col("release").is_not_null()
+    starts = logs.filter(about & pl.col("msg").str.starts_with("running '").fill_null(False))
+    events = ctx.frames["events"].filter(about)
+    outcomes = pl.concat(
+        [
+            logs.filter(about & (msg_matches(OUTCOME_LOGS, "msg") | pl.col("error").is_not_null())).select(
+                "release", out_ts="ts"
+            ),
+            events.filter(msg_matches(OUTCOME_EVENTS, "reason")).select("release", out_ts="last_ts"),
+        ]
+    )
+    started = starts.join(ends, how="cross").filter(pl.col("ts") < pl.col("crash_ts"))
+    last_start = latest(started, by=["release", "crash_ts"])
+    settled = last_start.join(outcomes, on="release").filter(
+        (pl.col("out_ts") > pl.col("ts")) & (pl.col("out_ts") <= pl.col("crash_ts"))
+    )
+    interrupted = last_start.join(
+        settled.select("release", "crash_ts").unique(), on=["release", "crash_ts"], how="anti"
+    )
+    # Only a crash within the action's window counts (timeouts are minutes, not hours).
+    return interrupted.filter(pl.col("crash_ts") - pl.col("ts") <= pl.duration(minutes=30))

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import polars as pl
-
-from forensics.model import Severity
-from forensics.rules._base import Context
-from forensics.rules._failure import FailureRule, flux
+from forensics.model import Label, Severity
+from forensics.rules._failure import FailureRule
 
 
 class InstallFailed(FailureRule):
@@ -40,8 +37,6 @@ class InstallFailed(FailureRule):
 
     id = "HR001"
     name = "install-failed"
-    label = "install-failed"
+    label = Label.install_failed
     severity = Severity.error
-
-    def remediation(self, ctx: Context) -> pl.Expr:
-        return flux("reconcile", " --force")
+    summary = "install-failed: {failure}"

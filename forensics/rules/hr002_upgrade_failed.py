@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
-from forensics.rules._failure import FailureRule, flux, retry_reset
+from forensics.rules._exprs import flux
+from forensics.rules._failure import FailureRule, retry_reset
 
 
 class UpgradeFailed(FailureRule):
@@ -39,8 +40,9 @@ class UpgradeFailed(FailureRule):
 
     id = "HR002"
     name = "upgrade-failed"
-    label = "upgrade-failed"
+    label = Label.upgrade_failed
     severity = Severity.error
+    summary = "upgrade-failed: {failure}"
 
     def remediation(self, ctx: Context) -> pl.Expr:
         return flux("reconcile", " --force") + pl.lit(retry_reset(ctx))

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import polars as pl
-
-from forensics.model import Severity
-from forensics.rules._base import Context
-from forensics.rules._failure import FailureRule, flux
+from forensics.model import Label, Severity
+from forensics.rules._failure import FailureRule
 
 
 class RollbackFailed(FailureRule):
@@ -39,8 +36,6 @@ class RollbackFailed(FailureRule):
 
     id = "HR003"
     name = "rollback-failed"
-    label = "rollback-failed"
+    label = Label.rollback_failed
     severity = Severity.error
-
-    def remediation(self, ctx: Context) -> pl.Expr:
-        return flux("reconcile", " --force")
+    summary = "rollback-failed: {failure}"

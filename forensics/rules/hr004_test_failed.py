@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import polars as pl
-
-from forensics.model import Severity
-from forensics.rules._base import Context
-from forensics.rules._failure import FailureRule, flux
+from forensics.model import Label, Severity
+from forensics.rules._failure import FailureRule
 
 
 class TestFailed(FailureRule):
@@ -37,9 +34,7 @@ class TestFailed(FailureRule):
 
     id = "HR004"
     name = "test-failed"
-    label = "test-failed"
+    label = Label.test_failed
     severity = Severity.error
+    summary = "test-failed: {failure}"
     __test__ = False  # not a pytest test class
-
-    def remediation(self, ctx: Context) -> pl.Expr:
-        return flux("reconcile", " --force")

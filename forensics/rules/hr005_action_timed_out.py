@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.exprs import msg_matches
+from forensics.model import Label, Severity
 from forensics.rules._base import Context, cite
-from forensics.rules._failure import FailureRule, first_line, flux, retry_reset, name_ns
-from forensics.rules._state import WAIT_POLLER, resource_not_ready, waiting_on
+from forensics.rules._exprs import flux, fmt, latest
+from forensics.rules._failure import FailureRule, first_line, retry_reset
 
 FAILED_EARLY = r"failed early due to stalled resources"
+# The resource a wait names, in the three wordings of the versions: Helm 3's log tail
+# (`Deployment is not ready: <ns>/<name>. 0 out of 2 expected pods are ready`), the poller's
+# failure message (v1.5+: `timeout waiting for: [Deployment/<ns>/<name> status: 'InProgress']`),
+# and Helm 4's log tail with JSON attributes (`Deployment does not have enough pods ready:
+# {"name":"<name>","namespace":"<ns>",...}`; json.Marshal sorts the keys).
+WAIT_V3 = r"(\w+) is not ready: ([\w.-]+)/([\w.-]+?)\.?(?:\s|$)"
+WAIT_POLLER = r"(\w+)/([\w.-]+)/([\w.-]+) status: '(\w+)'"
+WAIT_V4 = (
+    r"(\w+) (?:is not ready|does not have enough \w+ \w+)[^:\n]*: "
+    r"\{[^}\n]*\"name\":\"([^\"]+)\",\"namespace\":\"([^\"]+)\""
+)
+# The objects whose Warning events say why a workload never became ready.
+WORKLOAD_KINDS = ("Pod", "ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "PersistentVolumeClaim")
+DESCRIBE = "kubectl -n {res_ns} describe {kind} {res_name}\nkubectl -n {res_ns} get events --sort-by=.lastTimestamp\n"
 
 
 class ActionTimedOut(FailureRule):
@@ -50,59 +65,69 @@ class ActionTimedOut(FailureRule):
 
     id = "HR005"
     name = "action-timed-out"
-    label = "timeout"
+    label = Label.timeout
     severity = Severity.error
+    summary = "{waited}{pod_problem}"
 
     def enrich(self, ctx: Context, state: pl.DataFrame) -> pl.DataFrame:
-        """The Warning events of the named resource's pods (FailedScheduling, BackOff, ...)."""
+        """The resource the wait names, and the latest Warning event of its pods (FailedScheduling, BackOff, ...)."""
         kind, ns, name = waiting_on(pl.col("text"))
-        named = state.with_columns(kind.alias("res_kind"), ns.alias("res_ns"), name.alias("res_name"))
-        warnings = self.workload_warnings(ctx, named)
-        first = warnings.sort("last_ts").group_by("release", maintain_order=True).last().select(
-            "release", pl.format("{} on {}/{}: {}", "reason", "kind", "name", pl.col("message").str.slice(0, 160)).alias("pod_problem")
-        )
-        return named.join(first, on="release", how="left")
+        named = state.with_columns(res_kind=kind, res_ns=ns, res_name=name)
+        problem = fmt("; {reason} on {kind}/{name}: {message}", message=pl.col("message").str.slice(0, 160))
+        latest_warning = latest(self.workload_warnings(ctx, named), "last_ts").select("release", pod_problem=problem)
+        return named.join(latest_warning, on="release", how="left").with_columns(pl.col("pod_problem").fill_null(""))
 
     def workload_warnings(self, ctx: Context, named: pl.DataFrame) -> pl.DataFrame:
         # enrich() and more_evidence() ask for the same releases' warnings: filtered once
         key = ("workload_warnings", tuple(named.select("release", "res_ns", "res_name").iter_rows()))
         if key not in ctx.cache:
-            ctx.cache[key] = self._workload_warnings(ctx, named)
+            events = ctx.frames["events"].filter((pl.col("type") == "Warning") & pl.col("kind").is_in(WORKLOAD_KINDS))
+            ctx.cache[key] = (
+                named.select("release", "res_ns", "res_name")
+                .filter(pl.col("res_name").is_not_null())
+                .join(events, left_on="res_ns", right_on="namespace")
+                .filter(
+                    (pl.col("name") == pl.col("res_name")) | pl.col("name").str.starts_with(pl.col("res_name") + "-")
+                )
+            )
         return ctx.cache[key]
 
-    @staticmethod
-    def _workload_warnings(ctx: Context, named: pl.DataFrame) -> pl.DataFrame:
-        events = ctx.frames["events"].filter(
-            (pl.col("type") == "Warning") & pl.col("kind").is_in(["Pod", "ReplicaSet", "Deployment", "StatefulSet", "DaemonSet", "Job", "PersistentVolumeClaim"])
-        )
-        return (
-            named.select("release", "res_ns", "res_name").filter(pl.col("res_name").is_not_null())
-            .join(events, left_on="res_ns", right_on="namespace")
-            .filter((pl.col("name") == pl.col("res_name")) | pl.col("name").str.starts_with(pl.col("res_name") + "-"))
-        )
-
     def more_evidence(self, ctx: Context, state: pl.DataFrame) -> list[pl.DataFrame]:
-        warnings = self.workload_warnings(ctx, state)
-        return [cite(warnings, pl.format("{} on {}/{} ×{}", "reason", "kind", "name", "count"), ts="last_ts")]
+        return [cite(self.workload_warnings(ctx, state), "{reason} on {kind}/{name} ×{count}", ts="last_ts")]
 
-    def summary(self) -> pl.Expr:
+    def columns(self, ctx: Context) -> dict[str, pl.Expr]:
         resource = resource_not_ready(pl.col("text"))
-        early = pl.col("text").str.contains(FAILED_EARLY).fill_null(False)
-        poller = pl.col("text").str.contains(WAIT_POLLER).fill_null(False)
-        named = (
-            pl.when(resource.is_not_null() & early)
-            .then(pl.format("failed early, a resource failed while Helm waited: {} (status '{}')", resource, pl.col("text").str.extract(WAIT_POLLER, 4)))
-            .when(resource.is_not_null() & poller)
-            .then(pl.format("timed out waiting: {} (status '{}')", resource, pl.col("text").str.extract(WAIT_POLLER, 4)))
+        status = pl.col("text").str.extract(WAIT_POLLER, 4)
+        waited = (
+            pl.when(resource.is_not_null() & msg_matches(FAILED_EARLY, "text"))
+            .then(fmt("failed early, a resource failed while Helm waited: {r} (status '{s}')", r=resource, s=status))
+            .when(resource.is_not_null() & msg_matches(WAIT_POLLER, "text"))
+            .then(fmt("timed out waiting: {r} (status '{s}')", r=resource, s=status))
             .when(resource.is_not_null())
-            .then(pl.format("timed out waiting: {} (the Helm log names it)", resource))
-            .otherwise(pl.format("timed out: {}", first_line(pl.col("text"))))
+            .then(fmt("timed out waiting: {r} (the Helm log names it)", r=resource))
+            .otherwise(fmt("timed out: {line}", line=first_line(pl.col("text"))))
         )
-        return pl.when(pl.col("pod_problem").is_not_null()).then(pl.format("{}; {}", named, "pod_problem")).otherwise(named)
+        return {"waited": waited}
 
     def remediation(self, ctx: Context) -> pl.Expr:
-        name, ns = name_ns()
-        describe = pl.when(pl.col("res_kind").is_not_null()).then(
-            pl.format("kubectl -n {} describe {} {}\nkubectl -n {} get events --sort-by=.lastTimestamp\n", "res_ns", pl.col("res_kind").str.to_lowercase(), "res_name", "res_ns")
-        ).otherwise(pl.format("kubectl -n {} get pods,events --sort-by=.lastTimestamp\n", ns))
+        describe = (
+            pl.when(pl.col("res_kind").is_not_null())
+            .then(fmt(DESCRIBE, kind=pl.col("res_kind").str.to_lowercase()))
+            .otherwise(fmt("kubectl -n {release.namespace} get pods,events --sort-by=.lastTimestamp\n"))
+        )
         return describe + flux("reconcile", " --force") + pl.lit(retry_reset(ctx))
+
+
+def waiting_on(text: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
+    """(kind, namespace, name) of the resource a failed wait names, null when none."""
+    extract = text.str.extract
+    kind = pl.coalesce(extract(WAIT_POLLER, 1), extract(WAIT_V3, 1), extract(WAIT_V4, 1))
+    ns = pl.coalesce(extract(WAIT_POLLER, 2), extract(WAIT_V3, 2), extract(WAIT_V4, 3))
+    name = pl.coalesce(extract(WAIT_POLLER, 3), extract(WAIT_V3, 3), extract(WAIT_V4, 2))
+    return kind, ns, name
+
+
+def resource_not_ready(text: pl.Expr) -> pl.Expr:
+    """`<Kind> is not ready: <ns>/<name>` for the resource a wait names (any version's wording)."""
+    kind, ns, name = waiting_on(text)
+    return pl.when(kind.is_not_null()).then(fmt("{kind} is not ready: {ns}/{name}", kind=kind, ns=ns, name=name))

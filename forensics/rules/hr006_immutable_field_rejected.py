@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
-from forensics.rules._failure import FailureRule, first_line, flux
+from forensics.rules._exprs import extract, flux, fmt
+from forensics.rules._failure import FailureRule, first_line
+
+IMMUTABLE = r"((?:cannot patch|[\w.]+ \"[^\"]+\" is invalid)[^\n]*?field is immutable)"
+PATCH = r'cannot patch "([^"]+)" with kind (\w+)'
 
 
 class ImmutableFieldRejected(FailureRule):
@@ -37,16 +41,15 @@ class ImmutableFieldRejected(FailureRule):
 
     id = "HR006"
     name = "immutable-field-rejected"
-    label = "immutable-field"
+    label = Label.immutable_field
     severity = Severity.error
+    summary = "upgrade rejected, immutable field: {rejected}"
 
-    def summary(self) -> pl.Expr:
-        what = pl.col("text").str.extract(r"((?:cannot patch|[\w.]+ \"[^\"]+\" is invalid)[^\n]*?field is immutable)", 1)
-        return pl.format("upgrade rejected, immutable field: {}", pl.coalesce(what, first_line(pl.col("text"))).str.slice(0, 220))
+    def columns(self, ctx: Context) -> dict[str, pl.Expr]:
+        (rejected,) = extract(IMMUTABLE, 1)
+        return {"rejected": pl.coalesce(rejected, first_line(pl.col("text"))).str.slice(0, 220)}
 
     def remediation(self, ctx: Context) -> pl.Expr:
-        obj = pl.col("text").str.extract(r'cannot patch "([^"]+)" with kind (\w+)', 1)
-        kind = pl.col("text").str.extract(r'cannot patch "([^"]+)" with kind (\w+)', 2)
-        ns = pl.col("release").str.split("/").list.first()
-        delete = pl.when(obj.is_not_null()).then(pl.format("kubectl -n {} delete {} {}\n", ns, kind.str.to_lowercase(), obj)).otherwise(pl.lit(""))
-        return delete + flux("reconcile", " --force")
+        obj, kind = extract(PATCH, 1, 2)
+        delete = fmt("kubectl -n {release.namespace} delete {kind} {obj}\n", kind=kind.str.to_lowercase(), obj=obj)
+        return pl.when(obj.is_not_null()).then(delete).otherwise(pl.lit("")) + flux("reconcile", " --force")

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
-from forensics.rules._failure import FailureRule, action_of, first_line, flux
+from forensics.rules._exprs import flux, fmt
+from forensics.rules._failure import FailureRule, action_of, first_line
+
+# The action whose retries ran out, in the wording of each version (v0.36, then v0.37+ twice).
+V036_EXHAUSTED = (
+    r"(install|upgrade) retries exhausted|Failed to (?:install|upgrade) after|cannot (?:install|upgrade) release"
+)
+V037_STALLED = r"Failed to (install|upgrade) after"
+V037_TERMINAL = r"cannot (install|upgrade) release"
+V036_RESET = (
+    "# helm-controller <= v0.36: fix the cause, then create a new state (bump the chart version or a value);\n"
+    "# upgrading to Flux >= 2.2 gives: "
+)
 
 
 class RetriesExhausted(FailureRule):
@@ -41,36 +53,33 @@ class RetriesExhausted(FailureRule):
 
     id = "HR007"
     name = "retries-exhausted"
-    label = "retries-exhausted"
+    label = Label.retries_exhausted
     severity = Severity.error
+    summary = "{what}{after}; the failure behind it ({cause_label}): {cause}"
 
     def select(self, state: pl.DataFrame) -> pl.DataFrame:
         return state.filter(pl.col("exhausted"))
 
-    def summary(self) -> pl.Expr:
-        attempts = pl.when(pl.col("attempts").is_not_null()).then(pl.format(" after {} attempt(s)", "attempts")).otherwise(pl.lit(""))
+    def columns(self, ctx: Context) -> dict[str, pl.Expr]:
         # the failure that used the retries up: a labelled component (timeout, upgrade-failed, ...)
         cause_label = pl.col("messages").list.eval(pl.element().struct.field("label")).list.first()
         cause_text = pl.col("messages").list.eval(pl.element().struct.field("message")).list.first()
+        text = pl.col("text")
         action = pl.coalesce(
-            pl.col("text").str.extract(r"(install|upgrade) retries exhausted|Failed to (?:install|upgrade) after|cannot (?:install|upgrade) release", 1),
-            pl.col("text").str.extract(r"Failed to (install|upgrade) after", 1),
-            pl.col("text").str.extract(r"cannot (install|upgrade) release", 1),
-            action_of(),
+            *(text.str.extract(p, 1) for p in (V036_EXHAUSTED, V037_STALLED, V037_TERMINAL)), action_of()
         )
-        what = pl.when(action.is_not_null()).then(pl.format("{} retries exhausted", action)).otherwise(pl.lit("retries exhausted"))
-        return pl.format(
-            "{}{}; the failure behind it ({}): {}",
-            what,
-            attempts,
-            pl.coalesce(cause_label, pl.col("label"), pl.lit("not in the evidence")),
-            first_line(pl.coalesce(cause_text, pl.col("text")), 200),
-        )
+        return {
+            "what": pl.when(action.is_not_null())
+            .then(fmt("{a} retries exhausted", a=action))
+            .otherwise(pl.lit("retries exhausted")),
+            "after": pl.when(pl.col("attempts").is_not_null())
+            .then(fmt(" after {attempts} attempt(s)"))
+            .otherwise(pl.lit("")),
+            "cause_label": pl.coalesce(cause_label, pl.col("label"), pl.lit("not in the evidence")),
+            "cause": first_line(pl.coalesce(cause_text, text), 200),
+        }
 
     def remediation(self, ctx: Context) -> pl.Expr:
         if ctx.controller.current_generation == "v2beta1":
-            return pl.lit(
-                "# helm-controller <= v0.36: fix the cause, then create a new state (bump the chart version or a value);\n"
-                "# upgrading to Flux >= 2.2 gives: "
-            ) + flux("reconcile", " --reset")
+            return pl.lit(V036_RESET) + flux("reconcile", " --reset")
         return flux("reconcile", " --reset")

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
-from forensics.rules._failure import FailureRule, first_line
+from forensics.rules._exprs import HELM_HISTORY, flux, fmt
+from forensics.rules._failure import FailureRule
+
+ROLLBACK = "helm rollback {release.name} <last deployed revision> -n {release.namespace}"
 
 
 class ReleaseLockedPending(FailureRule):
@@ -44,19 +47,14 @@ class ReleaseLockedPending(FailureRule):
 
     id = "HR008"
     name = "release-locked-pending"
-    label = "stuck-pending"
+    label = Label.stuck_pending
     severity = Severity.error
-
-    def summary(self) -> pl.Expr:
-        return pl.format("Helm release locked in a pending state: {}", first_line(pl.col("text")))
+    summary = "Helm release locked in a pending state: {failure}"
 
     def remediation(self, ctx: Context) -> pl.Expr:
-        parts = pl.col("release").str.split("/")
-        name, ns = parts.list.get(1), parts.list.get(0)
-        unlock = pl.format(
-            "helm history {} -n {}\nhelm rollback {} <last deployed revision> -n {}\nflux reconcile helmrelease {} -n {} --force",
-            name, ns, name, ns, name, ns,
-        )
+        unlock = fmt(f"{HELM_HISTORY}\n{ROLLBACK}\n") + flux("reconcile", " --force")
         if ctx.controller.current_generation == "v2beta1":
-            return unlock + pl.lit("\n# helm-controller >= v0.37 (Flux >= 2.2) unlocks stale pending releases by itself")
+            return unlock + pl.lit(
+                "\n# helm-controller >= v0.37 (Flux >= 2.2) unlocks stale pending releases by itself"
+            )
         return unlock

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
-from forensics.rules._failure import FailureRule, during, flux, from_match
+from forensics.rules._exprs import HELM_TEMPLATE, flux, fmt
+from forensics.rules._failure import FailureRule, from_match
 
 SCHEMA = r"values don't meet the specifications of the schema\(s\)"
 # the message and its violation lines (`<chart>:` then `- <path>: <violation>` per error)
-VIOLATIONS = r"values don't meet the specifications of the schema\(s\)[^\n]*(?:\n[\w.-]+:|\n- [^\n]*)*"
+VIOLATIONS = SCHEMA + r"[^\n]*(?:\n[\w.-]+:|\n- [^\n]*)*"
+REPRODUCE = "# fix the value at the path the message names, or pin the previous chart version; reproduce with:\n"
+SKIP = "\n# last resort (helm-controller >= v1.1.0): spec.upgrade.disableSchemaValidation: true (or spec.install...)"
 
 
 class ValuesSchemaRejected(FailureRule):
@@ -48,20 +51,14 @@ class ValuesSchemaRejected(FailureRule):
 
     id = "HR009"
     name = "values-schema-rejected"
-    label = "values-schema"
+    label = Label.values_schema
     severity = Severity.error
+    summary = "the chart's values schema rejects the values{during}: {violations}"
 
-    def summary(self) -> pl.Expr:
-        violations = pl.col("text").str.extract(VIOLATIONS, 0)
-        return pl.format("the chart's values schema rejects the values{}: {}", during(), from_match(pl.coalesce(violations, pl.col("text")), SCHEMA))
+    def columns(self, ctx: Context) -> dict[str, pl.Expr]:
+        violations = pl.coalesce(pl.col("text").str.extract(VIOLATIONS, 0), pl.col("text"))
+        return {"violations": from_match(violations, SCHEMA)}
 
     def remediation(self, ctx: Context) -> pl.Expr:
-        skip = ""
-        if ctx.controller.at_least("v1.1.0") is not False:
-            skip = "\n# last resort (helm-controller >= v1.1.0): spec.upgrade.disableSchemaValidation: true (or spec.install...)"
-        return (
-            pl.lit("# fix the value at the path the message names, or pin the previous chart version; reproduce with:\n")
-            + pl.format("helm template {} <chart> --version <version> -f values.yaml\n", pl.col("release").str.split("/").list.last())
-            + flux("reconcile", " --force")
-            + pl.lit(skip)
-        )
+        skip = SKIP if ctx.controller.at_least("v1.1.0") is not False else ""
+        return fmt(REPRODUCE + HELM_TEMPLATE + "\n") + flux("reconcile", " --force") + pl.lit(skip)

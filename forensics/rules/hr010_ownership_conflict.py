@@ -4,13 +4,39 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
-from forensics.rules._failure import FailureRule, during, from_match
+from forensics.rules._exprs import extract, flux, fmt, name_ns
+from forensics.rules._failure import FailureRule
 
-OWNERSHIP = r"rendered manifests contain a resource that already exists|Unable to continue with (?:install|update)|\S+ \"[^\"]+\" in namespace \"[^\"]*\" exists and cannot be imported|exists and cannot be imported|invalid ownership metadata"
+OWNERSHIP = (
+    r"rendered manifests contain a resource that already exists|Unable to continue with (?:install|update)"
+    r"|\S+ \"[^\"]+\" in namespace \"[^\"]*\" exists and cannot be imported|exists and cannot be imported"
+    r"|invalid ownership metadata"
+)
 OBJECT = r'(\w+) "([^"]+)" in namespace "([^"]*)" exists and cannot be imported'
-HELM_NAME = r'"meta\.helm\.sh/release-name": must be set to "([^"]+)"|key "meta\.helm\.sh/release-name" must equal "([^"]+)"'
+HELM_NAME = (
+    r'"meta\.helm\.sh/release-name": must be set to "([^"]+)"'
+    r'|key "meta\.helm\.sh/release-name" must equal "([^"]+)"'
+)
+NAMED = "{kind} {ns}/{name} exists without this release's Helm ownership metadata: Helm will not adopt it{during}"
+ADOPT = (
+    "# let Helm adopt it (or delete it when nothing else owns it):\n"
+    "kubectl -n {ns} annotate {kind} {name} meta.helm.sh/release-name={helm_name}"
+    " meta.helm.sh/release-namespace={ns} --overwrite\n"
+    "kubectl -n {ns} label {kind} {name} app.kubernetes.io/managed-by=Helm --overwrite\n"
+)
+ADOPT_UNNAMED = (
+    "# annotate/label the existing object for Helm (meta.helm.sh/release-name, meta.helm.sh/release-namespace,"
+    " app.kubernetes.io/managed-by=Helm) or delete it\n"
+)
+# Whether the controller adopts existing objects (helm-controller >= v1.1.0), by what the bundle shows.
+TAKE_OWNERSHIP = {
+    True: "# helm-controller >= v1.1.0 adopts existing objects unless spec.install/upgrade.disableTakeOwnership"
+    " is true: remove it\n",
+    False: "# helm-controller <= v1.0 never adopts: Flux >= 2.4 (helm-controller v1.1.0) takes ownership by default\n",
+    None: "",
+}
 
 
 class OwnershipConflict(FailureRule):
@@ -52,32 +78,21 @@ class OwnershipConflict(FailureRule):
 
     id = "HR010"
     name = "ownership-conflict"
-    label = "ownership-conflict"
+    label = Label.ownership_conflict
     severity = Severity.error
+    summary = "{conflict}"
+    cause = OWNERSHIP
 
-    def summary(self) -> pl.Expr:
-        kind, name, ns = (pl.col("text").str.extract(OBJECT, i) for i in (1, 2, 3))
-        named = pl.format("{} {}/{} exists without this release's Helm ownership metadata: Helm will not adopt it{}", kind, ns, name, during())
-        return pl.when(kind.is_not_null()).then(named).otherwise(pl.format("Helm will not adopt an existing object{}: {}", during(), from_match(pl.col("text"), OWNERSHIP)))
+    def columns(self, ctx: Context) -> dict[str, pl.Expr]:
+        kind, name, ns = extract(OBJECT, 1, 2, 3)
+        unnamed = fmt("Helm will not adopt an existing object{during}: {cause}")
+        conflict = pl.when(kind.is_not_null()).then(fmt(NAMED, kind=kind, ns=ns, name=name)).otherwise(unnamed)
+        return {"conflict": conflict}
 
     def remediation(self, ctx: Context) -> pl.Expr:
-        kind, name, ns = (pl.col("text").str.extract(OBJECT, i) for i in (1, 2, 3))
-        rel_name = pl.col("release").str.split("/").list.last()
-        rel_ns = pl.col("release").str.split("/").list.first()
+        kind, name, ns = extract(OBJECT, 1, 2, 3)
         # the Helm release name Helm expects (it says so in the annotation validation error)
-        helm_name = pl.coalesce(pl.col("text").str.extract(HELM_NAME, 1), pl.col("text").str.extract(HELM_NAME, 2), rel_name)
-        adopt = pl.when(kind.is_not_null()).then(
-            pl.format(
-                "# let Helm adopt it (or delete it when nothing else owns it):\n"
-                "kubectl -n {} annotate {} {} meta.helm.sh/release-name={} meta.helm.sh/release-namespace={} --overwrite\n"
-                "kubectl -n {} label {} {} app.kubernetes.io/managed-by=Helm --overwrite\n",
-                ns, kind.str.to_lowercase(), name, helm_name, ns, ns, kind.str.to_lowercase(), name,
-            )
-        ).otherwise(pl.lit("# annotate/label the existing object for Helm (meta.helm.sh/release-name, meta.helm.sh/release-namespace, app.kubernetes.io/managed-by=Helm) or delete it\n"))
-        take = ctx.controller.at_least("v1.1.0")
-        note = {
-            True: "# helm-controller >= v1.1.0 adopts existing objects unless spec.install/upgrade.disableTakeOwnership is true: remove it\n",
-            False: "# helm-controller <= v1.0 never adopts: Flux >= 2.4 (helm-controller v1.1.0) takes ownership by default\n",
-            None: "",
-        }[take]
-        return adopt + pl.lit(note) + pl.format("flux reconcile helmrelease {} -n {}", rel_name, rel_ns)
+        helm_name = pl.coalesce(*extract(HELM_NAME, 1, 2), name_ns()[0])
+        adopt = fmt(ADOPT, ns=ns, kind=kind.str.to_lowercase(), name=name, helm_name=helm_name)
+        adopt = pl.when(kind.is_not_null()).then(adopt).otherwise(pl.lit(ADOPT_UNNAMED))
+        return adopt + pl.lit(TAKE_OWNERSHIP[ctx.controller.at_least("v1.1.0")]) + flux("reconcile")

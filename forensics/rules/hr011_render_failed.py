@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.exprs import msg_matches
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
-from forensics.rules._failure import FailureRule, during, flux, from_match
+from forensics.rules._exprs import HELM_TEMPLATE, flux, fmt
+from forensics.rules._failure import FailureRule
 from forensics.signatures import SIGNATURES
 
 RENDER = next(s.pattern for s in SIGNATURES if s.label == "render-failed")
 POST_RENDER = r"error while running post render on files"
-# Helm v4 post-render errors fixed in helm-controller v1.5.3 (#1442; reference §10.2).
 V150_POST_RENDER_BUG = r"invalid document separator|wrong node kind"
+FIX_POST_RENDERER = (
+    "# the post-renderer fails: check spec.postRenderers (Kustomize patches: targets, kinds, separators)\n"
+)
+FIX_VALUES = "# reproduce with the HelmRelease's values, fix the value or template the error names:\n"
+V150_BUG = "# helm-controller v1.5.0-v1.5.2 post-render bug (fixed in v1.5.3): upgrade Flux to >= 2.8.3\n"
+V160_HOOKS = (
+    "# helm-controller >= v1.6.0 post-renders hooks too (postRenderStrategy combined);"
+    " spec.postRenderStrategy: nohooks keeps the old behaviour\n"
+)
 
 
 class RenderFailed(FailureRule):
@@ -52,29 +62,18 @@ class RenderFailed(FailureRule):
 
     id = "HR011"
     name = "render-failed"
-    label = "render-failed"
+    label = Label.render_failed
     severity = Severity.error
-
-    def summary(self) -> pl.Expr:
-        return pl.format("the chart does not render{}: {}", during(), from_match(pl.col("text"), RENDER, lines=1))
+    summary = "the chart does not render{during}: {cause}"
+    cause = RENDER
+    cause_lines = 1
 
     def remediation(self, ctx: Context) -> pl.Expr:
-        post = pl.col("text").str.contains(POST_RENDER).fill_null(False)
-        steps = pl.when(post).then(
-            pl.lit("# the post-renderer fails: check spec.postRenderers (Kustomize patches: targets, kinds, separators)\n")
-        ).otherwise(pl.lit("# reproduce with the HelmRelease's values, fix the value or template the error names:\n"))
+        post = msg_matches(POST_RENDER, "text")
+        steps = pl.when(post).then(pl.lit(FIX_POST_RENDERER)).otherwise(pl.lit(FIX_VALUES))
         notes = pl.lit("")
         if ctx.controller.between("v1.5.0", "v1.5.2"):
-            notes = pl.when(pl.col("text").str.contains(V150_POST_RENDER_BUG).fill_null(False)).then(
-                pl.lit("# helm-controller v1.5.0-v1.5.2 post-render bug (fixed in v1.5.3): upgrade Flux to >= 2.8.3\n")
-            ).otherwise(pl.lit(""))
+            notes = pl.when(msg_matches(V150_POST_RENDER_BUG, "text")).then(pl.lit(V150_BUG)).otherwise(pl.lit(""))
         if ctx.controller.at_least("v1.6.0"):
-            notes = notes + pl.when(post).then(
-                pl.lit("# helm-controller >= v1.6.0 post-renders hooks too (postRenderStrategy combined); spec.postRenderStrategy: nohooks keeps the old behaviour\n")
-            ).otherwise(pl.lit(""))
-        return (
-            steps
-            + notes
-            + pl.format("helm template {} <chart> --version <version> -f values.yaml\n", pl.col("release").str.split("/").list.last())
-            + flux("reconcile", " --force")
-        )
+            notes = notes + pl.when(post).then(pl.lit(V160_HOOKS)).otherwise(pl.lit(""))
+        return steps + notes + fmt(HELM_TEMPLATE + "\n") + flux("reconcile", " --force")

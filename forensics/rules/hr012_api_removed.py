@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
-from forensics.rules._failure import FailureRule, during, flux, from_match
+from forensics.rules._exprs import flux
+from forensics.rules._failure import FailureRule
 
 NO_MATCH = r'no matches for kind "([^"]+)" in version "([^"]+)"'
 MAPPING = r"resource mapping not found for name|ensure CRDs are installed first|no matches for kind"
+FIX = (
+    "kubectl api-versions   # what the cluster serves\n"
+    "# upgrade the chart to a version that uses served APIs (or install the CRDs first, with dependsOn on the"
+    " release that installs them);\n"
+    "# a stored Helm release that still references a removed API: helm mapkubeapis RELEASE -n NAMESPACE\n"
+)
 
 
 class ApiRemoved(FailureRule):
@@ -49,22 +56,19 @@ class ApiRemoved(FailureRule):
 
     id = "HR012"
     name = "api-removed"
-    label = "api-removed"
+    label = Label.api_removed
     severity = Severity.error
+    summary = "the chart uses {apis} the cluster does not serve{during}: {unserved}"
+    cause = MAPPING
 
-    def summary(self) -> pl.Expr:
-        kinds = (
-            pl.col("text").str.extract_all(NO_MATCH).list.eval(pl.element().str.extract(NO_MATCH, 1) + pl.lit(" ") + pl.element().str.extract(NO_MATCH, 2))
-            .list.unique(maintain_order=True)
-        )
-        named = pl.format("the chart uses APIs the cluster does not serve{}: {}", during(), kinds.list.join(", "))
-        return pl.when(kinds.list.len() > 0).then(named).otherwise(
-            pl.format("the chart uses an API the cluster does not serve{}: {}", during(), from_match(pl.col("text"), MAPPING))
-        )
+    def columns(self, ctx: Context) -> dict[str, pl.Expr]:
+        kind_version = pl.element().str.extract(NO_MATCH, 1) + pl.lit(" ") + pl.element().str.extract(NO_MATCH, 2)
+        kinds = pl.col("text").str.extract_all(NO_MATCH).list.eval(kind_version).list.unique(maintain_order=True)
+        listed = kinds.list.len() > 0
+        return {
+            "apis": pl.when(listed).then(pl.lit("APIs")).otherwise(pl.lit("an API")),
+            "unserved": pl.when(listed).then(kinds.list.join(", ")).otherwise(pl.col("cause")),
+        }
 
     def remediation(self, ctx: Context) -> pl.Expr:
-        return pl.lit(
-            "kubectl api-versions   # what the cluster serves\n"
-            "# upgrade the chart to a version that uses served APIs (or install the CRDs first, with dependsOn on the release that installs them);\n"
-            "# a stored Helm release that still references a removed API: helm mapkubeapis RELEASE -n NAMESPACE\n"
-        ) + flux("reconcile", " --force")
+        return pl.lit(FIX) + flux("reconcile", " --force")

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
-from forensics.rules._failure import FailureRule, during, flux, from_match
+from forensics.rules._exprs import HELM_HISTORY, flux, fmt
+from forensics.rules._failure import FailureRule
 from forensics.signatures import SIGNATURES
 
 MISSING = next(s.pattern for s in SIGNATURES if s.label == "release-missing")
+FIX = (
+    HELM_HISTORY + "   # the storage namespace (spec.storageNamespace, default the HelmRelease's)\n"
+    "# a deployed revision exists: helm rollback {release.name} <revision> -n {release.namespace}\n"
+    "# none (failed/uninstalling only): delete the stuck revision's Secret sh.helm.release.v1.{release.name}.v<N>"
+    " so the controller installs again\n"
+)
 
 
 class ReleaseMissing(FailureRule):
-    """Helm's storage does not hold the release the controller expects (no deployed revision, a missing rollback target, stuck uninstalling).
+    """Helm's storage does not hold the release the controller expects (no deployed revision, a missing rollback
+    target, stuck uninstalling).
 
     What it detects
     ---------------
@@ -52,18 +60,11 @@ class ReleaseMissing(FailureRule):
 
     id = "HR013"
     name = "release-missing"
-    label = "release-missing"
+    label = Label.release_missing
     severity = Severity.error
-
-    def summary(self) -> pl.Expr:
-        return pl.format("Helm's storage does not hold the release the controller expects{}: {}", during(), from_match(pl.col("text"), MISSING, lines=1))
+    summary = "Helm's storage does not hold the release the controller expects{during}: {cause}"
+    cause = MISSING
+    cause_lines = 1
 
     def remediation(self, ctx: Context) -> pl.Expr:
-        name = pl.col("release").str.split("/").list.last()
-        ns = pl.col("release").str.split("/").list.first()
-        return pl.format(
-            "helm history {} -n {}   # the storage namespace (spec.storageNamespace, default the HelmRelease's)\n"
-            "# a deployed revision exists: helm rollback {} <revision> -n {}\n"
-            "# none (failed/uninstalling only): delete the stuck revision's Secret sh.helm.release.v1.{}.v<N> so the controller installs again\n",
-            name, ns, name, ns, name,
-        ) + flux("reconcile", " --force")
+        return fmt(FIX) + flux("reconcile", " --force")

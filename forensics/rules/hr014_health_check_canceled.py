@@ -4,17 +4,30 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
-from forensics.rules._base import Context, cite
-from forensics.rules._failure import FailureRule, during, flux, from_match
+from forensics.model import Label, Severity
+from forensics.rules._base import Context, cite, controller_logs
+from forensics.rules._exprs import flux, fmt, latest
+from forensics.rules._failure import FailureRule
 
-CANCELED = r"Health checks canceled due to new reconciliation triggered by |New reconciliation triggered by |canceling health checks"
+CANCELED = (
+    r"Health checks canceled due to new reconciliation triggered by |New reconciliation triggered by "
+    r"|canceling health checks"
+)
 TRIGGER = r"triggered by (\S+/\S+/\S+)"
 CANCEL_LOG = "New reconciliation triggered, canceling health checks"
+BY_TRIGGER = (
+    "the health check of the running action was canceled by a new reconciliation (triggered by {trigger}){during}"
+)
+STRATEGY = (
+    "\n# keep cancellations from stalling the release: spec.upgrade.strategy.name: RetryOnFailure"
+    " (and spec.install.strategy)"
+)
+FEATURE_GATE = "\n# or run helm-controller (>= v1.5.2) with --feature-gates=DefaultToRetryOnFailure=true"
 
 
 class HealthCheckCanceled(FailureRule):
-    """helm-controller canceled the running health check because a newer revision arrived, and the action counted as failed.
+    """helm-controller canceled the running health check because a newer revision arrived, and the action counted
+    as failed.
 
     What it detects
     ---------------
@@ -48,26 +61,20 @@ class HealthCheckCanceled(FailureRule):
 
     id = "HR014"
     name = "health-check-canceled"
-    label = "health-check-canceled"
+    label = Label.health_check_canceled
     severity = Severity.warning
+    summary = "{canceled}"
+    cause = CANCELED
 
-    def summary(self) -> pl.Expr:
+    def columns(self, ctx: Context) -> dict[str, pl.Expr]:
         trigger = pl.col("text").str.extract(TRIGGER, 1)
-        named = pl.format("the health check of the running action was canceled by a new reconciliation (triggered by {}){}", trigger, during())
-        return pl.when(trigger.is_not_null()).then(named).otherwise(
-            pl.format("the health check of the running action was canceled{}: {}", during(), from_match(pl.col("text"), CANCELED))
-        )
+        unnamed = fmt("the health check of the running action was canceled{during}: {cause}")
+        return {"canceled": pl.when(trigger.is_not_null()).then(fmt(BY_TRIGGER, trigger=trigger)).otherwise(unnamed)}
 
     def more_evidence(self, ctx: Context, state: pl.DataFrame) -> list[pl.DataFrame]:
-        from forensics.rules._base import controller_logs
-
         logs = controller_logs(ctx).filter(pl.col("msg") == CANCEL_LOG).join(state.select("release"), on="release")
-        return [cite(logs.sort("ts").group_by("release").last(), "the controller cancels the health check")]
+        return [cite(latest(logs), "the controller cancels the health check")]
 
     def remediation(self, ctx: Context) -> pl.Expr:
-        note = ""
-        if ctx.controller.gate("DefaultToRetryOnFailure") is False:
-            note = "\n# or run helm-controller (>= v1.5.2) with --feature-gates=DefaultToRetryOnFailure=true"
-        return flux("reconcile", " --force") + pl.lit(
-            "\n# keep cancellations from stalling the release: spec.upgrade.strategy.name: RetryOnFailure (and spec.install.strategy)" + note
-        )
+        gate = FEATURE_GATE if ctx.controller.gate("DefaultToRetryOnFailure") is False else ""
+        return flux("reconcile", " --force") + pl.lit(STRATEGY + gate)

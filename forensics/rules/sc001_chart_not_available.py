@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.exprs import msg_matches
+from forensics.model import Label, Severity
 from forensics.rules._base import Context, cite
-from forensics.rules._failure import FailureRule, first_line, flux
+from forensics.rules._exprs import flux, fmt
+from forensics.rules._failure import FailureRule
+
+OCI = r"OCIRepository '|oci://|ChartMutateError|artifact revision"
+EXTERNAL = r"ExternalArtifact '"
+NAMED_SOURCE = r"(HelmChart|OCIRepository) '([^']+)'"
 
 
 class ChartNotAvailable(FailureRule):
@@ -44,25 +50,24 @@ class ChartNotAvailable(FailureRule):
 
     id = "SC001"
     name = "chart-not-available"
-    label = "chart-fetch"
+    label = Label.chart_fetch
     severity = Severity.error
-
-    def summary(self) -> pl.Expr:
-        return pl.format("chart not available: {}", first_line(pl.col("text")))
+    summary = "chart not available: {failure}"
 
     def remediation(self, ctx: Context) -> pl.Expr:
-        oci = pl.col("text").str.contains(r"OCIRepository '|oci://|ChartMutateError|artifact revision").fill_null(False)
-        external = pl.col("text").str.contains(r"ExternalArtifact '").fill_null(False)
         sources = (
-            pl.when(oci).then(pl.lit("flux get sources oci -A   # spec.chartRef: no HelmChart object\n"))
-            .when(external).then(pl.lit("kubectl get externalartifacts -A   # spec.chartRef: no HelmChart object\n"))
+            pl.when(msg_matches(OCI, "text"))
+            .then(pl.lit("flux get sources oci -A   # spec.chartRef: no HelmChart object\n"))
+            .when(msg_matches(EXTERNAL, "text"))
+            .then(pl.lit("kubectl get externalartifacts -A   # spec.chartRef: no HelmChart object\n"))
             .otherwise(pl.lit("flux get sources chart -A\nflux get sources helm -A\n"))
         )
         return sources + flux("reconcile", " --with-source")
 
     def more_evidence(self, ctx: Context, state: pl.DataFrame) -> list[pl.DataFrame]:
         """The HelmChart/OCIRepository named in the failure, when the bundle holds it."""
-        chart = state.select("release", pl.col("text").str.extract(r"(HelmChart|OCIRepository) '([^']+)'", 2).alias("chart"))
-        sources = ctx.frames["sources"].with_columns(pl.format("{}/{}", "namespace", "name").alias("chart"))
+        chart = state.select("release", chart=pl.col("text").str.extract(NAMED_SOURCE, 2))
+        sources = ctx.frames["sources"].with_columns(chart=fmt("{namespace}/{name}"))
         not_ready = chart.join(sources, on="chart").filter(pl.col("ready_status") != "True")
-        return [cite(not_ready, pl.format("{} {} Ready={}: {}", "kind", "chart", "ready_status", pl.col("ready_message").fill_null("")), ts="since")]
+        note = fmt("{kind} {chart} Ready={ready_status}: {message}", message=pl.col("ready_message").fill_null(""))
+        return [cite(not_ready, note, ts="since")]

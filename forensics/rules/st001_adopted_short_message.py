@@ -4,9 +4,19 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.exprs import SHORT_SUCCESS, msg_matches
-from forensics.model import Severity
-from forensics.rules._base import Context, Rule, cite, findings, flux, controller_logs
+from forensics.exprs import SHORT_SUCCESS, msg_matches, ready_condition
+from forensics.model import Label, Severity
+from forensics.rules._base import TS, Context, Rule, cite, controller_logs, no_findings
+from forensics.rules._exprs import earliest, flux, fmt, latest, pick
+
+FULL_STATUS = (
+    "status has the {status_format} shape written by helm-controller >= v0.37 ({status_format_basis}),"
+    " yet carries a v0.36 message"
+)
+ADOPTED = (
+    "latest Helm revision v{version} deployed {last_deployed:ts}, before the new controller started:"
+    " adopted, not deployed by it"
+)
 
 
 class AdoptedShortMessage(Rule):
@@ -46,55 +56,46 @@ class AdoptedShortMessage(Rule):
 
     id = "ST001"
     name = "adopted-short-message"
-    label = "stale-status"
+    label = Label.stale_status
     severity = Severity.warning
     needs = ("releases",)
+    summary = (
+        'Ready keeps the old short message "{ready_message}": adopted by the new controller without any Helm action'
+    )
 
     def check(self, ctx: Context) -> pl.DataFrame:
-        frames, state = ctx.frames, ctx.controller
-        releases = frames["releases"]
-        stale = releases.filter(
+        frames, since = ctx.frames, ctx.controller.new_generation_since
+        stale = frames["releases"].filter(
             (pl.col("ready_status") == "True")
             & msg_matches(SHORT_SUCCESS, "ready_message")
             & (pl.col("ready_reason").is_null() | pl.col("ready_reason").str.ends_with("Succeeded"))
         )
         if stale.height == 0:
-            return findings([], stale)
-
+            return no_findings()
         full = pl.col("status_format").is_in(["v2beta2", "v2"])
+        no_shape = "from the Ready message alone (no status shape, reason or history in the bundle)"
         verdicts = stale.select(
             "release",
-            pl.format(
-                "Ready keeps the old short message \"{}\": adopted by the new controller without any Helm action",
-                "ready_message",
-            ).alias("summary"),
-            pl.when(full).then(pl.lit("high")).otherwise(pl.lit("medium")).alias("confidence"),
-            pl.when(full)
-            .then(pl.format("status has the {} shape written by helm-controller >= v0.37 ({}), yet carries a v0.36 message", "status_format", "status_format_basis"))
-            .otherwise(pl.lit("from the Ready message alone (no status shape, reason or history in the bundle)"))
-            .alias("confidence_reason"),
-            flux("reconcile", " --force").alias("remediation"),
-            pl.coalesce(pl.lit(state.new_generation_since, pl.Datetime("us", "UTC")), pl.col("ready_since")).alias("since"),
+            "ready_message",
+            confidence=pick(full, "high", "medium"),
+            confidence_reason=pl.when(full).then(fmt(FULL_STATUS)).otherwise(pl.lit(no_shape)),
+            remediation=flux("reconcile", " --force"),
+            since=pl.coalesce(pl.lit(since, TS), pl.col("ready_since")),
         )
-        ready = cite(
-            frames["conditions"].filter(pl.col("type") == "Ready"),
-            pl.format("Ready {} with the short v0.36 wording", pl.col("reason").fill_null("(reason not shown)")),
-            ts="last_transition",
-        )
-        newest = frames["history"].sort("version", descending=True).group_by("release", maintain_order=True).first()
-        since = state.new_generation_since
+        newest = latest(frames["history"], "version")
         if since is not None:
             newest = newest.filter(pl.col("last_deployed") < since)
-        adopted = cite(
-            newest,
-            pl.format("latest Helm revision v{} deployed {}, before the new controller started: adopted, not deployed by it", "version", pl.col("last_deployed").dt.to_string("%Y-%m-%d %H:%M:%SZ")),
-            ts="last_deployed",
-        )
-        writes = cite(
-            frames["managed_fields"].filter((pl.col("manager") == "helm-controller") & ~pl.col("api_version").str.ends_with("/v2beta1")),
-            pl.format("status written by helm-controller through {}", "api_version"),
-            ts="time",
+        new_writes = frames["managed_fields"].filter(
+            (pl.col("manager") == "helm-controller") & ~pl.col("api_version").str.ends_with("/v2beta1")
         )
         in_sync = controller_logs(ctx).filter(pl.col("msg") == "release in-sync with desired state")
-        in_sync = cite(in_sync.sort("ts").group_by("release").first(), "the new controller found the release in sync: no Helm action")
-        return findings([ready, adopted, writes, in_sync], verdicts)
+        short = fmt(
+            "Ready {reason} with the short v0.36 wording", reason=pl.col("reason").fill_null("(reason not shown)")
+        )
+        evidence = [
+            cite(ready_condition(frames["conditions"]), short, ts="last_transition"),
+            cite(newest, ADOPTED, ts="last_deployed"),
+            cite(new_writes, "status written by helm-controller through {api_version}", ts="time"),
+            cite(earliest(in_sync), "the new controller found the release in sync: no Helm action"),
+        ]
+        return self.findings(evidence, verdicts)

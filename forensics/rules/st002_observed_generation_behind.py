@@ -6,8 +6,10 @@ from datetime import timedelta
 
 import polars as pl
 
-from forensics.model import Severity
-from forensics.rules._base import TS, Context, Rule, cite, findings, flux, controller_logs
+from forensics.exprs import ready_condition
+from forensics.model import Label, Severity
+from forensics.rules._base import TS, Context, Rule, cite, controller_logs, no_findings
+from forensics.rules._exprs import flux, fmt, latest
 
 UNHANDLED_FOR = timedelta(minutes=10)  # the controller reacts to a new generation within seconds
 
@@ -48,9 +50,13 @@ class ObservedGenerationBehind(Rule):
 
     id = "ST002"
     name = "observed-generation-behind"
-    label = "stale-status"
+    label = Label.stale_status
     severity = Severity.warning
     needs = ("releases",)
+    summary = (
+        "Ready=True describes generation {observed_generation}, but the spec is at generation {generation}"
+        " since {spec_at:ts}: the new spec was never reconciled"
+    )
 
     def check(self, ctx: Context) -> pl.DataFrame:
         frames = ctx.frames
@@ -62,46 +68,48 @@ class ObservedGenerationBehind(Rule):
             & (pl.col("generation") > pl.col("observed_generation"))
         )
         if releases.height == 0 or ctx.window_end is None:
-            return findings([], releases)
+            return no_findings()
         spec_writes = frames["managed_fields"].filter(pl.col("subresource").is_null() & pl.col("manager").is_not_null())
-        last_spec = spec_writes.sort("time").group_by("release").last().select("release", pl.col("time").alias("spec_at"))
+        last_spec = latest(spec_writes, "time").select("release", spec_at="time")
         hc_logs = controller_logs(ctx)
         logs_cover = hc_logs.select(pl.col("release").is_not_null().any()).item()
         # only the lagging releases' rows are read and cited (not a copy of every log line)
-        logs = hc_logs.filter(pl.col("release").is_not_null() & pl.col("release").is_in(releases["release"].unique().sort().to_list()))
-        last_log = logs.group_by("release").agg(pl.col("ts").max().alias("log_at"))
+        logs = hc_logs.filter(
+            pl.col("release").is_not_null() & pl.col("release").is_in(releases["release"].unique().sort().to_list())
+        )
+        last_log = logs.group_by("release").agg(log_at=pl.col("ts").max())
         candidates = (
             releases.join(last_spec, on="release", how="left")
             .join(last_log, on="release", how="left")
             .filter(pl.col("spec_at").is_not_null() & (pl.col("spec_at") < pl.lit(ctx.window_end - UNHANDLED_FOR, TS)))
             .filter(pl.col("log_at").is_null() | (pl.col("log_at") < pl.col("spec_at")))
         )
-        if candidates.height == 0:
-            return findings([], candidates)
+        if logs_cover:
+            level, reason = "high", "the controller's logs have no line for it since the spec changed"
+        else:
+            level, reason = "medium", "no controller logs in the bundle to show whether it was visited"
         verdicts = candidates.select(
             "release",
-            pl.format(
-                "Ready=True describes generation {}, but the spec is at generation {} since {}: the new spec was never reconciled",
-                "observed_generation", "generation", pl.col("spec_at").dt.to_string("%Y-%m-%d %H:%M:%SZ"),
-            ).alias("summary"),
-            pl.lit("high" if logs_cover else "medium").alias("confidence"),
-            pl.lit(
-                "the controller's logs have no line for it since the spec changed"
-                if logs_cover
-                else "no controller logs in the bundle to show whether it was visited"
-            ).alias("confidence_reason"),
-            (pl.lit("kubectl -n flux-system get pods -l app=helm-controller\n") + flux("reconcile")).alias("remediation"),
-            pl.col("spec_at").alias("since"),
+            "observed_generation",
+            "generation",
+            "spec_at",
+            confidence=pl.lit(level),
+            confidence_reason=pl.lit(reason),
+            remediation=pl.lit("kubectl -n flux-system get pods -l app=helm-controller\n") + flux("reconcile"),
+            since="spec_at",
         )
-        ready = cite(
-            frames["conditions"].filter(pl.col("type") == "Ready"),
-            pl.format("Ready={} written for generation {}", "status", pl.col("observed_generation").cast(pl.String).fill_null("?")),
-            ts="last_transition",
-        )
-        spec = cite(
-            spec_writes.join(last_spec, on="release").filter(pl.col("time") == pl.col("spec_at")),
-            pl.format("last spec change by {} ({})", "manager", "operation"),
-            ts="time",
-        )
-        last = cite(logs.sort("ts").group_by("release").last(), "the last controller log line about it")
-        return findings([ready, spec, last], verdicts)
+        generation = pl.col("observed_generation").cast(pl.String).fill_null("?")
+        evidence = [
+            cite(
+                ready_condition(frames["conditions"]),
+                fmt("Ready={status} written for generation {g}", g=generation),
+                ts="last_transition",
+            ),
+            cite(
+                spec_writes.join(last_spec, on="release").filter(pl.col("time") == pl.col("spec_at")),
+                "last spec change by {manager} ({operation})",
+                ts="time",
+            ),
+            cite(latest(logs), "the last controller log line about it"),
+        ]
+        return self.findings(evidence, verdicts)

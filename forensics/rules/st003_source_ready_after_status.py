@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
-from forensics.rules._base import Context, Rule, findings, flux
-from forensics.rules._state import FULL_OBJECT, outlived_source_claims
+from forensics.model import Label, Severity
+from forensics.rules._base import Context, Rule, no_findings
+from forensics.rules._exprs import flux, fmt, latest, named, pick
+from forensics.rules._sources import outlived_source_claims
+from forensics.rules._state import FULL_OBJECT
+
+CLAIM_NOTE = "the release's claim: the source is not ready"
 
 
 class SourceReadyAfterStatus(Rule):
-    """The release says its chart source is not ready, but that source has been Ready since: the status outlived its cause.
+    """The release says its chart source is not ready, but that source has been Ready since: the status outlived
+    its cause.
 
     What it detects
     ---------------
@@ -40,34 +45,51 @@ class SourceReadyAfterStatus(Rule):
 
     id = "ST003"
     name = "source-ready-after-status"
-    label = "stale-status"
+    label = Label.stale_status
     severity = Severity.warning
     needs = ("releases", "conditions")
+    summary = (
+        "status says {kind} '{source_ns}/{source_name}' is not ready (at {claimed_at:ts}), but it is Ready since"
+        " {src_since:ts} ({src_message}): the status outlived its cause"
+    )
 
     def check(self, ctx: Context) -> pl.DataFrame:
         claims = outlived_source_claims(ctx)
         if claims.height == 0:
-            return findings([], claims)
-        claims = claims.sort("claimed_at").group_by("release", maintain_order=True).last()
-        full = ctx.frames["releases"].filter(pl.col("input_format").is_in(FULL_OBJECT)).select("release", pl.lit(True).alias("full"))
-        at = "%Y-%m-%d %H:%M:%SZ"
+            return no_findings()
+        claims = latest(claims, "claimed_at")
+        full = (
+            ctx.frames["releases"]
+            .filter(pl.col("input_format").is_in(FULL_OBJECT))
+            .select("release", full=pl.lit(True))
+        )
+        full_object = pl.col("full").fill_null(False)
         verdicts = claims.join(full, on="release", how="left").select(
             "release",
-            pl.format(
-                "status says {} '{}/{}' is not ready (at {}), but it is Ready since {} ({}): the status outlived its cause",
-                "kind", "source_ns", "source_name", pl.col("claimed_at").dt.to_string(at), pl.col("src_since").dt.to_string(at), pl.col("src_message").fill_null("no message"),
-            ).alias("summary"),
-            pl.when(pl.col("release").str.starts_with("?/")).then(pl.lit("low")).when(pl.col("full").fill_null(False)).then(pl.lit("high")).otherwise(pl.lit("medium")).alias("confidence"),
-            pl.when(pl.col("release").str.starts_with("?/"))
-            .then(pl.lit("the release's namespace is not known in the evidence; both conditions carry their times"))
-            .otherwise(pl.lit("both objects' conditions carry their times: the source turned Ready at or after the release's claim"))
-            .alias("confidence_reason"),
-            flux("reconcile").alias("remediation"),
-            pl.col("claimed_at").alias("since"),
+            "kind",
+            "source_ns",
+            "source_name",
+            "claimed_at",
+            "src_since",
+            src_message=pl.col("src_message").fill_null("no message"),
+            confidence=pl.when(~named()).then(pl.lit("low")).otherwise(pick(full_object, "high", "medium")),
+            confidence_reason=pick(
+                named(),
+                "both objects' conditions carry their times: the source turned Ready at or after the release's claim",
+                "the release's namespace is not known in the evidence; both conditions carry their times",
+            ),
+            remediation=flux("reconcile"),
+            since="claimed_at",
         )
-        claim_rows = claims.select("release", pl.col("claimed_at").alias("ts"), "source", "line", "excerpt", pl.lit("the release's claim: the source is not ready").alias("note"))
+        claim_rows = claims.select(
+            "release", pl.col("claimed_at").alias("ts"), "source", "line", "excerpt", pl.lit(CLAIM_NOTE).alias("note")
+        )
         source_rows = claims.select(
-            "release", pl.col("src_since").alias("ts"), pl.col("src_source").alias("source"), pl.col("src_line").alias("line"), pl.col("src_excerpt").alias("excerpt"),
-            pl.format("{} {}/{} Ready=True since then", "kind", "source_ns", "source_name").alias("note"),
+            "release",
+            ts="src_since",
+            source="src_source",
+            line="src_line",
+            excerpt="src_excerpt",
+            note=fmt("{kind} {source_ns}/{source_name} Ready=True since then"),
         )
-        return findings([claim_rows, source_rows], verdicts)
+        return self.findings([claim_rows, source_rows], verdicts)

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
-from forensics.rules._base import Context, Rule, cite, findings
-from forensics.rules._state import is_helm_operator
+from forensics.model import Label, Severity
+from forensics.rules._base import Context, Rule, cite, no_findings
+from forensics.rules._exprs import HELM_HISTORY, fmt, latest
+from forensics.rules._sources import is_helm_operator
 
 # An error-looking message (the operator's success and progress messages have none of these words).
-ERROR_WORDS = r"(?i)\b(failed|failure|error|unable|could not|cannot|deadline exceeded|timed out|not found|forbidden|unauthorized|refused)\b"
+ERROR_WORDS = (
+    r"(?i)\b(failed|failure|error|unable|could not|cannot|deadline exceeded|timed out|not found|forbidden|unauthorized"
+    r"|refused)\b"
+)
+END_OF_LIFE = "\n# Flux v1 helm-operator is end-of-life: migrate to helm-controller (Flux v2)"
 
 
 class HelmOperatorStaleMessage(Rule):
@@ -41,32 +46,42 @@ class HelmOperatorStaleMessage(Rule):
 
     id = "ST004"
     name = "helm-operator-stale-message"
-    label = "stale-status"
+    label = Label.stale_status
     severity = Severity.warning
     needs = ("releases",)
+    summary = "the Helm release is deployed, but the message is an old error: {old_error}"
 
     def check(self, ctx: Context) -> pl.DataFrame:
         frames = ctx.frames
         releases = frames["releases"].filter(is_helm_operator())
         if releases.height == 0:
-            return findings([], releases)
-        storage = frames["helm_storage"].sort("revision", nulls_last=False).group_by("release", maintain_order=True).last().select("release", pl.col("status").alias("helm_status"))
+            return no_findings()
+        storage = latest(frames["helm_storage"], "revision").select("release", helm_status="status")
         # the MESSAGE column is the Released condition's message (the CRD's printer column)
-        released = frames["conditions"].filter(pl.col("type") == "Released").sort("last_transition", nulls_last=False).group_by("release", maintain_order=True).last()
+        released = latest(frames["conditions"].filter(pl.col("type") == "Released"), "last_transition").select(
+            "release", released_message="message", released_line="line", released_excerpt="excerpt"
+        )
         message = pl.coalesce("ready_message", "released_message")
         stale = (
-            releases.join(released.select("release", pl.col("message").alias("released_message"), pl.col("line").alias("released_line"), pl.col("excerpt").alias("released_excerpt")), on="release", how="left")
+            releases.join(released, on="release", how="left")
             .join(storage, on="release")
             .filter((pl.col("helm_status") == "deployed") & message.str.contains(ERROR_WORDS).fill_null(False))
-            .with_columns(message.alias("ready_message"), pl.coalesce("released_line", "line").alias("line"), pl.coalesce("released_excerpt", "excerpt").alias("excerpt"))
+            .with_columns(
+                ready_message=message,
+                line=pl.coalesce("released_line", "line"),
+                excerpt=pl.coalesce("released_excerpt", "excerpt"),
+            )
         )
-        if stale.height == 0:
-            return findings([], stale)
+        operator_row = (
+            "a helm-operator table row: the status column says deployed; the message is only rewritten on a new release"
+        )
         verdicts = stale.select(
             "release",
-            pl.format("the Helm release is deployed, but the message is an old error: {}", pl.col("ready_message").str.slice(0, 200)).alias("summary"),
-            pl.lit("medium").alias("confidence"),
-            pl.lit("a helm-operator table row: the status column says deployed; the message is only rewritten on a new release").alias("confidence_reason"),
-            pl.format("helm history {} -n {}\n# Flux v1 helm-operator is end-of-life: migrate to helm-controller (Flux v2)", pl.col("release").str.split("/").list.last(), pl.col("release").str.split("/").list.first()).alias("remediation"),
+            old_error=pl.col("ready_message").str.slice(0, 200),
+            confidence=pl.lit("medium"),
+            confidence_reason=pl.lit(operator_row),
+            remediation=fmt(HELM_HISTORY + END_OF_LIFE),
         )
-        return findings([cite(stale, "deployed, with an error message left from an earlier sync", ts=None)], verdicts)
+        return self.findings(
+            [cite(stale, "deployed, with an error message left from an earlier sync", ts=None)], verdicts
+        )

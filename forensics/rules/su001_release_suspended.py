@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
-from forensics.rules._base import Context, Rule, cite, findings, flux, controller_logs
-
+from forensics.model import Label, Severity
+from forensics.rules._base import Context, Rule, cite, controller_logs
+from forensics.rules._exprs import flux, latest
 
 SUSPENDED = "reconciliation is suspended for this object"  # logged by every version (v0.36 capitalised)
 
@@ -39,9 +39,10 @@ class ReleaseSuspended(Rule):
 
     id = "SU001"
     name = "release-suspended"
-    label = "suspended"
+    label = Label.suspended
     severity = Severity.info
     needs = ("releases", "logs")
+    summary = "reconciliation is suspended (spec.suspend: true): the controller does nothing for it"
 
     def check(self, ctx: Context) -> pl.DataFrame:
         releases = ctx.frames["releases"]
@@ -49,22 +50,20 @@ class ReleaseSuspended(Rule):
         # Its lowercase is that ASCII text only if the message has as many bytes (the one non-ASCII
         # character that lowercases to ASCII is the Kelvin sign, and there is no k in it): that
         # cheap test first, so that only a few messages are lowercased.
-        logs = controller_logs(ctx).filter(pl.col("msg").str.len_bytes() == len(SUSPENDED)).filter(pl.col("msg").str.to_lowercase() == SUSPENDED)
+        logs = controller_logs(ctx).filter(pl.col("msg").str.len_bytes() == len(SUSPENDED))
+        logs = logs.filter(pl.col("msg").str.to_lowercase() == SUSPENDED)
         from_logs = logs.select("release").unique().join(releases.select("release"), on="release", how="anti")
-        targets = pl.concat([suspended.select("release"), from_logs])
-        if targets.height == 0:
-            return findings([], targets)
-        verdicts = targets.join(releases.select("release", "last_handled_reconcile_at"), on="release", how="left").select(
+        verdicts = pl.concat([suspended.select("release"), from_logs]).select(
             "release",
-            pl.lit("reconciliation is suspended (spec.suspend: true): the controller does nothing for it").alias("summary"),
-            pl.lit("high").alias("confidence"),
-            pl.lit("spec.suspend is true / the controller logs that it is suspended").alias("confidence_reason"),
-            flux("resume").alias("remediation"),
+            confidence=pl.lit("high"),
+            confidence_reason=pl.lit("spec.suspend is true / the controller logs that it is suspended"),
+            remediation=flux("resume"),
         )
-        spec_lines = cite(
-            suspended.filter(pl.col("suspend_line").is_not_null()).with_columns(pl.col("suspend_line").alias("line"), pl.col("suspend_excerpt").alias("excerpt")),
-            "spec.suspend is true",
-            ts=None,
+        spec_lines = suspended.filter(pl.col("suspend_line").is_not_null()).with_columns(
+            line="suspend_line", excerpt="suspend_excerpt"
         )
-        log_lines = cite(logs.sort("ts").group_by("release").last(), "the controller skips it: suspended")
-        return findings([spec_lines, log_lines], verdicts)
+        evidence = [
+            cite(spec_lines, "spec.suspend is true", ts=None),
+            cite(latest(logs), "the controller skips it: suspended"),
+        ]
+        return self.findings(evidence, verdicts)

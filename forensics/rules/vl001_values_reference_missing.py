@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.model import Severity
+from forensics.model import Label, Severity
 from forensics.rules._base import Context
-from forensics.rules._failure import FailureRule, first_line, flux
+from forensics.rules._exprs import extract, flux, fmt
+from forensics.rules._failure import FailureRule
+
+REFERENCE = r"(ConfigMap|Secret)(?: chart values reference)? '([^'/]+)/([^']+)'"
 
 
 class ValuesReferenceMissing(FailureRule):
@@ -39,16 +42,11 @@ class ValuesReferenceMissing(FailureRule):
 
     id = "VL001"
     name = "values-reference-missing"
-    label = "values-missing"
+    label = Label.values_missing
     severity = Severity.error
-
-    def summary(self) -> pl.Expr:
-        return pl.format("values reference missing: {}", first_line(pl.col("text")))
+    summary = "values reference missing: {failure}"
 
     def remediation(self, ctx: Context) -> pl.Expr:
-        ref = pl.col("text").str.extract(r"(ConfigMap|Secret)(?: chart values reference)? '([^'/]+)/([^']+)'", 0)
-        kind = pl.col("text").str.extract(r"(ConfigMap|Secret)(?: chart values reference)? '([^'/]+)/([^']+)'", 1)
-        ns = pl.col("text").str.extract(r"(ConfigMap|Secret)(?: chart values reference)? '([^'/]+)/([^']+)'", 2)
-        name = pl.col("text").str.extract(r"(ConfigMap|Secret)(?: chart values reference)? '([^'/]+)/([^']+)'", 3)
-        check = pl.when(ref.is_not_null()).then(pl.format("kubectl -n {} get {} {}\n", ns, kind.str.to_lowercase(), name)).otherwise(pl.lit(""))
-        return check + flux("reconcile")
+        reference, kind, ns, name = extract(REFERENCE, 0, 1, 2, 3)
+        get = fmt("kubectl -n {ns} get {kind} {name}\n", ns=ns, kind=kind.str.to_lowercase(), name=name)
+        return pl.when(reference.is_not_null()).then(get).otherwise(pl.lit("")) + flux("reconcile")

@@ -1,4 +1,5 @@
-"""The rule catalog's own contract: ids, names, labels, documentation, registry and cases."""
+"""The rule catalog's own contract: ids, names, labels, documentation, registry and cases; the
+label vocabulary (one enum) and the verdicts' cause -> effect table written in it."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import pkgutil
 import re
 
 import forensics.rules as rules_package
-from forensics.model import LABELS
+from forensics import verdicts
+from forensics.model import LABELS, Label
 from forensics.rules import RULES, lookup, select
 from forensics.rules._base import SECTIONS, Rule
+from forensics.schema import json_schema
 
-from ..conftest import SAMPLES
+from ..conftest import ROOT, SAMPLES
 
 
 def test_ids_names_labels():
@@ -20,7 +23,7 @@ def test_ids_names_labels():
     for rule in RULES:
         assert re.fullmatch(r"[A-Z]{2}\d{3}", rule.id), rule.id
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.name), rule.name
-        assert rule.label in LABELS, rule.label
+        assert isinstance(rule.label, Label), f"{rule.id}: label {rule.label!r} is not a model.Label"
         assert rule.needs, f"{rule.id} declares no frames"
 
 
@@ -58,3 +61,32 @@ def test_selection_precedence():
     assert lookup("MG001") == lookup("status-not-migrated") == lookup("migration-skip")
     assert select(exclude=["ST001"]) == [r for r in RULES if r.id != "ST001"]
     assert lookup("nothing") == []
+
+
+def test_one_label_vocabulary():
+    assert LABELS == tuple(label.value for label in Label)
+    assert all(label.meaning.strip() for label in Label)
+    # every label DESIGN.md §5 documents is in the enum, and the other way round
+    design = ROOT.parent / "shared" / "DESIGN.md"
+    if design.exists():
+        section = design.read_text().split("## 5.")[1].split("\n## ")[0]
+        documented = {name for row in re.findall(r"^\| (`[^|]+) \|", section, flags=re.M) for name in re.findall(r"`([a-z-]+)`", row)}
+        assert documented == set(LABELS)
+
+
+def test_the_cause_effect_table_is_written_in_the_vocabulary():
+    assert set(verdicts.CAUSES) == set(LABELS)
+    for cause, effects in verdicts.CAUSES.items():
+        assert set(effects) <= set(LABELS), f"{cause} -> {set(effects) - set(LABELS)}"
+    for group in (verdicts.DEPENDENCY_LABELS, verdicts.MOMENTS, verdicts.CONTROLLER_WIDE, verdicts.GENERIC_ACTIONS, verdicts.NOT_FAILURES,
+                  verdicts.FIX_BY_RECONCILE):
+        assert set(group) <= set(LABELS), group
+
+
+def test_the_published_schema_lists_the_labels():
+    schema = json_schema()
+    assert schema["$defs"]["Label"]["enum"] == list(LABELS)
+    assert schema["$defs"]["Label"]["enumDescriptions"] == [label.meaning for label in Label]
+    finding = schema["$defs"]["Finding"]["properties"]["label"]
+    assert finding == {"$ref": "#/$defs/Label"}
+    assert {"$ref": "#/$defs/Label"} in schema["$defs"]["Verdict"]["properties"]["primary"]["anyOf"]
