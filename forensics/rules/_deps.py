@@ -85,7 +85,8 @@ def dependency_checks(ctx: Context) -> tuple[pl.DataFrame, pl.DataFrame, pl.Data
 def dependency_claims(ctx: Context) -> pl.DataFrame:
     """One row per (dependent, dependency) claim with the dependency's state.
 
-    Columns: release, dependency, claim_from (status|log), since, fail_ts, pass_ts,
+    Columns: release, dependency, claim_from (status|log), claim_input (the claimant's input
+    form), since, fail_ts, pass_ts,
     dep_present, dep_ready, dep_reason, dep_message, dep_since, dep_generation, dep_observed,
     dep_input.
     """
@@ -99,11 +100,17 @@ def dependency_claims(ctx: Context) -> pl.DataFrame:
         "release",
         pl.col("ready_message").str.extract(DEPENDENCY_NOT_READY).alias("dependency"),
         pl.lit("status").alias("claim_from"),
+        pl.col("input_format").alias("claim_input"),
     )
     log_claims = (
         last_fail.join(first_pass_after.select("release"), on="release", how="anti")
         .join(releases.select("release"), on="release", how="anti")
-        .select("release", pl.col("log_dependency").alias("dependency"), pl.lit("log").alias("claim_from"))
+        .select(
+            "release",
+            pl.col("log_dependency").alias("dependency"),
+            pl.lit("log").alias("claim_from"),
+            pl.lit(None, pl.String).alias("claim_input"),
+        )
     )
     claims = pl.concat([status_claims, log_claims]).filter(pl.col("dependency").is_not_null())
     dependency = releases.select(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import polars as pl
 
+from forensics.rules._state import FULL_OBJECT
+
 from forensics.exprs import ready_condition
 from forensics.model import Label, Severity
 from forensics.rules._base import Context, Rule, cite, no_findings
@@ -60,7 +62,14 @@ class BlockedByFailingDependency(Rule):
             "dependency",
             "since",
             dependency_says=pl.col("dep_message").fill_null("(no message)").str.slice(0, 180),
-            confidence=pick(pl.col("claim_from") == "status", "high", "medium"),
+            # high only when both statuses are whole objects (a table row has no reason nor time)
+            confidence=pick(
+                (pl.col("claim_from") == "status")
+                & pl.col("claim_input").is_in(FULL_OBJECT).fill_null(False)
+                & pl.col("dep_input").is_in(FULL_OBJECT).fill_null(False),
+                "high",
+                "medium",
+            ),
             confidence_reason=fmt(
                 "the dependency's own Ready condition is {dep_ready} ({reason})",
                 reason=pl.col("dep_reason").fill_null("reason not shown"),

@@ -313,3 +313,16 @@ def test_single_message_frames_are_typed_like_the_contract():
     release, ready = table_row("a/b", "True", "ok")
     assert set(release) <= set(frame("releases", []).columns) and set(ready) <= set(frame("conditions", []).columns)
     assert frame("controllers", []).schema["feature_gates"] == pl.String
+
+
+def test_a_dependency_block_read_from_table_rows_is_medium_confidence(tmp_path):
+    import forensics
+
+    (tmp_path / "hr.txt").write_text(
+        "$ kubectl get hr -A\n"
+        "NAMESPACE   NAME       AGE   READY   STATUS\n"
+        "shop        checkout   41d   False   Helm upgrade failed for release shop/checkout with chart checkout@4.2.0: boom\n"
+        "shop        cart       41d   False   dependency 'shop/checkout' is not ready\n"
+    )
+    found = {(f.label, f.release): f.confidence.value for f in forensics.analyze(str(tmp_path)).findings}
+    assert found[("dependency-failed", "shop/cart")] == "medium"
