@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import polars as pl
 
-from forensics.rules._state import FULL_OBJECT
-
 from forensics.exprs import ready_condition
 from forensics.model import Label, Severity
 from forensics.rules._base import Context, Rule, cite, no_findings
 from forensics.rules._deps import dependency_checks, dependency_claims
 from forensics.rules._exprs import flux, fmt, latest, pick
+from forensics.rules._state import FULL_OBJECT
 
 FIX_FIRST = (
     "# fix the dependency first; this release proceeds by itself afterwards\n"
