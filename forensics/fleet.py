@@ -708,15 +708,20 @@ def cli_fleet(
     recorded; 2 when no bundle was named)."""
     import sys
 
+    from rich.markup import escape
+    from rich.text import Text
+
     from forensics.report.fleet import write_summary
 
     sources, unreadable = expand(paths, manifests)
     if not sources and not unreadable:
         console.print("[bold red]error:[/] no bundle given: name folders, archives, globs or --manifest FILE", highlight=False)
         return 2
+    from forensics.report.terminal import visible  # bundle names and errors quote the bundle: no control character
+
     missing = len(unreadable)
     for row in unreadable:
-        console.print(f"not found: {row['source_path']}: {row['error']}", highlight=False, markup=False, soft_wrap=True)
+        console.print(visible(f"not found: {row['source_path']}: {row['error']}"), highlight=False, markup=False, soft_wrap=True)
     progress = None
     if sys.stderr.isatty() and sources:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -738,9 +743,9 @@ def cli_fleet(
     def on_result(row: dict) -> None:
         counts[row.get("outcome", "failed")] = counts.get(row.get("outcome", "failed"), 0) + 1
         if row.get("outcome") == "failed" and progress is not None:
-            progress.console.print(f"failed {row.get('source_path')}: {row.get('error')}", highlight=False, markup=False)
+            progress.console.print(visible(f"failed {row.get('source_path')}: {row.get('error')}"), highlight=False, markup=False)
         if progress is not None:
-            progress.update(task, advance=1, counts=" · ".join(f"{k} {v}" for k, v in counts.items()), description=(row.get("bundle_name") or "")[-30:])
+            progress.update(task, advance=1, counts=" · ".join(f"{k} {v}" for k, v in counts.items()), description=escape(visible((row.get("bundle_name") or "")[-30:])))
 
     try:
         if progress is not None:
@@ -749,7 +754,7 @@ def cli_fleet(
         else:
             run = run_fleet(sources, out, options, workers=workers, engine=engine, scheduler=scheduler, on_result=on_result)
     except RuntimeError as error:
-        console.print(f"[bold red]error:[/] {error}", highlight=False)
+        console.print(Text.assemble(("error:", "bold red"), " " + visible(str(error))), highlight=False)
         return 2
     failed = [r for r in run.rows if r.get("outcome") == "failed"]
     # Failures with a content hash are in the dataset; the others only in this run's summary.
@@ -764,6 +769,6 @@ def cli_fleet(
         soft_wrap=True,
     )
     for row in failed:
-        console.print(f"  failed {row.get('source_path')}: {row.get('error')}", highlight=False, markup=False)
+        console.print(visible(f"  failed {row.get('source_path')}: {row.get('error')}"), highlight=False, markup=False)
     console.print(f"wrote {written[0]} and {written[1].name}; dataset in {Path(out) / 'dataset'}", highlight=False, markup=False)
     return 0

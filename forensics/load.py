@@ -145,9 +145,23 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
     data = _dedupe(data)
     data["events"] = _resolve_namespaces(event_tables.anchor(data["events"], bundle.collected_at), data["releases"])
     data, bundle.redactions = redact.redact(data)  # secrets out of every frame, before any rule or output
+    bundle.redactions += _redact_inventory(inventory, bundle)  # member names, link targets, notes
     frames = Frames(data=data, bundle=bundle, inventory=inventory, lines=store)
     make_current(store)
     return frames
+
+
+def _redact_inventory(inventory: list[InventoryItem], bundle: Bundle) -> int:
+    """The inventory's paths and notes (member names, symlink targets) and the bundle's root
+    folder redacted as the frames are; the number of values replaced."""
+    texts = [item.path for item in inventory] + [item.note for item in inventory] + [bundle.root, bundle.name]
+    redacted, count = redact.redact_texts(texts)
+    if count:
+        n = len(inventory)
+        for item, path, note in zip(inventory, redacted[:n], redacted[n : 2 * n]):
+            item.path, item.note = path, note
+        bundle.root, bundle.name = redacted[-2], redacted[-1]
+    return count
 
 
 def _all_from(df: pl.DataFrame, path: str) -> bool:

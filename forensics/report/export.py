@@ -1,7 +1,11 @@
 """Exports of a Run: the full timeline for Timesketch (JSONL or CSV), and every frame as Parquet.
 
 They read `Run.timeline` and `Run.frames` (every row, not the capped `analysis.timeline`).
-Text from the bundle is written as data: JSON-encoded or CSV-quoted, never interpreted.
+Text from the bundle is written as data: JSON-encoded or CSV-quoted, never interpreted. A CSV
+is opened in spreadsheets and printed on terminals, so its text cells are neutralised: a
+cell that a spreadsheet would read as a formula (OWASP's rule: one that starts with `=`,
+`+`, `-`, `@`, a tab or a carriage return) starts with a `'` instead, and control characters
+but newline and tab are written as escapes (`\\x1b`).
 """
 
 from __future__ import annotations
@@ -56,10 +60,26 @@ def write_timesketch(timeline: pl.DataFrame, target: Path) -> int:
     if suffix in (".jsonl", ".ndjson", ".json"):
         frame.write_ndjson(target)
     elif suffix == ".csv":
-        frame.write_csv(target)
+        neutral(frame).write_csv(target)
     else:
         raise ValueError(f"--timesketch needs a .jsonl or .csv file name, not {target.name!r}")
     return frame.height
+
+
+# OWASP "CSV Injection": cells starting with these are formulas to a spreadsheet.
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def neutral(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame's text columns safe in a CSV: control characters made visible (as
+    `terminal.visible` writes them), then formulas quoted with a leading `'`."""
+    from forensics.report.terminal import CONTROLS, visible
+
+    escapes = [visible(char) for char in CONTROLS]
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    cleaned = [pl.col(name).str.replace_many(CONTROLS, escapes).alias(name) for name in text]
+    quoted = [pl.when(pl.col(name).str.contains(FORMULA_START)).then(pl.concat_str(pl.lit("'"), pl.col(name))).otherwise(pl.col(name)).alias(name) for name in text]
+    return frame.with_columns(cleaned).with_columns(quoted)
 
 
 def write_parquet(frames, timeline: pl.DataFrame, folder: Path) -> list[Path]:

@@ -7,6 +7,7 @@ the bundle is still analysed (its records counted) next to the problem it report
 
 from __future__ import annotations
 
+import base64
 import gzip
 import io
 import json
@@ -131,3 +132,49 @@ def deep_json_line(depth: int = 100_000) -> bytes:
 
 def long_line(size: int = 5 * MIB) -> bytes:
     return LINE[:-2] + b',"blob":"' + b"x" * size + b'"}\n'
+
+
+# --- secrets of every shape -------------------------------------------------------------------
+# Each shape: (name, a function of a random body -> (text holding a secret, the fragments of
+# it that must not reach any output)). Token prefixes are assembled at run time, so that this
+# file holds no string that looks like a credential. The bodies are letters and digits.
+
+def _tail(body: str, size: int, alphabet: str = "") -> str:
+    """`body` stretched or cut to `size` characters (of `alphabet` when given)."""
+    text = (body * (size // max(len(body), 1) + 1))[:size]
+    return "".join(alphabet[ord(c) % len(alphabet)] for c in text) if alphabet else text
+
+
+HEX = "0123456789abcdef"
+SECRET_SHAPES = [
+    ("bearer", lambda s: (f"Authorization: Bearer {s}", [s])),
+    ("url-password", lambda s: (f"failed to clone https://deploy:{s}@git.example.com/org/repo.git", [s])),
+    ("url-empty-user", lambda s: (f"dial redis://:{s}@redis.apps:6379/0 failed", [s])),
+    ("url-password-slash", lambda s: (f"GET https://robot:{s[:4]}/{s[4:]}@registry.example.com/v2/ 401", [s[:4] + "/", s[4:]])),
+    ("url-password-at", lambda s: (f"pull https://robot:{s[:4]}@{s[4:]}@registry.example.com/v2/ failed", [s[:4] + "@", s[4:]])),
+    ("mysql-dsn", lambda s: (f"open app:{s}@tcp(mysql.apps:3306)/app?parseTime=true: refused", [s])),
+    ("password-flag", lambda s: (f"exec helm registry login --username robot --password {s} ghcr.io", [s])),
+    ("token-flag", lambda s: (f"args: [--token={s} --verbose]", [s])),
+    ("docker-auth", lambda s: ('{"auths":{"ghcr.io":{"auth":"' + base64.b64encode(f"robot:{s}".encode()).decode() + '"}}}',
+                               [base64.b64encode(f"robot:{s}".encode()).decode()])),
+    ("gitlab-deploy-token", lambda s: (f"clone with {'gl' + 'dt-'}{_tail(s, 20)} failed", [_tail(s, 20)])),
+    ("gitlab-runner-token", lambda s: (f"runner {'gl' + 'rt-'}{_tail(s, 20)} registered", [_tail(s, 20)])),
+    ("google-api-key", lambda s: (f"maps key {'AI' + 'za'}{_tail(s, 35)} rejected", [_tail(s, 35)])),
+    ("stripe-live-key", lambda s: (f"stripe key {'sk_' + 'live_'}{_tail(s, 24)}", [_tail(s, 24)])),
+    ("vault-token", lambda s: (f"vault login {'hv' + 's.'}{_tail(s, 90)}", [_tail(s, 90)])),
+    ("npm-token", lambda s: (f"//registry.npmjs.org/:_authToken={'np' + 'm_'}{_tail(s, 36)}", [_tail(s, 36)])),
+    ("sendgrid-key", lambda s: (f"SENDGRID={'S' + 'G.'}{_tail(s, 22)}.{_tail(s[::-1], 43)}", [_tail(s, 22), _tail(s[::-1], 43)])),
+    ("json-pass", lambda s: (f'{{"user":"robot","pass":"{s}"}}', [s])),
+    ("pwd-pair", lambda s: (f"Server=db;Uid=app;Pwd={s};", [s])),
+    ("cookie", lambda s: (f"request header Cookie: session={s}; theme=dark", [s])),
+    ("slack-app-token", lambda s: (f"socket mode {'xa' + 'pp-'}1-A0{_tail(s, 9).upper()}-1234567890123-{_tail(s, 64, HEX)}", [_tail(s, 64, HEX)])),
+    ("discord-webhook", lambda s: (f"notify https://discord.com/api/webhooks/123456789012345678/{_tail(s, 68)} failed", [_tail(s, 68)])),
+    ("azure-sas", lambda s: (f"GET https://acct.blob.core.windows.net/charts/index.yaml?sv=2022-11-02&sr=b&sig={s}%3D&se=2030-01-01 403", [s])),
+    ("password-pair", lambda s: (f"db connect password={s} failed", [s])),
+    ("token-yaml", lambda s: (f"token: {s}", [s])),
+    ("api-key-json", lambda s: (f'"apiKey": "{s}"', [s])),
+    ("quoted-two-words", lambda s: (f'password: "{s[:5]} {s[5:]}"', [s[:5], s[5:]])),
+    ("private-key", lambda s: (f"-----BEGIN OPENSSH PRIVATE KEY-----\n{s}\n-----END OPENSSH PRIVATE KEY-----", [s])),
+    ("client-secret", lambda s: (f"client_secret={s}&grant_type=client_credentials", [s])),
+    ("aws-key-id", lambda s: (f"invalid AWS key {'AK' + 'IA'}{_tail(s, 16).upper()}", [_tail(s, 16).upper()])),
+]
