@@ -178,3 +178,36 @@ SECRET_SHAPES = [
     ("client-secret", lambda s: (f"client_secret={s}&grant_type=client_credentials", [s])),
     ("aws-key-id", lambda s: (f"invalid AWS key {'AK' + 'IA'}{_tail(s, 16).upper()}", [_tail(s, 16).upper()])),
 ]
+
+
+def all_outputs(bundle: Path, out: Path, release: str, code: int) -> dict[str, str]:
+    """Every output of the CLI for `bundle`, as text by name: the HTML, JSON and Markdown
+    reports, the terminal triage table, `release`'s timeline and the inventory, the
+    Timesketch JSONL and CSV exports and every Parquet frame (`code`: analyze's exit code)."""
+    import polars as pl
+    from click.testing import CliRunner
+
+    from forensics.cli import main
+
+    runner = CliRunner()
+    texts: dict[str, str] = {}
+    for fmt in ("html", "json", "md"):
+        result = runner.invoke(main, ["analyze", str(bundle), "-f", fmt, "-o", str(out / f"report.{fmt}")])
+        assert result.exit_code == code, result.output
+        texts[fmt] = (out / f"report.{fmt}").read_text()
+    texts["terminal"] = runner.invoke(main, ["analyze", str(bundle), "-f", "terminal"], env={"COLUMNS": "400"}).output
+    timeline = runner.invoke(main, ["timeline", str(bundle), "--release", release, "--limit", "1000"], env={"COLUMNS": "400"})
+    assert timeline.exit_code == 0, timeline.output
+    texts["terminal timeline"] = timeline.output
+    inventory = runner.invoke(main, ["inventory", str(bundle)])
+    assert inventory.exit_code == 0
+    texts["inventory"] = inventory.output
+    export = runner.invoke(main, ["export", str(bundle), "--timesketch", str(out / "t.jsonl"), "--parquet", str(out / "pq")])
+    assert export.exit_code == 0, export.output
+    assert runner.invoke(main, ["export", str(bundle), "--timesketch", str(out / "t.csv")]).exit_code == 0
+    texts["timesketch jsonl"] = (out / "t.jsonl").read_text()
+    texts["timesketch csv"] = (out / "t.csv").read_text()
+    for parquet in sorted((out / "pq").glob("*.parquet")):
+        df = pl.read_parquet(parquet)
+        texts[f"parquet {parquet.stem}"] = "\n".join(str(v) for c in df.columns for v in df[c].to_list())
+    return texts

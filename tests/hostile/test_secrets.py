@@ -20,13 +20,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from click.testing import CliRunner
 
-from forensics.cli import main
 from forensics.redact import MARKER
 
 from ..conftest import SAMPLES
-from . import SECRET_SHAPES
+from . import SECRET_SHAPES, all_outputs
 
 HR = "cluster-resources/custom-resources/helmreleases.helm.toolkit.fluxcd.io/apps.json"
 LOG = "cluster-resources/pods/logs/flux-system/helm-controller-5d8b9c7f4-x2x9k/manager.log"
@@ -135,30 +133,7 @@ def planted(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def outputs(planted, tmp_path_factory) -> dict[str, str]:
-    out = tmp_path_factory.mktemp("outputs")
-    runner = CliRunner()
-    texts: dict[str, str] = {}
-    for fmt in ("html", "json", "md"):
-        result = runner.invoke(main, ["analyze", str(planted), "-f", fmt, "-o", str(out / f"report.{fmt}")])
-        assert result.exit_code == 3, result.output  # the sample's error findings are still found
-        texts[fmt] = (out / f"report.{fmt}").read_text()
-    terminal = runner.invoke(main, ["analyze", str(planted), "-f", "terminal"], env={"COLUMNS": "400"})
-    texts["terminal"] = terminal.output
-    timeline = runner.invoke(main, ["timeline", str(planted), "--release", "apps/frontend", "--limit", "1000"], env={"COLUMNS": "400"})
-    assert timeline.exit_code == 0
-    texts["terminal timeline"] = timeline.output
-    inventory = runner.invoke(main, ["inventory", str(planted)])
-    assert inventory.exit_code == 0
-    texts["inventory"] = inventory.output
-    export = runner.invoke(main, ["export", str(planted), "--timesketch", str(out / "t.jsonl"), "--parquet", str(out / "pq")])
-    assert export.exit_code == 0, export.output
-    runner.invoke(main, ["export", str(planted), "--timesketch", str(out / "t.csv")])
-    texts["timesketch jsonl"] = (out / "t.jsonl").read_text()
-    texts["timesketch csv"] = (out / "t.csv").read_text()
-    for parquet in sorted((out / "pq").glob("*.parquet")):
-        df = pl.read_parquet(parquet)
-        texts[f"parquet {parquet.stem}"] = "\n".join(str(v) for c in df.columns for v in df[c].to_list())
-    return texts
+    return all_outputs(planted, tmp_path_factory.mktemp("outputs"), "apps/frontend", 3)  # the sample's error findings are still found
 
 
 def test_no_planted_secret_in_any_output(outputs):
