@@ -49,6 +49,9 @@ STREAM_BYTES = 96 * 1024**2  # a folder's file bigger than this is handed to its
 # file too: the line store then reads its log lines again from disk instead of holding them.
 SPOOL_BYTES = 16 * 1024**2
 RATIO_FLOOR = 32 * 1024**2  # a stream is judged on its ratio only once this much came out of it
+# Times outside this range are no time a controller wrote (Go's zero time is year 1; an age of
+# 5000y anchored on the collection time): they are not placed on the timeline (forensics.load).
+TIME_RANGE = (datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(2200, 1, 1, tzinfo=timezone.utc))
 TAR_OVERHEAD = 1024  # header + padding per entry, allowed on top of --max-bytes in a tar stream
 _CHUNK = 1024**2
 try:  # ISA-L's inflate: a gzipped bundle read ~3x faster than with zlib, the same bytes out
@@ -758,13 +761,15 @@ def _stamp_time(text: str | None) -> datetime | None:
     if not text:
         return None
     text = text.split()[0] if " " not in text.strip() else text.strip()
-    if re.fullmatch(r"\d{9,11}(\.\d+)?", text):
-        return datetime.fromtimestamp(float(text), tz=timezone.utc)
     try:
-        value = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
+        if re.fullmatch(r"\d{9,11}(\.\d+)?", text):
+            value = datetime.fromtimestamp(float(text), tz=timezone.utc)
+        else:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+            value = value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    except (ValueError, OverflowError, OSError):
         return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return value if TIME_RANGE[0] <= value < TIME_RANGE[1] else None
 
 
 def _collected_at(bundle: Bundle) -> datetime | None:
@@ -773,5 +778,9 @@ def _collected_at(bundle: Bundle) -> datetime | None:
         found = _TROUBLESHOOT_NAME.search(text or "")
         if found:
             day, hh, mm, ss = found.groups()
-            return datetime.fromisoformat(f"{day}T{hh}:{mm}:{ss}").replace(tzinfo=timezone.utc)
+            try:
+                value = datetime.fromisoformat(f"{day}T{hh}:{mm}:{ss}").replace(tzinfo=timezone.utc)
+            except ValueError:  # `2024-13-45T99_99_99`: no time
+                continue
+            return value if TIME_RANGE[0] <= value < TIME_RANGE[1] else None
     return None

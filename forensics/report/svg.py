@@ -134,20 +134,10 @@ def dependency_graph(analysis: Analysis, anchor) -> dict | None:
     for release, depends_on, _ in edges_in:
         deps.setdefault(release, []).append(depends_on)
     names = sorted({a for a, _, _ in edges_in} | {b for _, b, _ in edges_in})
-    depth: dict[str, int] = {}
-
-    def depth_of(name: str, seen: frozenset) -> int:
-        if name in depth:
-            return depth[name]
-        if name in seen:  # a cycle: stop here
-            return 0
-        value = 1 + max((depth_of(d, seen | {name}) for d in deps.get(name, [])), default=-1)
-        depth[name] = value
-        return value
-
+    depth = _depths(names, deps)
     columns: dict[int, list[str]] = {}
     for name in names:
-        columns.setdefault(depth_of(name, frozenset()), []).append(name)
+        columns.setdefault(depth[name], []).append(name)
     pos, nodes = {}, []
     for col, members in sorted(columns.items()):
         for row, name in enumerate(members):
@@ -183,3 +173,36 @@ def dependency_graph(analysis: Analysis, anchor) -> dict | None:
         "node_h": GRAPH_NODE_H,
         "blocked": len(blocked),
     }
+
+
+def _depths(names: list[str], deps: dict[str, list[str]]) -> dict[str, int]:
+    """The column of each node: 0 without dependencies, else one more than its deepest
+    dependency; an edge back to a node on the current path (a cycle) counts as a dependency
+    of column 0. Walked depth-first with a stack of its own, not by recursion: a chain of
+    thousands of `dependsOn` is as deep as the walk goes."""
+    depth: dict[str, int] = {}
+    for root in names:
+        if root in depth:
+            continue
+        best = {root: 0}
+        path = {root}
+        stack = [(root, iter(deps.get(root, [])))]
+        while stack:
+            name, pending = stack[-1]
+            child = next(pending, None)
+            if child is None:  # every dependency seen: the node's column is known
+                stack.pop()
+                path.discard(name)
+                depth[name] = best.pop(name)
+                if stack:
+                    parent = stack[-1][0]
+                    best[parent] = max(best[parent], depth[name] + 1)
+            elif child in depth:
+                best[name] = max(best[name], depth[child] + 1)
+            elif child in path:
+                best[name] = max(best[name], 1)
+            else:
+                best[child] = 0
+                path.add(child)
+                stack.append((child, iter(deps.get(child, []))))
+    return depth

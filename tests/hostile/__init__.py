@@ -11,9 +11,17 @@ import base64
 import gzip
 import io
 import json
+import os
 import tarfile
 import zipfile
 from pathlib import Path
+
+from hypothesis import HealthCheck, settings
+
+# The property tests' profiles (tests/hostile/test_*.py): `ci` by default, `long` on demand.
+settings.register_profile("ci", max_examples=50, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.register_profile("long", max_examples=2000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 RECORD = {"level": "info", "ts": "2024-01-15T09:02:41.127Z", "logger": "helm-controller", "msg": "release in-sync with desired state",
           "controller": "helmrelease", "controllerKind": "HelmRelease", "HelmRelease": {"name": "web", "namespace": "apps"},

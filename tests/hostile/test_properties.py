@@ -22,7 +22,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import parsers
@@ -31,9 +31,6 @@ from forensics.load import load
 
 from ..conftest import ROOT, SAMPLES
 
-settings.register_profile("ci", max_examples=50, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-settings.register_profile("long", max_examples=2000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 CORPUS = ROOT / "tests" / "corpus"
 SAMPLE = SAMPLES / "upgrade-2.1-to-2.2" / "cluster-resources"
