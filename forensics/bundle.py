@@ -60,6 +60,7 @@ try:  # ISA-L's inflate: a gzipped bundle read ~3x faster than with zlib, the sa
 except ImportError:  # no wheel for this platform: zlib
     _decompressobj, _isal_error = zlib.decompressobj, zlib.error
 _GZIP_READ = 128 * 1024  # compressed bytes read at a time (as gzip's reader): the ratio cap judges each step
+_FEED = 512  # compressed bytes a gzip member's inflation starts with (doubled up to _GZIP_READ)
 # Errors a damaged archive or compressed stream raises while being read.
 _DAMAGE = (tarfile.TarError, OSError, EOFError, zlib.error, _isal_error, lzma.LZMAError, ValueError, struct.error)
 # ...and a zip archive (an unsupported version or method, an encrypted entry).
@@ -119,35 +120,35 @@ def _ratio_cap(ratio: int) -> str:
     return f"the compression ratio cap of {ratio}:1 (raise it with --max-ratio)"
 
 
-def gunzip(data: bytes, limit: int, max_ratio: int, max_bytes: int | None = None) -> tuple[bytes, str | None]:
+def gunzip(data: bytes, limit: int, max_ratio: int, max_bytes: int | None = None, max_members: int = DEFAULT_MAX_MEMBERS) -> tuple[bytes, str | None]:
     """Inflate a (possibly multi-member) gzip stream; what came out and why it stopped early.
 
-    Raises CapExceeded past `limit` bytes (the rest of --max-bytes) or past `max_ratio` times
-    the compressed size (once over RATIO_FLOOR); a truncated or corrupt stream keeps what was
-    inflated before the damage.
+    Raises CapExceeded past `limit` bytes (the rest of --max-bytes), past `max_ratio` times
+    the compressed size (once over RATIO_FLOOR) or past `max_members` gzip members; a
+    truncated or corrupt stream keeps what was inflated before the damage, and data after the
+    last member that is no gzip member is left alone.
     """
     ratio_limit = max(RATIO_FLOOR, max_ratio * len(data))
     cap = min(limit, ratio_limit)
+    stream = _GzipStream(io.BytesIO(data), max_members)
     out: list[bytes] = []
-    total, rest = 0, data
-    while rest:
-        inflater = _decompressobj(31)
+    total = 0
+    while True:
         try:
-            piece = inflater.decompress(rest, cap - total + 1)
+            piece = stream.read1(min(_CHUNK, cap - total + 1))
+        except _NotGzip:
+            break
+        except EOFError:
+            return b"".join(out), f"gzip stream truncated after {total} decompressed bytes"
         except (zlib.error, _isal_error) as error:
             return b"".join(out), f"corrupt gzip data after {total} bytes: {error}"
+        if not piece:
+            break
         out.append(piece)
         total += len(piece)
         if total > cap:
             why = _bytes_cap(max_bytes or limit) if cap == limit else _ratio_cap(max_ratio)
             raise CapExceeded(f"more than {cap} bytes when decompressed from {len(data)}: over {why}")
-        if not inflater.eof:
-            if inflater.unconsumed_tail:  # max_length reached exactly at the cap
-                continue
-            return b"".join(out), f"gzip stream truncated after {total} decompressed bytes"
-        rest = inflater.unused_data.lstrip(b"\x00")  # concatenated members, trailing padding
-        if rest and rest[:2] != b"\x1f\x8b":
-            break
     return b"".join(out), None
 
 
@@ -177,37 +178,67 @@ def _normalise_text(data: bytes) -> tuple[bytes, str]:
     return data, ""
 
 
+class _NotGzip(OSError):
+    """What follows a gzip member is no gzip member (the stream's data ends there)."""
+
+
 class _GzipStream:
     """A gzip stream (one member or several, zero padding between them skipped) inflated a
     step at a time, as the standard library's gzip reader does it (with ISA-L where it is
     installed): what was inflated before the input ends early or turns corrupt is returned
     first, the error raised by the next read (EOFError, or the inflater's error for corrupt
-    data, a bad checksum or a member that is no gzip; with a bad checksum, the output of the
-    step that found it goes with it)."""
+    data or a bad checksum, with the output of the step that found it; `_NotGzip` where data
+    that is no gzip member follows a member).
 
-    def __init__(self, raw) -> None:
+    Members are counted against `max_members` (CapExceeded past it). Each member starts with
+    a small piece of input, doubled while the member goes on: what a finished member leaves
+    unused is at most one piece, so a stream of many tiny (or empty) members costs time in
+    proportion to its size, not to its size times its members."""
+
+    def __init__(self, raw, max_members: int = DEFAULT_MAX_MEMBERS) -> None:
         self.raw = raw
+        self.max_members = max_members
+        self.members = 1
+        self._input = memoryview(b"")  # compressed bytes read, from `_at` on not yet used
+        self._at = 0
+        self._step = _FEED
         self._inflater = _decompressobj(31)
+
+    def _fill(self) -> bool:
+        """More compressed input when all of it was used; False at the end of the input."""
+        if self._at < len(self._input):
+            return True
+        chunk = self.raw.read(_GZIP_READ)
+        self._input, self._at = memoryview(chunk), 0
+        return bool(chunk)
 
     def read1(self, size: int) -> bytes:
         while True:
-            inflater = self._inflater
-            if inflater.eof:  # a member ended: another may follow
-                rest = inflater.unused_data.lstrip(b"\x00")
-                while not rest:
-                    chunk = self.raw.read(_GZIP_READ)
-                    if not chunk:
+            if self._inflater.eof:  # a member ended: another may follow, after zero padding
+                while True:
+                    if not self._fill():
                         return b""
-                    rest = chunk.lstrip(b"\x00")
-                self._inflater = _decompressobj(31)
-                data = self._inflater.decompress(rest, size)
-            elif inflater.unconsumed_tail:
-                data = inflater.decompress(inflater.unconsumed_tail, size)
-            else:
-                chunk = self.raw.read(_GZIP_READ)
-                if not chunk:
-                    raise EOFError("Compressed file ended before the end-of-stream marker was reached")
-                data = inflater.decompress(chunk, size)
+                    head = bytes(self._input[self._at : self._at + 64])
+                    padding = len(head) - len(head.lstrip(b"\x00"))
+                    if padding == 0:
+                        break
+                    self._at += padding
+                if self._input[self._at : self._at + 1] != b"\x1f":
+                    raise _NotGzip("data after the last gzip member is no gzip member")
+                self.members += 1
+                if self.members > self.max_members:
+                    raise CapExceeded(f"more than {self.max_members} gzip members (raise the cap with --max-members)")
+                self._inflater, self._step = _decompressobj(31), _FEED
+            if not self._fill():
+                raise EOFError("Compressed file ended before the end-of-stream marker was reached")
+            piece = self._input[self._at : self._at + self._step]
+            data = self._inflater.decompress(piece, size)
+            # What the step left: the next member's start (at the end of a member), or input
+            # held back for want of room in `size` (taken again from `_input` next time).
+            unused = len(self._inflater.unused_data) if self._inflater.eof else len(self._inflater.unconsumed_tail)
+            self._at += len(piece) - unused
+            if not self._inflater.eof and not unused:
+                self._step = min(self._step * 2, _GZIP_READ)
             if data:
                 return data
 
@@ -309,7 +340,7 @@ class Reader:
                 data = data.read()  # a byte-order mark: the text is normalised in memory
             if member.path.endswith(".gz") and data[:2] == b"\x1f\x8b":
                 try:
-                    out, why = gunzip(data, self.max_bytes - self._read_bytes, self.max_ratio, self.max_bytes)
+                    out, why = gunzip(data, self.max_bytes - self._read_bytes, self.max_ratio, self.max_bytes, self.max_members)
                 except CapExceeded as error:
                     self.bundle.members.append(Member(member.path, member.size, "refused", note=f"not read: {error}"))
                     continue
@@ -450,7 +481,7 @@ class Reader:
         magic = raw.read(6)
         raw.seek(0)
         if magic[:2] == b"\x1f\x8b":
-            stream, ratio = _GzipStream(raw), self.max_ratio
+            stream, ratio = _GzipStream(raw, self.max_members), self.max_ratio
         elif magic[:3] == b"BZh":
             stream, ratio = bz2.BZ2File(raw), self.max_ratio
         elif magic == b"\xfd7zXZ\x00":
@@ -463,6 +494,7 @@ class Reader:
 
     def _tar_entries(self) -> Iterator[tuple[Member, bytes]]:
         stream, raw, counted = self._tar_stream()
+        compressed = self._size() if counted.max_ratio else None  # a compressed archive's own size
 
         def damage(error: Exception) -> Exception:
             return counted.damage or error
@@ -517,8 +549,8 @@ class Reader:
                 if not info.isreg():
                     yield Member(path, info.size, "refused", note=_kind_of_tar(info)), b""
                     continue
-                refused = self._over_budget(path, info.size)
-                if refused:
+                refused = self._over_budget(path, info.size) or self._tar_ratio(path, info, compressed)
+                if refused:  # judged by its declared size, before any byte is read or written
                     yield refused, b""
                     continue
                 chunks: list[bytes] = []
@@ -538,6 +570,7 @@ class Reader:
                                 self._problem(path, f"could not be copied to disk ({error.strerror or error}); read into memory")
                                 out.close()
                                 chunks = [Path(spooled).read_bytes()[:done], chunk] if done else [chunk]
+                                _remove(spooled)
                                 spooled, out = None, None
                         else:
                             chunks.append(chunk)
@@ -546,6 +579,8 @@ class Reader:
                 except (CapExceeded,) + _DAMAGE as error:
                     if out:
                         out.close()
+                        if isinstance(error, CapExceeded):  # not analysed: its copy goes at once
+                            _remove(spooled)
                     data = FileData(spooled, done) if out else b"".join(chunks)
                     what = "stopped reading" if isinstance(error, CapExceeded) else "entry truncated or corrupt"
                     self._problem(path, f"{what} after {done} of {info.size} bytes: {damage(error)}")
@@ -559,6 +594,21 @@ class Reader:
                     yield Member(path, info.size, "file", disk=spooled), FileData(spooled, done)
                     continue
                 yield Member(path, info.size, "file"), b"".join(chunks)
+
+    def _tar_ratio(self, path: str, info: tarfile.TarInfo, compressed: int | None) -> Member | None:
+        """A refused member when its declared size is over the ratio cap: against the bytes it
+        stores (a sparse member is mostly holes that read as zeros), or, in a compressed
+        archive, against the whole archive's size (more than it could ever inflate to)."""
+        if info.size <= RATIO_FLOOR:
+            return None
+        stored = sum(size for _, size in info.sparse) if info.sparse else info.size
+        if info.size > self.max_ratio * max(stored, 1):
+            note = f"not read: a sparse entry of {info.size} bytes that stores {stored} is over {_ratio_cap(self.max_ratio)}"
+        elif compressed is not None and info.size > self.max_ratio * max(compressed, 1):
+            note = f"not read: {info.size} bytes declared in a {compressed}-byte archive is over {_ratio_cap(self.max_ratio)}"
+        else:
+            return None
+        return Member(path, info.size, "refused", note=note)
 
     def _zip_entries(self) -> Iterator[tuple[Member, bytes]]:
         try:
@@ -638,7 +688,6 @@ class Reader:
                 continue
             if name.endswith("/"):
                 continue
-            limit = min(self.max_bytes - self._read_bytes, max(RATIO_FLOOR, self.max_ratio * max(csize, len(data) - start)))
             if method == 0:
                 body = data[start : start + csize] if csize else b""
                 if len(body) < csize:
@@ -650,20 +699,47 @@ class Reader:
             if method != 8:
                 yield Member(path, usize, "refused", note=f"unsupported zip compression method {method}"), b""
                 continue
-            inflater = zlib.decompressobj(-15)
-            try:
-                body = inflater.decompress(data[start:], limit + 1)
-            except zlib.error as error:
-                self._problem(path, f"entry corrupt: {error}")
+            if csize and usize > RATIO_FLOOR and usize > self.max_ratio * csize:
+                yield Member(path, usize, "refused", note=f"not read: compression ratio {usize // csize}:1 is over {_ratio_cap(self.max_ratio)}"), b""
+                pos = start + csize
                 continue
-            if len(body) > limit:
-                yield Member(path, len(body), "refused", note=f"not read: more than {limit} bytes when decompressed (over --max-bytes or --max-ratio)"), b""
+            body, end, why = self._inflate_entry(data, start, path)
+            if body is None:  # corrupt (reported): the next entry is looked for from here
                 continue
-            if not inflater.eof:
+            if why:
+                yield Member(path, len(body), "refused", note=f"not read: {why}"), b""
+                pos = end
+                continue
+            if end is None:
                 self._problem(path, f"entry truncated after {len(body)} decompressed bytes")
             if body:
                 yield Member(path, len(body), "file"), body
-            pos = len(data) - len(inflater.unused_data) if inflater.eof else len(data)
+            pos = end if end is not None else len(data)
+
+    def _inflate_entry(self, data: bytes, start: int, path: str) -> tuple[bytes | None, int | None, str | None]:
+        """A salvaged zip entry's deflate data from `start`, inflated a piece at a time and
+        judged on its own ratio (what came out against the compressed bytes it took, once
+        past RATIO_FLOOR) and on the rest of --max-bytes: (what came out, None when it is
+        corrupt; where its data ends, None when the archive ends first; why it was stopped)."""
+        inflater = zlib.decompressobj(-15)
+        out: list[bytes] = []
+        total, at = 0, start
+        view = memoryview(data)
+        while at < len(data) and not inflater.eof:
+            piece = view[at : at + _GZIP_READ]
+            try:
+                chunk = inflater.decompress(piece, _CHUNK)  # at most a MiB a step: judged before the next
+            except zlib.error as error:
+                self._problem(path, f"entry corrupt: {error}")
+                return None, None, None
+            at += len(piece) - len(inflater.unused_data if inflater.eof else inflater.unconsumed_tail)
+            out.append(chunk)
+            total += len(chunk)
+            if total > self.max_bytes - self._read_bytes:
+                return b"", at, f"more than {total} bytes: over {_bytes_cap(self.max_bytes)}"
+            if total > RATIO_FLOOR and total > self.max_ratio * (at - start):
+                return b"", at, f"{total} bytes out of {at - start} compressed bytes: over {_ratio_cap(self.max_ratio)}"
+        return b"".join(out), (at if inflater.eof else None), None
 
     def _single_file(self) -> Iterator[tuple[Member, bytes]]:
         if self._stdin is not None:
@@ -710,6 +786,15 @@ class Reader:
                 member.note = f"symlink to {member.target}, which is not in the bundle"
         bundle.layout = detect_layout({m.path for m in bundle.members})
         bundle.collected_at = _stamp_time(self._stamp) or _collected_at(bundle)
+
+
+def _remove(path: str | None) -> None:
+    """A spool file removed (it may be gone already)."""
+    if path:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
 
 
 def _kind_of_tar(info: tarfile.TarInfo) -> str:

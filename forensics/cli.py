@@ -406,7 +406,8 @@ def inventory(path, max_bytes, **caps):
 @click.option("--no-reports", is_flag=True, help="Skip the per-bundle HTML reports.")
 @click.option("--generated-at", help="Fixed analysis time (ISO 8601), for reproducible output.")
 @click.option("--max-bytes", type=int, help="Cap on decompressed bytes read from each bundle (default 8 GiB).")
-def fleet(paths, out, manifests, workers, engine, scheduler, force, retry_failed, no_reports, generated_at, max_bytes):
+@click.option("--timeout", type=click.FloatRange(min=0), default=1800, show_default=True, help="Seconds one bundle's analysis may take (process engine; 0: no limit); a bundle over it is recorded as failed.")
+def fleet(paths, out, manifests, workers, engine, scheduler, force, retry_failed, no_reports, generated_at, max_bytes, timeout):
     """Analyse many bundles into one Parquet dataset, per-bundle reports and a fleet summary.
 
     PATHS are bundle folders, archives, globs, URLs (fsspec) or @MANIFEST files. Bundles
@@ -422,7 +423,7 @@ def fleet(paths, out, manifests, workers, engine, scheduler, force, retry_failed
 
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
-    options = Options(generated_at=_generated_at(generated_at), max_bytes=max_bytes, force=force, retry_failed=retry_failed, reports=not no_reports)
+    options = Options(generated_at=_generated_at(generated_at), max_bytes=max_bytes, force=force, retry_failed=retry_failed, reports=not no_reports, timeout=timeout or None)
     sys.exit(cli_fleet(list(paths), list(manifests), out, options, workers=workers, engine=engine, scheduler=scheduler, console=_stderr_console()))
 
 

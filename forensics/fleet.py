@@ -29,7 +29,9 @@ import json
 import os
 import re
 import shutil
+import signal
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -40,6 +42,7 @@ from pathlib import Path
 import pyarrow as pa
 
 FLEET_SCHEMA_VERSION = "1"
+DEFAULT_TIMEOUT = 1800.0
 TABLES = ("bundles", "findings", "verdicts", "timeline", "inventory", "controllers", "upgrades")
 WORST_ORDER = ("failed", "error", "warning", "info", "unexplained", "healthy", "empty")
 _ARCHIVE = re.compile(r"(\.tar\.gz|\.tgz|\.tar|\.zip|\.gz)$", re.IGNORECASE)
@@ -176,6 +179,7 @@ class Options:
     force: bool = False
     retry_failed: bool = False
     reports: bool = True
+    timeout: float | None = DEFAULT_TIMEOUT  # seconds one bundle's analysis may take (None: no limit)
 
 
 # ---- inputs -------------------------------------------------------------------------------
@@ -373,8 +377,9 @@ def _analyse(local: str, source: str, key: str, bundle_id: str, size: int, out: 
     }
     result, error = None, None
     try:
-        result = forensics.run(local, generated_at=analysed_at, max_bytes=options.max_bytes)
-    except BundleError as failure:
+        with _time_limit(options.timeout):
+            result = forensics.run(local, generated_at=analysed_at, max_bytes=options.max_bytes)
+    except (BundleError, BundleTimeout) as failure:
         error = str(failure)
     except Exception as failure:  # an internal error on this bundle must not stop the fleet
         error = _error_text(failure)
@@ -415,6 +420,33 @@ def _analyse(local: str, source: str, key: str, bundle_id: str, size: int, out: 
     _write_part(parts / "bundles" / f"bundle={key}", _table("bundles", [bundle_row]))  # written last: the bundle is complete
     summary = {k: bundle_row.get(k) for k in ("bundle_name", "status", "error", "worst", "worst_label", "releases", "broken", "findings")}
     return {**summary, "outcome": "analysed" if error is None else "failed"}
+
+
+class BundleTimeout(Exception):
+    """A bundle's analysis took longer than --timeout."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """BundleTimeout raised in this thread once `seconds` have passed, by a SIGALRM timer
+    (restored afterwards). Only in a process's main thread, where the process engine runs
+    each bundle (a worker process's, or this one's with one worker); Python acts on it
+    between two of its steps, so a single Polars call under way finishes first. Elsewhere
+    (Dask's worker threads) there is no limit."""
+    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise BundleTimeout(f"timed out after {seconds:g} s (raise the limit with --timeout)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _worst(verdicts) -> tuple[str, str | None]:

@@ -48,10 +48,10 @@ class Zeros(io.RawIOBase):
         return size
 
 
-def tar(path: Path, entries: list[tuple], compression: str = "gz") -> Path:
+def tar(path: Path, entries: list[tuple], compression: str = "gz", level: int = 1) -> Path:
     """entries: (name, kind, payload) with kind file | symlink | hardlink | fifo | chr | blk | zeros."""
     mode = f"w:{compression}" if compression else "w"
-    with tarfile.open(path, mode, **({"compresslevel": 1} if compression == "gz" else {})) as archive:
+    with tarfile.open(path, mode, **({"compresslevel": level} if compression == "gz" else {})) as archive:
         for name, kind, payload in entries:
             info = tarfile.TarInfo(name)
             if kind == "file":
@@ -219,3 +219,41 @@ def all_outputs(bundle: Path, out: Path, release: str, code: int) -> dict[str, s
         df = pl.read_parquet(parquet)
         texts[f"parquet {parquet.stem}"] = "\n".join(str(v) for c in df.columns for v in df[c].to_list())
     return texts
+
+
+def sparse_tar(path: Path, name: str, size: int, data: bytes = b"hello\n") -> Path:
+    """An uncompressed tar whose one member is a GNU sparse file of `size` bytes storing only
+    `data` (the old GNU format: the sparse map and the real size in the header)."""
+    info = tarfile.TarInfo(name)
+    info.type = tarfile.GNUTYPE_SPARSE
+    info.size = len(data)  # what the archive stores
+    header = bytearray(info.tobuf(format=tarfile.GNU_FORMAT))
+    header[386:398] = b"%011o\0" % 0  # one sparse block: `data` at offset 0
+    header[398:410] = b"%011o\0" % len(data)
+    header[483:495] = b"%011o\0" % size  # the real size
+    header[148:156] = b" " * 8
+    header[148:156] = b"%06o\0 " % sum(header)
+    padding = bytes(-len(data) % 512)
+    path.write_bytes(bytes(header) + data + padding + _tar_member(GOOD, GOOD_LOG) + bytes(1024))
+    return path
+
+
+def _tar_member(name: str, payload: bytes) -> bytes:
+    info = tarfile.TarInfo(name)
+    info.size = len(payload)
+    return info.tobuf(format=tarfile.GNU_FORMAT) + payload + bytes(-len(payload) % 512)
+
+
+def zip_salvage_bomb(path: Path, size: int = 40 * MIB) -> Path:
+    """A zip bomb whose central directory is cut off and whose local header gives no sizes (a
+    data descriptor's), so that only the recovery path reads it."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr(GOOD, GOOD_LOG)
+        archive.writestr("cluster-resources/pods/logs/flux-system/helm-controller-1/bomb.log", bytes(size))
+    data = bytearray(buffer.getvalue()[: buffer.getvalue().find(b"PK\x01\x02")])
+    at = data.find(b"PK\x03\x04", 4)  # the bomb's local header
+    data[at + 6] |= 0x08  # sizes in a data descriptor
+    data[at + 18 : at + 26] = bytes(8)  # compressed and uncompressed size: unknown
+    path.write_bytes(bytes(data))
+    return path
