@@ -53,6 +53,7 @@ RATIO_FLOOR = 32 * 1024**2  # a stream is judged on its ratio only once this muc
 # 5000y anchored on the collection time): they are not placed on the timeline (forensics.load).
 TIME_RANGE = (datetime(1970, 1, 1, tzinfo=timezone.utc), datetime(2200, 1, 1, tzinfo=timezone.utc))
 TAR_OVERHEAD = 1024  # header + padding per entry, allowed on top of --max-bytes in a tar stream
+MAX_DEPTH = 2  # archives read inside archives: a bundle in a portal's zip in a ticket's tar.gz
 _CHUNK = 1024**2
 try:  # ISA-L's inflate: a gzipped bundle read ~3x faster than with zlib, the same bytes out
     from isal.isal_zlib import decompressobj as _decompressobj
@@ -81,7 +82,7 @@ class Member:
 
     path: str
     size: int
-    type: str  # "file", "symlink", "refused"
+    type: str  # "file", "symlink", "refused", "archive" (read in place: its entries are members)
     target: str | None = None  # symlink: the member path it points to
     note: str = ""
     disk: str | None = None  # a file of a folder bundle whose bytes are read as they are on disk
@@ -276,7 +277,14 @@ class _Counted(io.RawIOBase):
 
 
 class Reader:
-    """Iterates the regular files of a bundle as (Member, bytes), recording everything else."""
+    """Iterates the regular files of a bundle as (Member, bytes), recording everything else.
+
+    Standard input (`-`), a named pipe, `/dev/stdin` and a process substitution (`<(...)`)
+    are read into memory first (at most --max-bytes), as the bytes of an archive or a file.
+    An archive inside the bundle (`.tar`, `.tar.gz`, `.tgz`, `.zip`; a support portal's zip
+    around a support bundle) is read in place, to MAX_DEPTH archives deep, by a nested Reader
+    under the same caps: its entries are members at the archive's folder (as if extracted
+    there) and their bytes count against the one --max-bytes budget."""
 
     def __init__(
         self,
@@ -284,63 +292,126 @@ class Reader:
         max_bytes: int = DEFAULT_MAX_BYTES,
         max_members: int = DEFAULT_MAX_MEMBERS,
         max_ratio: int = DEFAULT_MAX_RATIO,
+        *,
+        data: bytes | None = None,
+        outer: Reader | None = None,
     ):
         self.path = Path(path)
         self.max_bytes = max_bytes or DEFAULT_MAX_BYTES
         self.max_members = max_members or DEFAULT_MAX_MEMBERS
         self.max_ratio = max_ratio or DEFAULT_MAX_RATIO
-        self._stdin: bytes | None = None
-        if str(path) == "-":  # standard input: an archive or one file, read into memory
+        self._memory: bytes | None = data  # the input's bytes, when it is read into memory
+        if data is None and str(path) == "-":  # standard input: an archive or one file
             import sys
 
-            self._stdin = sys.stdin.buffer.read(self.max_bytes + 1)
-            if len(self._stdin) > self.max_bytes:
-                raise BundleError(f"stdin: more than {self.max_bytes} bytes (raise it with --max-bytes)")
+            self._memory = self._read_stream(sys.stdin.buffer, "stdin")
             self.path = Path("stdin")
-        elif not self.path.exists():
+        elif data is None and not self.path.exists():
             raise BundleError(f"{self.path}: no such file or folder")
-        self.bundle = Bundle(name=_display_name(self.path), origin=str(path))
-        self._read_bytes = 0
+        elif data is None and not self.path.is_dir() and not self.path.is_file():  # a pipe: it can be read once
+            try:
+                with open(self.path, "rb") as stream:
+                    self._memory = self._read_stream(stream, self.path.name)
+            except OSError as error:
+                raise BundleError(f"{self.path}: cannot be read: {error.strerror or error}") from error
+        # A nested reader shares the outermost one's bundle, byte budget, spool and stamp.
+        self.outer = outer.outer if outer else self
+        self.depth = outer.depth + 1 if outer else 0
+        self.label = str(path) if outer else self.path.name  # how problems name this archive
+        self.bundle = outer.bundle if outer else Bundle(name=_display_name(self.path), origin=str(path))
+        self._read_bytes = 0  # bytes of members read from this archive
         self._stamp: str | None = None  # crust-gather's collected.timestamp
         # Big archive members are copied here as they are read (bounded memory) and parsed
         # from disk; the directory goes away with the last reference to it (load() hands it to
         # the line store, which reads those files again).
         self.spool: tempfile.TemporaryDirectory | None = None
+        self._total = 0  # bytes of members read from the whole bundle (the outermost reader's count)
+
+    def _read_stream(self, stream, name: str) -> bytes:
+        data = stream.read(self.max_bytes + 1)
+        if len(data) > self.max_bytes:
+            raise BundleError(f"{name}: more than {self.max_bytes} bytes (raise it with --max-bytes)")
+        return data
+
+    @property
+    def _used(self) -> int:
+        """Bytes read from the whole bundle so far (every nested archive included)."""
+        return self.outer._total
 
     def _spool_open(self, count: int):
         """(path, open file) of a new spool file, or (None, None) when none can be made (the
         member is then read into memory)."""
+        outer = self.outer
         try:
-            if self.spool is None:
-                self.spool = tempfile.TemporaryDirectory(prefix="forensics-spool-")
-            path = os.path.join(self.spool.name, f"{count}.member")
-            return path, open(path, "wb")  # noqa: SIM115 - closed by the caller
+            if outer.spool is None:
+                outer.spool = tempfile.TemporaryDirectory(prefix="forensics-spool-")
+            handle, path = tempfile.mkstemp(suffix=f"-{count}.member", dir=outer.spool.name)  # nested archives count from 1 too
+            return path, os.fdopen(handle, "wb")  # closed by the caller
         except OSError:
             return None, None
 
     def files(self) -> Iterator[tuple[Member, bytes]]:
-        if self._stdin is None and self.path.is_dir():
-            entries = self._dir_entries()
-        elif self._is(tarfile.is_tarfile):
-            entries = self._tar_entries()
-        elif self._is(zipfile.is_zipfile):
-            entries = self._zip_entries()
-        elif self._looks_zip():
-            entries = self._zip_salvage()
-        elif self._looks_compressed():
-            raise BundleError(f"{self.path.name}: compressed archive that cannot be read (truncated or corrupt)")
-        else:
-            entries = self._single_file()
         files: list[Member] = []
+        for member, data in self._read(""):
+            files.append(member)
+            yield member, data
+        self._finish(files)
+
+    def _entries(self) -> Iterator[tuple[Member, bytes]]:
+        if self._memory is None and self.path.is_dir():
+            return self._dir_entries()
+        if self._is(tarfile.is_tarfile):
+            return self._tar_entries()
+        if self._is(zipfile.is_zipfile):
+            return self._zip_entries()
+        if self._looks_zip():
+            return self._zip_salvage()
+        if self._looks_compressed():
+            raise BundleError(f"{self.label}: compressed archive that cannot be read (truncated or corrupt)")
+        return self._single_file()
+
+    def _nested(self, member: Member, data) -> Reader | None:
+        """A reader of the archive a member holds (by its name and its first bytes), unless it
+        is MAX_DEPTH archives deep already."""
+        name = member.path.lower()
+        if not name.endswith((".tar", ".tgz", ".tar.gz", ".zip")):
+            return None
+        head = data.head(512) if isinstance(data, FileData) else data[:512]
+        if not (head[257:262] == b"ustar" or head[:2] == b"\x1f\x8b" or head[:4] == b"PK\x03\x04"):
+            return None
+        if self.depth >= MAX_DEPTH:
+            self._problem(member.path, f"an archive {MAX_DEPTH + 1} archives deep: not read inside")
+            return None
+        if isinstance(data, FileData):  # a folder's big archive: read from its file
+            return Reader(data.path, self.max_bytes, self.max_members, self.max_ratio, outer=self)._as(member.path)
+        return Reader(member.path, self.max_bytes, self.max_members, self.max_ratio, data=bytes(data), outer=self)
+
+    def _as(self, label: str) -> Reader:
+        self.label = label
+        return self
+
+    def _read(self, prefix: str) -> Iterator[tuple[Member, bytes]]:
+        """This archive's files, named from the bundle root (`prefix`: the folder of this
+        archive inside the bundle), nested archives read in place."""
+        try:
+            entries = self._entries()
+        except BundleError as error:
+            if self.depth == 0:
+                raise
+            self._problem(self.label, f"archive inside the bundle not read: {error}")
+            return
         for member, data in entries:
+            member.path = prefix + member.path
+            if member.target:
+                member.target = prefix + member.target
             if member.type != "file":
                 self.bundle.members.append(member)
                 continue
             if isinstance(data, FileData) and _has_bom(data.head(4)):
                 data = data.read()  # a byte-order mark: the text is normalised in memory
-            if member.path.endswith(".gz") and data[:2] == b"\x1f\x8b":
+            if member.path.endswith(".gz") and not member.path.endswith(".tar.gz") and data[:2] == b"\x1f\x8b":
                 try:
-                    out, why = gunzip(data, self.max_bytes - self._read_bytes, self.max_ratio, self.max_bytes, self.max_members)
+                    out, why = gunzip(data, self.max_bytes - self._used, self.max_ratio, self.max_bytes, self.max_members)
                 except CapExceeded as error:
                     self.bundle.members.append(Member(member.path, member.size, "refused", note=f"not read: {error}"))
                     continue
@@ -351,6 +422,12 @@ class Reader:
                     self._problem(member.path, f"{why}; the {len(out)} bytes before it are read")
                 member.path, data = member.path[:-3], out
                 member.disk = None
+            nested = self._nested(member, data)
+            if nested is not None:
+                self.bundle.members.append(Member(member.path, member.size, "archive", note="an archive: its entries are read in place"))
+                folder = member.path.rsplit("/", 1)[0] + "/" if "/" in member.path else ""
+                yield from nested._read(folder)
+                continue
             before = len(data)
             data, note = (data, "") if isinstance(data, FileData) else _normalise_text(data)
             if note:
@@ -358,13 +435,12 @@ class Reader:
             if len(data) != before or note:
                 member.disk = None
             self._read_bytes += len(data)
+            self.outer._total += len(data)
             member.size = len(data)
             if member.path.rsplit("/", 1)[-1] == "collected.timestamp":
-                self._stamp = (data.head(200) if isinstance(data, FileData) else data[:200]).decode("utf-8", errors="replace").strip()
-            files.append(member)
+                self.outer._stamp = (data.head(200) if isinstance(data, FileData) else data[:200]).decode("utf-8", errors="replace").strip()
             self.bundle.members.append(member)
             yield member, data
-        self._finish(files)
 
     def big_files(self) -> list[tuple[str, FileData]]:
         """The folder's files that `files()` will hand over unread (FileData), biggest first,
@@ -374,15 +450,15 @@ class Reader:
         (inflated as it is read, its share of the byte cap is not known in advance); else
         empty. A file starting with a byte-order mark is left out (`files()` reads it into
         memory)."""
-        if self._stdin is not None or not self.path.is_dir():
+        if self._memory is not None or not self.path.is_dir():
             return []
         root = self.path.resolve()
         found, count, total = [], 0, 0
         for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
             for filename in filenames:
                 count += 1
-                if filename.endswith(".gz"):
-                    return []  # inflated as read: its size in the byte cap is not known yet
+                if filename.endswith((".gz", ".tgz", ".tar", ".zip")):
+                    return []  # inflated or read inside as read: its size in the byte cap is not known yet
                 full = Path(dirpath) / filename
                 if full.is_symlink() or not full.is_file():
                     continue
@@ -400,14 +476,14 @@ class Reader:
 
     def _over_budget(self, path: str, size: int) -> Member | None:
         """A refused member when reading `size` more bytes would pass --max-bytes."""
-        if self._read_bytes + size <= self.max_bytes:
+        if self._used + size <= self.max_bytes:
             return None
         return Member(path, size, "refused", note=f"not read: {size} bytes would pass {_bytes_cap(self.max_bytes)}")
 
     def _too_many(self, count: int) -> bool:
         if count <= self.max_members:
             return False
-        self._problem(self.path.name, f"more than {self.max_members} entries: the rest is not read (raise the cap with --max-members)")
+        self._problem(self.label, f"more than {self.max_members} entries: the rest is not read (raise the cap with --max-members)")
         return True
 
     # --- sniffing ---------------------------------------------------------------------------
@@ -431,8 +507,8 @@ class Reader:
         try:
             with gzip.open(self._source()) as stream:
                 stream.read(1)
-            if self._stdin is not None:
-                return False  # a gzipped single file on stdin: inflated as `stdin.gz`
+            if self._memory is not None:
+                return False  # a gzipped single file on stdin or a pipe: inflated as `<name>.gz`
             return not self.path.name.endswith(".gz") or self.path.name.endswith((".tar.gz", ".tgz"))
         except _DAMAGE:
             return True
@@ -503,10 +579,10 @@ class Reader:
             archive = tarfile.open(fileobj=stream, mode="r|")
         except CapExceeded as error:
             raw.close()
-            raise BundleError(f"{self.path.name}: {error}") from error
+            raise BundleError(f"{self.label}: {error}") from error
         except _DAMAGE as error:
             raw.close()
-            raise BundleError(f"{self.path.name}: not a readable tar archive: {damage(error)}") from error
+            raise BundleError(f"{self.label}: not a readable tar archive: {damage(error)}") from error
         files: set[str] = set()
         with archive, raw:
             count = 0
@@ -514,10 +590,10 @@ class Reader:
                 try:
                     info = archive.next()
                 except CapExceeded as error:
-                    self._problem(self.path.name, f"stopped reading after {count} entries: {error}")
+                    self._problem(self.label, f"stopped reading after {count} entries: {error}")
                     return
                 except _DAMAGE as error:
-                    self._problem(self.path.name, f"archive truncated or corrupt after {count} entries: {damage(error)}")
+                    self._problem(self.label, f"archive truncated or corrupt after {count} entries: {damage(error)}")
                     return
                 if info is None:
                     return
@@ -655,7 +731,7 @@ class Reader:
                     yield Member(path, info.file_size, "refused", note=note), b""
                     continue
                 if self._read_bytes > RATIO_FLOOR and self._read_bytes + info.file_size > self.max_ratio * max(compressed, 1):
-                    self._problem(self.path.name, f"stopped reading: {self._read_bytes + info.file_size} bytes out of {compressed} compressed bytes is over {_ratio_cap(self.max_ratio)}")
+                    self._problem(self.label, f"stopped reading: {self._read_bytes + info.file_size} bytes out of {compressed} compressed bytes is over {_ratio_cap(self.max_ratio)}")
                     return
                 try:
                     with archive.open(info) as handle:
@@ -669,7 +745,7 @@ class Reader:
         """A zip without a readable central directory (truncated): its local entries in order."""
         with self._open() as handle:
             data = handle.read(self.max_bytes + 1)
-        self._problem(self.path.name, f"zip archive truncated or corrupt ({why}): entries read from their local headers")
+        self._problem(self.label, f"zip archive truncated or corrupt ({why}): entries read from their local headers")
         pos, count = 0, 0
         while True:
             pos = data.find(b"PK\x03\x04", pos)
@@ -735,35 +811,33 @@ class Reader:
             at += len(piece) - len(inflater.unused_data if inflater.eof else inflater.unconsumed_tail)
             out.append(chunk)
             total += len(chunk)
-            if total > self.max_bytes - self._read_bytes:
+            if total > self.max_bytes - self._used:
                 return b"", at, f"more than {total} bytes: over {_bytes_cap(self.max_bytes)}"
             if total > RATIO_FLOOR and total > self.max_ratio * (at - start):
                 return b"", at, f"{total} bytes out of {at - start} compressed bytes: over {_ratio_cap(self.max_ratio)}"
         return b"".join(out), (at if inflater.eof else None), None
 
     def _single_file(self) -> Iterator[tuple[Member, bytes]]:
-        if self._stdin is not None:
-            data = self._stdin
-            if data[:2] == b"\x1f\x8b":  # a gzipped single file on stdin
-                yield Member("stdin.gz", len(data), "file"), data
-                return
-            yield Member("stdin", len(data), "file"), data
+        if self._memory is not None:  # stdin or a pipe
+            data = self._memory
+            name = self.path.name + (".gz" if data[:2] == b"\x1f\x8b" else "")  # a gzipped single file is inflated
+            yield Member(name, len(data), "file"), data
             return
         size = self.path.stat().st_size
         refused = self._over_budget(self.path.name, size)
         if refused:
-            raise BundleError(f"{self.path.name}: {refused.note}")
+            raise BundleError(f"{self.label}: {refused.note}")
         yield Member(self.path.name, size, "file"), self.path.read_bytes()
 
     def _source(self):
         """What the archive modules open: the path, or the stdin bytes as a file object."""
-        return io.BytesIO(self._stdin) if self._stdin is not None else self.path
+        return io.BytesIO(self._memory) if self._memory is not None else self.path
 
     def _open(self):
-        return io.BytesIO(self._stdin) if self._stdin is not None else open(self.path, "rb")
+        return io.BytesIO(self._memory) if self._memory is not None else open(self.path, "rb")
 
     def _size(self) -> int:
-        return len(self._stdin) if self._stdin is not None else self.path.stat().st_size
+        return len(self._memory) if self._memory is not None else self.path.stat().st_size
 
     # --- after the pass -------------------------------------------------------------------
 
@@ -772,7 +846,7 @@ class Reader:
 
     def _finish(self, files: list[Member]) -> None:
         bundle = self.bundle
-        paths = [m.path for m in bundle.members]
+        paths = [m.path for m in bundle.members if m.type != "archive"]  # an archive read in place holds members, it is none
         tops = {p.split("/", 1)[0] for p in paths}
         if len(tops) == 1 and all("/" in p for p in paths):
             bundle.root = tops.pop()
@@ -785,7 +859,7 @@ class Reader:
             if member.type == "symlink" and member.target not in known:
                 member.note = f"symlink to {member.target}, which is not in the bundle"
         bundle.layout = detect_layout({m.path for m in bundle.members})
-        bundle.collected_at = _stamp_time(self._stamp) or _collected_at(bundle)
+        bundle.collected_at = _stamp_time(self._stamp) or _collected_at(bundle, [strip_root(path, bundle.root) for path in paths])
 
 
 def _remove(path: str | None) -> None:
@@ -857,9 +931,11 @@ def _stamp_time(text: str | None) -> datetime | None:
     return value if TIME_RANGE[0] <= value < TIME_RANGE[1] else None
 
 
-def _collected_at(bundle: Bundle) -> datetime | None:
-    """When the bundle was collected, if it says so (troubleshoot names carry local time)."""
-    for text in (bundle.root, bundle.name):
+def _collected_at(bundle: Bundle, paths: list[str]) -> datetime | None:
+    """When the bundle was collected, if it says so (troubleshoot names carry local time): the
+    root folder, the input's name, or the top folders of its members (a support bundle read
+    inside a ticket's archive)."""
+    for text in (bundle.root, bundle.name, *sorted({path.split("/", 1)[0] for path in paths if "/" in path})):
         found = _TROUBLESHOOT_NAME.search(text or "")
         if found:
             day, hh, mm, ss = found.groups()

@@ -123,6 +123,8 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
     for member in bundle.members:
         if member.type == "symlink":
             inventory.append(InventoryItem(member.path, 0, None, 0, 0, member.note or f"symlink to {member.target} (read there)"))
+        elif member.type == "archive":
+            inventory.append(InventoryItem(member.path, member.size, None, 0, 0, member.note))
         elif member.type == "refused":
             inventory.append(InventoryItem(member.path, member.size, None, 0, 1, f"refused: {member.note}"))
             problems.append({"source": member.path, "line": None, "reason": f"refused: {member.note}", "excerpt": ""})

@@ -120,9 +120,13 @@ def _archive(kind: str, files: dict[str, bytes]) -> bytes:
 
 @st.composite
 def archives(draw) -> tuple[str, bytes]:
-    kind = draw(st.sampled_from(["tar.gz", "tar", "zip", "log.gz", "log"]))
+    kind = draw(st.sampled_from(["tar.gz", "tar", "zip", "log.gz", "log", "tar.gz in zip", "zip in tar.gz"]))
     members = draw(st.dictionaries(st.sampled_from(["a/manager.log", "a/hr.yaml", "a/events.json", "../x.log", "/abs", "a/b/../../c"]), member_bytes, max_size=3))
-    if kind == "log.gz":
+    if kind in ("tar.gz in zip", "zip in tar.gz"):  # an archive read in place (a portal's zip around a bundle)
+        inner, outer = kind.split(" in ")
+        data = _archive(outer, {f"bundle.{inner}": _archive(inner, members), "notes.txt": b"x"})
+        kind = outer
+    elif kind == "log.gz":
         import gzip
 
         data = gzip.compress(next(iter(members.values()), b"x"))
