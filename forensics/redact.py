@@ -298,6 +298,9 @@ def redact(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], in
     """Every frame with its String columns redacted, and the number of values replaced."""
     def one(kind: str, name: str) -> tuple[str, pl.Series | None, int]:
         values = frames[kind][name]
+        if values.dtype == pl.List(pl.String):  # releases' depends_on
+            column, count = _redact_lists(values)
+            return kind, (column if count else None), count
         if name in NAME_COLUMNS and _distinct(values).str.contains(DNS_LIKE).fill_null(True).all():
             return kind, None, 0  # Kubernetes names hold no `key=value`, URL credentials or base64
         column, count = redact_series(values)
@@ -307,7 +310,7 @@ def redact(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], in
         (kind, name)
         for kind, df in frames.items()
         for name, dtype in df.schema.items()
-        if dtype == pl.String and name not in IDENTIFIERS and df.height
+        if dtype in (pl.String, pl.List(pl.String)) and name not in IDENTIFIERS and df.height
     ]
     # Columns are independent and Polars releases the GIL: two threads.
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -320,6 +323,18 @@ def redact(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], in
             changed.setdefault(kind, []).append(column)
     out = {kind: df.with_columns(changed[kind]) if kind in changed else df for kind, df in frames.items()}
     return out, total
+
+
+def _redact_lists(values: pl.Series) -> tuple[pl.Series, int]:
+    """A column of lists of strings redacted: the few lists that hold a hint, one by one."""
+    hit = values.list.eval(pl.element().str.contains(PREFILTER)).list.any().fill_null(False)
+    if not hit.any():
+        return values, 0
+    rows, count = values.to_list(), 0
+    for index in hit.arg_true().to_list():
+        rows[index], found = redact_texts(rows[index])
+        count += found
+    return pl.Series(values.name, rows, dtype=values.dtype), count
 
 
 def redact_texts(texts: list[str]) -> tuple[list[str], int]:

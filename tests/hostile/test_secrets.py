@@ -294,3 +294,14 @@ def test_the_prefilter_finds_key_ids_in_text_with_non_ascii_characters():
     for text in ("clé AKIAIOSFODNN7EXAMPLE…", "…(AKIAIOSFODNN7EXAMPLE)", "é token: s3cr3t …"):
         assert MARKER in redact_text(text), text
     assert redact_text("éAKIAIOSFODNN7EXAMPLE") == "éAKIAIOSFODNN7EXAMPLE"  # no Unicode word boundary: not a key id
+
+
+def test_a_list_column_is_redacted_element_by_element():
+    """releases.depends_on holds the names a HelmRelease depends on: a token there is redacted too."""
+    from forensics import redact
+
+    token = "gh" + "p_" + "a1B2" * 9
+    names = pl.DataFrame({"depends_on": [["apps/db", f"apps/{token}"], [], None, ["infra/cert-manager"]]}, schema={"depends_on": pl.List(pl.String)})
+    out, count = redact.redact({"releases": names})
+    assert out["releases"]["depends_on"].to_list() == [["apps/db", f"apps/{MARKER}"], [], None, ["infra/cert-manager"]]
+    assert count == 1
