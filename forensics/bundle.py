@@ -295,6 +295,7 @@ class Reader:
         *,
         data: bytes | None = None,
         outer: Reader | None = None,
+        label: str | None = None,
     ):
         self.path = Path(path)
         self.max_bytes = max_bytes or DEFAULT_MAX_BYTES
@@ -317,7 +318,7 @@ class Reader:
         # A nested reader shares the outermost one's bundle, byte budget, spool and stamp.
         self.outer = outer.outer if outer else self
         self.depth = outer.depth + 1 if outer else 0
-        self.label = str(path) if outer else self.path.name  # how problems name this archive
+        self.label = label or self.path.name  # how problems name this archive (a nested one: its member's path)
         self.bundle = outer.bundle if outer else Bundle(name=_display_name(self.path), origin=str(path))
         self._read_bytes = 0  # bytes of members read from this archive
         self._stamp: str | None = None  # crust-gather's collected.timestamp
@@ -382,13 +383,10 @@ class Reader:
         if self.depth >= MAX_DEPTH:
             self._problem(member.path, f"an archive {MAX_DEPTH + 1} archives deep: not read inside")
             return None
+        caps = (self.max_bytes, self.max_members, self.max_ratio)
         if isinstance(data, FileData):  # a folder's big archive: read from its file
-            return Reader(data.path, self.max_bytes, self.max_members, self.max_ratio, outer=self)._as(member.path)
-        return Reader(member.path, self.max_bytes, self.max_members, self.max_ratio, data=bytes(data), outer=self)
-
-    def _as(self, label: str) -> Reader:
-        self.label = label
-        return self
+            return Reader(data.path, *caps, outer=self, label=member.path)
+        return Reader(member.path, *caps, data=bytes(data), outer=self, label=member.path)
 
     def _read(self, prefix: str) -> Iterator[tuple[Member, bytes]]:
         """This archive's files, named from the bundle root (`prefix`: the folder of this

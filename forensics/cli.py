@@ -378,7 +378,6 @@ def inventory(path, max_bytes, **caps):
     """
     from forensics.bundle import BundleError
     from forensics.load import load
-
     from forensics.report.terminal import visible
 
     try:
