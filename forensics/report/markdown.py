@@ -26,8 +26,9 @@ def _ts(value) -> str:
 
 
 def _cell(text: str | None) -> str:
-    """Inline text for a table cell: no newlines, pipes and markup characters escaped."""
-    text = (text or "").replace("\n", " ").replace("\r", " ")
+    """Inline text for a table cell: no newlines, control characters visible (the fleet
+    summary uses it too), pipes and markup characters escaped."""
+    text = visible((text or "").replace("\n", " ").replace("\r", " "))
     for ch in "\\`*_[]<>|#!":
         text = text.replace(ch, "\\" + ch)
     return text

@@ -111,6 +111,8 @@ def test_exit_2_and_fleet_failure_lines_hold_no_control_character(tmp_path):
     assert fleet.exit_code == 0, fleet.output
     assert "failed" in fleet.output and not _controls(fleet.output), _controls(fleet.output)
     assert MARKUP.replace("/", "%") in fleet.output
+    summary = (tmp_path / "fleet" / "fleet.md").read_text()
+    assert "\\x1b" in summary and not _controls(summary)  # the summary names the failed bundles too
 
 
 def test_timesketch_csv_cells_are_no_formulas(bundle, tmp_path):
