@@ -31,6 +31,7 @@ from dataclasses import dataclass
 import polars as pl
 
 MARKER = "[REDACTED]"
+CUT = "…"  # what an excerpt cut at its length cap ends with (parsers._base.excerpt)
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class Shape:
 
     name: str
     pattern: str
-    hint: str
+    hint: str  # a regex, or CUT: the row ends with the cut mark
     origin: str
     replacement: str = MARKER
 
@@ -63,6 +64,12 @@ _KEY_VALUE = (
     r"(?:" + _DOUBLE_QUOTED + "|" + _SINGLE_QUOTED + "|" + _VALUE + ")"
 )
 _GITLAB = r"glpat|gldt|glft|glsoat|glrt|glcbt|glimt|glptt|glagent|gloas|glffct"
+_CUT_PREFIXES = (  # how the token shapes below begin
+    r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)|\bgh[pousr]_|\bgithub_pat_|\b(?:glpat|gldt|glft|glsoat|glrt|glcbt|glimt|glptt|glagent|gloas|glffct)-"
+    r"|\bGR1348941|\bxox[abposre]-|\bxapp-|hooks\.slack\.com/|/api/webhooks/|\bAIza|\b[sr]k_(?:live|test|prod)_|\bhv[sbr]\.|\bnpm_|\bSG\.|\bpypi-|\bsk-"
+    r"|\beyJ|\bdo[opr]_v1_|\bdp\.(?:pt|st|ct|scim|audit)\.|\bdapi|\bhf_|\bglc_|\bglsa_|\bshp(?:at|ca|pa|ss)_|\bpul-|\bPMAK-|\bAKCp|\bATATT3|\bdt0c01\.|\blin_api_"
+    r"|\bsntry[su]_|\bHRKU-|\bNRAK-|AGE-SECRET-KEY-"
+)
 _AWS = r"A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA"
 
 # Applied in this order (a later shape never sees what an earlier one replaced).
@@ -128,6 +135,13 @@ SHAPES: tuple[Shape, ...] = (
           "pulumi-api-token, postman-api-token, artifactory-api-key, atlassian-api-token, dynatrace-api-token, linear-api-key, "
           "sentry-*, heroku-api-key-v2, new-relic-user-api-key, age-secret-key, telegram-bot-api-token"),
     Shape("jwt", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*", r"eyJ", "gitleaks jwt; detect-secrets JwtTokenDetector"),
+    # An excerpt cut at its length cap (`…` at the end) may cut a token or a URL's password
+    # short of the shape above that would match it whole: what starts like one and runs into
+    # the cut is redacted too.
+    Shape("cut-token", r"(?:" + _CUT_PREFIXES + r")[^\s\"'<>]{4,}…$", CUT, "the prefixes of the token shapes above", MARKER + "…"),
+    Shape("cut-url-credentials",
+          r"(?i)(\b[a-z][a-z0-9+.\-]*://[^\s/@:\"'<>]*:)(?:[^\s/@\"'<>*\[0-9][^\s\"'<>@]*|[0-9]+[^\s/@\"'<>0-9][^\s\"'<>@]*)…$",
+          CUT, "url-credentials above", "${1}" + MARKER + "…"),
 )
 
 
@@ -152,7 +166,7 @@ BASE64_RUN = r"[A-Za-z0-9+/]{40,}={0,2}"
 # ASCII ones (`(?-u:\b)`): they hold wherever the patterns' Unicode `\b` does before an ASCII
 # letter, and keep the regex on its fast automaton (a Unicode `\b` falls back to a slow one
 # on every text with a non-ASCII character, such as an excerpt cut with `…`).
-PREFILTER = r"(?i)" + "|".join(f"(?:{shape.hint})" for shape in SHAPES) + r"|[A-Za-z0-9+/]{40}"
+PREFILTER = r"(?i)" + "|".join(f"(?:{shape.hint})" for shape in SHAPES if shape.hint != CUT) + r"|[A-Za-z0-9+/]{40}"
 _MIXED = re.compile(r"(?=.*[A-Z])(?=.*[a-z])(?=.*[0-9])")
 
 
@@ -186,7 +200,7 @@ def redact_series(values: pl.Series) -> tuple[pl.Series, int]:
         distinct = _unique(values)
         if distinct.len() * DISTINCT_SHARE < values.len():
             return _redact_distinct(values, distinct)  # templated messages: varied at the start, fewer overall
-    hit = values.str.contains(PREFILTER).fill_null(False)
+    hit = _hints(values)
     if not hit.any():
         return values, 0
     index = hit.arg_true()
@@ -206,7 +220,7 @@ def _redact_distinct(values: pl.Series, distinct: pl.Series | None = None) -> tu
         distinct = _unique(values)
     if distinct.len() == 0:
         return values, 0
-    hit = distinct.str.contains(PREFILTER).fill_null(False)
+    hit = _hints(distinct)
     if not hit.any():
         return values, 0
     old = distinct.filter(hit)
@@ -220,6 +234,12 @@ def _redact_distinct(values: pl.Series, distinct: pl.Series | None = None) -> tu
         return values, 0
     changed = old != new
     return values.replace(old.filter(changed), new.filter(changed)), count
+
+
+def _hints(values: pl.Series) -> pl.Series:
+    """Which strings hold a hint of a secret: the pre-filter, or a cut at their end (a test of
+    the last bytes, cheaper than a non-ASCII character in the pre-filter's automaton)."""
+    return (values.str.contains(PREFILTER) | values.str.ends_with(CUT)).fill_null(False)
 
 
 def _redact_hits(subset: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -327,7 +347,7 @@ def redact(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], in
 
 def _redact_lists(values: pl.Series) -> tuple[pl.Series, int]:
     """A column of lists of strings redacted: the few lists that hold a hint, one by one."""
-    hit = values.list.eval(pl.element().str.contains(PREFILTER)).list.any().fill_null(False)
+    hit = values.list.eval(pl.element().str.contains(PREFILTER) | pl.element().str.ends_with(CUT)).list.any().fill_null(False)
     if not hit.any():
         return values, 0
     rows, count = values.to_list(), 0

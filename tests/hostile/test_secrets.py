@@ -305,3 +305,20 @@ def test_a_list_column_is_redacted_element_by_element():
     out, count = redact.redact({"releases": names})
     assert out["releases"]["depends_on"].to_list() == [["apps/db", f"apps/{MARKER}"], [], None, ["infra/cert-manager"]]
     assert count == 1
+
+
+@pytest.mark.parametrize("name", ["sendgrid-key", "google-api-key", "vault-token", "npm-token", "url-password", "aws-key-id", "slack-app-token"])
+def test_a_secret_cut_short_by_an_excerpt_is_redacted(name):
+    """Excerpts are cut at their length cap with `…`: a token or a URL password cut there no
+    longer has its whole shape, and is redacted all the same."""
+    from parsers._base import EXCERPT_MAX, excerpt
+
+    from forensics.redact import redact_text
+
+    text, fragments = dict(SECRET_SHAPES)[name]("Qz8Lm2Xw8Kp4Vn7RtQz8Lm2Xw8Kp4Vn7Rt")
+    secret = fragments[-1]
+    start = text.index(secret)
+    cut = excerpt(" " * 0 + "x" * (EXCERPT_MAX - start - len(secret) // 2 - 1) + " " + text)  # the cut falls inside the secret
+    assert cut.endswith("…") and secret[: len(secret) // 3] in cut and secret not in cut
+    out = redact_text(cut)
+    assert MARKER in out and secret[: len(secret) // 3] not in out, out
