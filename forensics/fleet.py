@@ -572,13 +572,16 @@ def _write_json(path: Path, data: dict) -> None:
 
 
 def _error_text(error: BaseException) -> str:
+    """An error as recorded in the dataset and printed: redacted (it may quote the bundle)."""
+    from forensics.redact import redact_text
+
     text = f"{type(error).__name__}: {error}"
     if not isinstance(error, (OSError, ValueError, RuntimeError)):
         frames = traceback.extract_tb(error.__traceback__)
         if frames:
             last = frames[-1]
             text += f" (at {Path(last.filename).name}:{last.lineno})"
-    return text[:2000]
+    return redact_text(text[:2000])
 
 
 # ---- many bundles -------------------------------------------------------------------------

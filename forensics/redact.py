@@ -15,8 +15,10 @@ widened where the values of a bundle take other shapes (a password with `/` or `
 a Go MySQL DSN, a `--password` flag). Long base64 runs (mixed case and digits, 40+
 characters: Secret `data` values, Helm release payloads, PEM bodies) are the entropy check
 that is kept beside them; hex digests and revisions are not base64 runs. Neither tool is a
-dependency: both read a line at a time in Python or Go, and the bundle's millions of log
-lines are redacted here by Polars' regex engine over distinct values (see the README).
+dependency: they scan a line at a time (detect-secrets 1.5.0 took 71 s for 20,000 of the
+benchmark's controller log lines, 3.5 ms a line, and flagged 175,569 strings in them, reconcile
+ids and digests as high-entropy strings), where the bundle's millions of log lines are
+redacted here by Polars' regex engine over distinct values (see the README, Performance).
 
 Troubleshoot's own `***HIDDEN***` masks (and an existing `[REDACTED]`) are left as they are.
 Only rows that hold one of the shapes' hints (a cheap pre-filter) go through the patterns.

@@ -4,7 +4,8 @@ numbers of any size), ages beyond reason (`5000y`) and dependency graphs of any 
 A time outside `TIME_RANGE` is taken off the timeline and flagged (one problem per member
 and column, citing the first row's line); an age beyond reason is a problem of its row, which
 is kept. Every output is rendered without an exception. The property runs random timestamps
-and ages through every frame that holds a time and every output.
+and ages through every frame that holds a time and every output, and random dependency graphs
+through the report's graph.
 """
 
 from __future__ import annotations
@@ -141,3 +142,28 @@ def test_the_dependency_graph_of_a_long_chain_or_cycle_is_drawn(shape):
     assert len(graph["nodes"]) == (n + 1 if shape == "chain" else n) and len(graph["edges"]) == n
     columns = {node["name"]: node["x"] for node in graph["nodes"]}
     assert columns["apps/r0"] > columns["apps/r1"]  # a dependency left of its dependent
+
+
+@settings(max_examples=min(settings().max_examples, 50))
+@given(edges=st.lists(st.tuples(st.integers(0, 25), st.integers(0, 25)), max_size=60))
+def test_any_dependency_graph_is_drawn(edges):
+    """Any graph (self-edges, cycles, diamonds, repeated edges): every node placed, and a
+    dependency left of its dependent wherever the edge is in no cycle."""
+    from forensics.report.svg import dependency_graph
+
+    named = [(f"apps/r{a}", f"apps/r{b}") for a, b in edges]
+    graph = dependency_graph(_graph(named), lambda name: name)
+    if not named:
+        assert graph is None
+        return
+    column = {node["name"]: node["x"] for node in graph["nodes"]}
+    assert set(column) == {name for edge in named for name in edge}
+    reach = {name: set() for name in column}  # what each node reaches through its dependencies
+    for a, b in named:
+        reach[a].add(b)
+    for _ in column:
+        for name in reach:
+            reach[name] |= {c for b in reach[name] for c in reach[b]}
+    for a, b in named:
+        if a not in reach[b]:  # b does not lead back to a: no cycle through this edge
+            assert column[b] < column[a], (a, b)
