@@ -67,10 +67,10 @@ _KEY_VALUE = (
 )
 _GITLAB = r"glpat|gldt|glft|glsoat|glrt|glcbt|glimt|glptt|glagent|gloas|glffct"
 _CUT_PREFIXES = (  # how the token shapes below begin
-    r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)|\bgh[pousr]_|\bgithub_pat_|\b(?:glpat|gldt|glft|glsoat|glrt|glcbt|glimt|glptt|glagent|gloas|glffct)-"
-    r"|\bGR1348941|\bxox[abposre]-|\bxapp-|hooks\.slack\.com/|/api/webhooks/|\bAIza|\b[sr]k_(?:live|test|prod)_|\bhv[sbr]\.|\bnpm_|\bSG\.|\bpypi-|\bsk-"
-    r"|\beyJ|\bdo[opr]_v1_|\bdp\.(?:pt|st|ct|scim|audit)\.|\bdapi|\bhf_|\bglc_|\bglsa_|\bshp(?:at|ca|pa|ss)_|\bpul-|\bPMAK-|\bAKCp|\bATATT3|\bdt0c01\.|\blin_api_"
-    r"|\bsntry[su]_|\bHRKU-|\bNRAK-|AGE-SECRET-KEY-"
+    r"(?-u:\b)(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)|(?-u:\b)gh[pousr]_|(?-u:\b)github_pat_|(?-u:\b)(?:glpat|gldt|glft|glsoat|glrt|glcbt|glimt|glptt|glagent|gloas|glffct)-"
+    r"|(?-u:\b)GR1348941|(?-u:\b)xox[abposre]-|(?-u:\b)xapp-|hooks\.slack\.com/|/api/webhooks/|(?-u:\b)AIza|(?-u:\b)[sr]k_(?:live|test|prod)_|(?-u:\b)hv[sbr]\.|(?-u:\b)npm_|(?-u:\b)SG\.|(?-u:\b)pypi-|(?-u:\b)sk-"
+    r"|(?-u:\b)eyJ|(?-u:\b)do[opr]_v1_|(?-u:\b)dp\.(?:pt|st|ct|scim|audit)\.|(?-u:\b)dapi|(?-u:\b)hf_|(?-u:\b)glc_|(?-u:\b)glsa_|(?-u:\b)shp(?:at|ca|pa|ss)_|(?-u:\b)pul-|(?-u:\b)PMAK-|(?-u:\b)AKCp|(?-u:\b)ATATT3|(?-u:\b)dt0c01\.|(?-u:\b)lin_api_"
+    r"|(?-u:\b)sntry[su]_|(?-u:\b)HRKU-|(?-u:\b)NRAK-|AGE-SECRET-KEY-"
 )
 _AWS = r"A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA"
 
@@ -83,18 +83,18 @@ SHAPES: tuple[Shape, ...] = (
     # Authorization headers, whatever the scheme; bearer and basic credentials anywhere.
     Shape("authorization", r"(?i)(authorization" + _SEP + r"(?:(?:bearer|basic|token|digest|negotiate)[ \t]+)?)" + _VALUE,
           r"authorization", "gitleaks curl-auth-header", "${1}" + MARKER),
-    Shape("bearer", r"(?i)(\bbearer[ \t]+)[A-Za-z0-9\-._~+/]{8,}=*", r"bearer", "gitleaks curl-auth-header", "${1}" + MARKER),
-    Shape("basic", r"(\bBasic[ \t]+)[A-Za-z0-9+/]*[0-9+/=][A-Za-z0-9+/]*=*", r"basic[ \t]", "gitleaks curl-auth-header", "${1}" + MARKER),
+    Shape("bearer", r"(?i)((?-u:\b)bearer[ \t]+)[A-Za-z0-9\-._~+/]{8,}=*", r"bearer", "gitleaks curl-auth-header", "${1}" + MARKER),
+    Shape("basic", r"((?-u:\b)Basic[ \t]+)[A-Za-z0-9+/]*[0-9+/=][A-Za-z0-9+/]*=*", r"basic[ \t]", "gitleaks curl-auth-header", "${1}" + MARKER),
     # Cookie and Set-Cookie headers: every cookie of the header (Go prints `Cookie:[a=b; c=d]`).
-    Shape("cookie", r"(?i)(\b(?:set-)?cookie\\?[\"']?[ \t]*[:=][ \t]*\[?\\?[\"']?)[^\]\r\n\"'`\\]+", r"cookie", "gitleaks gitlab-session-cookie", "${1}" + MARKER),
+    Shape("cookie", r"(?i)((?-u:\b)(?:set-)?cookie\\?[\"']?[ \t]*[:=][ \t]*\[?\\?[\"']?)[^\]\r\n\"'`\\]+", r"cookie", "gitleaks gitlab-session-cookie", "${1}" + MARKER),
     # user:password@ in URLs, the user kept: the password runs to the last `@` before a space
     # or a quote (so a `/` or `@` in it is not left behind), but a port (`host:5000/x@sha256`)
     # is no password; an empty user too (`redis://:PASSWORD@host`).
     Shape("url-credentials",
-          r"(?i)(\b[a-z][a-z0-9+.\-]*://[^\s/@:\"'<>]*:)(?:[^\s/@\"'<>*\[0-9][^\s\"'<>]*|[0-9]+[^\s/@\"'<>0-9][^\s\"'<>]*|[0-9]+)@",
+          r"(?i)((?-u:\b)[a-z][a-z0-9+.\-]*://[^\s/@:\"'<>]*:)(?:[^\s/@\"'<>*\[0-9][^\s\"'<>]*|[0-9]+[^\s/@\"'<>0-9][^\s\"'<>]*|[0-9]+)@",
           r"://[^\s/@]*:[^\s\"'<>]*@", "detect-secrets BasicAuthDetector", "${1}" + MARKER + "@"),
     # A Go MySQL DSN: `user:password@tcp(host:3306)/db`.
-    Shape("dsn-credentials", r"(\b[A-Za-z0-9_.\-]+:)[^\s\"'<>*\[][^\s\"'<>]*(@(?:tcp|udp|unix)[46]?\()", r"@(?:tcp|udp|unix)",
+    Shape("dsn-credentials", r"((?-u:\b)[A-Za-z0-9_.\-]+:)[^\s\"'<>*\[][^\s\"'<>]*(@(?:tcp|udp|unix)[46]?\()", r"@(?:tcp|udp|unix)",
           "go-sql-driver/mysql DSN format", "${1}" + MARKER + "${2}"),
     # `--password VALUE`, `--token=VALUE`, `curl -u user:password` on a command line.
     Shape("flag", r"(?i)((?:^|[\s\"'])--?[a-z0-9-]*(?:password|passwd|pass|secret|token|api-?key|access-?key)[ =][\"']?)" + _VALUE,
@@ -107,28 +107,28 @@ SHAPES: tuple[Shape, ...] = (
     # `AccountKey`, a docker config's `auth`.
     Shape("key-value", _KEY_VALUE, _KEYS, "gitleaks generic-api-key; detect-secrets KeywordDetector", r"${1}${2}${3}" + MARKER),
     # Token formats, each recognisable by its prefix.
-    Shape("aws-access-key-id", r"\b(?:" + _AWS + r")[A-Z0-9]{16}\b", r"(?-i:(?-u:\b)(?:" + _AWS + "))", "gitleaks aws-access-token; detect-secrets AWSKeyDetector"),
-    Shape("github-token", r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})", r"gh[pousr]_|github_pat_",
+    Shape("aws-access-key-id", r"(?-u:\b)(?:" + _AWS + r")[A-Z0-9]{16}(?-u:\b)", r"(?-i:(?-u:\b)(?:" + _AWS + "))", "gitleaks aws-access-token; detect-secrets AWSKeyDetector"),
+    Shape("github-token", r"(?-u:\b)(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})", r"gh[pousr]_|github_pat_",
           "gitleaks github-pat, github-oauth, github-app-token, github-refresh-token, github-fine-grained-pat; detect-secrets GitHubTokenDetector"),
-    Shape("gitlab-token", r"\b(?:(?:" + _GITLAB + r")-[A-Za-z0-9_\-]{20,}|GR1348941[A-Za-z0-9_\-]{20,})", r"(?:" + _GITLAB + r")-|GR1348941",
+    Shape("gitlab-token", r"(?-u:\b)(?:(?:" + _GITLAB + r")-[A-Za-z0-9_\-]{20,}|GR1348941[A-Za-z0-9_\-]{20,})", r"(?:" + _GITLAB + r")-|GR1348941",
           "gitleaks gitlab-pat, gitlab-deploy-token, gitlab-runner-authentication-token, gitlab-* ; detect-secrets GitLabTokenDetector"),
-    Shape("slack-token", r"\b(?:xox[abposre]-[A-Za-z0-9\-]{10,}|xapp-[0-9]-[A-Za-z0-9\-]{10,})", r"xox[abposre]-|xapp-",
+    Shape("slack-token", r"(?-u:\b)(?:xox[abposre]-[A-Za-z0-9\-]{10,}|xapp-[0-9]-[A-Za-z0-9\-]{10,})", r"xox[abposre]-|xapp-",
           "gitleaks slack-bot-token, slack-user-token, slack-app-token, slack-legacy-*; detect-secrets SlackDetector"),
     Shape("webhook-url", r"(?i)(?:hooks\.slack\.com/(?:services|workflows|triggers)|discord(?:app)?\.com/api/webhooks|\.webhook\.office\.com/webhookb2)/[A-Za-z0-9+/@_\-]{10,}",
           r"hooks\.slack\.com|/api/webhooks|webhook\.office\.com",
           "gitleaks slack-webhook-url, microsoft-teams-webhook; detect-secrets SlackDetector, DiscordBotTokenDetector"),
-    Shape("discord-bot-token", r"\b[MNO][A-Za-z0-9_\-]{23,25}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,}", r"(?-i:(?-u:\b)[MNO][A-Za-z0-9_\-]{23}\.)", "detect-secrets DiscordBotTokenDetector"),
-    Shape("google-api-key", r"\bAIza[0-9A-Za-z_\-]{20,}", r"(?-i:AIza)", "gitleaks gcp-api-key"),
-    Shape("stripe-key", r"\b(?:sk|rk)_(?:live|test|prod)_[0-9A-Za-z]{10,}", r"[sr]k_(?:live|test|prod)_", "gitleaks stripe-access-token; detect-secrets StripeDetector"),
-    Shape("vault-token", r"\b(?:hv[sbr]\.[A-Za-z0-9_\-]{20,}|s\.[A-Za-z0-9]{24}\b)", r"(?-u:\b)(?:hv[sbr]|s)\.", "gitleaks vault-service-token, vault-batch-token"),
-    Shape("npm-token", r"\bnpm_[A-Za-z0-9]{20,}", r"npm_", "gitleaks npm-access-token; detect-secrets NpmDetector"),
-    Shape("sendgrid-key", r"\bSG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}", r"(?-i:SG\.)", "gitleaks sendgrid-api-token; detect-secrets SendGridDetector"),
-    Shape("pypi-token", r"\bpypi-AgE[A-Za-z0-9_\-]{50,}", r"pypi-AgE", "gitleaks pypi-upload-token; detect-secrets PypiTokenDetector"),
-    Shape("openai-key", r"\bsk-(?:ant-[a-z0-9]+-)?[A-Za-z0-9_\-]{32,}", r"sk-", "gitleaks openai-api-key, anthropic-api-key; detect-secrets OpenAIDetector"),
-    Shape("twilio-key", r"\b(?:SK|AC)[0-9a-f]{32}\b", r"(?-i:(?-u:\b)(?:SK|AC)[0-9a-f]{32})", "gitleaks twilio-api-key; detect-secrets TwilioKeyDetector"),
+    Shape("discord-bot-token", r"(?-u:\b)[MNO][A-Za-z0-9_\-]{23,25}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,}", r"(?-i:(?-u:\b)[MNO][A-Za-z0-9_\-]{23}\.)", "detect-secrets DiscordBotTokenDetector"),
+    Shape("google-api-key", r"(?-u:\b)AIza[0-9A-Za-z_\-]{20,}", r"(?-i:AIza)", "gitleaks gcp-api-key"),
+    Shape("stripe-key", r"(?-u:\b)(?:sk|rk)_(?:live|test|prod)_[0-9A-Za-z]{10,}", r"[sr]k_(?:live|test|prod)_", "gitleaks stripe-access-token; detect-secrets StripeDetector"),
+    Shape("vault-token", r"(?-u:\b)(?:hv[sbr]\.[A-Za-z0-9_\-]{20,}|s\.[A-Za-z0-9]{24}(?-u:\b))", r"(?-u:\b)(?:hv[sbr]|s)\.", "gitleaks vault-service-token, vault-batch-token"),
+    Shape("npm-token", r"(?-u:\b)npm_[A-Za-z0-9]{20,}", r"npm_", "gitleaks npm-access-token; detect-secrets NpmDetector"),
+    Shape("sendgrid-key", r"(?-u:\b)SG\.[A-Za-z0-9_\-]{16,}\.[A-Za-z0-9_\-]{16,}", r"(?-i:SG\.)", "gitleaks sendgrid-api-token; detect-secrets SendGridDetector"),
+    Shape("pypi-token", r"(?-u:\b)pypi-AgE[A-Za-z0-9_\-]{50,}", r"pypi-AgE", "gitleaks pypi-upload-token; detect-secrets PypiTokenDetector"),
+    Shape("openai-key", r"(?-u:\b)sk-(?:ant-[a-z0-9]+-)?[A-Za-z0-9_\-]{32,}", r"sk-", "gitleaks openai-api-key, anthropic-api-key; detect-secrets OpenAIDetector"),
+    Shape("twilio-key", r"(?-u:\b)(?:SK|AC)[0-9a-f]{32}(?-u:\b)", r"(?-i:(?-u:\b)(?:SK|AC)[0-9a-f]{32})", "gitleaks twilio-api-key; detect-secrets TwilioKeyDetector"),
     Shape("azure-client-secret", r"[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.\-]{31,34}", r"Q~", "gitleaks azure-ad-client-secret"),
     Shape("prefixed-token",
-          r"\b(?:do[opr]_v1_[a-f0-9]{64}|dp\.(?:pt|st|ct|scim|audit)\.[A-Za-z0-9]{40,}|dapi[a-f0-9]{32}|hf_[A-Za-z]{34}|glc_[A-Za-z0-9+/]{32,}"
+          r"(?-u:\b)(?:do[opr]_v1_[a-f0-9]{64}|dp\.(?:pt|st|ct|scim|audit)\.[A-Za-z0-9]{40,}|dapi[a-f0-9]{32}|hf_[A-Za-z]{34}|glc_[A-Za-z0-9+/]{32,}"
           r"|glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}|pul-[a-f0-9]{40}|PMAK-[a-f0-9]{24}-[a-f0-9]{34}"
           r"|AKCp[A-Za-z0-9]{60,}|ATATT3[A-Za-z0-9_=\-]{100,}|dt0c01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64}|lin_api_[A-Za-z0-9]{40}"
           r"|sntry[su]_[A-Za-z0-9+/=_]{40,}|HRKU-AA[A-Za-z0-9_\-]{58}|NRAK-[A-Z0-9]{27}|AGE-SECRET-KEY-1[0-9A-Z]{58}|[0-9]{8,10}:AA[A-Za-z0-9_\-]{33})",
@@ -136,13 +136,13 @@ SHAPES: tuple[Shape, ...] = (
           "gitleaks digitalocean-*, doppler-api-token, databricks-api-token, huggingface-access-token, grafana-*, shopify-*, "
           "pulumi-api-token, postman-api-token, artifactory-api-key, atlassian-api-token, dynatrace-api-token, linear-api-key, "
           "sentry-*, heroku-api-key-v2, new-relic-user-api-key, age-secret-key, telegram-bot-api-token"),
-    Shape("jwt", r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*", r"eyJ", "gitleaks jwt; detect-secrets JwtTokenDetector"),
+    Shape("jwt", r"(?-u:\b)eyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]*", r"eyJ", "gitleaks jwt; detect-secrets JwtTokenDetector"),
     # An excerpt cut at its length cap (`…` at the end) may cut a token or a URL's password
     # short of the shape above that would match it whole: what starts like one and runs into
     # the cut is redacted too.
     Shape("cut-token", r"(?:" + _CUT_PREFIXES + r")[^\s\"'<>]{4,}…$", CUT, "the prefixes of the token shapes above", MARKER + "…"),
     Shape("cut-url-credentials",
-          r"(?i)(\b[a-z][a-z0-9+.\-]*://[^\s/@:\"'<>]*:)(?:[^\s/@\"'<>*\[0-9][^\s\"'<>@]*|[0-9]+[^\s/@\"'<>0-9][^\s\"'<>@]*)…$",
+          r"(?i)((?-u:\b)[a-z][a-z0-9+.\-]*://[^\s/@:\"'<>]*:)(?:[^\s/@\"'<>*\[0-9][^\s\"'<>@]*|[0-9]+[^\s/@\"'<>0-9][^\s\"'<>@]*)…$",
           CUT, "url-credentials above", "${1}" + MARKER + "…"),
 )
 
@@ -164,10 +164,10 @@ def _steps(shapes: tuple[Shape, ...]) -> list[tuple[str, str]]:
 PATTERNS: list[tuple[str, str]] = _steps(SHAPES)
 
 BASE64_RUN = r"[A-Za-z0-9+/]{40,}={0,2}"
-# A row is looked at only when one of the hints is in it. Word boundaries in hints are the
-# ASCII ones (`(?-u:\b)`): they hold wherever the patterns' Unicode `\b` does before an ASCII
-# letter, and keep the regex on its fast automaton (a Unicode `\b` falls back to a slow one
-# on every text with a non-ASCII character, such as an excerpt cut with `…`).
+# A row is looked at only when one of the hints is in it. Word boundaries, in hints and
+# patterns alike, are the ASCII ones (`(?-u:\b)`: a non-ASCII letter is no word character):
+# they keep the regex on its fast automaton (a Unicode `\b` falls back to a slow one on every
+# text with a non-ASCII character, such as an excerpt cut with `…`: 24 ms for 850 such rows).
 PREFILTER = r"(?i)" + "|".join(f"(?:{shape.hint})" for shape in SHAPES if shape.hint != CUT) + r"|[A-Za-z0-9+/]{40}"
 _MIXED = re.compile(r"(?=.*[A-Z])(?=.*[a-z])(?=.*[0-9])")
 
