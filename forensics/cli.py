@@ -22,6 +22,19 @@ def _stderr_console():
     return Console(stderr=True)
 
 
+def _print_error(message: str, console=None) -> None:
+    """`error: MESSAGE` on stderr: the message (which may quote the bundle) redacted, its
+    control characters visible and never read as rich markup."""
+    from rich.text import Text
+
+    from forensics.redact import redact_text
+    from forensics.report.terminal import visible
+
+    line = Text("error:", style="bold red")
+    line.append(" " + visible(redact_text(str(message))))
+    (console or _stderr_console()).print(line, highlight=False, soft_wrap=True)
+
+
 def _progress_for(path: str):
     """A progress callback showing the member being read, on an interactive stderr only."""
     if not sys.stderr.isatty():
@@ -31,9 +44,22 @@ def _progress_for(path: str):
     total = Path(path).stat().st_size if Path(path).is_file() else None
     progress = Progress(SpinnerColumn(), TextColumn("reading {task.description}"), BarColumn(), DownloadColumn(), transient=True, console=_stderr_console())
     task = progress.add_task("bundle", total=total)
+    shown = [0.0]
 
     def advance(member: str, size: int) -> None:
-        progress.update(task, advance=size if total is None else 0, description=member[-60:])
+        import time
+
+        from rich.markup import escape
+
+        from forensics.redact import redact_text
+        from forensics.report.terminal import visible
+
+        now = time.monotonic()
+        if now - shown[0] < 0.2:  # the member's name is redacted and cleaned a few times a second, not per member
+            progress.update(task, advance=size if total is None else 0)
+            return
+        shown[0] = now
+        progress.update(task, advance=size if total is None else 0, description=escape(visible(redact_text(member[-60:]))))
 
     return progress, advance
 
@@ -66,8 +92,9 @@ class _Guarded(click.Group):
             if ctx.meta.get("forensics.debug"):
                 raise
             from forensics.redact import redact_text
+            from forensics.report.terminal import visible
 
-            text = " ".join(redact_text(f"{type(error).__name__}: {error}").split())[:300]
+            text = visible(" ".join(redact_text(f"{type(error).__name__}: {error}").split())[:300])
             click.echo(f"internal error: {text} (a bug; re-run with --debug for the traceback)", err=True)
             ctx.exit(EXIT_INTERNAL)
 
@@ -83,7 +110,7 @@ def _run(path: str, **options):
                 return forensics.run(path, progress=advance, **options)
         return forensics.run(path, **options)
     except BundleError as error:
-        _stderr_console().print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        _print_error(str(error))
         sys.exit(EXIT_INPUT)
 
 
@@ -172,11 +199,13 @@ def _analyze(path, formats, output, out_dir, fail_on, include, exclude, generate
     result = _run(path, include=list(include) or None, exclude=list(exclude) or None, generated_at=_generated_at(generated_at), max_bytes=max_bytes, **caps)
     analysis = result.analysis
     if not any(analysis.bundle.rows[k] for k in analysis.bundle.rows if k != "problems"):
+        from forensics.report.terminal import visible
+
         console = _stderr_console()
-        console.print(f"[bold red]error:[/] nothing usable found in {path}", highlight=False, soft_wrap=True)
+        _print_error(f"nothing usable found in {path}", console)
         for line in unusable(analysis)[:20]:
-            console.print(f"  {line}", highlight=False, markup=False, soft_wrap=True)
-        console.print(f"  (every file and what was read of it: forensics inventory {path})", highlight=False, markup=False, soft_wrap=True)
+            console.print(visible(f"  {line}"), highlight=False, markup=False, soft_wrap=True)
+        console.print(visible(f"  (every file and what was read of it: forensics inventory {path})"), highlight=False, markup=False, soft_wrap=True)
         sys.exit(EXIT_INPUT)
 
     chosen = formats or ("html", "terminal")
@@ -186,13 +215,15 @@ def _analyze(path, formats, output, out_dir, fail_on, include, exclude, generate
             continue
         text = report.render(analysis, fmt)
         if output == "-":
-            click.echo(text, nl=not text.endswith("\n"))
+            from forensics.report.terminal import visible
+
+            click.echo(visible(text), nl=not text.endswith("\n"))  # no control character reaches a terminal
             continue
         target = Path(output) if output else Path(out_dir) / f"{analysis.bundle.name}.{ {'md': 'md'}.get(fmt, fmt) }"
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
         if output != "-":
-            _stderr_console().print(f"wrote {target}", highlight=False)
+            _stderr_console().print(f"wrote {target}", highlight=False, markup=False)
     _DONE["analysis"] = True
     sys.exit(exit_code(analysis, fail_on))
 
@@ -252,7 +283,7 @@ def rules(markdown):
         return
     from rich.table import Table
 
-    from forensics.report.terminal import _console
+    from forensics.report.terminal import _console, _text
     from forensics.rules import RULES
 
     table = Table(box=None)
@@ -260,7 +291,7 @@ def rules(markdown):
         table.add_column(header, no_wrap=True)
     table.add_column("detects")
     for rule in RULES:
-        table.add_row(rule.id, rule.name, rule.label, rule.severity.value, rule.description())
+        table.add_row(*(_text(cell) for cell in (rule.id, rule.name, rule.label, rule.severity.value, rule.description())))
     _console().print(table)
 
 
@@ -282,9 +313,11 @@ def explain(key):
         labels = [key.strip()]
     if not labels:
         raise click.BadParameter(f"no rule with id, name or label {key!r}; see `forensics rules`", param_hint="KEY")
+    from forensics.report.terminal import visible
+
     for rule in found:
-        click.echo(f"{rule.id} {rule.name} (label: {rule.label}, severity: {rule.severity.value})\n")
-        click.echo(rule.documentation() + "\n")
+        click.echo(visible(f"{rule.id} {rule.name} (label: {rule.label}, severity: {rule.severity.value})\n"))
+        click.echo(visible(rule.documentation() + "\n"))
     for label in dict.fromkeys(labels):  # the verdict's cause -> effect table (forensics/verdicts.py)
         click.echo(f"Label {label}{'' if found else ' (no rule reports it yet)'}:")
         click.echo(f"  can cause: {', '.join(verdicts.can_cause(label)) or 'nothing'}")
@@ -371,18 +404,19 @@ def inventory(path, max_bytes, **caps):
     """
     from forensics.bundle import BundleError
     from forensics.load import load
+    from forensics.report.terminal import visible
 
     try:
         frames = load(path, max_bytes=max_bytes, **caps)
     except BundleError as error:
-        _stderr_console().print(f"[bold red]error:[/] {error}", highlight=False, soft_wrap=True)
+        _print_error(str(error))
         sys.exit(EXIT_INPUT)
     bundle = frames.bundle
     collected = bundle.collected_at.isoformat() if bundle.collected_at else "unknown"
-    click.echo(f"{bundle.name}: layout {bundle.layout}, collected at {collected}, {len(frames.inventory)} members")
-    for item in frames.inventory:
+    click.echo(visible(f"{bundle.name}: layout {bundle.layout}, collected at {collected}, {len(frames.inventory)} members"))
+    for item in frames.inventory:  # paths and notes come from the bundle (redacted by load)
         parser = item.parser or "-"
-        click.echo(f"{item.path}\t{parser}\trows={item.rows}\tproblems={item.problems}\t{item.note}")
+        click.echo(f"{visible(item.path)}\t{parser}\trows={item.rows}\tproblems={item.problems}\t{visible(item.note)}")
 
 
 @main.command()
@@ -469,7 +503,8 @@ def mcp(roots, max_bytes, **caps):
 @click.option("--no-reports", is_flag=True, help="Skip the per-bundle HTML reports.")
 @click.option("--generated-at", help="Fixed analysis time (ISO 8601), for reproducible output.")
 @click.option("--max-bytes", type=int, help="Cap on decompressed bytes read from each bundle (default 8 GiB).")
-def fleet(paths, out, manifests, workers, engine, scheduler, force, retry_failed, no_reports, generated_at, max_bytes):
+@click.option("--timeout", type=click.FloatRange(min=0), default=1800, show_default=True, help="Seconds one bundle's analysis may take (process engine; 0: no limit); a bundle over it is recorded as failed.")
+def fleet(paths, out, manifests, workers, engine, scheduler, force, retry_failed, no_reports, generated_at, max_bytes, timeout):
     """Analyse many bundles into one Parquet dataset, per-bundle reports and a fleet summary.
 
     PATHS are bundle folders, archives, globs, URLs (fsspec) or @MANIFEST files. Bundles
@@ -485,7 +520,7 @@ def fleet(paths, out, manifests, workers, engine, scheduler, force, retry_failed
 
     if scheduler and engine != "dask":
         raise click.UsageError("--scheduler needs --engine dask")
-    options = Options(generated_at=_generated_at(generated_at), max_bytes=max_bytes, force=force, retry_failed=retry_failed, reports=not no_reports)
+    options = Options(generated_at=_generated_at(generated_at), max_bytes=max_bytes, force=force, retry_failed=retry_failed, reports=not no_reports, timeout=timeout or None)
     sys.exit(cli_fleet(list(paths), list(manifests), out, options, workers=workers, engine=engine, scheduler=scheduler, console=_stderr_console()))
 
 

@@ -29,7 +29,9 @@ import json
 import os
 import re
 import shutil
+import signal
 import tempfile
+import threading
 import time
 import traceback
 from collections.abc import Callable, Iterable, Iterator
@@ -40,6 +42,7 @@ from pathlib import Path
 import pyarrow as pa
 
 FLEET_SCHEMA_VERSION = "1"
+DEFAULT_TIMEOUT = 1800.0
 TABLES = ("bundles", "findings", "verdicts", "timeline", "inventory", "controllers", "upgrades")
 WORST_ORDER = ("failed", "error", "warning", "info", "unexplained", "healthy", "empty")
 _ARCHIVE = re.compile(r"(\.tar\.gz|\.tgz|\.tar|\.zip|\.gz)$", re.IGNORECASE)
@@ -176,6 +179,7 @@ class Options:
     force: bool = False
     retry_failed: bool = False
     reports: bool = True
+    timeout: float | None = DEFAULT_TIMEOUT  # seconds one bundle's analysis may take (None: no limit)
 
 
 # ---- inputs -------------------------------------------------------------------------------
@@ -373,8 +377,9 @@ def _analyse(local: str, source: str, key: str, bundle_id: str, size: int, out: 
     }
     result, error = None, None
     try:
-        result = forensics.run(local, generated_at=analysed_at, max_bytes=options.max_bytes)
-    except BundleError as failure:
+        with _time_limit(options.timeout):
+            result = forensics.run(local, generated_at=analysed_at, max_bytes=options.max_bytes)
+    except (BundleError, BundleTimeout) as failure:
         error = str(failure)
     except Exception as failure:  # an internal error on this bundle must not stop the fleet
         error = _error_text(failure)
@@ -415,6 +420,33 @@ def _analyse(local: str, source: str, key: str, bundle_id: str, size: int, out: 
     _write_part(parts / "bundles" / f"bundle={key}", _table("bundles", [bundle_row]))  # written last: the bundle is complete
     summary = {k: bundle_row.get(k) for k in ("bundle_name", "status", "error", "worst", "worst_label", "releases", "broken", "findings")}
     return {**summary, "outcome": "analysed" if error is None else "failed"}
+
+
+class BundleTimeout(Exception):
+    """A bundle's analysis took longer than --timeout."""
+
+
+@contextlib.contextmanager
+def _time_limit(seconds: float | None) -> Iterator[None]:
+    """BundleTimeout raised in this thread once `seconds` have passed, by a SIGALRM timer
+    (restored afterwards). Only in a process's main thread, where the process engine runs
+    each bundle (a worker process's, or this one's with one worker); Python acts on it
+    between two of its steps, so a single Polars call under way finishes first. Elsewhere
+    (Dask's worker threads) there is no limit."""
+    if not seconds or threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
+        yield
+        return
+
+    def expire(signum, frame):
+        raise BundleTimeout(f"timed out after {seconds:g} s (raise the limit with --timeout)")
+
+    previous = signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def _worst(verdicts) -> tuple[str, str | None]:
@@ -540,13 +572,16 @@ def _write_json(path: Path, data: dict) -> None:
 
 
 def _error_text(error: BaseException) -> str:
+    """An error as recorded in the dataset and printed: redacted (it may quote the bundle)."""
+    from forensics.redact import redact_text
+
     text = f"{type(error).__name__}: {error}"
     if not isinstance(error, (OSError, ValueError, RuntimeError)):
         frames = traceback.extract_tb(error.__traceback__)
         if frames:
             last = frames[-1]
             text += f" (at {Path(last.filename).name}:{last.lineno})"
-    return text[:2000]
+    return redact_text(text[:2000])
 
 
 # ---- many bundles -------------------------------------------------------------------------
@@ -708,15 +743,20 @@ def cli_fleet(
     recorded; 2 when no bundle was named)."""
     import sys
 
+    from rich.markup import escape
+    from rich.text import Text
+
     from forensics.report.fleet import write_summary
 
     sources, unreadable = expand(paths, manifests)
     if not sources and not unreadable:
         console.print("[bold red]error:[/] no bundle given: name folders, archives, globs or --manifest FILE", highlight=False)
         return 2
+    from forensics.report.terminal import visible  # bundle names and errors quote the bundle: no control character
+
     missing = len(unreadable)
     for row in unreadable:
-        console.print(f"not found: {row['source_path']}: {row['error']}", highlight=False, markup=False, soft_wrap=True)
+        console.print(visible(f"not found: {row['source_path']}: {row['error']}"), highlight=False, markup=False, soft_wrap=True)
     progress = None
     if sys.stderr.isatty() and sources:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -738,9 +778,9 @@ def cli_fleet(
     def on_result(row: dict) -> None:
         counts[row.get("outcome", "failed")] = counts.get(row.get("outcome", "failed"), 0) + 1
         if row.get("outcome") == "failed" and progress is not None:
-            progress.console.print(f"failed {row.get('source_path')}: {row.get('error')}", highlight=False, markup=False)
+            progress.console.print(visible(f"failed {row.get('source_path')}: {row.get('error')}"), highlight=False, markup=False)
         if progress is not None:
-            progress.update(task, advance=1, counts=" · ".join(f"{k} {v}" for k, v in counts.items()), description=(row.get("bundle_name") or "")[-30:])
+            progress.update(task, advance=1, counts=" · ".join(f"{k} {v}" for k, v in counts.items()), description=escape(visible((row.get("bundle_name") or "")[-30:])))
 
     try:
         if progress is not None:
@@ -749,7 +789,7 @@ def cli_fleet(
         else:
             run = run_fleet(sources, out, options, workers=workers, engine=engine, scheduler=scheduler, on_result=on_result)
     except RuntimeError as error:
-        console.print(f"[bold red]error:[/] {error}", highlight=False)
+        console.print(Text.assemble(("error:", "bold red"), " " + visible(str(error))), highlight=False)
         return 2
     failed = [r for r in run.rows if r.get("outcome") == "failed"]
     # Failures with a content hash are in the dataset; the others only in this run's summary.
@@ -764,6 +804,6 @@ def cli_fleet(
         soft_wrap=True,
     )
     for row in failed:
-        console.print(f"  failed {row.get('source_path')}: {row.get('error')}", highlight=False, markup=False)
+        console.print(visible(f"  failed {row.get('source_path')}: {row.get('error')}"), highlight=False, markup=False)
     console.print(f"wrote {written[0]} and {written[1].name}; dataset in {Path(out) / 'dataset'}", highlight=False, markup=False)
     return 0

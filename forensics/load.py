@@ -18,7 +18,7 @@ import parsers
 from parsers import event_tables
 from parsers._base import FileData
 from forensics import redact
-from forensics.bundle import Bundle, Reader, strip_root
+from forensics.bundle import TIME_RANGE, Bundle, Reader, strip_root
 from forensics.lines import LineStore, make_current
 
 
@@ -95,6 +95,8 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
     for member in bundle.members:
         if member.type == "symlink":
             inventory.append(InventoryItem(member.path, 0, None, 0, 0, member.note or f"symlink to {member.target} (read there)"))
+        elif member.type == "archive":
+            inventory.append(InventoryItem(member.path, member.size, None, 0, 0, member.note))
         elif member.type == "refused":
             inventory.append(InventoryItem(member.path, member.size, None, 0, 1, f"refused: {member.note}"))
             problems.append({"source": member.path, "line": None, "reason": f"refused: {member.note}", "excerpt": ""})
@@ -117,7 +119,9 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
     data = _resolve_releases(data)
     data = _dedupe(data)
     data["events"] = _resolve_namespaces(event_tables.anchor(data["events"], bundle.collected_at), data["releases"])
+    data = _implausible_times(data)
     data, bundle.redactions = redact.redact(data)  # secrets out of every frame, before any rule or output
+    bundle.redactions += _redact_inventory(inventory, bundle)  # member names, link targets, notes
     frames = Frames(data=data, bundle=bundle, inventory=inventory, lines=store)
     make_current(store)
     return frames
@@ -154,6 +158,51 @@ def _parse_members(reader: Reader, take, progress: Progress | None) -> None:
             take(member, data, future.result())
         for future in started.values():  # not handed over as started (a cap, a file changed): not used
             future.cancel()
+
+
+def _redact_inventory(inventory: list[InventoryItem], bundle: Bundle) -> int:
+    """The inventory's paths and notes (member names, symlink targets) and the bundle's root
+    folder redacted as the frames are; the number of values replaced."""
+    texts = [item.path for item in inventory] + [item.note for item in inventory] + [bundle.root, bundle.name]
+    redacted, count = redact.redact_texts(texts)
+    if count:
+        n = len(inventory)
+        for item, path, note in zip(inventory, redacted[:n], redacted[n : 2 * n]):
+            item.path, item.note = path, note
+        bundle.root, bundle.name = redacted[-2], redacted[-1]
+    return count
+
+
+def _implausible_times(data: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    """Times outside TIME_RANGE (Go's zero time, year 9999, an age of centuries) taken off
+    the timeline: set to null, so that no rule or renderer computes with them, and flagged,
+    one problem per member and column with the first such value and its line (the line, its
+    excerpt, keeps the time as written)."""
+    low, high = (pl.lit(bound).dt.cast_time_unit("us") for bound in TIME_RANGE)
+    problems = []
+    for kind, df in data.items():
+        columns = [name for name, dtype in df.schema.items() if isinstance(dtype, pl.Datetime)]
+        if not columns or not df.height:
+            continue
+        outside = {name: (pl.col(name) < low) | (pl.col(name) >= high) for name in columns}
+        flags = df.select(pl.any_horizontal(list(outside.values())).fill_null(False)).to_series()
+        if not flags.any():
+            continue
+        found = df.filter(flags)
+        for name in columns:
+            bad = found.filter(outside[name].fill_null(False))
+            for (source,), rows in bad.group_by("source", maintain_order=True):
+                first = rows.row(0, named=True)
+                value = rows.select(pl.col(name).dt.to_string("%Y-%m-%dT%H:%M:%SZ")).item(0, 0)
+                problems.append({
+                    "source": source, "line": first.get("line"),
+                    "reason": f"{rows.height} time(s) in {kind}.{name} outside {TIME_RANGE[0].year}-{TIME_RANGE[1].year} (first: {value}): not placed on the timeline",
+                    "excerpt": first.get("excerpt") or "",
+                })
+        data[kind] = df.with_columns(pl.when(outside[name].fill_null(False)).then(None).otherwise(pl.col(name)).alias(name) for name in columns)
+    if problems:
+        data["problems"] = pl.concat([data["problems"], parsers._base.frame("problems", problems)], how="vertical_relaxed")
+    return data
 
 
 def _all_from(df: pl.DataFrame, path: str) -> bool:

@@ -15,7 +15,9 @@ Ages are relative to when the command ran (`duration.HumanDuration`: `45s`, `2m3
 `3d4h`, `2y10d`). The parser keeps them as printed (`age_first`, `age_last`) and leaves the
 times null; `anchor()` turns them into approximate times once the collection time is known
 (the bundle reader knows it, parsers do not). `FIRST SEEN` is the `over` age or the `-o wide`
-column; COUNT the `xN` or the COUNT column. One row = one aggregated event (a span).
+column; COUNT the `xN` or the COUNT column. One row = one aggregated event (a span). An age beyond reason (over `MAX_AGE`:
+`5000y`, or more digits than any duration) is a problem of its row: the row is kept, its
+times unknown.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ _COLUMNS = ("NAMESPACE", "LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "
 _HEADER = re.compile(r"^\s*(NAMESPACE\s+)?LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+(SUBOBJECT\s+SOURCE\s+)?MESSAGE(\s+FIRST SEEN\s+COUNT\s+NAME)?\s*$")
 _AGE = re.compile(r"^(?P<last>\S+)(?: \(x(?P<count>\d+) over (?P<first>\S+)\))?$")
 _UNITS = {"y": 365 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
+MAX_AGE = 50 * _UNITS["y"]  # no event is older than Kubernetes; anchored, every age stays a time the outputs can show
 
 # `kubectl get events` lower-cases the kind; these are the kinds this tool reasons about.
 KINDS = {
@@ -48,10 +51,17 @@ KINDS = {
 
 
 def age_seconds(text: str | None) -> int | None:
-    """Seconds of a `HumanDuration` age (`3d4h`, `45s`); None for `<unknown>` or junk."""
-    if not text or not re.fullmatch(r"(\d+[ydhms])+", text):
+    """Seconds of a `HumanDuration` age (`3d4h`, `45s`); None for `<unknown>`, junk, or an
+    age beyond reason (over MAX_AGE)."""
+    if not text or len(text) > 40 or not re.fullmatch(r"(\d+[ydhms])+", text):
         return None
-    return sum(int(n) * _UNITS[u] for n, u in re.findall(r"(\d+)([ydhms])", text))
+    seconds = sum(int(n) * _UNITS[u] for n, u in re.findall(r"(\d+)([ydhms])", text))
+    return seconds if seconds <= MAX_AGE else None
+
+
+def _beyond_reason(text: str | None) -> bool:
+    """An age written as one (`5000y`) that `age_seconds` refuses for its size."""
+    return bool(text) and re.fullmatch(r"(\d+[ydhms])+", text) is not None and age_seconds(text) is None
 
 
 def matches(path: str, head: bytes) -> bool:
@@ -109,6 +119,10 @@ def parse(data: bytes, source: str, *, namespace: str | None = None) -> ParseRes
         row_namespace = cells.get("NAMESPACE") or namespace
         count = int(age["count"]) if age["count"] else int(cells["COUNT"]) if cells.get("COUNT", "").isdigit() else 1
         first_age = age["first"] or cells.get("FIRST SEEN") or age["last"]
+        last_age = age["last"]
+        if _beyond_reason(first_age) or _beyond_reason(last_age):
+            result.problem(source, number, f"age beyond reason ({last_age}, first {first_age}): the event's times are not known", raw)
+            first_age = last_age = None
         source_cell = cells.get("SOURCE") or None
         rows.append(
             {
@@ -123,7 +137,7 @@ def parse(data: bytes, source: str, *, namespace: str | None = None) -> ParseRes
                 "release": f"{row_namespace}/{name}" if kind == "HelmRelease" and row_namespace else None,
                 "component": source_cell.split(",")[0].strip() if source_cell else None,
                 "age_first": first_age,
-                "age_last": age["last"],
+                "age_last": last_age,
                 "excerpt": excerpt(raw),
                 "source": source,
                 "line": number,

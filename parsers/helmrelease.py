@@ -11,6 +11,11 @@ webhook), so it does not say which controller wrote the status. The status *shap
   `lastAttemptedConfigDigest`, `Reconciling`/`Stalled` conditions, condition `observedGeneration`;
 - v2 shape (v1.x): as v2beta2 plus fields only v1.x writes (`history[].appVersion`,
   `observedPostRenderersDigest`, `lastAttemptedRevisionDigest`, `inventory`, ...).
+
+Values are never read: evidence lines are looked up inside the object's own `status`,
+`metadata` and `spec` blocks (`_block`: a `status:` key inside `spec.values` is not the
+object's status), and a line of `spec.values` or `spec.postRenderers` is never quoted (an
+object on one line, minified JSON, has no excerpt).
 """
 
 from __future__ import annotations
@@ -74,7 +79,24 @@ def extract(obj: KubeObject, lines: list[str], source: str, locator: type[Locato
     name = meta.get("name") or ""
     release = f"{namespace}/{name}"
     where = locator(lines, obj.start, obj.end)
-    status_line = where.key("status", after=where.key("spec")) or where.key("status")
+    spec_block = _block(where, "spec", locator) if spec else None
+    hidden, unplaced = [], False  # the lines of spec.values and spec.postRenderers; values not found in the text
+    for key in ("values", "postRenderers"):
+        if spec.get(key):
+            block = _block(spec_block, key, locator) if spec_block else None
+            hidden += [block] if block else []
+            unplaced = unplaced or block is None
+
+    def quote(line: int | None) -> str:
+        """The excerpt of an evidence line, never of a line holding values (none at all when
+        the values' lines are not known: an object on one line)."""
+        if line is None or unplaced or any(block.start <= line <= block.end for block in hidden):
+            return ""
+        return excerpt(where.text(line))
+
+    status_block = _block(where, "status", locator) if status else None
+    status_line = status_block.start if status_block else None
+    status_at = status_block or where  # a status without its key line (a `flux debug` paste): the whole object
 
     chart_spec = ((spec.get("chart") or {}).get("spec")) or {}
     source_ref = chart_spec.get("sourceRef") or spec.get("chartRef") or {}
@@ -83,7 +105,7 @@ def extract(obj: KubeObject, lines: list[str], source: str, locator: type[Locato
     ]
     shape, basis = status_format(status)
     basis_key = basis.split(" ")[0].split("[")[0].rstrip(",")
-    shape_line = where.key(basis_key, after=status_line) if status_line else None
+    shape_line = status_at.key(basis_key, after=status_line) if status else None
 
     rows: dict[str, list[dict]] = {"releases": [], "conditions": [], "history": [], "managed_fields": []}
     conditions = [c for c in status.get("conditions") or [] if isinstance(c, dict)]
@@ -125,18 +147,18 @@ def extract(obj: KubeObject, lines: list[str], source: str, locator: type[Locato
             "last_handled_force_at": status.get("lastHandledForceAt"),
             "created": ts_value(meta.get("creationTimestamp")),
             "input_format": "object",
-            "suspend_line": (suspend_line := where.key("suspend", after=where.key("spec")) if spec.get("suspend") else None),
-            "suspend_excerpt": excerpt(where.text(suspend_line)) if suspend_line else None,
-            "excerpt": excerpt(where.text(shape_line)),
+            "suspend_line": (suspend_line := _line(spec_block, "suspend", locator) if spec.get("suspend") else None),
+            "suspend_excerpt": quote(suspend_line) if suspend_line else None,
+            "excerpt": quote(shape_line),
             "source": source,
             "line": shape_line or obj.start,
         }
     )
 
-    cursor = where.key("conditions", after=status_line) if status_line else None
+    cursor = status_at.key("conditions", after=status_line) if status else None
     for cond in conditions:
-        type_line = where.value("type", cond.get("type"), after=cursor)
-        message_line = where.value("message", cond.get("message"), after=cursor) if cond.get("message") else None
+        type_line = status_at.value("type", cond.get("type"), after=cursor)
+        message_line = status_at.value("message", cond.get("message"), after=cursor) if cond.get("message") else None
         if message_line and type_line and abs(message_line - type_line) > 12:
             message_line = None  # a message of a later condition; cite the type line instead
         line = message_line or type_line or obj.start
@@ -149,18 +171,18 @@ def extract(obj: KubeObject, lines: list[str], source: str, locator: type[Locato
                 "message": cond.get("message"),
                 "last_transition": ts_value(cond.get("lastTransitionTime")),
                 "observed_generation": cond.get("observedGeneration"),
-                "excerpt": excerpt(where.text(line)),
+                "excerpt": quote(line),
                 "source": source,
                 "line": line,
             }
         )
         cursor = max(filter(None, (type_line, message_line, cursor)), default=cursor)
 
-    cursor = where.key("history", after=status_line) if status_line else None
+    cursor = status_at.key("history", after=status_line) if status else None
     for snap in status.get("history") or []:
         if not isinstance(snap, dict):
             continue
-        line = where.value("chartVersion", snap.get("chartVersion"), after=cursor) or cursor or obj.start
+        line = status_at.value("chartVersion", snap.get("chartVersion"), after=cursor) or cursor or obj.start
         rows["history"].append(
             {
                 "release": release,
@@ -174,18 +196,19 @@ def extract(obj: KubeObject, lines: list[str], source: str, locator: type[Locato
                 "digest": snap.get("digest"),
                 "config_digest": snap.get("configDigest"),
                 "action": snap.get("action"),
-                "excerpt": excerpt(where.text(line)),
+                "excerpt": quote(line),
                 "source": source,
                 "line": line,
             }
         )
         cursor = line
 
-    cursor = where.key("managedFields")
+    meta_at = (_block(where, "metadata", locator) if meta else None) or where
+    cursor = meta_at.key("managedFields")
     for entry in meta.get("managedFields") or []:
         if not isinstance(entry, dict):
             continue
-        line = where.value("manager", entry.get("manager"), after=cursor) or obj.start
+        line = meta_at.value("manager", entry.get("manager"), after=cursor) or obj.start
         rows["managed_fields"].append(
             {
                 "release": release,
@@ -194,10 +217,71 @@ def extract(obj: KubeObject, lines: list[str], source: str, locator: type[Locato
                 "api_version": entry.get("apiVersion"),
                 "subresource": entry.get("subresource"),
                 "time": ts_value(entry.get("time")),
-                "excerpt": excerpt(where.text(line)),
+                "excerpt": quote(line),
                 "source": source,
                 "line": line,
             }
         )
         cursor = line
     return rows
+
+
+def _block(where: Locator, key: str, locator: type[Locator], nested: bool = True) -> Locator | None:
+    """The lines of `key`'s value when `key` is a key of the mapping `where` spans: the first
+    line that starts with `key` (`"key":`, `key:`, a describe label) at the column of the
+    mapping's keys (the same key of a nested mapping, such as a `status:` inside
+    `spec.values`, is indented deeper) and, when `nested`, holds no value after it but the
+    opening of one (a mapping or a list written below it, `{`, `[`), to the line before the
+    next key at its column or less."""
+    column = _key_column(where)
+    if column is None:
+        return None
+    wanted = key.lower()
+    after = None
+    while (number := where.key(key, after=after)) is not None:
+        after = number
+        line = where.lines[number - 1]
+        content = line.lstrip(" -")
+        if len(line) - len(content) != column:
+            continue
+        squeezed = content.replace(" ", "").lower().lstrip('"')
+        if not squeezed.startswith((wanted + ":", wanted + '":')):
+            continue  # the key inside a longer one (`laststatus:`)
+        if nested and squeezed[len(wanted) :].lstrip('":')[:1] not in ("", "{", "["):
+            continue  # a scalar where a mapping was wanted
+        end = number
+        for following in range(number + 1, where.end + 1):
+            text = where.lines[following - 1]
+            body = text.lstrip(" ")
+            if not body:
+                continue
+            indent = len(text) - len(body)
+            if indent < column or (indent == column and not body.startswith(("-", "}", "]"))):
+                break  # the next key of the mapping (a `- item` at the key's column is YAML's list under it)
+            end = following
+        return locator(where.lines, number, end)
+    return None
+
+
+def _key_column(where: Locator) -> int | None:
+    """The column of the keys of the mapping `where` spans (the first key line's; the line
+    of the mapping's own key, when `where` is a block, is passed over)."""
+    first = where.start + 1 if where.start < where.end and where.lines[where.start - 1].rstrip().endswith((":", "{", "[")) and _is_key(where.lines[where.start - 1]) else where.start
+    for number in range(first, where.end + 1):
+        line = where.lines[number - 1]
+        content = line.lstrip(" -")
+        if content and not content.startswith(("#", "{", "[", "}", "]", "---")):
+            return len(line) - len(content)
+    return None
+
+
+def _is_key(line: str) -> bool:
+    """The line holds a key (`key:`, `"key":`, a describe label)."""
+    content = line.strip(" -")
+    return ":" in content and not content.startswith(("{", "["))
+
+
+def _line(block: Locator | None, key: str, locator: type[Locator]) -> int | None:
+    """The line of `key` as a key of the mapping `block` spans (not of one nested in it)."""
+    found = _block(block, key, locator, nested=False) if block else None
+    return found.start if found else None

@@ -35,6 +35,7 @@ except ImportError:  # pragma: no cover - depends on the PyYAML build
 MAX_ALIASES = 100
 LONG_LINE = 65_536  # a longer line (minified JSON, last-applied-configuration) is never searched nor cited whole
 MAX_EXPANDED = 1_000_000  # nodes a YAML document may expand to through its anchors and aliases
+MAX_EXPANDED_TEXT = 16 * 1024**2  # characters of scalars its aliases may add to the document's own
 
 
 @dataclass
@@ -303,8 +304,8 @@ def _load_yaml(text: str, known: Lines | None = None) -> tuple[list[KubeObject],
         except RecursionError:
             problems.append((start, "YAML document refused: nested deeper than the loader's limit"))
             continue
-        if "&" in chunk and "*" in chunk and not _expands_safely(doc):
-            problems.append((start, f"YAML document refused: its aliases expand to more than {MAX_EXPANDED} nodes (or to itself)"))
+        if "&" in chunk and "*" in chunk and not _expands_safely(doc, len(chunk)):
+            problems.append((start, f"YAML document refused: its aliases expand to more than {MAX_EXPANDED} nodes or {MAX_EXPANDED_TEXT} characters beyond its own (or to itself)"))
             continue
         objects += _document_objects(doc, lines, start, end)
     return objects, problems
@@ -322,31 +323,37 @@ def _document_objects(doc, lines: list[str], start: int, end: int) -> list[KubeO
     return [KubeObject(doc, start, end)]
 
 
-def _expands_safely(doc) -> bool:
-    """The document, its aliases expanded, has at most MAX_EXPANDED nodes and no cycle
-    (a billion-laughs document passes the alias count with ~90 aliases nested 9 deep)."""
-    sizes: dict[int, int] = {}
+def _expands_safely(doc, length: int) -> bool:
+    """The document, its aliases expanded, has at most MAX_EXPANDED nodes, at most
+    MAX_EXPANDED_TEXT characters of scalars beyond its own `length`, and no cycle (a
+    billion-laughs document passes the alias count with ~90 aliases nested 9 deep; a 20 MB
+    string aliased 99 times, with 99 aliases, is 2 GB of text once read)."""
+    sizes: dict[int, tuple[int, int]] = {}
     active: set[int] = set()
 
-    def size(node) -> int:
+    def size(node) -> tuple[int, int]:
+        """(nodes, characters of scalars) of a node, its aliases expanded."""
         if not isinstance(node, (dict, list)):
-            return 1
+            return 1, len(node) if isinstance(node, str) else 1
         key = id(node)
         if key in sizes:
             return sizes[key]
         if key in active:
             raise RecursionError("the document refers to itself")
         active.add(key)
-        children = node.values() if isinstance(node, dict) else node
-        total = 1 + len(node) * isinstance(node, dict) + sum(size(child) for child in children)
+        nodes, text = 1, 0
+        for child in (item for pair in node.items() for item in pair) if isinstance(node, dict) else node:
+            child_nodes, child_text = size(child)
+            nodes, text = nodes + child_nodes, text + child_text
         active.discard(key)
-        sizes[key] = total
-        return total
+        sizes[key] = nodes, text
+        return nodes, text
 
     try:
-        return size(doc) <= MAX_EXPANDED
+        nodes, text = size(doc)
     except RecursionError:
         return False
+    return nodes <= MAX_EXPANDED and text <= length + MAX_EXPANDED_TEXT
 
 
 def _yaml_documents(lines: list[str]) -> list[tuple[int, int]]:

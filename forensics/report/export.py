@@ -1,7 +1,11 @@
 """Exports of a Run: the full timeline for Timesketch (JSONL or CSV), and every frame as Parquet.
 
 They read `Run.timeline` and `Run.frames` (every row, not the capped `analysis.timeline`).
-Text from the bundle is written as data: JSON-encoded or CSV-quoted, never interpreted.
+Text from the bundle is written as data: JSON-encoded or CSV-quoted, never interpreted. A CSV
+is opened in spreadsheets and printed on terminals, so its text cells are neutralised: a
+cell that a spreadsheet would read as a formula (OWASP's rule: one that starts with `=`,
+`+`, `-`, `@`, a tab or a carriage return) starts with a `'` instead, and control characters
+but newline and tab are written as escapes (`\\x1b`).
 """
 
 from __future__ import annotations
@@ -56,27 +60,84 @@ def write_timesketch(timeline: pl.DataFrame, target: Path) -> int:
     if suffix in (".jsonl", ".ndjson", ".json"):
         frame.write_ndjson(target)
     elif suffix == ".csv":
-        frame.write_csv(target)
+        neutral(frame).write_csv(target)
     else:
         raise ValueError(f"--timesketch needs a .jsonl or .csv file name, not {target.name!r}")
     return frame.height
 
 
+# OWASP "CSV Injection": cells starting with these are formulas to a spreadsheet.
+FORMULA_START = r"^[=+\-@\t\r]"
+
+
+def neutral(frame: pl.DataFrame) -> pl.DataFrame:
+    """The frame's text columns safe in a CSV: control characters made visible (as
+    `terminal.visible` writes them), then formulas quoted with a leading `'`."""
+    from forensics.report.terminal import CONTROLS, visible
+
+    escapes = [visible(char) for char in CONTROLS]
+    text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    cleaned = [pl.col(name).str.replace_many(CONTROLS, escapes).alias(name) for name in text]
+    quoted = [pl.when(pl.col(name).str.contains(FORMULA_START)).then(pl.concat_str(pl.lit("'"), pl.col(name))).otherwise(pl.col(name)).alias(name) for name in text]
+    return frame.with_columns(cleaned).with_columns(quoted)
+
+
+# Rows of the logs and the timeline written at a time: their log lines are read again (and
+# redacted) for each piece, by seeking to each line (forensics.lines.ROWS_PER_SEEK), so that
+# no more than a piece of them is ever held (a million identical lines: 2.1 GB at the peak
+# when every line was read at once).
+PIECE_ROWS = 20_000
+
+
 def write_parquet(frames, timeline: pl.DataFrame, folder: Path) -> list[Path]:
     """One Parquet file per frame (empty frames too, with their schema) plus timeline.parquet.
     `frames` is a `Frames` (log lines not held in memory are read again, redacted, so that the
-    `raw` column and the log rows' excerpts are complete) or a plain dict of frames."""
+    `raw` column and the log rows' excerpts are complete) or a plain dict of frames. The logs
+    and the timeline are written a piece at a time."""
     import pyarrow.parquet as pq
 
     from forensics.timeline import with_log_excerpts
 
-    if hasattr(frames, "with_raw"):
-        frames = {**frames.data, "logs": frames.with_raw(frames.data["logs"])}
-    timeline = with_log_excerpts(timeline, frames["logs"]) if "logs" in frames else timeline
+    data = frames.data if hasattr(frames, "with_raw") else frames
+    fill = frames.with_raw if hasattr(frames, "with_raw") else (lambda df: df)
+    logs = data.get("logs")
+    located = timeline  # the timeline's log rows with the `offset` and `raw` of their line, found once
+    if logs is not None and logs.height and timeline.height and "raw" in logs.columns:
+        where = logs.select(pl.lit("log").alias("origin"), "source", "line", *[c for c in ("offset", "raw") if c in logs.columns])
+        located = timeline.join(where.unique(["source", "line"], keep="first"), on=["origin", "source", "line"], how="left", maintain_order="left")
+    extra = [c for c in located.columns if c not in timeline.columns]
+
+    def excerpts(piece: pl.DataFrame) -> pl.DataFrame:
+        if not extra:
+            return piece
+        cited = piece.filter(pl.col("origin") == "log").select("source", "line", *extra)
+        return with_log_excerpts(piece.drop(extra), fill(cited))
+
     folder.mkdir(parents=True, exist_ok=True)
     written = []
-    for kind, df in sorted({**frames, "timeline": timeline}.items()):
+    for kind in sorted({*data, "timeline"}):
         path = folder / f"{kind}.parquet"
-        pq.write_table(df.to_arrow(), path)
+        if kind == "logs":
+            _write_pieces(path, data[kind], fill)
+        elif kind == "timeline":
+            _write_pieces(path, located, excerpts)
+        else:
+            pq.write_table(data[kind].to_arrow(), path)
         written.append(path)
     return written
+
+
+def _write_pieces(path: Path, df: pl.DataFrame, prepare) -> None:
+    """`df` written PIECE_ROWS rows at a time, each piece `prepare`d first (its lines read)."""
+    import pyarrow.parquet as pq
+
+    writer = None
+    try:
+        for start in range(0, max(df.height, 1), PIECE_ROWS):
+            table = prepare(df.slice(start, PIECE_ROWS)).to_arrow()
+            if writer is None:
+                writer = pq.ParquetWriter(path, table.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()

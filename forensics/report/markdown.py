@@ -3,32 +3,61 @@ the evidence can fill (Summary, Root causes, Trigger, Detection, Timeline, Suppo
 information) and placeholders for the ones only people can write (Impact, Resolution,
 Action items, Lessons learned).
 
-Text from the bundle is put in code spans or escaped, so it cannot turn into links or markup.
+Text from the bundle is put in code spans or escaped, so it cannot turn into links, markup or
+HTML: a code span's fence is a backtick run longer than any in its text (which cannot close
+it), and every control character but newline and tab is written as an escape (`\\x1b`), so
+the draft prints cleanly on a terminal too.
 """
 
 from __future__ import annotations
 
+import re
+
 from forensics.model import Analysis
+from forensics.report.terminal import visible
 
 TIMELINE_ROWS = 40
 TODO = "_To be written by the incident owner._"
 
 
 def _ts(value) -> str:
-    return value.strftime("%Y-%m-%d %H:%M:%SZ") if value else "-"
+    return value.isoformat(sep=" ", timespec="seconds")[:19] + "Z" if value else "-"
 
 
 def _cell(text: str | None) -> str:
-    """Inline text for a table cell: no newlines, pipes and markup characters escaped."""
-    text = (text or "").replace("\n", " ").replace("\r", " ")
+    """Inline text for a table cell: no newlines, control characters visible (the fleet
+    summary uses it too), pipes and markup characters escaped."""
+    text = visible((text or "").replace("\n", " ").replace("\r", " "))
     for ch in "\\`*_[]<>|#!":
         text = text.replace(ch, "\\" + ch)
     return text
 
 
-def _code(text: str | None) -> str:
-    text = (text or "").replace("\n", " ").replace("`", "'")
-    return f"`` {text} ``" if text else ""
+def _code(text: str | None, fence: int = 2) -> str:
+    """`text` as one inline code span its content cannot close: the fence is a backtick run
+    longer than any in the text (and at least `fence` long); a fence of two or more is padded
+    with a space, as is any fence next to a backtick of the text."""
+    text = (text or "").replace("\r", " ").replace("\n", " ")
+    if not text:
+        return ""
+    ticks = "`" * max(fence, _longest_run(text) + 1)
+    pad = " " if fence > 1 or text[0] == "`" or text[-1] == "`" else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def _where(source: str | None, line: int | None) -> str:
+    """A cited `source:line` as a code span."""
+    return _code(f"{source}:{line}", fence=1)
+
+
+def _longest_run(text: str) -> int:
+    return max((len(run) for run in re.findall("`+", text)), default=0)
+
+
+def _fenced(text: str, info: str) -> list[str]:
+    """A fenced code block its content cannot close (the fence is longer than any backtick run)."""
+    fence = "`" * max(3, _longest_run(text) + 1)
+    return [fence + info, text, fence]
 
 
 def _summary(analysis: Analysis, broken: list) -> list[str]:
@@ -53,6 +82,7 @@ def _root_causes(analysis: Analysis) -> list[str]:
     out = ["## Root causes", ""]
     if not analysis.findings:
         out += ["No finding.", ""]
+<<<<<<< HEAD
     by_id = {f.id: f for f in analysis.findings}
     for v in sorted((v for v in analysis.verdicts if v.findings), key=lambda v: v.release):
         out.append(f"### {_cell(v.release)}: {v.label} ({v.confidence.value if v.confidence else ''} confidence{', suspended' if v.suspended else ''})")
@@ -91,6 +121,15 @@ def _resolution(analysis: Analysis) -> list[str]:
             out += ["", "   ```sh", *[f"   {line}" for line in step.commands.replace("```", "'''").splitlines()], "   ```", ""]
         out.append(f"   Why: {_cell(step.why)}  ")
         out.append(f"   Check: {_cell(step.check)}")
+=======
+    for f in analysis.findings:
+        out.append(f"### {_cell(f.release)}: {f.label} ({f.rule} {f.name}, {f.severity.value}, {f.confidence.value} confidence)")
+        out += ["", _cell(f.summary), "", f"Confidence: {_cell(f.confidence_reason)}", "", "Evidence:", ""]
+        for e in f.evidence:
+            out.append(f"- {_where(e.source, e.line)} {_ts(e.ts) if e.ts else ''} {_cell(e.note)}: {_code(e.excerpt)}")
+        if f.remediation:
+            out += ["", "Remediation:", "", *_fenced(f.remediation, "sh")]
+>>>>>>> hostile
         out.append("")
     return out
 
@@ -98,12 +137,12 @@ def _resolution(analysis: Analysis) -> list[str]:
 def _trigger(analysis: Analysis) -> list[str]:
     out = ["## Trigger", ""]
     for u in analysis.upgrades:
-        out.append(f"- {u.controller} upgraded {_cell(u.from_version)} -> {_cell(u.to_version)} at {_ts(u.at)} ({_cell(u.basis)})")
+        out.append(f"- {_cell(u.controller)} upgraded {_cell(u.from_version)} -> {_cell(u.to_version)} at {_ts(u.at)} ({_cell(u.basis)})")
     if not analysis.upgrades:
         out.append("- No controller upgrade found in the bundle.")
     for r in analysis.restarts:
         reason = f", last termination {_cell(r.reason)}" if r.reason else ""
-        out.append(f"- {r.controller} container started {_ts(r.at)} (restarts {r.restarts}{reason}; `{r.source}:{r.line}`)")
+        out.append(f"- {_cell(r.controller)} container started {_ts(r.at)} (restarts {r.restarts}{reason}; {_where(r.source, r.line)})")
     return out + [""]
 
 
@@ -114,7 +153,7 @@ def _detection(analysis: Analysis, broken: set[str]) -> list[str]:
     for level in ("warning", "error"):
         hit = next((e for e in sorted(analysis.timeline, key=lambda e: e.ts) if e.release in broken and e.level == level and e.origin in ("event", "log")), None)
         if hit:
-            out.append(f"- First {level} {hit.origin}: {_ts(hit.ts)} {_cell(hit.release)} {_cell(hit.reason)} {_code(hit.message[:160])} (`{hit.source}:{hit.line}`)")
+            out.append(f"- First {level} {hit.origin}: {_ts(hit.ts)} {_cell(hit.release)} {_cell(hit.reason)} {_code(hit.message[:160])} ({_where(hit.source, hit.line)})")
     out.append("- How it was noticed by people (alert, user report, dashboard): " + TODO)
     return out + [""]
 
@@ -126,7 +165,7 @@ def _timeline(analysis: Analysis) -> list[str]:
     rows: list[tuple] = []
     for u in analysis.upgrades:
         if u.at:
-            rows.append((u.at, 0, f"**CONTROLLER UPGRADED** {u.controller} {_cell(u.from_version)} -> {_cell(u.to_version)}"))
+            rows.append((u.at, 0, f"**CONTROLLER UPGRADED** {_cell(u.controller)} {_cell(u.from_version)} -> {_cell(u.to_version)}"))
     firsts: dict[str, object] = {}
     for f in analysis.findings:
         if f.first_ts and (f.label not in firsts or f.first_ts < firsts[f.label]):
@@ -142,7 +181,7 @@ def _timeline(analysis: Analysis) -> list[str]:
             if start and e.ts < start:
                 earlier += 1
                 continue
-            rows.append((e.ts, 2, f"{_cell(f.release)}: {_cell(e.note)} (`{e.source}:{e.line}`)"))
+            rows.append((e.ts, 2, f"{_cell(f.release)}: {_cell(e.note)} ({_where(e.source, e.line)})"))
     if analysis.bundle.window_end:
         rows.append((analysis.bundle.window_end, 3, "**EVIDENCE ENDS** (last record in the bundle)"))
     rows.sort(key=lambda row: (row[0], row[1], row[2]))
@@ -161,7 +200,7 @@ def _supporting(analysis: Analysis) -> list[str]:
     out = ["## Supporting information", ""]
     out.append(f"- Bundle: {_cell(bundle.name)} ({bundle.layout}{', root ' + _code(bundle.root) if bundle.root else ''}); collected {_ts(bundle.collected_at)} (local time of the collector).")
     for c in analysis.controllers:
-        out.append(f"- {c.controller} {_cell(c.version or c.basis)} seen {_ts(c.first_seen)} to {_ts(c.last_seen)}.")
+        out.append(f"- {_cell(c.controller)} {_cell(c.version or c.basis)} seen {_ts(c.first_seen)} to {_ts(c.last_seen)}.")
     out.append(f"- Files read: {sum(1 for i in analysis.inventory if i.parser)} of {len(analysis.inventory)}; input problems: {analysis.problems_total}.")
     out.append(f"- Secrets: {analysis.redactions} secret-looking value(s) redacted (shown as `[REDACTED]`); HelmRelease values, Secrets and Helm release payloads are never read.")
     fired = ", ".join(f"{r.rule} {r.name} ({r.findings})" for r in analysis.rules if r.findings) or "none"
@@ -191,4 +230,4 @@ def render_markdown(analysis: Analysis) -> str:
     out += ["## Lessons learned", "", "### What went well", "", TODO, "", "### What went wrong", "", TODO, "", "### Where we got lucky", "", TODO, ""]
     out += _timeline(analysis)
     out += _supporting(analysis)
-    return "\n".join(out) + "\n"
+    return visible("\n".join(out) + "\n")

@@ -7,6 +7,7 @@ unusable member on stderr. Nothing is ever written next to the input, and no tra
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import time
@@ -30,9 +31,11 @@ from . import (
     folder,
     gz_member_bomb,
     long_line,
+    sparse_tar,
     tar,
     zip_,
     zip_bomb,
+    zip_salvage_bomb,
     zip_symlink,
 )
 
@@ -99,14 +102,24 @@ CASES = [
     Case("tar-hard-links", lambda t: tar(t / "h.tar", [(GOOD, "file", GOOD_LOG), ("pipe", "fifo", None), ("out", "hardlink", "../../etc/passwd"),
                                                       ("to-pipe", "hardlink", "pipe"), ("twin.log", "hardlink", GOOD)], compression=""), 0,
          ["out: refused: hard link leaves the bundle: ../../etc/passwd", "to-pipe: refused: hard link to pipe, which is not a file read from the bundle"]),
-    Case("tar-gz-bomb", lambda t: tar(t / "bomb.tar.gz", [(GOOD, "file", GOOD_LOG), ("bomb.log", "zeros", 40 * MIB)]), 0,
+    # random bytes after the bomb: the archive is big enough for the bomb's declared size, but
+    # the stream's ratio when the bomb is read is over the cap
+    Case("tar-gz-bomb", lambda t: tar(t / "bomb.tar.gz", [(GOOD, "file", GOOD_LOG), ("bomb.log", "zeros", 40 * MIB), ("noise.bin", "file", os.urandom(400_000))], level=9), 0,
          ["bomb.log: stopped reading after", "over the compression ratio cap of 200:1 (raise it with --max-ratio)"]),
     Case("tar-gz-bomb-alone", lambda t: tar(t / "bomb.tar.gz", [("bomb.log", "zeros", 40 * MIB)]), 2,
-         ["nothing usable found", "bomb.log: stopped reading after", "(raise it with --max-ratio)"], logs=None),
+         ["nothing usable found", "bomb.log: refused: not read: 41943040 bytes declared in a", "(raise it with --max-ratio)"], logs=None),
     Case("zip-bomb", lambda t: zip_bomb(t / "bomb.zip"), 0,
          ["bomb.log: refused: not read: compression ratio 1028:1 is over the compression ratio cap of 200:1 (raise it with --max-ratio)"]),
     Case("gz-member-bomb", lambda t: gz_member_bomb(t / "b"), 0,
          ["manager-previous.log.gz: refused: not read: more than 33554432 bytes when decompressed", "(raise it with --max-ratio)"]),
+    Case("tar-sparse-member", lambda t: sparse_tar(t / "sparse.tar", "huge.log", 3 * 1024**3), 0,
+         ["huge.log: refused: not read: a sparse entry of 3221225472 bytes that stores 6 is over the compression ratio cap of 200:1"]),
+    Case("zip-recovery-bomb", lambda t: zip_salvage_bomb(t / "cut.zip"), 0,
+         ["cut.zip: zip archive truncated or corrupt", "bomb.log: refused: not read: ", "compressed bytes: over the compression ratio cap of 200:1"]),
+    Case("gz-empty-members", lambda t: folder(t / "b", {"x/manager.log.gz": gzip.compress(LINE) + gzip.compress(b"") * 500_000}), 0,
+         ["x/manager.log.gz: refused: not read: more than 200000 gzip members (raise the cap with --max-members)"]),
+    Case("gz-members-over-the-cap", lambda t: folder(t / "b", {"x/manager.log.gz": gzip.compress(LINE) * 50}), 0,
+         ["x/manager.log.gz: refused: not read: more than 20 gzip members"], args=["--max-members", "20"]),
     Case("max-bytes", lambda t: folder(t / "b", {"big.log": LINE * 2000}), 0,
          ["big.log: refused: not read: ", "would pass the cap of 100000 decompressed bytes (raise it with --max-bytes)"], args=["--max-bytes", "100000"]),
     Case("max-bytes-nothing-left", lambda t: tar(t / "b.tar.gz", [("big.log", "file", LINE * 2000)]), 2,
@@ -125,6 +138,9 @@ CASES = [
     # --- content ----------------------------------------------------------------------------
     Case("billion-laughs", lambda t: folder(t / "b", {"hr.yaml": billion_laughs()}), 0,
          ["hr.yaml:1: YAML document refused: its aliases expand to more than 1000000 nodes"]),
+    Case("long-string-aliased", lambda t: folder(t / "b", {"hr.yaml": b"kind: HelmRelease\nmetadata: {name: a, namespace: b}\nx: &big " + b"y" * (2 * MIB)
+                                                            + b"\nspec: {values: [" + b", ".join([b"*big"] * 99) + b"]}\n"}), 0,
+         ["hr.yaml:1: YAML document refused: its aliases expand to more than 1000000 nodes or 16777216 characters beyond its own"]),
     Case("deep-json-object", lambda t: folder(t / "b", {"deep.json": deep_json()}), 0, ["deep.json: JSON refused: nested deeper than the decoder's limit"]),
     Case("deep-json-log-line", lambda t: folder(t / "b", {"x/manager.log": LINE + deep_json_line() + LINE}), 0, ["x/manager.log:2: not a JSON log record"], logs=5),
     Case("five-mb-line", lambda t: folder(t / "b", {"x/manager.log": LINE + long_line() + LINE, "y/manager.log": LINE + b"y" * (5 * MIB) + b"\n"}), 0,
@@ -210,3 +226,61 @@ def test_an_internal_error_is_one_line_exit_1_and_debug_shows_it(tmp_path: Path,
     assert "Traceback" not in result.output
     debug = CliRunner().invoke(main, ["--debug", "analyze", str(path), "-f", "json", "-o", "-"])
     assert isinstance(debug.exception, KeyError)  # raised, so Python prints the traceback
+
+
+def test_fleet_records_a_bundle_over_its_time_limit_and_writes_the_summary(tmp_path: Path, monkeypatch):
+    import forensics
+
+    slow = folder(tmp_path / "slow", {})
+    good = folder(tmp_path / "good", {"x/manager.log": LINE})
+    real = forensics.run
+
+    def run(path, **options):
+        if Path(path).name == "slow":
+            time.sleep(30)  # stands for a bundle that takes too long
+        return real(path, **options)
+
+    monkeypatch.setattr(forensics, "run", run)
+    started = time.monotonic()
+    result = CliRunner().invoke(main, ["fleet", str(slow), str(good), "--out", str(tmp_path / "out"), "--workers", "1", "--no-reports", "--timeout", "1"])
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started < 20
+    assert "1 analysed" in result.output and "1 failed" in result.output
+    assert "timed out after 1 s (raise the limit with --timeout)" in result.output
+    summary = (tmp_path / "out" / "fleet.md").read_text()
+    assert "timed out after 1 s" in summary
+
+
+def test_a_member_stopped_mid_way_leaves_no_copy_on_disk(tmp_path: Path):
+    """A big tar member is copied to the spool as it is read; stopped by a cap, its copy is
+    removed at once (the rest of the spool goes with the analysis)."""
+    from forensics.load import load
+
+    path = tar(tmp_path / "bomb.tar.gz", [(GOOD, "file", GOOD_LOG), ("bomb.log", "zeros", 40 * MIB), ("noise.bin", "file", os.urandom(400_000))], level=9)
+    frames = load(str(path))
+    assert any("bomb.log" in p and "stopped reading" in r for p, r in frames["problems"].select("source", "reason").iter_rows())
+    spool = frames.lines.keep
+    assert spool is not None and os.listdir(spool.name) == []
+
+
+def test_the_parquet_export_written_in_pieces_is_the_whole(tmp_path: Path, monkeypatch):
+    """Logs and timeline are written a piece at a time (their lines read again per piece, so
+    that memory stays bounded); the files are those of one piece."""
+    import polars as pl
+
+    import forensics
+    from forensics.report import export
+
+    from ..conftest import SAMPLES
+
+    run = forensics.run(str(SAMPLES / "upgrade-2.1-to-2.2"))
+    export.write_parquet(run.frames, run.timeline, tmp_path / "whole")
+    monkeypatch.setattr(export, "PIECE_ROWS", 7)
+    export.write_parquet(run.frames, run.timeline, tmp_path / "pieces")
+    for kind in ("logs", "timeline"):
+        whole, pieces = pl.read_parquet(tmp_path / "whole" / f"{kind}.parquet"), pl.read_parquet(tmp_path / "pieces" / f"{kind}.parquet")
+        assert whole.height > 7 * 3 and pieces.equals(whole), kind
+    logs = pl.read_parquet(tmp_path / "pieces" / "logs.parquet")
+    assert logs["raw"].is_not_null().all()
+    timeline = pl.read_parquet(tmp_path / "pieces" / "timeline.parquet")
+    assert timeline.filter(pl.col("origin") == "log")["excerpt"].is_not_null().all()

@@ -8,7 +8,10 @@ Bounded in CI (profile `ci`: 50 examples per test, no deadline). The longer run:
 Properties: no exception escapes a parser (`parse` never raises) nor the reader (only
 `BundleError`, for unusable input); every physical line of a log member is accounted for (a
 row, a problem, or blank); nothing is written outside the temporary folder; no planted
-secret reaches HTML, JSON, Markdown, the terminal, the Timesketch export or Parquet.
+secret of any shape of `SECRET_SHAPES` (in a log line, an event, a condition, a member's
+name) reaches HTML, JSON, Markdown, the terminal, the inventory, the Timesketch export or
+Parquet; no control character reaches the terminal. Timestamps and ages:
+`test_times.py`.
 """
 
 from __future__ import annotations
@@ -22,18 +25,18 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import parsers
 from forensics.bundle import BundleError
 from forensics.load import load
 
-from ..conftest import ROOT, SAMPLES
+from forensics.report.terminal import CONTROLS
 
-settings.register_profile("ci", max_examples=50, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-settings.register_profile("long", max_examples=2000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+from ..conftest import ROOT, SAMPLES
+from . import SECRET_SHAPES
+
 
 CORPUS = ROOT / "tests" / "corpus"
 SAMPLE = SAMPLES / "upgrade-2.1-to-2.2" / "cluster-resources"
@@ -123,9 +126,13 @@ def _archive(kind: str, files: dict[str, bytes]) -> bytes:
 
 @st.composite
 def archives(draw) -> tuple[str, bytes]:
-    kind = draw(st.sampled_from(["tar.gz", "tar", "zip", "log.gz", "log"]))
+    kind = draw(st.sampled_from(["tar.gz", "tar", "zip", "log.gz", "log", "tar.gz in zip", "zip in tar.gz"]))
     members = draw(st.dictionaries(st.sampled_from(["a/manager.log", "a/hr.yaml", "a/events.json", "../x.log", "/abs", "a/b/../../c"]), member_bytes, max_size=3))
-    if kind == "log.gz":
+    if kind in ("tar.gz in zip", "zip in tar.gz"):  # an archive read in place (a portal's zip around a bundle)
+        inner, outer = kind.split(" in ")
+        data = _archive(outer, {f"bundle.{inner}": _archive(inner, members), "notes.txt": b"x"})
+        kind = outer
+    elif kind == "log.gz":
         import gzip
 
         data = gzip.compress(next(iter(members.values()), b"x"))
@@ -169,32 +176,24 @@ def test_the_reader_survives_any_archive_and_writes_nothing(archive, tmp_path_fa
 # --- planted secrets through every output --------------------------------------------------
 
 _secret = st.from_regex(r"S3c[A-Za-z0-9]{9,20}", fullmatch=True)
-_filler = st.text(alphabet="abcdefghij klmnop-", max_size=60)
-SHAPES = [
-    lambda s: f"Authorization: Bearer {s}",
-    lambda s: f"https://deploy:{s}@git.example.com/org/repo.git",
-    lambda s: f"password={s}",
-    lambda s: f"token: {s}",
-    lambda s: f'"apiKey": "{s}"',
-    lambda s: f"-----BEGIN OPENSSH PRIVATE KEY-----\n{s}\n-----END OPENSSH PRIVATE KEY-----",
-    lambda s: f"client_secret={s}&grant_type=x",
-]
+# Text around the secrets, with the escape sequences a terminal would act on now and then.
+_ESCAPES = ["\x1b]0;title\x07", "\x1b[2J", "\x9b31m", "\x1bP1$r\x1b\\", "\r", "\u202e"]
+_filler = st.one_of(st.text(alphabet="abcdefghij klmnop-", max_size=60), st.sampled_from(_ESCAPES).map(lambda escape: f"see {escape} here"))
 
 
 FIRST = json.dumps({"level": "info", "ts": "2024-01-15T08:59:00Z", "msg": "starting manager"})  # so the log is read as zap JSON
 
 
 @st.composite
-def planted_bundles(draw) -> tuple[dict[str, bytes], list[str]]:
+def planted_bundles(draw) -> tuple[dict[str, bytes], list[str], int]:
+    """(files, the fragments no output may hold, how many secrets were planted where they are read)."""
     secrets, records, stray, event_msg, cond_msg = [], [], [], "ok", "ok"
-    for i in range(draw(st.integers(1, 4))):
+    planted = draw(st.integers(1, 4))
+    for i in range(planted):
         secret = draw(_secret)
-        if draw(st.booleans()):
-            secret = "AKIA" + draw(st.from_regex(r"[A-Z0-9]{16}", fullmatch=True))
-            text = f"{draw(_filler)} key {secret} {draw(_filler)}"
-        else:
-            text = f"{draw(_filler)} {draw(st.sampled_from(SHAPES))(secret)} {draw(_filler)}"
-        secrets.append(secret)
+        shaped, fragments = draw(st.sampled_from([make for _, make in SECRET_SHAPES]))(secret)
+        text = f"{draw(_filler)} {shaped} {draw(_filler)}"
+        secrets += fragments
         where = draw(st.sampled_from(["msg", "error", "stray", "event", "condition"]))
         if where in ("msg", "error"):
             record = {"level": "error", "ts": f"2024-01-15T09:0{i}:00Z", "msg": "reconcile", "controllerKind": "HelmRelease",
@@ -215,12 +214,15 @@ def planted_bundles(draw) -> tuple[dict[str, bytes], list[str]]:
              "involvedObject": {"kind": "HelmRelease", "namespace": "apps", "name": "web"}, "reason": "UpgradeFailed", "message": event_msg,
              "type": "Warning", "count": 1, "firstTimestamp": "2024-01-15T09:00:00Z", "lastTimestamp": "2024-01-15T09:00:00Z",
              "source": {"component": "helm-controller"}}
+    token = "gh" + "p_" + draw(st.from_regex(r"[A-Za-z0-9]{36}", fullmatch=True))  # in a member's name
+    secrets.append(token[4:])
     files = {
+        f"notes/{token}{draw(st.sampled_from(_ESCAPES)).replace('/', '_')}.txt": b"notes\n",
         "hr.json": json.dumps(hr, indent=2).encode(),
         "events.json": json.dumps({"kind": "EventList", "apiVersion": "v1", "items": [event]}, indent=2).encode(),
         "pods/logs/flux-system/helm-controller-1/manager.log": ("\n".join([FIRST] + records + stray) + "\n").encode(),
     }
-    return files, secrets + ["S3cValuesNeverRead1"]
+    return files, secrets + ["S3cValuesNeverRead1"], planted + 1
 
 
 @settings(max_examples=min(settings().max_examples, 25) if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci" else settings().max_examples)
@@ -233,7 +235,7 @@ def test_no_planted_secret_reaches_any_output(bundle, tmp_path_factory):
     from forensics.cli import main
     from forensics.report import print_timeline, print_triage, render
 
-    files, secrets = bundle
+    files, secrets, planted = bundle
     root = tmp_path_factory.mktemp("planted")
     for name, payload in files.items():
         (root / "b" / name).parent.mkdir(parents=True, exist_ok=True)
@@ -244,6 +246,11 @@ def test_no_planted_secret_reaches_any_output(bundle, tmp_path_factory):
     print_triage(run.analysis, console)
     print_timeline(run.analysis, run.timeline, "apps/web", 500, console)
     outputs["terminal"] = console.export_text()
+    inventory = CliRunner().invoke(main, ["inventory", str(root / "b")])
+    assert inventory.exit_code == 0
+    outputs["inventory"] = inventory.output
+    for name in ("terminal", "inventory"):
+        assert not [ch for ch in outputs[name] if ch in CONTROLS], name  # nothing a terminal would act on
     result = CliRunner().invoke(main, ["export", str(root / "b"), "--timesketch", str(root / "t.jsonl"), "--parquet", str(root / "pq")])
     assert result.exit_code == 0, result.output
     outputs["timesketch"] = (root / "t.jsonl").read_text()
@@ -252,7 +259,7 @@ def test_no_planted_secret_reaches_any_output(bundle, tmp_path_factory):
         outputs[parquet.name] = "\n".join(str(v) for c in df.columns for v in df[c].to_list())
     leaks = [(name, secret) for name, text in outputs.items() for secret in secrets if secret in text]
     assert not leaks
-    assert run.analysis.redactions >= len(secrets) - 1  # every planted secret was read and redacted (values never read)
+    assert run.analysis.redactions >= planted  # every planted secret was read and redacted (values never read)
 
 
 _RECORD = '{"level":"info","ts":"2024-03-12T10:00:00.%03dZ","msg":"m %d","controllerKind":"HelmRelease","HelmRelease":{"name":"r","namespace":"ns"},"namespace":"ns","name":"r","reconcileID":"%d"}'
