@@ -82,7 +82,6 @@ def _root_causes(analysis: Analysis) -> list[str]:
     out = ["## Root causes", ""]
     if not analysis.findings:
         out += ["No finding.", ""]
-<<<<<<< HEAD
     by_id = {f.id: f for f in analysis.findings}
     for v in sorted((v for v in analysis.verdicts if v.findings), key=lambda v: v.release):
         out.append(f"### {_cell(v.release)}: {v.label} ({v.confidence.value if v.confidence else ''} confidence{', suspended' if v.suspended else ''})")
@@ -92,7 +91,7 @@ def _root_causes(analysis: Analysis) -> list[str]:
         if v.ruled_out:
             out += ["Ruled out:", ""]
             for r in v.ruled_out:
-                cites = ", ".join(f"`{e.source}:{e.line}` {_ts(e.ts) if e.ts else ''}".rstrip() for e in r.evidence)
+                cites = ", ".join(f"{_where(e.source, e.line)} {_ts(e.ts) if e.ts else ''}".rstrip() for e in r.evidence)
                 out.append(f"- {r.label}{f' ({_cell(r.finding)})' if r.finding else ''}: {_cell(r.reason)}{f' — {cites}' if cites else ''}")
             out.append("")
         for finding_id in v.findings:
@@ -104,9 +103,9 @@ def _finding(f) -> list[str]:
     out = [f"#### {f.rule} {f.name}: {f.label} ({f.severity.value}, {f.confidence.value} confidence)"]
     out += ["", _cell(f.summary), "", f"Confidence: {_cell(f.confidence_reason)}", "", "Evidence:", ""]
     for e in f.evidence:
-        out.append(f"- `{e.source}:{e.line}` {_ts(e.ts) if e.ts else ''} {_cell(e.note)}: {_code(e.excerpt)}")
+        out.append(f"- {_where(e.source, e.line)} {_ts(e.ts) if e.ts else ''} {_cell(e.note)}: {_code(e.excerpt)}")
     if f.remediation:
-        out += ["", "Remediation:", "", "```sh", f.remediation.replace("```", "'''"), "```"]
+        out += ["", "Remediation:", "", *_fenced(f.remediation, "sh")]
     return out + [""]
 
 
@@ -118,18 +117,10 @@ def _resolution(analysis: Analysis) -> list[str]:
     for step in analysis.plan:
         out.append(f"{step.order}. **{_cell(step.release)}, {step.phase}:** {_cell(step.action)}" + ("" if step.commands else "  "))
         if step.commands:
-            out += ["", "   ```sh", *[f"   {line}" for line in step.commands.replace("```", "'''").splitlines()], "   ```", ""]
+            opening, body, closing = _fenced(step.commands, "sh")
+            out += ["", *[f"   {line}" for line in (opening, *body.splitlines(), closing)], ""]
         out.append(f"   Why: {_cell(step.why)}  ")
         out.append(f"   Check: {_cell(step.check)}")
-=======
-    for f in analysis.findings:
-        out.append(f"### {_cell(f.release)}: {f.label} ({f.rule} {f.name}, {f.severity.value}, {f.confidence.value} confidence)")
-        out += ["", _cell(f.summary), "", f"Confidence: {_cell(f.confidence_reason)}", "", "Evidence:", ""]
-        for e in f.evidence:
-            out.append(f"- {_where(e.source, e.line)} {_ts(e.ts) if e.ts else ''} {_cell(e.note)}: {_code(e.excerpt)}")
-        if f.remediation:
-            out += ["", "Remediation:", "", *_fenced(f.remediation, "sh")]
->>>>>>> hostile
         out.append("")
     return out
 
