@@ -197,36 +197,3 @@ def dependency_graph(analysis: Analysis, anchor) -> dict | None:
         "node_h": GRAPH_NODE_H,
         "blocked": len(blocked),
     }
-
-
-def _depths(names: list[str], deps: dict[str, list[str]]) -> dict[str, int]:
-    """The column of each node: 0 without dependencies, else one more than its deepest
-    dependency; an edge back to a node on the current path (a cycle) counts as a dependency
-    of column 0. Walked depth-first with a stack of its own, not by recursion: a chain of
-    thousands of `dependsOn` is as deep as the walk goes."""
-    depth: dict[str, int] = {}
-    for root in names:
-        if root in depth:
-            continue
-        best = {root: 0}
-        path = {root}
-        stack = [(root, iter(deps.get(root, [])))]
-        while stack:
-            name, pending = stack[-1]
-            child = next(pending, None)
-            if child is None:  # every dependency seen: the node's column is known
-                stack.pop()
-                path.discard(name)
-                depth[name] = best.pop(name)
-                if stack:
-                    parent = stack[-1][0]
-                    best[parent] = max(best[parent], depth[name] + 1)
-            elif child in depth:
-                best[name] = max(best[name], depth[child] + 1)
-            elif child in path:
-                best[name] = max(best[name], 1)
-            else:
-                best[child] = 0
-                path.add(child)
-                stack.append((child, iter(deps.get(child, []))))
-    return depth
