@@ -171,3 +171,96 @@ def test_no_event_handler_or_url_from_the_bundle_becomes_live(tmp_path, analyses
     assert LIVE[0] in text and LIVE[2] in text  # shown, as text
     for raw in ('<a href="javascript', 'onclick="alert', "<svg onload", "<iframe", "<meta http-equiv=refresh", 'onmouseover="alert'):
         assert raw not in html, raw  # only in escaped form
+
+
+def test_every_chip_and_row_is_coloured_by_its_severity(analyses):
+    """A verdict's chip and triage row carry its severity; a bare label (counts, chain, ruled
+    out) its rule's; no label of the vocabulary is left without one (grey)."""
+    from forensics.model import LABELS
+    from forensics.report.html import label_severity
+    from forensics.rules import RULES
+
+    assert all(label_severity(label) in ("error", "warning", "info") for label in LABELS)
+    for rule in RULES:
+        assert label_severity(rule.label) == rule.severity.value or rule.label == "drift"  # drift: error and warning rules
+    analysis = analyses(SAMPLES / "v036-failures").analysis
+    doc = parse(render(analysis, "html"))
+    rows = {attrs["data-release"]: attrs["class"] for tag, attrs in doc.tags if tag == "tr" and "data-release" in attrs}
+    for verdict in analysis.verdicts:
+        expected = verdict.severity.value if verdict.severity else ("ok" if verdict.healthy else "warning")
+        assert rows[verdict.release].split()[0] in (f"sev-{expected}", "sev-recovered"), verdict.release
+    chips = [attrs["class"].split() for tag, attrs in doc.tags if tag == "span" and "chip" in attrs.get("class", "").split()]
+    labelled = [c for c in chips if any(x.startswith("lbl-") for x in c)]
+    assert labelled and all(any(x.startswith("sev-") and x != "sev-none" for x in c) for c in labelled)
+    counts = {c[2][4:]: c[1][4:] for c in labelled}  # chip sev-X lbl-Y
+    assert counts["suspended"] == "info" and counts["values-missing"] == "error" and counts["healthy"] == "ok"
+
+
+def test_recovered_releases_are_marked(analyses):
+    """A healthy release with failed records on its timeline is marked recovered (triage row,
+    release details, incident), and only those."""
+    analysis = analyses(SAMPLES / "healthy-control").analysis
+    failed = {e.release for e in analysis.timeline if e.level in ("error", "warning")}
+    recovered = sorted(v.release for v in analysis.verdicts if v.healthy and v.release in failed)
+    assert recovered  # the sample has some
+    doc = parse(render(analysis, "html"))
+    rows = {attrs["data-release"] for tag, attrs in doc.tags if tag == "tr" and "sev-recovered" in attrs.get("class", "")}
+    details = {attrs["data-release"] for tag, attrs in doc.tags if tag == "details" and "sev-recovered" in attrs.get("class", "")}
+    assert sorted(rows) == sorted(details) == recovered
+
+
+def test_timelines_scale_and_every_mark_links_to_a_record(analyses):
+    analysis = analyses(SAMPLES / "v1-controller-crash").analysis
+    doc = parse(render(analysis, "html"))
+    ids = {attrs["id"] for _, attrs in doc.tags if "id" in attrs}
+    svgs = [attrs for tag, attrs in doc.tags if tag == "svg"]
+    assert svgs and all("viewbox" in a for a in svgs)  # (the parser lowers attribute names)
+    assert all("width" not in a for a in svgs if "aria-labelledby" in a and a["aria-labelledby"] != "graph-caption")  # CSS sizes them
+    links = [attrs["href"][1:] for tag, attrs in doc.tags if tag == "a" and attrs.get("href", "").startswith("#")]
+    assert links and all(target in ids for target in links), sorted(set(links) - ids)[:5]
+    marks = [t for t in links if "." in t]  # a record row: <release anchor>.<n> or ctl.<n>
+    assert len(marks) > 50
+
+
+def test_label_rows_keep_labels_apart():
+    from forensics.report.svg import GAP, Rows, text_width
+
+    rows = Rows(0, 300)
+    first = rows.place(10, "upgrade-failed", [100])
+    assert first == {"x": 100, "y": 10, "text": "upgrade-failed", "cls": "", "w": round(text_width("upgrade-failed"), 1)}
+    assert rows.place(10, "timeout", [110]) is None  # overlaps, no other place
+    second = rows.place(10, "timeout", [110, 100 - GAP - text_width("timeout")])  # its other side
+    assert second and second["x"] + text_width("timeout") + GAP <= 100 + 0.05  # x is rounded to 0.1
+    assert rows.place(30, "timeout", [110])  # another row
+    assert rows.place(10, "x" * 60, [0]) is None  # wider than the bounds
+
+
+def test_ticks_fall_on_round_times_and_their_labels_fit():
+    from datetime import datetime, timedelta, timezone
+
+    from forensics.report import svg
+
+    start = datetime(2024, 6, 12, 13, 13, 24, tzinfo=timezone.utc)
+    for span in (timedelta(seconds=140), timedelta(hours=2), timedelta(days=2, hours=5)):
+        x = svg._scale(start, start + span, svg.LEFT, svg.WIDTH - svg.RIGHT)
+        placed = svg.ticks(start, start + span, x, svg.LEFT, svg.WIDTH - svg.RIGHT, 100)
+        assert 4 <= len(placed) <= 12 and all(t["label"] for t in placed)
+        times = [round(t["at"].timestamp()) for t in placed]
+        assert all(abs(t["x"] - x(t["at"])) < 0.01 and start <= t["at"] <= start + span for t in placed)
+        step = times[1] - times[0]
+        assert step in svg.STEPS and all(t % step == 0 for t in times) and times == list(range(times[0], times[-1] + 1, step)), (span, times)
+        ends = [(t["label"]["x"], t["label"]["x"] + t["label"]["w"]) for t in placed]
+        assert all(a[1] + svg.GAP <= b[0] + 0.1 for a, b in zip(ends, ends[1:]))  # labels apart
+
+
+def test_a_timeline_opens_on_its_interest_with_margins():
+    from datetime import datetime, timedelta, timezone
+
+    from forensics.report import svg
+
+    at = datetime(2024, 6, 12, 13, 14, tzinfo=timezone.utc)
+    assert svg.focus_window([at]) == (at - svg.FOCUS_MIN_PAD, at + svg.FOCUS_MIN_PAD)
+    start, end = svg.focus_window([at, at + timedelta(hours=1)])
+    assert start == at - timedelta(minutes=6) and end == at + timedelta(minutes=66)
+    assert svg.focus_window([]) is None
+    assert svg.duration(2 * 86400 + 5 * 3600 + 7) == "2 d 5 h" and svg.duration(141) == "2 min 21 s" and svg.duration(0) == "0 s"
