@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+from parsers import layouts
 from parsers._base import FileData
 
 DEFAULT_MAX_BYTES = 8 * 1024**3
@@ -321,7 +322,7 @@ class Reader:
         self.label = label or self.path.name  # how problems name this archive (a nested one: its member's path)
         self.bundle = outer.bundle if outer else Bundle(name=_display_name(self.path), origin=str(path))
         self._read_bytes = 0  # bytes of members read from this archive
-        self._stamp: str | None = None  # crust-gather's collected.timestamp
+        self._stamp: str | None = None  # the text of a layout's stamp file (crust-gather's collected.timestamp)
         # Big archive members are copied here as they are read (bounded memory) and parsed
         # from disk; the directory goes away with the last reference to it (load() hands it to
         # the line store, which reads those files again).
@@ -435,7 +436,7 @@ class Reader:
             self._read_bytes += len(data)
             self.outer._total += len(data)
             member.size = len(data)
-            if member.path.rsplit("/", 1)[-1] == "collected.timestamp":
+            if member.path.rsplit("/", 1)[-1] in layouts.STAMP_FILES:
                 self.outer._stamp = (data.head(200) if isinstance(data, FileData) else data[:200]).decode("utf-8", errors="replace").strip()
             self.bundle.members.append(member)
             yield member, data
@@ -894,27 +895,16 @@ def _display_name(path: Path) -> str:
 
 
 def detect_layout(paths: set[str]) -> str:
-    """The bundle layout from its paths (ecosystem.md §1, "Auto-detection order")."""
-    if "version.yaml" in paths and any(p.startswith("cluster-resources/") for p in paths):
-        return "troubleshoot"
-    if any(p.startswith("cluster-resources/") for p in paths):
-        return "troubleshoot"
-    if "collected.timestamp" in paths or any(re.match(r"namespaces/[^/]+/v1/event/", p) for p in paths):
-        return "crust-gather"
-    if any(re.match(r"(.*/)?namespaces/[^/]+/core/events\.yaml$", p) for p in paths) or any(
-        "cluster-scoped-resources/" in p for p in paths
-    ):
-        return "must-gather"
-    if any(re.search(r"(^|/)[^/]+/events\.json$", p) for p in paths) and any(p.endswith("/logs.txt") for p in paths):
-        return "cluster-info-dump"
-    return "loose"
+    """The bundle layout from its paths (the table of `parsers.layouts`)."""
+    return layouts.detect(paths)
 
 
-_TROUBLESHOOT_NAME = re.compile(r"support-bundle-(\d{4}-\d{2}-\d{2})T(\d{2})_(\d{2})_(\d{2})")
+_NAME_TIMES = [layout.name_time for layout in layouts.LAYOUTS if layout.name_time]
 
 
 def _stamp_time(text: str | None) -> datetime | None:
-    """crust-gather's `collected.timestamp`: an RFC3339 time (or epoch seconds)."""
+    """The text of a layout's `stamp_file` (crust-gather's `collected.timestamp`): an RFC3339
+    time (or epoch seconds)."""
     if not text:
         return None
     text = text.split()[0] if " " not in text.strip() else text.strip()
@@ -930,16 +920,17 @@ def _stamp_time(text: str | None) -> datetime | None:
 
 
 def _collected_at(bundle: Bundle, paths: list[str]) -> datetime | None:
-    """When the bundle was collected, if it says so (troubleshoot names carry local time): the
-    root folder, the input's name, or the top folders of its members (a support bundle read
-    inside a ticket's archive)."""
+    """When the bundle was collected, if its name says so (a layout's `name_time`: troubleshoot
+    names carry local time): the root folder, the input's name, or the top folders of its
+    members (a support bundle read inside a ticket's archive)."""
     for text in (bundle.root, bundle.name, *sorted({path.split("/", 1)[0] for path in paths if "/" in path})):
-        found = _TROUBLESHOOT_NAME.search(text or "")
-        if found:
-            day, hh, mm, ss = found.groups()
-            try:
-                value = datetime.fromisoformat(f"{day}T{hh}:{mm}:{ss}").replace(tzinfo=timezone.utc)
-            except ValueError:  # `2024-13-45T99_99_99`: no time
-                continue
-            return value if TIME_RANGE[0] <= value < TIME_RANGE[1] else None
+        for pattern in _NAME_TIMES:
+            found = pattern.search(text or "")
+            if found:
+                day, hh, mm, ss = found.groups()
+                try:
+                    value = datetime.fromisoformat(f"{day}T{hh}:{mm}:{ss}").replace(tzinfo=timezone.utc)
+                except ValueError:  # `2024-13-45T99_99_99`: no time
+                    continue
+                return value if TIME_RANGE[0] <= value < TIME_RANGE[1] else None
     return None
