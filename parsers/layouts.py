@@ -95,8 +95,14 @@ LAYOUTS: tuple[Layout, ...] = (
         ),
         objects=(
             # namespaces/<ns>/<group>-<version>|<version>/<kind lower-cased>/<name>.yaml, cluster/...
-            (_re(r"(?:namespaces/[^/]+|cluster)/(?P<where>(?:(?P<group>[a-z0-9.-]+)-)?", _VERSION,
-                 r"/(?P<resource>[a-z0-9]+)/)[^/]+\.yaml$"), ""),
+            (
+                _re(
+                    r"(?:namespaces/[^/]+|cluster)/(?P<where>(?:(?P<group>[a-z0-9.-]+)-)?",
+                    _VERSION,
+                    r"/(?P<resource>[a-z0-9]+)/)[^/]+\.yaml$",
+                ),
+                "",
+            ),
         ),
         stamp_file="collected.timestamp",  # RFC3339, or epoch seconds
     ),
