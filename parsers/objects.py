@@ -15,7 +15,6 @@ disagree, the object stays "(no kind)".
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
@@ -107,16 +106,7 @@ def _frame(kind: str, rows: list[dict]) -> pl.DataFrame:
     return pl.DataFrame(columns, schema=schema, strict=False).with_columns(pl.col(timestamps).cast(TS))
 
 
-# dump_logs.MARKER (START only); Python's \S is narrower than Polars', so a match here is one there.
-_DUMP_MARKER = re.compile(r"(?m)^==== START logs for container \S+ of pod [^/\s]+/\S+ ====\r?$")
-
-
 def parse(data: bytes, source: str) -> ParseResult:
-    if b"\n==== START logs for container " in data and _DUMP_MARKER.search(data.decode("utf-8", errors="replace")):  # a real marker: no ping-pong with dump_logs
-        # `kubectl cluster-info dump` on stdout: objects interleaved with log blocks.
-        from parsers import dump_logs
-
-        return dump_logs.parse(data, source)
     if len(data) >= event_list_fast.MIN_BYTES:  # a big EventList: column-wise, the same rows
         fast = event_list_fast.parse(data, source, NAME)
         if fast is not None:

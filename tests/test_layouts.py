@@ -15,6 +15,7 @@ import yaml
 
 import forensics
 from forensics.load import load
+import parsers
 from parsers import layouts
 
 CASE = Path(__file__).resolve().parent.parent / "samples" / "cases" / "DP001" / "fires-stale-condition-after-pass"
@@ -117,9 +118,13 @@ def test_cluster_info_dump_folder(tmp_path, expected):
     assert findings(root) == expected
 
 
-def test_cluster_info_dump_stdout_stream(tmp_path, expected):
+@pytest.mark.parametrize("nodes", [0, 60])
+def test_cluster_info_dump_stdout_stream(tmp_path, expected, nodes):
+    """Objects, then log blocks; with 60 nodes first, the first block is past the sniffed head."""
     root = tmp_path / "ticket"
-    stream = json.dumps({"kind": "EventList", "apiVersion": "v1", "items": [EVENT]}, indent=4) + "\n" + block(log_lines())
+    node_list = {"kind": "NodeList", "apiVersion": "v1", "items": [{"kind": "Node", "metadata": {"name": f"node-{i}"}} for i in range(nodes)]}
+    stream = (json.dumps(node_list, indent=4) + "\n") * bool(nodes) + json.dumps({"kind": "EventList", "apiVersion": "v1", "items": [EVENT]}, indent=4) + "\n" + block(log_lines())
+    assert (stream.index("==== START") > parsers.SNIFF_BYTES) == bool(nodes)
     write(root / "cluster-info-dump.txt", stream)
     shutil.copy(CASE / "helmreleases.yaml", root / "helmreleases.yaml")
     frames = load(str(root))
