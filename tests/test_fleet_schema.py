@@ -68,4 +68,3 @@ def test_arrow_types_of_model_types():
     with pytest.raises(TypeError):
         arrow_type(model.Evidence)  # a nested model: a column of its own says what of it is kept
     assert columns(model.Upgrade, "to_version", "at") == [("to_version", pa.string()), ("at", TS)]
-

@@ -58,7 +58,9 @@ def _imports(module: str, path: Path) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join([*package.split(".")[: len(package.split(".")) - node.level + 1], *([base] if base else [])])
+                base = ".".join(
+                    [*package.split(".")[: len(package.split(".")) - node.level + 1], *([base] if base else [])]
+                )
             names = [f"{base}.{alias.name}" for alias in node.names]
         else:
             continue
@@ -117,7 +119,11 @@ def test_every_module_imports(module):
 
 
 def test_parsers_never_import_forensics():
-    wrong = {module: sorted(d for d in deps if d.startswith("forensics")) for module, deps in GRAPH.items() if module.startswith("parsers")}
+    wrong = {
+        module: sorted(d for d in deps if d.startswith("forensics"))
+        for module, deps in GRAPH.items()
+        if module.startswith("parsers")
+    }
     assert not {module: deps for module, deps in wrong.items() if deps}
 
 
