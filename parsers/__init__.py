@@ -74,8 +74,9 @@ def parse_member(path: str, data: bytes | FileData) -> ParseResult | None:
     streamed = isinstance(data, FileData)
     head = data.head(SNIFF_BYTES) if streamed else data[:SNIFF_BYTES]
     parser = detect(path, head)
-    if parser is objects:  # objects whose log blocks come after the head: cluster-info dump's stdout
-        data, streamed = data.read() if streamed else data, False  # not a streaming parser: read now
+    if parser is objects:  # objects, and maybe log blocks past the head: cluster-info dump's stdout
+        if streamed:  # not a streaming parser: read now
+            data, streamed = data.read(), False
         parser = dump_logs if dump_logs.holds_blocks(data) else objects
     result = _run(parser, path, data) if parser is not None else None
     if len(data) <= paste.MAX_BYTES and paste.matches(path, head) and (result is None or result.rows() == 0 or result.problem_count()):
