@@ -13,16 +13,14 @@ from forensics import collect
 from forensics.load import Frames
 from forensics.model import Gap
 from forensics.versions import HELM_CONTROLLER, ControllerState, helm_controller_logs
+from parsers import layouts
 
 
 def _logs_hint(layout: str) -> str:
-    """How to collect helm-controller's log; in a troubleshoot bundle, the collector to add to its spec."""
-    if layout != "troubleshoot":
-        return collect.hint("helm-controller-logs")
-    return (
-        f"add part helm-controller-logs's collector to the troubleshoot spec: {collect.inline_collector('helm-controller-logs')} "
-        f"(forensics collect --troubleshoot prints the whole spec); or {collect.hint('helm-controller-logs')}"
-    )
+    """How to collect helm-controller's log, in the bundle's layout (its row of `parsers.layouts`)."""
+    part = "helm-controller-logs"
+    how = layouts.BY_NAME.get(layout, layouts.BY_NAME["loose"]).collect_logs
+    return how.format(part=part, collector=collect.inline_collector(part), command=collect.hint(part))
 
 
 def find(frames: Frames, state: ControllerState, hc_logs: pl.DataFrame | None = None) -> list[Gap]:

@@ -40,7 +40,9 @@ CUT = "…"  # what an excerpt cut at its length cap ends with (parsers._base.ex
 class Shape:
     """One shape of secret: its pattern (Rust regex syntax, as Polars reads it), what the
     match is replaced with (`${1}` keeps what says where the secret was), the hint a row must
-    hold for the pattern to be tried, and the catalogue entry it comes from."""
+    hold for the pattern to be tried, and the catalogue entry it comes from. The pre-filter is
+    made of the hints: a hint must match every secret its pattern is for, else those rows never
+    reach the pattern (tests/hostile/test_secrets.py tries an example of each form of each shape)."""
 
     name: str
     pattern: str
@@ -81,7 +83,7 @@ SHAPES: tuple[Shape, ...] = (
     Shape("private-key", r"(?s)-----BEGIN [A-Z0-9 _-]*PRIVATE KEY(?: BLOCK)?-----.*?(?:-----END [A-Z0-9 _-]*PRIVATE KEY(?: BLOCK)?-----|$)",
           r"private key", "gitleaks private-key; detect-secrets PrivateKeyDetector"),
     # Authorization headers, whatever the scheme; bearer and basic credentials anywhere.
-    Shape("authorization", r"(?i)(authorization" + _SEP + r"(?:(?:bearer|basic|token|digest|negotiate)[ \t]+)?)" + _VALUE,
+    Shape("authorization", r"(?i)(authorization" + _SEP + r"""(?:\\?["'])?(?:(?:bearer|basic|token|digest|negotiate)[ \t]+)?)""" + _VALUE,
           r"authorization", "gitleaks curl-auth-header", "${1}" + MARKER),
     Shape("bearer", r"(?i)((?-u:\b)bearer[ \t]+)[A-Za-z0-9\-._~+/]{8,}=*", r"bearer", "gitleaks curl-auth-header", "${1}" + MARKER),
     Shape("basic", r"((?-u:\b)Basic[ \t]+)[A-Za-z0-9+/]*[0-9+/=][A-Za-z0-9+/]*=*", r"basic[ \t]", "gitleaks curl-auth-header", "${1}" + MARKER),
@@ -99,7 +101,7 @@ SHAPES: tuple[Shape, ...] = (
     # `--password VALUE`, `--token=VALUE`, `curl -u user:password` on a command line.
     Shape("flag", r"(?i)((?:^|[\s\"'])--?[a-z0-9-]*(?:password|passwd|pass|secret|token|api-?key|access-?key)[ =][\"']?)" + _VALUE,
           r"--?[a-z0-9-]*(?:pass|secret|token|api-?key|access-?key)", "gitleaks curl-auth-user", "${1}" + MARKER),
-    Shape("curl-user", r"((?:^|\s)(?:-u|--user)[ =][\"']?[^\s:\"']+:)" + _VALUE, r"-u |--user", "gitleaks curl-auth-user", "${1}" + MARKER),
+    Shape("curl-user", r"((?:^|\s)(?:-u|--user)[ =][\"']?[^\s:\"']+:)" + _VALUE, r"-u[ =]|--user", "gitleaks curl-auth-user", "${1}" + MARKER),
     # An Azure SAS signature in a query string.
     Shape("sas-signature", r"(?i)([?&;]sig=)[^&\s\"'<>]+", r"sig=", "gitleaks azure (SAS); detect-secrets AzureStorageKeyDetector", "${1}" + MARKER),
     # key=value, key: value, "key":"value" (JSON, also escaped inside a JSON string), quoted
@@ -117,7 +119,7 @@ SHAPES: tuple[Shape, ...] = (
     Shape("webhook-url", r"(?i)(?:hooks\.slack\.com/(?:services|workflows|triggers)|discord(?:app)?\.com/api/webhooks|\.webhook\.office\.com/webhookb2)/[A-Za-z0-9+/@_\-]{10,}",
           r"hooks\.slack\.com|/api/webhooks|webhook\.office\.com",
           "gitleaks slack-webhook-url, microsoft-teams-webhook; detect-secrets SlackDetector, DiscordBotTokenDetector"),
-    Shape("discord-bot-token", r"(?-u:\b)[MNO][A-Za-z0-9_\-]{23,25}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,}", r"(?-i:(?-u:\b)[MNO][A-Za-z0-9_\-]{23}\.)", "detect-secrets DiscordBotTokenDetector"),
+    Shape("discord-bot-token", r"(?-u:\b)[MNO][A-Za-z0-9_\-]{23,25}\.[A-Za-z0-9_\-]{6}\.[A-Za-z0-9_\-]{27,}", r"(?-i:(?-u:\b)[MNO][A-Za-z0-9_\-]{23,25}\.)", "detect-secrets DiscordBotTokenDetector"),
     Shape("google-api-key", r"(?-u:\b)AIza[0-9A-Za-z_\-]{20,}", r"(?-i:AIza)", "gitleaks gcp-api-key"),
     Shape("stripe-key", r"(?-u:\b)(?:sk|rk)_(?:live|test|prod)_[0-9A-Za-z]{10,}", r"[sr]k_(?:live|test|prod)_", "gitleaks stripe-access-token; detect-secrets StripeDetector"),
     Shape("vault-token", r"(?-u:\b)(?:hv[sbr]\.[A-Za-z0-9_\-]{20,}|s\.[A-Za-z0-9]{24}(?-u:\b))", r"(?-u:\b)(?:hv[sbr]|s)\.", "gitleaks vault-service-token, vault-batch-token"),
@@ -164,11 +166,12 @@ def _steps(shapes: tuple[Shape, ...]) -> list[tuple[str, str]]:
 PATTERNS: list[tuple[str, str]] = _steps(SHAPES)
 
 BASE64_RUN = r"[A-Za-z0-9+/]{40,}={0,2}"
+BASE64_HINT = r"[A-Za-z0-9+/]{40}"
 # A row is looked at only when one of the hints is in it. Word boundaries, in hints and
 # patterns alike, are the ASCII ones (`(?-u:\b)`: a non-ASCII letter is no word character):
 # they keep the regex on its fast automaton (a Unicode `\b` falls back to a slow one on every
 # text with a non-ASCII character, such as an excerpt cut with `…`: 24 ms for 850 such rows).
-PREFILTER = r"(?i)" + "|".join(f"(?:{shape.hint})" for shape in SHAPES if shape.hint != CUT) + r"|[A-Za-z0-9+/]{40}"
+PREFILTER = r"(?i)" + "|".join(f"(?:{shape.hint})" for shape in SHAPES if shape.hint != CUT) + "|" + BASE64_HINT
 _MIXED = re.compile(r"(?=.*[A-Z])(?=.*[a-z])(?=.*[0-9])")
 
 

@@ -29,7 +29,8 @@ from parsers import (
 from parsers._base import FRAME_NAMES, SCHEMAS, FileData, ParseResult, conform, empty
 
 # Sniff precedence: the most specific first. Line-prefixed log dialects before the plain
-# ones; the cluster-info-dump blocks before the object documents they are interleaved with.
+# ones; the cluster-info-dump blocks before the object documents they are interleaved with
+# (and, past the head, found by `parse_member` in what looks like objects).
 PARSERS = (
     logcli_log,
     zap_log,
@@ -73,6 +74,10 @@ def parse_member(path: str, data: bytes | FileData) -> ParseResult | None:
     streamed = isinstance(data, FileData)
     head = data.head(SNIFF_BYTES) if streamed else data[:SNIFF_BYTES]
     parser = detect(path, head)
+    if parser is objects:  # objects, and maybe log blocks past the head: cluster-info dump's stdout
+        if streamed:  # not a streaming parser: read now
+            data, streamed = data.read(), False
+        parser = dump_logs if dump_logs.holds_blocks(data) else objects
     result = _run(parser, path, data) if parser is not None else None
     if len(data) <= paste.MAX_BYTES and paste.matches(path, head) and (result is None or result.rows() == 0 or result.problem_count()):
         pasted = _run(paste, path, data.read() if streamed else data)

@@ -15,8 +15,9 @@ import re
 
 import polars as pl
 
-from parsers import _logs, _logs_stream, zap_log
+from parsers import _logs, _logs_stream
 from parsers._base import FileData, ParseResult
+from parsers.layouts import log_context
 
 NAME = "cri-log"
 STREAMS = True  # a big log on disk is handed over unread (parse() takes FileData)
@@ -46,7 +47,7 @@ def _prepare(lines: pl.DataFrame) -> pl.DataFrame:
 
 def parse(data: bytes | FileData, source: str) -> ParseResult:
     result = ParseResult(NAME)
-    options = {"text_records": True, "context": zap_log.log_context(source), "not_record": "not a CRI log line"}
+    options = {"text_records": True, "context": log_context(source), "not_record": "not a CRI log line"}
     # the fast path reads the record after the prefix (the text after its third space, where
     # the prefix is followed by one: `_LINE`'s fourth group then); partial lines (joined) are
     # the reference's

@@ -17,9 +17,11 @@ keeps its number.
 
 from __future__ import annotations
 
+import re
+
 import polars as pl
 
-from parsers import _logs
+from parsers import _logs, objects
 from parsers._base import ParseResult
 
 NAME = "cluster-info-dump-logs"
@@ -28,10 +30,18 @@ TIMESTAMPS = {"ts": "controller log time"}
 
 MARKER = r"^==== (START|END) logs for container (\S+) of pod ([^/\s]+)/(\S+) ====$"
 _START = b"==== START logs for container "
+# MARKER's START line; Python's \S is narrower than Polars', so a match here is one there.
+_START_LINE = re.compile(r"(?m)^==== START logs for container \S+ of pod [^/\s]+/\S+ ====\r?$")
 
 
 def matches(path: str, head: bytes) -> bool:
     return _START in head
+
+
+def holds_blocks(data: bytes) -> bool:
+    """A START marker line anywhere in the data. The stdout form of cluster-info dump begins
+    with objects; its first log block may come long after the head a sniff reads."""
+    return b"\n" + _START in data and bool(_START_LINE.search(data.decode("utf-8", errors="replace")))
 
 
 def parse(data: bytes, source: str) -> ParseResult:
@@ -69,8 +79,6 @@ def parse(data: bytes, source: str) -> ParseResult:
     outside = logs.filter(pl.col("role") == "outside")
     if outside.height:
         # The stdout form: objects between the blocks. Blank every log line, keep numbering.
-        from parsers import objects
-
         text = "\n".join(
             logs.select(pl.when(pl.col("role") == "outside").then(pl.col("raw")).otherwise(pl.lit("")))
             .to_series()

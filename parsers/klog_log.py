@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from parsers._base import ParseResult, frame
-from parsers.zap_log import log_context
+from parsers.layouts import log_context
 
 NAME = "klog-log"
 KIND = "logs"

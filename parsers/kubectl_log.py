@@ -14,8 +14,9 @@ import re
 
 import polars as pl
 
-from parsers import _logs, _logs_stream, zap_log
+from parsers import _logs, _logs_stream
 from parsers._base import FileData, ParseResult
+from parsers.layouts import log_context
 
 NAME = "kubectl-timestamps-log"
 STREAMS = True  # a big log on disk is handed over unread (parse() takes FileData)
@@ -42,7 +43,7 @@ def _prepare(lines: pl.DataFrame) -> pl.DataFrame:
 
 def parse(data: bytes | FileData, source: str) -> ParseResult:
     result = ParseResult(NAME)
-    options = {"text_records": True, "context": zap_log.log_context(source), "not_record": "line without the kubelet timestamp prefix"}
+    options = {"text_records": True, "context": log_context(source), "not_record": "line without the kubelet timestamp prefix"}
     # the fast path reads the record after the prefix: the text after its space (`_LINE`'s second group)
     cut = pl.col("raw").str.contains(r"^" + _logs.TS_RE + " ")
     body = pl.when(cut).then(pl.col("raw").str.splitn(" ", 2).struct.field("field_1")).otherwise(pl.col("raw"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 
 from parsers._base import ParseResult, frame, ts_value
-from parsers.zap_log import log_context
+from parsers.layouts import log_context
 
 NAME = "logfmt-log"
 KIND = "logs"

@@ -15,7 +15,6 @@ disagree, the object stays "(no kind)".
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
@@ -23,6 +22,7 @@ import polars as pl
 
 from parsers import controllers, event_list_fast, helm_storage, helmrelease, k8s_events, kube, kustomizations, sources
 from parsers._base import PYTHON_BOUND, SCHEMAS, TS, ParseResult, frame
+from parsers.layouts import OBJECT_PATHS
 from parsers.paste.yamlish import renest, unknown_names
 
 NAME = "kubernetes-objects"
@@ -106,16 +106,7 @@ def _frame(kind: str, rows: list[dict]) -> pl.DataFrame:
     return pl.DataFrame(columns, schema=schema, strict=False).with_columns(pl.col(timestamps).cast(TS))
 
 
-# dump_logs.MARKER (START only); Python's \S is narrower than Polars', so a match here is one there.
-_DUMP_MARKER = re.compile(r"(?m)^==== START logs for container \S+ of pod [^/\s]+/\S+ ====\r?$")
-
-
 def parse(data: bytes, source: str) -> ParseResult:
-    if b"\n==== START logs for container " in data and _DUMP_MARKER.search(data.decode("utf-8", errors="replace")):  # a real marker: no ping-pong with dump_logs
-        # `kubectl cluster-info dump` on stdout: objects interleaved with log blocks.
-        from parsers import dump_logs
-
-        return dump_logs.parse(data, source)
     if len(data) >= event_list_fast.MIN_BYTES:  # a big EventList: column-wise, the same rows
         fast = event_list_fast.parse(data, source, NAME)
         if fast is not None:
@@ -224,38 +215,14 @@ _BY_RESOURCE = {(group, name): kind for group, plural, kind in _RESOURCES for na
 # A path that names the resource without its group: the core and apps ones (their plurals differ).
 _BUILTIN = {plural: kind for group, plural, kind in _RESOURCES if group in ("", "apps")}
 
-# The member paths of the layouts (ecosystem.md §1) that name the resource of the objects in the
-# file, each with the API group its path implies when it names none ("": core; None: core or
-# apps, by the plural). `where` is the part quoted in the inventory note. Searched anywhere in
-# the path: a bundle's member paths still start with its top folder here. The first that
-# matches decides.
-_VERSION = r"v\d+(?:(?:alpha|beta)\d+)?"
-_LAYOUT_PATHS = (
-    # troubleshoot custom resources: custom-resources/<plural>.<group>/<namespace>.json|yaml
-    (re.compile(r"(?:^|/)(?P<where>cluster-resources/custom-resources/(?P<resource>[a-z0-9-]+)\.(?P<group>[a-z0-9.-]+)/)[^/]+\.(?:json|yaml)$"), None),
-    # ... and cluster-scoped ones: custom-resources/<plural>.<group>.json|yaml
-    (re.compile(r"(?:^|/)(?P<where>cluster-resources/custom-resources/(?P<resource>[a-z0-9-]+)\.(?P<group>[a-z0-9.-]+)\.(?:json|yaml))$"), None),
-    # troubleshoot: cluster-resources/<plural>/<namespace>.json (and `.yaml` twins)
-    (re.compile(r"(?:^|/)(?P<where>cluster-resources/(?P<resource>[a-z0-9-]+)/)[^/]+\.(?:json|yaml)$"), None),
-    # crust-gather: namespaces/<ns>/<group>-<version>|<version>/<kind lower-cased>/<name>.yaml, cluster/...
-    (re.compile(rf"(?:^|/)(?:namespaces/[^/]+|cluster)/(?P<where>(?:(?P<group>[a-z0-9.-]+)-)?{_VERSION}/(?P<resource>[a-z0-9]+)/)[^/]+\.yaml$"), ""),
-    # must-gather: namespaces/<ns>/pods/<pod>/<pod>.yaml
-    (re.compile(r"(?:^|/)namespaces/[^/]+/(?P<where>(?P<resource>pods)/)(?P<pod>[^/]+)/(?P=pod)\.yaml$"), ""),
-    # must-gather: namespaces/<ns>/<group|core>/<plural>.yaml (a list) ...
-    (re.compile(r"(?:^|/)namespaces/[^/]+/(?P<where>(?P<group>[a-z0-9.-]+)/(?P<resource>[a-z0-9-]+)\.yaml)$"), ""),
-    # ... or namespaces/<ns>/<group|core>/<plural>/<name>.yaml (one object)
-    (re.compile(r"(?:^|/)namespaces/[^/]+/(?P<where>(?P<group>[a-z0-9.-]+)/(?P<resource>[a-z0-9-]+)/)[^/]+\.yaml$"), ""),
-    # `kubectl cluster-info dump`: <namespace>/<plural>.json (`.yaml` with -o yaml); a loose file named so
-    (re.compile(r"(?:^|/)(?P<where>(?P<resource>[a-z]+)\.(?:json|yaml|yml))$"), None),
-)
-
 
 def path_kind(source: str) -> tuple[str, str] | None:
-    """What the member's path says of the kind of its objects: (kind, the path part saying it),
+    """What the member's path in a known layout (`parsers.layouts`, the first pattern that
+    matches) says of the kind of its objects: (kind, the path part saying it),
     ("", the path part) when it names a resource of an API group whose kinds this tool does not
     read (its objects are no HelmRelease, whatever their shape: `helmcharts.helm.cattle.io`),
     None when it says nothing."""
-    for pattern, implied in _LAYOUT_PATHS:
+    for pattern, implied in OBJECT_PATHS:
         found = pattern.search(source)
         if not found:
             continue

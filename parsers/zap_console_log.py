@@ -12,8 +12,9 @@ import re
 
 import polars as pl
 
-from parsers import _logs, zap_log
+from parsers import _logs
 from parsers._base import ParseResult
+from parsers.layouts import log_context
 
 NAME = "zap-console-log"
 KIND = "logs"
@@ -30,5 +31,5 @@ def parse(data: bytes, source: str) -> ParseResult:
     result = ParseResult(NAME)
     lines = _logs.read_lines(data, source, result)
     lines = lines.with_columns(_logs.roles(pl.col("raw")).alias("role"), pl.col("raw").alias("body"))
-    _logs.build(result, lines, source, dialects=("console", "json"), context=zap_log.log_context(source), not_record="not a console log record")
+    _logs.build(result, lines, source, dialects=("console", "json"), context=log_context(source), not_record="not a console log record")
     return result

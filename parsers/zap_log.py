@@ -16,34 +16,16 @@ Blank lines are counted in the note and otherwise ignored.
 
 from __future__ import annotations
 
-import re
-
 import polars as pl
 
 from parsers import _logs, _logs_stream
 from parsers._base import FileData, ParseResult
+from parsers.layouts import log_context
 
 NAME = "zap-json-log"
 STREAMS = True  # a big log on disk is handed over unread (parse() takes FileData)
 KIND = "logs"
 TIMESTAMPS = {"ts": "controller log time"}
-
-# Paths that name the pod and container of a log file, per bundle layout. Rotated kubelet
-# files (`<n>.log.<YYYYMMDD-hhmmss>`, the `.gz` already taken off by the bundle reader) too.
-_ROT = r"(?:\.\d{8}-\d{6})?(?:\.gz)?$"
-_POD_PATHS = (
-    # troubleshoot: cluster-resources/pods/logs/<ns>/<pod>/<container>[-previous].log
-    re.compile(r"pods/logs/(?P<ns>[^/]+)/(?P<pod>[^/]+)/(?P<container>[^/]+?)(?P<prev>-previous)?\.log" + _ROT),
-    # crust-gather: namespaces/<ns>/v1/pod/<pod>/<container>/{current,previous}.log
-    re.compile(r"namespaces/(?P<ns>[^/]+)/v1/pod/(?P<pod>[^/]+)/(?P<container>[^/]+)/(?:current|(?P<prev>previous))\.log" + _ROT),
-    # must-gather: namespaces/<ns>/pods/<pod>/<container>/<container>/logs/{current,previous}.log
-    re.compile(r"namespaces/(?P<ns>[^/]+)/pods/(?P<pod>[^/]+)/(?P<container>[^/]+)/[^/]+/logs/(?:current|(?P<prev>previous))\.log" + _ROT),
-    # kubelet: /var/log/pods/<ns>_<pod>_<uid>/<container>/<restart>.log[.<date>]
-    re.compile(r"pods/(?P<ns>[^/_]+)_(?P<pod>[^/_]+)_[0-9a-f-]+/(?P<container>[^/]+)/\d+\.log" + _ROT + r"(?P<prev>(?!))?"),
-    # kubelet: /var/log/containers/<pod>_<ns>_<container>-<64 hex id>.log
-    re.compile(r"containers/(?P<pod>[^/_]+)_(?P<ns>[^/_]+)_(?P<container>[^/]+)-[0-9a-f]{64}\.log" + _ROT + r"(?P<prev>(?!))?"),
-)
-
 
 def matches(path: str, head: bytes) -> bool:
     """A file whose first non-blank line is a JSON object with a `msg` key."""
@@ -53,20 +35,6 @@ def matches(path: str, head: bytes) -> bool:
             continue
         return line.startswith(b"{") and b'"msg"' in line
     return False
-
-
-def log_context(path: str) -> dict:
-    """Pod, container and namespace of a log file, from its path in a known layout."""
-    for pattern in _POD_PATHS:
-        found = pattern.search(path)
-        if found:
-            return {
-                "pod": found["pod"],
-                "container": found["container"],
-                "pod_namespace": found["ns"],
-                "previous": bool(found["prev"]),
-            }
-    return {"pod": None, "container": None, "pod_namespace": None, "previous": False}
 
 
 def _prepare(lines: pl.DataFrame) -> pl.DataFrame:

@@ -13,6 +13,7 @@ import pytest
 
 import forensics
 from forensics import bundle as bundle_module
+from forensics.bundle import archives
 from forensics.load import load
 from parsers import _logs_stream
 
@@ -27,8 +28,8 @@ def _analysis(path) -> str:
 @pytest.fixture()
 def small_pieces(monkeypatch):
     """Every member over 4 KiB is "big", and logs are decoded by the streaming engine in runs."""
-    monkeypatch.setattr(bundle_module, "STREAM_BYTES", 4096)
-    monkeypatch.setattr(bundle_module, "SPOOL_BYTES", 4096)
+    monkeypatch.setattr(archives, "STREAM_BYTES", 4096)
+    monkeypatch.setattr(archives, "SPOOL_BYTES", 4096)
     monkeypatch.setattr(_logs_stream, "MIN_BYTES", 2048)
     monkeypatch.setattr(_logs_stream, "STREAM_ROWS", 64)
 
@@ -38,8 +39,8 @@ def test_folder_and_archive_big_members_give_the_in_memory_analysis(tmp_path, mo
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(SAMPLE, arcname=SAMPLE.name)
     reference, archive_reference = _analysis(SAMPLE), _analysis(archive)
-    monkeypatch.setattr(bundle_module, "STREAM_BYTES", 4096)
-    monkeypatch.setattr(bundle_module, "SPOOL_BYTES", 4096)
+    monkeypatch.setattr(archives, "STREAM_BYTES", 4096)
+    monkeypatch.setattr(archives, "SPOOL_BYTES", 4096)
     monkeypatch.setattr(_logs_stream, "MIN_BYTES", 2048)
     monkeypatch.setattr(_logs_stream, "STREAM_ROWS", 64)
     streamed = []
@@ -110,7 +111,7 @@ def test_a_spool_that_fills_up_goes_on_in_memory(tmp_path, small_pieces, monkeyp
         return path, Full(handle)
 
     monkeypatch.setattr(bundle_module.Reader, "_spool_open", spool_open)
-    monkeypatch.setattr(bundle_module.tarfile.TarFile, "extractfile", _small_reads(bundle_module.tarfile.TarFile.extractfile))
+    monkeypatch.setattr(tarfile.TarFile, "extractfile", _small_reads(tarfile.TarFile.extractfile))
     frames = load(str(archive))
     assert frames["logs"].drop("raw", "offset").equals(reference["logs"].drop("raw", "offset"))
     assert any("could not be copied to disk" in p for p in frames["problems"]["reason"].to_list())

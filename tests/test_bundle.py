@@ -159,10 +159,10 @@ def test_gzip_stream_inflates_as_the_standard_library(inflater, monkeypatch):
     import random
     import zlib
 
-    from forensics import bundle
+    from forensics.bundle import streams
 
     if inflater == "zlib":
-        monkeypatch.setattr(bundle, "_decompressobj", zlib.decompressobj)
+        monkeypatch.setattr(streams, "_decompressobj", zlib.decompressobj)
     rng = random.Random(7)
     text = b"".join(b"line %d %s\n" % (i, bytes(rng.choice(b"abcdef") for _ in range(40))) for i in range(60_000))
     one, two = gzip.compress(text[:1_000_000]), gzip.compress(text[1_000_000:])
@@ -177,12 +177,12 @@ def test_gzip_stream_inflates_as_the_standard_library(inflater, monkeypatch):
     }
     for name, data in cases.items():
         expected, reference_error = _reference(data)
-        got, error = _inflate(bundle._GzipStream(io.BytesIO(data)))
+        got, error = _inflate(streams.GzipStream(io.BytesIO(data)))
         assert (error is None) == (reference_error is None), name
         if error is None:
             assert got == expected, name
         else:  # what came before the damage, up to the inflater's last step (deflate blocks)
-            assert isinstance(error, bundle._DAMAGE), name  # reported as damage, never a traceback
+            assert isinstance(error, streams.DAMAGE), name  # reported as damage, never a traceback
             assert text.startswith(got) and len(got) >= len(expected) - 65536, name
 
 
@@ -192,9 +192,10 @@ def test_gunzip_keeps_what_came_before_damage_and_says_why(inflater, monkeypatch
     import zlib
 
     from forensics import bundle
+    from forensics.bundle import streams
 
     if inflater == "zlib":
-        monkeypatch.setattr(bundle, "_decompressobj", zlib.decompressobj)
+        monkeypatch.setattr(streams, "_decompressobj", zlib.decompressobj)
     first, second = b"first member\n" * 1000, b"second member\n" * 1000
     data = gzip.compress(first) + b"\x00\x00" + gzip.compress(second)
     assert bundle.gunzip(data, 1 << 30, 1000) == (first + second, None)
@@ -206,3 +207,57 @@ def test_gunzip_keeps_what_came_before_damage_and_says_why(inflater, monkeypatch
     assert out == first and why.startswith("corrupt gzip data after 13000 bytes")
     with pytest.raises(bundle.CapExceeded):
         bundle.gunzip(data, 5000, 1000)
+
+
+MIB = 1024**2
+
+
+@pytest.mark.parametrize(
+    "entry, expected",
+    [
+        (dict(name="../x.log", size=5), ("refused", "../x.log", None, "absolute path or '..' in entry name")),
+        (dict(name="/etc/passwd", size=5), ("refused", "/etc/passwd", None, "absolute path or '..' in entry name")),
+        (dict(name="a/", size=0, kind="dir"), None),
+        (dict(name="a/b.log", size=0, kind="symlink", link="../c.log"), ("symlink", "a/b.log", "c.log", "")),
+        (dict(name="a/b.log", size=0, kind="symlink", link="../../c.log"), ("refused", "a/b.log", None, "symlink leaves the bundle: ../../c.log")),
+        (dict(name="a/b.log", size=0, kind="symlink", link="/c.log"), ("refused", "a/b.log", None, "symlink leaves the bundle: /c.log")),
+        (dict(name="a/twin", size=0, kind="hardlink", link="a/read.log"), ("symlink", "a/twin", "a/read.log", "hard link to a/read.log (read there)")),
+        (dict(name="a/twin", size=0, kind="hardlink", link="a/later.log"), ("refused", "a/twin", None, "hard link to a/later.log, which is not a file read from the bundle")),
+        (dict(name="a/fifo", size=7, kind="special", refused="fifo refused (not a regular file)"), ("refused", "a/fifo", None, "fifo refused (not a regular file)")),
+        (dict(name="a/big.log", size=2000), ("refused", "a/big.log", None, "not read: 2000 bytes would pass the cap of 1000 decompressed bytes (raise it with --max-bytes)")),
+        (dict(name="a/x.log", size=40 * MIB, stored=100_000), ("refused", "a/x.log", None, "not read: compression ratio 419:1 is over the compression ratio cap of 200:1 (raise it with --max-ratio)")),
+        (dict(name="a/x.log", size=40 * MIB, stored=6, sparse=True), ("refused", "a/x.log", None, f"not read: a sparse entry of {40 * MIB} bytes that stores 6 is over the compression ratio cap of 200:1 (raise it with --max-ratio)")),
+        (dict(name="a/x.log", size=40 * MIB, archive=100_000), ("refused", "a/x.log", None, f"not read: {40 * MIB} bytes declared in a 100000-byte archive is over the compression ratio cap of 200:1 (raise it with --max-ratio)")),
+        (dict(name="a/x.log", size=40 * MIB, stored=40 * MIB // 100, archive=40 * MIB // 100), ("file", "a/x.log", None, "")),
+        (dict(name="./a//x.log", size=5), ("file", "a/x.log", None, "")),
+    ],
+)
+def test_the_one_safety_check_of_archive_entries(entry, expected):
+    from forensics.bundle.safety import Caps, Entry, check
+
+    caps = Caps(max_bytes=1000 if entry["size"] < MIB else 1 << 40)
+    member = check(Entry(**entry), caps, read={"a/read.log"})
+    assert (member and (member.type, member.path, member.target, member.note)) == expected
+
+
+def test_a_zip_symlink_is_read_no_further_than_a_link_target(tmp_path):
+    """A zip entry marked as a symlink whose data is a bomb: its first bytes are the target, the
+    rest is never inflated."""
+    import tracemalloc
+
+    path = tmp_path / "link.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a/hc.log", LOG)
+        info = zipfile.ZipInfo("a/link")
+        info.create_system, info.external_attr = 3, 0o120777 << 16
+        info.compress_type = zipfile.ZIP_DEFLATED
+        archive.writestr(info, b"hc.log" + bytes(64 * MIB))
+    tracemalloc.start()
+    try:
+        bundle, files = read(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert set(files) == {"hc.log"}
+    assert [m.type for m in bundle.members if m.path == "link"] == ["refused"]  # its target holds NUL bytes
+    assert peak < 16 * MIB

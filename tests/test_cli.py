@@ -131,7 +131,7 @@ def _command(tmp_path, *args: str, spool_bytes: int | None = None):
         "        _close(_open(_path, _flags))\n"
         "mark = Mark()\n"
     )
-    setup += f"import forensics.bundle as b; b.SPOOL_BYTES = {spool_bytes}\n" if spool_bytes is not None else ""
+    setup += f"import forensics.bundle.archives as b; b.SPOOL_BYTES = {spool_bytes}\n" if spool_bytes is not None else ""
     out = subprocess.run(
         [sys.executable, "-c", setup + "from forensics.cli import entry; entry()", *args],
         capture_output=True, text=True, cwd=tmp_path, timeout=120, env={**os.environ, "TMPDIR": str(temp)},

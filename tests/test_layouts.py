@@ -15,6 +15,8 @@ import yaml
 
 import forensics
 from forensics.load import load
+import parsers
+from parsers import layouts
 
 CASE = Path(__file__).resolve().parent.parent / "samples" / "cases" / "DP001" / "fires-stale-condition-after-pass"
 POD = "helm-controller-5d8b9c7f4-x2x9k"
@@ -116,9 +118,13 @@ def test_cluster_info_dump_folder(tmp_path, expected):
     assert findings(root) == expected
 
 
-def test_cluster_info_dump_stdout_stream(tmp_path, expected):
+@pytest.mark.parametrize("nodes", [0, 60])
+def test_cluster_info_dump_stdout_stream(tmp_path, expected, nodes):
+    """Objects, then log blocks; with 60 nodes first, the first block is past the sniffed head."""
     root = tmp_path / "ticket"
-    stream = json.dumps({"kind": "EventList", "apiVersion": "v1", "items": [EVENT]}, indent=4) + "\n" + block(log_lines())
+    node_list = {"kind": "NodeList", "apiVersion": "v1", "items": [{"kind": "Node", "metadata": {"name": f"node-{i}"}} for i in range(nodes)]}
+    stream = (json.dumps(node_list, indent=4) + "\n") * bool(nodes) + json.dumps({"kind": "EventList", "apiVersion": "v1", "items": [EVENT]}, indent=4) + "\n" + block(log_lines())
+    assert (stream.index("==== START") > parsers.SNIFF_BYTES) == bool(nodes)
     write(root / "cluster-info-dump.txt", stream)
     shutil.copy(CASE / "helmreleases.yaml", root / "helmreleases.yaml")
     frames = load(str(root))
@@ -166,3 +172,59 @@ def test_inventory_command_lists_every_member(tmp_path):
     assert rows["helmreleases.yaml"][0] == "kubernetes-objects"
     assert rows["notes.bin"][0] == "-" and "no parser" in rows["notes.bin"][3]
     assert "symlink to helm-controller.log" in rows["alias.log"][3]
+
+
+# One small tree per row of the layout table: its member paths, and a log file whose path names
+# its pod as (namespace, pod, container, previous). A new layout without its tree here fails.
+TREES = {
+    "troubleshoot": (
+        {"version.yaml", "cluster-resources/events/apps.json", "cluster-resources/pods/logs/flux-system/hc-1/manager-previous.log"},
+        ("cluster-resources/pods/logs/flux-system/hc-1/manager-previous.log", ("flux-system", "hc-1", "manager", True)),
+    ),
+    "crust-gather": (
+        {"collected.timestamp", "namespaces/apps/v1/event/x.yaml", "namespaces/flux-system/v1/pod/hc-1/manager/current.log"},
+        ("namespaces/flux-system/v1/pod/hc-1/manager/current.log", ("flux-system", "hc-1", "manager", False)),
+    ),
+    "must-gather": (
+        {"namespaces/apps/core/events.yaml", "namespaces/flux-system/pods/hc-1/manager/manager/logs/previous.log"},
+        ("namespaces/flux-system/pods/hc-1/manager/manager/logs/previous.log", ("flux-system", "hc-1", "manager", True)),
+    ),
+    "cluster-info-dump": ({"apps/events.json", "apps/pod-1/logs.txt"}, None),  # the blocks' markers name the pod
+    "loose": (
+        {"helmreleases.yaml", "var/log/pods/flux-system_hc-1_0d5c6a1e-1111/manager/0.log.20240115-094830"},
+        ("var/log/pods/flux-system_hc-1_0d5c6a1e-1111/manager/0.log.20240115-094830", ("flux-system", "hc-1", "manager", False)),
+    ),
+}
+
+
+@pytest.mark.parametrize("layout", layouts.LAYOUTS, ids=lambda layout: layout.name)
+def test_each_row_of_the_layout_table_is_recognised_and_names_its_pods(layout):
+    paths, log = TREES[layout.name]
+    assert layouts.detect(paths) == layout.name
+    assert layout.source and (layout.signs or layout is layouts.LAYOUTS[-1])  # only the fallback has no signs
+    if log is not None:
+        path, (namespace, pod, container, previous) = log
+        assert layouts.log_context(path) == {"pod": pod, "container": container, "pod_namespace": namespace, "previous": previous}
+        assert layouts.log_context("elsewhere/" + path)["pod"] == pod  # inside a ticket's folder too
+
+
+def test_the_first_layout_whose_signs_match_is_the_layout():
+    troubleshoot, crust = TREES["troubleshoot"][0], TREES["crust-gather"][0]
+    assert layouts.detect(troubleshoot | crust) == "troubleshoot"
+    assert layouts.detect({"apps/events.json"}) == "loose"  # a cluster-info dump has both signs
+
+
+@pytest.mark.parametrize("in_troubleshoot", [True, False])
+def test_the_missing_log_gap_says_how_to_collect_it_in_the_layout(tmp_path, in_troubleshoot):
+    """A troubleshoot bundle without helm-controller's log is told the collector to add to its
+    spec; a loose folder the kubectl command."""
+    from forensics import collect
+
+    folder = "cluster-resources/custom-resources/helmreleases.helm.toolkit.fluxcd.io/" if in_troubleshoot else ""
+    write(tmp_path / f"{folder}apps.yaml", (CASE / "helmreleases.yaml").read_text())
+    write(tmp_path / "version.yaml", "apiVersion: troubleshoot.sh/v1beta2\nkind: SupportBundle\n")  # a second top entry
+    analysis = forensics.analyze(str(tmp_path))
+    assert analysis.bundle.layout == ("troubleshoot" if in_troubleshoot else "loose")
+    how = next(gap.how_to_collect for gap in analysis.gaps if gap.missing == "helm-controller logs")
+    assert collect.hint("helm-controller-logs") in how
+    assert (collect.inline_collector("helm-controller-logs") in how) == in_troubleshoot

@@ -19,7 +19,7 @@ from pathlib import Path
 import jinja2
 import polars as pl
 
-from forensics.fleet import SCHEMAS, WORST_ORDER
+from forensics.fleet_schema import SCHEMAS, WORST_ORDER
 from forensics.report.markdown import _cell
 
 RECUR_MIN_BUNDLES = 2
