@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 import polars as pl
 import pytest
 
-from forensics import verdicts
+from forensics import plan, verdicts
 from forensics.model import LABELS, Evidence, Finding
 from forensics.report import render, svg
 
@@ -341,7 +341,7 @@ def test_force_only_where_it_is_the_fix(name, analyses):
     for step in analysis.plan:
         forced = any(line.startswith("flux reconcile") and "--force" in line for line in step.commands.splitlines())
         if forced:
-            assert analysis.verdict(step.release).primary in verdicts.FIX_BY_RECONCILE, step
+            assert analysis.verdict(step.release).primary in plan.FIX_BY_RECONCILE, step
         assert "upgradeTo" not in step.commands + step.action + step.why
 
 

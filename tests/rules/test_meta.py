@@ -8,7 +8,7 @@ import pkgutil
 import re
 
 import forensics.rules as rules_package
-from forensics import verdicts
+from forensics import plan, verdicts
 from forensics.model import LABELS, Label
 from forensics.rules import RULES, lookup, select
 from forensics.rules._base import SECTIONS, Rule
@@ -78,8 +78,8 @@ def test_the_cause_effect_table_is_written_in_the_vocabulary():
     assert set(verdicts.CAUSES) == set(LABELS)
     for cause, effects in verdicts.CAUSES.items():
         assert set(effects) <= set(LABELS), f"{cause} -> {set(effects) - set(LABELS)}"
-    for group in (verdicts.DEPENDENCY_LABELS, verdicts.MOMENTS, verdicts.CONTROLLER_WIDE, verdicts.GENERIC_ACTIONS, verdicts.NOT_FAILURES,
-                  verdicts.FIX_BY_RECONCILE):
+    for group in (verdicts.DEPENDENCY_LABELS, verdicts.MOMENTS, plan.CONTROLLER_WIDE, plan.GENERIC_ACTIONS, verdicts.NOT_FAILURES,
+                  plan.FIX_BY_RECONCILE):
         assert set(group) <= set(LABELS), group
 
 
