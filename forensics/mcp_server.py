@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import difflib
 import io
-import json
 import re
 import threading
 from collections import OrderedDict
@@ -46,25 +45,15 @@ from mcp.server.mcpserver.exceptions import ResourceError, ToolError
 from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotations
 from pydantic import BaseModel, Field
 
-from forensics import __version__
-from forensics.model import BundleInfo, ControllerRestart, ControllerVersion, Finding, Gap, PlanStep, Problem, RuleResult, TimelineEntry, Upgrade, Verdict
+from forensics import __version__, mcp_results as results
+from forensics.model import TimelineEntry
 
 KEEP_RUNS = 3  # analyses kept in memory at once (a 1 GB bundle holds ~1.4 GB while it is analysed)
-# What one result may hold. The `analyze` and `release` results are cut by these caps, halved
-# until the result's JSON fits RESULT_BYTES; a text longer than MAX_TEXT characters is cut.
-RESULT_BYTES = 90_000  # the JSON of the typed result; the text copy doubles it on the wire (< 200 KB)
-MAX_TEXT = 2000
-CAPS = {"verdicts": 30, "findings": 40, "evidence": 5, "plan": 30, "restarts": 20, "releases": 200, "names": 20, "problems": 10}
 STORY_CAPS = {"timeline": 100, "evidence": 20, "releases": 200}  # a release's last entries, evidence per finding, dependents
 TIMELINE_TEXT = 300  # characters of a timeline message (evidence() reads the whole line)
 MAX_CONTEXT = 50  # lines either side of a cited line
 LINE_CHARS = 2000  # characters of one line read back
 _CHUNK = 1 << 20
-
-NEXT = (
-    "release(handle, RELEASE) for one release's story (ruled-out alternatives, plan, timeline); "
-    "evidence(handle, SOURCE, LINE) for the lines around a citation; explain(LABEL) for a label or rule."
-)
 
 INSTRUCTIONS = """\
 flux-forensics explains FluxCD helm-controller incidents offline, from a support bundle, a
@@ -74,98 +63,13 @@ verdict with release(handle, release) and check its evidence with evidence(handl
 line). Quote the evidence you rely on as source:line; secrets are already [REDACTED]."""
 
 
-# --- results ----------------------------------------------------------------------------------
-
-
-class ReleaseLabel(BaseModel):
-    release: str
-    label: str
-
-
-class Summary(BaseModel):
-    """The `analyze` result: the bundle, its verdicts worst first, findings with evidence."""
-
-    handle: str = Field(description="pass it to release() and evidence(): the bundle is not read again")
-    path: str
-    bundle: BundleInfo
-    releases: int
-    healthy: int
-    labels: dict[str, int] = Field(description="releases per verdict label (healthy and unexplained included)")
-    controllers: list[ControllerVersion] = []
-    upgrades: list[Upgrade] = []
-    restarts: list[ControllerRestart] = []
-    verdicts: list[Verdict] = Field(default=[], description="releases that are not healthy, worst first; each release's plan is in release()")
-    more_releases: list[ReleaseLabel] = Field(default=[], description="releases not healthy past the verdicts shown")
-    healthy_releases: list[str] = []
-    findings: list[Finding] = Field(default=[], description="the findings of the verdicts shown first, evidence capped per finding")
-    plan: list[PlanStep] = Field(default=[], description="the bundle's remediation in order: controller first, dependencies before dependents")
-    gaps: list[Gap] = []
-    rules_not_run: list[RuleResult] = Field(default=[], description="rules skipped for missing evidence, or failed")
-    problems: list[Problem] = Field(default=[], description="the first input that could not be used (a member over a cap, a line no parser read)")
-    problems_total: int = 0
-    redactions: int = 0
-    omitted: dict[str, int] = Field(default={}, description="items left out to keep the result small, per field")
-    next: str = NEXT
-
-
-class Story(BaseModel):
-    """The `release` result: one release's verdict, findings, dependencies and timeline."""
-
-    handle: str
-    release: str
-    verdict: Verdict | None
-    findings: list[Finding] = []
-    depends_on: list[str] = []
-    dependents: list[str] = []
-    timeline: list[TimelineEntry] = Field(
-        default=[], description="the release's last timeline entries in time order, messages cut (evidence() reads a whole line); omitted.timeline > 0: earlier ones exist"
-    )
-    omitted: dict[str, int] = {}
-
-
-class Line(BaseModel):
-    line: int
-    text: str
-
-
-class Lines(BaseModel):
-    """The `evidence` result: the lines around one cited line, redacted."""
-
-    handle: str
-    source: str
-    line: int
-    lines: list[Line]
-
-
-class RuleDoc(BaseModel):
-    id: str
-    name: str
-    label: str
-    severity: str
-    documentation: str
-
-
-class LabelRow(BaseModel):
-    label: str
-    can_cause: list[str]
-    caused_by: list[str]
-
-
-class Explanation(BaseModel):
-    """The `explain` result: the rules a key names and the cause -> effect rows of their labels."""
-
-    key: str
-    rules: list[RuleDoc]
-    labels: list[LabelRow]
-
-
 # --- errors and redaction -------------------------------------------------------------------------
 
 
 def _one_line(text: str) -> str:
     from forensics.redact import redact_text
 
-    return " ".join(redact_text(text).split())[:MAX_TEXT]
+    return " ".join(redact_text(text).split())[: results.MAX_TEXT]
 
 
 @contextmanager
@@ -206,7 +110,7 @@ def _scrub(tree):
 
     def rebuild(node):
         if isinstance(node, str):
-            return _cut(next(clean), MAX_TEXT)
+            return _cut(next(clean), results.MAX_TEXT)
         if isinstance(node, dict):
             return {key: rebuild(value) for key, value in node.items()}
         if isinstance(node, list):
@@ -223,11 +127,7 @@ def _cut(text: str, size: int) -> str:
 def _result(model: BaseModel) -> CallToolResult:
     """A typed result (`structuredContent`) and the same JSON, compact, as its text."""
     data = _scrub(model.model_dump(mode="json"))
-    return CallToolResult(content=[TextContent(type="text", text=_json(data))], structured_content=data)
-
-
-def _json(data) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    return CallToolResult(content=[TextContent(type="text", text=results.to_json(data))], structured_content=data)
 
 
 # --- roots ------------------------------------------------------------------------------------------
@@ -337,10 +237,10 @@ class Forensics:
                 self.runs.popitem(last=False)
             return loaded
 
-    def summary(self, loaded: Loaded) -> Summary:
-        return _fit(lambda caps: _summary(loaded, caps), CAPS)
+    def summary(self, loaded: Loaded) -> results.Summary:
+        return results.fit(lambda caps: results.summary(loaded, caps), results.CAPS)
 
-    def story(self, loaded: Loaded, release: str) -> Story:
+    def story(self, loaded: Loaded, release: str) -> results.Story:
         import polars as pl
 
         analysis = loaded.run.analysis
@@ -350,7 +250,7 @@ class Forensics:
         # them out; the controller's versions, upgrades and restarts are in analyze().
         rows = loaded.run.last_rows(STORY_CAPS["timeline"] + 1, {release}).filter(pl.col("release") == release)
         if verdict is None and rows.height == 0:
-            known = [v.release for v in _worst_first(analysis.verdicts)]
+            known = [v.release for v in results.worst_first(analysis.verdicts)]
             close = difflib.get_close_matches(release, known, n=5, cutoff=0.5)
             hint = f"; did you mean {', '.join(close)}?" if close else f"; releases: {', '.join(known[:20])}"
             raise ToolError(f"no release {release!r} in this bundle (give it as NAMESPACE/NAME){hint}")
@@ -360,14 +260,14 @@ class Forensics:
         depends = [d.depends_on for d in analysis.dependencies if d.release == release]
         dependents = [d.release for d in analysis.dependencies if d.depends_on == release]
 
-        def story(caps: dict[str, int]) -> Story:
+        def story(caps: dict[str, int]) -> results.Story:
             shown = entries[-caps["timeline"] :]
             omitted = {
                 "timeline": len(entries) - len(shown),  # at least (earlier entries are not counted)
                 "evidence": sum(max(0, len(f.evidence) - caps["evidence"]) for f in findings),
                 "dependents": max(0, len(dependents) - caps["releases"]),
             }
-            return Story(
+            return results.Story(
                 handle=loaded.handle,
                 release=release,
                 verdict=verdict,
@@ -378,9 +278,9 @@ class Forensics:
                 omitted={key: value for key, value in omitted.items() if value},
             )
 
-        return _fit(story, STORY_CAPS)
+        return results.fit(story, STORY_CAPS)
 
-    def lines(self, loaded: Loaded, source: str, line: int, context: int) -> Lines:
+    def lines(self, loaded: Loaded, source: str, line: int, context: int) -> results.Lines:
         from forensics.bundle import Reader, strip_root
         from forensics.redact import MARKER, redact_series
 
@@ -413,7 +313,7 @@ class Forensics:
             raise ToolError(f"no line {line}: the file {size}: {source}")
         numbers = sorted(found)
         texts = redact_series(pl.Series([found[n] for n in numbers], dtype=pl.String))[0].to_list()
-        return Lines(handle=loaded.handle, source=source, line=line, lines=[Line(line=n, text=t) for n, t in zip(numbers, texts)])
+        return results.Lines(handle=loaded.handle, source=source, line=line, lines=[results.Line(line=n, text=t) for n, t in zip(numbers, texts)])
 
 
 def _read_lines(data, first: int, last: int) -> dict[int, str]:
@@ -443,83 +343,10 @@ def _read_lines(data, first: int, last: int) -> dict[int, str]:
     return {n: bytes(t).decode("utf-8", errors="replace").rstrip("\r")[:LINE_CHARS] for n, t in kept.items()}
 
 
-def _fit(build, caps: dict[str, int]):
-    """`build(caps)`, the caps halved until the result's JSON fits RESULT_BYTES: the size of a
-    result does not depend on the bundle's."""
-    while True:
-        result = build(caps)
-        if len(_json(result.model_dump(mode="json"))) <= RESULT_BYTES or all(value <= 1 for value in caps.values()):
-            return result
-        caps = {key: max(1, value // 2) for key, value in caps.items()}
-
-
-def _worst_first(verdicts: list[Verdict]) -> list[Verdict]:
-    """Releases that are not healthy, the worst first: severity, then confidence, then a
-    first cause before the releases it blocks (a longer chain points upstream)."""
-    sick = [v for v in verdicts if not v.healthy]
-    return sorted(sick, key=lambda v: (-(v.severity.rank if v.severity else -1), -(v.confidence.rank if v.confidence else -1), len(v.chain), v.release))
-
-
-def _summary(loaded: Loaded, caps: dict[str, int]) -> Summary:
-    analysis = loaded.run.analysis
-    sick = _worst_first(analysis.verdicts)
-    healthy = [v.release for v in analysis.verdicts if v.healthy]
-    shown = sick[: caps["verdicts"]]
-    labels: dict[str, int] = {}
-    for verdict in analysis.verdicts:
-        labels[verdict.label] = labels.get(verdict.label, 0) + 1
-    # The findings of the verdicts shown come first, in their order, then the others.
-    order = {fid: index for index, fid in enumerate(fid for v in shown for fid in v.findings)}
-    findings = sorted(analysis.findings, key=lambda f: order.get(f.id, len(order)))
-    kept = findings[: caps["findings"]]
-    evidence_cut = sum(max(0, len(f.evidence) - caps["evidence"]) for f in kept)
-    gaps = [g.model_copy(update={"releases": g.releases[: caps["names"]]}) for g in analysis.gaps]
-    omitted = {
-        "verdicts": len(sick) - len(shown),
-        "more_releases": max(0, len(sick) - len(shown) - caps["releases"]),
-        "healthy_releases": max(0, len(healthy) - caps["releases"]),
-        "findings": len(findings) - len(kept),
-        "evidence": evidence_cut,
-        "plan": max(0, len(analysis.plan) - caps["plan"]),
-        "restarts": max(0, len(analysis.restarts) - caps["restarts"]),
-        "gap releases": sum(max(0, len(g.releases) - caps["names"]) for g in analysis.gaps),
-        "problems": analysis.problems_total - min(len(analysis.problems), caps["problems"]),
-    }
-    return Summary(
-        handle=loaded.handle,
-        path=str(loaded.path),
-        bundle=analysis.bundle,
-        releases=len(analysis.verdicts),
-        healthy=len(healthy),
-        labels=labels,
-        controllers=[c.model_copy(update={"evidence": c.evidence[: caps["evidence"]]}) for c in analysis.controllers],
-        upgrades=[u.model_copy(update={"evidence": u.evidence[: caps["evidence"]]}) for u in analysis.upgrades],
-        restarts=analysis.restarts[: caps["restarts"]],
-        verdicts=[_brief(v, caps["evidence"]) for v in shown],
-        more_releases=[ReleaseLabel(release=v.release, label=v.label) for v in sick[len(shown) : len(shown) + caps["releases"]]],
-        healthy_releases=healthy[: caps["releases"]],
-        findings=[f.model_copy(update={"evidence": f.evidence[: caps["evidence"]]}) for f in kept],
-        plan=analysis.plan[: caps["plan"]],
-        gaps=gaps,
-        rules_not_run=[r for r in analysis.rules if r.status in ("skipped", "error")],
-        problems=analysis.problems[: caps["problems"]],
-        problems_total=analysis.problems_total,
-        redactions=analysis.redactions,
-        omitted={key: value for key, value in omitted.items() if value},
-    )
-
-
-def _brief(verdict: Verdict, evidence: int) -> Verdict:
-    """A verdict for the summary: its plan left to release() (the bundle's plan is shown),
-    the evidence of its ruled-out alternatives capped."""
-    ruled_out = [r.model_copy(update={"evidence": r.evidence[:evidence]}) for r in verdict.ruled_out]
-    return verdict.model_copy(update={"plan": [], "ruled_out": ruled_out})
-
-
 # --- explain and collect ---------------------------------------------------------------------------
 
 
-def explanation(key: str) -> Explanation:
+def explanation(key: str) -> results.Explanation:
     from forensics import verdicts
     from forensics.rules import RULES, lookup
 
@@ -531,10 +358,10 @@ def explanation(key: str) -> Explanation:
         known = [r.id for r in RULES] + sorted({r.label for r in RULES})
         close = difflib.get_close_matches(key.strip(), known + [r.name for r in RULES], n=3, cutoff=0.5)
         raise ToolError(f"no rule with id, name or label {key!r}" + (f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(known)}"))
-    return Explanation(
+    return results.Explanation(
         key=key,
-        rules=[RuleDoc(id=r.id, name=r.name, label=r.label, severity=r.severity.value, documentation=r.documentation()) for r in found],
-        labels=[LabelRow(label=label, can_cause=list(verdicts.can_cause(label)), caused_by=list(verdicts.caused_by(label))) for label in dict.fromkeys(labels)],
+        rules=[results.RuleDoc(id=r.id, name=r.name, label=r.label, severity=r.severity.value, documentation=r.documentation()) for r in found],
+        labels=[results.LabelRow(label=label, can_cause=list(verdicts.can_cause(label)), caused_by=list(verdicts.caused_by(label))) for label in dict.fromkeys(labels)],
     )
 
 
@@ -589,7 +416,7 @@ def build(roots: list[str | Path], caps: dict[str, int | None] | None = None) ->
     app = MCPServer("flux-forensics", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING")
 
     @app.tool(annotations=READ_ONLY)
-    def analyze(path: Annotated[str, Field(description="the bundle: absolute, or relative to a root")], roots: GrantedRoots) -> Annotated[CallToolResult, Summary]:
+    def analyze(path: Annotated[str, Field(description="the bundle: absolute, or relative to a root")], roots: GrantedRoots) -> Annotated[CallToolResult, results.Summary]:
         """Analyse a bundle (folder, .tar.gz/.tgz/.tar/.zip, or one file): its verdicts per
         HelmRelease, worst first, and the findings with their source:line evidence. The result
         is bounded in size; it carries a handle for release() and evidence()."""
@@ -601,7 +428,7 @@ def build(roots: list[str | Path], caps: dict[str, int | None] | None = None) ->
         path_or_handle: Annotated[str, Field(description="the handle analyze() returned, or the bundle's path")],
         release: Annotated[str, Field(description="the HelmRelease as NAMESPACE/NAME")],
         roots: GrantedRoots,
-    ) -> Annotated[CallToolResult, Story]:
+    ) -> Annotated[CallToolResult, results.Story]:
         """One release's story (NAMESPACE/NAME): its verdict with the alternatives ruled out and
         the remediation plan, its findings, dependencies and last timeline entries."""
         with _tool_errors():
@@ -614,14 +441,14 @@ def build(roots: list[str | Path], caps: dict[str, int | None] | None = None) ->
         line: Annotated[int, Field(description="the evidence's line (1-based)")],
         roots: GrantedRoots,
         context: Annotated[int, Field(description="lines either side, 0 to 50")] = 5,
-    ) -> Annotated[CallToolResult, Lines]:
+    ) -> Annotated[CallToolResult, results.Lines]:
         """The lines around one evidence reference (source:line of a finding), read again from
         the bundle and redacted; `context` lines either side (at most 50)."""
         with _tool_errors():
             return _result(state.lines(state.load(state.target(handle, roots)), source, line, context))
 
     @app.tool(annotations=READ_ONLY)
-    def explain(label_or_rule: Annotated[str, Field(description="a label (timeout), a rule id (HR005) or a rule name (action-timed-out)")]) -> Annotated[CallToolResult, Explanation]:
+    def explain(label_or_rule: Annotated[str, Field(description="a label (timeout), a rule id (HR005) or a rule name (action-timed-out)")]) -> Annotated[CallToolResult, results.Explanation]:
         """A rule's documentation (what it detects, why it matters, evidence, remediation) by
         id, name or label, and what the label can cause or be caused by."""
         with _tool_errors():
