@@ -136,27 +136,45 @@ def _cite(row: dict, note: str) -> Evidence:
     return Evidence(source=row["source"], line=row["line"], ts=row.get("ts"), excerpt=row.get("excerpt") or row.get("raw") or "", note=note)
 
 
-def analyse(logs: pl.DataFrame, events: pl.DataFrame, controllers: pl.DataFrame) -> ControllerState:
-    """Versions of helm-controller and the upgrades between API generations."""
-    state = ControllerState()
-    observations: list[tuple[datetime | None, datetime | None, str | None, str | None, str, Evidence]] = []
+Observation = tuple  # (first, last, version, generation, basis, evidence)
 
-    # 1. Containers seen in pods and templates.
+
+def analyse(logs: pl.DataFrame, events: pl.DataFrame, controllers: pl.DataFrame) -> ControllerState:
+    """Versions of helm-controller and the upgrades between API generations, from what the
+    bundle shows of it: its containers (pods, templates), image pulls, and its log wording."""
+    state = ControllerState()
     helm = controllers.filter(pl.col("controller") == HELM_CONTROLLER)
+    pulls = events.filter(pl.col("message").str.contains(r'^Pulling image ".*helm-controller:'))
+    observations = _from_containers(helm) + _from_pulls(pulls) + _from_wording(logs)
+    _current(state, helm, pulls, observations)
+    state.versions = _versions(observations)
+    _upgrade(state, observations)
+    return state
+
+
+def _from_containers(helm: pl.DataFrame) -> list[Observation]:
+    """Containers seen in pods and templates (their image tags), and previous containers."""
+    found = []
     for row in helm.filter(pl.col("version").is_not_null()).sort("started_at", nulls_last=True).iter_rows(named=True):
         basis = {"current": "running container image", "spec": "workload template image"}.get(row["instance"], row["instance"])
-        observations.append((row["started_at"], None, row["version"], api_generation(row["version"]), basis, _cite(row, f"{basis}: {row['version']}")))
+        found.append((row["started_at"], None, row["version"], api_generation(row["version"]), basis, _cite(row, f"{basis}: {row['version']}")))
     for row in helm.filter(pl.col("instance") == "previous").iter_rows(named=True):
-        observations.append((row["started_at"], row["finished_at"], None, None, "previous container", _cite(row, f"previous container ended {row['finished_at']} ({row['last_termination_reason']})")))
+        ended = f"previous container ended {row['finished_at']} ({row['last_termination_reason']})"
+        found.append((row["started_at"], row["finished_at"], None, None, "previous container", _cite(row, ended)))
+    return found
 
-    # 2. Image pulls.
-    pulls = events.filter(pl.col("message").str.contains(r'^Pulling image ".*helm-controller:'))
+
+def _from_pulls(pulls: pl.DataFrame) -> list[Observation]:
+    found = []
     for row in pulls.iter_rows(named=True):
         version = re.search(r"helm-controller:([^\"@]+)", row["message"] or "")
         tag = version.group(1) if version else None
-        observations.append((row["first_ts"], None, tag, api_generation(tag), "image pull event", _cite(row, f"image pull of {tag}")))
+        found.append((row["first_ts"], None, tag, api_generation(tag), "image pull event", _cite(row, f"image pull of {tag}")))
+    return found
 
-    # 3. Log wording, per log file.
+
+def _from_wording(logs: pl.DataFrame) -> list[Observation]:
+    """Per log file, the span of helm-controller's <= v0.36 and >= v0.37 wordings."""
     hc_logs = helm_controller_logs(logs)
     # the patterns run on the distinct messages (a few thousand), mapped back with is_in
     messages = hc_logs.select(pl.col("msg").unique().drop_nulls()).to_series()
@@ -189,15 +207,22 @@ def analyse(logs: pl.DataFrame, events: pl.DataFrame, controllers: pl.DataFrame)
             rows = per_file[f"{which}_at"].drop_nulls()
             cited = with_raw(cite_from[rows]).select("source", pl.col("line").alias(f"{which}_line"), pl.col("raw").alias(f"{which}_raw"))
             per_file = per_file.join(cited, on="source", how="left", maintain_order="left")
+    found = []
     for row in per_file.iter_rows(named=True):
         if row["old_last"] is not None:
-            ev = Evidence(source=row["source"], line=row["old_line"], ts=row["old_last"], excerpt=row["old_raw"], note="last log line in helm-controller <= v0.36 wording")
-            observations.append((row["old_first"], row["old_last"], None, "v2beta1", "log wording", ev))
+            note = "last log line in helm-controller <= v0.36 wording"
+            ev = Evidence(source=row["source"], line=row["old_line"], ts=row["old_last"], excerpt=row["old_raw"], note=note)
+            found.append((row["old_first"], row["old_last"], None, "v2beta1", "log wording", ev))
         if row["new_first"] is not None:
-            ev = Evidence(source=row["source"], line=row["new_line"], ts=row["new_first"], excerpt=row["new_raw"], note="first log line in helm-controller >= v0.37 wording")
-            observations.append((row["new_first"], row["new_last"], None, "v2beta2+", "log wording", ev))
+            note = "first log line in helm-controller >= v0.37 wording"
+            ev = Evidence(source=row["source"], line=row["new_line"], ts=row["new_first"], excerpt=row["new_raw"], note=note)
+            found.append((row["new_first"], row["new_last"], None, "v2beta2+", "log wording", ev))
+    return found
 
-    # Current version: the running container, else the newest pull, else the templates.
+
+def _current(state: ControllerState, helm: pl.DataFrame, pulls: pl.DataFrame, observations: list[Observation]) -> None:
+    """The current version (the running container, else the newest pull, else the templates)
+    and the feature gates of that same container (the running one, else the template's)."""
     current = helm.filter(pl.col("instance") == "current").filter(pl.col("version").is_not_null())
     if current.height:
         state.current_version = current.sort("started_at", nulls_last=True)["version"][-1]
@@ -206,26 +231,28 @@ def analyse(logs: pl.DataFrame, events: pl.DataFrame, controllers: pl.DataFrame)
     elif helm.filter(pl.col("version").is_not_null()).height:
         state.current_version = helm.filter(pl.col("version").is_not_null())["version"][-1]
     state.current_generation = api_generation(state.current_version)
-    # Feature gates of the same container: the running one, else the workload template.
     for instance in ("current", "spec"):
         seen = helm.filter(pl.col("instance") == instance)
         if seen.height:
             state.feature_gates = parse_gates(seen.sort("started_at", nulls_last=True)["feature_gates"][-1])
             break
 
-    # Version list (exact versions first, then generations known only from wording).
+
+def _versions(observations: list[Observation]) -> list[ControllerVersion]:
+    """The versions seen, exact versions first; a generation known only from the wording is
+    folded into the exact version of that generation when there is one."""
     by_version: dict[str, ControllerVersion] = {}
     for first, last, version, generation, basis, ev in observations:
         key = version or f"({generation} wording)"
         if generation is None and version is None:
             continue
-        entry = by_version.setdefault(key, ControllerVersion(controller=HELM_CONTROLLER, version=version, api_generation=generation if generation != "v2beta2+" else None, basis=basis))
+        api = generation if generation != "v2beta2+" else None
+        entry = by_version.setdefault(key, ControllerVersion(controller=HELM_CONTROLLER, version=version, api_generation=api, basis=basis))
         entry.first_seen = min(filter(None, (entry.first_seen, first)), default=None)
         entry.last_seen = max(filter(None, (entry.last_seen, last or first)), default=None)
         if basis not in entry.basis:
             entry.basis += f", {basis}"
         entry.evidence.append(ev)
-    # Wording only says "old" or "new": fold it into the exact version of that generation.
     for key in [k for k in by_version if k.startswith("(")]:
         entry = by_version[key]
         old = key.startswith("(v2beta1")
@@ -241,9 +268,11 @@ def analyse(logs: pl.DataFrame, events: pl.DataFrame, controllers: pl.DataFrame)
             entry.version = None
             entry.api_generation = "v2beta1" if old else None
             entry.basis = "log wording: " + ("<= v0.36" if old else ">= v0.37")
-    state.versions = sorted(by_version.values(), key=lambda v: (v.first_seen is None, v.first_seen or datetime.min))
+    return sorted(by_version.values(), key=lambda v: (v.first_seen is None, v.first_seen or datetime.min))
 
-    # The generation change: last sign of v2beta1 before the first sign of a newer one.
+
+def _upgrade(state: ControllerState, observations: list[Observation]) -> None:
+    """The generation change: the last sign of v2beta1 before the first sign of a newer one."""
     old_signs = [(last or first, ev) for first, last, v, g, b, ev in observations if g == "v2beta1" and (last or first)]
     new_signs = [(first, v, ev) for first, last, v, g, b, ev in observations if g in ("v2beta2", "v2", "v2beta2+") and first]
     if new_signs:
@@ -267,4 +296,3 @@ def analyse(logs: pl.DataFrame, events: pl.DataFrame, controllers: pl.DataFrame)
                 )
             )
             state.new_generation_since = at
-    return state
