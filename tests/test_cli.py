@@ -130,16 +130,9 @@ print("unchanged")
 """
     out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, cwd=tmp_path, timeout=120)
     assert out.returncode == 0 and out.stdout.strip() == "unchanged", out.stderr
-    helped = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from forensics.cli import main\ntry: main(['--help'])\nexcept SystemExit: pass\nprint(sorted(m for m in ('polars', 'pydantic') if m in sys.modules))",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    helped = "import sys\nfrom forensics.cli import main\ntry: main(['--help'])\nexcept SystemExit: pass\n"
+    helped += "print(sorted(m for m in ('polars', 'pydantic') if m in sys.modules))"
+    helped = subprocess.run([sys.executable, "-c", helped], capture_output=True, text=True, timeout=60)
     assert helped.stdout.strip().endswith("[]"), helped.stdout
 
 
@@ -152,7 +145,8 @@ def test_the_console_script_tunes_only_its_own_process(tmp_path):
     import sys
 
     def probe(*args: str, env_extra: dict | None = None) -> str:
-        code = "import gc, os, sys\nfrom forensics import cli\nsys.argv = ['forensics', *sys.argv[1:]]\ntry: cli.entry()\nexcept SystemExit: pass\n"
+        code = "import gc, os, sys\nfrom forensics import cli\nsys.argv = ['forensics', *sys.argv[1:]]\n"
+        code += "try: cli.entry()\nexcept SystemExit: pass\n"
         code += "print(os.environ.get('_RJEM_MALLOC_CONF'), gc.isenabled())"
         env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"} | (env_extra or {})
         out = subprocess.run(
