@@ -83,6 +83,5 @@ def main(debug: bool) -> None:
     click.get_current_context().meta["forensics.debug"] = debug
 
 
-
 for command in analysis.COMMANDS + catalog.COMMANDS:
     main.add_command(command)
