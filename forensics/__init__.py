@@ -6,53 +6,18 @@
 
 from __future__ import annotations
 
-import gc
-import os
-from contextlib import contextmanager
 from datetime import datetime, timezone
-
-# Polars' allocator (jemalloc) hands freed pages back lazily (MADV_FREE, "muzzy") by
-# default: the kernel counts them as ours until it needs them, so the resident memory of
-# one big bundle looked ~200 MB larger than what was in use. Given back at once instead
-# (MADV_DONTNEED), at a cost within the noise. Read when Polars is first imported, which
-# happens after this; a value the user sets in the environment wins.
-os.environ.setdefault("_RJEM_MALLOC_CONF", "muzzy_decay_ms:0")
-# Polars' streaming line reader (the big zap logs) reads ahead a few chunks of the file by
-# default; one is enough to keep both cores busy, and each extra one held ~50 MB at the
-# peak of a 2M-line bundle. Read when a scan starts; a value set in the environment wins.
-os.environ.setdefault("POLARS_LINES_CHUNK_PREFETCH_LIMIT", "1")
-
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # imported on first use (`_modules`), so that `forensics --help` stays fast
+# Polars, pydantic and the rules are imported where they are used, not here: importing the
+# package stays cheap (`forensics --help` loads none of them) and changes nothing else.
+if TYPE_CHECKING:
     import polars as pl
 
     from forensics.load import Frames, Progress
     from forensics.model import Analysis, ControllerRestart, Dependency, TimelineEntry
+    from forensics.timeline import Outline
     from forensics.versions import ControllerState
-
-
-def _modules() -> None:
-    """Import the analysis modules (Polars, pydantic, the rules) into this module's globals."""
-    global pl, engine, gaps, timeline, verdicts, versions, Frames, Progress, load
-    global controller_logs, Analysis, BundleInfo, ControllerRestart, ControllerVersion, Dependency, InventoryEntry, Problem, TimelineEntry, Upgrade, Context, select
-    import polars as pl
-
-    from forensics import engine, gaps, timeline, verdicts, versions
-    from forensics.load import Frames, Progress, load
-    from forensics.model import (
-        Analysis,
-        BundleInfo,
-        ControllerRestart,
-        ControllerVersion,
-        Dependency,
-        InventoryEntry,
-        Problem,
-        TimelineEntry,
-        Upgrade,
-    )
-    from forensics.rules import Context, select
-    from forensics.rules._base import controller_logs
 
 __version__ = "0.1.0"
 MAX_PROBLEMS = 500
@@ -69,7 +34,13 @@ class Run:
     """An Analysis with the frames it comes from. `timeline` (every row, for the exports and
     `forensics timeline`) is built on first use: the analysis itself never needs all of it."""
 
-    def __init__(self, analysis: Analysis, frames: Frames, timeline: pl.DataFrame | None = None, controller: ControllerState | None = None) -> None:
+    def __init__(
+        self,
+        analysis: Analysis,
+        frames: Frames,
+        timeline: pl.DataFrame | None = None,
+        controller: ControllerState | None = None,
+    ) -> None:
         self.analysis = analysis
         self.frames = frames
         self._timeline = timeline
@@ -77,6 +48,8 @@ class Run:
 
     @property
     def timeline(self) -> pl.DataFrame:
+        from forensics import timeline, versions
+
         if self._timeline is None:
             self._timeline = timeline.build(self.frames, self._controller or versions.ControllerState())
         return self._timeline
@@ -84,6 +57,8 @@ class Run:
     def last_rows(self, keep: int, releases: set[str]) -> pl.DataFrame:
         """The last `keep` timeline rows of each of `releases` (and of the global lane), in
         time order, without building the whole timeline (a big bundle's holds every log line)."""
+        from forensics import timeline, versions
+
         return timeline.last_rows(self.frames, self._controller or versions.ControllerState(), keep, releases)
 
 
@@ -98,38 +73,24 @@ def run(
     max_members: int | None = None,
     max_ratio: int | None = None,
 ) -> Run:
-    """Parse, correlate and explain one bundle."""
-    from forensics.load import load as read_bundle  # Polars and the parsers: all that reading needs
-    from parsers._base import Background
+    """Parse, correlate and explain one bundle. `progress(phase, member, size)` is called
+    with phase "read" for every member as it is read, "parse" once all are, and "rules"
+    when the frames are complete."""
+    from forensics.load import load
 
-    # The analysis modules (pydantic models, rules; ~0.1 s of imports on one core) are
-    # imported on a thread while the bundle is read, which starts without them.
-    analysis_modules = Background(_modules, name="forensics-imports")
-    with collector_paused():
-        try:
-            frames = read_bundle(path, max_bytes=max_bytes, progress=progress, max_members=max_members, max_ratio=max_ratio)
-        finally:
-            analysis_modules.result()
-        return _run(frames, include=include, exclude=exclude, generated_at=generated_at)
-
-
-@contextmanager
-def collector_paused():
-    """Python's cyclic garbage collector off for one analysis. Parsing creates millions of
-    objects (decoded JSON, rows) and no cycles to speak of: the collector's passes over them
-    took ~0.18 s of a big bundle's run, all of it holding the GIL, so stalling the parsing
-    threads. The objects still go as their last reference does; the collector is restored
-    (as it was) afterwards."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
+    frames = load(path, max_bytes=max_bytes, progress=progress, max_members=max_members, max_ratio=max_ratio)
+    if progress:
+        progress("rules", "", 0)
+    return _run(frames, include=include, exclude=exclude, generated_at=generated_at)
 
 
 def _run(frames: Frames, *, include: list[str] | None, exclude: list[str] | None, generated_at: datetime | None) -> Run:
+    """Correlate and explain frames already read (hops 2 and 3)."""
+    from forensics import engine, gaps, timeline, verdicts, versions
+    from forensics.model import Analysis, BundleInfo, ControllerVersion, InventoryEntry, Problem, Upgrade
+    from forensics.rules import Context, select
+    from forensics.rules._base import controller_logs
+
     state = versions.analyse(frames["logs"], frames["events"], frames["controllers"])
     # The evidence window and the number of releases, from the timeline's time and release
     # columns: its rows (one per log line) are built only for the report's slice
@@ -137,7 +98,9 @@ def _run(frames: Frames, *, include: list[str] | None, exclude: list[str] | None
     shape = timeline.outline(frames, state)
     start, end = shape.start, shape.end
     # No rule reads the timeline: they get its query, not millions of sorted rows.
-    ctx = Context(frames=frames, timeline=timeline.lazy(frames, state), controller=state, window_start=start, window_end=end)
+    ctx = Context(
+        frames=frames, timeline=timeline.lazy(frames, state), controller=state, window_start=start, window_end=end
+    )
     found, results = engine.run(select(include, exclude), ctx)
     found.sort(key=lambda f: (-f.severity.rank, f.release, f.rule))
     problems = frames["problems"]
@@ -159,7 +122,16 @@ def _run(frames: Frames, *, include: list[str] | None, exclude: list[str] | None
         restarts=(restarts := _restarts(frames["controllers"], start, end)),
         dependencies=_dependencies(frames["releases"]),
         findings=found,
-        verdicts=(judged := verdicts.build(frames["releases"], found, conditions=frames["conditions"], restarts=restarts, controller=state, window_end=end)),
+        verdicts=(
+            judged := verdicts.build(
+                frames["releases"],
+                found,
+                conditions=frames["conditions"],
+                restarts=restarts,
+                controller=state,
+                window_end=end,
+            )
+        ),
         plan=verdicts.bundle_plan(judged),
         gaps=gaps.find(frames, state, controller_logs(ctx)),  # the rules' filtered frame, not another copy
         rules=results,
@@ -179,6 +151,8 @@ def analyze(path: str, **options) -> Analysis:
 
 def _dependencies(releases: pl.DataFrame) -> list[Dependency]:
     """The dependsOn edges of the HelmReleases, in release order."""
+    from forensics.model import Dependency
+
     if not releases.height or "depends_on" not in releases.columns:
         return []
     edges = releases.select("release", "depends_on", "source", "line").explode("depends_on").drop_nulls("depends_on")
@@ -187,18 +161,36 @@ def _dependencies(releases: pl.DataFrame) -> list[Dependency]:
 
 def _restarts(controllers: pl.DataFrame, start: datetime | None, end: datetime | None) -> list[ControllerRestart]:
     """Controller containers that started inside the evidence window (a restart or a new pod)."""
+    import polars as pl
+
+    from forensics.model import ControllerRestart
+
     if not controllers.height or start is None or end is None:
         return []
     started = controllers.filter(pl.col("started_at").is_not_null() & pl.col("started_at").is_between(start, end))
     rows = started.sort("started_at", "controller").select(
-        "controller", "pod", pl.col("started_at").alias("at"), "restarts", pl.col("last_termination_reason").alias("reason"), "source", "line"
+        "controller",
+        "pod",
+        pl.col("started_at").alias("at"),
+        "restarts",
+        pl.col("last_termination_reason").alias("reason"),
+        "source",
+        "line",
     )
     return [ControllerRestart(**row) for row in rows.iter_rows(named=True)]
 
 
-def _timeline_entries(frames: Frames, state: ControllerState, shape: timeline.Outline, unhealthy: set[str] | None = None) -> list[TimelineEntry]:
+def _timeline_entries(
+    frames: Frames, state: ControllerState, shape: Outline, unhealthy: set[str] | None = None
+) -> list[TimelineEntry]:
     """The timeline for renderers, capped per release (the last entries are kept)."""
+    from forensics import timeline
+    from forensics.model import TimelineEntry
+
     keep = unhealthy if unhealthy is not None and shape.releases * TIMELINE_PER_RELEASE > TIMELINE_BUDGET else None
     capped = timeline.last_rows(frames, state, TIMELINE_PER_RELEASE, keep)
     columns = ["release", "ts", "ts_end", "origin", "level", "reason", "message", "count", "source", "line"]
-    return [TimelineEntry(**{**row, "message": row["message"] or ""}) for row in capped.select(columns).iter_rows(named=True)]
+    return [
+        TimelineEntry(**{**row, "message": row["message"] or ""})
+        for row in capped.select(columns).iter_rows(named=True)
+    ]

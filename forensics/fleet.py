@@ -233,7 +233,7 @@ def process_bundle(source: str, out: str, options: Options = Options()) -> dict:
                 return {**row, "status": "duplicate", "outcome": "skipped", "error": "same content as another bundle of this run"}
             try:
                 row.update(_analyse(local, source, key, bundle_id, size, Path(out), options, started))
-                _write_json(state, {k: row.get(k) for k in ("bundle", "bundle_id", "bundle_name", "source_path", "status", "error")})
+                _write_json(state, {k: row.get(k) for k in ("bundle", "bundle_id", "bundle_name", "source_path", "status", "error", "severity")})
             finally:
                 claim.unlink(missing_ok=True)
     except Exception as error:  # unreadable source: recorded, the fleet goes on
@@ -298,6 +298,8 @@ def _analyse(local: str, source: str, key: str, bundle_id: str, size: int, out: 
     bundle_row["seconds"] = round(time.perf_counter() - started, 4)
     _write_part(parts / "bundles" / f"bundle={key}", _table("bundles", [bundle_row]))  # written last: the bundle is complete
     summary = {k: bundle_row.get(k) for k in ("bundle_name", "status", "error", "worst", "worst_label", "releases", "broken", "findings")}
+    # the highest severity of its findings, for the exit code (kept with the bundle's state: a re-run that skips it still counts it)
+    summary["severity"] = max((f.severity for f in result.analysis.findings), key=lambda severity: severity.rank).value if error is None and result.analysis.findings else None
     return {**summary, "outcome": "analysed" if error is None else "failed"}
 
 
@@ -616,10 +618,11 @@ def cli_fleet(
     engine: str,
     scheduler: str | None,
     console,
-) -> int:
+) -> list[dict] | None:
     """`forensics fleet`: expand the inputs, run them with a progress display on a terminal,
-    write the summary; returns the exit code (0 done, even with failed bundles, which are
-    recorded; 2 when no bundle was named)."""
+    write the summary; returns the rows of every bundle named (`outcome` failed for those that
+    failed or matched nothing, `severity` the highest of each bundle's findings), or None when
+    no bundle was named or the engine could not start."""
     import sys
 
     from rich.markup import escape
@@ -630,9 +633,10 @@ def cli_fleet(
     sources, unreadable = expand(paths, manifests)
     if not sources and not unreadable:
         console.print("[bold red]error:[/] no bundle given: name folders, archives, globs or --manifest FILE", highlight=False)
-        return 2
+        return None
     from forensics.report.terminal import visible  # bundle names and errors quote the bundle: no control character
 
+    not_found = list(unreadable)
     missing = len(unreadable)
     for row in unreadable:
         console.print(visible(f"not found: {row['source_path']}: {row['error']}"), highlight=False, markup=False, soft_wrap=True)
@@ -669,7 +673,7 @@ def cli_fleet(
             run = run_fleet(sources, out, options, workers=workers, engine=engine, scheduler=scheduler, on_result=on_result)
     except RuntimeError as error:
         console.print(Text.assemble(("error:", "bold red"), " " + visible(str(error))), highlight=False)
-        return 2
+        return None
     failed = [r for r in run.rows if r.get("outcome") == "failed"]
     # Failures with a content hash are in the dataset; the others only in this run's summary.
     unreadable += [r for r in failed if not r.get("bundle_id")]
@@ -685,4 +689,4 @@ def cli_fleet(
     for row in failed:
         console.print(visible(f"  failed {row.get('source_path')}: {row.get('error')}"), highlight=False, markup=False)
     console.print(f"wrote {written[0]} and {written[1].name}; dataset in {Path(out) / 'dataset'}", highlight=False, markup=False)
-    return 0
+    return run.rows + not_found

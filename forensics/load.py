@@ -57,7 +57,9 @@ class Frames:
         return self.data[kind].height > 0
 
 
-Progress = Callable[[str, int], None]
+# progress(phase, member, size): "read" for each member as it is read (its bytes), then "parse"
+# once every member is (what is left of the parsing and the frames' assembly).
+Progress = Callable[[str, str, int], None]
 
 PARSE_THREADS = 2
 MAX_PENDING = 4
@@ -143,7 +145,7 @@ def _parse_members(reader: Reader, take, progress: Progress | None) -> None:
         held = 0
         for member, data in reader.files():
             if progress:
-                progress(member.path, len(data))
+                progress("read", member.path, len(data))
             size = len(data) if isinstance(data, bytes) else 0
             key = (member.path, data.path, data.size) if isinstance(data, FileData) else None
             future = started.pop(key, None) or pool.submit(parsers.parse_member, member.path, data)
@@ -153,6 +155,8 @@ def _parse_members(reader: Reader, take, progress: Progress | None) -> None:
                 future, member, data, size = pending.popleft()
                 take(member, data, future.result())
                 held -= size
+        if progress:
+            progress("parse", "", 0)
         while pending:
             future, member, data, size = pending.popleft()
             take(member, data, future.result())

@@ -1,3 +1,6 @@
+"""The command line: analyze's outputs and exit codes, the commands' help, and the library
+left as it was found (no process tuning outside the console script)."""
+
 import json
 
 import pytest
@@ -22,7 +25,8 @@ def test_analyze_writes_html_and_prints_the_triage_table(runner, tmp_path):
     report = tmp_path / "upgrade-2.1-to-2.2.html"
     assert report.exists() and "<html" in report.read_text()
     for release in ("apps/frontend", "infra/ingress-nginx", "infra/cert-manager", "monitoring/loki"):
-        assert release in result.output
+        assert release in result.stdout
+    assert f"wrote {report}" in result.stderr and "wrote" not in result.stdout
 
 
 def test_json_to_stdout(runner):
@@ -55,13 +59,29 @@ def test_unusable_input_exits_2_with_a_clear_message(runner, tmp_path):
     garbage.write_text("this is not a bundle\n")
     result = runner.invoke(main, ["analyze", str(garbage)])
     assert result.exit_code == 2
-    assert "nothing usable found" in result.output and "Traceback" not in result.output
+    assert "nothing usable found" in result.stderr and "Traceback" not in result.output
     result = runner.invoke(main, ["analyze", str(tmp_path / "missing.tar.gz")])
     assert result.exit_code == 2
     broken = tmp_path / "broken.tar.gz"
     broken.write_bytes(b"\x1f\x8b\x08\x00garbage")
     result = runner.invoke(main, ["analyze", str(broken)])
     assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_nothing_usable_names_every_file_and_why(runner, tmp_path):
+    folder = tmp_path / "ticket"
+    folder.mkdir()
+    (folder / "screenshot.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (folder / "notes.txt").write_text("the cluster was slow on monday\n")
+    (folder / "empty.yaml").write_text("")
+    result = runner.invoke(main, ["analyze", str(folder), "-f", "json", "-o", "-"])
+    assert result.exit_code == 2 and result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert lines[0] == f"error: nothing usable found in {folder}"
+    for name in ("screenshot.png", "notes.txt", "empty.yaml"):
+        assert any(line.strip().startswith(f"{name}: ") for line in lines), (name, lines)
+    assert "empty.yaml: empty file" in result.stderr
+    assert f"forensics inventory {folder}" in lines[-1]
 
 
 def test_rules_and_explain(runner):
@@ -78,7 +98,7 @@ def test_rules_and_explain(runner):
 def test_timeline_of_one_release(runner):
     result = runner.invoke(main, ["timeline", SAMPLE, "--release", "apps/frontend"])
     assert result.exit_code == 0
-    text = " ".join(result.output.split())  # table cells wrap at the terminal width
+    text = " ".join(result.output.split())
     assert "dependency-stale" in text and "DriftDetected" in text and "DR001" in text
 
 
@@ -88,80 +108,52 @@ def test_every_command_has_help_with_an_example(runner):
         assert runner.invoke(main, [name, "--help"]).exit_code == 0
 
 
-def test_a_fresh_process_reads_while_it_imports_the_analysis_modules(tmp_path):
-    """`forensics analyze` in a new interpreter: the analysis modules are imported on a thread
-    while the bundle is read; the findings are those of the in-process run."""
+def test_importing_and_running_the_library_changes_nothing_in_the_process(tmp_path):
+    """The library sets no environment variable, leaves the garbage collector as it was, and
+    leaves no thread behind; `forensics --help` loads neither Polars nor pydantic."""
     import subprocess
     import sys
 
-    out = subprocess.run(
-        [sys.executable, "-c", "from forensics.cli import main; main()", "analyze", SAMPLE, "--format", "json", "--output", "-"],
-        capture_output=True, text=True, cwd=tmp_path, timeout=120,
-    )
-    assert out.returncode == 3, out.stderr
-    assert {f["label"] for f in json.loads(out.stdout)["findings"]} == {"migration-skip", "stale-status", "dependency-stale", "drift"}
+    check = f"""
+import gc, os, sys, threading
+import polars  # sets its allocator's variable itself, on import
+before = dict(os.environ)
+import forensics
+from forensics.report import render
+run = forensics.run({SAMPLE!r})
+render(run.analysis, "md"); render(run.analysis, "json")
+assert dict(os.environ) == before, set(os.environ.items()) ^ set(before.items())
+assert gc.isenabled()
+assert threading.active_count() == 1, threading.enumerate()
+assert run.analysis.findings
+print("unchanged")
+"""
+    out = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert out.returncode == 0 and out.stdout.strip() == "unchanged", out.stderr
+    helped = "import sys\nfrom forensics.cli import main\ntry: main(['--help'])\nexcept SystemExit: pass\n"
+    helped += "print(sorted(m for m in ('polars', 'pydantic') if m in sys.modules))"
+    helped = subprocess.run([sys.executable, "-c", helped], capture_output=True, text=True, timeout=60)
+    assert helped.stdout.strip().endswith("[]"), helped.stdout
 
 
-def test_an_import_failure_on_the_background_thread_is_raised_to_the_caller():
-    from parsers._base import Background
-
-    def broken():
-        raise ImportError("no module named pydantic")
-
-    with pytest.raises(ImportError, match="pydantic"):
-        Background(broken, name="test-imports").result()
-
-
-def _command(tmp_path, *args: str, spool_bytes: int | None = None):
-    """`forensics` as the console script runs it (`entry`), in a new interpreter whose
-    temporary folder is `tmp_path / "tmp"`."""
+def test_the_console_script_tunes_only_its_own_process(tmp_path):
+    """`entry` (the console script) sets Polars' allocator to give memory back at once (a value
+    already in the environment wins) and pauses the cyclic garbage collector for the command;
+    `mcp` and `fleet`, which live long, turn the collector back on."""
     import os
     import subprocess
     import sys
 
-    temp = tmp_path / "tmp"
-    temp.mkdir(exist_ok=True)
-    # marks: whether the exit handlers ran, and whether the interpreter was torn down (a
-    # module-level object whose finaliser runs when the modules are cleared)
-    setup = f"import atexit, pathlib; atexit.register(pathlib.Path({str(temp / 'exit-handlers-ran')!r}).touch)\n"
-    setup += (
-        "import os\n"
-        "class Mark:\n"
-        f"    def __del__(self, _open=os.open, _close=os.close, _flags=os.O_CREAT | os.O_WRONLY, _path={str(temp / 'torn-down')!r}):\n"
-        "        _close(_open(_path, _flags))\n"
-        "mark = Mark()\n"
-    )
-    setup += f"import forensics.bundle.archives as b; b.SPOOL_BYTES = {spool_bytes}\n" if spool_bytes is not None else ""
-    out = subprocess.run(
-        [sys.executable, "-c", setup + "from forensics.cli import entry; entry()", *args],
-        capture_output=True, text=True, cwd=tmp_path, timeout=120, env={**os.environ, "TMPDIR": str(temp)},
-    )
-    return out, temp
+    def probe(*args: str, env_extra: dict | None = None) -> str:
+        code = "import gc, os, sys\nfrom forensics import cli\nsys.argv = ['forensics', *sys.argv[1:]]\n"
+        code += "try: cli.entry()\nexcept SystemExit: pass\n"
+        code += "print(os.environ.get('_RJEM_MALLOC_CONF'), gc.isenabled())"
+        env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"} | (env_extra or {})
+        out = subprocess.run(
+            [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path
+        )
+        return out.stdout.splitlines()[-1]
 
-
-def test_the_command_ends_an_analysis_without_teardown_and_loses_nothing(tmp_path):
-    """After an analysis the command ends the process at once (no interpreter teardown): the
-    exit code is the analysis's, the report and the streams are complete, and the exit handlers
-    ran: the spool folder of the tar's big members is gone."""
-    out, temp = _command(tmp_path, "analyze", SAMPLE, "--out-dir", str(tmp_path / "reports"), spool_bytes=1000)
-    assert out.returncode == 3, out.stderr
-    assert (tmp_path / "reports" / "upgrade-2.1-to-2.2.html").read_text().rstrip().endswith("</html>")
-    assert "apps/frontend" in out.stdout and "wrote" in out.stderr
-    assert (temp / "exit-handlers-ran").exists()
-    assert not (temp / "torn-down").exists()
-    assert not list(temp.glob("forensics-spool-*"))  # the spool of the tar's members is removed
-    out, _ = _command(tmp_path, "analyze", SAMPLE, "--format", "json", "--output", "-", "--fail-on", "never")
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["schema_version"] == "1.0"  # all of it, flushed
-
-
-def test_the_command_exits_as_usual_after_other_commands_and_errors(tmp_path):
-    out, temp = _command(tmp_path, "rules")
-    assert out.returncode == 0 and "DR001" in out.stdout
-    assert (temp / "exit-handlers-ran").exists() and (temp / "torn-down").exists()
-    out, _ = _command(tmp_path, "analyze", str(tmp_path / "missing.tar.gz"))
-    assert out.returncode == 2 and "missing.tar.gz" in out.stderr
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    out, _ = _command(tmp_path, "analyze", str(empty))
-    assert out.returncode == 2 and "nothing usable" in out.stderr
+    assert probe("--version") == "muzzy_decay_ms:0 False"
+    assert probe("--version", env_extra={"_RJEM_MALLOC_CONF": "narenas:1"}) == "narenas:1 False"
+    assert probe("fleet", str(tmp_path / "none-*"), "--out", str(tmp_path / "out")).endswith(" True")

@@ -64,30 +64,3 @@ def test_the_upgrade_is_placed_on_the_timeline(analyses):
     assert upgrade.to_version == "v0.37.2"
     assert upgrade.at.isoformat().startswith("2024-01-15T09:02")
     assert result.timeline.filter(result.timeline["reason"] == "ControllerUpgrade").height == 1
-
-
-def test_the_garbage_collector_is_paused_for_a_run_and_restored(monkeypatch):
-    """`forensics.run` parses with Python's cyclic collector off and gives it back as it was."""
-    import gc
-
-    import forensics
-
-    forensics._modules()
-    seen = []
-    analyse = forensics.versions.analyse
-
-    def spy(*args, **kwargs):
-        seen.append(gc.isenabled())
-        return analyse(*args, **kwargs)
-
-    monkeypatch.setattr(forensics.versions, "analyse", spy)
-    assert gc.isenabled()
-    run = forensics.run(str(SAMPLES / "upgrade-2.1-to-2.2.tar.gz"))
-    assert seen == [False] and gc.isenabled()
-    assert run.analysis.findings  # the run itself is not changed by it
-    gc.disable()
-    try:
-        forensics.run(str(SAMPLES / "upgrade-2.1-to-2.2.tar.gz"))
-        assert not gc.isenabled()  # left off when it was off
-    finally:
-        gc.enable()

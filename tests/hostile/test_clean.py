@@ -108,7 +108,7 @@ def test_exit_2_and_fleet_failure_lines_hold_no_control_character(tmp_path):
         assert not _controls(result.stderr), _controls(result.stderr)
         assert "error:" in result.stderr
     fleet = _invoke("fleet", str(bad), str(nothing), "--out", str(tmp_path / "fleet"), "--workers", "1", "--no-reports")
-    assert fleet.exit_code == 0, fleet.output
+    assert fleet.exit_code == 2, fleet.output  # its bundles failed
     assert "failed" in fleet.output and not _controls(fleet.output), _controls(fleet.output)
     assert MARKUP.replace("/", "%") in fleet.output
     summary = (tmp_path / "fleet" / "fleet.md").read_text()

@@ -23,7 +23,6 @@ FIXED = datetime(2026, 1, 5, 12, 0, tzinfo=timezone.utc)
 
 def run(**rows: list[dict]):
     """The Analysis of frames built from rows (absent frames are empty)."""
-    forensics._modules()
     data = {kind: frame(kind, rows.get(kind, [])) for kind in FRAME_NAMES}
     frames = Frames(data=data, bundle=Bundle(name="paste", origin="paste"))
     return forensics._run(frames, include=None, exclude=None, generated_at=FIXED).analysis

@@ -1,0 +1,5 @@
+"""`python -m forensics ...`: the command, as the console script runs it."""
+
+from forensics.cli import entry
+
+entry()
