@@ -217,7 +217,7 @@ class Forensics:
 
     def load(self, path: Path) -> Loaded:
         import forensics
-        from forensics.cli import unusable
+        from forensics.report.terminal import unusable
 
         stat = path.stat()
         stamp = (stat.st_size, stat.st_mtime_ns)
@@ -469,9 +469,9 @@ def build(roots: list[str | Path], caps: dict[str, int | None] | None = None) ->
     @app.resource("forensics://rules", name="rules", title="Rule catalog", mime_type="text/markdown")
     def catalog() -> str:
         """Every rule: id, name, label, severity and what it detects."""
-        from forensics.cli import rules_markdown
+        from forensics.rules import catalog_markdown
 
-        return rules_markdown() + "\nOne rule's documentation: forensics://rules/{id, name or label}\n"
+        return catalog_markdown() + "\nOne rule's documentation: forensics://rules/{id, name or label}\n"
 
     @app.resource("forensics://rules/{key}", name="rule", title="Rule documentation", mime_type="text/markdown")
     def rule(key: str) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from forensics.cli import rules_markdown
+from forensics.rules import catalog_markdown as rules_markdown
 
 from .conftest import ROOT
 

@@ -18,11 +18,10 @@ import os
 import click
 
 from forensics.cli import analysis, catalog
-from forensics.cli.analysis import exit_code, unusable
-from forensics.cli.catalog import rules_markdown
+from forensics.cli.analysis import exit_code
 from forensics.cli.common import EXIT_INTERNAL, EXIT_INTERRUPTED
 
-__all__ = ["entry", "main", "exit_code", "unusable", "rules_markdown"]  # for the MCP server and the docs test
+__all__ = ["entry", "main", "exit_code"]
 
 
 class _Guarded(click.Group):

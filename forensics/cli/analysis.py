@@ -152,7 +152,7 @@ def _write_file(result, fmt: str, where: str | None, out_dir: Path, verbose: boo
 
 
 def _nothing_usable(path: str, analysis) -> None:
-    from forensics.report.terminal import visible
+    from forensics.report.terminal import unusable, visible
 
     common.print_error(f"nothing usable found in {path}")
     console = common.stderr_console()
@@ -162,32 +162,6 @@ def _nothing_usable(path: str, analysis) -> None:
         visible(f"  (every file and what was read of it: forensics inventory {path})"), markup=False, soft_wrap=True
     )
     sys.exit(common.EXIT_INPUT)
-
-
-def unusable(analysis) -> list[str]:
-    """One line per file of a bundle where nothing was usable: the file and why."""
-    first_problem: dict[str, str] = {}
-    for problem in analysis.problems:
-        first_problem.setdefault(
-            problem.source, problem.reason if problem.line is None else f"line {problem.line}: {problem.reason}"
-        )
-    lines = []
-    for item in analysis.inventory:
-        if item.note.startswith("symlink to"):
-            continue
-        why = (
-            first_problem.get(item.path)
-            or item.note
-            or ("no parser recognises this file" if item.parser is None else "nothing in it")
-        )
-        if item.size == 0:
-            why = "empty file"
-        lines.append(f"{item.path}: {why}")
-    listed = {item.path for item in analysis.inventory}
-    lines += [
-        f"{source}: {reason}" for source, reason in first_problem.items() if source not in listed
-    ]  # the bundle's own (caps, refusals)
-    return lines or ["no file in it"]
 
 
 def exit_code(analysis, fail_on: str) -> int:

@@ -13,19 +13,6 @@ import click
 from forensics.cli import common
 
 
-def rules_markdown() -> str:
-    """The rule catalog as a Markdown table (the README embeds it; tests/test_docs.py checks)."""
-    from forensics.rules import RULES
-
-    rows = ["| rule | label | severity | what it detects |", "|---|---|---|---|"]
-
-    def cell(text: str) -> str:
-        return text.replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
-
-    rows += [f"| {r.id} {r.name} | `{r.label}` | {r.severity.value} | {cell(r.description())} |" for r in RULES]
-    return "\n".join(rows) + "\n"
-
-
 @click.command()
 @click.option("--markdown", is_flag=True, help="Print the catalog as a Markdown table.")
 def rules(markdown):
@@ -36,7 +23,9 @@ def rules(markdown):
         forensics rules
     """
     if markdown:
-        click.echo(rules_markdown(), nl=False)
+        from forensics.rules import catalog_markdown  # the rules import Polars: only when asked
+
+        click.echo(catalog_markdown(), nl=False)
         return
     from rich.table import Table
 

@@ -414,3 +414,29 @@ def _print_records(records: list[dict], console: Console) -> None:
                 cells["MESSAGE"][index], max((width or 80) - 4, 20), break_long_words=False, break_on_hyphens=False
             ):
                 console.print(Text("    " + part, style=styles[index]), soft_wrap=True)
+
+
+def unusable(analysis) -> list[str]:
+    """One line per file of a bundle where nothing was usable: the file and why."""
+    first_problem: dict[str, str] = {}
+    for problem in analysis.problems:
+        first_problem.setdefault(
+            problem.source, problem.reason if problem.line is None else f"line {problem.line}: {problem.reason}"
+        )
+    lines = []
+    for item in analysis.inventory:
+        if item.note.startswith("symlink to"):
+            continue
+        why = (
+            first_problem.get(item.path)
+            or item.note
+            or ("no parser recognises this file" if item.parser is None else "nothing in it")
+        )
+        if item.size == 0:
+            why = "empty file"
+        lines.append(f"{item.path}: {why}")
+    listed = {item.path for item in analysis.inventory}
+    lines += [
+        f"{source}: {reason}" for source, reason in first_problem.items() if source not in listed
+    ]  # the bundle's own (caps, refusals)
+    return lines or ["no file in it"]

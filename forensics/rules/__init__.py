@@ -94,3 +94,14 @@ def select(include: list[str] | None = None, exclude: list[str] | None = None) -
         if rule not in dropped and rule not in unique:
             unique.append(rule)
     return unique
+
+
+def catalog_markdown() -> str:
+    """The rule catalog as a Markdown table (the README embeds it; tests/test_docs.py checks)."""
+    rows = ["| rule | label | severity | what it detects |", "|---|---|---|---|"]
+
+    def cell(text: str) -> str:
+        return text.replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+
+    rows += [f"| {r.id} {r.name} | `{r.label}` | {r.severity.value} | {cell(r.description())} |" for r in RULES]
+    return "\n".join(rows) + "\n"
