@@ -7,7 +7,7 @@ SAMPLE  = samples/upgrade-2.1-to-2.2.tar.gz
 # reproduces them byte for byte (tests/test_golden.py checks they are current).
 SAMPLE_TIME = 2024-01-15T12:00:00Z
 
-.PHONY: setup bytecode browser demo test samples golden schema bench bench-quick clean
+.PHONY: setup bytecode browser demo test lint format samples golden schema bench bench-quick clean
 
 $(BIN)/forensics: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,8 +29,16 @@ demo: setup
 	@rc=0; $(BIN)/forensics analyze $(SAMPLE) --generated-at $(SAMPLE_TIME) || rc=$$?; \
 	if [ $$rc -ne 0 ] && [ $$rc -ne 3 ] && [ $$rc -ne 4 ]; then exit $$rc; fi
 
-test: setup browser
+test: setup browser lint
 	$(BIN)/python -m pytest -q
+
+# ruff's lint and format check (pyproject.toml [tool.ruff]): `make format` rewrites the files.
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
 
 # The browser test drives Debian's Chromium through Playwright (never `playwright install`).
 # Install it when missing and we may (root); otherwise tests/report/test_browser.py skips.

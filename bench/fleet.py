@@ -93,7 +93,9 @@ def make_bundle(i: int, target: Path, members) -> int:
             content += len(data)
             out.addfile(member, io.BytesIO(data))
         log = _source_controller_log(i, PAD_BYTES)
-        info = tarfile.TarInfo(f"{top}/cluster-resources/pods/logs/flux-system/source-controller-6d9f8b7c5-q8w2z/manager.log")
+        info = tarfile.TarInfo(
+            f"{top}/cluster-resources/pods/logs/flux-system/source-controller-6d9f8b7c5-q8w2z/manager.log"
+        )
         info.size, info.mtime = len(log), 1705312110
         out.addfile(info, io.BytesIO(log))
         content += len(log)
@@ -113,7 +115,9 @@ def bundles(count: int) -> list[Path]:
     started = time.perf_counter()
     content = [make_bundle(i, path, members) for i, path in enumerate(paths)]
     on_disk = sum(p.stat().st_size for p in paths)
-    stamp.write_text(json.dumps({"generator": GENERATOR, "count": count, "content_bytes": sum(content), "disk_bytes": on_disk}))
+    stamp.write_text(
+        json.dumps({"generator": GENERATOR, "count": count, "content_bytes": sum(content), "disk_bytes": on_disk})
+    )
     print(
         f"generated {count} bundles in {time.perf_counter() - started:.0f}s: {sum(content) / count / 1e6:.2f} MB of content "
         f"each on average ({on_disk / count / 1e6:.2f} MB .tar.gz on disk)",
@@ -206,7 +210,10 @@ def main() -> None:
         last = [line for line in output.splitlines() if " bundles in " in line]
         print(f"         {last[-1].strip() if last else output.strip()[-200:]}", flush=True)
     seconds, memory, output = run_fleet(paths[: sizes[-1]], out, args.workers)
-    print(f"re-run of {sizes[-1]} (all skipped): {seconds:.1f}s, {sizes[-1] / seconds:.0f} bundles/s, peak {memory.peak / 2**20:.0f} MB", flush=True)
+    print(
+        f"re-run of {sizes[-1]} (all skipped): {seconds:.1f}s, {sizes[-1] / seconds:.0f} bundles/s, peak {memory.peak / 2**20:.0f} MB",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -50,9 +50,9 @@ NEW_IMAGE = "ghcr.io/fluxcd/helm-controller:v1.0.1"
 REPOS = ("charts", "bitnami", "jetstack", "grafana", "prometheus-community", "acme-charts")
 
 KLOG = (
-    'E{md} {hms}.{us:06d}       1 reflector.go:147] k8s.io/client-go@v0.29.2/tools/cache/reflector.go:229: Failed to watch *v1.Secret: the server has asked for the client to provide credentials',
+    "E{md} {hms}.{us:06d}       1 reflector.go:147] k8s.io/client-go@v0.29.2/tools/cache/reflector.go:229: Failed to watch *v1.Secret: the server has asked for the client to provide credentials",
     'W{md} {hms}.{us:06d}       1 reflector.go:539] k8s.io/client-go@v0.29.2/tools/cache/reflector.go:229: watch of *v2.HelmRelease ended with: an error on the server ("unable to decode an event from the watch stream: http2: client connection lost") has prevented the request from succeeding',
-    'I{md} {hms}.{us:06d}       1 leaderelection.go:250] attempting to acquire leader lease flux-system/helm-controller-leader-election...',
+    "I{md} {hms}.{us:06d}       1 leaderelection.go:250] attempting to acquire leader lease flux-system/helm-controller-leader-election...",
     'E{md} {hms}.{us:06d}       1 leaderelection.go:332] error retrieving resource lock flux-system/helm-controller-leader-election: Get "https://10.96.0.1:443/apis/coordination.k8s.io/v1/namespaces/flux-system/leases/helm-controller-leader-election": context deadline exceeded',
 )
 
@@ -104,8 +104,18 @@ class Gen:
         self.releases = []
         for i in range(n):
             ns = self.namespaces[i % len(self.namespaces)]
-            self.releases.append({"i": i, "ns": ns, "name": f"svc-{i:04d}", "repo": REPOS[i % len(REPOS)],
-                                  "ver": f"{1 + i % 4}.{i % 17}.{i % 7}", "deps": None, "uid": self.uuid(), "label": None})
+            self.releases.append(
+                {
+                    "i": i,
+                    "ns": ns,
+                    "name": f"svc-{i:04d}",
+                    "repo": REPOS[i % len(REPOS)],
+                    "ver": f"{1 + i % 4}.{i % 17}.{i % 7}",
+                    "deps": None,
+                    "uid": self.uuid(),
+                    "label": None,
+                }
+            )
         # 10% of the releases depend on the release before them in the same namespace
         for r in self.releases:
             if r["i"] % 10 == 7 and r["i"] >= len(self.namespaces):
@@ -117,12 +127,19 @@ class Gen:
                 "stuck": self.releases[2],
                 "timeout": self.releases[3],
                 "dep_ok": self.releases[4],
-                "dep_stale": self.releases[4 + len(self.namespaces)] if n > 4 + len(self.namespaces) else self.releases[5],
+                "dep_stale": self.releases[4 + len(self.namespaces)]
+                if n > 4 + len(self.namespaces)
+                else self.releases[5],
                 "install": self.releases[6],
             }
             self.planted["dep_stale"]["deps"] = self.planted["dep_ok"]
-            for label, key in (("drift", "drift"), ("stuck-pending", "stuck"), ("timeout", "timeout"),
-                               ("dependency-stale", "dep_stale"), ("install-failed", "install")):
+            for label, key in (
+                ("drift", "drift"),
+                ("stuck-pending", "stuck"),
+                ("timeout", "timeout"),
+                ("dependency-stale", "dep_stale"),
+                ("install-failed", "install"),
+            ):
                 self.planted[key]["label"] = label
         self.span = args.hours * 3600 * NS
         self.start = COLLECTED - self.span
@@ -142,9 +159,11 @@ class Gen:
             head += f'"logger":"{logger}",'
         body = f'"msg":{json.dumps(msg)}'
         if r is not None:
-            body += (f',"controller":"helmrelease","controllerGroup":"helm.toolkit.fluxcd.io","controllerKind":"HelmRelease",'
-                     f'"HelmRelease":{{"name":"{r["name"]}","namespace":"{r["ns"]}"}},"namespace":"{r["ns"]}","name":"{r["name"]}",'
-                     f'"reconcileID":"{rid}"')
+            body += (
+                f',"controller":"helmrelease","controllerGroup":"helm.toolkit.fluxcd.io","controllerKind":"HelmRelease",'
+                f'"HelmRelease":{{"name":"{r["name"]}","namespace":"{r["ns"]}"}},"namespace":"{r["ns"]}","name":"{r["name"]}",'
+                f'"reconcileID":"{rid}"'
+            )
         if error is not None:
             body += f',"error":{json.dumps(error)}'
         return head + body + "}"
@@ -159,7 +178,9 @@ class Gen:
         add = lambda msg, **kw: out.append((now, self.record(now, msg, r, rid, **kw)))  # noqa: E731
         add(self.chart(r))
         now += self.rng.randrange(5, 40) * 1_000_000
-        if self.args.debug and self.rng.random() < self.args.debug:  # --log-level=debug: the atomic release's own lines (v0.37+)
+        if (
+            self.args.debug and self.rng.random() < self.args.debug
+        ):  # --log-level=debug: the atomic release's own lines (v0.37+)
             add("determining current state of Helm release", level="debug")
             now += self.rng.randrange(1, 5) * 1_000_000
             add("determining next Helm action based on current state", level="debug")
@@ -203,7 +224,7 @@ class Gen:
             now += 40_000_000
             add("running 'install' action with timeout of 5m0s")
             now += 12 * NS
-            err = f"Helm install failed for release {r['ns']}/{r['name']} with chart {r['name']}@{r['ver']}: Service \"{r['name']}\" is invalid: spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive"
+            err = f'Helm install failed for release {r["ns"]}/{r["name"]} with chart {r["name"]}@{r["ver"]}: Service "{r["name"]}" is invalid: spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive'
             add("Reconciler error", level="error", error=err)
             self.fail_times.setdefault(r["name"], now)
             return out
@@ -215,7 +236,7 @@ class Gen:
         add("release in-sync with desired state")
         if self.rng.random() < 0.0004:  # a transient error with a stack trace (zap stacktrace on error)
             now += 2_000_000
-            err = f"failed to get last release revision: query: failed to query with labels: Get \"https://10.96.0.1:443/api/v1/namespaces/{r['ns']}/secrets?labelSelector=name%3D{r['name']}%2Cowner%3Dhelm\": http2: client connection lost"
+            err = f'failed to get last release revision: query: failed to query with labels: Get "https://10.96.0.1:443/api/v1/namespaces/{r["ns"]}/secrets?labelSelector=name%3D{r["name"]}%2Cowner%3Dhelm": http2: client connection lost'
             out.append((now, self.record(now, "Reconciler error", r, rid, level="error", error=err)))
             g = self.rng.randrange(100, 9000)
             p = self.rng.randrange(90, 200)
@@ -242,7 +263,10 @@ class Gen:
         late_from = COLLECTED - 2 * 3600 * NS  # planted problems: the last two hours
         logdir = self.root / "cluster-resources" / "pods" / "logs" / "flux-system" / HC_POD
         logdir.mkdir(parents=True, exist_ok=True)
-        files = {False: open(logdir / "manager-previous.log", "w", encoding="utf-8"), True: open(logdir / "manager.log", "w", encoding="utf-8")}
+        files = {
+            False: open(logdir / "manager-previous.log", "w", encoding="utf-8"),
+            True: open(logdir / "manager.log", "w", encoding="utf-8"),
+        }
         wrap = self.args.wrap
         counts = {False: 0, True: 0}
         current = False
@@ -276,7 +300,14 @@ class Gen:
                 buf = []
                 current = True
                 emit(self.record(now, "starting manager", logger="setup"), now)
-                emit(self.record(now + 2_000_000, "attempting to acquire leader lease flux-system/helm-controller-leader-election...", logger="runtime"), now)
+                emit(
+                    self.record(
+                        now + 2_000_000,
+                        "attempting to acquire leader lease flux-system/helm-controller-leader-election...",
+                        logger="runtime",
+                    ),
+                    now,
+                )
             if k % len(order) == 0:
                 self.rng.shuffle(order)
             r = releases[order[k % len(order)]]
@@ -305,18 +336,41 @@ class Gen:
 
     # --- events ----------------------------------------------------------------------------
     def event(self, ns, involved, reason, message, etype, component, first, last=None, count=1, annotations=None):
-        meta = {"name": f"{involved['name']}.{first:x}"[:63], "namespace": ns, "uid": self.uuid(),
-                "resourceVersion": str(50_000_000 + self.rng.randrange(10_000_000)), "creationTimestamp": rfc3339(first)}
+        meta = {
+            "name": f"{involved['name']}.{first:x}"[:63],
+            "namespace": ns,
+            "uid": self.uuid(),
+            "resourceVersion": str(50_000_000 + self.rng.randrange(10_000_000)),
+            "creationTimestamp": rfc3339(first),
+        }
         if annotations:
             meta["annotations"] = dict(sorted(annotations.items()))
-        return {"metadata": meta, "involvedObject": involved, "reason": reason, "message": message,
-                "source": {"component": component} if component != "kubelet" else {"component": "kubelet", "host": "worker-node-3"},
-                "firstTimestamp": rfc3339(first), "lastTimestamp": rfc3339(last or first), "count": count,
-                "type": etype, "eventTime": None, "reportingComponent": "", "reportingInstance": ""}
+        return {
+            "metadata": meta,
+            "involvedObject": involved,
+            "reason": reason,
+            "message": message,
+            "source": {"component": component}
+            if component != "kubelet"
+            else {"component": "kubelet", "host": "worker-node-3"},
+            "firstTimestamp": rfc3339(first),
+            "lastTimestamp": rfc3339(last or first),
+            "count": count,
+            "type": etype,
+            "eventTime": None,
+            "reportingComponent": "",
+            "reportingInstance": "",
+        }
 
     def hr_involved(self, r):
-        return {"kind": "HelmRelease", "namespace": r["ns"], "name": r["name"], "uid": r["uid"],
-                "apiVersion": "helm.toolkit.fluxcd.io/v2", "resourceVersion": str(40_000_000 + r["i"])}
+        return {
+            "kind": "HelmRelease",
+            "namespace": r["ns"],
+            "name": r["name"],
+            "uid": r["uid"],
+            "apiVersion": "helm.toolkit.fluxcd.io/v2",
+            "resourceVersion": str(40_000_000 + r["i"]),
+        }
 
     def write_events(self):
         n = self.args.events
@@ -326,72 +380,200 @@ class Gen:
         if p:  # the planted problems' events
             r = p["drift"]
             obj = f"Deployment/{r['ns']}/{r['name']}"
-            first, last = (min(self.drift_times), max(self.drift_times)) if self.drift_times else (COLLECTED - 3600 * NS, COLLECTED - 60 * NS)
+            first, last = (
+                (min(self.drift_times), max(self.drift_times))
+                if self.drift_times
+                else (COLLECTED - 3600 * NS, COLLECTED - 60 * NS)
+            )
             count = max(3, len(self.drift_times))
             release = f"{r['ns']}/{r['name']}.v4"
-            by_ns[r["ns"]].append(self.event(r["ns"], self.hr_involved(r), "DriftDetected",
-                f"Cluster state of release {release} has drifted from the desired state:\n{obj} changed (0 additions, 1 changes, 0 removals)",
-                "Warning", "helm-controller", first - NS, last - NS, count))
-            by_ns[r["ns"]].append(self.event(r["ns"], self.hr_involved(r), "DriftCorrected",
-                f"Cluster state of release {release} has been corrected:\n{obj} configured", "Normal", "helm-controller", first, last, count,
-                {"helm.toolkit.fluxcd.io/revision": r["ver"], "helm.toolkit.fluxcd.io/token": "sha256:" + self.hex(64)}))
+            by_ns[r["ns"]].append(
+                self.event(
+                    r["ns"],
+                    self.hr_involved(r),
+                    "DriftDetected",
+                    f"Cluster state of release {release} has drifted from the desired state:\n{obj} changed (0 additions, 1 changes, 0 removals)",
+                    "Warning",
+                    "helm-controller",
+                    first - NS,
+                    last - NS,
+                    count,
+                )
+            )
+            by_ns[r["ns"]].append(
+                self.event(
+                    r["ns"],
+                    self.hr_involved(r),
+                    "DriftCorrected",
+                    f"Cluster state of release {release} has been corrected:\n{obj} configured",
+                    "Normal",
+                    "helm-controller",
+                    first,
+                    last,
+                    count,
+                    {
+                        "helm.toolkit.fluxcd.io/revision": r["ver"],
+                        "helm.toolkit.fluxcd.io/token": "sha256:" + self.hex(64),
+                    },
+                )
+            )
             r = p["timeout"]
             at = self.fail_times.get(r["name"], COLLECTED - 1800 * NS)
-            by_ns[r["ns"]].append(self.event(r["ns"], self.hr_involved(r), "UpgradeFailed",
-                f"Helm upgrade failed for release {r['ns']}/{r['name']} with chart {r['name']}@{r['ver']}: context deadline exceeded\n\nLast Helm logs:\n\n"
-                f"{zap_ts(at - 300 * NS)}: beginning wait for 4 resources with timeout of 5m0s\n{zap_ts(at - 2 * NS)}: Deployment is not ready: {r['ns']}/{r['name']}. 0 out of 2 expected pods are ready",
-                "Warning", "helm-controller", at, COLLECTED - 120 * NS, 6))
+            by_ns[r["ns"]].append(
+                self.event(
+                    r["ns"],
+                    self.hr_involved(r),
+                    "UpgradeFailed",
+                    f"Helm upgrade failed for release {r['ns']}/{r['name']} with chart {r['name']}@{r['ver']}: context deadline exceeded\n\nLast Helm logs:\n\n"
+                    f"{zap_ts(at - 300 * NS)}: beginning wait for 4 resources with timeout of 5m0s\n{zap_ts(at - 2 * NS)}: Deployment is not ready: {r['ns']}/{r['name']}. 0 out of 2 expected pods are ready",
+                    "Warning",
+                    "helm-controller",
+                    at,
+                    COLLECTED - 120 * NS,
+                    6,
+                )
+            )
             r = p["stuck"]
             at = self.fail_times.get(r["name"], COLLECTED - 1800 * NS)
-            by_ns[r["ns"]].append(self.event(r["ns"], self.hr_involved(r), "PendingRelease",
-                f"Unlock of Helm release {r['ns']}/{r['name']}.v5 with chart {r['name']}@{r['ver']} in pending-upgrade state failed: timed out waiting for the condition",
-                "Warning", "helm-controller", at, COLLECTED - 300 * NS, 5))
+            by_ns[r["ns"]].append(
+                self.event(
+                    r["ns"],
+                    self.hr_involved(r),
+                    "PendingRelease",
+                    f"Unlock of Helm release {r['ns']}/{r['name']}.v5 with chart {r['name']}@{r['ver']} in pending-upgrade state failed: timed out waiting for the condition",
+                    "Warning",
+                    "helm-controller",
+                    at,
+                    COLLECTED - 300 * NS,
+                    5,
+                )
+            )
             r = p["install"]
             at = self.fail_times.get(r["name"], COLLECTED - 1800 * NS)
-            by_ns[r["ns"]].append(self.event(r["ns"], self.hr_involved(r), "InstallFailed",
-                f"Helm install failed for release {r['ns']}/{r['name']} with chart {r['name']}@{r['ver']}: Service \"{r['name']}\" is invalid: spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive",
-                "Warning", "helm-controller", at, COLLECTED - 200 * NS, 4))
+            by_ns[r["ns"]].append(
+                self.event(
+                    r["ns"],
+                    self.hr_involved(r),
+                    "InstallFailed",
+                    f'Helm install failed for release {r["ns"]}/{r["name"]} with chart {r["name"]}@{r["ver"]}: Service "{r["name"]}" is invalid: spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive',
+                    "Warning",
+                    "helm-controller",
+                    at,
+                    COLLECTED - 200 * NS,
+                    4,
+                )
+            )
         # the controller's own pod: the in-place upgrade
-        pod = {"kind": "Pod", "namespace": "flux-system", "name": HC_POD, "uid": self.pod_uid, "apiVersion": "v1",
-               "resourceVersion": "49000000", "fieldPath": "spec.containers{manager}"}
-        for dt, reason, msg in ((-2, "Killing", "Container manager definition changed, will be restarted"),
-                                (-1, "Pulling", f'Pulling image "{NEW_IMAGE}"'), (0, "Pulled", f'Successfully pulled image "{NEW_IMAGE}" in 1.212s (1.212s including waiting)'),
-                                (0, "Created", "Created container manager"), (1, "Started", "Started container manager")):
-            by_ns["flux-system"].append(self.event("flux-system", dict(pod), reason, msg, "Normal", "kubelet", self.upgrade + dt * NS))
+        pod = {
+            "kind": "Pod",
+            "namespace": "flux-system",
+            "name": HC_POD,
+            "uid": self.pod_uid,
+            "apiVersion": "v1",
+            "resourceVersion": "49000000",
+            "fieldPath": "spec.containers{manager}",
+        }
+        for dt, reason, msg in (
+            (-2, "Killing", "Container manager definition changed, will be restarted"),
+            (-1, "Pulling", f'Pulling image "{NEW_IMAGE}"'),
+            (0, "Pulled", f'Successfully pulled image "{NEW_IMAGE}" in 1.212s (1.212s including waiting)'),
+            (0, "Created", "Created container manager"),
+            (1, "Started", "Started container manager"),
+        ):
+            by_ns["flux-system"].append(
+                self.event("flux-system", dict(pod), reason, msg, "Normal", "kubelet", self.upgrade + dt * NS)
+            )
         made = sum(len(v) for v in by_ns.values())
-        kubelet = (("Pulled", "Normal", 'Container image "{img}" already present on machine'), ("Created", "Normal", "Created container {c}"),
-                   ("Started", "Normal", "Started container {c}"), ("Unhealthy", "Warning", "Readiness probe failed: Get \"http://10.244.{a}.{b}:8080/readyz\": dial tcp 10.244.{a}.{b}:8080: connect: connection refused"),
-                   ("BackOff", "Warning", "Back-off restarting failed container {c} in pod {pod}_{ns}({uid})"), ("Scheduled", "Normal", "Successfully assigned {ns}/{pod} to worker-node-{a}"))
+        kubelet = (
+            ("Pulled", "Normal", 'Container image "{img}" already present on machine'),
+            ("Created", "Normal", "Created container {c}"),
+            ("Started", "Normal", "Started container {c}"),
+            (
+                "Unhealthy",
+                "Warning",
+                'Readiness probe failed: Get "http://10.244.{a}.{b}:8080/readyz": dial tcp 10.244.{a}.{b}:8080: connect: connection refused',
+            ),
+            ("BackOff", "Warning", "Back-off restarting failed container {c} in pod {pod}_{ns}({uid})"),
+            ("Scheduled", "Normal", "Successfully assigned {ns}/{pod} to worker-node-{a}"),
+        )
         while made < n:
             r = self.releases[self.rng.randrange(len(self.releases))]
             first = COLLECTED - self.rng.randrange(window)
             roll = self.rng.random()
             if roll < 0.45 and r["label"] is None:  # helm-controller events about the release
                 if self.rng.random() < 0.5:
-                    ev = self.event(r["ns"], self.hr_involved(r), "UpgradeSucceeded",
-                                    f"Helm upgrade succeeded for release {r['ns']}/{r['name']}.v{self.rng.randrange(2, 40)} with chart {r['name']}@{r['ver']}",
-                                    "Normal", "helm-controller", first, annotations={"helm.toolkit.fluxcd.io/revision": r["ver"], "helm.toolkit.fluxcd.io/token": "sha256:" + self.hex(64)})
+                    ev = self.event(
+                        r["ns"],
+                        self.hr_involved(r),
+                        "UpgradeSucceeded",
+                        f"Helm upgrade succeeded for release {r['ns']}/{r['name']}.v{self.rng.randrange(2, 40)} with chart {r['name']}@{r['ver']}",
+                        "Normal",
+                        "helm-controller",
+                        first,
+                        annotations={
+                            "helm.toolkit.fluxcd.io/revision": r["ver"],
+                            "helm.toolkit.fluxcd.io/token": "sha256:" + self.hex(64),
+                        },
+                    )
                 else:
-                    ev = self.event(r["ns"], self.hr_involved(r), "HelmChartConfigured",
-                                    f"Configured HelmChart/flux-system/{r['ns']}-{r['name']} with SourceRef 'HelmRepository/flux-system/{r['repo']}'",
-                                    "Normal", "helm-controller", first)
+                    ev = self.event(
+                        r["ns"],
+                        self.hr_involved(r),
+                        "HelmChartConfigured",
+                        f"Configured HelmChart/flux-system/{r['ns']}-{r['name']} with SourceRef 'HelmRepository/flux-system/{r['repo']}'",
+                        "Normal",
+                        "helm-controller",
+                        first,
+                    )
             else:  # kubelet events of the release's pods
                 reason, etype, text = kubelet[self.rng.randrange(len(kubelet))]
                 pod_name = f"{r['name']}-{self.hex(9)}-{self.hex(5)}"
-                involved = {"kind": "Pod", "namespace": r["ns"], "name": pod_name, "uid": self.uuid(), "apiVersion": "v1",
-                            "resourceVersion": str(40_000_000 + self.rng.randrange(9_000_000)), "fieldPath": "spec.containers{app}"}
+                involved = {
+                    "kind": "Pod",
+                    "namespace": r["ns"],
+                    "name": pod_name,
+                    "uid": self.uuid(),
+                    "apiVersion": "v1",
+                    "resourceVersion": str(40_000_000 + self.rng.randrange(9_000_000)),
+                    "fieldPath": "spec.containers{app}",
+                }
                 count = self.rng.randrange(1, 30) if etype == "Warning" else 1
-                ev = self.event(r["ns"], involved, reason,
-                                text.format(img=f"registry.example.com/{r['name']}:{r['ver']}", c="app", pod=pod_name, ns=r["ns"], uid=involved["uid"],
-                                            a=self.rng.randrange(1, 9), b=self.rng.randrange(2, 250)),
-                                etype, "kubelet", first, min(COLLECTED, first + count * 30 * NS), count)
+                ev = self.event(
+                    r["ns"],
+                    involved,
+                    reason,
+                    text.format(
+                        img=f"registry.example.com/{r['name']}:{r['ver']}",
+                        c="app",
+                        pod=pod_name,
+                        ns=r["ns"],
+                        uid=involved["uid"],
+                        a=self.rng.randrange(1, 9),
+                        b=self.rng.randrange(2, 250),
+                    ),
+                    etype,
+                    "kubelet",
+                    first,
+                    min(COLLECTED, first + count * 30 * NS),
+                    count,
+                )
             by_ns[r["ns"]].append(ev)
             made += 1
         d = self.root / "cluster-resources" / "events"
         d.mkdir(parents=True, exist_ok=True)
         for ns, items in by_ns.items():
             items.sort(key=lambda e: (e["lastTimestamp"], e["metadata"]["name"]))
-            (d / f"{ns}.json").write_text(go_json({"kind": "EventList", "apiVersion": "v1", "metadata": {"resourceVersion": "59999999"}, "items": items}), encoding="utf-8")
+            (d / f"{ns}.json").write_text(
+                go_json(
+                    {
+                        "kind": "EventList",
+                        "apiVersion": "v1",
+                        "metadata": {"resourceVersion": "59999999"},
+                        "items": items,
+                    }
+                ),
+                encoding="utf-8",
+            )
         return made
 
     # --- HelmReleases ----------------------------------------------------------------------
@@ -405,18 +587,54 @@ class Gen:
         last = self.start + (r["i"] * 7919 % 1000) * self.span // 1000
         for k in range(revs, 0, -1):
             deployed = last - (revs - k) * 86400 * NS
-            history.append({"appVersion": r["ver"], "chartName": r["name"], "chartVersion": r["ver"], "configDigest": digest,
-                            "digest": "sha256:" + hashlib.sha256(f"{r['ns']}/{r['name']}.v{k}".encode()).hexdigest(),
-                            "firstDeployed": rfc3339(created + 60 * NS), "lastDeployed": rfc3339(deployed),
-                            "name": r["name"], "namespace": r["ns"], "status": "deployed" if k == revs else "superseded", "version": k})
+            history.append(
+                {
+                    "appVersion": r["ver"],
+                    "chartName": r["name"],
+                    "chartVersion": r["ver"],
+                    "configDigest": digest,
+                    "digest": "sha256:" + hashlib.sha256(f"{r['ns']}/{r['name']}.v{k}".encode()).hexdigest(),
+                    "firstDeployed": rfc3339(created + 60 * NS),
+                    "lastDeployed": rfc3339(deployed),
+                    "name": r["name"],
+                    "namespace": r["ns"],
+                    "status": "deployed" if k == revs else "superseded",
+                    "version": k,
+                }
+            )
         ready_at = last + 30 * NS
         ok = f"Helm upgrade succeeded for release {r['ns']}/{r['name']}.v{revs} with chart {r['name']}@{r['ver']}"
-        conditions = [{"lastTransitionTime": rfc3339(ready_at), "message": ok, "observedGeneration": gen, "reason": "UpgradeSucceeded", "status": "True", "type": "Ready"},
-                      {"lastTransitionTime": rfc3339(ready_at), "message": ok, "observedGeneration": gen, "reason": "UpgradeSucceeded", "status": "True", "type": "Released"}]
-        status = {"conditions": conditions, "helmChart": f"flux-system/{r['ns']}-{r['name']}", "history": history,
-                  "lastAttemptedConfigDigest": digest, "lastAttemptedGeneration": gen, "lastAttemptedReleaseAction": "upgrade",
-                  "lastAttemptedRevision": r["ver"], "lastAttemptedRevisionDigest": "sha256:" + self.hex(64),
-                  "observedGeneration": gen, "observedPostRenderersDigest": "sha256:" + self.hex(64), "storageNamespace": r["ns"]}
+        conditions = [
+            {
+                "lastTransitionTime": rfc3339(ready_at),
+                "message": ok,
+                "observedGeneration": gen,
+                "reason": "UpgradeSucceeded",
+                "status": "True",
+                "type": "Ready",
+            },
+            {
+                "lastTransitionTime": rfc3339(ready_at),
+                "message": ok,
+                "observedGeneration": gen,
+                "reason": "UpgradeSucceeded",
+                "status": "True",
+                "type": "Released",
+            },
+        ]
+        status = {
+            "conditions": conditions,
+            "helmChart": f"flux-system/{r['ns']}-{r['name']}",
+            "history": history,
+            "lastAttemptedConfigDigest": digest,
+            "lastAttemptedGeneration": gen,
+            "lastAttemptedReleaseAction": "upgrade",
+            "lastAttemptedRevision": r["ver"],
+            "lastAttemptedRevisionDigest": "sha256:" + self.hex(64),
+            "observedGeneration": gen,
+            "observedPostRenderersDigest": "sha256:" + self.hex(64),
+            "storageNamespace": r["ns"],
+        }
         label = r["label"]
         fail_at = self.fail_times.get(r["name"], COLLECTED - 1800 * NS)
         if label == "stuck-pending":
@@ -431,7 +649,7 @@ class Gen:
             status["upgradeFailures"] = 3
             status["failures"] = 3
         elif label == "install-failed":
-            msg = f"Helm install failed for release {r['ns']}/{r['name']} with chart {r['name']}@{r['ver']}: Service \"{r['name']}\" is invalid: spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive"
+            msg = f'Helm install failed for release {r["ns"]}/{r["name"]} with chart {r["name"]}@{r["ver"]}: Service "{r["name"]}" is invalid: spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive'
             for c in conditions:
                 c.update(status="False", reason="InstallFailed", message=msg, lastTransitionTime=rfc3339(fail_at))
             status["installFailures"] = 1
@@ -439,28 +657,78 @@ class Gen:
             status["history"] = []
         elif label == "dependency-stale":
             dep = f"{r['deps']['ns']}/{r['deps']['name']}"
-            conditions[0].update(status="False", reason="DependencyNotReady", message=f"dependency '{dep}' is not ready",
-                                 lastTransitionTime=rfc3339(COLLECTED - 5400 * NS))
-        spec = {"chart": {"spec": {"chart": r["name"], "interval": "1h", "reconcileStrategy": "ChartVersion",
-                                   "sourceRef": {"kind": "HelmRepository", "name": r["repo"], "namespace": "flux-system"}, "version": r["ver"]}},
-                "interval": "10m", "values": values}
+            conditions[0].update(
+                status="False",
+                reason="DependencyNotReady",
+                message=f"dependency '{dep}' is not ready",
+                lastTransitionTime=rfc3339(COLLECTED - 5400 * NS),
+            )
+        spec = {
+            "chart": {
+                "spec": {
+                    "chart": r["name"],
+                    "interval": "1h",
+                    "reconcileStrategy": "ChartVersion",
+                    "sourceRef": {"kind": "HelmRepository", "name": r["repo"], "namespace": "flux-system"},
+                    "version": r["ver"],
+                }
+            },
+            "interval": "10m",
+            "values": values,
+        }
         if r["deps"] is not None:
             spec["dependsOn"] = [{"name": r["deps"]["name"], "namespace": r["deps"]["ns"]}]
         if label == "drift":
             spec["driftDetection"] = {"mode": "enabled"}
         labels = {"kustomize.toolkit.fluxcd.io/name": r["ns"], "kustomize.toolkit.fluxcd.io/namespace": "flux-system"}
         managed = [
-            {"apiVersion": "helm.toolkit.fluxcd.io/v2", "fieldsType": "FieldsV1", "manager": "kustomize-controller", "operation": "Apply",
-             "time": rfc3339(last - 60 * NS),
-             "fieldsV1": {"f:metadata": {"f:labels": {f"f:{k}": {} for k in labels}}, "f:spec": {f"f:{k}": {} for k in spec}}},
-            {"apiVersion": "helm.toolkit.fluxcd.io/v2beta1", "fieldsType": "FieldsV1", "manager": "helm-controller", "operation": "Update",
-             "time": rfc3339(created + NS), "fieldsV1": {"f:metadata": {"f:finalizers": {".": {}, 'v:"finalizers.fluxcd.io"': {}}}}},
-            {"apiVersion": "helm.toolkit.fluxcd.io/v2", "fieldsType": "FieldsV1", "manager": "helm-controller", "operation": "Update",
-             "subresource": "status", "time": rfc3339(ready_at), "fieldsV1": {"f:status": {".": {}, **{f"f:{k}": {} for k in status}}}},
+            {
+                "apiVersion": "helm.toolkit.fluxcd.io/v2",
+                "fieldsType": "FieldsV1",
+                "manager": "kustomize-controller",
+                "operation": "Apply",
+                "time": rfc3339(last - 60 * NS),
+                "fieldsV1": {
+                    "f:metadata": {"f:labels": {f"f:{k}": {} for k in labels}},
+                    "f:spec": {f"f:{k}": {} for k in spec},
+                },
+            },
+            {
+                "apiVersion": "helm.toolkit.fluxcd.io/v2beta1",
+                "fieldsType": "FieldsV1",
+                "manager": "helm-controller",
+                "operation": "Update",
+                "time": rfc3339(created + NS),
+                "fieldsV1": {"f:metadata": {"f:finalizers": {".": {}, 'v:"finalizers.fluxcd.io"': {}}}},
+            },
+            {
+                "apiVersion": "helm.toolkit.fluxcd.io/v2",
+                "fieldsType": "FieldsV1",
+                "manager": "helm-controller",
+                "operation": "Update",
+                "subresource": "status",
+                "time": rfc3339(ready_at),
+                "fieldsV1": {"f:status": {".": {}, **{f"f:{k}": {} for k in status}}},
+            },
         ]
-        meta = {"creationTimestamp": rfc3339(created), "finalizers": ["finalizers.fluxcd.io"], "generation": gen, "labels": labels,
-                "managedFields": managed, "name": r["name"], "namespace": r["ns"], "resourceVersion": str(45_000_000 + r["i"]), "uid": r["uid"]}
-        return {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "metadata": meta, "spec": spec, "status": status}
+        meta = {
+            "creationTimestamp": rfc3339(created),
+            "finalizers": ["finalizers.fluxcd.io"],
+            "generation": gen,
+            "labels": labels,
+            "managedFields": managed,
+            "name": r["name"],
+            "namespace": r["ns"],
+            "resourceVersion": str(45_000_000 + r["i"]),
+            "uid": r["uid"],
+        }
+        return {
+            "apiVersion": "helm.toolkit.fluxcd.io/v2",
+            "kind": "HelmRelease",
+            "metadata": meta,
+            "spec": spec,
+            "status": status,
+        }
 
     def write_releases(self):
         d = self.root / "cluster-resources" / "custom-resources" / "helmreleases.helm.toolkit.fluxcd.io"
@@ -474,27 +742,78 @@ class Gen:
     def write_workloads(self):
         cr = self.root / "cluster-resources"
         self.pod_uid = self.uuid()
-        cs = {"name": "manager", "state": {"running": {"startedAt": rfc3339(self.upgrade)}},
-              "lastState": {"terminated": {"exitCode": 0, "reason": "Completed", "startedAt": rfc3339(self.start),
-                                           "finishedAt": rfc3339(self.upgrade - 3 * NS), "containerID": f"containerd://{self.hex(64)}"}},
-              "ready": True, "restartCount": 1, "image": NEW_IMAGE, "imageID": f"ghcr.io/fluxcd/helm-controller@sha256:{self.hex(64)}",
-              "containerID": f"containerd://{self.hex(64)}", "started": True}
-        pod = {"metadata": {"name": HC_POD, "namespace": "flux-system", "uid": self.pod_uid, "creationTimestamp": rfc3339(self.start - NS),
-                            "labels": {"app": "helm-controller", "pod-template-hash": "7f9c8d5b6"}},
-               "spec": {"containers": [{"name": "manager", "image": NEW_IMAGE, "args": ["--watch-all-namespaces=true", "--log-level=info", "--log-encoding=json"]}]},
-               "status": {"phase": "Running", "startTime": rfc3339(self.start), "containerStatuses": [cs]}}
+        cs = {
+            "name": "manager",
+            "state": {"running": {"startedAt": rfc3339(self.upgrade)}},
+            "lastState": {
+                "terminated": {
+                    "exitCode": 0,
+                    "reason": "Completed",
+                    "startedAt": rfc3339(self.start),
+                    "finishedAt": rfc3339(self.upgrade - 3 * NS),
+                    "containerID": f"containerd://{self.hex(64)}",
+                }
+            },
+            "ready": True,
+            "restartCount": 1,
+            "image": NEW_IMAGE,
+            "imageID": f"ghcr.io/fluxcd/helm-controller@sha256:{self.hex(64)}",
+            "containerID": f"containerd://{self.hex(64)}",
+            "started": True,
+        }
+        pod = {
+            "metadata": {
+                "name": HC_POD,
+                "namespace": "flux-system",
+                "uid": self.pod_uid,
+                "creationTimestamp": rfc3339(self.start - NS),
+                "labels": {"app": "helm-controller", "pod-template-hash": "7f9c8d5b6"},
+            },
+            "spec": {
+                "containers": [
+                    {
+                        "name": "manager",
+                        "image": NEW_IMAGE,
+                        "args": ["--watch-all-namespaces=true", "--log-level=info", "--log-encoding=json"],
+                    }
+                ]
+            },
+            "status": {"phase": "Running", "startTime": rfc3339(self.start), "containerStatuses": [cs]},
+        }
         (cr / "pods").mkdir(parents=True, exist_ok=True)
-        (cr / "pods" / "flux-system.json").write_text(go_json({"kind": "PodList", "apiVersion": "v1", "metadata": {}, "items": [pod]}), encoding="utf-8")
-        dep = {"metadata": {"name": "helm-controller", "namespace": "flux-system", "uid": self.uuid(), "generation": 4,
-                            "creationTimestamp": "2023-08-28T09:05:41Z"},
-               "spec": {"replicas": 1, "template": {"spec": {"containers": [{"name": "manager", "image": NEW_IMAGE}]}}},
-               "status": {"observedGeneration": 4, "replicas": 1, "readyReplicas": 1}}
+        (cr / "pods" / "flux-system.json").write_text(
+            go_json({"kind": "PodList", "apiVersion": "v1", "metadata": {}, "items": [pod]}), encoding="utf-8"
+        )
+        dep = {
+            "metadata": {
+                "name": "helm-controller",
+                "namespace": "flux-system",
+                "uid": self.uuid(),
+                "generation": 4,
+                "creationTimestamp": "2023-08-28T09:05:41Z",
+            },
+            "spec": {"replicas": 1, "template": {"spec": {"containers": [{"name": "manager", "image": NEW_IMAGE}]}}},
+            "status": {"observedGeneration": 4, "replicas": 1, "readyReplicas": 1},
+        }
         (cr / "deployments").mkdir(parents=True, exist_ok=True)
-        (cr / "deployments" / "flux-system.json").write_text(go_json({"kind": "DeploymentList", "apiVersion": "apps/v1", "metadata": {}, "items": [dep]}), encoding="utf-8")
-        nss = [{"metadata": {"name": n, "uid": self.uuid(), "creationTimestamp": "2023-08-28T09:05:12Z"}, "status": {"phase": "Active"}}
-               for n in ["flux-system"] + self.namespaces]
-        (cr / "namespaces.json").write_text(go_json({"kind": "NamespaceList", "apiVersion": "v1", "metadata": {}, "items": nss}), encoding="utf-8")
-        (self.root / "version.yaml").write_text("apiVersion: troubleshoot.sh/v1beta2\nkind: SupportBundle\nspec:\n  versionNumber: v0.78.1\n", encoding="utf-8")
+        (cr / "deployments" / "flux-system.json").write_text(
+            go_json({"kind": "DeploymentList", "apiVersion": "apps/v1", "metadata": {}, "items": [dep]}),
+            encoding="utf-8",
+        )
+        nss = [
+            {
+                "metadata": {"name": n, "uid": self.uuid(), "creationTimestamp": "2023-08-28T09:05:12Z"},
+                "status": {"phase": "Active"},
+            }
+            for n in ["flux-system"] + self.namespaces
+        ]
+        (cr / "namespaces.json").write_text(
+            go_json({"kind": "NamespaceList", "apiVersion": "v1", "metadata": {}, "items": nss}), encoding="utf-8"
+        )
+        (self.root / "version.yaml").write_text(
+            "apiVersion: troubleshoot.sh/v1beta2\nkind: SupportBundle\nspec:\n  versionNumber: v0.78.1\n",
+            encoding="utf-8",
+        )
 
     def run(self) -> dict:
         shutil.rmtree(self.out, ignore_errors=True)
@@ -505,7 +824,10 @@ class Gen:
         events = self.write_events()
         self.write_releases()
         size = sum(p.stat().st_size for p in self.root.rglob("*") if p.is_file() and not p.is_symlink())
-        log_bytes = sum((self.root / "cluster-resources/pods/logs/flux-system" / HC_POD / f).stat().st_size for f in ("manager.log", "manager-previous.log"))
+        log_bytes = sum(
+            (self.root / "cluster-resources/pods/logs/flux-system" / HC_POD / f).stat().st_size
+            for f in ("manager.log", "manager-previous.log")
+        )
         truth = {
             "bundle": str(self.root),
             "args": vars(self.args),
@@ -537,9 +859,37 @@ class Gen:
 
 
 # Plain scalars as go-yaml (sigs.k8s.io/yaml) leaves them unquoted: words, paths, images, versions.
-_PLAIN = re.compile(r"[A-Za-z/_][\w./@()+=\-]*(?: [\w./@()+=,'\-]+)*|\d+(?:\.\d+){2,}[\w.+\-]*|\d+[smh][\dsmh.]*|[fkv]:.*|\.")
-_RESOLVING = {"y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
-              "on", "On", "ON", "off", "Off", "OFF", "null", "Null", "NULL", "~"}
+_PLAIN = re.compile(
+    r"[A-Za-z/_][\w./@()+=\-]*(?: [\w./@()+=,'\-]+)*|\d+(?:\.\d+){2,}[\w.+\-]*|\d+[smh][\dsmh.]*|[fkv]:.*|\."
+)
+_RESOLVING = {
+    "y",
+    "Y",
+    "yes",
+    "Yes",
+    "YES",
+    "n",
+    "N",
+    "no",
+    "No",
+    "NO",
+    "true",
+    "True",
+    "TRUE",
+    "false",
+    "False",
+    "FALSE",
+    "on",
+    "On",
+    "ON",
+    "off",
+    "Off",
+    "OFF",
+    "null",
+    "Null",
+    "NULL",
+    "~",
+}
 
 
 def yaml_scalar(value) -> str:
@@ -596,18 +946,41 @@ def yaml_inline(value) -> str:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--lines", type=int, default=2_000_000, help="physical log lines in all (default 2,000,000: ~700 MB)")
+    parser.add_argument(
+        "--lines", type=int, default=2_000_000, help="physical log lines in all (default 2,000,000: ~700 MB)"
+    )
     parser.add_argument("--events", type=int, help="Event objects (default: lines / 10, at most 200,000)")
     parser.add_argument("--releases", type=int, help="HelmReleases (default: lines / 666, 30 to 3,000)")
     parser.add_argument("--noise", type=float, default=0.02, help="share of non-JSON noise lines (default 0.02)")
     parser.add_argument("--hours", type=int, default=72, help="time span of the logs (default 72)")
     parser.add_argument("--seed", type=int, default=20240312)
-    parser.add_argument("--namespaces", type=int, help="namespaces (EventLists, HelmRelease files; default: releases / 100, at least 3)")
-    parser.add_argument("--debug", type=float, default=0.0, help="share of reconciles logged at debug level (two more lines each; default 0)")
-    parser.add_argument("--blank-share", type=float, default=0.0, help="share of the noise lines that are blank (default 0)")
-    parser.add_argument("--wrap", choices=("none", "cri", "timestamps"), default="none", help="log lines as written (none), in CRI files, or with the kubelet `--timestamps` prefix")
-    parser.add_argument("--tar", action="store_true", help="also write <out>/bundle.tar.gz of the bundle (gzip level 1)")
-    parser.add_argument("--hr-yaml", type=int, metavar="N", help="instead of a bundle: <out>/helmreleases.yaml, `kubectl get hr -A -o yaml` of N HelmReleases")
+    parser.add_argument(
+        "--namespaces", type=int, help="namespaces (EventLists, HelmRelease files; default: releases / 100, at least 3)"
+    )
+    parser.add_argument(
+        "--debug",
+        type=float,
+        default=0.0,
+        help="share of reconciles logged at debug level (two more lines each; default 0)",
+    )
+    parser.add_argument(
+        "--blank-share", type=float, default=0.0, help="share of the noise lines that are blank (default 0)"
+    )
+    parser.add_argument(
+        "--wrap",
+        choices=("none", "cri", "timestamps"),
+        default="none",
+        help="log lines as written (none), in CRI files, or with the kubelet `--timestamps` prefix",
+    )
+    parser.add_argument(
+        "--tar", action="store_true", help="also write <out>/bundle.tar.gz of the bundle (gzip level 1)"
+    )
+    parser.add_argument(
+        "--hr-yaml",
+        type=int,
+        metavar="N",
+        help="instead of a bundle: <out>/helmreleases.yaml, `kubectl get hr -A -o yaml` of N HelmReleases",
+    )
     parser.add_argument("--out", help="output folder (default bench/data/<lines>); the bundle is <out>/" + TOP)
     args = parser.parse_args(argv)
     if args.events is None:

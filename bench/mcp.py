@@ -53,7 +53,9 @@ class Server:
         while True:
             line = self.proc.stdout.readline()
             if not line:
-                raise RuntimeError("the server closed its output: " + self.proc.stderr.read().decode(errors="replace")[-2000:])
+                raise RuntimeError(
+                    "the server closed its output: " + self.proc.stderr.read().decode(errors="replace")[-2000:]
+                )
             message = json.loads(line)
             if message.get("id") == self.next_id:
                 return message, len(line)
@@ -65,7 +67,10 @@ class Server:
         return message, size, time.perf_counter() - began
 
     def start(self) -> None:
-        self.request("initialize", {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}})
+        self.request(
+            "initialize",
+            {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "bench", "version": "0"}},
+        )
         self.send("notifications/initialized", notify=True)
 
     def cpu(self) -> float:
@@ -77,7 +82,11 @@ class Server:
         _, status, usage = os.wait4(self.proc.pid, 0)
         self.proc.stdout.close()
         self.proc.stderr.close()
-        return {"cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024, "rc": os.waitstatus_to_exitcode(status)}
+        return {
+            "cpu": usage.ru_utime + usage.ru_stime,
+            "peak_mb": usage.ru_maxrss / 1024,
+            "rc": os.waitstatus_to_exitcode(status),
+        }
 
 
 def startup(root: Path) -> dict:
@@ -105,15 +114,29 @@ def session(path: Path) -> dict:
     server = Server(path.parent)
     server.start()
     summary, size, seconds = call(server, "analyze", path=str(path))
-    out = {"analyze_bytes": size, "analyze_s": seconds, "analyze_cpu": server.cpu(), "releases": summary["releases"], "omitted": summary["omitted"]}
+    out = {
+        "analyze_bytes": size,
+        "analyze_s": seconds,
+        "analyze_cpu": server.cpu(),
+        "releases": summary["releases"],
+        "omitted": summary["omitted"],
+    }
     worst = summary["verdicts"][0]
-    story, out["release_bytes"], out["release_s"] = call(server, "release", path_or_handle=summary["handle"], release=worst["release"])
+    story, out["release_bytes"], out["release_s"] = call(
+        server, "release", path_or_handle=summary["handle"], release=worst["release"]
+    )
     cited = next(e for f in story["findings"] for e in f["evidence"] if e["line"])
-    _, out["evidence_bytes"], out["evidence_s"] = call(server, "evidence", handle=summary["handle"], source=cited["source"], line=cited["line"])
+    _, out["evidence_bytes"], out["evidence_s"] = call(
+        server, "evidence", handle=summary["handle"], source=cited["source"], line=cited["line"]
+    )
     out["evidence_source"] = cited["source"]
-    logged = next((e for f in summary["findings"] for e in f["evidence"] if e["line"] and e["source"].endswith(".log")), None)
+    logged = next(
+        (e for f in summary["findings"] for e in f["evidence"] if e["line"] and e["source"].endswith(".log")), None
+    )
     if logged:  # a line of a big log: the reader walks to the member, then its lines to the one cited
-        _, out["log_evidence_bytes"], out["log_evidence_s"] = call(server, "evidence", handle=summary["handle"], source=logged["source"], line=logged["line"])
+        _, out["log_evidence_bytes"], out["log_evidence_s"] = call(
+            server, "evidence", handle=summary["handle"], source=logged["source"], line=logged["line"]
+        )
         out["log_evidence_line"] = logged["line"]
     _, _, out["analyze_again_s"] = call(server, "analyze", path=str(path))  # the handle reused
     out.update(server.close())
@@ -125,10 +148,16 @@ def main(argv=None) -> int:
     parser.add_argument("--lines", type=int, nargs="+", default=[20_000, 200_000, 2_000_000])
     parser.add_argument("--starts", type=int, default=5, help="cold starts measured (the median is taken)")
     args = parser.parse_args(argv)
-    subprocess.run([PY, "-m", "compileall", "-q", str(HERE.parent / "forensics"), str(HERE.parent / "parsers")], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [PY, "-m", "compileall", "-q", str(HERE.parent / "forensics"), str(HERE.parent / "parsers")],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     starts = [startup(HERE) for _ in range(args.starts)]
     results = {"machine": machine(), "load": os.getloadavg(), "startup": starts}
-    print(f"startup + tools/list, median of {len(starts)}: {statistics.median(s['seconds'] for s in starts):.3f} s wall, {statistics.median(s['cpu'] for s in starts):.2f} CPU s")
+    print(
+        f"startup + tools/list, median of {len(starts)}: {statistics.median(s['seconds'] for s in starts):.3f} s wall, {statistics.median(s['cpu'] for s in starts):.2f} CPU s"
+    )
     for lines in args.lines:
         path, truth = bundle(lines, None, None, f"lines-{lines}")
         measured = session(path)

@@ -90,7 +90,13 @@ def measure(argv: list[str], stdout=subprocess.DEVNULL, env=None) -> dict:
     wall = time.perf_counter() - began
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return {"seconds": wall, "cpu": usage.ru_utime + usage.ru_stime, "peak_mb": usage.ru_maxrss / 1024, "rc": proc.returncode, "stderr": err[-2000:]}
+    return {
+        "seconds": wall,
+        "cpu": usage.ru_utime + usage.ru_stime,
+        "peak_mb": usage.ru_maxrss / 1024,
+        "rc": proc.returncode,
+        "stderr": err[-2000:],
+    }
 
 
 def bundle(lines: int, events: int | None, releases: int | None, name: str) -> tuple[Path, dict]:
@@ -122,12 +128,26 @@ def have_jq() -> str | None:
         print("installing jq with apt-get for the jq baseline ...", file=sys.stderr)
         env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
         subprocess.run(["apt-get", "update", "-qq"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        subprocess.run(["apt-get", "install", "-y", "-qq", "jq"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "jq"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
     return shutil.which("jq")
 
 
 def analyze(root: Path, out_dir: str) -> dict:
-    return measure([FORENSICS, "analyze", str(root), "--out-dir", out_dir, "--generated-at", "2024-03-12T12:00:00Z", "--fail-on", "never"])
+    return measure(
+        [
+            FORENSICS,
+            "analyze",
+            str(root),
+            "--out-dir",
+            out_dir,
+            "--generated-at",
+            "2024-03-12T12:00:00Z",
+            "--fail-on",
+            "never",
+        ]
+    )
 
 
 def row(name: str, m: dict, input_bytes: int, lines: int | None, note: str = "") -> dict:
@@ -189,7 +209,13 @@ def shapes(lines: int, runs: int, only: list[str] | None) -> list[dict]:
                 theirs.append(measure(["bash", "-c", jq_script]))
         ours.sort(key=lambda r: r["seconds"])
         mid = {**ours[len(ours) // 2], "peak_mb": max(r["peak_mb"] for r in ours)}
-        row_ = row(f"{name}: analyze", mid, truth["bytes"], truth["log_lines"], "runs " + "/".join(f"{r['seconds']:.2f}" for r in ours))
+        row_ = row(
+            f"{name}: analyze",
+            mid,
+            truth["bytes"],
+            truth["log_lines"],
+            "runs " + "/".join(f"{r['seconds']:.2f}" for r in ours),
+        )
         bare = measure([PY, "-c", POLARS_SHAPE, prefix or "", *files])
         row_["polars_s"] = round(bare["seconds"], 2)
         if theirs:
@@ -210,7 +236,11 @@ def shape_bundle(name: str, lines: int, extra: list[str]) -> tuple[Path, dict]:
     truth_file = out / "truth.json"
     if not truth_file.exists():
         print(f"generating shape {name} ({lines} log lines) ...", file=sys.stderr)
-        subprocess.run([PY, str(HERE / "generate.py"), "--lines", str(lines), "--out", str(out), *extra], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [PY, str(HERE / "generate.py"), "--lines", str(lines), "--out", str(out), *extra],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return out / TOP, json.loads(truth_file.read_text())
 
 
@@ -219,36 +249,67 @@ def main(argv=None) -> int:
     parser.add_argument("--lines", type=int, default=2_000_000, help="log lines of the big bundle (default 2,000,000)")
     parser.add_argument("--no-2x", action="store_true", help="skip the bundle with twice the log lines (memory growth)")
     parser.add_argument("--no-baselines", action="store_true")
-    parser.add_argument("--shapes", nargs="*", metavar="SHAPE", help="measure the bundle in every shape of SHAPES (or those named) instead")
+    parser.add_argument(
+        "--shapes",
+        nargs="*",
+        metavar="SHAPE",
+        help="measure the bundle in every shape of SHAPES (or those named) instead",
+    )
     parser.add_argument("--runs", type=int, default=3, help="runs per shape (default 3)")
     args = parser.parse_args(argv)
     DATA.mkdir(parents=True, exist_ok=True)
     if args.shapes is not None:
-        subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "forensics"), str(ROOT / "parsers")], check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [PY, "-m", "compileall", "-q", str(ROOT / "forensics"), str(ROOT / "parsers")],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         table = shapes(args.lines, args.runs, args.shapes)
         (DATA / "shapes.json").write_text(json.dumps({"machine": machine(), "results": table}, indent=2) + "\n")
         print(f"\nmachine: {machine()}\n")
         print("| shape | wall s (runs) | CPU s | MB/s | peak MB | x jq | jq s | bare Polars s | ours / Polars time |")
         print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in table:
-            print(f"| {r['what'].split(':')[0]} | {r['seconds']} ({r['note'][5:]}) | {r['cpu']} | {r['mb_per_s']} | {r['peak_mb']} | {r.get('x_jq', '')} | {r.get('jq_s', '')} | {r['polars_s']} | {r['x_polars_time']} |")
+            print(
+                f"| {r['what'].split(':')[0]} | {r['seconds']} ({r['note'][5:]}) | {r['cpu']} | {r['mb_per_s']} | {r['peak_mb']} | {r.get('x_jq', '')} | {r.get('jq_s', '')} | {r['polars_s']} | {r['x_polars_time']} |"
+            )
         return 0
     out_dir = tempfile.mkdtemp(prefix="forensics-bench-")
     # The tool as installed: with its bytecode written (pip does it on install; an editable
     # install under PYTHONDONTWRITEBYTECODE would compile every module on every run).
-    subprocess.run([PY, "-m", "compileall", "-q", str(ROOT / "forensics"), str(ROOT / "parsers")], check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [PY, "-m", "compileall", "-q", str(ROOT / "forensics"), str(ROOT / "parsers")],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     results: list[dict] = []
 
     # forensics --help, cold process each time
     helps = [measure([FORENSICS, "--help"]) for _ in range(5)]
     help_s = statistics.median(h["seconds"] for h in helps)
-    results.append({"what": "forensics --help (median of 5)", "seconds": round(help_s, 3), "cpu": round(statistics.median(h["cpu"] for h in helps), 3), "peak_mb": round(max(h["peak_mb"] for h in helps)), "target": "< 0.5 s"})
+    results.append(
+        {
+            "what": "forensics --help (median of 5)",
+            "seconds": round(help_s, 3),
+            "cpu": round(statistics.median(h["cpu"] for h in helps), 3),
+            "peak_mb": round(max(h["peak_mb"] for h in helps)),
+            "target": "< 0.5 s",
+        }
+    )
 
     small, small_truth = bundle(2000, 200, 30, "small")
     # median of three: one run of under a second is at the mercy of a stall of the shared machine
     runs = sorted((analyze(small, out_dir) for _ in range(3)), key=lambda r: r["seconds"])
     m = runs[1]
-    results.append({**row("analyze, ~1 MB bundle, HTML + triage (median of 3)", m, small_truth["bytes"], small_truth["log_lines"]), "target": "< 1.5 s", "bytes": small_truth["bytes"]})
+    results.append(
+        {
+            **row(
+                "analyze, ~1 MB bundle, HTML + triage (median of 3)", m, small_truth["bytes"], small_truth["log_lines"]
+            ),
+            "target": "< 1.5 s",
+            "bytes": small_truth["bytes"],
+        }
+    )
 
     big, truth = bundle(args.lines, None, None, f"lines-{args.lines}")
     size, log_bytes, lines = truth["bytes"], truth["log_bytes"], truth["log_lines"]
@@ -269,34 +330,64 @@ def main(argv=None) -> int:
     runs.sort(key=lambda r: r["seconds"])
     m = {**runs[1], "peak_mb": max(r["peak_mb"] for r in runs)}
     times = "/".join(f"{r['seconds']:.2f}" for r in runs)
-    ours = row(f"analyze, {lines:,} lines, HTML + triage (median of 3)", m, size, lines, f"{size / 1e6:.0f} MB input ({log_bytes / 1e6:.0f} MB logs); runs {times} s; peak: highest of 3")
+    ours = row(
+        f"analyze, {lines:,} lines, HTML + triage (median of 3)",
+        m,
+        size,
+        lines,
+        f"{size / 1e6:.0f} MB input ({log_bytes / 1e6:.0f} MB logs); runs {times} s; peak: highest of 3",
+    )
     ours["target"] = ">= 150 MB/s, >= 4x jq, < 1.5 GB"
     results.append(ours)
 
     baselines = {}
     if not args.no_baselines:
-        for name, code in (("polars scan_lines + json_decode (5 fields)", POLARS_DECODE), ("polars read_lines + read_ndjson (5 fields)", POLARS_NDJSON), ("python json.loads loop (5 fields)", PY_LOOP)):
+        for name, code in (
+            ("polars scan_lines + json_decode (5 fields)", POLARS_DECODE),
+            ("polars read_lines + read_ndjson (5 fields)", POLARS_NDJSON),
+            ("python json.loads loop (5 fields)", PY_LOOP),
+        ):
             m = measure([PY, "-c", code, *files])
             baselines[name] = row(name, m, log_bytes, lines, "logs only")
             results.append(baselines[name])
         if jq_runs:
             jq_runs.sort(key=lambda r: r["seconds"])
             jq_times = "/".join(f"{r['seconds']:.2f}" for r in jq_runs)
-            baselines["jq"] = row("jq -R 'fromjson?' (5 fields, median of 3)", jq_runs[1], log_bytes, lines, f"logs only; runs {jq_times} s, each after one of ours")
+            baselines["jq"] = row(
+                "jq -R 'fromjson?' (5 fields, median of 3)",
+                jq_runs[1],
+                log_bytes,
+                lines,
+                f"logs only; runs {jq_times} s, each after one of ours",
+            )
             results.append(baselines["jq"])
 
     if not args.no_2x:
         big2, truth2 = bundle(args.lines * 2, truth["events"], truth["releases"], f"lines-{args.lines * 2}")
         m2 = analyze(big2, out_dir)
-        results.append({**row(f"analyze, {truth2['log_lines']:,} lines (2x logs)", m2, truth2["bytes"], truth2["log_lines"]), "target": "peak < 2x the 1x peak"})
+        results.append(
+            {
+                **row(f"analyze, {truth2['log_lines']:,} lines (2x logs)", m2, truth2["bytes"], truth2["log_lines"]),
+                "target": "peak < 2x the 1x peak",
+            }
+        )
         results.append({"what": "peak memory 2x / 1x", "ratio": round(m2["peak_mb"] / max(1, ours["peak_mb"]), 2)})
 
     if "jq" in baselines:
-        results.append({"what": "ours / jq speed (input MB/s of the bundle vs log MB/s of jq)", "ratio": round(ours["mb_per_s"] / baselines["jq"]["mb_per_s"], 2)})
+        results.append(
+            {
+                "what": "ours / jq speed (input MB/s of the bundle vs log MB/s of jq)",
+                "ratio": round(ours["mb_per_s"] / baselines["jq"]["mb_per_s"], 2),
+            }
+        )
     pd = baselines.get("polars scan_lines + json_decode (5 fields)")
     if pd:
-        results.append({"what": "ours / bare polars read, time per log line", "ratio": round(ours["seconds"] / pd["seconds"], 2)})
-        results.append({"what": "ours / bare polars read, peak memory", "ratio": round(ours["peak_mb"] / max(1, pd["peak_mb"]), 2)})
+        results.append(
+            {"what": "ours / bare polars read, time per log line", "ratio": round(ours["seconds"] / pd["seconds"], 2)}
+        )
+        results.append(
+            {"what": "ours / bare polars read, peak memory", "ratio": round(ours["peak_mb"] / max(1, pd["peak_mb"]), 2)}
+        )
 
     (DATA / "results.json").write_text(json.dumps({"machine": machine(), "results": results}, indent=2) + "\n")
     print(f"\nmachine: {machine()}\n")
@@ -307,7 +398,9 @@ def main(argv=None) -> int:
             print(f"| {r['what']} | | | | | | ratio {r['ratio']} |")
             continue
         flag = "" if r.get("rc", 0) in (0, None) else f" (exit {r['rc']})"
-        print(f"| {r['what']}{flag} | {r['seconds']} | {r.get('cpu', '')} | {r.get('mb_per_s') or ''} | {r.get('lines_per_s') or ''} | {r['peak_mb']} | {r.get('note', '')} {('target ' + r['target']) if r.get('target') else ''} |")
+        print(
+            f"| {r['what']}{flag} | {r['seconds']} | {r.get('cpu', '')} | {r.get('mb_per_s') or ''} | {r.get('lines_per_s') or ''} | {r['peak_mb']} | {r.get('note', '')} {('target ' + r['target']) if r.get('target') else ''} |"
+        )
     shutil.rmtree(out_dir, ignore_errors=True)
     return 0
 

@@ -71,7 +71,8 @@ def _logs(deployment: str, why: str, rules: tuple[str, ...], flux: str = "") -> 
     base = f"kubectl -n {{ns}} logs deploy/{deployment} -c manager --timestamps --since={{since}}"
     return Part(
         name=f"{deployment}-logs",
-        what=f"{deployment}'s log, of the current container and of the previous one after a restart, with the kubelet's timestamps",
+        what=f"{deployment}'s log, of the current container and of the previous one after a restart, with the "
+        f"kubelet's timestamps",
         why=why,
         frames=("logs",),
         rules=rules,
@@ -103,16 +104,34 @@ CLUSTER_RESOURCES = (
 )
 
 FAILURE_RULES = (
-    "HR001", "HR002", "HR003", "HR004", "HR005", "HR006", "HR007", "HR008", "HR009", "HR010", "HR011", "HR012",
-    "HR013", "HR014", "SC001", "VL001", "CR001", "DR002",
+    "HR001",
+    "HR002",
+    "HR003",
+    "HR004",
+    "HR005",
+    "HR006",
+    "HR007",
+    "HR008",
+    "HR009",
+    "HR010",
+    "HR011",
+    "HR012",
+    "HR013",
+    "HR014",
+    "SC001",
+    "VL001",
+    "CR001",
+    "DR002",
 )
 
 PARTS: tuple[Part, ...] = (
     Part(
         name="events",
         what="the Kubernetes events of every namespace",
-        why="each action's outcome as the controllers reported it (install/upgrade succeeded or failed, drift detected), "
-        "and the pods' own events. Events expire after one hour by default (kube-apiserver --event-ttl): collect them first.",
+        why="each action's outcome as the controllers reported it (install/upgrade succeeded or failed, drift "
+        "detected), "
+        "and the pods' own events. Events expire after one hour by default (kube-apiserver --event-ttl): collect them "
+        "first.",
         frames=("events",),
         rules=("DP001", "DR001", *FAILURE_RULES, "HC001", "EG001"),
         commands=(Command("kubectl get events -A -o yaml", "events.yaml"),),
@@ -132,10 +151,23 @@ PARTS: tuple[Part, ...] = (
         name="helmreleases",
         what="every HelmRelease as kubectl prints it (its inline spec.values too), with its status (conditions, "
         "history, failure counters) and managedFields",
-        why="the state each release is in and since when, its dependsOn, and who last wrote its status (managedFields tell "
+        why="the state each release is in and since when, its dependsOn, and who last wrote its status (managedFields "
+        "tell "
         "a status never rewritten after a controller upgrade). status.history needs helm-controller >= v0.37.",
         frames=("releases", "conditions", "history", "managed_fields"),
-        rules=("MG001", "ST001", "ST002", "ST003", "ST004", "DP001", "DP002", "DP003", *FAILURE_RULES, "SU001", "EG001"),
+        rules=(
+            "MG001",
+            "ST001",
+            "ST002",
+            "ST003",
+            "ST004",
+            "DP001",
+            "DP002",
+            "DP003",
+            *FAILURE_RULES,
+            "SU001",
+            "EG001",
+        ),
         commands=(Command(f"kubectl get {HELMRELEASES} -A -o yaml --show-managed-fields", "helmreleases.yaml"),),
         collector={"clusterResources": {}},
         note=CLUSTER_RESOURCES,
@@ -143,12 +175,14 @@ PARTS: tuple[Part, ...] = (
     Part(
         name="helm-storage",
         what="Helm's release Secrets (sh.helm.release.v1.*): their labels only, never their payload",
-        why="the status of each Helm revision as Helm itself stored it: a release locked in pending-install/-upgrade/-rollback",
+        why="the status of each Helm revision as Helm itself stored it: a release locked in "
+        "pending-install/-upgrade/-rollback",
         frames=("helm_storage",),
         rules=(*FAILURE_RULES, "ST004"),
         commands=(
             Command(
-                f"kubectl get secrets -A --field-selector type=helm.sh/release.v1 -o go-template='{{{{range .items}}}}{HELM_SECRET_TEMPLATE}{{{{end}}}}'",
+                f"kubectl get secrets -A --field-selector type=helm.sh/release.v1 -o "
+                f"go-template='{{{{range .items}}}}{HELM_SECRET_TEMPLATE}{{{{end}}}}'",
                 "helm-storage.yaml",
             ),
         ),
@@ -161,7 +195,8 @@ PARTS: tuple[Part, ...] = (
     ),
     Part(
         name="flux-workloads",
-        what="the Deployments, ReplicaSets and Pods of the Flux controllers' namespace, with their args (feature gates)",
+        what="the Deployments, ReplicaSets and Pods of the Flux controllers' namespace, "
+        "with their args (feature gates)",
         why="the controller versions (images) and when each rolled out, the restarts and how the last container ended "
         "(OOMKilled, Error): a controller upgrade or a crash placed on the timeline",
         frames=("controllers",),
@@ -176,7 +211,9 @@ PARTS: tuple[Part, ...] = (
         why="whether the chart a release needs has an artifact, and why not",
         frames=("sources",),
         rules=("SC001", "ST003"),
-        commands=tuple(Command(f"kubectl get {kind}.source.toolkit.fluxcd.io -A -o yaml", f"{kind}.yaml") for kind in SOURCES),
+        commands=tuple(
+            Command(f"kubectl get {kind}.source.toolkit.fluxcd.io -A -o yaml", f"{kind}.yaml") for kind in SOURCES
+        ),
         collector={"clusterResources": {}},
         note=CLUSTER_RESOURCES,
     ),
@@ -252,7 +289,10 @@ def hint(name: str, index: int = 0) -> str:
 
 
 # A remediation line that collects every part, when no single part is known to be missing.
-EVERY_PART = "forensics collect --script > collect.sh && sh collect.sh evidence  # collect every part, then: forensics analyze evidence"
+EVERY_PART = (
+    "forensics collect --script > collect.sh && sh collect.sh evidence"
+    "  # collect every part, then: forensics analyze evidence"
+)
 
 
 def remedy(name: str) -> str:
@@ -305,7 +345,10 @@ def describe(name: str, namespace: str = NAMESPACE, since: str = SINCE) -> str:
         f"read into: {frames}; by rules: {read_by}",
         "",
         "kubectl (in the evidence folder):",
-        *(f"  {command_line(c, namespace, since)}" + ("    # may fail: no previous container" if c.optional else "") for c in each.commands),
+        *(
+            f"  {command_line(c, namespace, since)}" + ("    # may fail: no previous container" if c.optional else "")
+            for c in each.commands
+        ),
     ]
     if each.flux:
         lines += ["", f"flux CLI alternative: {_fill(each.flux, namespace, since)}"]
@@ -357,8 +400,10 @@ def troubleshoot_spec(namespace: str = NAMESPACE, since: str = SINCE) -> str:
         else:
             groups.append((wanted, [each]))
     out = [
-        "# troubleshoot.sh SupportBundle spec: the evidence flux-forensics reads (`forensics collect` lists the parts).",
-        "# Collect:  kubectl support-bundle flux-forensics.yaml   (or `forensics collect --troubleshoot | kubectl support-bundle -`)",
+        "# troubleshoot.sh SupportBundle spec: the evidence flux-forensics reads "
+        "(`forensics collect` lists the parts).",
+        "# Collect:  kubectl support-bundle flux-forensics.yaml   (or `forensics collect --troubleshoot | kubectl "
+        "support-bundle -`)",
         "# Analyse:  forensics analyze support-bundle-<time>.tar.gz",
         "apiVersion: troubleshoot.sh/v1beta2",
         "kind: SupportBundle",

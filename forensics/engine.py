@@ -62,7 +62,15 @@ def to_findings(rule: Rule, rows: pl.DataFrame) -> list[Finding]:
             if row["source"] is None or key in seen:
                 continue
             seen.add(key)
-            evidence.append(Evidence(source=row["source"], line=row["line"], ts=row["ts"], excerpt=row["excerpt"] or "", note=row["note"] or ""))
+            evidence.append(
+                Evidence(
+                    source=row["source"],
+                    line=row["line"],
+                    ts=row["ts"],
+                    excerpt=row["excerpt"] or "",
+                    note=row["note"] or "",
+                )
+            )
         times = [e.ts for e in evidence if e.ts is not None]
         found.append(
             Finding(

@@ -124,14 +124,22 @@ def _expand_one(item: str, base: Path | None) -> tuple[list[str], list[dict]]:
         path = base / path
     if _GLOB.search(item):
         found = sorted(glob.glob(str(path)))
-        return [os.path.abspath(p) for p in found], [] if found else [_unreadable(item, "no bundle matches this pattern")]
+        return [os.path.abspath(p) for p in found], [] if found else [
+            _unreadable(item, "no bundle matches this pattern")
+        ]
     if not path.exists():
         return [], [_unreadable(item, "no such file or folder")]
     return [os.path.abspath(path)], []
 
 
 def _unreadable(source: str, error: str) -> dict:
-    return {"source_path": source, "bundle_name": _stem(source), "status": "failed", "error": error, "outcome": "failed"}
+    return {
+        "source_path": source,
+        "bundle_name": _stem(source),
+        "status": "failed",
+        "error": error,
+        "outcome": "failed",
+    }
 
 
 def _fsspec():
@@ -230,10 +238,21 @@ def process_bundle(source: str, out: str, options: Options = Options()) -> dict:
             try:
                 os.close(os.open(claim, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
             except FileExistsError:  # the same content under another name, in this run
-                return {**row, "status": "duplicate", "outcome": "skipped", "error": "same content as another bundle of this run"}
+                return {
+                    **row,
+                    "status": "duplicate",
+                    "outcome": "skipped",
+                    "error": "same content as another bundle of this run",
+                }
             try:
                 row.update(_analyse(local, source, key, bundle_id, size, Path(out), options, started))
-                _write_json(state, {k: row.get(k) for k in ("bundle", "bundle_id", "bundle_name", "source_path", "status", "error", "severity")})
+                _write_json(
+                    state,
+                    {
+                        k: row.get(k)
+                        for k in ("bundle", "bundle_id", "bundle_name", "source_path", "status", "error", "severity")
+                    },
+                )
             finally:
                 claim.unlink(missing_ok=True)
     except Exception as error:  # unreadable source: recorded, the fleet goes on
@@ -242,7 +261,9 @@ def process_bundle(source: str, out: str, options: Options = Options()) -> dict:
     return row
 
 
-def _analyse(local: str, source: str, key: str, bundle_id: str, size: int, out: Path, options: Options, started: float) -> dict:
+def _analyse(
+    local: str, source: str, key: str, bundle_id: str, size: int, out: Path, options: Options, started: float
+) -> dict:
     import forensics
     from forensics.bundle import BundleError
 
@@ -265,7 +286,13 @@ def _analyse(local: str, source: str, key: str, bundle_id: str, size: int, out: 
     if result is not None and not any(n for kind, n in result.analysis.bundle.rows.items() if kind != "problems"):
         first = result.analysis.problems[0] if result.analysis.problems else None
         error = "nothing usable found" + (f" ({first.source}: {first.reason})" if first else "")
-    bundle_row = {**common, "status": "failed" if error else "ok", "error": error, "size_bytes": size, "schema_version": FLEET_SCHEMA_VERSION}
+    bundle_row = {
+        **common,
+        "status": "failed" if error else "ok",
+        "error": error,
+        "size_bytes": size,
+        "schema_version": FLEET_SCHEMA_VERSION,
+    }
     parts = out / "dataset"
     if error is None:
         analysis = result.analysis
@@ -296,10 +323,20 @@ def _analyse(local: str, source: str, key: str, bundle_id: str, size: int, out: 
     else:
         bundle_row["worst"] = "failed"
     bundle_row["seconds"] = round(time.perf_counter() - started, 4)
-    _write_part(parts / "bundles" / f"bundle={key}", _table("bundles", [bundle_row]))  # written last: the bundle is complete
-    summary = {k: bundle_row.get(k) for k in ("bundle_name", "status", "error", "worst", "worst_label", "releases", "broken", "findings")}
-    # the highest severity of its findings, for the exit code (kept with the bundle's state: a re-run that skips it still counts it)
-    summary["severity"] = max((f.severity for f in result.analysis.findings), key=lambda severity: severity.rank).value if error is None and result.analysis.findings else None
+    _write_part(
+        parts / "bundles" / f"bundle={key}", _table("bundles", [bundle_row])
+    )  # written last: the bundle is complete
+    summary = {
+        k: bundle_row.get(k)
+        for k in ("bundle_name", "status", "error", "worst", "worst_label", "releases", "broken", "findings")
+    }
+    # the highest severity of its findings, for the exit code (kept with the bundle's state: a
+    # re-run that skips it still counts it)
+    summary["severity"] = (
+        max((f.severity for f in result.analysis.findings), key=lambda severity: severity.rank).value
+        if error is None and result.analysis.findings
+        else None
+    )
     return {**summary, "outcome": "analysed" if error is None else "failed"}
 
 
@@ -334,10 +371,12 @@ def _worst(verdicts) -> tuple[str, str | None]:
     """The worst verdict of a bundle (WORST_ORDER) and its label."""
     if not verdicts:
         return "empty", None
+
     def rank(v) -> int:
         if v.healthy:
             return WORST_ORDER.index("healthy")
         return WORST_ORDER.index(v.severity.value if v.severity else "unexplained")
+
     worst = min(verdicts, key=lambda v: (rank(v), v.release))
     return WORST_ORDER[rank(worst)], None if worst.healthy else worst.label
 
@@ -408,7 +447,10 @@ def tables_of(result, common: dict) -> dict[str, pa.Table]:
     lines = result.timeline
     timeline = (
         lines.select(
-            *[pl.lit(common[name], dtype=pl.Datetime("us", "UTC") if name == "analysed_at" else pl.String).alias(name) for name, _ in COMMON],
+            *[
+                pl.lit(common[name], dtype=pl.Datetime("us", "UTC") if name == "analysed_at" else pl.String).alias(name)
+                for name, _ in COMMON
+            ],
             *[pl.col(name) for name in schema.names[len(COMMON) :]],
         )
         .to_arrow()
@@ -565,7 +607,9 @@ def _drain(pending: dict, done, collect: Callback) -> None:
             collect({**_unreadable(source, f"worker failed: {_error_text(error)}")})
 
 
-def _run_dask(sources: list[str], out: str, options: Options, scheduler: str | None, workers: int | None, collect: Callback) -> None:
+def _run_dask(
+    sources: list[str], out: str, options: Options, scheduler: str | None, workers: int | None, collect: Callback
+) -> None:
     try:
         from distributed import Client, LocalCluster, as_completed
     except ImportError as error:
@@ -632,17 +676,29 @@ def cli_fleet(
 
     sources, unreadable = expand(paths, manifests)
     if not sources and not unreadable:
-        console.print("[bold red]error:[/] no bundle given: name folders, archives, globs or --manifest FILE", highlight=False)
+        console.print(
+            "[bold red]error:[/] no bundle given: name folders, archives, globs or --manifest FILE", highlight=False
+        )
         return None
     from forensics.report.terminal import visible  # bundle names and errors quote the bundle: no control character
 
     not_found = list(unreadable)
     missing = len(unreadable)
     for row in unreadable:
-        console.print(visible(f"not found: {row['source_path']}: {row['error']}"), highlight=False, markup=False, soft_wrap=True)
+        console.print(
+            visible(f"not found: {row['source_path']}: {row['error']}"), highlight=False, markup=False, soft_wrap=True
+        )
     progress = None
     if sys.stderr.isatty() and sources:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
 
         progress = Progress(
             SpinnerColumn(),
@@ -661,16 +717,27 @@ def cli_fleet(
     def on_result(row: dict) -> None:
         counts[row.get("outcome", "failed")] = counts.get(row.get("outcome", "failed"), 0) + 1
         if row.get("outcome") == "failed" and progress is not None:
-            progress.console.print(visible(f"failed {row.get('source_path')}: {row.get('error')}"), highlight=False, markup=False)
+            progress.console.print(
+                visible(f"failed {row.get('source_path')}: {row.get('error')}"), highlight=False, markup=False
+            )
         if progress is not None:
-            progress.update(task, advance=1, counts=" · ".join(f"{k} {v}" for k, v in counts.items()), description=escape(visible((row.get("bundle_name") or "")[-30:])))
+            progress.update(
+                task,
+                advance=1,
+                counts=" · ".join(f"{k} {v}" for k, v in counts.items()),
+                description=escape(visible((row.get("bundle_name") or "")[-30:])),
+            )
 
     try:
         if progress is not None:
             with progress:
-                run = run_fleet(sources, out, options, workers=workers, engine=engine, scheduler=scheduler, on_result=on_result)
+                run = run_fleet(
+                    sources, out, options, workers=workers, engine=engine, scheduler=scheduler, on_result=on_result
+                )
         else:
-            run = run_fleet(sources, out, options, workers=workers, engine=engine, scheduler=scheduler, on_result=on_result)
+            run = run_fleet(
+                sources, out, options, workers=workers, engine=engine, scheduler=scheduler, on_result=on_result
+            )
     except RuntimeError as error:
         console.print(Text.assemble(("error:", "bold red"), " " + visible(str(error))), highlight=False)
         return None
@@ -688,5 +755,7 @@ def cli_fleet(
     )
     for row in failed:
         console.print(visible(f"  failed {row.get('source_path')}: {row.get('error')}"), highlight=False, markup=False)
-    console.print(f"wrote {written[0]} and {written[1].name}; dataset in {Path(out) / 'dataset'}", highlight=False, markup=False)
+    console.print(
+        f"wrote {written[0]} and {written[1].name}; dataset in {Path(out) / 'dataset'}", highlight=False, markup=False
+    )
     return run.rows + not_found

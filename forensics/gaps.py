@@ -34,7 +34,9 @@ def find(frames: Frames, state: ControllerState, hc_logs: pl.DataFrame | None = 
         gaps.append(
             Gap(
                 missing="helm-controller logs",
-                consequence="whether the controller visited each release, dependency checks, drift corrections and crashes mid-action cannot be confirmed (MG001, DP001, DP002, DR001, HC001 decide with lower confidence or not at all)",
+                consequence="whether the controller visited each release, dependency checks, drift corrections and "
+                "crashes mid-action cannot be confirmed (MG001, DP001, DP002, DR001, HC001 decide with "
+                "lower confidence or not at all)",
                 how_to_collect=_logs_hint(frames.bundle.layout),
                 releases=not_ready,
             )
@@ -45,7 +47,8 @@ def find(frames: Frames, state: ControllerState, hc_logs: pl.DataFrame | None = 
             Gap(
                 missing="Kubernetes events",
                 consequence="action outcomes and drift reports carried by events are unavailable",
-                how_to_collect=f"{collect.hint('events')}, right after the incident (events expire after 1h by default)",
+                how_to_collect=f"{collect.hint('events')}, right after the incident "
+                "(events expire after 1h by default)",
                 releases=not_ready,
             )
         )
@@ -56,15 +59,18 @@ def find(frames: Frames, state: ControllerState, hc_logs: pl.DataFrame | None = 
             gaps.append(
                 Gap(
                     missing=f"events before {first_event:%Y-%m-%d %H:%M}Z",
-                    consequence="the logs reach further back than the events: earlier events expired (kube-apiserver --event-ttl, 1h by default)",
-                    how_to_collect=f"{collect.hint('events')}, sooner; or ship events to a log store (e.g. Alloy `loki.source.kubernetes_events`)",
+                    consequence="the logs reach further back than the events: earlier events expired (kube-apiserver "
+                    "--event-ttl, 1h by default)",
+                    how_to_collect=f"{collect.hint('events')}, sooner; or ship events to a log store (e.g. Alloy "
+                    f"`loki.source.kubernetes_events`)",
                 )
             )
     if releases.height and releases.filter(pl.col("input_format") == "object").height == 0:
         gaps.append(
             Gap(
                 missing="HelmRelease objects",
-                consequence="only table rows: no status shape, reasons, times or history, so findings have at most medium confidence",
+                consequence="only table rows: no status shape, reasons, times or history, so findings have at most "
+                "medium confidence",
                 how_to_collect=collect.hint("helmreleases"),
                 releases=releases["release"].to_list(),
             )
@@ -74,7 +80,8 @@ def find(frames: Frames, state: ControllerState, hc_logs: pl.DataFrame | None = 
         gaps.append(
             Gap(
                 missing="helm-controller pod",
-                consequence="the controller version and its restarts are unknown; version-specific behaviour is inferred from log wording and status shapes",
+                consequence="the controller version and its restarts are unknown; version-specific behaviour is "
+                "inferred from log wording and status shapes",
                 how_to_collect=collect.hint("flux-workloads"),
             )
         )

@@ -108,7 +108,9 @@ class LineStore:
                 if len(self._cache) > CACHE_ROWS:
                     self._cache.clear()
                 self._cache.update(zip(((source, o) for o in sorted(set(missing))), texts.to_list()))
-            pieces.append(rows.select("_row", pl.Series("_raw", [self._cache.get((source, o)) for o in offsets], dtype=pl.String)))
+            pieces.append(
+                rows.select("_row", pl.Series("_raw", [self._cache.get((source, o)) for o in offsets], dtype=pl.String))
+            )
         if not pieces:
             return df
         filled = pl.concat(pieces)

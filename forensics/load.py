@@ -68,9 +68,13 @@ MAX_HELD = 256 * 1024**2
 
 def load(path: str, max_bytes: int | None = None, progress: Progress | None = None, **caps: int | None) -> Frames:
     """Read and parse a bundle. Raises `forensics.bundle.BundleError` only for unusable input."""
-    reader = Reader(path, **({"max_bytes": max_bytes} if max_bytes else {}), **{k: v for k, v in caps.items() if v})  # max_members, max_ratio
+    reader = Reader(
+        path, **({"max_bytes": max_bytes} if max_bytes else {}), **{k: v for k, v in caps.items() if v}
+    )  # max_members, max_ratio
     collected: dict[str, list[pl.DataFrame]] = {kind: [] for kind in parsers.FRAME_NAMES}
-    origins: dict[str, list[str | None]] = {kind: [] for kind in parsers.FRAME_NAMES}  # a frame's member when every row's source is it
+    origins: dict[str, list[str | None]] = {
+        kind: [] for kind in parsers.FRAME_NAMES
+    }  # a frame's member when every row's source is it
     problems: list[dict] = []
     problem_frames: list[pl.DataFrame] = []  # the parsers' problems, member by member
     inventory: list[InventoryItem] = []
@@ -96,7 +100,9 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
     store.keep = reader.spool  # archive members copied to disk live as long as the store
     for member in bundle.members:
         if member.type == "symlink":
-            inventory.append(InventoryItem(member.path, 0, None, 0, 0, member.note or f"symlink to {member.target} (read there)"))
+            inventory.append(
+                InventoryItem(member.path, 0, None, 0, 0, member.note or f"symlink to {member.target} (read there)")
+            )
         elif member.type == "archive":
             inventory.append(InventoryItem(member.path, member.size, None, 0, 0, member.note))
         elif member.type == "refused":
@@ -109,7 +115,9 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
         frames = collected[kind]
         df = pl.concat(frames, how="vertical_relaxed") if frames else parsers.empty(kind)
         data[kind] = _aligned(df)
-    data["problems"] = _aligned(pl.concat([data["problems"], *problem_frames, parsers._base.frame("problems", problems)]))
+    data["problems"] = _aligned(
+        pl.concat([data["problems"], *problem_frames, parsers._base.frame("problems", problems)])
+    )
     if bundle.root:  # sources are relative to the bundle root
         for kind, df in data.items():
             if "source" in df.columns and df.height:
@@ -139,7 +147,10 @@ def _parse_members(reader: Reader, take, progress: Progress | None) -> None:
     order are mostly Python, holding the GIL, and would leave a core idle; the streamed
     decode needs no GIL. Their results are still taken in member order."""
     early = ThreadPoolExecutor(max_workers=1, thread_name_prefix="forensics-early")
-    started = {(path, data.path, data.size): early.submit(parsers.parse_member, path, data) for path, data in reader.big_files()}
+    started = {
+        (path, data.path, data.size): early.submit(parsers.parse_member, path, data)
+        for path, data in reader.big_files()
+    }
     with early, ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
         pending: deque = deque()
         held = 0
@@ -198,14 +209,23 @@ def _implausible_times(data: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]
             for (source,), rows in bad.group_by("source", maintain_order=True):
                 first = rows.row(0, named=True)
                 value = rows.select(pl.col(name).dt.to_string("%Y-%m-%dT%H:%M:%SZ")).item(0, 0)
-                problems.append({
-                    "source": source, "line": first.get("line"),
-                    "reason": f"{rows.height} time(s) in {kind}.{name} outside {TIME_RANGE[0].year}-{TIME_RANGE[1].year} (first: {value}): not placed on the timeline",
-                    "excerpt": first.get("excerpt") or "",
-                })
-        data[kind] = df.with_columns(pl.when(outside[name].fill_null(False)).then(None).otherwise(pl.col(name)).alias(name) for name in columns)
+                problems.append(
+                    {
+                        "source": source,
+                        "line": first.get("line"),
+                        "reason": f"{rows.height} time(s) in {kind}.{name} outside "
+                        f"{TIME_RANGE[0].year}-{TIME_RANGE[1].year} (first: {value}): not placed on the "
+                        f"timeline",
+                        "excerpt": first.get("excerpt") or "",
+                    }
+                )
+        data[kind] = df.with_columns(
+            pl.when(outside[name].fill_null(False)).then(None).otherwise(pl.col(name)).alias(name) for name in columns
+        )
     if problems:
-        data["problems"] = pl.concat([data["problems"], parsers._base.frame("problems", problems)], how="vertical_relaxed")
+        data["problems"] = pl.concat(
+            [data["problems"], parsers._base.frame("problems", problems)], how="vertical_relaxed"
+        )
     return data
 
 
@@ -215,14 +235,20 @@ def _all_from(df: pl.DataFrame, path: str) -> bool:
     return "source" in df.columns and (df.height == 0 or bool(df.select((pl.col("source") == path).all()).item()))
 
 
-def _relative_sources(df: pl.DataFrame, root: str, pieces: list[pl.DataFrame], origins: list[str | None]) -> pl.DataFrame:
+def _relative_sources(
+    df: pl.DataFrame, root: str, pieces: list[pl.DataFrame], origins: list[str | None]
+) -> pl.DataFrame:
     """`df` with its sources relative to the bundle root (`strip_root`). When each member's
     piece has one source, its member's path, the column is that path repeated per piece: the
     same values without a string operation on every row (two million log rows: 80 ms), and
     a column of repeats that the redaction reads quickly."""
     if pieces and None not in origins and sum(piece.height for piece in pieces) == df.height:
         column = pl.concat(
-            [pl.repeat(strip_root(origin, root), piece.height, dtype=pl.String, eager=True) for origin, piece in zip(origins, pieces) if piece.height],
+            [
+                pl.repeat(strip_root(origin, root), piece.height, dtype=pl.String, eager=True)
+                for origin, piece in zip(origins, pieces)
+                if piece.height
+            ],
             rechunk=False,
         )
         return _aligned(df.with_columns(column.alias("source")))
@@ -276,7 +302,10 @@ def _resolve_namespaces(events: pl.DataFrame, releases: pl.DataFrame) -> pl.Data
     namespace = pl.when(missing).then(pl.col("_ns")).otherwise(pl.col("namespace"))
     return joined.with_columns(
         namespace.alias("namespace"),
-        pl.when(missing & pl.col("_ns").is_not_null()).then(pl.format("{}/{}", pl.col("_ns"), pl.col("name"))).otherwise(pl.col("release")).alias("release"),
+        pl.when(missing & pl.col("_ns").is_not_null())
+        .then(pl.format("{}/{}", pl.col("_ns"), pl.col("name")))
+        .otherwise(pl.col("release"))
+        .alias("release"),
     ).drop("_ns")
 
 
@@ -303,7 +332,9 @@ def _resolve_releases(data: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
         only = named.pop()
         mapping["?/?"] = (only, f"the only release the bundle names ({only})")
     elif "?/?" in known:  # a log record cut before its keys, in a bundle of many releases: a controller line
-        data["logs"] = data["logs"].with_columns(pl.when(pl.col("release") == "?/?").then(None).otherwise(pl.col("release")).alias("release"))
+        data["logs"] = data["logs"].with_columns(
+            pl.when(pl.col("release") == "?/?").then(None).otherwise(pl.col("release")).alias("release")
+        )
     if not mapping:
         return data
     old = list(mapping)
@@ -313,15 +344,31 @@ def _resolve_releases(data: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
         if "release" not in df.columns or not df.height:
             continue
         hit = pl.col("release").is_in(old)
-        columns = [pl.when(hit).then(pl.col("release").replace_strict(old, new, default=None)).otherwise(pl.col("release")).alias("release")]
+        columns = [
+            pl.when(hit)
+            .then(pl.col("release").replace_strict(old, new, default=None))
+            .otherwise(pl.col("release"))
+            .alias("release")
+        ]
         if kind == "logs":  # a record cut before its keys, now known to be about this HelmRelease
-            columns.append(pl.when(hit & pl.col("kind").is_null()).then(pl.lit("HelmRelease")).otherwise(pl.col("kind")).alias("kind"))
+            columns.append(
+                pl.when(hit & pl.col("kind").is_null())
+                .then(pl.lit("HelmRelease"))
+                .otherwise(pl.col("kind"))
+                .alias("kind")
+            )
         if kind in ("releases", "events"):
             resolved = pl.col("release").replace_strict(old, new, default=None)
             columns += [
-                pl.when(hit).then(resolved.str.split("/").list.get(0)).otherwise(pl.col("namespace")).alias("namespace"),
+                pl.when(hit)
+                .then(resolved.str.split("/").list.get(0))
+                .otherwise(pl.col("namespace"))
+                .alias("namespace"),
                 pl.when(hit).then(resolved.str.split("/").list.get(1)).otherwise(pl.col("name")).alias("name"),
-                pl.when(hit).then(pl.col("release").replace_strict(old, why, default=None)).otherwise(pl.col("release_basis")).alias("release_basis"),
+                pl.when(hit)
+                .then(pl.col("release").replace_strict(old, why, default=None))
+                .otherwise(pl.col("release_basis"))
+                .alias("release_basis"),
             ]
         data[kind] = df.with_columns(columns)
     return data
@@ -334,8 +381,14 @@ def _dedupe(data: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
         # Keep the full object over a table row, then the first seen.
         # Keep the richest form: the object, then `kubectl describe`, then a table row.
         # then a status message, alert labels, a metric series: the less it says, the later
-        rank = pl.col("input_format").replace_strict({"object": 0, "kubectl-describe": 1, "alert": 3, "metric": 4}, default=2, return_dtype=pl.Int8)
-        keep = releases.with_columns(rank.alias("_rank")).sort("_rank", maintain_order=True).unique("release", keep="first", maintain_order=True)
+        rank = pl.col("input_format").replace_strict(
+            {"object": 0, "kubectl-describe": 1, "alert": 3, "metric": 4}, default=2, return_dtype=pl.Int8
+        )
+        keep = (
+            releases.with_columns(rank.alias("_rank"))
+            .sort("_rank", maintain_order=True)
+            .unique("release", keep="first", maintain_order=True)
+        )
         kept = keep.select("release", "source")
         data["releases"] = keep.drop("_rank")
         for kind in ("conditions", "history", "managed_fields"):
@@ -343,6 +396,9 @@ def _dedupe(data: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     events = data["events"]
     if events.height and events["uid"].drop_nulls().n_unique() < events["uid"].drop_nulls().len():
         data["events"] = pl.concat(
-            [events.filter(pl.col("uid").is_null()), events.filter(pl.col("uid").is_not_null()).unique("uid", keep="first", maintain_order=True)]
+            [
+                events.filter(pl.col("uid").is_null()),
+                events.filter(pl.col("uid").is_not_null()).unique("uid", keep="first", maintain_order=True),
+            ]
         )
     return data

@@ -11,20 +11,39 @@ import json
 
 from pydantic import BaseModel, Field
 
-from forensics.model import BundleInfo, ControllerRestart, ControllerVersion, Finding, Gap, PlanStep, Problem, RuleResult, TimelineEntry, Upgrade, Verdict
+from forensics.model import (
+    BundleInfo,
+    ControllerRestart,
+    ControllerVersion,
+    Finding,
+    Gap,
+    PlanStep,
+    Problem,
+    RuleResult,
+    TimelineEntry,
+    Upgrade,
+    Verdict,
+)
 
 # What one result may hold. The `analyze` and `release` results are cut by these caps, halved
 # until the result's JSON fits RESULT_BYTES; a text longer than MAX_TEXT characters is cut.
 RESULT_BYTES = 90_000  # the JSON of the typed result; the text copy doubles it on the wire (< 200 KB)
 MAX_TEXT = 2000
-CAPS = {"verdicts": 30, "findings": 40, "evidence": 5, "plan": 30, "restarts": 20, "releases": 200, "names": 20, "problems": 10}
+CAPS = {
+    "verdicts": 30,
+    "findings": 40,
+    "evidence": 5,
+    "plan": 30,
+    "restarts": 20,
+    "releases": 200,
+    "names": 20,
+    "problems": 10,
+}
 
 NEXT = (
     "release(handle, RELEASE) for one release's story (ruled-out alternatives, plan, timeline); "
     "evidence(handle, SOURCE, LINE) for the lines around a citation; explain(LABEL) for a label or rule."
 )
-
-
 
 
 class ReleaseLabel(BaseModel):
@@ -44,14 +63,22 @@ class Summary(BaseModel):
     controllers: list[ControllerVersion] = []
     upgrades: list[Upgrade] = []
     restarts: list[ControllerRestart] = []
-    verdicts: list[Verdict] = Field(default=[], description="releases that are not healthy, worst first; each release's plan is in release()")
+    verdicts: list[Verdict] = Field(
+        default=[], description="releases that are not healthy, worst first; each release's plan is in release()"
+    )
     more_releases: list[ReleaseLabel] = Field(default=[], description="releases not healthy past the verdicts shown")
     healthy_releases: list[str] = []
-    findings: list[Finding] = Field(default=[], description="the findings of the verdicts shown first, evidence capped per finding")
-    plan: list[PlanStep] = Field(default=[], description="the bundle's remediation in order: controller first, dependencies before dependents")
+    findings: list[Finding] = Field(
+        default=[], description="the findings of the verdicts shown first, evidence capped per finding"
+    )
+    plan: list[PlanStep] = Field(
+        default=[], description="the bundle's remediation in order: controller first, dependencies before dependents"
+    )
     gaps: list[Gap] = []
     rules_not_run: list[RuleResult] = Field(default=[], description="rules skipped for missing evidence, or failed")
-    problems: list[Problem] = Field(default=[], description="the first input that could not be used (a member over a cap, a line no parser read)")
+    problems: list[Problem] = Field(
+        default=[], description="the first input that could not be used (a member over a cap, a line no parser read)"
+    )
     problems_total: int = 0
     redactions: int = 0
     omitted: dict[str, int] = Field(default={}, description="items left out to keep the result small, per field")
@@ -68,7 +95,9 @@ class Story(BaseModel):
     depends_on: list[str] = []
     dependents: list[str] = []
     timeline: list[TimelineEntry] = Field(
-        default=[], description="the release's last timeline entries in time order, messages cut (evidence() reads a whole line); omitted.timeline > 0: earlier ones exist"
+        default=[],
+        description="the release's last timeline entries in time order, messages cut (evidence() reads a whole line); "
+        "omitted.timeline > 0: earlier ones exist",
     )
     omitted: dict[str, int] = {}
 
@@ -109,10 +138,8 @@ class Explanation(BaseModel):
     labels: list[LabelRow]
 
 
-
 def to_json(data) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
 
 
 def fit(build, caps: dict[str, int]):
@@ -129,7 +156,15 @@ def worst_first(verdicts: list[Verdict]) -> list[Verdict]:
     """Releases that are not healthy, the worst first: severity, then confidence, then a
     first cause before the releases it blocks (a longer chain points upstream)."""
     sick = [v for v in verdicts if not v.healthy]
-    return sorted(sick, key=lambda v: (-(v.severity.rank if v.severity else -1), -(v.confidence.rank if v.confidence else -1), len(v.chain), v.release))
+    return sorted(
+        sick,
+        key=lambda v: (
+            -(v.severity.rank if v.severity else -1),
+            -(v.confidence.rank if v.confidence else -1),
+            len(v.chain),
+            v.release,
+        ),
+    )
 
 
 def summary(loaded, caps: dict[str, int]) -> Summary:
@@ -168,7 +203,9 @@ def summary(loaded, caps: dict[str, int]) -> Summary:
         upgrades=[u.model_copy(update={"evidence": u.evidence[: caps["evidence"]]}) for u in analysis.upgrades],
         restarts=analysis.restarts[: caps["restarts"]],
         verdicts=[brief(v, caps["evidence"]) for v in shown],
-        more_releases=[ReleaseLabel(release=v.release, label=v.label) for v in sick[len(shown) : len(shown) + caps["releases"]]],
+        more_releases=[
+            ReleaseLabel(release=v.release, label=v.label) for v in sick[len(shown) : len(shown) + caps["releases"]]
+        ],
         healthy_releases=healthy[: caps["releases"]],
         findings=[f.model_copy(update={"evidence": f.evidence[: caps["evidence"]]}) for f in kept],
         plan=analysis.plan[: caps["plan"]],

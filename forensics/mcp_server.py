@@ -49,7 +49,11 @@ from forensics import __version__, mcp_results as results
 from forensics.model import TimelineEntry
 
 KEEP_RUNS = 3  # analyses kept in memory at once (a 1 GB bundle holds ~1.4 GB while it is analysed)
-STORY_CAPS = {"timeline": 100, "evidence": 20, "releases": 200}  # a release's last entries, evidence per finding, dependents
+STORY_CAPS = {
+    "timeline": 100,
+    "evidence": 20,
+    "releases": 200,
+}  # a release's last entries, evidence per finding, dependents
 TIMELINE_TEXT = 300  # characters of a timeline message (evidence() reads the whole line)
 MAX_CONTEXT = 50  # lines either side of a cited line
 LINE_CHARS = 2000  # characters of one line read back
@@ -192,7 +196,10 @@ class Forensics:
         """The real path of `path` when it lies under an allowed folder; ToolError otherwise."""
         roots = self.allowed(granted)
         if not roots:
-            raise ToolError(f"refused: no folder is open to this server (start it with `forensics mcp --root DIR`, or grant roots from the client) for {path}")
+            raise ToolError(
+                f"refused: no folder is open to this server (start it with `forensics mcp --root DIR`, or grant roots "
+                f"from the client) for {path}"
+            )
         given = Path(path).expanduser()
         candidates = [given] if given.is_absolute() else [root / given for root in roots]
         inside = []
@@ -255,7 +262,10 @@ class Forensics:
             hint = f"; did you mean {', '.join(close)}?" if close else f"; releases: {', '.join(known[:20])}"
             raise ToolError(f"no release {release!r} in this bundle (give it as NAMESPACE/NAME){hint}")
         columns = ["release", "ts", "ts_end", "origin", "level", "reason", "message", "count", "source", "line"]
-        entries = [TimelineEntry(**{**row, "message": _cut(row["message"] or "", TIMELINE_TEXT)}) for row in rows.select(columns).iter_rows(named=True)]
+        entries = [
+            TimelineEntry(**{**row, "message": _cut(row["message"] or "", TIMELINE_TEXT)})
+            for row in rows.select(columns).iter_rows(named=True)
+        ]
         findings = [f for f in analysis.findings if f.release == release]
         depends = [d.depends_on for d in analysis.dependencies if d.release == release]
         dependents = [d.release for d in analysis.dependencies if d.depends_on == release]
@@ -307,13 +317,20 @@ class Forensics:
                 reader.spool.cleanup()
         if found is None:
             close = difflib.get_close_matches(source, seen, n=3, cutoff=0.6)
-            raise ToolError("no such file in the bundle" + (f" (did you mean {', '.join(close)}?)" if close else "") + f": {source}")
+            raise ToolError(
+                "no such file in the bundle" + (f" (did you mean {', '.join(close)}?)" if close else "") + f": {source}"
+            )
         if line not in found:
             size = f"ends at line {max(found)}" if found else f"has fewer than {max(1, line - context)} lines"
             raise ToolError(f"no line {line}: the file {size}: {source}")
         numbers = sorted(found)
         texts = redact_series(pl.Series([found[n] for n in numbers], dtype=pl.String))[0].to_list()
-        return results.Lines(handle=loaded.handle, source=source, line=line, lines=[results.Line(line=n, text=t) for n, t in zip(numbers, texts)])
+        return results.Lines(
+            handle=loaded.handle,
+            source=source,
+            line=line,
+            lines=[results.Line(line=n, text=t) for n, t in zip(numbers, texts)],
+        )
 
 
 def _read_lines(data, first: int, last: int) -> dict[int, str]:
@@ -357,11 +374,24 @@ def explanation(key: str) -> results.Explanation:
     if not labels:
         known = [r.id for r in RULES] + sorted({r.label for r in RULES})
         close = difflib.get_close_matches(key.strip(), known + [r.name for r in RULES], n=3, cutoff=0.5)
-        raise ToolError(f"no rule with id, name or label {key!r}" + (f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(known)}"))
+        raise ToolError(
+            f"no rule with id, name or label {key!r}"
+            + (f"; did you mean {', '.join(close)}?" if close else f"; known: {', '.join(known)}")
+        )
     return results.Explanation(
         key=key,
-        rules=[results.RuleDoc(id=r.id, name=r.name, label=r.label, severity=r.severity.value, documentation=r.documentation()) for r in found],
-        labels=[results.LabelRow(label=label, can_cause=list(verdicts.can_cause(label)), caused_by=list(verdicts.caused_by(label))) for label in dict.fromkeys(labels)],
+        rules=[
+            results.RuleDoc(
+                id=r.id, name=r.name, label=r.label, severity=r.severity.value, documentation=r.documentation()
+            )
+            for r in found
+        ],
+        labels=[
+            results.LabelRow(
+                label=label, can_cause=list(verdicts.can_cause(label)), caused_by=list(verdicts.caused_by(label))
+            )
+            for label in dict.fromkeys(labels)
+        ],
     )
 
 
@@ -416,7 +446,9 @@ def build(roots: list[str | Path], caps: dict[str, int | None] | None = None) ->
     app = MCPServer("flux-forensics", version=__version__, instructions=INSTRUCTIONS, log_level="WARNING")
 
     @app.tool(annotations=READ_ONLY)
-    def analyze(path: Annotated[str, Field(description="the bundle: absolute, or relative to a root")], roots: GrantedRoots) -> Annotated[CallToolResult, results.Summary]:
+    def analyze(
+        path: Annotated[str, Field(description="the bundle: absolute, or relative to a root")], roots: GrantedRoots
+    ) -> Annotated[CallToolResult, results.Summary]:
         """Analyse a bundle (folder, .tar.gz/.tgz/.tar/.zip, or one file): its verdicts per
         HelmRelease, worst first, and the findings with their source:line evidence. The result
         is bounded in size; it carries a handle for release() and evidence()."""
@@ -448,7 +480,11 @@ def build(roots: list[str | Path], caps: dict[str, int | None] | None = None) ->
             return _result(state.lines(state.load(state.target(handle, roots)), source, line, context))
 
     @app.tool(annotations=READ_ONLY)
-    def explain(label_or_rule: Annotated[str, Field(description="a label (timeout), a rule id (HR005) or a rule name (action-timed-out)")]) -> Annotated[CallToolResult, results.Explanation]:
+    def explain(
+        label_or_rule: Annotated[
+            str, Field(description="a label (timeout), a rule id (HR005) or a rule name (action-timed-out)")
+        ],
+    ) -> Annotated[CallToolResult, results.Explanation]:
         """A rule's documentation (what it detects, why it matters, evidence, remediation) by
         id, name or label, and what the label can cause or be caused by."""
         with _tool_errors():
@@ -457,7 +493,10 @@ def build(roots: list[str | Path], caps: dict[str, int | None] | None = None) ->
     @app.tool(annotations=READ_ONLY, structured_output=False)  # a text to read or save as it is
     def collect(
         part: Annotated[str | None, Field(description="one evidence part by name (the table lists them)")] = None,
-        form: Annotated[Literal["table", "troubleshoot", "script"], Field(description="the parts table, a troubleshoot.sh spec or a kubectl script")] = "table",
+        form: Annotated[
+            Literal["table", "troubleshoot", "script"],
+            Field(description="the parts table, a troubleshoot.sh spec or a kubectl script"),
+        ] = "table",
         namespace: Annotated[str, Field(description="the namespace of the Flux controllers")] = "flux-system",
         since: Annotated[str, Field(description="how far back the controller logs go (Go duration)")] = "72h",
     ) -> str:
@@ -481,7 +520,11 @@ def build(roots: list[str | Path], caps: dict[str, int | None] | None = None) ->
         except ToolError as error:
             raise ResourceError(str(error)) from None
         parts = [f"# {r.id} {r.name} (label `{r.label}`, {r.severity})\n\n{r.documentation}\n" for r in found.rules]
-        parts += [f"Label `{row.label}` can cause: {', '.join(row.can_cause) or 'nothing'}; can be caused by: {', '.join(row.caused_by) or 'nothing'}.\n" for row in found.labels]
+        parts += [
+            f"Label `{row.label}` can cause: {', '.join(row.can_cause) or 'nothing'}; can be caused by: "
+            f"{', '.join(row.caused_by) or 'nothing'}.\n"
+            for row in found.labels
+        ]
         return "\n".join(parts)
 
     @app.prompt(name="investigate", title="Investigate a Flux incident")

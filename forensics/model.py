@@ -27,73 +27,108 @@ class Label(StrEnum):
         member.meaning = meaning
         return member
 
-    migration_skip = "migration-skip", (
-        "after a controller upgrade that changed the API/status shape, the object's status was never rewritten "
-        "by the new controller (old-shape status, old-format messages, no reconcile by the new controller)"
+    migration_skip = (
+        "migration-skip",
+        (
+            "after a controller upgrade that changed the API/status shape, the object's status was never rewritten "
+            "by the new controller (old-shape status, old-format messages, no reconcile by the new controller)"
+        ),
     )
-    stale_status = "stale-status", (
-        "status does not describe the latest reconcile: old messages, observedGeneration behind generation, "
-        "Ready older than later successful actions in logs/events"
+    stale_status = (
+        "stale-status",
+        (
+            "status does not describe the latest reconcile: old messages, observedGeneration behind generation, "
+            "Ready older than later successful actions in logs/events"
+        ),
     )
-    dependency_stale = "dependency-stale", (
-        'reports "dependency ... is not ready" while the dependency is in fact Ready (a false block)'
+    dependency_stale = (
+        "dependency-stale",
+        ('reports "dependency ... is not ready" while the dependency is in fact Ready (a false block)'),
     )
-    dependency_failed = "dependency-failed", (
-        "blocked by a dependency that really fails; the verdict points at the upstream root cause"
+    dependency_failed = (
+        "dependency-failed",
+        ("blocked by a dependency that really fails; the verdict points at the upstream root cause"),
     )
-    drift = "drift", (
-        "drift detected and corrected again and again (a correction loop), with the drifting object/field "
-        "and the likely other writer (e.g. an HPA on /spec/replicas)"
+    drift = (
+        "drift",
+        (
+            "drift detected and corrected again and again (a correction loop), with the drifting object/field "
+            "and the likely other writer (e.g. an HPA on /spec/replicas)"
+        ),
     )
-    stuck_pending = "stuck-pending", (
-        'Helm storage locked in pending-install/-upgrade/-rollback ("another operation ... is in progress")'
+    stuck_pending = (
+        "stuck-pending",
+        ('Helm storage locked in pending-install/-upgrade/-rollback ("another operation ... is in progress")'),
     )
-    retries_exhausted = "retries-exhausted", (
-        "install/upgrade failed until the retry budget ran out; the object is Stalled"
+    retries_exhausted = (
+        "retries-exhausted",
+        ("install/upgrade failed until the retry budget ran out; the object is Stalled"),
     )
     install_failed = "install-failed", "the Helm install failed; the finding names the sub-cause where known"
     upgrade_failed = "upgrade-failed", "the Helm upgrade failed; the finding names the sub-cause where known"
     rollback_failed = "rollback-failed", "the Helm rollback failed; the finding names the sub-cause where known"
     test_failed = "test-failed", "a Helm test failed; the finding names the sub-cause where known"
-    timeout = "timeout", (
-        "an action failed on its timeout (context deadline exceeded, timed out waiting for the condition)"
+    timeout = (
+        "timeout",
+        ("an action failed on its timeout (context deadline exceeded, timed out waiting for the condition)"),
     )
-    chart_fetch = "chart-fetch", (
-        "chart or source artifact not available (HelmChart/HelmRepository/OCIRepository not ready, pull errors)"
+    chart_fetch = (
+        "chart-fetch",
+        ("chart or source artifact not available (HelmChart/HelmRepository/OCIRepository not ready, pull errors)"),
     )
     values_missing = "values-missing", "a valuesFrom ConfigMap/Secret or key is missing"
     immutable_field = "immutable-field", "apply rejected: a field is immutable"
     suspended = "suspended", "reconciliation is suspended"
-    controller_restart = "controller-restart", (
-        "the controller restarted/crashed (OOMKilled, leader election lost) during the window"
+    controller_restart = (
+        "controller-restart",
+        ("the controller restarted/crashed (OOMKilled, leader election lost) during the window"),
     )
     evidence_gap = "evidence-gap", "the bundle lacks the evidence to decide (no controller logs, events expired)"
-    values_schema = "values-schema", (
-        "the chart's values.schema.json rejects the values "
-        '("values don\'t meet the specifications of the schema(s)")'
+    values_schema = (
+        "values-schema",
+        (
+            "the chart's values.schema.json rejects the values "
+            '("values don\'t meet the specifications of the schema(s)")'
+        ),
     )
-    ownership_conflict = "ownership-conflict", (
-        'Helm will not adopt an object that exists already ("... exists and cannot be imported into the current '
-        'release: invalid ownership metadata", "rendered manifests contain a resource that already exists")'
+    ownership_conflict = (
+        "ownership-conflict",
+        (
+            'Helm will not adopt an object that exists already ("... exists and cannot be imported into the current '
+            'release: invalid ownership metadata", "rendered manifests contain a resource that already exists")'
+        ),
     )
-    render_failed = "render-failed", (
-        "the chart does not render: template or parse errors, YAML-to-JSON conversion, a post-renderer "
-        "(Kustomize patch) that fails"
+    render_failed = (
+        "render-failed",
+        (
+            "the chart does not render: template or parse errors, YAML-to-JSON conversion, a post-renderer "
+            "(Kustomize patch) that fails"
+        ),
     )
-    api_removed = "api-removed", (
-        'the chart uses an API the cluster does not serve ("no matches for kind ... in version ...", '
-        '"resource mapping not found", "ensure CRDs are installed first")'
+    api_removed = (
+        "api-removed",
+        (
+            'the chart uses an API the cluster does not serve ("no matches for kind ... in version ...", '
+            '"resource mapping not found", "ensure CRDs are installed first")'
+        ),
     )
-    crd_mismatch = "crd-mismatch", (
-        "Flux's own CRDs and objects disagree: an apiVersion that is not served, fields \"not declared in "
-        'schema", CRD status.storedVersions blocking a Flux upgrade, Flux CRDs missing'
+    crd_mismatch = (
+        "crd-mismatch",
+        (
+            "Flux's own CRDs and objects disagree: an apiVersion that is not served, fields \"not declared in "
+            'schema", CRD status.storedVersions blocking a Flux upgrade, Flux CRDs missing'
+        ),
     )
-    release_missing = "release-missing", (
-        "Helm's storage does not hold what the controller expects: \"has no deployed releases\", a release "
-        "uninstalled or rolled back outside Flux, a release stuck uninstalling"
+    release_missing = (
+        "release-missing",
+        (
+            'Helm\'s storage does not hold what the controller expects: "has no deployed releases", a release '
+            "uninstalled or rolled back outside Flux, a release stuck uninstalling"
+        ),
     )
-    health_check_canceled = "health-check-canceled", (
-        "helm-controller >= v1.5 canceled a running health check because a newer revision arrived"
+    health_check_canceled = (
+        "health-check-canceled",
+        ("helm-controller >= v1.5 canceled a running health check because a newer revision arrived"),
     )
     dependency_missing = "dependency-missing", "a dependsOn target does not exist"
 
@@ -153,7 +188,9 @@ class Finding(BaseModel):
     name: str
     label: Label
     release: str
-    scope: str = Field(default="release", description='"release", or "cluster" for a finding about the cluster (release "(cluster)")')
+    scope: str = Field(
+        default="release", description='"release", or "cluster" for a finding about the cluster (release "(cluster)")'
+    )
     severity: Severity
     confidence: Confidence
     confidence_reason: str = ""
@@ -163,7 +200,9 @@ class Finding(BaseModel):
     evidence: list[Evidence] = []
     remediation: str = ""
     upstream: str | None = Field(
-        default=None, description="a dependency finding: the release it waits on (namespace/name), as a field, never parsed back from the summary"
+        default=None,
+        description="a dependency finding: the release it waits on (namespace/name), as a field, never parsed back "
+        "from the summary",
     )
 
 
@@ -182,14 +221,18 @@ class RuleResult(BaseModel):
 class ChainLink(BaseModel):
     release: str
     label: Label | None = None
-    relation: str = Field(default="", description="depends on | dependency cycle | chain cut (the walk stops at a fixed depth)")
+    relation: str = Field(
+        default="", description="depends on | dependency cycle | chain cut (the walk stops at a fixed depth)"
+    )
 
 
 class RuledOut(BaseModel):
     """An alternative the verdict considered, and why it is not the primary cause."""
 
     label: Label
-    finding: str | None = Field(default=None, description="the finding's id when a rule reported it; null for an alternative no rule reported")
+    finding: str | None = Field(
+        default=None, description="the finding's id when a rule reported it; null for an alternative no rule reported"
+    )
     reason: str
     evidence: list[Evidence] = []
 
@@ -199,9 +242,14 @@ class PlanStep(BaseModel):
 
     order: int = Field(description="1-based position in its plan")
     release: str
-    phase: str = Field(description="fix (change the cause) | unblock (resume, unlock) | reconcile | wait | collect (gather missing evidence)")
+    phase: str = Field(
+        description="fix (change the cause) | unblock (resume, unlock) | reconcile | wait | collect (gather missing "
+        "evidence)"
+    )
     action: str = Field(description="what to do, in one sentence")
-    commands: str = Field(default="", description="shell lines with their comments, to read before running; may be empty")
+    commands: str = Field(
+        default="", description="shell lines with their comments, to read before running; may be empty"
+    )
     why: str
     check: str = Field(description="what to look at afterwards to know the step worked")
 
@@ -222,11 +270,19 @@ class Verdict(BaseModel):
     ready: str | None = None
     ready_message: str | None = None
     status_format: str | None = None
-    unexplained: bool = Field(default=False, description="not Ready, and no rule explains it (decided once, in forensics.verdicts)")
-    suspended: bool = Field(default=False, description="reconciliation is suspended; the primary stays the failure that came before it")
+    unexplained: bool = Field(
+        default=False, description="not Ready, and no rule explains it (decided once, in forensics.verdicts)"
+    )
+    suspended: bool = Field(
+        default=False, description="reconciliation is suspended; the primary stays the failure that came before it"
+    )
     confidence_reason: str = Field(default="", description="one sentence: what the confidence rests on")
-    ruled_out: list[RuledOut] = Field(default=[], description="the alternatives considered and why each is not the primary")
-    plan: list[PlanStep] = Field(default=[], description="this release's remediation, in order: fix the cause, unblock, reconcile")
+    ruled_out: list[RuledOut] = Field(
+        default=[], description="the alternatives considered and why each is not the primary"
+    )
+    plan: list[PlanStep] = Field(
+        default=[], description="this release's remediation, in order: fix the cause, unblock, reconcile"
+    )
 
     @property
     def label(self) -> str:
@@ -335,7 +391,10 @@ class Analysis(BaseModel):
     dependencies: list[Dependency] = []
     findings: list[Finding] = []
     verdicts: list[Verdict] = []
-    plan: list[PlanStep] = Field(default=[], description="the remediation of every release in one order: an upstream dependency before its dependents")
+    plan: list[PlanStep] = Field(
+        default=[],
+        description="the remediation of every release in one order: an upstream dependency before its dependents",
+    )
     rules: list[RuleResult] = []
     gaps: list[Gap] = []
     inventory: list[InventoryEntry] = []

@@ -43,7 +43,10 @@ class Signature:
 
 
 # Flux's own kinds, as `kubectl` and the controllers' reflectors name them.
-FLUX_KINDS = r"(?:HelmRelease|HelmChart|HelmRepository|OCIRepository|GitRepository|Bucket|ExternalArtifact|Kustomization|Alert|Provider|Receiver|ImageRepository|ImagePolicy|ImageUpdateAutomation)"
+FLUX_KINDS = (
+    r"(?:HelmRelease|HelmChart|HelmRepository|OCIRepository|GitRepository|Bucket|ExternalArtifact|Kustomization"
+    r"|Alert|Provider|Receiver|ImageRepository|ImagePolicy|ImageUpdateAutomation)"
+)
 # A client built for a newer Flux API than the cluster serves (the flux CLI, controller-runtime's
 # REST mapper): a version skew of the tool that printed it, not a state of the cluster.
 CLIENT_SKEW = r"failed to get API group resources: unable to retrieve the complete list of server APIs"
@@ -60,8 +63,10 @@ SIGNATURES: tuple[Signature, ...] = (
         # `failed to diff release against cluster resources: %s`; v0.37+ Ready=False StateError
         # `Could not determine release state: unable to determine cluster state: %w` and the log
         # `diff of release against cluster state completed with error`
-        r"failed to diff release against cluster resources|unable to determine cluster state: |diff of release against cluster (?:resources|state) (?:finished|completed) with error",
-        "drift detection's dry-run of the release against the live objects fails: another writer left an object the dry-run rejects",
+        r"failed to diff release against cluster resources|unable to determine cluster state: |diff of release against "
+        r"cluster (?:resources|state) (?:finished|completed) with error",
+        "drift detection's dry-run of the release against the live objects fails: another writer left an object the "
+        "dry-run rejects",
     ),
     Signature(
         "crd-mismatch",
@@ -76,15 +81,18 @@ SIGNATURES: tuple[Signature, ...] = (
         rf"|{FLUX_KINDS}/\S+ dry-run failed.*not declared in schema|toolkit\.fluxcd\.io.*field not declared in schema"
         r"|(?s:toolkit\.fluxcd\.io.*must appear in spec\.versions)"
         rf"|failed to list \*v\w+\.{FLUX_KINDS}: the server could not find"
-        r"|unable to retrieve the complete list of server APIs: [^\n]*toolkit\.fluxcd\.io/\w+: the server could not find",
-        "Flux's CRDs and its objects disagree: a Flux kind/version the cluster does not serve, or a Flux object its CRD schema rejects",
+        r"|unable to retrieve the complete list of server APIs: [^\n]*toolkit\.fluxcd\.io/\w+: the server could not "
+        r"find",
+        "Flux's CRDs and its objects disagree: a Flux kind/version the cluster does not serve, or a Flux object its "
+        "CRD schema rejects",
         unless=CLIENT_SKEW,
         explains_action=True,
     ),
     Signature(
         "api-removed",
         r'no matches for kind "[^"]+" in version "|resource mapping not found for name|ensure CRDs are installed first',
-        "the chart renders a kind/apiVersion the cluster does not serve (an API removed by a Kubernetes upgrade, or a CRD not installed)",
+        "the chart renders a kind/apiVersion the cluster does not serve (an API removed by a Kubernetes upgrade, or a "
+        "CRD not installed)",
         explains_action=True,
     ),
     Signature(
@@ -95,7 +103,8 @@ SIGNATURES: tuple[Signature, ...] = (
     ),
     Signature(
         "ownership-conflict",
-        r"exists and cannot be imported into the current release|invalid ownership metadata|rendered manifests contain a resource that already exists",
+        r"exists and cannot be imported into the current release|invalid ownership metadata|rendered manifests contain "
+        r"a resource that already exists",
         "an object the chart renders exists already and Helm will not adopt it",
         explains_action=True,
     ),
@@ -116,35 +125,44 @@ SIGNATURES: tuple[Signature, ...] = (
     ),
     Signature(
         "release-missing",
-        r'"[^"]+" has no deployed releases|missing target release for rollback|Helm release revision \d+ is uninstalling'
+        r'"[^"]+" has no deployed releases|missing target release for rollback|Helm release revision \d+ is '
+        r"uninstalling"
         r"|rollback to previous release \S+ with chart \S+ failed: release: not found",
-        "Helm's storage does not hold the release the controller expects (uninstalled or rolled back outside Flux, stuck uninstalling)",
+        "Helm's storage does not hold the release the controller expects (uninstalled or rolled back outside Flux, "
+        "stuck uninstalling)",
         explains_action=True,
     ),
     Signature(
         "values-missing",
-        r"chart values reference '|could not find (ConfigMap|Secret) '|missing key '[^']*' in (ConfigMap|Secret)|unable to read values from key",
+        r"chart values reference '|could not find (ConfigMap|Secret) '|missing key '[^']*' in (ConfigMap|Secret)|"
+        r"unable to read values from key",
         "a valuesFrom ConfigMap/Secret or one of its keys does not exist",
     ),
     Signature(
         "health-check-canceled",
-        r"Health checks canceled due to new reconciliation triggered by |New reconciliation triggered by |canceling health checks",
+        r"Health checks canceled due to new reconciliation triggered by |New reconciliation triggered by |canceling "
+        r"health checks",
         "helm-controller >= v1.5 canceled the running health check because a newer revision arrived",
         explains_action=True,
     ),
     Signature(
         "chart-fetch",
-        r"(HelmChart|OCIRepository|ExternalArtifact|HelmRepository) '[^']+' is not ready|(Chart|Source) not ready: artifact not found|"
-        r"has no artifact|failed to download (chart|artifact)|[Cc]ould not load chart|could not get (HelmChart|Source) object|"
+        r"(HelmChart|OCIRepository|ExternalArtifact|HelmRepository) '[^']+' is not ready|(Chart|Source) not ready: "
+        r"artifact not found|"
+        r"has no artifact|failed to download (chart|artifact)|[Cc]ould not load chart|could not get (HelmChart|Source) "
+        r"object|"
         r"chart reconciliation failed|does not have an artifact|integrity failure: computed digest|"
         r"artifact revision \S+ does not match chart version|invalid artifact revision|"
-        r"(?:invalid chart reference|chart pull error|chart metadata patch error|values files merge error|dependency build error|chart package error|chart verification error): ",
+        r"(?:invalid chart reference|chart pull error|chart metadata patch error|values files merge error|dependency "
+        r"build error|chart package error|chart verification error): ",
         "the chart or its source artifact could not be fetched",
     ),
     Signature(
         "timeout",
-        r"context deadline exceeded|timed out waiting for the condition|timed out waiting for|[Tt]imeout waiting for|failed early due to stalled resources",
-        "the Helm action waited for its resources until spec.timeout ran out (or, with the poller, one of them failed first)",
+        r"context deadline exceeded|timed out waiting for the condition|timed out waiting for|[Tt]imeout waiting for|"
+        r"failed early due to stalled resources",
+        "the Helm action waited for its resources until spec.timeout ran out (or, with the poller, one of them failed "
+        "first)",
     ),
 )
 
@@ -197,7 +215,11 @@ RETRIES_EXHAUSTED = r"retries exhausted|exceeded maximum retries|Failed to (inst
 # Lines that say a failure happened (or will be retried) without saying why: with nothing
 # else, the cause is not in the evidence. v1.4.0-v1.4.2 RetryOnFailure put only
 # `Will retry after <interval>` in Ready (§10.1 W1); v1.4.3+ `retrying after <interval>`.
-CAUSELESS = RETRIES_EXHAUSTED + r"|^Will retry after \S+$|^retrying after \S+$|^previous release attempt remediation failed$|^release is in a failed state$"
+CAUSELESS = (
+    RETRIES_EXHAUSTED
+    + r"|^Will retry after \S+$|^retrying after \S+$|^previous release attempt remediation failed$|^release is in a "
+    r"failed state$"
+)
 
 
 def classify(text: pl.Expr) -> pl.Expr:
@@ -207,7 +229,9 @@ def classify(text: pl.Expr) -> pl.Expr:
         hit = text.str.contains(signature.pattern).fill_null(False)
         if signature.unless:
             hit = hit & ~text.str.contains(signature.unless).fill_null(False)
-        expr = pl.when(hit).then(pl.lit(signature.label)) if expr is None else expr.when(hit).then(pl.lit(signature.label))
+        expr = (
+            pl.when(hit).then(pl.lit(signature.label)) if expr is None else expr.when(hit).then(pl.lit(signature.label))
+        )
     return expr.otherwise(pl.lit(None, pl.String))
 
 

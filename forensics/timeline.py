@@ -100,7 +100,9 @@ def _sources(frames: Frames, controller: ControllerState) -> list[tuple[pl.LazyF
         origin=pl.lit("history"),
         level=pl.when(pl.col("status") == "failed").then(pl.lit("error")).otherwise(pl.lit("info")),
         reason=pl.col("status"),
-        message=pl.format("Helm revision {} {} ({}@{})", "version", pl.col("status").fill_null("?"), "chart_name", "chart_version"),
+        message=pl.format(
+            "Helm revision {} {} ({}@{})", "version", pl.col("status").fill_null("?"), "chart_name", "chart_version"
+        ),
         source=pl.col("source"),
         line=pl.col("line"),
         excerpt=pl.col("excerpt"),
@@ -113,7 +115,9 @@ def _sources(frames: Frames, controller: ControllerState) -> list[tuple[pl.LazyF
         origin=pl.lit("managed-field"),
         level=pl.lit("info"),
         reason=pl.col("operation"),
-        message=pl.format("{} {} {} as {}", "manager", "operation", pl.col("subresource").fill_null("object"), "api_version"),
+        message=pl.format(
+            "{} {} {} as {}", "manager", "operation", pl.col("subresource").fill_null("object"), "api_version"
+        ),
         source=pl.col("source"),
         line=pl.col("line"),
         excerpt=pl.col("excerpt"),
@@ -177,7 +181,9 @@ def outline(frames: Frames, controller: ControllerState) -> Outline:
     for df, ts, columns in _sources(frames, controller):
         recorded = columns.get("origin", pl.lit(None)).cast(pl.String).is_in(["log", "event", "controller"])
         ts_end = columns.get("ts_end", pl.lit(None)).cast(TS)
-        parts.append(df.select(release=pl.col("release").cast(pl.String), ts=ts.cast(TS), ts_end=ts_end, recorded=recorded))
+        parts.append(
+            df.select(release=pl.col("release").cast(pl.String), ts=ts.cast(TS), ts_end=ts_end, recorded=recorded)
+        )
     found = (
         pl.concat(parts)
         .filter(pl.col("ts").is_not_null())
@@ -207,11 +213,17 @@ def last_rows(frames: Frames, controller: ControllerState, keep: int, releases: 
     last = pl.col("ts") >= pl.col("ts").top_k(keep).min().over("release")
     if releases is not None:  # a few releases of a big bundle: their rows are few
         wanted = pl.col("release").is_null() | pl.col("release").is_in(sorted(releases))
-        rows = pl.concat([df.filter(wanted).select(**_columns(columns)) for df, _, columns in sources]).filter(pl.col("ts").is_not_null())
+        rows = pl.concat([df.filter(wanted).select(**_columns(columns)) for df, _, columns in sources]).filter(
+            pl.col("ts").is_not_null()
+        )
         kept = _collect(rows).lazy().filter(last)
     else:  # every release: the cutoff times first, from the time columns only, then their rows
-        times = pl.concat([df.select(release=pl.col("release").cast(pl.String), ts=ts.cast(TS)) for df, ts, _ in sources])
-        cutoffs = _collect(times.filter(pl.col("ts").is_not_null()).group_by("release").agg(_cutoff=pl.col("ts").top_k(keep).min())).lazy()
+        times = pl.concat(
+            [df.select(release=pl.col("release").cast(pl.String), ts=ts.cast(TS)) for df, ts, _ in sources]
+        )
+        cutoffs = _collect(
+            times.filter(pl.col("ts").is_not_null()).group_by("release").agg(_cutoff=pl.col("ts").top_k(keep).min())
+        ).lazy()
         parts = []
         for df, ts, columns in sources:
             near = (
@@ -221,7 +233,11 @@ def last_rows(frames: Frames, controller: ControllerState, keep: int, releases: 
             )
             parts.append(near.select(**_columns(columns)))
         kept = pl.concat(parts).filter(pl.col("ts").is_not_null())
-    return _collect(kept.sort(ORDER, nulls_last=False, maintain_order=True)).group_by("release", maintain_order=True).tail(keep)
+    return (
+        _collect(kept.sort(ORDER, nulls_last=False, maintain_order=True))
+        .group_by("release", maintain_order=True)
+        .tail(keep)
+    )
 
 
 def with_log_excerpts(timeline: pl.DataFrame, logs: pl.DataFrame) -> pl.DataFrame:

@@ -208,7 +208,9 @@ class Decision:
             causes = [c for c in self.found if c is not effect and explains(c, effect)]
             if causes:
                 # the most upstream of its causes (one no other cause explains), then the earliest
-                upstream = [c for c in causes if not any(explains(other, c) for other in causes if other is not c)] or causes
+                upstream = [
+                    c for c in causes if not any(explains(other, c) for other in causes if other is not c)
+                ] or causes
                 self.cause_of[effect.id] = min(upstream, key=lambda c: (*_in_time(_earliest(c)), c.rule))
         self.roots = [f for f in self.found if f.id not in self.cause_of]
         self.explained = {f.id: self._reach(f) for f in self.roots}
@@ -221,7 +223,9 @@ class Decision:
         self.primary = self.ordered_roots[0]
         # ambiguous: several live candidates that no time orders
         live = [r for r in self.ordered_roots if r.id not in self.resolved]
-        self.ambiguous = len(live) > 1 and (_start(live[0]) is None or _start(live[1]) is None or _start(live[0]) == _start(live[1]))
+        self.ambiguous = len(live) > 1 and (
+            _start(live[0]) is None or _start(live[1]) is None or _start(live[0]) == _start(live[1])
+        )
 
     def _reach(self, root: Finding) -> int:
         """How many findings this root explains, directly or through others."""
@@ -241,7 +245,11 @@ class Decision:
         if root.label not in MOMENTS or self.explained[root.id]:
             return None
         end = _moment(root)
-        later = [r for r in self.roots if r is not root and _start(r) is not None and end is not None and _start(r) - end > TOLERANCE]
+        later = [
+            r
+            for r in self.roots
+            if r is not root and _start(r) is not None and end is not None and _start(r) - end > TOLERANCE
+        ]
         return min(later, key=lambda r: _start(r)) if later else None
 
     def _key(self, root: Finding) -> tuple:
@@ -264,7 +272,10 @@ class Decision:
                 current = queue.pop(0)
                 if current not in out:
                     out.append(current)
-                queue += sorted((f for f in self.found if self.cause_of.get(f.id) is current), key=lambda f: (*_in_time(_start(f)), f.rule))
+                queue += sorted(
+                    (f for f in self.found if self.cause_of.get(f.id) is current),
+                    key=lambda f: (*_in_time(_start(f)), f.rule),
+                )
         return out
 
     def why_not(self, finding: Finding) -> str:
@@ -273,19 +284,30 @@ class Decision:
         if finding.id in self.cause_of:
             cause = self.cause_of[finding.id]
             first, begins = _earliest(cause), _start(finding)
-            when = f"it shows first ({_hm(first)}; this from {_hm(begins)})" if first and begins else "no time contradicts it"
+            when = (
+                f"it shows first ({_hm(first)}; this from {_hm(begins)})"
+                if first and begins
+                else "no time contradicts it"
+            )
             return f"a consequence of {cause.label} ({cause.rule}): {cause.label} can cause {finding.label}, and {when}"
         if finding.id in self.resolved:
             later = self.resolved[finding.id]
             return (
-                f"an earlier incident, over at {_hm(_moment(finding))} before {later.label} began at {_hm(_start(later))}; "
+                f"an earlier incident, over at {_hm(_moment(finding))} before {later.label} began at "
+                f"{_hm(_start(later))}; "
                 f"it left no finding behind that is still present, so it is not the cause of that later failure"
             )
         start, top_start = _start(finding), _start(top)
         if top.label in can_cause(finding.label):
-            return f"{finding.label} can cause {top.label}, but its first sign ({_hm(_earliest(finding))}) came after {top.label} began ({_hm(top_start)}): not its cause"
+            return (
+                f"{finding.label} can cause {top.label}, but its first sign ({_hm(_earliest(finding))}) came "
+                f"after {top.label} began ({_hm(top_start)}): not its cause"
+            )
         if start and top_start and start > top_start:
-            return f"began at {_hm(start)}, after {top.label} ({_hm(top_start)}), and neither label causes the other: the first cause is the earlier one"
+            return (
+                f"began at {_hm(start)}, after {top.label} ({_hm(top_start)}), and neither label causes "
+                "the other: the first cause is the earlier one"
+            )
         mine, theirs = self._key(finding), self._key(top)
         if mine[3] != theirs[3]:
             tie = f"explains more of the other findings ({-theirs[3]} against {-mine[3]})"
@@ -315,7 +337,16 @@ def build(
     by_release: dict[str, list[Finding]] = {}
     for finding in found:
         by_release.setdefault(finding.release, []).append(finding)
-    wanted = ("release", "ready_status", "ready_reason", "ready_message", "ready_since", "status_format", "input_format", "suspended")
+    wanted = (
+        "release",
+        "ready_status",
+        "ready_reason",
+        "ready_message",
+        "ready_since",
+        "status_format",
+        "input_format",
+        "suspended",
+    )
     used = [c for c in wanted if c in releases.columns]
     info = {row["release"]: row for row in releases.select(used).iter_rows(named=True)}  # only the columns read here
     ready_lines = _ready_lines(conditions, {f.upstream for f in found if f.upstream})
@@ -337,8 +368,11 @@ def build(
             if row.get("ready_status") in ("False", "Unknown"):
                 # Not ready, and no rule explains it: say so rather than call it healthy.
                 reason = row.get("ready_reason") or "reason not shown"
-                summary = f"Ready={row['ready_status']} ({reason}): {row.get('ready_message') or ''} — no rule identified the root cause"
-                verdicts.append(Verdict(**base, healthy=False, unexplained=True, since=row.get("ready_since"), summary=summary))
+                message = row.get("ready_message") or ""
+                summary = f"Ready={row['ready_status']} ({reason}): {message} — no rule identified the root cause"
+                verdicts.append(
+                    Verdict(**base, healthy=False, unexplained=True, since=row.get("ready_since"), summary=summary)
+                )
             else:
                 verdicts.append(Verdict(**base, healthy=True, summary="no finding"))
             continue
@@ -379,13 +413,23 @@ def chain(name: str, primary: dict[str, Finding]) -> list[ChainLink]:
     while current in primary and primary[current].label in DEPENDENCY_LABELS and primary[current].upstream:
         upstream = primary[current].upstream
         if upstream in seen:
-            links.append(ChainLink(release=upstream, label=primary[upstream].label if upstream in primary else None, relation="dependency cycle"))
+            links.append(
+                ChainLink(
+                    release=upstream,
+                    label=primary[upstream].label if upstream in primary else None,
+                    relation="dependency cycle",
+                )
+            )
             break
         if len(links) >= MAX_CHAIN:
             links.append(ChainLink(release=upstream, label=None, relation="chain cut"))
             break
         seen.add(upstream)
-        links.append(ChainLink(release=upstream, label=primary[upstream].label if upstream in primary else None, relation="depends on"))
+        links.append(
+            ChainLink(
+                release=upstream, label=primary[upstream].label if upstream in primary else None, relation="depends on"
+            )
+        )
         current = upstream
     return links
 
@@ -393,7 +437,9 @@ def chain(name: str, primary: dict[str, Finding]) -> list[ChainLink]:
 class _Facts:
     """What the verdicts read besides the findings: release rows, Ready lines, restarts, versions."""
 
-    def __init__(self, info: dict, ready_lines: dict[str, Evidence], restarts: list[ControllerRestart], controller, window_end):
+    def __init__(
+        self, info: dict, ready_lines: dict[str, Evidence], restarts: list[ControllerRestart], controller, window_end
+    ):
         self.info = info
         self.ready_lines = ready_lines
         self.restarts = restarts
@@ -411,7 +457,9 @@ def _ready_lines(conditions: pl.DataFrame | None, wanted: set[str]) -> dict[str,
     evidence rules out)."""
     if conditions is None or not conditions.height or not wanted or "type" not in conditions.columns:
         return {}
-    ready = conditions.filter((pl.col("type") == "Ready") & pl.col("source").is_not_null() & pl.col("release").is_in(sorted(wanted)))
+    ready = conditions.filter(
+        (pl.col("type") == "Ready") & pl.col("source").is_not_null() & pl.col("release").is_in(sorted(wanted))
+    )
     return {
         row["release"]: Evidence(
             source=row["source"],
@@ -420,7 +468,9 @@ def _ready_lines(conditions: pl.DataFrame | None, wanted: set[str]) -> dict[str,
             excerpt=(row.get("excerpt") or "")[:300],
             note=f"Ready={row['status']} {row.get('reason') or ''}".strip(),
         )
-        for row in ready.select("release", "status", "reason", "last_transition", "source", "line", "excerpt").iter_rows(named=True)
+        for row in ready.select(
+            "release", "status", "reason", "last_transition", "source", "line", "excerpt"
+        ).iter_rows(named=True)
     }
 
 
@@ -442,14 +492,26 @@ def _ruled_out(decision: Decision, facts: _Facts) -> list[RuledOut]:
             out.append(_dependency_alternative(top, other, facts))
     if "controller-restart" not in labels and top.label not in NOT_FAILURES + DEPENDENCY_LABELS + ("drift",):
         start = _start(top)
-        near = [r for r in facts.restarts if start is None or (start - r.at <= RESTART_WINDOW and (facts.window_end is None or r.at <= facts.window_end))]
+        near = [
+            r
+            for r in facts.restarts
+            if start is None
+            or (start - r.at <= RESTART_WINDOW and (facts.window_end is None or r.at <= facts.window_end))
+        ]
         if near:
             starts = ", ".join(f"{_hm(r.at)}{f' (after {r.reason})' if r.reason else ''}" for r in near[:3])
             out.append(
                 RuledOut(
                     label="controller-restart",
-                    reason=f"helm-controller (re)started at {starts}, but no action of this release was left unfinished by it (HC001 checks that)",
-                    evidence=[Evidence(source=r.source, line=r.line, ts=r.at, excerpt="", note=f"{r.controller} container started") for r in near[:3] if r.source],
+                    reason=f"helm-controller (re)started at {starts}, but no action of this release was left "
+                    f"unfinished by it (HC001 checks that)",
+                    evidence=[
+                        Evidence(
+                            source=r.source, line=r.line, ts=r.at, excerpt="", note=f"{r.controller} container started"
+                        )
+                        for r in near[:3]
+                        if r.source
+                    ],
                 )
             )
     return out
@@ -461,7 +523,11 @@ def _dependency_alternative(top: Finding, other: str, facts: _Facts) -> RuledOut
     line = facts.ready_lines.get(upstream)
     status, since = row.get("ready_status"), row.get("ready_since")
     state = f"Ready={status}" + (f" ({row.get('ready_reason')})" if row.get("ready_reason") else "")
-    span = f" from {_hm(since)} to {_hm(facts.window_end)}" if since and facts.window_end else (f" since {_hm(since)}" if since else "")
+    span = (
+        f" from {_hm(since)} to {_hm(facts.window_end)}"
+        if since and facts.window_end
+        else (f" since {_hm(since)}" if since else "")
+    )
     if other == "dependency-stale":
         reason = f"{upstream} really is not Ready: {state}{span}, so the block is not a false one"
     else:
@@ -491,10 +557,28 @@ def _confidence(decision: Decision, row: dict, facts: _Facts) -> tuple[Confidenc
         caps.append((1, "no time orders it against another candidate"))
     rank = min([top.confidence.rank] + [cap for cap, _ in caps])
     level = ("low", "medium", "high")[rank]
-    where = f"{len(sources)} file(s) ({', '.join('/'.join(s.split('/')[-2:]) for s in sources[:3])}{', ...' if len(sources) > 3 else ''})" if sources else "no file"
-    quality = "full HelmRelease objects" if input_format == "object" else (f"a pasted {input_format}" if input_format else "events and logs only")
-    version = f"helm-controller {facts.version}" if facts.version else (f"API {facts.generation}" if facts.generation else ("controller known by its log wording" if facts.version_known else "controller version unknown"))
-    reason = f"{level}: {top.rule} is {top.confidence.value} ({top.confidence_reason or 'no reason given'}); cited from {where} of {quality}; {version}"
+    where = (
+        f"{len(sources)} file(s) "
+        f"({', '.join('/'.join(s.split('/')[-2:]) for s in sources[:3])}{', ...' if len(sources) > 3 else ''})"
+        if sources
+        else "no file"
+    )
+    quality = (
+        "full HelmRelease objects"
+        if input_format == "object"
+        else (f"a pasted {input_format}" if input_format else "events and logs only")
+    )
+    version = (
+        f"helm-controller {facts.version}"
+        if facts.version
+        else (
+            f"API {facts.generation}"
+            if facts.generation
+            else ("controller known by its log wording" if facts.version_known else "controller version unknown")
+        )
+    )
+    because = top.confidence_reason or "no reason given"
+    reason = f"{level}: {top.rule} is {top.confidence.value} ({because}); cited from {where} of {quality}; {version}"
     lowered = [why for cap, why in caps if cap < top.confidence.rank]
     if lowered:
         reason += f"; lowered because {' and '.join(lowered)}"

@@ -118,7 +118,9 @@ class ControllerState:
         if not self.current_version:
             return ""
         gates = {k: v for k, v in (self.feature_gates or {}).items() if v}
-        return f"helm-controller {self.current_version}" + (f" (feature gates: {', '.join(sorted(gates))})" if gates else "")
+        return f"helm-controller {self.current_version}" + (
+            f" (feature gates: {', '.join(sorted(gates))})" if gates else ""
+        )
 
 
 def helm_controller_logs(logs: pl.DataFrame) -> pl.DataFrame:
@@ -133,7 +135,13 @@ def helm_controller_logs(logs: pl.DataFrame) -> pl.DataFrame:
 
 
 def _cite(row: dict, note: str) -> Evidence:
-    return Evidence(source=row["source"], line=row["line"], ts=row.get("ts"), excerpt=row.get("excerpt") or row.get("raw") or "", note=note)
+    return Evidence(
+        source=row["source"],
+        line=row["line"],
+        ts=row.get("ts"),
+        excerpt=row.get("excerpt") or row.get("raw") or "",
+        note=note,
+    )
 
 
 Observation = tuple  # (first, last, version, generation, basis, evidence)
@@ -156,8 +164,19 @@ def _from_containers(helm: pl.DataFrame) -> list[Observation]:
     """Containers seen in pods and templates (their image tags), and previous containers."""
     found = []
     for row in helm.filter(pl.col("version").is_not_null()).sort("started_at", nulls_last=True).iter_rows(named=True):
-        basis = {"current": "running container image", "spec": "workload template image"}.get(row["instance"], row["instance"])
-        found.append((row["started_at"], None, row["version"], api_generation(row["version"]), basis, _cite(row, f"{basis}: {row['version']}")))
+        basis = {"current": "running container image", "spec": "workload template image"}.get(
+            row["instance"], row["instance"]
+        )
+        found.append(
+            (
+                row["started_at"],
+                None,
+                row["version"],
+                api_generation(row["version"]),
+                basis,
+                _cite(row, f"{basis}: {row['version']}"),
+            )
+        )
     for row in helm.filter(pl.col("instance") == "previous").iter_rows(named=True):
         ended = f"previous container ended {row['finished_at']} ({row['last_termination_reason']})"
         found.append((row["started_at"], row["finished_at"], None, None, "previous container", _cite(row, ended)))
@@ -169,7 +188,9 @@ def _from_pulls(pulls: pl.DataFrame) -> list[Observation]:
     for row in pulls.iter_rows(named=True):
         version = re.search(r"helm-controller:([^\"@]+)", row["message"] or "")
         tag = version.group(1) if version else None
-        found.append((row["first_ts"], None, tag, api_generation(tag), "image pull event", _cite(row, f"image pull of {tag}")))
+        found.append(
+            (row["first_ts"], None, tag, api_generation(tag), "image pull event", _cite(row, f"image pull of {tag}"))
+        )
     return found
 
 
@@ -205,17 +226,23 @@ def _from_wording(logs: pl.DataFrame) -> list[Observation]:
         cite_from = hc_logs.select("source", "line", "offset", "raw")
         for which in ("old", "new"):
             rows = per_file[f"{which}_at"].drop_nulls()
-            cited = with_raw(cite_from[rows]).select("source", pl.col("line").alias(f"{which}_line"), pl.col("raw").alias(f"{which}_raw"))
+            cited = with_raw(cite_from[rows]).select(
+                "source", pl.col("line").alias(f"{which}_line"), pl.col("raw").alias(f"{which}_raw")
+            )
             per_file = per_file.join(cited, on="source", how="left", maintain_order="left")
     found = []
     for row in per_file.iter_rows(named=True):
         if row["old_last"] is not None:
             note = "last log line in helm-controller <= v0.36 wording"
-            ev = Evidence(source=row["source"], line=row["old_line"], ts=row["old_last"], excerpt=row["old_raw"], note=note)
+            ev = Evidence(
+                source=row["source"], line=row["old_line"], ts=row["old_last"], excerpt=row["old_raw"], note=note
+            )
             found.append((row["old_first"], row["old_last"], None, "v2beta1", "log wording", ev))
         if row["new_first"] is not None:
             note = "first log line in helm-controller >= v0.37 wording"
-            ev = Evidence(source=row["source"], line=row["new_line"], ts=row["new_first"], excerpt=row["new_raw"], note=note)
+            ev = Evidence(
+                source=row["source"], line=row["new_line"], ts=row["new_first"], excerpt=row["new_raw"], note=note
+            )
             found.append((row["new_first"], row["new_last"], None, "v2beta2+", "log wording", ev))
     return found
 
@@ -247,7 +274,9 @@ def _versions(observations: list[Observation]) -> list[ControllerVersion]:
         if generation is None and version is None:
             continue
         api = generation if generation != "v2beta2+" else None
-        entry = by_version.setdefault(key, ControllerVersion(controller=HELM_CONTROLLER, version=version, api_generation=api, basis=basis))
+        entry = by_version.setdefault(
+            key, ControllerVersion(controller=HELM_CONTROLLER, version=version, api_generation=api, basis=basis)
+        )
         entry.first_seen = min(filter(None, (entry.first_seen, first)), default=None)
         entry.last_seen = max(filter(None, (entry.last_seen, last or first)), default=None)
         if basis not in entry.basis:
@@ -274,7 +303,9 @@ def _versions(observations: list[Observation]) -> list[ControllerVersion]:
 def _upgrade(state: ControllerState, observations: list[Observation]) -> None:
     """The generation change: the last sign of v2beta1 before the first sign of a newer one."""
     old_signs = [(last or first, ev) for first, last, v, g, b, ev in observations if g == "v2beta1" and (last or first)]
-    new_signs = [(first, v, ev) for first, last, v, g, b, ev in observations if g in ("v2beta2", "v2", "v2beta2+") and first]
+    new_signs = [
+        (first, v, ev) for first, last, v, g, b, ev in observations if g in ("v2beta2", "v2", "v2beta2+") and first
+    ]
     if new_signs:
         state.new_generation_since = min(t for t, _, _ in new_signs)
     if old_signs and new_signs:
@@ -283,7 +314,9 @@ def _upgrade(state: ControllerState, observations: list[Observation]) -> None:
         if later:
             at = min(t for t, _, _ in later)
             to_version = next((v for t, v, ev in sorted(later, key=lambda x: x[0]) if v), state.current_version)
-            exact_old = [v for f, l, v, g, b, e in observations if g == "v2beta1" and v]
+            exact_old = [
+                version for _, _, version, generation, _, _ in observations if generation == "v2beta1" and version
+            ]
             evidence = [old_ev] + [ev for t, v, ev in sorted(later, key=lambda x: x[0])[:4]]
             state.upgrades.append(
                 Upgrade(

@@ -68,8 +68,8 @@ def parse_member(path: str, data: bytes | FileData) -> ParseResult | None:
     A small text member that no parser reads, or that its parser reads only in part (some
     lines become problem rows), is also read as a paste (`parsers.paste`: cleaned, cut into
     blocks, each block read by the parser of its format); the reading that leaves fewer of
-    its lines unused is kept (then the one with more rows). A parser that raises is a bug; the exception is turned into a problem row so
-    that the rest of the bundle is still analysed.
+    its lines unused is kept (then the one with more rows). A parser that raises is a bug;
+    the exception is turned into a problem row so that the rest of the bundle is still analysed.
     """
     streamed = isinstance(data, FileData)
     head = data.head(SNIFF_BYTES) if streamed else data[:SNIFF_BYTES]
@@ -79,7 +79,11 @@ def parse_member(path: str, data: bytes | FileData) -> ParseResult | None:
             data, streamed = data.read(), False
         parser = dump_logs if dump_logs.holds_blocks(data) else objects
     result = _run(parser, path, data) if parser is not None else None
-    if len(data) <= paste.MAX_BYTES and paste.matches(path, head) and (result is None or result.rows() == 0 or result.problem_count()):
+    if (
+        len(data) <= paste.MAX_BYTES
+        and paste.matches(path, head)
+        and (result is None or result.rows() == 0 or result.problem_count())
+    ):
         pasted = _run(paste, path, data.read() if streamed else data)
         if result is None or (-pasted.problem_count(), pasted.rows()) > (-result.problem_count(), result.rows()):
             for problem in result.problems if result is not None else []:

@@ -100,7 +100,11 @@ def decode_lines(lines: pl.Series) -> tuple[pl.DataFrame, list[int]]:
 def _coerce(key: str, value):
     if key == "HelmRelease":
         if isinstance(value, dict):
-            return {k: v if isinstance(v, str) or v is None else str(v) for k, v in value.items() if k in ("name", "namespace")}
+            return {
+                k: v if isinstance(v, str) or v is None else str(v)
+                for k, v in value.items()
+                if k in ("name", "namespace")
+            }
         return None
     if value is None or isinstance(value, str):
         return value
@@ -187,7 +191,12 @@ def _flux_rows(df: pl.DataFrame) -> pl.DataFrame:
         part("1").alias("ts"),
         part("2").alias("level"),
         pl.lit(None, pl.String).alias("logger"),
-        pl.when(trailing).then(text.str.strip_suffix(" ")).when(reconciler_error).then(pl.lit("Reconciler error")).otherwise(text).alias("msg"),
+        pl.when(trailing)
+        .then(text.str.strip_suffix(" "))
+        .when(reconciler_error)
+        .then(pl.lit("Reconciler error"))
+        .otherwise(text)
+        .alias("msg"),
         pl.when(~trailing & reconciler_error).then(text.str.strip_prefix("Reconciler error ")).alias("error"),
         part("3").str.to_lowercase().replace("", None).alias("controller"),
         part("3").replace("", None).alias("controllerKind"),
@@ -222,8 +231,9 @@ def _console_rows(df: pl.DataFrame, claimed: pl.Series) -> pl.DataFrame:
         pl.col("_c").struct.field("1").alias("ts"),
         pl.col("_c").struct.field("2").alias("level"),
         pl.when(has_logger).then(pl.col("_head").str.extract(r"^([^\t]*)\t", 1)).alias("logger"),
-        pl.when(has_logger).then(pl.col("_head").str.extract(r"^[^\t]*\t(.*)$", 1)).otherwise(pl.col("_head")).alias("msg"),
+        pl.when(has_logger)
+        .then(pl.col("_head").str.extract(r"^[^\t]*\t(.*)$", 1))
+        .otherwise(pl.col("_head"))
+        .alias("msg"),
         pl.lit("console").alias("decoded"),
     )
-
-

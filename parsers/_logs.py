@@ -30,9 +30,32 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from parsers._base import ParseResult, excerpt_expr, parse_ts
-from parsers._log_bodies import DTYPES, FIELDS, RECORD, TS_RE, Decoder, assemble, decode_bodies, decode_json, decode_lines
+from parsers._log_bodies import (
+    DTYPES,
+    FIELDS,
+    RECORD,
+    TS_RE,
+    Decoder,
+    assemble,
+    decode_bodies,
+    decode_json,
+    decode_lines,
+)
 
-__all__ = ["DTYPES", "FIELDS", "RECORD", "TS_RE", "assemble", "decode_json", "decode_lines", "build", "build_rows", "read_lines", "roles", "sniff"]
+__all__ = [
+    "DTYPES",
+    "FIELDS",
+    "RECORD",
+    "TS_RE",
+    "assemble",
+    "decode_json",
+    "decode_lines",
+    "build",
+    "build_rows",
+    "read_lines",
+    "roles",
+    "sniff",
+]
 
 # Lines of a Go panic, a `fatal error`, a klog HandleCrash report or a zap stack trace
 # (function lines `pkg.(*T).Method(...)`, `\t/path/file.go:123 +0x1e5` frames, ...).
@@ -115,7 +138,9 @@ class Rows:
     untimed: list[pl.DataFrame] = field(default_factory=list)  # records without a readable time
 
 
-def build(result: ParseResult, lines: pl.DataFrame, source: str, *, unreadable: str = "unreadable lines", **options) -> None:
+def build(
+    result: ParseResult, lines: pl.DataFrame, source: str, *, unreadable: str = "unreadable lines", **options
+) -> None:
     """Decode the per-line frame of a dialect and add logs rows and problems to `result`
     (`options`: those of `build_rows`)."""
     rows = build_rows(lines, source, **options)
@@ -141,7 +166,9 @@ def build_rows(
     (`decode_json` of the bodies; a fast path hands its own)."""
     lines = _with_context(lines, context or {})
     role = pl.col("role")
-    blank, marked = lines.select((role == "blank").sum().alias("blank"), (role == "marker").any().alias("marked")).row(0)
+    blank, marked = lines.select((role == "blank").sum().alias("blank"), (role == "marker").any().alias("marked")).row(
+        0
+    )
     markers = lines.filter(role == "marker") if marked else lines.clear()
     content = lines.filter(role == "line") if blank or marked else lines
     joined = 0
@@ -156,7 +183,17 @@ def build_rows(
     records, continuation = _attach_traces(content)
     others = content.select("_what", "line", "raw").filter(pl.col("_what") == "other")
     logs = _log_rows(records, source, text_records)
-    rows = Rows(logs, {"records": logs.height, "continuation": continuation, "joined": joined, "others": others.height, "markers": markers.height, "blank": blank})
+    rows = Rows(
+        logs,
+        {
+            "records": logs.height,
+            "continuation": continuation,
+            "joined": joined,
+            "others": others.height,
+            "markers": markers.height,
+            "blank": blank,
+        },
+    )
     if others.height:
         rows.others.append(problems(others, source, pl.lit(not_record), pl.col("raw")))
     untimed = logs.filter(pl.col("ts").is_null())
@@ -169,7 +206,11 @@ def build_rows(
 
 def _with_context(lines: pl.DataFrame, context: dict) -> pl.DataFrame:
     """The per-line columns a dialect may leave out, from `context` (else null)."""
-    missing = [pl.lit(context.get(name), pl.String).alias(name) for name in ("prefix_ts", "pod", "container", "pod_namespace") if name not in lines.columns]
+    missing = [
+        pl.lit(context.get(name), pl.String).alias(name)
+        for name in ("prefix_ts", "pod", "container", "pod_namespace")
+        if name not in lines.columns
+    ]
     if "offset" not in lines.columns:
         missing.append(pl.lit(None, pl.Int64).alias("offset"))
     if "previous" not in lines.columns:
@@ -203,7 +244,11 @@ def _classify(content: pl.DataFrame, markers: pl.DataFrame, text_records: bool) 
     is_trace = pl.repeat(False, content.height, dtype=pl.Boolean, eager=True).scatter(
         undecoded, content["body"].gather(undecoded).str.contains(TRACE_RE).fill_null(False)
     )
-    is_text = (pl.col("prefix_ts").is_not_null() & (pl.col("body").str.strip_chars() != "")) if text_records else pl.lit(False)
+    is_text = (
+        (pl.col("prefix_ts").is_not_null() & (pl.col("body").str.strip_chars() != ""))
+        if text_records
+        else pl.lit(False)
+    )
     what = (
         pl.when(pl.col("decoded").is_not_null())
         .then(pl.lit("record", _WHAT))
@@ -241,7 +286,11 @@ def _attach_traces(content: pl.DataFrame) -> tuple[pl.DataFrame, int]:
     records = content.filter(pl.col("_what").is_in(["record", "text"]))
     if not continuation.height:
         return records.with_columns(pl.lit(None, pl.String).alias("extra")), 0
-    extra = continuation.group_by("_grp").agg(pl.col("body").str.join("\n").alias("extra"), pl.col("_last").max().alias("_cont_last")).sort("_grp")
+    extra = (
+        continuation.group_by("_grp")
+        .agg(pl.col("body").str.join("\n").alias("extra"), pl.col("_last").max().alias("_cont_last"))
+        .sort("_grp")
+    )
     # records have distinct, increasing groups: put each group's text on its record
     where = records["_grp"].search_sorted(extra["_grp"])
     text = pl.repeat(None, records.height, dtype=pl.String, eager=True).alias("extra").scatter(where, extra["extra"])
@@ -253,8 +302,22 @@ def _log_rows(records: pl.DataFrame, source: str, text_records: bool) -> pl.Data
     """The `logs` columns of the records (and `_raw`, their line, for problem rows)."""
     request = pl.col("request").str.split_exact("/", 1)
     helmrelease = pl.col("HelmRelease").struct
-    namespace = _coalesce(records, [("namespace", pl.col("namespace")), ("HelmRelease", helmrelease.field("namespace")), ("request", request.struct.field("field_0"))])
-    name = _coalesce(records, [("name", pl.col("name")), ("HelmRelease", helmrelease.field("name")), ("request", request.struct.field("field_1"))])
+    namespace = _coalesce(
+        records,
+        [
+            ("namespace", pl.col("namespace")),
+            ("HelmRelease", helmrelease.field("namespace")),
+            ("request", request.struct.field("field_0")),
+        ],
+    )
+    name = _coalesce(
+        records,
+        [
+            ("name", pl.col("name")),
+            ("HelmRelease", helmrelease.field("name")),
+            ("request", request.struct.field("field_1")),
+        ],
+    )
     kind = _coalesce(
         records,
         [
@@ -267,9 +330,15 @@ def _log_rows(records: pl.DataFrame, source: str, text_records: bool) -> pl.Data
             ("controller", pl.when(pl.col("controller") == "helmrelease").then(pl.lit("HelmRelease"))),
         ],
     )
-    controller = _coalesce(records, [("controller", pl.col("controller")), ("logger", pl.col("logger").str.strip_prefix("controller."))])
+    controller = _coalesce(
+        records, [("controller", pl.col("controller")), ("logger", pl.col("logger").str.strip_prefix("controller."))]
+    )
     # only text records (`text_records`) take their message from the body
-    msg = pl.when(pl.col("_what") == "text").then(pl.col("body")).otherwise(pl.col("msg")) if text_records else pl.col("msg")
+    msg = (
+        pl.when(pl.col("_what") == "text").then(pl.col("body")).otherwise(pl.col("msg"))
+        if text_records
+        else pl.col("msg")
+    )
     return records.with_columns(_timestamps(records)).select(
         pl.col("_ts").alias("ts"),
         _level(records["level"]),
@@ -301,9 +370,17 @@ def _untimed(untimed: pl.DataFrame, source: str) -> pl.DataFrame:
     """Problem rows of records without a readable time: each record, then its joined or
     attached lines."""
     last = pl.max_horizontal(pl.col("line_end").fill_null(pl.col("line")), pl.col("line"))
-    parts = untimed.select(pl.int_ranges(pl.col("line"), last + 1, dtype=pl.Int64).alias("_n"), pl.col("line").alias("_first"), pl.col("_raw").alias("raw")).explode("_n")
+    parts = untimed.select(
+        pl.int_ranges(pl.col("line"), last + 1, dtype=pl.Int64).alias("_n"),
+        pl.col("line").alias("_first"),
+        pl.col("_raw").alias("raw"),
+    ).explode("_n")
     head = pl.col("_n") == pl.col("_first")
-    reason = pl.when(head).then(pl.lit("log record without a readable timestamp")).otherwise(pl.lit("part of a log record without a readable timestamp"))
+    reason = (
+        pl.when(head)
+        .then(pl.lit("log record without a readable timestamp"))
+        .otherwise(pl.lit("part of a log record without a readable timestamp"))
+    )
     return problems(parts.with_columns(pl.col("_n").alias("line")), source, reason, pl.when(head).then(pl.col("raw")))
 
 
@@ -324,7 +401,10 @@ def _level(levels: pl.Series) -> pl.Expr:
     is when its few distinct values are so already (zap writes `info`, `error`, `debug`)."""
     canonical = pl.col("level").str.to_lowercase().replace(LEVELS)
     distinct = levels.unique()
-    if distinct.len() > 64 or not distinct.to_frame("level").select((canonical == pl.col("level")).fill_null(True).all()).item():
+    if (
+        distinct.len() > 64
+        or not distinct.to_frame("level").select((canonical == pl.col("level")).fill_null(True).all()).item()
+    ):
         return canonical
     return pl.col("level")
 

@@ -77,7 +77,9 @@ def parse(
         rows.logs = share(rows.logs, repeats)
         return rows
 
-    query = _query(data.path if isinstance(data, FileData) else data, body if body is not None else pl.col("raw"), decline)
+    query = _query(
+        data.path if isinstance(data, FileData) else data, body if body is not None else pl.col("raw"), decline
+    )
     taken = _Taken()
     pool = ThreadPoolExecutor(max_workers=WORKERS)
     running: deque = deque()
@@ -161,7 +163,9 @@ def _query(data: str | bytes, body_of_line: pl.Expr, decline: pl.Expr | None) ->
     kind of their own (`HelmRelease` is read there) or without an RFC 3339 time."""
     line, body = pl.col("raw"), pl.col("_body")  # the body computed once, read five times
     plain = (
-        body.str.starts_with("{") & body.str.ends_with("}") & (body.str.count_matches("{", literal=True) == body.str.count_matches("}", literal=True))
+        body.str.starts_with("{")
+        & body.str.ends_with("}")
+        & (body.str.count_matches("{", literal=True) == body.str.count_matches("}", literal=True))
     ).fill_null(False)
     fields = pl.col("_d").struct
     needs_text = (
@@ -187,7 +191,12 @@ def _query(data: str | bytes, body_of_line: pl.Expr, decline: pl.Expr | None) ->
             refused.alias("_decline"),
             "_plain",
             pl.when(needs_text).then(line).alias("raw"),
-            *((pl.when(pl.col("_ts1").is_null()).then(fields.field(name)) if name == "ts" else fields.field(name)).alias(_PRE + name) for name in _LIGHT),
+            *(
+                (
+                    pl.when(pl.col("_ts1").is_null()).then(fields.field(name)) if name == "ts" else fields.field(name)
+                ).alias(_PRE + name)
+                for name in _LIGHT
+            ),
         )
     )
 
@@ -213,12 +222,17 @@ def _predecoded(df: pl.DataFrame) -> tuple[pl.DataFrame, list[int]]:
     the plain lines (`HelmRelease` read only where the rows need it), `decode_json` itself
     for the other lines that `json.loads` reads as an object (mostly none: records cut short)."""
     n = df.height
-    decoded = _with_helmrelease(df.select(pl.when(pl.col("_plain")).then(pl.col("body")))["body"], df.select(pl.col(_PRE + name).alias(name) for name in _LIGHT))
+    decoded = _with_helmrelease(
+        df.select(pl.when(pl.col("_plain")).then(pl.col("body")))["body"],
+        df.select(pl.col(_PRE + name).alias(name) for name in _LIGHT),
+    )
     others = (~df["_plain"]).arg_true().cast(pl.Int64)
     text = df["body"].gather(others)
     shaped = (text.str.contains(r"^\s*\{") & text.str.contains(r"\}\s*$")).fill_null(False)
     refused, candidates = others.filter(~shaped), others.filter(shaped)
-    objects = pl.Series([_is_object(line) for line in df["body"].gather(candidates).str.strip_chars().to_list()], dtype=pl.Boolean)
+    objects = pl.Series(
+        [_is_object(line) for line in df["body"].gather(candidates).str.strip_chars().to_list()], dtype=pl.Boolean
+    )
     good = candidates.filter(objects)
     failed = sorted(refused.to_list() + candidates.filter(~objects).to_list())
     if not len(good):
@@ -241,7 +255,9 @@ def _with_helmrelease(texts: pl.Series, decoded: pl.DataFrame) -> pl.DataFrame:
     """`decoded` (read without `HelmRelease`) with the object read where a row lacks its name,
     namespace or kind, null elsewhere (the rows read it nowhere else); RECORD's columns."""
     need = decoded.select(
-        pl.col("name").is_null() | pl.col("namespace").is_null() | (pl.col("controllerKind").is_null() & pl.col("reconciler kind").is_null())
+        pl.col("name").is_null()
+        | pl.col("namespace").is_null()
+        | (pl.col("controllerKind").is_null() & pl.col("reconciler kind").is_null())
     ).to_series()
     where = (need & texts.is_not_null()).arg_true()
     obj = _logs.DTYPES["HelmRelease"]
@@ -317,4 +333,3 @@ def share(df: pl.DataFrame, repeats: Repeats, columns: tuple[str, ...] = SHARED)
 def wants(data: bytes | FileData) -> bool:
     """The member is big enough for this path."""
     return len(data) >= MIN_BYTES
-

@@ -24,7 +24,9 @@ FLUX_CONTROLLERS = (
     "image-automation-controller",
     "source-watcher",
 )
-_IMAGE = re.compile(r"(?:^|/)(?P<controller>" + "|".join(FLUX_CONTROLLERS) + r")(?::(?P<tag>[^@\s]+))?(?:@sha256:[0-9a-f]+)?$")
+_IMAGE = re.compile(
+    r"(?:^|/)(?P<controller>" + "|".join(FLUX_CONTROLLERS) + r")(?::(?P<tag>[^@\s]+))?(?:@sha256:[0-9a-f]+)?$"
+)
 
 
 def image_version(image: str | None) -> tuple[str | None, str | None]:
@@ -94,7 +96,14 @@ def extract(obj: KubeObject, lines: list[str], source: str) -> dict[str, list[di
                 }
             )
             if last:
-                last_line = where.value("finishedAt", last.get("finishedAt"), after=where.key("lastState", after=line - 30 if line > 30 else None)) or line
+                last_line = (
+                    where.value(
+                        "finishedAt",
+                        last.get("finishedAt"),
+                        after=where.key("lastState", after=line - 30 if line > 30 else None),
+                    )
+                    or line
+                )
                 rows.append(
                     {
                         **base,
@@ -116,7 +125,20 @@ def extract(obj: KubeObject, lines: list[str], source: str) -> dict[str, list[di
             controller, version = image_version(image)
             if controller and name not in seen:
                 line = where.value("image", image) or obj.start
-                rows.append({**base, "controller": controller, "pod": meta.get("name"), "container": name, "image": image, "version": version, "instance": "spec", "feature_gates": gates.get(name), "excerpt": excerpt(where.text(line)), "line": line})
+                rows.append(
+                    {
+                        **base,
+                        "controller": controller,
+                        "pod": meta.get("name"),
+                        "container": name,
+                        "image": image,
+                        "version": version,
+                        "instance": "spec",
+                        "feature_gates": gates.get(name),
+                        "excerpt": excerpt(where.text(line)),
+                        "line": line,
+                    }
+                )
         return {"controllers": rows}
 
     template = ((doc.get("spec") or {}).get("template") or {}).get("spec") or {}

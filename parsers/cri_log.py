@@ -36,13 +36,17 @@ def matches(path: str, head: bytes) -> bool:
 
 def _prepare(lines: pl.DataFrame) -> pl.DataFrame:
     parts = pl.col("raw").str.extract_groups(_LINE)
-    return lines.with_columns(parts.alias("_p")).with_columns(
-        pl.col("_p").struct.field("1").alias("prefix_ts"),
-        # A line without the CRI prefix is not a CRI line: it cannot continue a partial.
-        (pl.col("_p").struct.field("3") == "P").fill_null(False).alias("partial"),
-        pl.coalesce(pl.col("_p").struct.field("4"), pl.col("raw")).alias("body"),
-        _logs.roles(pl.col("raw")).alias("role"),
-    ).drop("_p")
+    return (
+        lines.with_columns(parts.alias("_p"))
+        .with_columns(
+            pl.col("_p").struct.field("1").alias("prefix_ts"),
+            # A line without the CRI prefix is not a CRI line: it cannot continue a partial.
+            (pl.col("_p").struct.field("3") == "P").fill_null(False).alias("partial"),
+            pl.coalesce(pl.col("_p").struct.field("4"), pl.col("raw")).alias("body"),
+            _logs.roles(pl.col("raw")).alias("role"),
+        )
+        .drop("_p")
+    )
 
 
 def parse(data: bytes | FileData, source: str) -> ParseResult:
@@ -54,7 +58,9 @@ def parse(data: bytes | FileData, source: str) -> ParseResult:
     cut = pl.col("raw").str.contains(_CUT)
     body = pl.when(cut).then(pl.col("raw").str.splitn(" ", 4).struct.field("field_3")).otherwise(pl.col("raw"))
     partial = pl.col("raw").str.contains(_PARTIAL)
-    if _logs_stream.wants(data) and _logs_stream.parse(result, data, source, _prepare, body=body, decline=partial, **options):
+    if _logs_stream.wants(data) and _logs_stream.parse(
+        result, data, source, _prepare, body=body, decline=partial, **options
+    ):
         return result
     data = data.read() if isinstance(data, FileData) else data
     _logs.build(result, _prepare(_logs.read_lines(data, source, result)), source, **options)

@@ -30,11 +30,22 @@ TIMESTAMPS = {"last_transition": "Condition lastTransitionTime"}
 
 _ACRONYMS = {"API", "URL", "UID", "OSB", "GUID"}
 _INT_FIELDS = {
-    "generation", "observedGeneration", "lastReleaseRevision", "version", "failures", "installFailures",
-    "upgradeFailures", "lastAttemptedGeneration", "retries", "maxHistory",
+    "generation",
+    "observedGeneration",
+    "lastReleaseRevision",
+    "version",
+    "failures",
+    "installFailures",
+    "upgradeFailures",
+    "lastAttemptedGeneration",
+    "retries",
+    "maxHistory",
 }
 _LINE = re.compile(r"^(?P<indent> *)(?P<label>[A-Za-z][A-Za-z0-9 .\-/_]*?):(?:[ \t]+(?P<value>.*?))?\s*$")
-_EVENT_ROW = re.compile(r"^\s*(?P<type>Normal|Warning)\s{2,}(?P<reason>\S+)\s{2,}(?P<age>\S+(?: \(x\d+ over \S+\))?)\s{2,}(?P<frm>\S+)\s{2,}(?P<message>.*)$")
+_EVENT_ROW = re.compile(
+    r"^\s*(?P<type>Normal|Warning)\s{2,}(?P<reason>\S+)\s{2,}(?P<age>\S+(?: \(x\d+ over \S+\))?)\s{2,}(?P<frm>\S+)\s{2,"
+    r"}(?P<message>.*)$"
+)
 
 
 def smart_label(field: str) -> str:
@@ -50,7 +61,9 @@ def field_name(label: str) -> str:
     words = label.split()
     if len(words) <= 1 and not (words and words[0].isupper()):
         return label[:1].lower() + label[1:] if label[:1].isupper() and label[1:2].islower() else label
-    return words[0].lower() + "".join(w if w.isupper() and w not in _ACRONYMS else w[:1].upper() + w[1:].lower() for w in words[1:])
+    return words[0].lower() + "".join(
+        w if w.isupper() and w not in _ACRONYMS else w[:1].upper() + w[1:].lower() for w in words[1:]
+    )
 
 
 class LabelLocator(Locator):
@@ -72,7 +85,10 @@ class LabelLocator(Locator):
 
 def matches(path: str, head: bytes) -> bool:
     text = head.decode("utf-8", errors="replace")
-    return bool(re.search(r"(?m)^Name:\s+\S", text) and re.search(r"(?m)^(Kind:\s+HelmRelease|API Version:\s+helm\.toolkit\.fluxcd\.io/)", text))
+    return bool(
+        re.search(r"(?m)^Name:\s+\S", text)
+        and re.search(r"(?m)^(Kind:\s+HelmRelease|API Version:\s+helm\.toolkit\.fluxcd\.io/)", text)
+    )
 
 
 def _scalar(name: str, value: str):
@@ -108,7 +124,9 @@ def _continuations(lines: list[str], start: int, end: int) -> tuple[list[str], d
     return body, extra
 
 
-def _block(lines: list[str], start: int, end: int, indent: int, extra: dict[int, str] | None = None) -> tuple[object, int]:
+def _block(
+    lines: list[str], start: int, end: int, indent: int, extra: dict[int, str] | None = None
+) -> tuple[object, int]:
     """Parse lines[start:end] at `indent` into a dict, or a list of dicts when a field repeats."""
     items: list[dict] = [{}]
     scalars: list[str] = []
@@ -154,10 +172,22 @@ def _documents(lines: list[str]) -> list[tuple[int, int]]:
     return [(s, starts[n + 1] if n + 1 < len(starts) else len(lines)) for n, s in enumerate(starts)]
 
 
-_STORAGE_PATH = re.compile(r"(?P<kind>helmchart|helmrepository|ocirepository|gitrepository|bucket)/(?P<ns>[^/\s]+)/(?P<name>[^/\s]+)/")
-_SOURCE_KINDS = {"helmchart": "HelmChart", "helmrepository": "HelmRepository", "ocirepository": "OCIRepository", "gitrepository": "GitRepository", "bucket": "Bucket"}
+_STORAGE_PATH = re.compile(
+    r"(?P<kind>helmchart|helmrepository|ocirepository|gitrepository|bucket)/(?P<ns>[^/\s]+)/(?P<name>[^/\s]+)/"
+)
+_SOURCE_KINDS = {
+    "helmchart": "HelmChart",
+    "helmrepository": "HelmRepository",
+    "ocirepository": "OCIRepository",
+    "gitrepository": "GitRepository",
+    "bucket": "Bucket",
+}
 # source-controller's Ready message when the artifact is in place (the success event's text)
-_SOURCE_OK = re.compile(r"^(?:pulled '[^']+' chart with version|packaged '[^']+' chart with version|stored artifact (?:for|with)|artifact up-to-date)", re.I)
+_SOURCE_OK = re.compile(
+    r"^(?:pulled '[^']+' chart with version|packaged '[^']+' chart with version|stored artifact (?:for|with)|artifact "
+    r"up-to-date)",
+    re.I,
+)
 # who emits events about which kind (a fragment without a Kind: its events' From says it)
 _EMITTERS = {"helm-controller": "HelmRelease", "kustomize-controller": "Kustomization"}
 
@@ -181,12 +211,21 @@ def _listify(value) -> list:
     return value if isinstance(value, list) else [value] if isinstance(value, dict) and value else []
 
 
-def parse(data: bytes, source: str, *, kind: str | None = None, namespace: str | None = None, name: str | None = None) -> ParseResult:
+def parse(
+    data: bytes, source: str, *, kind: str | None = None, namespace: str | None = None, name: str | None = None
+) -> ParseResult:
     """Read described objects. `kind`, `namespace`, `name`: what the caller knows of a fragment
     that does not say (the pasted `kubectl describe hr NAME -n NS` command)."""
     result = ParseResult(NAME)
     lines = data.decode("utf-8", errors="replace").replace("\r", "").split("\n")
-    rows: dict[str, list[dict]] = {"releases": [], "conditions": [], "history": [], "managed_fields": [], "sources": [], "events": []}
+    rows: dict[str, list[dict]] = {
+        "releases": [],
+        "conditions": [],
+        "history": [],
+        "managed_fields": [],
+        "sources": [],
+        "events": [],
+    }
     notes: list[str] = []
     hints = {"kind": kind, "namespace": namespace, "name": name}
     for start, end in _documents(lines):
@@ -211,7 +250,9 @@ def _header(lines: list[str], start: int, end: int) -> tuple[dict[str, str], int
     return header, start
 
 
-def _described(lines: list[str], start: int, end: int, hints: dict, source: str, notes: list[str]) -> dict[str, list[dict]]:
+def _described(
+    lines: list[str], start: int, end: int, hints: dict, source: str, notes: list[str]
+) -> dict[str, list[dict]]:
     """The rows of one described object (a HelmRelease or a source) and of its `Events:` table."""
     events_at = next((i for i in range(start, end) if lines[i].startswith("Events:")), end)
     header, body_start = _header(lines, start, events_at)
@@ -240,10 +281,24 @@ def _described(lines: list[str], start: int, end: int, hints: dict, source: str,
         spec = doc.get("spec") if isinstance(doc.get("spec"), dict) else {}
         if "dependsOn" in spec:
             spec["dependsOn"] = _listify(spec["dependsOn"])
-        meta = {**(doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}), "name": name or "?", "namespace": namespace or "?"}
-        where.doc = {"apiVersion": header.get("API Version"), "kind": "HelmRelease", "metadata": meta, "spec": spec, "status": status}
+        meta = {
+            **(doc.get("metadata") if isinstance(doc.get("metadata"), dict) else {}),
+            "name": name or "?",
+            "namespace": namespace or "?",
+        }
+        where.doc = {
+            "apiVersion": header.get("API Version"),
+            "kind": "HelmRelease",
+            "metadata": meta,
+            "spec": spec,
+            "status": status,
+        }
         if not header.get("Name"):
-            notes.append(f"line {start + 1}: a fragment without its Name (" + ("named by the pasted command" if name else "name not known") + ")")
+            notes.append(
+                f"line {start + 1}: a fragment without its Name ("
+                + ("named by the pasted command" if name else "name not known")
+                + ")"
+            )
         rows = helmrelease.extract(where, lines, source, locator=LabelLocator)
         for frame_kind, values in rows.items():
             for row in values:
@@ -251,7 +306,9 @@ def _described(lines: list[str], start: int, end: int, hints: dict, source: str,
                 if frame_kind == "releases":
                     row["input_format"] = "kubectl-describe"
     release = f"{namespace or '?'}/{name or '?'}" if what == "HelmRelease" else None
-    rows["events"] = [_event(row, message, number, what, namespace, name, release, lines, source) for row, message, number in table]
+    rows["events"] = [
+        _event(row, message, number, what, namespace, name, release, lines, source) for row, message, number in table
+    ]
     return rows
 
 
@@ -264,7 +321,9 @@ def _untyped_condition(status: dict, success: re.Pattern | None, fill: dict) -> 
             status["conditions"] = [{**conditions[0], **fill}]
 
 
-def _event(row: re.Match, message: str, number: int, kind: str, namespace, name, release, lines: list[str], source: str) -> dict:
+def _event(
+    row: re.Match, message: str, number: int, kind: str, namespace, name, release, lines: list[str], source: str
+) -> dict:
     """An `Events:` row about the described object (its release named by its own message when
     the fragment did not say which object it was)."""
     age = _AGE.match(row["age"])

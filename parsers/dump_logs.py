@@ -96,7 +96,9 @@ def parse(data: bytes, source: str) -> ParseResult:
         object_note = ""
     _logs.build(
         result,
-        logs.filter(pl.col("role") != "outside").select("line", "raw", "offset", "role", "body", "pod", "container", "pod_namespace"),
+        logs.filter(pl.col("role") != "outside").select(
+            "line", "raw", "offset", "role", "body", "pod", "container", "pod_namespace"
+        ),
         source,
         not_record="not a JSON log record",
     )

@@ -40,7 +40,20 @@ def _item_type():
     return pa.struct(
         [
             ("kind", s),
-            ("metadata", pa.struct([("namespace", s), ("uid", s), ("creationTimestamp", s), ("annotations", pa.struct([("helm.toolkit.fluxcd.io/revision", s), ("helm.toolkit.fluxcd.io/token", s)]))])),
+            (
+                "metadata",
+                pa.struct(
+                    [
+                        ("namespace", s),
+                        ("uid", s),
+                        ("creationTimestamp", s),
+                        (
+                            "annotations",
+                            pa.struct([("helm.toolkit.fluxcd.io/revision", s), ("helm.toolkit.fluxcd.io/token", s)]),
+                        ),
+                    ]
+                ),
+            ),
             ("involvedObject", pa.struct([("kind", s), ("namespace", s), ("name", s), ("fieldPath", s)])),
             ("reason", s),
             ("message", s),
@@ -120,7 +133,9 @@ def _parse_event_list(data: bytes, source: str, name: str):
         # Each item's line with the message: the line `extract` cites.
         events = events.with_columns(lines["line"], lines["excerpt"])
     else:
-        events = events.with_columns(_cited(data, found, candidates, starts, ends, lines, events, has_message, LONG_LINE))
+        events = events.with_columns(
+            _cited(data, found, candidates, starts, ends, lines, events, has_message, LONG_LINE)
+        )
     result = ParseResult(name)
     result.add("events", events)
     result.note = f"Event×{n}"
@@ -146,7 +161,11 @@ def _excerpt(text):
     text does not hold (the text is refused otherwise)."""
 
     stripped = text.str.strip_chars()
-    return pl.when(stripped.str.len_chars() <= EXCERPT_MAX).then(stripped).otherwise(pl.concat_str(stripped.str.slice(0, EXCERPT_MAX - 1), pl.lit("…")))
+    return (
+        pl.when(stripped.str.len_chars() <= EXCERPT_MAX)
+        .then(stripped)
+        .otherwise(pl.concat_str(stripped.str.slice(0, EXCERPT_MAX - 1), pl.lit("…")))
+    )
 
 
 def _tiles(found, data: bytes, first_byte: int):
@@ -188,8 +207,13 @@ def _cited(data: bytes, found, candidates, starts, ends, lines, events, has_mess
         reason = reason["line"] if reason is not None else _ranked(reasons, "reason", events["reason"], n)
         cited = pl.select(pl.coalesce(pl.lit(cited), pl.lit(reason), pl.lit(starts))).to_series()
         known = pl.concat([found, more]).unique("line")
-    texts = pl.DataFrame({"line": cited}).join(known.select("line", "text"), on="line", how="left", maintain_order="left")["text"]
-    return [cited.alias("line"), pl.select(excerpt_expr(pl.lit(texts).str.slice(0, long_line))).to_series().alias("excerpt")]
+    texts = pl.DataFrame({"line": cited}).join(
+        known.select("line", "text"), on="line", how="left", maintain_order="left"
+    )["text"]
+    return [
+        cited.alias("line"),
+        pl.select(excerpt_expr(pl.lit(texts).str.slice(0, long_line))).to_series().alias("excerpt"),
+    ]
 
 
 def _line_query(data: bytes, key: str):
@@ -198,7 +222,9 @@ def _line_query(data: bytes, key: str):
     text = pl.col("text")
     return (
         pl.scan_lines(data, name="text", row_index_name="line", row_index_offset=1)
-        .filter(text.is_in([_ITEM_START, *_ITEM_ENDS, _ITEMS_OPEN, *_ITEMS_CLOSE]) | text.str.contains(key, literal=True))
+        .filter(
+            text.is_in([_ITEM_START, *_ITEM_ENDS, _ITEMS_OPEN, *_ITEMS_CLOSE]) | text.str.contains(key, literal=True)
+        )
         .with_columns(pl.col("line").cast(pl.Int64))
     )
 
@@ -232,12 +258,18 @@ def _read_items(data: bytes, first_byte: int, last_byte: int):
     # (Rewritten in the whole text and handed over as a view of the items: no match can cross
     # their first or last byte, and a copy of the slice first would cost a copy of the file.)
     body = memoryview(data.replace(_BOUNDARY, _BOUNDARY_SPACE))[first_byte:last_byte]
-    options = pa_json.ParseOptions(explicit_schema=pa.schema(list(_item_type())), newlines_in_values=True, unexpected_field_behavior="infer")
+    options = pa_json.ParseOptions(
+        explicit_schema=pa.schema(list(_item_type())), newlines_in_values=True, unexpected_field_behavior="infer"
+    )
     # One block: with values that may hold newlines, Arrow finds where a block may be cut by
     # parsing the text once more, which costs more CPU than the second thread saves (the
     # parsing threads are busy with other members anyway).
     try:
-        return pa_json.read_json(pa.py_buffer(body), read_options=pa_json.ReadOptions(block_size=min(len(body) + 1, _MAX_BLOCK)), parse_options=options)
+        return pa_json.read_json(
+            pa.py_buffer(body),
+            read_options=pa_json.ReadOptions(block_size=min(len(body) + 1, _MAX_BLOCK)),
+            parse_options=options,
+        )
     except (pa.ArrowException, ValueError):
         raise _Decline from None
 
@@ -299,7 +331,10 @@ _TS_FIELDS = {
 }
 # RFC3339 UTC as Kubernetes writes it (20 characters; with a fraction of a second, more), which
 # `datetime.fromisoformat` (`ts_value`) reads alike (not year 0, which it refuses).
-_RFC3339 = r"^(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?Z$"
+_RFC3339 = (
+    r"^(?:[1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\.[0-9]{1,6})?Z$"
+)
 
 
 def _timestamp_text(path: tuple[str, ...]):
@@ -334,7 +369,11 @@ def _timestamps(items, events):
     odd = [f"_ts_{name}_odd" for name in _TS_FIELDS]
     if not events.select(pl.any_horizontal(odd).any()).item():
         first_ts = pl.coalesce("_ts_first", "_ts_event_time", "_ts_created")
-        return events.select(pl.exclude("^_ts_.*$"), first_ts.alias("first_ts"), pl.coalesce("_ts_observed", "_ts_last", first_ts).alias("last_ts"))
+        return events.select(
+            pl.exclude("^_ts_.*$"),
+            first_ts.alias("first_ts"),
+            pl.coalesce("_ts_observed", "_ts_last", first_ts).alias("last_ts"),
+        )
 
     texts = items.select(*[_timestamp_text(path).alias(name) for name, path in _TS_FIELDS.items()])
 
@@ -372,7 +411,12 @@ def _ts_values(strings):
     values = checked["value"]
     if checked["fraction"].any():
         index = checked["fraction"].arg_true()
-        values = values.scatter(index, strings.gather(index).str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", time_unit="us", time_zone="UTC", strict=False))
+        values = values.scatter(
+            index,
+            strings.gather(index).str.to_datetime(
+                "%Y-%m-%dT%H:%M:%S%.fZ", time_unit="us", time_zone="UTC", strict=False
+            ),
+        )
     if checked["other"].any():
         index = checked["other"].arg_true()
         try:
@@ -408,16 +452,20 @@ def _ranked(candidates, key: str, values, n: int):
     holding the key and the value's needle, else the first holding `"key"`, else `key:`; null
     when none does. `candidates`: all the lines of the items holding the key (`_in_items`)."""
     needles = values.str.extract(_NEEDLE, 1).fill_null("")
-    ranked = candidates.with_columns(pl.lit(needles).gather(pl.col("_item")).alias("_needle")).select(
-        "_item",
-        "line",
-        pl.when((pl.col("_needle") != "") & pl.col("text").str.contains(pl.col("_needle"), literal=True))
-        .then(0)
-        .when(pl.col("text").str.contains(f'"{key}"', literal=True))
-        .then(1)
-        .when(pl.col("text").str.contains(f"{key}:", literal=True))
-        .then(2)
-        .alias("_rank"),
-    ).drop_nulls("_rank")
+    ranked = (
+        candidates.with_columns(pl.lit(needles).gather(pl.col("_item")).alias("_needle"))
+        .select(
+            "_item",
+            "line",
+            pl.when((pl.col("_needle") != "") & pl.col("text").str.contains(pl.col("_needle"), literal=True))
+            .then(0)
+            .when(pl.col("text").str.contains(f'"{key}"', literal=True))
+            .then(1)
+            .when(pl.col("text").str.contains(f"{key}:", literal=True))
+            .then(2)
+            .alias("_rank"),
+        )
+        .drop_nulls("_rank")
+    )
     best = ranked.group_by("_item").agg(pl.col("line").sort_by("_rank", "line").first())
     return pl.repeat(None, n, dtype=pl.Int64, eager=True).scatter(best["_item"], best["line"])

@@ -15,9 +15,9 @@ Ages are relative to when the command ran (`duration.HumanDuration`: `45s`, `2m3
 `3d4h`, `2y10d`). The parser keeps them as printed (`age_first`, `age_last`) and leaves the
 times null; `anchor()` turns them into approximate times once the collection time is known
 (the bundle reader knows it, parsers do not). `FIRST SEEN` is the `over` age or the `-o wide`
-column; COUNT the `xN` or the COUNT column. One row = one aggregated event (a span). An age beyond reason (over `MAX_AGE`:
-`5000y`, or more digits than any duration) is a problem of its row: the row is kept, its
-times unknown.
+column; COUNT the `xN` or the COUNT column. One row = one aggregated event (a span). An age
+beyond reason (over `MAX_AGE`: `5000y`, or more digits than any duration) is a problem of its
+row: the row is kept, its times unknown.
 """
 
 from __future__ import annotations
@@ -31,10 +31,28 @@ from parsers._base import ParseResult, excerpt, frame
 
 NAME = "event-table"
 KIND = "events"
-TIMESTAMPS = {"first_ts": "FIRST SEEN / `over` age anchored on the collection time", "last_ts": "LAST SEEN age anchored on the collection time"}
+TIMESTAMPS = {
+    "first_ts": "FIRST SEEN / `over` age anchored on the collection time",
+    "last_ts": "LAST SEEN age anchored on the collection time",
+}
 
-_COLUMNS = ("NAMESPACE", "LAST SEEN", "TYPE", "REASON", "OBJECT", "SUBOBJECT", "SOURCE", "MESSAGE", "FIRST SEEN", "COUNT", "NAME")
-_HEADER = re.compile(r"^\s*(NAMESPACE\s+)?LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+(SUBOBJECT\s+SOURCE\s+)?MESSAGE(\s+FIRST SEEN\s+COUNT\s+NAME)?\s*$")
+_COLUMNS = (
+    "NAMESPACE",
+    "LAST SEEN",
+    "TYPE",
+    "REASON",
+    "OBJECT",
+    "SUBOBJECT",
+    "SOURCE",
+    "MESSAGE",
+    "FIRST SEEN",
+    "COUNT",
+    "NAME",
+)
+_HEADER = re.compile(
+    r"^\s*(NAMESPACE\s+)?LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+(SUBOBJECT\s+SOURCE\s+)?MESSAGE(\s+FIRST "
+    r"SEEN\s+COUNT\s+NAME)?\s*$"
+)
 _AGE = re.compile(r"^(?P<last>\S+)(?: \(x(?P<count>\d+) over (?P<first>\S+)\))?$")
 _UNITS = {"y": 365 * 86400, "d": 86400, "h": 3600, "m": 60, "s": 1}
 MAX_AGE = 50 * _UNITS["y"]  # no event is older than Kubernetes; anchored, every age stays a time the outputs can show
@@ -43,9 +61,27 @@ MAX_AGE = 50 * _UNITS["y"]  # no event is older than Kubernetes; anchored, every
 KINDS = {
     k.lower(): k
     for k in (
-        "HelmRelease", "HelmChart", "HelmRepository", "OCIRepository", "GitRepository", "Bucket", "Kustomization",
-        "Pod", "Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "Service", "Node", "Namespace",
-        "ConfigMap", "Secret", "PersistentVolumeClaim", "HorizontalPodAutoscaler", "Lease",
+        "HelmRelease",
+        "HelmChart",
+        "HelmRepository",
+        "OCIRepository",
+        "GitRepository",
+        "Bucket",
+        "Kustomization",
+        "Pod",
+        "Deployment",
+        "ReplicaSet",
+        "StatefulSet",
+        "DaemonSet",
+        "Job",
+        "Service",
+        "Node",
+        "Namespace",
+        "ConfigMap",
+        "Secret",
+        "PersistentVolumeClaim",
+        "HorizontalPodAutoscaler",
+        "Lease",
     )
 }
 
@@ -121,7 +157,12 @@ def parse(data: bytes, source: str, *, namespace: str | None = None) -> ParseRes
         first_age = age["first"] or cells.get("FIRST SEEN") or age["last"]
         last_age = age["last"]
         if _beyond_reason(first_age) or _beyond_reason(last_age):
-            result.problem(source, number, f"age beyond reason ({last_age}, first {first_age}): the event's times are not known", raw)
+            result.problem(
+                source,
+                number,
+                f"age beyond reason ({last_age}, first {first_age}): the event's times are not known",
+                raw,
+            )
             first_age = last_age = None
         source_cell = cells.get("SOURCE") or None
         rows.append(
@@ -159,10 +200,13 @@ def anchor(events: pl.DataFrame, collected_at: datetime | None) -> pl.DataFrame:
     first = events["age_first"].map_elements(age_seconds, return_dtype=pl.Int64)
     at = pl.lit(collected_at).dt.cast_time_unit("us").dt.convert_time_zone("UTC")
     return events.with_columns(
-        pl.when(table & last.is_not_null()).then(at - pl.duration(seconds=last)).otherwise(pl.col("last_ts")).alias("last_ts"),
-        pl.when(table & first.is_not_null()).then(at - pl.duration(seconds=first)).otherwise(pl.col("first_ts")).alias("first_ts"),
+        pl.when(table & last.is_not_null())
+        .then(at - pl.duration(seconds=last))
+        .otherwise(pl.col("last_ts"))
+        .alias("last_ts"),
+        pl.when(table & first.is_not_null())
+        .then(at - pl.duration(seconds=first))
+        .otherwise(pl.col("first_ts"))
+        .alias("first_ts"),
         pl.when(table).then(last.is_not_null()).otherwise(pl.col("approximate")).alias("approximate"),
     )
-
-
-

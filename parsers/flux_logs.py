@@ -3,7 +3,10 @@
 One line per controller record, printed with the template (fluxcd/flux2 `cmd/flux/logs.go`
 `logTmpl`, test data `cmd/flux/testdata/logs/all-logs.txt`):
 
-    {{.Timestamp}} {{.Level}} {{or .Kind .ControllerKind}}{{if .Name}}/{{.Name}}.{{.Namespace}}{{end}} - {{.Message}} {{.Error}}
+    {{.Timestamp}} {{.Level}} {{or .Kind .ControllerKind}}{{if .Name}}/{{.Name}}.{{.Namespace}}{{end}}
+    - {{.Message}} {{.Error}}
+
+(one line: wrapped here)
 
 e.g. `2022-08-02T12:55:34.419Z info GitRepository/podinfo.default - no changes ... revision `.
 The object is `name.namespace` (split at the last dot: a namespace has no dot); the message

@@ -28,11 +28,24 @@ NAME = "flux-get-hr-table"
 KIND = "releases"
 TIMESTAMPS: dict[str, str] = {}
 
-_COLUMNS = ("NAMESPACE", "NAME", "SOURCE", "REVISION", "SUSPENDED", "AGE", "READY", "MESSAGE", "STATUS", "RELEASE", "PHASE")
+_COLUMNS = (
+    "NAMESPACE",
+    "NAME",
+    "SOURCE",
+    "REVISION",
+    "SUSPENDED",
+    "AGE",
+    "READY",
+    "MESSAGE",
+    "STATUS",
+    "RELEASE",
+    "PHASE",
+)
 _HEADER = re.compile(
     r"^\s*(NAMESPACE\s+)?NAME\s+(?:(SOURCE\s+)?REVISION\s+SUSPENDED\s+READY\s+MESSAGE"  # flux get hr
     r"|AGE\s+READY\s+STATUS"  # kubectl get hr: the CRD's printer columns Age, Ready, Status
-    r"|RELEASE\s+(?:PHASE\s+)?STATUS\s+MESSAGE\s+AGE)\s*$"  # kubectl get hr of Flux v1's helm-operator (helm.fluxcd.io/v1)
+    # kubectl get hr of Flux v1's helm-operator (helm.fluxcd.io/v1)
+    r"|RELEASE\s+(?:PHASE\s+)?STATUS\s+MESSAGE\s+AGE)\s*$"
 )
 DEFAULT_NAMESPACE = "flux-system"  # flux CLI default
 KUBECTL_DEFAULT_NAMESPACE = "default"  # kubectl: the kubeconfig's namespace, usually default
@@ -82,10 +95,21 @@ def parse(data: bytes, source: str, *, namespace: str | None = None) -> ParseRes
             header, header_line = raw.expandtabs(8) if "\t" not in raw else raw, number
             found = [(m.start(), c) for c in _COLUMNS for m in [re.search(rf"(?:^|\s)({c})(?:\s|$)", raw)] if m]
             names = [c for _, c in sorted(found)]
-            form = "helm-operator-table" if "RELEASE" in names else "kubectl-get-table" if "STATUS" in names else "flux-get-table"
+            form = (
+                "helm-operator-table"
+                if "RELEASE" in names
+                else "kubectl-get-table"
+                if "STATUS" in names
+                else "flux-get-table"
+            )
             default_ns = namespace or default_namespace(command)
             if "NAMESPACE" not in names and default_ns is None:
-                result.problem(source, number, "no NAMESPACE column and no command pasted with the table: the namespace is not known", raw)
+                result.problem(
+                    source,
+                    number,
+                    "no NAMESPACE column and no command pasted with the table: the namespace is not known",
+                    raw,
+                )
             continue
         found_command = commands.find(raw)
         if found_command is not None:
@@ -116,7 +140,15 @@ def parse(data: bytes, source: str, *, namespace: str | None = None) -> ParseRes
         if condition_row:
             conditions.append(condition_row)
         if form == "helm-operator-table" and cells.get("STATUS"):
-            storage.append({"release": release_row["release"], "status": cells["STATUS"].lower(), "excerpt": excerpt(raw), "source": source, "line": number})
+            storage.append(
+                {
+                    "release": release_row["release"],
+                    "status": cells["STATUS"].lower(),
+                    "excerpt": excerpt(raw),
+                    "source": source,
+                    "line": number,
+                }
+            )
     result.add("releases", frame("releases", releases))
     result.add("conditions", frame("conditions", conditions))
     result.add("helm_storage", frame("helm_storage", storage))
@@ -127,7 +159,15 @@ def parse(data: bytes, source: str, *, namespace: str | None = None) -> ParseRes
     return result
 
 
-def rows(cells: dict[str, str], namespace: str | None, form: str, source: str, number: int, raw: str, basis: str | None = None) -> tuple[dict, dict | None]:
+def rows(
+    cells: dict[str, str],
+    namespace: str | None,
+    form: str,
+    source: str,
+    number: int,
+    raw: str,
+    basis: str | None = None,
+) -> tuple[dict, dict | None]:
     """The releases row and the Ready conditions row of one table row (`cells` by column name).
     `namespace` None: not known (the release is `?/<name>`). Flux v1's helm-operator rows have
     no Ready column: their STATUS is the Helm release's status, MESSAGE the last condition's."""
@@ -136,7 +176,11 @@ def rows(cells: dict[str, str], namespace: str | None, form: str, source: str, n
     message = cells.get("MESSAGE") or (cells.get("STATUS") if form != "helm-operator-table" else None)
     common = {"excerpt": excerpt(raw), "source": source, "line": number}
     suspended = cells.get("SUSPENDED") == "True"
-    described = {"flux-get-table": "`flux get hr` row", "kubectl-get-table": "`kubectl get hr` row", "helm-operator-table": "helm-operator `kubectl get hr` row"}[form]
+    described = {
+        "flux-get-table": "`flux get hr` row",
+        "kubectl-get-table": "`kubectl get hr` row",
+        "helm-operator-table": "helm-operator `kubectl get hr` row",
+    }[form]
     release_row = {
         "release": release,
         "namespace": namespace,
@@ -149,14 +193,19 @@ def rows(cells: dict[str, str], namespace: str | None, form: str, source: str, n
         "ready_message": message,
         "status_format": "helm-operator" if form == "helm-operator-table" else "unknown",
         "api_version": "helm.fluxcd.io/v1" if form == "helm-operator-table" else None,
-        "status_format_basis": f"{described}: " + ("Helm release status and message only" if form == "helm-operator-table" else "Ready status and message only"),
+        "status_format_basis": f"{described}: "
+        + (
+            "Helm release status and message only" if form == "helm-operator-table" else "Ready status and message only"
+        ),
         "input_format": form,
         "release_basis": basis,
         "suspend_line": number if suspended else None,
         "suspend_excerpt": excerpt(raw) if suspended else None,
         **common,
     }
-    condition_row = {"release": release, "type": "Ready", "status": ready, "message": message, **common} if ready else None
+    condition_row = (
+        {"release": release, "type": "Ready", "status": ready, "message": message, **common} if ready else None
+    )
     if form == "helm-operator-table" and message:
         condition_row = {"release": release, "type": "Released", "status": None, "message": message, **common}
     return release_row, condition_row

@@ -31,7 +31,11 @@ def extract(obj: KubeObject, lines: list[str], source: str) -> dict[str, list[di
     except (TypeError, ValueError):
         revision = None
     where = Locator(lines, obj.start, obj.end)
-    line = where.value("status", labels.get("status"), after=where.key("labels")) or where.value("name", meta.get("name")) or obj.start
+    line = (
+        where.value("status", labels.get("status"), after=where.key("labels"))
+        or where.value("name", meta.get("name"))
+        or obj.start
+    )
     return {
         "helm_storage": [
             {

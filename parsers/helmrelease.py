@@ -29,8 +29,20 @@ KIND = "HelmRelease"
 V2BETA1_READY_REASONS = frozenset(
     {"ReconciliationSucceeded", "ReconciliationFailed", "InitFailed", "GetLastReleaseFailed", "DiffFailed"}
 )
-_NEW_FIELDS = ("history", "storageNamespace", "lastAttemptedGeneration", "lastAttemptedConfigDigest", "lastAttemptedReleaseAction")
-_V2_FIELDS = ("observedPostRenderersDigest", "lastAttemptedRevisionDigest", "inventory", "observedCommonMetadataDigest", "lastAttemptedReleaseActionDuration")
+_NEW_FIELDS = (
+    "history",
+    "storageNamespace",
+    "lastAttemptedGeneration",
+    "lastAttemptedConfigDigest",
+    "lastAttemptedReleaseAction",
+)
+_V2_FIELDS = (
+    "observedPostRenderersDigest",
+    "lastAttemptedRevisionDigest",
+    "inventory",
+    "observedCommonMetadataDigest",
+    "lastAttemptedReleaseActionDuration",
+)
 _OLD_FIELDS = ("lastReleaseRevision", "lastAttemptedValuesChecksum")
 
 
@@ -39,7 +51,10 @@ def looks_like(doc: dict) -> bool:
     spec, status = doc.get("spec") or {}, doc.get("status") or {}
     return bool(
         (isinstance(spec, dict) and ("chart" in spec or "chartRef" in spec))
-        or (isinstance(status, dict) and any(k in status for k in ("helmChart", "lastReleaseRevision", "history", "lastAttemptedRevision")))
+        or (
+            isinstance(status, dict)
+            and any(k in status for k in ("helmChart", "lastReleaseRevision", "history", "lastAttemptedRevision"))
+        )
     )
 
 
@@ -122,7 +137,12 @@ def extract(obj: KubeObject, lines: list[str], source: str, locator: type[Locato
             "suspended": bool(spec.get("suspend", False)),
             "chart": chart_spec.get("chart") or source_ref.get("name"),
             "chart_version": chart_spec.get("version"),
-            "source_ref": "/".join(str(p) for p in (source_ref.get("kind"), source_ref.get("namespace") or namespace, source_ref.get("name")) if p) or None,
+            "source_ref": "/".join(
+                str(p)
+                for p in (source_ref.get("kind"), source_ref.get("namespace") or namespace, source_ref.get("name"))
+                if p
+            )
+            or None,
             "depends_on": depends,
             "drift_mode": (spec.get("driftDetection") or {}).get("mode"),
             "interval": spec.get("interval"),
@@ -266,7 +286,13 @@ def _block(where: Locator, key: str, locator: type[Locator], nested: bool = True
 def _key_column(where: Locator) -> int | None:
     """The column of the keys of the mapping `where` spans (the first key line's; the line
     of the mapping's own key, when `where` is a block, is passed over)."""
-    first = where.start + 1 if where.start < where.end and where.lines[where.start - 1].rstrip().endswith((":", "{", "[")) and _is_key(where.lines[where.start - 1]) else where.start
+    first = (
+        where.start + 1
+        if where.start < where.end
+        and where.lines[where.start - 1].rstrip().endswith((":", "{", "["))
+        and _is_key(where.lines[where.start - 1])
+        else where.start
+    )
     for number in range(first, where.end + 1):
         line = where.lines[number - 1]
         content = line.lstrip(" -")

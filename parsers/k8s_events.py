@@ -29,7 +29,11 @@ def extract(obj: KubeObject, lines: list[str], source: str) -> dict[str, list[di
     regarding = doc.get(fields["regarding"]) or {}
     message = doc.get(fields["message"])
     first_ts, last_ts = _span(doc, meta, fields)
-    kind, namespace, name = regarding.get("kind"), regarding.get("namespace") or meta.get("namespace"), regarding.get("name")
+    kind, namespace, name = (
+        regarding.get("kind"),
+        regarding.get("namespace") or meta.get("namespace"),
+        regarding.get("name"),
+    )
     where = Locator(lines, obj.start, obj.end)
     line = where.value(fields["message"], message) if message else None
     line = line or where.value("reason", doc.get("reason")) or obj.start
@@ -61,15 +65,31 @@ def extract(obj: KubeObject, lines: list[str], source: str) -> dict[str, list[di
 
 
 # The fields of the two Event shapes: core/v1 and events.k8s.io/v1.
-_CORE = {"regarding": "involvedObject", "message": "message", "first": "firstTimestamp", "last": "lastTimestamp", "count": "count"}
-_NEW = {"regarding": "regarding", "message": "note", "first": "deprecatedFirstTimestamp", "last": "deprecatedLastTimestamp", "count": "deprecatedCount"}
+_CORE = {
+    "regarding": "involvedObject",
+    "message": "message",
+    "first": "firstTimestamp",
+    "last": "lastTimestamp",
+    "count": "count",
+}
+_NEW = {
+    "regarding": "regarding",
+    "message": "note",
+    "first": "deprecatedFirstTimestamp",
+    "last": "deprecatedLastTimestamp",
+    "count": "deprecatedCount",
+}
 
 
 def _span(doc: dict, meta: dict, fields: dict[str, str]) -> tuple:
     """(first_ts, last_ts): the first time seen, else the event time, else the object's
     creation; the series' last observation, else the last time seen, else the first."""
-    first_ts = ts_value(doc.get(fields["first"])) or ts_value(doc.get("eventTime")) or ts_value(meta.get("creationTimestamp"))
-    last_ts = ts_value((doc.get("series") or {}).get("lastObservedTime")) or ts_value(doc.get(fields["last"])) or first_ts
+    first_ts = (
+        ts_value(doc.get(fields["first"])) or ts_value(doc.get("eventTime")) or ts_value(meta.get("creationTimestamp"))
+    )
+    last_ts = (
+        ts_value((doc.get("series") or {}).get("lastObservedTime")) or ts_value(doc.get(fields["last"])) or first_ts
+    )
     return first_ts, last_ts
 
 

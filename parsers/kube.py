@@ -71,7 +71,10 @@ class Lines(list):
         """The numbers of the lines longer than LONG_LINE (never searched), in order."""
         if self._long is None or self._long[0] != LONG_LINE:
             longest = max(map(len, self), default=0)
-            self._long = (LONG_LINE, [] if longest <= LONG_LINE else [i for i, line in enumerate(self, start=1) if len(line) > LONG_LINE])
+            self._long = (
+                LONG_LINE,
+                [] if longest <= LONG_LINE else [i for i, line in enumerate(self, start=1) if len(line) > LONG_LINE],
+            )
         return self._long[1]
 
 
@@ -98,7 +101,11 @@ class Locator:
             else:
                 lead, other = needles if len(needles[0]) >= len(needles[1]) else needles[::-1]
             long = lines.long_lines()
-            if "\n" not in lead and "\n" not in other and not (long and bisect_right(long, last) > bisect_right(long, first - 1)):
+            if (
+                "\n" not in lead
+                and "\n" not in other
+                and not (long and bisect_right(long, last) > bisect_right(long, first - 1))
+            ):
                 # (a long line in the span: the loop skips it without searching it)
                 text, offsets = lines.text, lines.offsets
                 stop = offsets[last] - 1  # the end of line `last`
@@ -305,7 +312,13 @@ def _load_yaml(text: str, known: Lines | None = None) -> tuple[list[KubeObject],
             problems.append((start, "YAML document refused: nested deeper than the loader's limit"))
             continue
         if "&" in chunk and "*" in chunk and not _expands_safely(doc, len(chunk)):
-            problems.append((start, f"YAML document refused: its aliases expand to more than {MAX_EXPANDED} nodes or {MAX_EXPANDED_TEXT} characters beyond its own (or to itself)"))
+            problems.append(
+                (
+                    start,
+                    f"YAML document refused: its aliases expand to more than {MAX_EXPANDED} nodes or "
+                    f"{MAX_EXPANDED_TEXT} characters beyond its own (or to itself)",
+                )
+            )
             continue
         objects += _document_objects(doc, lines, start, end)
     return objects, problems
@@ -365,7 +378,11 @@ def _yaml_documents(lines: list[str]) -> list[tuple[int, int]]:
             start = number + 1
     if start <= len(lines):
         docs.append((start, len(lines)))
-    return [(s, e) for s, e in docs if any(lines[i - 1].strip() and not lines[i - 1].lstrip().startswith("#") for i in range(s, e + 1))]
+    return [
+        (s, e)
+        for s, e in docs
+        if any(lines[i - 1].strip() and not lines[i - 1].lstrip().startswith("#") for i in range(s, e + 1))
+    ]
 
 
 def _items_line(lines: list[str], start: int, end: int) -> int:

@@ -34,16 +34,24 @@ def matches(path: str, head: bytes) -> bool:
 
 def _prepare(lines: pl.DataFrame) -> pl.DataFrame:
     parts = pl.col("raw").str.extract_groups(_LINE)
-    return lines.with_columns(parts.alias("_p")).with_columns(
-        pl.col("_p").struct.field("1").alias("prefix_ts"),
-        pl.coalesce(pl.col("_p").struct.field("2"), pl.col("raw")).alias("body"),
-        _logs.roles(pl.col("raw")).alias("role"),
-    ).drop("_p")
+    return (
+        lines.with_columns(parts.alias("_p"))
+        .with_columns(
+            pl.col("_p").struct.field("1").alias("prefix_ts"),
+            pl.coalesce(pl.col("_p").struct.field("2"), pl.col("raw")).alias("body"),
+            _logs.roles(pl.col("raw")).alias("role"),
+        )
+        .drop("_p")
+    )
 
 
 def parse(data: bytes | FileData, source: str) -> ParseResult:
     result = ParseResult(NAME)
-    options = {"text_records": True, "context": log_context(source), "not_record": "line without the kubelet timestamp prefix"}
+    options = {
+        "text_records": True,
+        "context": log_context(source),
+        "not_record": "line without the kubelet timestamp prefix",
+    }
     # the fast path reads the record after the prefix: the text after its space (`_LINE`'s second group)
     cut = pl.col("raw").str.contains(r"^" + _logs.TS_RE + " ")
     body = pl.when(cut).then(pl.col("raw").str.splitn(" ", 2).struct.field("field_1")).otherwise(pl.col("raw"))

@@ -23,7 +23,9 @@ TIMESTAMPS = {"ts": "controller log time, else the Loki entry time"}
 _SNIFF = re.compile(r'^\{("labels":\{.*\},)?"line":".*","timestamp":"\d{4}-')
 _ENTRY = pl.Struct(
     {
-        "labels": pl.Struct({k: pl.String for k in ("pod", "pod_name", "container", "container_name", "namespace", "namespace_name")}),
+        "labels": pl.Struct(
+            {k: pl.String for k in ("pod", "pod_name", "container", "container_name", "namespace", "namespace_name")}
+        ),
         "line": pl.String,
         "timestamp": pl.String,
     }
@@ -56,7 +58,10 @@ def _entries(bodies: pl.Series) -> pl.DataFrame:
         labels = obj.get("labels") if isinstance(obj.get("labels"), dict) else {}
         rows.append(
             {
-                "labels": {k: labels.get(k) if isinstance(labels.get(k), str) else None for k in _ENTRY.fields[0].dtype.to_schema()},
+                "labels": {
+                    k: labels.get(k) if isinstance(labels.get(k), str) else None
+                    for k in _ENTRY.fields[0].dtype.to_schema()
+                },
                 "line": obj.get("line") if isinstance(obj.get("line"), str) else None,
                 "timestamp": obj.get("timestamp") if isinstance(obj.get("timestamp"), str) else None,
             }
@@ -70,12 +75,16 @@ def parse(data: bytes, source: str) -> ParseResult:
     lines = lines.with_columns(_logs.roles(pl.col("raw")).alias("role"))
     entries = _entries(lines["raw"]).rename({"line": "_entry"})
     label = pl.col("labels").struct.field
-    lines = pl.concat([lines, entries], how="horizontal").with_columns(
-        pl.col("timestamp").alias("prefix_ts"),
-        pl.coalesce(pl.col("_entry").str.strip_chars_end("\n"), pl.col("raw")).alias("body"),
-        pl.coalesce(label("pod"), label("pod_name")).alias("pod"),
-        pl.coalesce(label("container"), label("container_name")).alias("container"),
-        pl.coalesce(label("namespace"), label("namespace_name")).alias("pod_namespace"),
-    ).drop("labels", "_entry", "timestamp")
+    lines = (
+        pl.concat([lines, entries], how="horizontal")
+        .with_columns(
+            pl.col("timestamp").alias("prefix_ts"),
+            pl.coalesce(pl.col("_entry").str.strip_chars_end("\n"), pl.col("raw")).alias("body"),
+            pl.coalesce(label("pod"), label("pod_name")).alias("pod"),
+            pl.coalesce(label("container"), label("container_name")).alias("container"),
+            pl.coalesce(label("namespace"), label("namespace_name")).alias("pod_namespace"),
+        )
+        .drop("labels", "_entry", "timestamp")
+    )
     _logs.build(result, lines, source, text_records=True, not_record="not a logcli jsonl entry")
     return result

@@ -50,11 +50,29 @@ _SUFFIXES = (".json", ".yaml", ".yml", ".txt", "")
 _STATUS_DOC = b"# Status documentation: https://fluxcd.io/flux/components/helm/helmreleases/#helmrelease-status"
 _STATUS_KEYS = frozenset(
     {
-        "observedGeneration", "conditions", "history", "helmChart", "lastAttemptedRevision", "lastAppliedRevision",
-        "lastReleaseRevision", "lastAttemptedValuesChecksum", "lastAttemptedGeneration", "lastAttemptedConfigDigest",
-        "lastAttemptedReleaseAction", "lastAttemptedReleaseActionDuration", "lastAttemptedRevisionDigest", "storageNamespace",
-        "failures", "installFailures", "upgradeFailures", "lastHandledReconcileAt", "lastHandledForceAt",
-        "lastHandledResetAt", "observedPostRenderersDigest", "observedCommonMetadataDigest", "inventory",
+        "observedGeneration",
+        "conditions",
+        "history",
+        "helmChart",
+        "lastAttemptedRevision",
+        "lastAppliedRevision",
+        "lastReleaseRevision",
+        "lastAttemptedValuesChecksum",
+        "lastAttemptedGeneration",
+        "lastAttemptedConfigDigest",
+        "lastAttemptedReleaseAction",
+        "lastAttemptedReleaseActionDuration",
+        "lastAttemptedRevisionDigest",
+        "storageNamespace",
+        "failures",
+        "installFailures",
+        "upgradeFailures",
+        "lastHandledReconcileAt",
+        "lastHandledForceAt",
+        "lastHandledResetAt",
+        "observedPostRenderersDigest",
+        "observedCommonMetadataDigest",
+        "inventory",
     }
 )
 
@@ -97,7 +115,9 @@ def _frame(kind: str, rows: list[dict]) -> pl.DataFrame:
     timestamps = []
     for name, dtype in schema.items():
         values = columns[name]
-        if dtype == TS and all(value is None or (type(value) is datetime and value.tzinfo is timezone.utc) for value in values):
+        if dtype == TS and all(
+            value is None or (type(value) is datetime and value.tzinfo is timezone.utc) for value in values
+        ):
             columns[name] = [None if value is None else (value - _EPOCH) // _MICROSECOND for value in values]
             schema[name] = pl.Int64
             timestamps.append(name)
@@ -142,9 +162,15 @@ def _per_object(data: bytes, source: str) -> ParseResult:
         extract = EXTRACTORS.get(kind)
         if extract is None:
             continue
-        manifest = kind == helmrelease.KIND and isinstance(obj.doc.get("metadata"), dict) and not obj.doc["metadata"].get("namespace")
+        manifest = (
+            kind == helmrelease.KIND
+            and isinstance(obj.doc.get("metadata"), dict)
+            and not obj.doc["metadata"].get("namespace")
+        )
         if manifest:  # a manifest, not an object read from a cluster: its namespace is not known
-            obj = kube.KubeObject({**obj.doc, "metadata": {**obj.doc["metadata"], "namespace": "?"}}, obj.start, obj.end)
+            obj = kube.KubeObject(
+                {**obj.doc, "metadata": {**obj.doc["metadata"], "namespace": "?"}}, obj.start, obj.end
+            )
         try:
             for frame_kind, frame_rows in extract(obj, lines, source).items():
                 if manifest:
@@ -159,7 +185,9 @@ def _per_object(data: bytes, source: str) -> ParseResult:
     return result
 
 
-def _kind_of(obj: kube.KubeObject, path: tuple[str, str] | None, source: str, result: ParseResult) -> tuple[kube.KubeObject, str, str]:
+def _kind_of(
+    obj: kube.KubeObject, path: tuple[str, str] | None, source: str, result: ParseResult
+) -> tuple[kube.KubeObject, str, str]:
     """The object (a bare status wrapped into a HelmRelease), its kind and, when the kind was
     inferred, from what ("" when the object names its kind; kind "" when nothing tells)."""
     kind = str(obj.doc.get("kind") or "")
@@ -186,7 +214,9 @@ def _note(kinds: Counter[str], inferred: Counter[tuple[str, str]]) -> str:
         elif len(bases) == 1 and bases[0][1] == count:
             parts.append(f"{kind}×{count} (kind inferred from {bases[0][0]})")
         else:
-            parts.append(f"{kind}×{count} (kind inferred for " + "; ".join(f"{n} from {basis}" for basis, n in bases) + ")")
+            parts.append(
+                f"{kind}×{count} (kind inferred for " + "; ".join(f"{n} from {basis}" for basis, n in bases) + ")"
+            )
     return ", ".join(parts) or "no objects"
 
 

@@ -18,7 +18,11 @@ def extract(obj: KubeObject, lines: list[str], source: str, locator: type[Locato
     status = doc.get("status") or {}
     ready = next((c for c in status.get("conditions") or [] if isinstance(c, dict) and c.get("type") == "Ready"), {})
     where = locator(lines, obj.start, obj.end)
-    line = (where.value("message", ready.get("message")) if ready.get("message") else None) or where.value("name", meta.get("name")) or obj.start
+    line = (
+        (where.value("message", ready.get("message")) if ready.get("message") else None)
+        or where.value("name", meta.get("name"))
+        or obj.start
+    )
     return {
         "sources": [
             {

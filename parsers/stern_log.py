@@ -69,17 +69,23 @@ def parse(data: bytes, source: str) -> ParseResult:
     names = (["ns"] if has_ns else []) + ["pod", "container"] + (["ts"] if has_ts else []) + ["msg"]
     field = {name: pl.col("_p").struct.field(str(i + 1)) for i, name in enumerate(names)}
     stamp = field.get("ts", pl.lit(None, pl.String))
-    lines = lines.with_columns(parts.alias("_p")).with_columns(
-        pl.when(stamp.str.contains(r"^\d{4}-")).then(stamp).alias("prefix_ts"),
-        field.get("ns", pl.lit(None, pl.String)).alias("pod_namespace"),
-        field["pod"].alias("pod"),
-        field["container"].alias("container"),
-        pl.coalesce(field["msg"], pl.col("_plain")).alias("body"),
-        _logs.roles(pl.col("raw")).alias("role"),
-    ).drop("_p", "_plain")
+    lines = (
+        lines.with_columns(parts.alias("_p"))
+        .with_columns(
+            pl.when(stamp.str.contains(r"^\d{4}-")).then(stamp).alias("prefix_ts"),
+            field.get("ns", pl.lit(None, pl.String)).alias("pod_namespace"),
+            field["pod"].alias("pod"),
+            field["container"].alias("container"),
+            pl.coalesce(field["msg"], pl.col("_plain")).alias("body"),
+            _logs.roles(pl.col("raw")).alias("role"),
+        )
+        .drop("_p", "_plain")
+    )
     _logs.build(result, lines, source, text_records=has_ts, not_record="not a stern log line")
-    if has_ts and lines["prefix_ts"].null_count() < lines.height and any(
-        re.match(r"^\S+ \S+ (\S+ )?" + _SHORT, line) for line in head[:5]
+    if (
+        has_ts
+        and lines["prefix_ts"].null_count() < lines.height
+        and any(re.match(r"^\S+ \S+ (\S+ )?" + _SHORT, line) for line in head[:5])
     ):
         result.note += "; short timestamps (no year, no zone) ignored"
     return result

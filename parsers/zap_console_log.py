@@ -31,5 +31,12 @@ def parse(data: bytes, source: str) -> ParseResult:
     result = ParseResult(NAME)
     lines = _logs.read_lines(data, source, result)
     lines = lines.with_columns(_logs.roles(pl.col("raw")).alias("role"), pl.col("raw").alias("body"))
-    _logs.build(result, lines, source, dialects=("console", "json"), context=log_context(source), not_record="not a console log record")
+    _logs.build(
+        result,
+        lines,
+        source,
+        dialects=("console", "json"),
+        context=log_context(source),
+        not_record="not a console log record",
+    )
     return result

@@ -27,6 +27,7 @@ STREAMS = True  # a big log on disk is handed over unread (parse() takes FileDat
 KIND = "logs"
 TIMESTAMPS = {"ts": "controller log time"}
 
+
 def matches(path: str, head: bytes) -> bool:
     """A file whose first non-blank line is a JSON object with a `msg` key."""
     for raw in head.splitlines()[:20]:
@@ -47,7 +48,12 @@ def parse(data: bytes | FileData, source: str) -> ParseResult:
     Lines of a Go panic or stack trace after a record are attached to it (`extra`).
     """
     result = ParseResult(NAME)
-    options = {"dialects": ("json",), "context": log_context(source), "not_record": "not a JSON log record", "unreadable": "non-JSON lines"}
+    options = {
+        "dialects": ("json",),
+        "context": log_context(source),
+        "not_record": "not a JSON log record",
+        "unreadable": "non-JSON lines",
+    }
     if _logs_stream.wants(data) and _logs_stream.parse(result, data, source, _prepare, **options):
         return result
     data = data.read() if isinstance(data, FileData) else data

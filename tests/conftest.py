@@ -14,7 +14,9 @@ FIXED_TIME = datetime(2024, 1, 15, 12, 0, 0, tzinfo=timezone.utc)
 
 
 def pytest_addoption(parser):
-    parser.addoption("--update-golden", action="store_true", help="rewrite golden files and reports/ instead of comparing")
+    parser.addoption(
+        "--update-golden", action="store_true", help="rewrite golden files and reports/ instead of comparing"
+    )
 
 
 @pytest.fixture(scope="session")

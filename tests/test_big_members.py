@@ -21,7 +21,9 @@ SAMPLE = Path(__file__).resolve().parents[1] / "samples" / "upgrade-2.1-to-2.2"
 
 
 def _analysis(path) -> str:
-    analysis = forensics.analyze(str(path), generated_at=forensics.datetime(2024, 3, 12, 12, tzinfo=forensics.timezone.utc))
+    analysis = forensics.analyze(
+        str(path), generated_at=forensics.datetime(2024, 3, 12, 12, tzinfo=forensics.timezone.utc)
+    )
     return analysis.model_dump_json(exclude={"generated_at"})
 
 
@@ -45,7 +47,11 @@ def test_folder_and_archive_big_members_give_the_in_memory_analysis(tmp_path, mo
     monkeypatch.setattr(_logs_stream, "STREAM_ROWS", 64)
     streamed = []
     parse = _logs_stream.parse
-    monkeypatch.setattr(_logs_stream, "parse", lambda result, data, *a, **k: streamed.append(type(data).__name__) or parse(result, data, *a, **k))
+    monkeypatch.setattr(
+        _logs_stream,
+        "parse",
+        lambda result, data, *a, **k: streamed.append(type(data).__name__) or parse(result, data, *a, **k),
+    )
     assert _analysis(SAMPLE) == reference
     assert "FileData" in streamed
     streamed.clear()
@@ -119,6 +125,7 @@ def test_a_spool_that_fills_up_goes_on_in_memory(tmp_path, small_pieces, monkeyp
 
 def _small_reads(extractfile):
     """extractfile whose reads return at most 1 KiB (so a member is written in several steps)."""
+
     def wrapper(self, member):
         handle = extractfile(self, member)
         if handle is None:
@@ -126,6 +133,7 @@ def _small_reads(extractfile):
         read = handle.read
         handle.read = lambda size=-1: read(min(size, 1024) if size and size > 0 else 1024)
         return handle
+
     return wrapper
 
 

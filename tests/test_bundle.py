@@ -43,7 +43,11 @@ def test_tar_root_is_stripped_and_symlinks_resolve_inside(tmp_path):
         [
             (f"{top}/version.yaml", "file", b"kind: SupportBundle\n"),
             (f"{top}/cluster-resources/pods/logs/flux-system/hc/manager.log", "file", LOG),
-            (f"{top}/helm-controller/hc/manager.log", "symlink", "../../cluster-resources/pods/logs/flux-system/hc/manager.log"),
+            (
+                f"{top}/helm-controller/hc/manager.log",
+                "symlink",
+                "../../cluster-resources/pods/logs/flux-system/hc/manager.log",
+            ),
         ],
     )
     bundle, files = read(path)
@@ -219,16 +223,66 @@ MIB = 1024**2
         (dict(name="/etc/passwd", size=5), ("refused", "/etc/passwd", None, "absolute path or '..' in entry name")),
         (dict(name="a/", size=0, kind="dir"), None),
         (dict(name="a/b.log", size=0, kind="symlink", link="../c.log"), ("symlink", "a/b.log", "c.log", "")),
-        (dict(name="a/b.log", size=0, kind="symlink", link="../../c.log"), ("refused", "a/b.log", None, "symlink leaves the bundle: ../../c.log")),
-        (dict(name="a/b.log", size=0, kind="symlink", link="/c.log"), ("refused", "a/b.log", None, "symlink leaves the bundle: /c.log")),
-        (dict(name="a/twin", size=0, kind="hardlink", link="a/read.log"), ("symlink", "a/twin", "a/read.log", "hard link to a/read.log (read there)")),
-        (dict(name="a/twin", size=0, kind="hardlink", link="a/later.log"), ("refused", "a/twin", None, "hard link to a/later.log, which is not a file read from the bundle")),
-        (dict(name="a/fifo", size=7, kind="special", refused="fifo refused (not a regular file)"), ("refused", "a/fifo", None, "fifo refused (not a regular file)")),
-        (dict(name="a/big.log", size=2000), ("refused", "a/big.log", None, "not read: 2000 bytes would pass the cap of 1000 decompressed bytes (raise it with --max-bytes)")),
-        (dict(name="a/x.log", size=40 * MIB, stored=100_000), ("refused", "a/x.log", None, "not read: compression ratio 419:1 is over the compression ratio cap of 200:1 (raise it with --max-ratio)")),
-        (dict(name="a/x.log", size=40 * MIB, stored=6, sparse=True), ("refused", "a/x.log", None, f"not read: a sparse entry of {40 * MIB} bytes that stores 6 is over the compression ratio cap of 200:1 (raise it with --max-ratio)")),
-        (dict(name="a/x.log", size=40 * MIB, archive=100_000), ("refused", "a/x.log", None, f"not read: {40 * MIB} bytes declared in a 100000-byte archive is over the compression ratio cap of 200:1 (raise it with --max-ratio)")),
-        (dict(name="a/x.log", size=40 * MIB, stored=40 * MIB // 100, archive=40 * MIB // 100), ("file", "a/x.log", None, "")),
+        (
+            dict(name="a/b.log", size=0, kind="symlink", link="../../c.log"),
+            ("refused", "a/b.log", None, "symlink leaves the bundle: ../../c.log"),
+        ),
+        (
+            dict(name="a/b.log", size=0, kind="symlink", link="/c.log"),
+            ("refused", "a/b.log", None, "symlink leaves the bundle: /c.log"),
+        ),
+        (
+            dict(name="a/twin", size=0, kind="hardlink", link="a/read.log"),
+            ("symlink", "a/twin", "a/read.log", "hard link to a/read.log (read there)"),
+        ),
+        (
+            dict(name="a/twin", size=0, kind="hardlink", link="a/later.log"),
+            ("refused", "a/twin", None, "hard link to a/later.log, which is not a file read from the bundle"),
+        ),
+        (
+            dict(name="a/fifo", size=7, kind="special", refused="fifo refused (not a regular file)"),
+            ("refused", "a/fifo", None, "fifo refused (not a regular file)"),
+        ),
+        (
+            dict(name="a/big.log", size=2000),
+            (
+                "refused",
+                "a/big.log",
+                None,
+                "not read: 2000 bytes would pass the cap of 1000 decompressed bytes (raise it with --max-bytes)",
+            ),
+        ),
+        (
+            dict(name="a/x.log", size=40 * MIB, stored=100_000),
+            (
+                "refused",
+                "a/x.log",
+                None,
+                "not read: compression ratio 419:1 is over the compression ratio cap of 200:1 (raise it with --max-ratio)",
+            ),
+        ),
+        (
+            dict(name="a/x.log", size=40 * MIB, stored=6, sparse=True),
+            (
+                "refused",
+                "a/x.log",
+                None,
+                f"not read: a sparse entry of {40 * MIB} bytes that stores 6 is over the compression ratio cap of 200:1 (raise it with --max-ratio)",
+            ),
+        ),
+        (
+            dict(name="a/x.log", size=40 * MIB, archive=100_000),
+            (
+                "refused",
+                "a/x.log",
+                None,
+                f"not read: {40 * MIB} bytes declared in a 100000-byte archive is over the compression ratio cap of 200:1 (raise it with --max-ratio)",
+            ),
+        ),
+        (
+            dict(name="a/x.log", size=40 * MIB, stored=40 * MIB // 100, archive=40 * MIB // 100),
+            ("file", "a/x.log", None, ""),
+        ),
         (dict(name="./a//x.log", size=5), ("file", "a/x.log", None, "")),
     ],
 )

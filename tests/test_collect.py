@@ -101,7 +101,13 @@ def _misspelled_field(collectors):
 
 @pytest.mark.parametrize(
     "breaks, published_rejects",
-    [(_drop_selector, True), (_text_line_cap, True), (_string_flag, True), (_unknown_collector, False), (_misspelled_field, False)],
+    [
+        (_drop_selector, True),
+        (_text_line_cap, True),
+        (_string_flag, True),
+        (_unknown_collector, False),
+        (_misspelled_field, False),
+    ],
     ids=lambda value: getattr(value, "__name__", str(value)).strip("_"),
 )
 def test_a_broken_spec_is_rejected(validators, breaks, published_rejects):
@@ -118,7 +124,11 @@ def test_the_spec_collects_every_part_once():
         assert collect.collector(part.name, "flux", "24h") in collectors, part.name
     assert len(collectors) == len({json.dumps(c, sort_keys=True) for c in collectors})
     logs = [c["logs"] for c in collectors if "logs" in c]
-    assert {entry["selector"][0] for entry in logs} == {"app=helm-controller", "app=source-controller", "app=kustomize-controller"}
+    assert {entry["selector"][0] for entry in logs} == {
+        "app=helm-controller",
+        "app=source-controller",
+        "app=kustomize-controller",
+    }
     for entry in logs:
         assert entry["namespace"] == "flux" and entry["timestamps"] is True and entry["limits"] == {"maxAge": "24h"}
     assert {"clusterResources": {}} in collectors  # every namespace: HelmReleases and events of all of them
@@ -191,7 +201,9 @@ def test_the_script_writes_a_folder_this_tool_reads(tmp_path):
     bin_dir = _stand_in_kubectl(tmp_path)
     (tmp_path / "collect.sh").write_text(collect.script())
     env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
-    done = subprocess.run(["sh", "collect.sh", "evidence"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        ["sh", "collect.sh", "evidence"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr
     assert "not collected" not in done.stderr and "wrote evidence" in done.stderr
     out = tmp_path / "evidence"
@@ -224,8 +236,20 @@ def test_the_helm_storage_template_keeps_labels_only():
     # `label --local` renders each item of the file without a cluster (changing no label);
     # the script's `get` renders the same template inside `{{range .items}}`.
     rendered = subprocess.run(
-        [kubectl, "label", "--local", "-f", str(SECRETS), "--overwrite", "owner=helm", "-o", f"go-template={collect.HELM_SECRET_TEMPLATE}"],
-        capture_output=True, text=True, timeout=60,
+        [
+            kubectl,
+            "label",
+            "--local",
+            "-f",
+            str(SECRETS),
+            "--overwrite",
+            "owner=helm",
+            "-o",
+            f"go-template={collect.HELM_SECRET_TEMPLATE}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert rendered.returncode == 0, rendered.stderr
     assert rendered.stdout == (EVIDENCE / "helm-storage.yaml").read_text(encoding="utf-8")
@@ -237,7 +261,11 @@ def test_the_helm_storage_template_keeps_labels_only():
 def test_evidence_gaps_name_the_part_to_collect(tmp_path):
     shutil.copy(EVIDENCE / "helmreleases.yaml", tmp_path / "helmreleases.yaml")
     gaps = {gap.missing: gap.how_to_collect for gap in forensics.analyze(str(tmp_path)).gaps}
-    wanted = {"helm-controller logs": "helm-controller-logs", "Kubernetes events": "events", "helm-controller pod": "flux-workloads"}
+    wanted = {
+        "helm-controller logs": "helm-controller-logs",
+        "Kubernetes events": "events",
+        "helm-controller pod": "flux-workloads",
+    }
     assert set(gaps) == set(wanted)
     for missing, part in wanted.items():
         assert collect.hint(part) in gaps[missing]
@@ -252,7 +280,9 @@ def test_a_skipped_rule_says_which_part_to_collect(tmp_path):
     for result in skipped:  # skipped: none of the frames it needs is there
         assert result.how_to_collect == "; ".join(collect.by_frame()[kind] for kind in needs[result.rule])
     mg001 = next(r for r in skipped if r.rule == "MG001")
-    assert mg001.how_to_collect.startswith("collect part helmreleases: kubectl get helmreleases.helm.toolkit.fluxcd.io -A -o yaml")
+    assert mg001.how_to_collect.startswith(
+        "collect part helmreleases: kubectl get helmreleases.helm.toolkit.fluxcd.io -A -o yaml"
+    )
 
 
 RELEASE = """\

@@ -67,8 +67,18 @@ def fleet(tmp_path_factory) -> dict:
         shutil.copytree(SAMPLES / "cases" / case, bundles / "cases" / case.replace("/", "-"), symlinks=True)
     (bundles / "corrupt.tar.gz").write_bytes(b"\x1f\x8b\x08\x00 this is not a gzip stream " * 50)
     manifest = root / "manifest.txt"
-    manifest.write_text("# the loose folders\nbundles/upgrade-2.1-to-2.2\nbundles/ticket-flux-get-hr\n\nbundles/corrupt.tar.gz\n", encoding="utf-8")
-    args = [str(bundles / "cluster-a.tar.gz"), str(bundles / "cluster-b.tar.gz"), str(bundles / "cluster-c.zip"), str(bundles / "cases" / "*"), "--manifest", str(manifest)]
+    manifest.write_text(
+        "# the loose folders\nbundles/upgrade-2.1-to-2.2\nbundles/ticket-flux-get-hr\n\nbundles/corrupt.tar.gz\n",
+        encoding="utf-8",
+    )
+    args = [
+        str(bundles / "cluster-a.tar.gz"),
+        str(bundles / "cluster-b.tar.gz"),
+        str(bundles / "cluster-c.zip"),
+        str(bundles / "cases" / "*"),
+        "--manifest",
+        str(manifest),
+    ]
     sources, missing = expand(args[:4], [str(manifest)])
     assert len(sources) == 10 and not missing
     return {"root": root, "args": args, "sources": sources, "corrupt": str(bundles / "corrupt.tar.gz")}
@@ -77,7 +87,9 @@ def fleet(tmp_path_factory) -> dict:
 def _fleet(args: list[str], out: Path, *extra: str):
     """The fleet run of the fixture: its corrupt archive fails (exit code 2), the rest go on."""
     result = CliRunner().invoke(main, ["fleet", *args, "--out", str(out), "--generated-at", STAMP, *extra])
-    assert result.exit_code == 2 and isinstance(result.exception, (SystemExit, type(None))), result.output + repr(result.exception)
+    assert result.exit_code == 2 and isinstance(result.exception, (SystemExit, type(None))), result.output + repr(
+        result.exception
+    )
     return result
 
 
@@ -122,7 +134,9 @@ def test_label_counts_equal_the_single_bundle_analyses(fleet, first_run):
 def test_failed_bundle_is_recorded_and_the_rest_go_on(fleet, first_run):
     out = first_run["out"]
     con = duckdb.connect()
-    failed = con.execute(f"SELECT source_path, error, worst FROM {_sql(out, 'bundles')} WHERE status = 'failed'").fetchall()
+    failed = con.execute(
+        f"SELECT source_path, error, worst FROM {_sql(out, 'bundles')} WHERE status = 'failed'"
+    ).fetchall()
     assert failed == [(fleet["corrupt"], failed[0][1], "failed")] and failed[0][1]
     assert "9 analysed" in first_run["output"] and "1 failed" in first_run["output"]
     summary = (out / "fleet.md").read_text(encoding="utf-8")
@@ -161,7 +175,9 @@ def test_content_hash_ignores_the_folder_name(tmp_path):
 def test_dask_local_cluster_gives_the_same_dataset(fleet, first_run):
     distributed = pytest.importorskip("distributed")
     out = fleet["root"] / "out-dask"
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, silence_logs=40
+    ) as cluster:
         _fleet(fleet["args"], out, "--engine", "dask", "--scheduler", cluster.scheduler_address)
     con = duckdb.connect()
     for table in TABLES:

@@ -27,7 +27,11 @@ GOLDENS = [
     ("ticket-flux-get-hr", ROOT / "reports" / "ticket-flux-get-hr.html", "html"),
 ]
 # Every other sample scenario (one per label family) has a JSON golden and an example report.
-SCENARIOS = [p.stem for p in sorted((SAMPLES / "truth").glob("*.json")) if p.stem not in ("upgrade-2.1-to-2.2", "ticket-flux-get-hr")]
+SCENARIOS = [
+    p.stem
+    for p in sorted((SAMPLES / "truth").glob("*.json"))
+    if p.stem not in ("upgrade-2.1-to-2.2", "ticket-flux-get-hr")
+]
 GOLDENS += [(name, GOLDEN / f"{name}.json", "json") for name in SCENARIOS]
 GOLDENS += [(name, ROOT / "reports" / f"{name}.html", "html") for name in SCENARIOS]
 
@@ -43,5 +47,7 @@ def test_golden(sample, expected, fmt, analyses, update_golden):
         ACTUAL.mkdir(exist_ok=True)
         actual = ACTUAL / expected.name
         actual.write_text(text, encoding="utf-8")
-        pytest.fail(f"{expected.relative_to(ROOT)} is out of date; actual output in {actual.relative_to(ROOT)} "
-                    "(review it, then run `make golden`)")
+        pytest.fail(
+            f"{expected.relative_to(ROOT)} is out of date; actual output in {actual.relative_to(ROOT)} "
+            "(review it, then run `make golden`)"
+        )

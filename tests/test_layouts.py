@@ -69,7 +69,10 @@ def test_crust_gather(tmp_path, expected):
         meta = obj["metadata"]
         group = obj["apiVersion"].lower().replace("/", "-")
         write(root / f"namespaces/{meta['namespace']}/{group}/helmrelease/{meta['name']}.yaml", yaml.safe_dump(obj))
-    write(root / f"namespaces/flux-system/v1/pod/{POD}/manager/current.log", "\n".join(STAMP + line for line in log_lines()) + "\n")
+    write(
+        root / f"namespaces/flux-system/v1/pod/{POD}/manager/current.log",
+        "\n".join(STAMP + line for line in log_lines()) + "\n",
+    )
     # The same Event seen through core/v1 and events.k8s.io/v1 discovery: counted once (uid).
     write(root / "namespaces/flux-system/v1/event/hc.17a.yaml", yaml.safe_dump(EVENT))
     write(root / "namespaces/flux-system/events.k8s.io-v1/event/hc.17a.yaml", yaml.safe_dump(EVENT))
@@ -87,10 +90,22 @@ def test_must_gather(tmp_path, expected):
     for obj in releases():
         by_ns.setdefault(obj["metadata"]["namespace"], []).append(obj)
     for ns, items in by_ns.items():
-        write(root / f"namespaces/{ns}/helm.toolkit.fluxcd.io/helmreleases.yaml", yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}))
-        write(root / f"namespaces/{ns}/core/events.yaml", yaml.safe_dump({"apiVersion": "v1", "kind": "EventList", "items": []}))
-    write(root / f"namespaces/flux-system/pods/{POD}/manager/manager/logs/current.log", "\n".join(STAMP + line for line in log_lines()) + "\n")
-    write(root / "cluster-scoped-resources/core/nodes/node-1.yaml", "apiVersion: v1\nkind: Node\nmetadata:\n  name: node-1\n")
+        write(
+            root / f"namespaces/{ns}/helm.toolkit.fluxcd.io/helmreleases.yaml",
+            yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}),
+        )
+        write(
+            root / f"namespaces/{ns}/core/events.yaml",
+            yaml.safe_dump({"apiVersion": "v1", "kind": "EventList", "items": []}),
+        )
+    write(
+        root / f"namespaces/flux-system/pods/{POD}/manager/manager/logs/current.log",
+        "\n".join(STAMP + line for line in log_lines()) + "\n",
+    )
+    write(
+        root / "cluster-scoped-resources/core/nodes/node-1.yaml",
+        "apiVersion: v1\nkind: Node\nmetadata:\n  name: node-1\n",
+    )
     frames = load(str(tmp_path / "must-gather.local.5532"))
     assert frames.bundle.layout == "must-gather"
     assert set(frames["logs"]["container"].unique()) == {"manager"}
@@ -98,17 +113,23 @@ def test_must_gather(tmp_path, expected):
 
 
 def block(lines: list[str]) -> str:
-    return "\n".join(
-        [f"==== START logs for container manager of pod flux-system/{POD} ===="]
-        + lines
-        + [f"==== END logs for container manager of pod flux-system/{POD} ===="]
-    ) + "\n"
+    return (
+        "\n".join(
+            [f"==== START logs for container manager of pod flux-system/{POD} ===="]
+            + lines
+            + [f"==== END logs for container manager of pod flux-system/{POD} ===="]
+        )
+        + "\n"
+    )
 
 
 def test_cluster_info_dump_folder(tmp_path, expected):
     root = tmp_path / "dump"
     write(root / "nodes.json", json.dumps({"kind": "NodeList", "apiVersion": "v1", "items": []}, indent=4))
-    write(root / "flux-system/events.json", json.dumps({"kind": "EventList", "apiVersion": "v1", "items": [EVENT]}, indent=4))
+    write(
+        root / "flux-system/events.json",
+        json.dumps({"kind": "EventList", "apiVersion": "v1", "items": [EVENT]}, indent=4),
+    )
     write(root / "flux-system/pods.json", json.dumps({"kind": "PodList", "apiVersion": "v1", "items": []}, indent=4))
     write(root / f"flux-system/{POD}/logs.txt", block(log_lines()))
     shutil.copy(CASE / "helmreleases.yaml", root / "helmreleases.yaml")  # `kubectl get hr -A -o yaml` beside it
@@ -122,8 +143,17 @@ def test_cluster_info_dump_folder(tmp_path, expected):
 def test_cluster_info_dump_stdout_stream(tmp_path, expected, nodes):
     """Objects, then log blocks; with 60 nodes first, the first block is past the sniffed head."""
     root = tmp_path / "ticket"
-    node_list = {"kind": "NodeList", "apiVersion": "v1", "items": [{"kind": "Node", "metadata": {"name": f"node-{i}"}} for i in range(nodes)]}
-    stream = (json.dumps(node_list, indent=4) + "\n") * bool(nodes) + json.dumps({"kind": "EventList", "apiVersion": "v1", "items": [EVENT]}, indent=4) + "\n" + block(log_lines())
+    node_list = {
+        "kind": "NodeList",
+        "apiVersion": "v1",
+        "items": [{"kind": "Node", "metadata": {"name": f"node-{i}"}} for i in range(nodes)],
+    }
+    stream = (
+        (json.dumps(node_list, indent=4) + "\n") * bool(nodes)
+        + json.dumps({"kind": "EventList", "apiVersion": "v1", "items": [EVENT]}, indent=4)
+        + "\n"
+        + block(log_lines())
+    )
     assert (stream.index("==== START") > parsers.SNIFF_BYTES) == bool(nodes)
     write(root / "cluster-info-dump.txt", stream)
     shutil.copy(CASE / "helmreleases.yaml", root / "helmreleases.yaml")
@@ -178,21 +208,35 @@ def test_inventory_command_lists_every_member(tmp_path):
 # its pod as (namespace, pod, container, previous). A new layout without its tree here fails.
 TREES = {
     "troubleshoot": (
-        {"version.yaml", "cluster-resources/events/apps.json", "cluster-resources/pods/logs/flux-system/hc-1/manager-previous.log"},
+        {
+            "version.yaml",
+            "cluster-resources/events/apps.json",
+            "cluster-resources/pods/logs/flux-system/hc-1/manager-previous.log",
+        },
         ("cluster-resources/pods/logs/flux-system/hc-1/manager-previous.log", ("flux-system", "hc-1", "manager", True)),
     ),
     "crust-gather": (
-        {"collected.timestamp", "namespaces/apps/v1/event/x.yaml", "namespaces/flux-system/v1/pod/hc-1/manager/current.log"},
+        {
+            "collected.timestamp",
+            "namespaces/apps/v1/event/x.yaml",
+            "namespaces/flux-system/v1/pod/hc-1/manager/current.log",
+        },
         ("namespaces/flux-system/v1/pod/hc-1/manager/current.log", ("flux-system", "hc-1", "manager", False)),
     ),
     "must-gather": (
         {"namespaces/apps/core/events.yaml", "namespaces/flux-system/pods/hc-1/manager/manager/logs/previous.log"},
-        ("namespaces/flux-system/pods/hc-1/manager/manager/logs/previous.log", ("flux-system", "hc-1", "manager", True)),
+        (
+            "namespaces/flux-system/pods/hc-1/manager/manager/logs/previous.log",
+            ("flux-system", "hc-1", "manager", True),
+        ),
     ),
     "cluster-info-dump": ({"apps/events.json", "apps/pod-1/logs.txt"}, None),  # the blocks' markers name the pod
     "loose": (
         {"helmreleases.yaml", "var/log/pods/flux-system_hc-1_0d5c6a1e-1111/manager/0.log.20240115-094830"},
-        ("var/log/pods/flux-system_hc-1_0d5c6a1e-1111/manager/0.log.20240115-094830", ("flux-system", "hc-1", "manager", False)),
+        (
+            "var/log/pods/flux-system_hc-1_0d5c6a1e-1111/manager/0.log.20240115-094830",
+            ("flux-system", "hc-1", "manager", False),
+        ),
     ),
 }
 
@@ -204,7 +248,12 @@ def test_each_row_of_the_layout_table_is_recognised_and_names_its_pods(layout):
     assert layout.source and (layout.signs or layout is layouts.LAYOUTS[-1])  # only the fallback has no signs
     if log is not None:
         path, (namespace, pod, container, previous) = log
-        assert layouts.log_context(path) == {"pod": pod, "container": container, "pod_namespace": namespace, "previous": previous}
+        assert layouts.log_context(path) == {
+            "pod": pod,
+            "container": container,
+            "pod_namespace": namespace,
+            "previous": previous,
+        }
         assert layouts.log_context("elsewhere/" + path)["pod"] == pod  # inside a ticket's folder too
 
 

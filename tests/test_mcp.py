@@ -116,7 +116,12 @@ def test_starting_imports_no_analysis_and_the_cli_no_sdk():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
-    out = subprocess.run([sys.executable, "-c", "import sys, forensics.cli; print('mcp' in sys.modules)"], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", "import sys, forensics.cli; print('mcp' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert out.stdout.strip() == "False"
 
 
@@ -142,7 +147,10 @@ def test_samples_are_analysed_as_the_library_analyses_them(analyses):
         assert size < BOUND
         analysis = analyses(path).analysis
         verdicts = {v.release: v.label for v in analysis.verdicts}
-        shown = {v["release"]: v["primary"] or ("unexplained" if v["unexplained"] else "healthy") for v in summary["verdicts"]}
+        shown = {
+            v["release"]: v["primary"] or ("unexplained" if v["unexplained"] else "healthy")
+            for v in summary["verdicts"]
+        }
         shown |= {r["release"]: r["label"] for r in summary["more_releases"]}
         assert shown == {r: label for r, label in verdicts.items() if label != "healthy"}, path
         assert set(summary["healthy_releases"]) == {r for r, label in verdicts.items() if label == "healthy"}
@@ -172,7 +180,10 @@ def test_a_finding_leads_to_its_evidence_lines_in_the_files():
             verdict = summary["verdicts"][0]
             story = await ok(client, "release", path_or_handle=handle, release=verdict["release"])
             cited = [(f["id"], e) for f in story["findings"] for e in f["evidence"] if e["line"]]
-            read = [(fid, e, await ok(client, "evidence", handle=handle, source=e["source"], line=e["line"], context=2)) for fid, e in cited]
+            read = [
+                (fid, e, await ok(client, "evidence", handle=handle, source=e["source"], line=e["line"], context=2))
+                for fid, e in cited
+            ]
             out.append((bundle, verdict, story, read))
         return out
 
@@ -184,7 +195,9 @@ def test_a_finding_leads_to_its_evidence_lines_in_the_files():
         for fid, cited, lines in read:
             numbers = [line["line"] for line in lines["lines"]]
             assert numbers == list(range(max(1, cited["line"] - 2), numbers[-1] + 1)) and cited["line"] in numbers
-            assert len(numbers) == 5 or cited["line"] <= 2 or numbers[-1] < cited["line"] + 2  # the window, cut at the file's ends
+            assert (
+                len(numbers) == 5 or cited["line"] <= 2 or numbers[-1] < cited["line"] + 2
+            )  # the window, cut at the file's ends
             for line in lines["lines"]:
                 assert line["text"] == _file_line(files, cited["source"], line["line"]), (fid, cited)
             center = next(line["text"] for line in lines["lines"] if line["line"] == cited["line"])
@@ -206,7 +219,9 @@ def test_paths_outside_the_roots_are_refused(tmp_path):
             await refused(client, "analyze", path=str(granted / "escape")),
             await refused(client, "analyze", path="/etc/passwd"),
             await refused(client, "release", path_or_handle=str(other / "ticket"), release="apps/frontend"),
-            await refused(client, "evidence", handle=str(other / "ticket" / "flux-get-hr.txt"), source="flux-get-hr.txt", line=1),
+            await refused(
+                client, "evidence", handle=str(other / "ticket" / "flux-get-hr.txt"), source="flux-get-hr.txt", line=1
+            ),
         ]
         missing = await refused(client, "analyze", path=str(granted / "nothing-here"))
         return inside, errors, missing
@@ -218,7 +233,9 @@ def test_paths_outside_the_roots_are_refused(tmp_path):
     assert missing.endswith(f"no such file or folder: {granted / 'nothing-here'}")
 
     async def by_client(client):
-        return await ok(client, "analyze", path=str(granted / "ticket")), await refused(client, "analyze", path=str(other / "ticket"))
+        return await ok(client, "analyze", path=str(granted / "ticket")), await refused(
+            client, "analyze", path=str(other / "ticket")
+        )
 
     for mode in ("auto", "legacy"):
         inside, outside = drive(by_client, granted=[granted], mode=mode)  # MCP roots, no --root
@@ -240,7 +257,9 @@ def _planted(tmp_path: Path) -> tuple[Path, int]:
     shutil.copytree(SAMPLES / "v037-failures", bundle)
     log = (bundle / "helm-controller.log").read_text().splitlines(keepends=True)
     number = next(i for i, line in enumerate(log, 1) if "running 'rollback' action" in line)
-    log[number - 1] = log[number - 1].replace('"controller":', f'"url":"https://admin:{SECRETS[0]}@charts.example.com/index.yaml","controller":', 1)
+    log[number - 1] = log[number - 1].replace(
+        '"controller":', f'"url":"https://admin:{SECRETS[0]}@charts.example.com/index.yaml","controller":', 1
+    )
     (bundle / "helm-controller.log").write_text("".join(log))
     events = (bundle / "events.yaml").read_text()
     cited = "for release apps/cart-service with chart cart-service@3.0.0:"
@@ -268,10 +287,14 @@ def test_planted_secrets_never_leave_the_server(tmp_path):
         handle = summary["handle"]
         releases = [v["release"] for v in summary["verdicts"]] + summary["healthy_releases"]
         stories = [await keep("release", path_or_handle=handle, release=release) for release in releases]
-        cited = {(e["source"], e["line"]) for story in stories for f in story["findings"] for e in f["evidence"] if e["line"]}
+        cited = {
+            (e["source"], e["line"]) for story in stories for f in story["findings"] for e in f["evidence"] if e["line"]
+        }
         cited |= {(e["source"], e["line"]) for c in summary["controllers"] for e in c["evidence"] if e["line"]}
         cited.add(("helm-controller.log", number))
-        lines = {key: await keep("evidence", handle=handle, source=key[0], line=key[1], context=3) for key in sorted(cited)}
+        lines = {
+            key: await keep("evidence", handle=handle, source=key[0], line=key[1], context=3) for key in sorted(cited)
+        }
         error, _, _ = await call(client, "analyze", path=str(bundle / f"token={SECRETS[2]}"))
         texts.append(error)
         return summary, stories, lines, texts
@@ -352,11 +375,24 @@ def test_explain_and_collect_are_the_cli_texts():
 
     rule, label, table, script, spec, part = drive(body)
     hr005 = next(r for r in RULES if r.id == "HR005")
-    assert rule["rules"] == [{"id": "HR005", "name": hr005.name, "label": hr005.label, "severity": hr005.severity.value, "documentation": hr005.documentation()}]
+    assert rule["rules"] == [
+        {
+            "id": "HR005",
+            "name": hr005.name,
+            "label": hr005.label,
+            "severity": hr005.severity.value,
+            "documentation": hr005.documentation(),
+        }
+    ]
     assert rule["labels"][0]["label"] == "timeout" and "retries-exhausted" in rule["labels"][0]["can_cause"]
     dp003 = next(r for r in RULES if r.label == "dependency-missing")
     assert [r["id"] for r in label["rules"]] == [dp003.id] and label["labels"][0]["label"] == "dependency-missing"
-    assert (table, script, spec, part) == (parts.table(), parts.script("flux", "24h"), parts.troubleshoot_spec(), parts.describe("events"))
+    assert (table, script, spec, part) == (
+        parts.table(),
+        parts.script("flux", "24h"),
+        parts.troubleshoot_spec(),
+        parts.describe("events"),
+    )
 
 
 def test_nothing_is_written_outside_the_temporary_folder(tmp_path):
@@ -385,7 +421,18 @@ def test_the_analyze_result_does_not_grow_with_the_log(tmp_path):
     bundles = []
     for lines in (20_000, 200_000):
         out = tmp_path / str(lines)
-        argv = [sys.executable, str(ROOT / "bench" / "generate.py"), "--lines", str(lines), "--releases", "30", "--events", "2000", "--out", str(out)]
+        argv = [
+            sys.executable,
+            str(ROOT / "bench" / "generate.py"),
+            "--lines",
+            str(lines),
+            "--releases",
+            "30",
+            "--events",
+            "2000",
+            "--out",
+            str(out),
+        ]
         subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
         bundles.append(out / "support-bundle-2024-03-12T10_00_00")
 
@@ -394,13 +441,20 @@ def test_the_analyze_result_does_not_grow_with_the_log(tmp_path):
 
     (small, _, small_size), (big, _, big_size) = drive(body, roots=[tmp_path])
     assert big["bundle"]["rows"]["logs"] > 9 * small["bundle"]["rows"]["logs"]
-    assert {v["release"]: v["primary"] for v in small["verdicts"]} == {v["release"]: v["primary"] for v in big["verdicts"]}
+    assert {v["release"]: v["primary"] for v in small["verdicts"]} == {
+        v["release"]: v["primary"] for v in big["verdicts"]
+    }
     assert big_size < BOUND and small_size < BOUND
     assert abs(big_size - small_size) < 0.1 * small_size, (small_size, big_size)
 
 
 @settings(database=None, deadline=None)
-@given(text=st.lists(st.sampled_from(["a", "é", "\n", "\r\n", "", "xyz"]), max_size=40).map("".join), first=st.integers(1, 12), width=st.integers(0, 6), chunk=st.integers(1, 8))
+@given(
+    text=st.lists(st.sampled_from(["a", "é", "\n", "\r\n", "", "xyz"]), max_size=40).map("".join),
+    first=st.integers(1, 12),
+    width=st.integers(0, 6),
+    chunk=st.integers(1, 8),
+)
 def test_lines_are_read_back_as_the_parsers_number_them(text, first, width, chunk):
     """The evidence reader's window, read a few bytes at a time, is the file's `split("\\n")`
     (a final newline ends the last line and starts none)."""

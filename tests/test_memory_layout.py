@@ -23,9 +23,14 @@ def test_repeated_log_strings_are_stored_once_with_the_same_values():
     n = 20_000
     df = pl.DataFrame(
         {
-            "msg": [f"HelmChart/flux-system/team-{i % 40}-svc with SourceRef 'HelmRepository/flux-system/charts' is in-sync" for i in range(n)],
+            "msg": [
+                f"HelmChart/flux-system/team-{i % 40}-svc with SourceRef 'HelmRepository/flux-system/charts' is in-sync"
+                for i in range(n)
+            ],
             "reconcile_id": [f"{i:036d}" for i in range(n)],  # all distinct: left alone
-            "error": [None if i % 1000 else "install retries exhausted for this release" for i in range(n)],  # too few present
+            "error": [
+                None if i % 1000 else "install retries exhausted for this release" for i in range(n)
+            ],  # too few present
             "line": list(range(n)),
         }
     )
@@ -43,7 +48,9 @@ def test_only_columns_with_few_distinct_values_are_shared():
     df = pl.DataFrame(
         {
             "reconcile_id": [f"{i // 3:036d}" for i in range(n)],  # a third distinct
-            "release": [f"team-{i % 2400 % 7}/service-with-a-long-name-{i % 2400:04d}" for i in range(n)],  # a fifth distinct
+            "release": [
+                f"team-{i % 2400 % 7}/service-with-a-long-name-{i % 2400:04d}" for i in range(n)
+            ],  # a fifth distinct
         }
     )
     out = _logs_stream.share(df, _logs_stream.Repeats(), ("reconcile_id", "release"))
@@ -59,7 +66,11 @@ def _run(numbers) -> pl.DataFrame:
 def test_runs_of_one_log_point_into_the_texts_seen_so_far():
     """The runs of one log share one set of distinct texts (`Repeats`): a run's column holds
     views into it, not a copy of its own, even after new texts were added to it."""
-    runs = [_run(i % 40 for i in range(10_000)), _run(i % 40 for i in range(10_000)), _run(20 + i % 40 for i in range(10_000))]
+    runs = [
+        _run(i % 40 for i in range(10_000)),
+        _run(i % 40 for i in range(10_000)),
+        _run(20 + i % 40 for i in range(10_000)),
+    ]
     repeats = _logs_stream.Repeats()
     outs = [_logs_stream.share(df, repeats, ("msg",)) for df in runs]
     for out, df in zip(outs, runs):
@@ -96,7 +107,9 @@ def test_threads_sharing_the_texts_of_a_log_get_their_own_values():
 
 def test_columns_cut_differently_are_cut_alike_without_changing_values():
     pieces = [
-        pl.DataFrame({"msg": [f"m{i}-{j}" for j in range(size)], "line": list(range(size))}).with_columns(pl.lit(f"file-{i // 2}").alias("source"))
+        pl.DataFrame({"msg": [f"m{i}-{j}" for j in range(size)], "line": list(range(size))}).with_columns(
+            pl.lit(f"file-{i // 2}").alias("source")
+        )
         for i, size in enumerate([5, 7, 3, 9])
     ]
     members = [pl.concat(pieces[:2], rechunk=False), pl.concat(pieces[2:], rechunk=False)]
@@ -120,7 +133,9 @@ def test_log_pieces_come_out_in_chunks_cut_alike():
     )
     from parsers import zap_log
 
-    result = zap_log.parse((lines + "\n").encode(), "cluster-resources/pods/logs/flux-system/helm-controller-1/manager.log")
+    result = zap_log.parse(
+        (lines + "\n").encode(), "cluster-resources/pods/logs/flux-system/helm-controller-1/manager.log"
+    )
     logs = result.frames["logs"]
     assert logs.height == 3000
     assert {logs[name].n_chunks() for name in logs.columns} == {1}

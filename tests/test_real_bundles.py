@@ -73,8 +73,13 @@ def test_2021_objects_without_kind_are_read_by_kind(loaded):
     assert frames["events"].height == 379
     assert frames["events"]["source"].str.starts_with("cluster-resources/events/").all()
     notes = {item.path: item.note for item in frames.inventory}
-    assert notes["cluster-resources/events/test.json"] == "Event×369 (kind inferred from the path cluster-resources/events/)"
-    assert notes["cluster-resources/pods/default.json"] == "Pod×26 (kind inferred from the path cluster-resources/pods/)"
+    assert (
+        notes["cluster-resources/events/test.json"]
+        == "Event×369 (kind inferred from the path cluster-resources/events/)"
+    )
+    assert (
+        notes["cluster-resources/pods/default.json"] == "Pod×26 (kind inferred from the path cluster-resources/pods/)"
+    )
     # No Flux controller runs there: its pods and deployments give no controllers row.
     assert frames["controllers"].height == 0
     # Kinds this tool does not read stay without one (Services, PVCs, Namespaces, ...).
@@ -98,7 +103,12 @@ def test_2021_bundle_is_no_longer_nothing_usable(tmp_path):
 def test_baseline_run_pod_output_is_read_by_shape(loaded):
     """troubleshoot's run-pod collector writes its pod and an event list without any kind."""
     notes = {item.path: item.note for item in loaded("troubleshoot-baseline-2025.tar.gz").inventory}
-    assert notes["run-pod-example/run-pod-example-events.json"] == "Event×5 (kind inferred from the shape involvedObject+reason)"
-    assert notes["run-pod-example/run-pod-example.json"] == "Pod×1 (kind inferred from the shape spec.containers+status)"
+    assert (
+        notes["run-pod-example/run-pod-example-events.json"]
+        == "Event×5 (kind inferred from the shape involvedObject+reason)"
+    )
+    assert (
+        notes["run-pod-example/run-pod-example.json"] == "Pod×1 (kind inferred from the shape spec.containers+status)"
+    )
     # Typed lists whose items carry their kind: nothing inferred.
     assert notes["cluster-resources/events/kube-system.json"] == "Event×85"

@@ -28,7 +28,9 @@ def test_every_case_is_read_and_every_line_accounted_for(folder, tmp_path):
     for path in _inputs(folder):
         (tmp_path / path.name).write_bytes(path.read_bytes())
     analysis = forensics.analyze(str(tmp_path))
-    assert any(n for kind, n in analysis.bundle.rows.items() if kind != "problems"), [i.note for i in analysis.inventory]
+    assert any(n for kind, n in analysis.bundle.rows.items() if kind != "problems"), [
+        i.note for i in analysis.inventory
+    ]
     for path in _inputs(folder):
         data = path.read_bytes()
         _, account = paste.read(data, path.name)

@@ -14,7 +14,10 @@ SCENARIOS = sorted(p.stem for p in (SAMPLES / "truth").glob("*.json"))
 def truth(name: str) -> dict[str, dict | None]:
     """release -> None (healthy) or {"primary": label, "labels": [every label expected]}."""
     planted = json.loads((SAMPLES / "truth" / f"{name}.json").read_text())["releases"]
-    return {r: (None if v is None else v if isinstance(v, dict) else {"primary": v, "labels": [v]}) for r, v in planted.items()}
+    return {
+        r: (None if v is None else v if isinstance(v, dict) else {"primary": v, "labels": [v]})
+        for r, v in planted.items()
+    }
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
@@ -38,7 +41,10 @@ def test_no_missed_and_no_extra_label(name, analyses):
 def test_archive_and_folder_give_the_same_findings(analyses):
     folder = analyses(SAMPLES / "upgrade-2.1-to-2.2").analysis
     archive = analyses(SAMPLES / "upgrade-2.1-to-2.2.tar.gz").analysis
-    assert archive.bundle.root.startswith("support-bundle-") and archive.bundle.layout == folder.bundle.layout == "troubleshoot"
+    assert (
+        archive.bundle.root.startswith("support-bundle-")
+        and archive.bundle.layout == folder.bundle.layout == "troubleshoot"
+    )
     assert [f.model_dump() for f in archive.findings] == [f.model_dump() for f in folder.findings]
     assert [v.model_dump() for v in archive.verdicts] == [v.model_dump() for v in folder.verdicts]
 

@@ -14,13 +14,23 @@ CTX = {"controller": "helmrelease", "controllerGroup": "helm.toolkit.fluxcd.io",
 
 
 def log_line(kubelet_ts: str, ts: str, msg: str) -> str:
-    record = {"level": "info", "ts": ts, "msg": msg, **CTX, "HelmRelease": {"name": "frontend", "namespace": "apps"},
-              "namespace": "apps", "name": "frontend", "reconcileID": "9a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d"}
+    record = {
+        "level": "info",
+        "ts": ts,
+        "msg": msg,
+        **CTX,
+        "HelmRelease": {"name": "frontend", "namespace": "apps"},
+        "namespace": "apps",
+        "name": "frontend",
+        "reconcileID": "9a0b1c2d-3e4f-4a5b-8c6d-7e8f9a0b1c2d",
+    }
     return f"{kubelet_ts} {json.dumps(record, separators=(',', ':'))}"
 
 
 def test_ticket_folder(tmp_path):
-    (tmp_path / "describe-frontend.txt").write_bytes((ROOT / "tests" / "corpus" / "describe" / "frontend.txt").read_bytes())
+    (tmp_path / "describe-frontend.txt").write_bytes(
+        (ROOT / "tests" / "corpus" / "describe" / "frontend.txt").read_bytes()
+    )
     (tmp_path / "flux-get-hr.txt").write_text(
         "NAMESPACE\tNAME    \tREVISION\tSUSPENDED\tREADY\tMESSAGE                                                                    \t\n"
         "apps     \tbackend \t1.4.0   \tFalse    \tTrue \tHelm upgrade succeeded for release apps/backend.v8 with chart backend@1.4.0\t\n"
@@ -34,10 +44,22 @@ def test_ticket_folder(tmp_path):
         "\n".join(
             [
                 log_line("2024-01-15T09:03:12.415612207Z", "2024-01-15T09:03:12.415Z", "checking 1 dependencies"),
-                log_line("2024-01-15T09:03:12.416024930Z", "2024-01-15T09:03:12.416Z", "dependencies do not meet ready condition (dependency 'apps/backend' is not ready): retrying in 30s"),
+                log_line(
+                    "2024-01-15T09:03:12.416024930Z",
+                    "2024-01-15T09:03:12.416Z",
+                    "dependencies do not meet ready condition (dependency 'apps/backend' is not ready): retrying in 30s",
+                ),
                 log_line("2024-01-15T09:04:12.533871001Z", "2024-01-15T09:04:12.533Z", "all dependencies are ready"),
-                log_line("2024-01-15T09:04:13.102558310Z", "2024-01-15T09:04:13.102Z", "detected changes in cluster state: removed: 0, changed: 1, excluded: 0"),
-                log_line("2024-01-15T09:04:13.140003771Z", "2024-01-15T09:04:13.140Z", "running 'correct cluster drift' action with timeout of 5m0s"),
+                log_line(
+                    "2024-01-15T09:04:13.102558310Z",
+                    "2024-01-15T09:04:13.102Z",
+                    "detected changes in cluster state: removed: 0, changed: 1, excluded: 0",
+                ),
+                log_line(
+                    "2024-01-15T09:04:13.140003771Z",
+                    "2024-01-15T09:04:13.140Z",
+                    "running 'correct cluster drift' action with timeout of 5m0s",
+                ),
             ]
         )
         + "\n"

@@ -20,16 +20,40 @@ from .conftest import SAMPLES
 T0 = datetime(2024, 6, 12, 10, 0, tzinfo=timezone.utc)
 
 
-def finding(label: str, minute: float | None = None, *, release: str = "apps/web", upstream: str | None = None, until: float | None = None,
-            severity: str = "error", confidence: str = "high", cited_from: float | None = None, source: str = "hr.yaml") -> Finding:
+def finding(
+    label: str,
+    minute: float | None = None,
+    *,
+    release: str = "apps/web",
+    upstream: str | None = None,
+    until: float | None = None,
+    severity: str = "error",
+    confidence: str = "high",
+    cited_from: float | None = None,
+    source: str = "hr.yaml",
+) -> Finding:
     """A hand-made finding: `minute` after T0 is when the rule says it began, `cited_from` its earliest cited line."""
     at = None if minute is None else T0 + timedelta(minutes=minute)
     end = at if until is None else T0 + timedelta(minutes=until)
     cited = at if cited_from is None else T0 + timedelta(minutes=cited_from)
     rule = f"T{LABELS.index(label):03d}"
-    return Finding(id=f"{rule}:{release}", rule=rule, name=label, label=label, release=release, severity=severity, confidence=confidence,
-                   summary=f"{label} of {release}", first_ts=at, last_ts=end, upstream=upstream,
-                   evidence=[Evidence(source=source, line=10 + i, ts=t, excerpt=label) for i, t in enumerate(dict.fromkeys([cited, at, end]))])
+    return Finding(
+        id=f"{rule}:{release}",
+        rule=rule,
+        name=label,
+        label=label,
+        release=release,
+        severity=severity,
+        confidence=confidence,
+        summary=f"{label} of {release}",
+        first_ts=at,
+        last_ts=end,
+        upstream=upstream,
+        evidence=[
+            Evidence(source=source, line=10 + i, ts=t, excerpt=label)
+            for i, t in enumerate(dict.fromkeys([cited, at, end]))
+        ],
+    )
 
 
 def judge(*found: Finding, **facts):
@@ -116,24 +140,72 @@ def test_without_times_the_table_decides(cause, effect):
 CASES = [
     # (findings as (label, minute), expected primary, why)
     ([("timeout", 0), ("retries-exhausted", 0)], "timeout", "the timeouts used the retries up"),
-    ([("immutable-field", 0), ("upgrade-failed", 0), ("retries-exhausted", 5)], "immutable-field", "the rejected patch failed every upgrade"),
+    (
+        [("immutable-field", 0), ("upgrade-failed", 0), ("retries-exhausted", 5)],
+        "immutable-field",
+        "the rejected patch failed every upgrade",
+    ),
     ([("values-schema", 0), ("upgrade-failed", 0)], "values-schema", "the schema error is what failed the upgrade"),
-    ([("render-failed", 0), ("install-failed", 0), ("retries-exhausted", 1)], "render-failed", "a template error fails the install"),
-    ([("ownership-conflict", 0), ("install-failed", 0)], "ownership-conflict", "an object Helm will not adopt fails the install"),
+    (
+        [("render-failed", 0), ("install-failed", 0), ("retries-exhausted", 1)],
+        "render-failed",
+        "a template error fails the install",
+    ),
+    (
+        [("ownership-conflict", 0), ("install-failed", 0)],
+        "ownership-conflict",
+        "an object Helm will not adopt fails the install",
+    ),
     ([("api-removed", 0), ("rollback-failed", 2)], "api-removed", "the rollback meets the same removed API"),
     ([("release-missing", 0), ("upgrade-failed", 0)], "release-missing", "no deployed release to upgrade"),
-    ([("crd-mismatch", 0), ("controller-restart", 1), ("stuck-pending", 1)], "crd-mismatch", "missing CRDs crash the controller"),
-    ([("health-check-canceled", 0), ("retries-exhausted", 0)], "health-check-canceled", "a canceled check counts as a failure"),
-    ([("test-failed", 0), ("rollback-failed", 0), ("retries-exhausted", 0)], "test-failed", "the failed test triggered the rollback"),
-    ([("upgrade-failed", 0), ("rollback-failed", 0), ("retries-exhausted", 0)], "upgrade-failed", "v1-controller-crash apps/orders"),
+    (
+        [("crd-mismatch", 0), ("controller-restart", 1), ("stuck-pending", 1)],
+        "crd-mismatch",
+        "missing CRDs crash the controller",
+    ),
+    (
+        [("health-check-canceled", 0), ("retries-exhausted", 0)],
+        "health-check-canceled",
+        "a canceled check counts as a failure",
+    ),
+    (
+        [("test-failed", 0), ("rollback-failed", 0), ("retries-exhausted", 0)],
+        "test-failed",
+        "the failed test triggered the rollback",
+    ),
+    (
+        [("upgrade-failed", 0), ("rollback-failed", 0), ("retries-exhausted", 0)],
+        "upgrade-failed",
+        "v1-controller-crash apps/orders",
+    ),
     ([("stuck-pending", 0), ("upgrade-failed", 5)], "stuck-pending", "a lock fails every later upgrade"),
-    ([("upgrade-failed", 0), ("suspended", 20)], "upgrade-failed", "suspended after the failure: the failure stays the cause"),
+    (
+        [("upgrade-failed", 0), ("suspended", 20)],
+        "upgrade-failed",
+        "suspended after the failure: the failure stays the cause",
+    ),
     ([("suspended", 0), ("migration-skip", 5)], "suspended", "a suspended release keeps its old status shape"),
     ([("chart-fetch", 0), ("stale-status", 0)], "chart-fetch", "a stale status is a consequence"),
-    ([("dependency-missing", 0), ("evidence-gap", 0)], "dependency-missing", "an evidence gap is never primary next to a cause"),
-    ([("dependency-failed", 0), ("evidence-gap", 0)], "dependency-failed", "an evidence gap is never primary next to a cause"),
-    ([("drift", 0), ("dependency-stale", 5)], "drift", "a correction loop that ran first keeps the block from clearing"),
-    ([("dependency-stale", 0), ("drift", 1)], "dependency-stale", "the block came first; the loop only keeps it (upgrade-2.1-to-2.2)"),
+    (
+        [("dependency-missing", 0), ("evidence-gap", 0)],
+        "dependency-missing",
+        "an evidence gap is never primary next to a cause",
+    ),
+    (
+        [("dependency-failed", 0), ("evidence-gap", 0)],
+        "dependency-failed",
+        "an evidence gap is never primary next to a cause",
+    ),
+    (
+        [("drift", 0), ("dependency-stale", 5)],
+        "drift",
+        "a correction loop that ran first keeps the block from clearing",
+    ),
+    (
+        [("dependency-stale", 0), ("drift", 1)],
+        "dependency-stale",
+        "the block came first; the loop only keeps it (upgrade-2.1-to-2.2)",
+    ),
     ([("test-failed", 0), ("values-missing", 60)], "test-failed", "independent: the earlier one is the first cause"),
     ([("drift", 0), ("timeout", 30)], "drift", "independent: the earlier one is the first cause"),
 ]
@@ -153,7 +225,9 @@ def test_a_resolved_restart_is_not_the_primary_of_a_later_independent_failure():
     failed = finding("upgrade-failed", 30)
     verdict = one(crash, failed)
     assert verdict.primary == "upgrade-failed"
-    assert reason(verdict, "controller-restart").startswith("an earlier incident, over at 2024-06-12 10:00:00Z before upgrade-failed began at 2024-06-12 10:30:00Z")
+    assert reason(verdict, "controller-restart").startswith(
+        "an earlier incident, over at 2024-06-12 10:00:00Z before upgrade-failed began at 2024-06-12 10:30:00Z"
+    )
     # with the lock still held the crash is the first cause of everything after it
     assert one(crash, finding("stuck-pending", -0.5), failed).primary == "controller-restart"
 
@@ -183,7 +257,14 @@ def test_ties_without_times_fall_to_severity_then_confidence():
 
 
 def test_unexplained_is_decided_in_the_verdict():
-    releases = pl.DataFrame({"release": ["apps/a", "apps/b"], "ready_status": ["False", "True"], "ready_reason": ["InstallFailed", None], "ready_message": ["boom", "ok"]})
+    releases = pl.DataFrame(
+        {
+            "release": ["apps/a", "apps/b"],
+            "ready_status": ["False", "True"],
+            "ready_reason": ["InstallFailed", None],
+            "ready_message": ["boom", "ok"],
+        }
+    )
     a, b = verdicts.build(releases, [])
     assert (a.unexplained, a.healthy, a.label) == (True, False, "unexplained")
     assert (b.unexplained, b.healthy, b.label) == (False, True, "healthy")
@@ -195,13 +276,22 @@ def test_the_chain_follows_the_upstream_field_not_the_text():
         finding("dependency-failed", 1, release="apps/b", upstream="apps/c"),
         finding("dependency-failed", 2, release="apps/a", upstream="apps/b"),
     ]
-    found[2] = found[2].model_copy(update={"summary": "blocked by dependency 'apps/zzz', which is not Ready"})  # text that lies
+    found[2] = found[2].model_copy(
+        update={"summary": "blocked by dependency 'apps/zzz', which is not Ready"}
+    )  # text that lies
     judged = judge(*found)
     assert [(link.release, link.label, link.relation) for link in judged["apps/a"].chain] == [
-        ("apps/a", "dependency-failed", ""), ("apps/b", "dependency-failed", "depends on"), ("apps/c", "chart-fetch", "depends on"),
+        ("apps/a", "dependency-failed", ""),
+        ("apps/b", "dependency-failed", "depends on"),
+        ("apps/c", "chart-fetch", "depends on"),
     ]
     plan = verdicts.bundle_plan(list(judged.values()))
-    assert [(s.release, s.phase) for s in plan] == [("apps/c", "fix"), ("apps/c", "reconcile"), ("apps/b", "wait"), ("apps/a", "wait")]
+    assert [(s.release, s.phase) for s in plan] == [
+        ("apps/c", "fix"),
+        ("apps/c", "reconcile"),
+        ("apps/b", "wait"),
+        ("apps/a", "wait"),
+    ]
     assert [s.order for s in plan] == [1, 2, 3, 4]
     assert plan[2].action.startswith("Fix apps/c first")
 
@@ -209,13 +299,21 @@ def test_the_chain_follows_the_upstream_field_not_the_text():
 def test_a_cycle_is_named_where_it_closes():
     found = [finding("dependency-failed", 0, release=f"apps/r{i}", upstream=f"apps/r{(i + 1) % 3}") for i in range(3)]
     chain = judge(*found)["apps/r0"].chain
-    assert [(link.release, link.relation) for link in chain] == [("apps/r0", ""), ("apps/r1", "depends on"), ("apps/r2", "depends on"), ("apps/r0", "dependency cycle")]
+    assert [(link.release, link.relation) for link in chain] == [
+        ("apps/r0", ""),
+        ("apps/r1", "depends on"),
+        ("apps/r2", "depends on"),
+        ("apps/r0", "dependency cycle"),
+    ]
 
 
 @pytest.mark.parametrize("length, cycle", [(3000, False), (1500, True)])
 def test_long_chains_and_cycles_are_walked_without_recursion_and_cut(length, cycle):
     found = [finding("chart-fetch", 0, release="apps/r0")] if not cycle else []
-    found += [finding("dependency-failed", 1, release=f"apps/r{i}", upstream=f"apps/r{(i - 1) % length}") for i in range(0 if cycle else 1, length)]
+    found += [
+        finding("dependency-failed", 1, release=f"apps/r{i}", upstream=f"apps/r{(i - 1) % length}")
+        for i in range(0 if cycle else 1, length)
+    ]
     judged = verdicts.build(pl.DataFrame({"release": [f.release for f in found]}), found)
     assert max(len(v.chain) for v in judged) == verdicts.MAX_CHAIN + 1
     assert sum(len(v.chain) for v in judged) <= length * (verdicts.MAX_CHAIN + 1)
@@ -229,13 +327,36 @@ def _dependency_bundle(folder, length: int, cycle: bool):
     items = []
     for i in range(length):
         dep = f"r{i - 1}" if i else (f"r{length - 1}" if cycle else None)
-        message = f"dependency 'apps/{dep}' is not ready" if dep else "Helm install failed for release apps/r0 with chart c@1.0.0: boom"
-        items.append({
-            "apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "metadata": {"name": f"r{i}", "namespace": "apps", "generation": 1},
-            "spec": {"interval": "10m", **({"dependsOn": [{"name": dep}]} if dep else {}), "chart": {"spec": {"chart": "c", "sourceRef": {"kind": "HelmRepository", "name": "repo"}}}},
-            "status": {"observedGeneration": 1, "conditions": [{"type": "Ready", "status": "False", "reason": "DependencyNotReady" if dep else "InstallFailed",
-                                                              "message": message, "lastTransitionTime": "2024-01-15T09:00:00Z", "observedGeneration": 1}]},
-        })
+        message = (
+            f"dependency 'apps/{dep}' is not ready"
+            if dep
+            else "Helm install failed for release apps/r0 with chart c@1.0.0: boom"
+        )
+        items.append(
+            {
+                "apiVersion": "helm.toolkit.fluxcd.io/v2",
+                "kind": "HelmRelease",
+                "metadata": {"name": f"r{i}", "namespace": "apps", "generation": 1},
+                "spec": {
+                    "interval": "10m",
+                    **({"dependsOn": [{"name": dep}]} if dep else {}),
+                    "chart": {"spec": {"chart": "c", "sourceRef": {"kind": "HelmRepository", "name": "repo"}}},
+                },
+                "status": {
+                    "observedGeneration": 1,
+                    "conditions": [
+                        {
+                            "type": "Ready",
+                            "status": "False",
+                            "reason": "DependencyNotReady" if dep else "InstallFailed",
+                            "message": message,
+                            "lastTransitionTime": "2024-01-15T09:00:00Z",
+                            "observedGeneration": 1,
+                        }
+                    ],
+                },
+            }
+        )
     (folder / "helmreleases.json").write_text(json.dumps({"apiVersion": "v1", "kind": "List", "items": items}))
     return folder
 
@@ -251,7 +372,10 @@ def test_a_hostile_dependency_graph_is_reported_not_recursed(tmp_path, length, c
     size = (folder / "helmreleases.json").stat().st_size
     assert len(render(analysis, "json")) < 20 * size
     graph = svg.dependency_graph(analysis, lambda name: name)  # the HTML report's graph (where the recursion was)
-    assert len(graph["nodes"]) == length and graph["width"] <= 20 + svg.GRAPH_MAX_DEPTH * svg.GRAPH_COL + svg.GRAPH_NODE_W + 10
+    assert (
+        len(graph["nodes"]) == length
+        and graph["width"] <= 20 + svg.GRAPH_MAX_DEPTH * svg.GRAPH_COL + svg.GRAPH_NODE_W + 10
+    )
     blocked = [v for v in analysis.verdicts if v.primary == "dependency-failed"]
     assert len(blocked) >= length - 1
     assert max(len(v.chain) for v in analysis.verdicts) <= verdicts.MAX_CHAIN + 1
@@ -267,18 +391,28 @@ def test_v1_controller_crash_plan_fixes_the_cause_then_resumes_and_never_forces(
     assert steps == [
         ("monitoring/kube-prometheus-stack", "fix", "helm history kube-prometheus-stack -n monitoring"),
         ("monitoring/kube-prometheus-stack", "unblock", "flux resume helmrelease kube-prometheus-stack -n monitoring"),
-        ("apps/keycloak", "fix", "# helm-controller <= v1.0 never adopts: Flux >= 2.4 (helm-controller v1.1.0) takes ownership by default"),
+        (
+            "apps/keycloak",
+            "fix",
+            "# helm-controller <= v1.0 never adopts: Flux >= 2.4 (helm-controller v1.1.0) takes ownership by default",
+        ),
         ("apps/keycloak", "reconcile", "flux reconcile helmrelease keycloak -n apps"),
         ("apps/orders", "fix", ""),
         ("apps/orders", "fix", ""),
         ("apps/orders", "reconcile", "flux reconcile helmrelease orders -n apps --reset"),
-        ("apps/reporting", "collect", "forensics collect --script > collect.sh && sh collect.sh evidence  # collect every part, then: forensics analyze evidence"),
+        (
+            "apps/reporting",
+            "collect",
+            "forensics collect --script > collect.sh && sh collect.sh evidence  # collect every part, then: forensics analyze evidence",
+        ),
     ]
     first = analysis.plan[0]
     assert "resources.limits.memory" in first.action and "OOMKilled" in first.why and "OOMKilled" in first.check
     assert "resuming before the fix would repeat the failure" in analysis.plan[1].why
     text = "\n".join(f"{s.action}\n{s.commands}\n{s.why}\n{s.check}" for s in analysis.plan)
-    assert "--force" not in "\n".join(s.commands for s in analysis.plan)  # not for an ownership conflict, not for a failing migration Job
+    assert "--force" not in "\n".join(
+        s.commands for s in analysis.plan
+    )  # not for an ownership conflict, not for a failing migration Job
     assert "upgradeTo" not in text
     assert all(s.why and s.check for s in analysis.plan)
     orders = analysis.verdict("apps/orders")
@@ -295,20 +429,31 @@ def test_v1_controller_crash_verdicts_rule_out_with_evidence(analyses):
     ]
     keycloak = analysis.verdict("apps/keycloak")
     restart = next(r for r in keycloak.ruled_out if r.label == "controller-restart")
-    assert restart.finding is None and restart.evidence and all(e.source == "cluster-resources/pods/flux-system.json" for e in restart.evidence)
+    assert (
+        restart.finding is None
+        and restart.evidence
+        and all(e.source == "cluster-resources/pods/flux-system.json" for e in restart.evidence)
+    )
 
 
 def test_upgrade_sample_rules_out_the_drift_and_the_real_block(analyses):
     analysis = analyses(SAMPLES / "upgrade-2.1-to-2.2.tar.gz").analysis
     frontend = analysis.verdict("apps/frontend")
     assert frontend.primary == "dependency-stale"
-    assert reason(frontend, "drift").startswith("drift can cause dependency-stale, but its first sign (2024-01-15 09:04:13Z) came after")
+    assert reason(frontend, "drift").startswith(
+        "drift can cause dependency-stale, but its first sign (2024-01-15 09:04:13Z) came after"
+    )
     real = next(r for r in frontend.ruled_out if r.label == "dependency-failed")
     assert real.reason.startswith("apps/backend is Ready=True (UpgradeSucceeded) from 2024-01-15 09:03:48Z")
     assert real.evidence[0].source.endswith("helmreleases.helm.toolkit.fluxcd.io/apps.json")
     phases = [(s.phase, s.commands.splitlines()[-1]) for s in frontend.plan]
-    assert phases[0][0] == "fix" and "driftDetection" in frontend.plan[0].commands  # the loop stopped before the forced reconcile
-    assert frontend.plan[1].phase == "reconcile" and "flux reconcile helmrelease frontend -n apps --force" in frontend.plan[1].commands
+    assert (
+        phases[0][0] == "fix" and "driftDetection" in frontend.plan[0].commands
+    )  # the loop stopped before the forced reconcile
+    assert (
+        frontend.plan[1].phase == "reconcile"
+        and "flux reconcile helmrelease frontend -n apps --force" in frontend.plan[1].commands
+    )
     order = [s.release for s in analysis.plan]
     assert order.index("infra/cert-manager") < order.index("apps/worker")  # the dependency before its dependent
 
@@ -317,25 +462,47 @@ def test_dependency_chain_sample_plans_the_upstream_first(analyses):
     analysis = analyses(SAMPLES / "v037-failures").analysis
     worker = analysis.verdict("apps/payment-worker")
     assert [link.release for link in worker.chain] == ["apps/payment-worker", "apps/payment-gateway"]
-    assert reason(worker, "dependency-stale").startswith("apps/payment-gateway really is not Ready: Ready=False (HelmChartNotReady) from")
+    assert reason(worker, "dependency-stale").startswith(
+        "apps/payment-gateway really is not Ready: Ready=False (HelmChartNotReady) from"
+    )
     order = [(s.release, s.phase) for s in analysis.plan]
-    assert order.index(("apps/payment-gateway", "fix")) < order.index(("apps/payment-gateway", "reconcile")) < order.index(("apps/payment-worker", "wait"))
+    assert (
+        order.index(("apps/payment-gateway", "fix"))
+        < order.index(("apps/payment-gateway", "reconcile"))
+        < order.index(("apps/payment-worker", "wait"))
+    )
     gateway = analysis.verdict("apps/payment-gateway")
     assert gateway.plan[-1].commands == "flux reconcile helmrelease payment-gateway -n apps --with-source"
     search = analysis.verdict("apps/search-api")
-    assert (search.primary, search.plan[-1].commands) == ("timeout", "flux reconcile helmrelease search-api -n apps --reset")
+    assert (search.primary, search.plan[-1].commands) == (
+        "timeout",
+        "flux reconcile helmrelease search-api -n apps --reset",
+    )
 
 
 def test_v036_retries_are_reset_by_a_new_state_not_a_flag(analyses):
     analysis = analyses(SAMPLES / "v036-failures").analysis
     recommender = analysis.verdict("apps/recommender")
     assert recommender.primary == "timeout"
-    assert recommender.plan[-1].action.startswith("Make a new state in Git") and "--reset" not in recommender.plan[-1].commands
+    assert (
+        recommender.plan[-1].action.startswith("Make a new state in Git")
+        and "--reset" not in recommender.plan[-1].commands
+    )
     cart = analysis.verdict("apps/cart")
     assert [s.phase for s in cart.plan] == ["unblock", "reconcile"] and "helm rollback cart" in cart.plan[0].commands
 
 
-@pytest.mark.parametrize("name", ["upgrade-2.1-to-2.2.tar.gz", "ticket-flux-get-hr", "v036-failures", "v037-failures", "v1-controller-crash", "healthy-control"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "upgrade-2.1-to-2.2.tar.gz",
+        "ticket-flux-get-hr",
+        "v036-failures",
+        "v037-failures",
+        "v1-controller-crash",
+        "healthy-control",
+    ],
+)
 def test_force_only_where_it_is_the_fix(name, analyses):
     analysis = analyses(SAMPLES / name).analysis
     for step in analysis.plan:
@@ -348,24 +515,42 @@ def test_force_only_where_it_is_the_fix(name, analyses):
 def test_confidence_says_what_it_rests_on(analyses):
     crash = analyses(SAMPLES / "v1-controller-crash").analysis.verdict("apps/orders")
     assert crash.confidence.value == "high"
-    assert re.match(r"high: HR002 is high \(.+\); cited from 3 file\(s\) .+ of full HelmRelease objects; helm-controller v1\.0\.1$", crash.confidence_reason)
+    assert re.match(
+        r"high: HR002 is high \(.+\); cited from 3 file\(s\) .+ of full HelmRelease objects; helm-controller v1\.0\.1$",
+        crash.confidence_reason,
+    )
     pasted = analyses(SAMPLES / "ticket-flux-get-hr").analysis.verdict("apps/frontend")
-    assert pasted.confidence.value == "medium" and "of a pasted" in pasted.confidence_reason and "controller version unknown" in pasted.confidence_reason
+    assert (
+        pasted.confidence.value == "medium"
+        and "of a pasted" in pasted.confidence_reason
+        and "controller version unknown" in pasted.confidence_reason
+    )
     drift = analyses(SAMPLES / "v037-failures").analysis.verdict("apps/web-frontend")
-    assert drift.confidence.value == "high" and "cited from 2 file(s) (events.yaml, helm-controller.log)" in drift.confidence_reason
-    migrated = analyses(SAMPLES / "cases" / "MG001" / "fires-v2beta1-status-new-controller").analysis.verdict("bad/nginx")
-    assert migrated.confidence.value == "medium" and migrated.confidence_reason.endswith("lowered because a single file cites it")
+    assert (
+        drift.confidence.value == "high"
+        and "cited from 2 file(s) (events.yaml, helm-controller.log)" in drift.confidence_reason
+    )
+    migrated = analyses(SAMPLES / "cases" / "MG001" / "fires-v2beta1-status-new-controller").analysis.verdict(
+        "bad/nginx"
+    )
+    assert migrated.confidence.value == "medium" and migrated.confidence_reason.endswith(
+        "lowered because a single file cites it"
+    )
 
 
 def test_every_format_shows_the_ruled_out_alternatives_and_the_plan(analyses):
     analysis = analyses(SAMPLES / "v1-controller-crash").analysis
     data = json.loads(render(analysis, "json"))
     orders = next(v for v in data["verdicts"] if v["release"] == "apps/orders")
-    assert [r["label"] for r in orders["ruled_out"]][:2] == ["rollback-failed", "retries-exhausted"] and orders["ruled_out"][0]["evidence"][0]["line"]
+    assert [r["label"] for r in orders["ruled_out"]][:2] == ["rollback-failed", "retries-exhausted"] and orders[
+        "ruled_out"
+    ][0]["evidence"][0]["line"]
     assert [s["phase"] for s in data["plan"]][:2] == ["fix", "unblock"]
     md = render(analysis, "md")
     resolution = md.split("## Resolution")[1].split("## Detection")[0]
-    assert resolution.index("flux resume helmrelease kube-prometheus-stack") < resolution.index("flux reconcile helmrelease orders -n apps --reset")
+    assert resolution.index("flux resume helmrelease kube-prometheus-stack") < resolution.index(
+        "flux reconcile helmrelease orders -n apps --reset"
+    )
     assert "# raise helm-controller's memory limit" in resolution  # the comments are kept
     assert "Ruled out:" in md and "- rollback-failed (HR003:apps/orders): a consequence of upgrade-failed" in md
     html = render(analysis, "html")
@@ -384,7 +569,9 @@ def test_the_terminal_prints_every_line_of_a_step(analyses):
     print_timeline(run.analysis, run.timeline, "apps/frontend", 5, Console(file=out, width=400))
     text = out.getvalue()
     assert "fix, in this order:" in text
-    for line in run.analysis.verdict("apps/frontend").plan[0].commands.splitlines():  # the YAML snippet, comments included
+    for line in (
+        run.analysis.verdict("apps/frontend").plan[0].commands.splitlines()
+    ):  # the YAML snippet, comments included
         assert line in text
     assert text.index("1. [fix]") < text.index("2. [reconcile]")
 
@@ -406,5 +593,11 @@ def test_times_at_the_edges_of_the_calendar_do_not_sink_the_verdict():
     crash = finding("controller-restart", 0).model_copy(update={"first_ts": low, "last_ts": low, "evidence": []})
     lock = finding("stuck-pending", 0).model_copy(update={"first_ts": high, "last_ts": high, "evidence": []})
     restart = verdicts.ControllerRestart(controller="helm-controller", at=low)
-    verdict = one(crash, lock, finding("upgrade-failed", 0).model_copy(update={"first_ts": high}), restarts=[restart], window_end=high)
+    verdict = one(
+        crash,
+        lock,
+        finding("upgrade-failed", 0).model_copy(update={"first_ts": high}),
+        restarts=[restart],
+        window_end=high,
+    )
     assert verdict.primary == "controller-restart" and verdict.plan

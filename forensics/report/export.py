@@ -35,7 +35,12 @@ def timesketch_frame(timeline: pl.DataFrame) -> pl.DataFrame:
     """One row per timeline row, with Timesketch's columns."""
     iso = "%Y-%m-%dT%H:%M:%S%.6fZ"
     who = pl.col("release").fill_null("controller")
-    what = pl.concat_str([pl.col("reason").fill_null(pl.col("origin")), pl.when(pl.col("count") > 1).then(pl.format(" ×{}", "count")).otherwise(pl.lit(""))])
+    what = pl.concat_str(
+        [
+            pl.col("reason").fill_null(pl.col("origin")),
+            pl.when(pl.col("count") > 1).then(pl.format(" ×{}", "count")).otherwise(pl.lit("")),
+        ]
+    )
     return timeline.select(
         message=pl.format("[{}] {}: {}", who, what, pl.col("message").fill_null("").str.replace_all(r"[\r\n]+", " ")),
         datetime=pl.col("ts").dt.convert_time_zone("UTC").dt.strftime(iso),
@@ -78,7 +83,13 @@ def neutral(frame: pl.DataFrame) -> pl.DataFrame:
     escapes = [visible(char) for char in CONTROLS]
     text = [name for name, dtype in frame.schema.items() if dtype == pl.String]
     cleaned = [pl.col(name).str.replace_many(CONTROLS, escapes).alias(name) for name in text]
-    quoted = [pl.when(pl.col(name).str.contains(FORMULA_START)).then(pl.concat_str(pl.lit("'"), pl.col(name))).otherwise(pl.col(name)).alias(name) for name in text]
+    quoted = [
+        pl.when(pl.col(name).str.contains(FORMULA_START))
+        .then(pl.concat_str(pl.lit("'"), pl.col(name)))
+        .otherwise(pl.col(name))
+        .alias(name)
+        for name in text
+    ]
     return frame.with_columns(cleaned).with_columns(quoted)
 
 
@@ -103,8 +114,15 @@ def write_parquet(frames, timeline: pl.DataFrame, folder: Path) -> list[Path]:
     logs = data.get("logs")
     located = timeline  # the timeline's log rows with the `offset` and `raw` of their line, found once
     if logs is not None and logs.height and timeline.height and "raw" in logs.columns:
-        where = logs.select(pl.lit("log").alias("origin"), "source", "line", *[c for c in ("offset", "raw") if c in logs.columns])
-        located = timeline.join(where.unique(["source", "line"], keep="first"), on=["origin", "source", "line"], how="left", maintain_order="left")
+        where = logs.select(
+            pl.lit("log").alias("origin"), "source", "line", *[c for c in ("offset", "raw") if c in logs.columns]
+        )
+        located = timeline.join(
+            where.unique(["source", "line"], keep="first"),
+            on=["origin", "source", "line"],
+            how="left",
+            maintain_order="left",
+        )
     extra = [c for c in located.columns if c not in timeline.columns]
 
     def excerpts(piece: pl.DataFrame) -> pl.DataFrame:

@@ -60,12 +60,21 @@ def view(out: str | Path, unreadable: list[dict] | None = None, generated_at: da
     rank = {name: i for i, name in enumerate(WORST_ORDER)}
     labels_of: dict[str, list[tuple[str, int]]] = {}
     if findings.height:
-        per = findings.group_by("bundle", "label").agg(pl.len().alias("n")).sort("bundle", "n", "label", descending=[False, True, False])
+        per = (
+            findings.group_by("bundle", "label")
+            .agg(pl.len().alias("n"))
+            .sort("bundle", "n", "label", descending=[False, True, False])
+        )
         for key, label, n in per.iter_rows():
             labels_of.setdefault(key, []).append((label, n))
     versions_of: dict[str, list[str]] = {}
     if controllers.height:
-        for key, controller, version in controllers.select("bundle", "controller", "version").unique().sort("bundle", "controller", "version", nulls_last=True).iter_rows():
+        for key, controller, version in (
+            controllers.select("bundle", "controller", "version")
+            .unique()
+            .sort("bundle", "controller", "version", nulls_last=True)
+            .iter_rows()
+        ):
             versions_of.setdefault(key, []).append(f"{controller} {version or '?'}")
 
     rows = []
@@ -73,7 +82,9 @@ def view(out: str | Path, unreadable: list[dict] | None = None, generated_at: da
         if row["status"] != "ok":
             continue
         rows.append({**row, "labels": labels_of.get(row["bundle"], []), "versions": versions_of.get(row["bundle"], [])})
-    rows.sort(key=lambda r: (rank.get(r["worst"] or "", len(rank)), -(r["broken"] or 0), r["bundle_name"] or "", r["bundle"]))
+    rows.sort(
+        key=lambda r: (rank.get(r["worst"] or "", len(rank)), -(r["broken"] or 0), r["bundle_name"] or "", r["bundle"])
+    )
     groups = []
     for worst in WORST_ORDER:
         members = [r for r in rows if r["worst"] == worst]
@@ -84,12 +95,17 @@ def view(out: str | Path, unreadable: list[dict] | None = None, generated_at: da
         {"name": r["bundle_name"], "source": r["source_path"], "error": r["error"] or "", "bundle": r["bundle"]}
         for r in bundles.filter(pl.col("status") != "ok").sort("bundle_name", "bundle").iter_rows(named=True)
     ]
-    failed += [{"name": r.get("bundle_name") or "", "source": r["source_path"], "error": r.get("error") or "", "bundle": None} for r in unreadable or []]
+    failed += [
+        {"name": r.get("bundle_name") or "", "source": r["source_path"], "error": r.get("error") or "", "bundle": None}
+        for r in unreadable or []
+    ]
 
     label_totals = []
     if findings.height:
         totals = findings.group_by("label").agg(
-            pl.len().alias("findings"), pl.col("bundle").n_unique().alias("bundles"), pl.struct("bundle", "release").n_unique().alias("releases")
+            pl.len().alias("findings"),
+            pl.col("bundle").n_unique().alias("bundles"),
+            pl.struct("bundle", "release").n_unique().alias("releases"),
         )
         label_totals = totals.sort("findings", "label", descending=[True, False]).to_dicts()
 
@@ -105,7 +121,11 @@ def view(out: str | Path, unreadable: list[dict] | None = None, generated_at: da
                 pl.col("bundle").unique().sort().alias("keys"),
                 pl.col("release").unique().sort().alias("names"),
             )
-            .sort(["bundles", "releases", "primary", "chart", "chart_version"], descending=[True, True, False, False, False], nulls_last=True)
+            .sort(
+                ["bundles", "releases", "primary", "chart", "chart_version"],
+                descending=[True, True, False, False, False],
+                nulls_last=True,
+            )
         )
         names = dict(bundles.select("bundle", "bundle_name").iter_rows())
         for cause in causes.iter_rows(named=True):
@@ -127,7 +147,11 @@ def view(out: str | Path, unreadable: list[dict] | None = None, generated_at: da
     if upgrades.height:
         upgrade_rows = (
             upgrades.group_by("controller", "from_version", "to_version")
-            .agg(pl.col("bundle").n_unique().alias("bundles"), pl.col("at").min().alias("first"), pl.col("at").max().alias("last"))
+            .agg(
+                pl.col("bundle").n_unique().alias("bundles"),
+                pl.col("at").min().alias("first"),
+                pl.col("at").max().alias("last"),
+            )
             .sort(["bundles", "controller"], descending=[True, False])
             .to_dicts()
         )
@@ -188,7 +212,8 @@ def render_fleet_markdown(context: dict) -> str:
     out = ["# Fleet triage", ""]
     when = f" Generated {_ts(context['generated_at'])} (UTC)." if context["generated_at"] else ""
     out += [
-        f"{t['bundles']} bundles: {t['ok']} analysed, {t['failed']} failed; {t['releases']} HelmReleases, {t['broken']} with a problem, {t['findings']} findings.{when}",
+        f"{t['bundles']} bundles: {t['ok']} analysed, {t['failed']} failed; {t['releases']} HelmReleases, "
+        f"{t['broken']} with a problem, {t['findings']} findings.{when}",
         "",
         "## Bundles by worst verdict",
         "",
@@ -199,20 +224,30 @@ def render_fleet_markdown(context: dict) -> str:
         labels = ", ".join(f"{label} ×{n}" for label, n in r["labels"]) or "-"
         worst = r["worst"] + (f" ({r['worst_label']})" if r["worst_label"] and r["worst_label"] != r["worst"] else "")
         report = f"[report](reports/{r['bundle']}.html)" if r["report"] else "-"
-        out.append(f"| {_cell(r['bundle_name'])} | {worst} | {r['broken']} / {r['releases']} | {labels} | {_cell(', '.join(r['versions']))} | {report} |")
+        out.append(
+            f"| {_cell(r['bundle_name'])} | {worst} | {r['broken']} / {r['releases']} | {labels} | "
+            f"{_cell(', '.join(r['versions']))} | {report} |"
+        )
     out += ["", "## Labels", ""]
     if context["label_totals"]:
         out += ["| Label | Findings | Releases | Bundles |", "|---|---|---|---|"]
-        out += [f"| {x['label']} | {x['findings']} | {x['releases']} | {x['bundles']} |" for x in context["label_totals"]]
+        out += [
+            f"| {x['label']} | {x['findings']} | {x['releases']} | {x['bundles']} |" for x in context["label_totals"]
+        ]
     else:
         out.append("No finding in any bundle.")
     out += ["", f"## Recurring root causes (same label, chart and version in {context['recur_min']}+ bundles)", ""]
     if context["recurring"]:
         out += ["| Root cause | Chart | Version | Bundles | Releases | Where |", "|---|---|---|---|---|---|"]
         for c in context["recurring"]:
-            where = ", ".join(f"[{_cell(link['name'])}](reports/{link['bundle']}.html)" for link in c["links"][:LINKS_SHOWN])
+            where = ", ".join(
+                f"[{_cell(link['name'])}](reports/{link['bundle']}.html)" for link in c["links"][:LINKS_SHOWN]
+            )
             more = f" and {len(c['links']) - LINKS_SHOWN} more" if len(c["links"]) > LINKS_SHOWN else ""
-            out.append(f"| {c['primary']} | {_cell(c['chart'] or '?')} | {_cell(c['chart_version'] or '?')} | {c['bundles']} | {_cell(', '.join(c['names']))} | {where}{more} |")
+            out.append(
+                f"| {c['primary']} | {_cell(c['chart'] or '?')} | {_cell(c['chart_version'] or '?')} | {c['bundles']} |"
+                f" {_cell(', '.join(c['names']))} | {where}{more} |"
+            )
     else:
         out.append("No root cause recurs across bundles.")
     if context["one_offs"]:
@@ -220,13 +255,18 @@ def render_fleet_markdown(context: dict) -> str:
     out += ["", "## Controller versions in use", ""]
     if context["controllers"]:
         out += ["| Controller | Version | API | Bundles |", "|---|---|---|---|"]
-        out += [f"| {_cell(c['controller'])} | {_cell(c['version'] or '?')} | {_cell(c['api_generation'] or '?')} | {c['bundles']} |" for c in context["controllers"]]
+        out += [
+            f"| {_cell(c['controller'])} | {_cell(c['version'] or '?')} | {_cell(c['api_generation'] or '?')} | "
+            f"{c['bundles']} |"
+            for c in context["controllers"]
+        ]
     else:
         out.append("No controller version evidence.")
     if context["upgrades"]:
         out += ["", "| Upgrade | From | To | Bundles | First (UTC) | Last (UTC) |", "|---|---|---|---|---|---|"]
         out += [
-            f"| {_cell(u['controller'])} | {_cell(u['from_version'] or '?')} | {_cell(u['to_version'] or '?')} | {u['bundles']} | {_ts(u['first'])} | {_ts(u['last'])} |"
+            f"| {_cell(u['controller'])} | {_cell(u['from_version'] or '?')} | {_cell(u['to_version'] or '?')} | "
+            f"{u['bundles']} | {_ts(u['first'])} | {_ts(u['last'])} |"
             for u in context["upgrades"]
         ]
     out += ["", "## Failed bundles", ""]
@@ -238,7 +278,9 @@ def render_fleet_markdown(context: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-def write_summary(out: str | Path, unreadable: list[dict] | None = None, generated_at: datetime | None = None) -> list[Path]:
+def write_summary(
+    out: str | Path, unreadable: list[dict] | None = None, generated_at: datetime | None = None
+) -> list[Path]:
     """Write DIR/fleet.html and DIR/fleet.md; returns their paths."""
     context = view(out, unreadable, generated_at)
     written = []

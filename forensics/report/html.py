@@ -58,7 +58,9 @@ def _slice(evidence: Evidence, pool: list[TimelineEntry]) -> dict | None:
         return None
     near = [e for e in pool if abs(e.ts - evidence.ts) <= SLICE or (e.ts_end and e.ts <= evidence.ts <= e.ts_end)]
     total = len(near)
-    near = sorted(near, key=lambda e: (abs((e.ts - evidence.ts).total_seconds()), e.source or "", e.line or 0))[:SLICE_ROWS]
+    near = sorted(near, key=lambda e: (abs((e.ts - evidence.ts).total_seconds()), e.source or "", e.line or 0))[
+        :SLICE_ROWS
+    ]
     near.sort(key=lambda e: (e.ts, e.source or "", e.line or 0))
     rows = [{"e": e, "cited": e.source == evidence.source and e.line == evidence.line} for e in near]
     return {"rows": rows, "total": total, "start": _fmt(evidence.ts - SLICE), "end": _fmt(evidence.ts + SLICE)}
@@ -75,7 +77,13 @@ def _gaps(analysis: Analysis) -> list[dict]:
         where = f" ({', '.join(gap.releases)})" if gap.releases else ""
         gaps.append({"what": gap.missing + where, "why": gap.consequence, "collect": gap.how_to_collect})
     if analysis.problems_total:
-        gaps.append({"what": f"{analysis.problems_total} input problem(s)", "why": "lines or files that could not be parsed; see the evidence inventory", "collect": ""})
+        gaps.append(
+            {
+                "what": f"{analysis.problems_total} input problem(s)",
+                "why": "lines or files that could not be parsed; see the evidence inventory",
+                "collect": "",
+            }
+        )
     return gaps
 
 
@@ -112,7 +120,13 @@ def _incident_events(analysis: Analysis, rows: list[dict]) -> list[dict]:
     """The incident in words, in time order: controller upgrades and restarts, each failed
     release's first cited record (and the release it waits on)."""
     events = [
-        {"ts": u.at, "what": f"{u.controller} upgraded {u.from_version or '?'} → {u.to_version or '?'}", "basis": u.basis, "cite": None, "row": None}
+        {
+            "ts": u.at,
+            "what": f"{u.controller} upgraded {u.from_version or '?'} → {u.to_version or '?'}",
+            "basis": u.basis,
+            "cite": None,
+            "row": None,
+        }
         for u in analysis.upgrades
         if u.at
     ]
@@ -120,7 +134,15 @@ def _incident_events(analysis: Analysis, rows: list[dict]) -> list[dict]:
         reason = f", last termination {restart.reason}" if restart.reason else ""
         restarts = f" (restarts {restart.restarts}{reason})" if restart.restarts is not None else reason
         cite = f"{restart.source}:{restart.line}" if restart.source else None
-        events.append({"ts": restart.at, "what": f"{restart.pod or restart.controller} started{restarts}", "basis": "", "cite": cite, "row": None})
+        events.append(
+            {
+                "ts": restart.at,
+                "what": f"{restart.pod or restart.controller} started{restarts}",
+                "basis": "",
+                "cite": cite,
+                "row": None,
+            }
+        )
     events += [{"ts": row["first"], "what": "", "basis": "", "cite": None, "row": row} for row in rows if row["first"]]
     return sorted(events, key=lambda e: (e["ts"], e["row"]["release"] if e["row"] else ""))
 
@@ -147,16 +169,35 @@ def view(analysis: Analysis) -> dict:
         # the release's records and the controller lane, in time order (most releases need none)
         pool = sorted(rows + controller_rows, key=lambda row: row[0].ts) if entries or own else []
         entries_pool = [e for e, _ in pool]
-        findings = [{"f": f, "sev": f.severity.value, "evidence": [{"e": e, "slice": _slice(e, entries_pool)} for e in f.evidence]} for f in own]
+        findings = [
+            {
+                "f": f,
+                "sev": f.severity.value,
+                "evidence": [{"e": e, "slice": _slice(e, entries_pool)} for e in f.evidence],
+            }
+            for f in own
+        ]
         interest, failures = _interest(own, entries)
         recovered = verdict.healthy and bool(failures)
         sev = verdict_severity(verdict)
         severity = "recovered" if recovered else sev
-        upstream = verdict.chain[1].release if len(verdict.chain) > 1 and verdict.chain[1].relation == "depends on" else None
+        upstream = (
+            verdict.chain[1].release if len(verdict.chain) > 1 and verdict.chain[1].relation == "depends on" else None
+        )
         if interest and (recovered or not verdict.healthy):
             incident_rows.append(
-                {"release": verdict.release, "first": min(interest), "last": max(interest), "label": verdict.label, "cls": severity,
-                 "href": anchor, "upstream": upstream, "recovered": recovered, "failures": len(failures), "cited": bool(own)}
+                {
+                    "release": verdict.release,
+                    "first": min(interest),
+                    "last": max(interest),
+                    "label": verdict.label,
+                    "cls": severity,
+                    "href": anchor,
+                    "upstream": upstream,
+                    "recovered": recovered,
+                    "failures": len(failures),
+                    "cited": bool(own),
+                }
             )
         # attributes, not dict keys: Jinja looks `r.x` up as an attribute first (a dict's
         # failed lookup raises), and the thousands of release rows made it a third of rendering
@@ -186,7 +227,9 @@ def view(analysis: Analysis) -> dict:
         "releases": releases,
         "broken_releases": [r for r in releases if not r.verdict.healthy],
         "healthy_releases": [r for r in releases if r.verdict.healthy],
-        "counts": sorted(counts.items(), key=lambda kv: (kv[0] == "healthy", -RANK.get(label_severity(kv[0]), 0), kv[0])),
+        "counts": sorted(
+            counts.items(), key=lambda kv: (kv[0] == "healthy", -RANK.get(label_severity(kv[0]), 0), kv[0])
+        ),
         "broken": sum(1 for v in analysis.verdicts if not v.healthy),
         "recovered": sum(1 for r in releases if r.recovered),
         "gaps": _gaps(analysis),
@@ -212,7 +255,6 @@ def _template() -> tuple[jinja2.Template, str, str]:
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
-        bytecode_cache=_bytecode_cache(),
     )
     env.filters["ts"] = _fmt
     env.filters["anchor"] = _anchor
@@ -221,33 +263,6 @@ def _template() -> tuple[jinja2.Template, str, str]:
     style = (package / "style.css").read_text(encoding="utf-8")
     script = (package / "report.js").read_text(encoding="utf-8")
     return env.get_template("report.html.j2"), style, script
-
-
-class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
-    """Jinja's cache of compiled templates in the user's temporary folder (its own folder,
-    mode 0700, checked to be the user's), keyed by the template's text: a changed template
-    is compiled again. A cache that cannot be read or written is only a slower report."""
-
-    def load_bytecode(self, bucket) -> None:
-        try:
-            super().load_bytecode(bucket)
-        except (OSError, EOFError, ValueError):
-            bucket.reset()
-
-    def dump_bytecode(self, bucket) -> None:
-        try:
-            super().dump_bytecode(bucket)
-        except OSError:
-            pass
-
-
-def _bytecode_cache() -> jinja2.BytecodeCache | None:
-    """Compiling the template took ~40 ms of every report (a tenth of a small bundle's whole
-    analysis, and of each report `forensics fleet` writes); loading it compiled, under 1 ms."""
-    try:
-        return _QuietBytecodeCache()
-    except (OSError, RuntimeError):  # no temporary folder of our own: compile every time
-        return None
 
 
 def render_html(analysis: Analysis) -> str:

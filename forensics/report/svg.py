@@ -37,7 +37,30 @@ BIN = 4  # in the whole window, records closer than this (viewBox units) share o
 FOCUS_PAD, FOCUS_MIN_PAD = 0.1, timedelta(seconds=30)  # around what a release's window is opened on
 ZOOMED = 0.8  # a window narrower than this share of the whole gets the overview and the toggle
 TITLE_CHARS = 160  # of a record's message in its mark's tooltip (the records table has it all)
-STEPS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 604800, 2592000, 31536000)
+STEPS = (
+    1,
+    2,
+    5,
+    10,
+    15,
+    30,
+    60,
+    120,
+    300,
+    600,
+    900,
+    1800,
+    3600,
+    7200,
+    10800,
+    21600,
+    43200,
+    86400,
+    172800,
+    604800,
+    2592000,
+    31536000,
+)
 LEVELS = {"error": 2, "warning": 1}  # worst first when records share a mark
 INCIDENT_LEFT, INCIDENT_ROW, INCIDENT_TOP, INCIDENT_ROWS = 250, 24, 48, 40  # INCIDENT_TOP: the controllers' row
 GRAPH_NODE_W, GRAPH_NODE_H, GRAPH_COL, GRAPH_ROW = 270, 26, 340, 38
@@ -102,7 +125,9 @@ def ticks(start: datetime, end: datetime, x, left: float, right: float, y: float
     """Axis ticks at round times (1 s ... 1 year apart), as many as their labels allow."""
     span = max((end - start).total_seconds(), 1)
     for step in STEPS:
-        form = "%H:%M:%S" if step < 60 else ("%H:%M" if span <= 86400 else "%m-%d %H:%M") if step < 86400 else "%Y-%m-%d"
+        form = (
+            "%H:%M:%S" if step < 60 else ("%H:%M" if span <= 86400 else "%m-%d %H:%M") if step < 86400 else "%Y-%m-%d"
+        )
         if span / step * (text_width(start.strftime(form)) + 3 * CHAR_W) <= right - left:
             break
     rows = Rows(0, WIDTH)
@@ -143,7 +168,9 @@ def focus_window(interest: list[datetime]) -> tuple[datetime, datetime] | None:
     return low - pad, high + pad
 
 
-def timeline(rows: list[tuple[TimelineEntry, str]], markers: list[dict], interest: list[datetime], cited: dict) -> dict | None:
+def timeline(
+    rows: list[tuple[TimelineEntry, str]], markers: list[dict], interest: list[datetime], cited: dict
+) -> dict | None:
     """One release's swimlanes. `rows` are its records and the controller lane's, each with the
     id of its row in a records table (a mark links there); `markers` are {ts, label, kind,
     title} vertical lines; `interest` the times the timeline opens on (cited evidence, failed
@@ -167,7 +194,9 @@ def timeline(rows: list[tuple[TimelineEntry, str]], markers: list[dict], interes
     window = focus if zoomed else (start, end)
     used = {lane for lane in map(_lane_of, entries) if lane}
     top = TOP if any(m["label"] for m in markers) else TOP - 30  # room for the markers' labels
-    lanes = [{"name": name, "y": top + i * LANE_HEIGHT} for i, name in enumerate(name for name, _ in LANES if name in used)]
+    lanes = [
+        {"name": name, "y": top + i * LANE_HEIGHT} for i, name in enumerate(name for name, _ in LANES if name in used)
+    ]
     if not lanes:
         return None
     lane_y = {lane["name"]: lane["y"] for lane in lanes}
@@ -234,7 +263,9 @@ def _view(rows, markers, cited, window, lane_y, axis_y, binned: bool) -> dict:
     wanted = sorted((m for m in marks if m.get("label")), key=lambda m: (m["label_rank"], m["x"]))
     for mark in wanted:
         text = mark["label"]
-        label = labels.place(mark["y"] - 8, text, [mark["x"] + mark["w"] + 5, mark["x"] - 5 - text_width(text)], mark["label_cls"])
+        label = labels.place(
+            mark["y"] - 8, text, [mark["x"] + mark["w"] + 5, mark["x"] - 5 - text_width(text)], mark["label_cls"]
+        )
         if label:
             placed.append(label)
     return {
@@ -284,7 +315,16 @@ def _binned_marks(rows, x, lane_y, start) -> list[dict]:
         key = (lane, int(x0 // BIN), int(x1 // BIN))
         group = bins.get(key)
         if group is None:
-            bins[key] = {"x": x0, "w": round(x1 - x0, 1), "y": lane_y[lane], "first": entry, "last": entry, "n": 1, "level": entry.level, "href": rid}
+            bins[key] = {
+                "x": x0,
+                "w": round(x1 - x0, 1),
+                "y": lane_y[lane],
+                "first": entry,
+                "last": entry,
+                "n": 1,
+                "level": entry.level,
+                "href": rid,
+            }
             continue
         group["n"] += 1
         group["last"] = entry if entry.ts >= group["last"].ts else group["last"]
@@ -295,15 +335,32 @@ def _binned_marks(rows, x, lane_y, start) -> list[dict]:
         first, n = group["first"], group["n"]
         older = "(before the plotted range) " if first.ts < start else ""
         what = f"{fmt(first.ts)} {first.reason or first.origin} ({first.source}:{first.line})"
-        title = older + (what if n == 1 else f"{n} records {fmt(first.ts)} → {fmt(group['last'].ts)}, the first: {what}")
-        marks.append({"x": group["x"], "w": group["w"], "y": group["y"], "cls": group["level"] or "info", "cited": False, "title": title, "href": group["href"]})
+        title = older + (
+            what if n == 1 else f"{n} records {fmt(first.ts)} → {fmt(group['last'].ts)}, the first: {what}"
+        )
+        marks.append(
+            {
+                "x": group["x"],
+                "w": group["w"],
+                "y": group["y"],
+                "cls": group["level"] or "info",
+                "cited": False,
+                "title": title,
+                "href": group["href"],
+            }
+        )
     return marks
 
 
 def markers(analysis: Analysis) -> list[dict]:
     """Vertical lines: helm-controller upgrades, and its restarts not already explained by one."""
     found = [
-        {"ts": u.at, "label": f"upgrade {u.to_version}", "kind": "upgrade", "title": f"{u.controller} {u.from_version} → {u.to_version} at {fmt(u.at)} ({u.basis})"}
+        {
+            "ts": u.at,
+            "label": f"upgrade {u.to_version}",
+            "kind": "upgrade",
+            "title": f"{u.controller} {u.from_version} → {u.to_version} at {fmt(u.at)} ({u.basis})",
+        }
         for u in analysis.upgrades
         if u.at
     ]
@@ -317,7 +374,8 @@ def markers(analysis: Analysis) -> list[dict]:
                 "ts": restart.at,
                 "label": "" if near else ("restart " + restart.reason if restart.reason else "restart"),
                 "kind": "restart",
-                "title": f"{restart.pod or restart.controller} started {fmt(restart.at)} (restarts {restart.restarts}{reason}) {restart.source}:{restart.line}",
+                "title": f"{restart.pod or restart.controller} started {fmt(restart.at)} (restarts "
+                f"{restart.restarts}{reason}) {restart.source}:{restart.line}",
             }
         )
     return found
@@ -352,7 +410,9 @@ def incident(rows: list[dict], markers: list[dict]) -> dict | None:
         drawn.append({**row, "y": y, "x": x0, "w": max(round(x1 - x0, 1), 4), "name": name, "text": text})
     for row in drawn:  # beside its bar, or over it (the label has a halo) when the bar fills the row
         width = text_width(row["text"])
-        label = labels.place(row["y"] + 4, row["text"], [row["x"] + row["w"] + 5, row["x"] - 5 - width, row["x"] + 5], "bar-label")
+        label = labels.place(
+            row["y"] + 4, row["text"], [row["x"] + row["w"] + 5, row["x"] - 5 - width, row["x"] + 5], "bar-label"
+        )
         if label:  # drawn on a background of its own: it may sit on its bar
             placed.append(label)
     shown_markers = []
@@ -367,7 +427,12 @@ def incident(rows: list[dict], markers: list[dict]) -> dict | None:
                     placed.append(label)
                     break
     deps = [
-        {"x": row["x"], "y1": row["y"], "y2": y_of[row["upstream"]], "title": f"{row['release']} waits on {row['upstream']}"}
+        {
+            "x": row["x"],
+            "y1": row["y"],
+            "y2": y_of[row["upstream"]],
+            "title": f"{row['release']} waits on {row['upstream']}",
+        }
         for row in drawn
         if row["upstream"] in y_of
     ]
@@ -406,7 +471,10 @@ def _depths(names: list[str], deps: dict[str, list[str]]) -> dict[str, int]:
             if child is None:
                 stack.pop()
                 on_path.discard(name)
-                depth[name] = min(GRAPH_MAX_DEPTH, 1 + max((depth.get(d, 0) if d not in on_path else 0 for d in deps.get(name, [])), default=-1))
+                depth[name] = min(
+                    GRAPH_MAX_DEPTH,
+                    1 + max((depth.get(d, 0) if d not in on_path else 0 for d in deps.get(name, [])), default=-1),
+                )
             elif child not in depth and child not in on_path:
                 on_path.add(child)
                 stack.append((child, iter(deps.get(child, []))))
@@ -446,9 +514,23 @@ def dependency_graph(analysis: Analysis, anchor) -> dict | None:
             pos[name] = (x, y)
             verdict = verdicts.get(name)
             label = verdict.label if verdict else "not in bundle"
-            severity = (verdict.severity.value if verdict.severity else ("ok" if verdict.healthy else "warning")) if verdict else "missing"
+            severity = (
+                (verdict.severity.value if verdict.severity else ("ok" if verdict.healthy else "warning"))
+                if verdict
+                else "missing"
+            )
             text = name if len(name) <= 34 else name[:33] + "…"
-            nodes.append({"x": x, "y": y, "name": name, "text": text, "label": label, "cls": severity, "anchor": anchor(name) if verdict else None})
+            nodes.append(
+                {
+                    "x": x,
+                    "y": y,
+                    "name": name,
+                    "text": text,
+                    "label": label,
+                    "cls": severity,
+                    "anchor": anchor(name) if verdict else None,
+                }
+            )
     edges = []
     for release, depends_on, where in edges_in:
         (x1, y1), (x2, y2) = pos[release], pos[depends_on]

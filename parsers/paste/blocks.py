@@ -37,7 +37,9 @@ _HELM_STATUS = re.compile(
     r"^(?:NAME|LAST DEPLOYED|NAMESPACE|STATUS|REVISION|TEST SUITE|NOTES|CHART|VERSION|APP VERSION|DESCRIPTION):(?:\s|$)"
 )
 # alert labels (`- key = value`), an alert's annotations (`- summary: text`), a Markdown table row
-_KV = re.compile(r"^\s*[-*]\s+[\w.\-]+ = .*$|^\s*[-*]\s+(?:summary|description|message|runbook_url): .*$|^\s*\|.*\|\s*$")
+_KV = re.compile(
+    r"^\s*[-*]\s+[\w.\-]+ = .*$|^\s*[-*]\s+(?:summary|description|message|runbook_url): .*$|^\s*\|.*\|\s*$"
+)
 _API_RESOURCE = re.compile(r"^[a-z][\w-]*\s+(?:[\w,-]+\s+)?(?:[\w.-]+/)?v\d\w*\s+(?:true|false)\s+[A-Z]\w*\s*$")
 _ERROR_LINE = re.compile(r"^\s*(?:error|Error|warning|Warning|fatal|FATAL):\s")
 _PROM = re.compile(r"^\s*[a-zA-Z_:][\w:]*\{|^\s*\{\s*\w+=\"")

@@ -279,7 +279,10 @@ def is_row(text: str) -> bool:
 
 def _columns_line_up(a: str, b: str) -> bool:
     """Two lines whose gaps of 2+ spaces (or TABs) sit at the same places: rows of one table."""
-    gaps = lambda text: {m.start() for m in re.finditer(r"(?<=\S)(?:\t|\s{2,})(?=\S)", text)}
+
+    def gaps(text: str) -> set[int]:
+        return {m.start() for m in re.finditer(r"(?<=\S)(?:\t|\s{2,})(?=\S)", text)}
+
     shared = gaps(a) & gaps(b)
     return len(shared) >= 2 or ("\t" in a and "\t" in b)
 

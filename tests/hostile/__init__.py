@@ -19,13 +19,34 @@ from pathlib import Path
 from hypothesis import HealthCheck, settings
 
 # The property tests' profiles (tests/hostile/test_*.py): `ci` by default, `long` on demand.
-settings.register_profile("ci", max_examples=50, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-settings.register_profile("long", max_examples=2000, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.register_profile(
+    "ci",
+    max_examples=50,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.register_profile(
+    "long",
+    max_examples=2000,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
-RECORD = {"level": "info", "ts": "2024-01-15T09:02:41.127Z", "logger": "helm-controller", "msg": "release in-sync with desired state",
-          "controller": "helmrelease", "controllerKind": "HelmRelease", "HelmRelease": {"name": "web", "namespace": "apps"},
-          "namespace": "apps", "name": "web", "reconcileID": "0b6e0c8e-3d7c-4bd9-a4b1-6b2f1e6c3a11"}
+RECORD = {
+    "level": "info",
+    "ts": "2024-01-15T09:02:41.127Z",
+    "logger": "helm-controller",
+    "msg": "release in-sync with desired state",
+    "controller": "helmrelease",
+    "controllerKind": "HelmRelease",
+    "HelmRelease": {"name": "web", "namespace": "apps"},
+    "namespace": "apps",
+    "name": "web",
+    "reconcileID": "0b6e0c8e-3d7c-4bd9-a4b1-6b2f1e6c3a11",
+}
 LINE = json.dumps(RECORD, separators=(",", ":")).encode() + b"\n"
 GOOD_LOG = LINE * 3
 GOOD = "cluster-resources/pods/logs/flux-system/helm-controller-1/manager.log"
@@ -84,7 +105,7 @@ def zip_symlink(path: Path, name: str, target: str) -> Path:
         archive.writestr(GOOD, GOOD_LOG)
         info = zipfile.ZipInfo(name)
         info.create_system = 3
-        info.external_attr = (0o120777 << 16)
+        info.external_attr = 0o120777 << 16
         archive.writestr(info, target)
     return path
 
@@ -92,7 +113,9 @@ def zip_symlink(path: Path, name: str, target: str) -> Path:
 def zip_bomb(path: Path, size: int = 40 * MIB) -> Path:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         archive.writestr(GOOD, GOOD_LOG)
-        with archive.open("cluster-resources/pods/logs/flux-system/helm-controller-1/bomb.log", "w", force_zip64=True) as out:
+        with archive.open(
+            "cluster-resources/pods/logs/flux-system/helm-controller-1/bomb.log", "w", force_zip64=True
+        ) as out:
             chunk = bytes(MIB)
             for _ in range(size // MIB):
                 out.write(chunk)
@@ -120,8 +143,13 @@ def folder(root: Path, files: dict[str, bytes]) -> Path:
 
 
 def billion_laughs(kind: str = "HelmRelease") -> bytes:
-    lines = ["apiVersion: helm.toolkit.fluxcd.io/v2beta2", f"kind: {kind}", "metadata: {name: lol, namespace: apps}",
-             "x:", '  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]']
+    lines = [
+        "apiVersion: helm.toolkit.fluxcd.io/v2beta2",
+        f"kind: {kind}",
+        "metadata: {name: lol, namespace: apps}",
+        "x:",
+        '  a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]',
+    ]
     previous = "a"
     for name in "bcdefghi":
         lines.append(f"  {name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
@@ -147,6 +175,7 @@ def long_line(size: int = 5 * MIB) -> bytes:
 # it that must not reach any output)). Token prefixes are assembled at run time, so that this
 # file holds no string that looks like a credential. The bodies are letters and digits.
 
+
 def _tail(body: str, size: int, alphabet: str = "") -> str:
     """`body` stretched or cut to `size` characters (of `alphabet` when given)."""
     text = (body * (size // max(len(body), 1) + 1))[:size]
@@ -158,26 +187,55 @@ SECRET_SHAPES = [
     ("bearer", lambda s: (f"Authorization: Bearer {s}", [s])),
     ("url-password", lambda s: (f"failed to clone https://deploy:{s}@git.example.com/org/repo.git", [s])),
     ("url-empty-user", lambda s: (f"dial redis://:{s}@redis.apps:6379/0 failed", [s])),
-    ("url-password-slash", lambda s: (f"GET https://robot:{s[:4]}/{s[4:]}@registry.example.com/v2/ 401", [s[:4] + "/", s[4:]])),
-    ("url-password-at", lambda s: (f"pull https://robot:{s[:4]}@{s[4:]}@registry.example.com/v2/ failed", [s[:4] + "@", s[4:]])),
+    (
+        "url-password-slash",
+        lambda s: (f"GET https://robot:{s[:4]}/{s[4:]}@registry.example.com/v2/ 401", [s[:4] + "/", s[4:]]),
+    ),
+    (
+        "url-password-at",
+        lambda s: (f"pull https://robot:{s[:4]}@{s[4:]}@registry.example.com/v2/ failed", [s[:4] + "@", s[4:]]),
+    ),
     ("mysql-dsn", lambda s: (f"open app:{s}@tcp(mysql.apps:3306)/app?parseTime=true: refused", [s])),
     ("password-flag", lambda s: (f"exec helm registry login --username robot --password {s} ghcr.io", [s])),
     ("token-flag", lambda s: (f"args: [--token={s} --verbose]", [s])),
-    ("docker-auth", lambda s: ('{"auths":{"ghcr.io":{"auth":"' + base64.b64encode(f"robot:{s}".encode()).decode() + '"}}}',
-                               [base64.b64encode(f"robot:{s}".encode()).decode()])),
+    (
+        "docker-auth",
+        lambda s: (
+            '{"auths":{"ghcr.io":{"auth":"' + base64.b64encode(f"robot:{s}".encode()).decode() + '"}}}',
+            [base64.b64encode(f"robot:{s}".encode()).decode()],
+        ),
+    ),
     ("gitlab-deploy-token", lambda s: (f"clone with {'gl' + 'dt-'}{_tail(s, 20)} failed", [_tail(s, 20)])),
     ("gitlab-runner-token", lambda s: (f"runner {'gl' + 'rt-'}{_tail(s, 20)} registered", [_tail(s, 20)])),
     ("google-api-key", lambda s: (f"maps key {'AI' + 'za'}{_tail(s, 35)} rejected", [_tail(s, 35)])),
     ("stripe-live-key", lambda s: (f"stripe key {'sk_' + 'live_'}{_tail(s, 24)}", [_tail(s, 24)])),
     ("vault-token", lambda s: (f"vault login {'hv' + 's.'}{_tail(s, 90)}", [_tail(s, 90)])),
     ("npm-token", lambda s: (f"//registry.npmjs.org/:_authToken={'np' + 'm_'}{_tail(s, 36)}", [_tail(s, 36)])),
-    ("sendgrid-key", lambda s: (f"SENDGRID={'S' + 'G.'}{_tail(s, 22)}.{_tail(s[::-1], 43)}", [_tail(s, 22), _tail(s[::-1], 43)])),
+    (
+        "sendgrid-key",
+        lambda s: (f"SENDGRID={'S' + 'G.'}{_tail(s, 22)}.{_tail(s[::-1], 43)}", [_tail(s, 22), _tail(s[::-1], 43)]),
+    ),
     ("json-pass", lambda s: (f'{{"user":"robot","pass":"{s}"}}', [s])),
     ("pwd-pair", lambda s: (f"Server=db;Uid=app;Pwd={s};", [s])),
     ("cookie", lambda s: (f"request header Cookie: session={s}; theme=dark", [s])),
-    ("slack-app-token", lambda s: (f"socket mode {'xa' + 'pp-'}1-A0{_tail(s, 9).upper()}-1234567890123-{_tail(s, 64, HEX)}", [_tail(s, 64, HEX)])),
-    ("discord-webhook", lambda s: (f"notify https://discord.com/api/webhooks/123456789012345678/{_tail(s, 68)} failed", [_tail(s, 68)])),
-    ("azure-sas", lambda s: (f"GET https://acct.blob.core.windows.net/charts/index.yaml?sv=2022-11-02&sr=b&sig={s}%3D&se=2030-01-01 403", [s])),
+    (
+        "slack-app-token",
+        lambda s: (
+            f"socket mode {'xa' + 'pp-'}1-A0{_tail(s, 9).upper()}-1234567890123-{_tail(s, 64, HEX)}",
+            [_tail(s, 64, HEX)],
+        ),
+    ),
+    (
+        "discord-webhook",
+        lambda s: (f"notify https://discord.com/api/webhooks/123456789012345678/{_tail(s, 68)} failed", [_tail(s, 68)]),
+    ),
+    (
+        "azure-sas",
+        lambda s: (
+            f"GET https://acct.blob.core.windows.net/charts/index.yaml?sv=2022-11-02&sr=b&sig={s}%3D&se=2030-01-01 403",
+            [s],
+        ),
+    ),
     ("password-pair", lambda s: (f"db connect password={s} failed", [s])),
     ("token-yaml", lambda s: (f"token: {s}", [s])),
     ("api-key-json", lambda s: (f'"apiKey": "{s}"', [s])),
@@ -204,13 +262,17 @@ def all_outputs(bundle: Path, out: Path, release: str, code: int) -> dict[str, s
         assert result.exit_code == code, result.output
         texts[fmt] = (out / f"report.{fmt}").read_text()
     texts["terminal"] = runner.invoke(main, ["analyze", str(bundle), "-f", "terminal"], env={"COLUMNS": "400"}).output
-    timeline = runner.invoke(main, ["timeline", str(bundle), "--release", release, "--limit", "1000"], env={"COLUMNS": "400"})
+    timeline = runner.invoke(
+        main, ["timeline", str(bundle), "--release", release, "--limit", "1000"], env={"COLUMNS": "400"}
+    )
     assert timeline.exit_code == 0, timeline.output
     texts["terminal timeline"] = timeline.output
     inventory = runner.invoke(main, ["inventory", str(bundle)])
     assert inventory.exit_code == 0
     texts["inventory"] = inventory.output
-    export = runner.invoke(main, ["export", str(bundle), "--timesketch", str(out / "t.jsonl"), "--parquet", str(out / "pq")])
+    export = runner.invoke(
+        main, ["export", str(bundle), "--timesketch", str(out / "t.jsonl"), "--parquet", str(out / "pq")]
+    )
     assert export.exit_code == 0, export.output
     assert runner.invoke(main, ["export", str(bundle), "--timesketch", str(out / "t.csv")]).exit_code == 0
     texts["timesketch jsonl"] = (out / "t.jsonl").read_text()

@@ -22,47 +22,112 @@ from click.testing import CliRunner
 from forensics.cli import main
 from forensics.report.terminal import CONTROLS, visible
 
-from . import GOOD, GOOD_LOG, folder
+from . import GOOD, folder
 
 # Window title, OSC 8 hyperlink, clear screen, a status report request, DCS, 8-bit CSI, BEL,
 # carriage return, backspace, a bidirectional override.
-ESCAPES = ["\x1b]0;owned\x07", "\x1b]8;;http://evil.example/\x1b\\link\x1b]8;;\x1b\\", "\x1b[2J\x1b[H", "\x1b[6n", "\x1bP1$r\x1b\\",
-           "\x9b31m", "\x07", "\rfake line", "\b\b\b", "\u202egnp.exe"]
+ESCAPES = [
+    "\x1b]0;owned\x07",
+    "\x1b]8;;http://evil.example/\x1b\\link\x1b]8;;\x1b\\",
+    "\x1b[2J\x1b[H",
+    "\x1b[6n",
+    "\x1bP1$r\x1b\\",
+    "\x9b31m",
+    "\x07",
+    "\rfake line",
+    "\b\b\b",
+    "\u202egnp.exe",
+]
 ESC = "".join(ESCAPES)
 IN_NAME = ESC.replace("/", "%")  # a file name holds no `/`
 MARKUP = "[link=http://evil.example/]click[/link][bold red]"
 HR_NAME = f"web{ESC}{MARKUP}"
-FORMULAS = ["=HYPERLINK(\"http://evil.example/\",\"x\")", "+cmd|' /C calc'!A0", "@SUM(1+1)*cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0"]
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/","x")',
+    "+cmd|' /C calc'!A0",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "-2+3+cmd|' /C calc'!A0",
+]
 MD_NAME = "hr`<img src=x onerror=alert(1)>`.json"
 
 
 def _record(ts: str, msg: str, name: str = "web", level: str = "error") -> str:
-    return json.dumps({"level": level, "ts": ts, "msg": msg, "controller": "helmrelease", "controllerKind": "HelmRelease",
-                       "HelmRelease": {"name": name, "namespace": "apps"}, "namespace": "apps", "name": name})
+    return json.dumps(
+        {
+            "level": level,
+            "ts": ts,
+            "msg": msg,
+            "controller": "helmrelease",
+            "controllerKind": "HelmRelease",
+            "HelmRelease": {"name": name, "namespace": "apps"},
+            "namespace": "apps",
+            "name": name,
+        }
+    )
 
 
 def _release(name: str) -> dict:
-    return {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease", "metadata": {"name": name, "namespace": "apps", "generation": 2},
-            "spec": {"interval": "5m", "chart": {"spec": {"chart": "web", "sourceRef": {"kind": "HelmRepository", "name": "charts"}}}},
-            "status": {"observedGeneration": 2, "conditions": [{"type": "Ready", "status": "False", "reason": "UpgradeFailed",
-                                                                "message": f"Helm upgrade failed: {ESC}{MARKUP}", "lastTransitionTime": "2024-01-15T09:00:00Z"}]}}
+    return {
+        "apiVersion": "helm.toolkit.fluxcd.io/v2",
+        "kind": "HelmRelease",
+        "metadata": {"name": name, "namespace": "apps", "generation": 2},
+        "spec": {
+            "interval": "5m",
+            "chart": {"spec": {"chart": "web", "sourceRef": {"kind": "HelmRepository", "name": "charts"}}},
+        },
+        "status": {
+            "observedGeneration": 2,
+            "conditions": [
+                {
+                    "type": "Ready",
+                    "status": "False",
+                    "reason": "UpgradeFailed",
+                    "message": f"Helm upgrade failed: {ESC}{MARKUP}",
+                    "lastTransitionTime": "2024-01-15T09:00:00Z",
+                }
+            ],
+        },
+    }
 
 
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("clean") / "b"
-    log = "\n".join([_record("2024-01-15T09:00:00Z", f"upgrade failed {MARKUP} {ESC}"), _record("2024-01-15T09:00:01Z", "x", name=HR_NAME)])
-    event = {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "web.1", "namespace": "apps"},
-             "involvedObject": {"kind": "HelmRelease", "namespace": "apps", "name": "web"}, "reason": "UpgradeFailed", "type": "Warning",
-             "source": {"component": "helm-controller"}, "count": 1}
-    events = [{**event, "metadata": {**event["metadata"], "uid": f"u{i}", "name": f"web.{i}"}, "message": formula,
-               "firstTimestamp": f"2024-01-15T09:0{i}:00Z", "lastTimestamp": f"2024-01-15T09:0{i}:00Z"} for i, formula in enumerate(FORMULAS)]
-    return folder(root, {
-        f"pods/logs/flux-system/helm-controller-1/manager{IN_NAME}.log": log.encode() + b"\n",
-        "hr.json": json.dumps([_release("web"), _release(HR_NAME)], indent=2).encode(),
-        MD_NAME: json.dumps([_release("md")], indent=2).encode(),
-        "events.json": json.dumps({"apiVersion": "v1", "kind": "EventList", "items": events}).encode(),
-    })
+    log = "\n".join(
+        [
+            _record("2024-01-15T09:00:00Z", f"upgrade failed {MARKUP} {ESC}"),
+            _record("2024-01-15T09:00:01Z", "x", name=HR_NAME),
+        ]
+    )
+    event = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": "web.1", "namespace": "apps"},
+        "involvedObject": {"kind": "HelmRelease", "namespace": "apps", "name": "web"},
+        "reason": "UpgradeFailed",
+        "type": "Warning",
+        "source": {"component": "helm-controller"},
+        "count": 1,
+    }
+    events = [
+        {
+            **event,
+            "metadata": {**event["metadata"], "uid": f"u{i}", "name": f"web.{i}"},
+            "message": formula,
+            "firstTimestamp": f"2024-01-15T09:0{i}:00Z",
+            "lastTimestamp": f"2024-01-15T09:0{i}:00Z",
+        }
+        for i, formula in enumerate(FORMULAS)
+    ]
+    return folder(
+        root,
+        {
+            f"pods/logs/flux-system/helm-controller-1/manager{IN_NAME}.log": log.encode() + b"\n",
+            "hr.json": json.dumps([_release("web"), _release(HR_NAME)], indent=2).encode(),
+            MD_NAME: json.dumps([_release("md")], indent=2).encode(),
+            "events.json": json.dumps({"apiVersion": "v1", "kind": "EventList", "items": events}).encode(),
+        },
+    )
 
 
 def _controls(text: str) -> list[str]:
@@ -103,7 +168,10 @@ def test_exit_2_and_fleet_failure_lines_hold_no_control_character(tmp_path):
     nothing = folder(tmp_path / f"empty{IN_NAME}", {})
     (nothing / GOOD).unlink()
     (nothing / f"notes{IN_NAME}.txt").write_text("hello\n")
-    for result in (_invoke("analyze", str(bad), "-f", "json", "-o", "-"), _invoke("analyze", str(nothing), "-f", "json", "-o", "-")):
+    for result in (
+        _invoke("analyze", str(bad), "-f", "json", "-o", "-"),
+        _invoke("analyze", str(nothing), "-f", "json", "-o", "-"),
+    ):
         assert result.exit_code == 2, result.output
         assert not _controls(result.stderr), _controls(result.stderr)
         assert "error:" in result.stderr

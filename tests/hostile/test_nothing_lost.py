@@ -34,7 +34,9 @@ def _analysis(path: str, *args: str) -> dict:
 
 def _same(a: dict, b: dict) -> None:
     """The same findings, rows, time window and collection time."""
-    assert sorted((f["release"], f["label"], f["rule"]) for f in a["findings"]) == sorted((f["release"], f["label"], f["rule"]) for f in b["findings"])
+    assert sorted((f["release"], f["label"], f["rule"]) for f in a["findings"]) == sorted(
+        (f["release"], f["label"], f["rule"]) for f in b["findings"]
+    )
     assert a["bundle"]["rows"] == b["bundle"]["rows"]
     for key in ("window_start", "window_end", "collected_at"):
         assert a["bundle"][key] == b["bundle"][key], key
@@ -76,8 +78,12 @@ def test_a_process_substitution_is_read_like_standard_input(direct):
 
 def test_dev_stdin_is_read_like_dash(direct):
     forensics = Path(sys.executable).parent / "forensics"
-    result = subprocess.run([str(forensics), "analyze", "/dev/stdin", "-f", "json", "-o", "-", "--generated-at", TIME],
-                            input=SAMPLE.read_bytes(), capture_output=True, timeout=120)
+    result = subprocess.run(
+        [str(forensics), "analyze", "/dev/stdin", "-f", "json", "-o", "-", "--generated-at", TIME],
+        input=SAMPLE.read_bytes(),
+        capture_output=True,
+        timeout=120,
+    )
     assert result.returncode == 3, result.stderr
     _same(json.loads(result.stdout), direct)
 
@@ -98,12 +104,21 @@ def test_a_bundle_in_a_portal_zip_is_the_bundle(direct, tmp_path):
     analysis = _analysis(str(portal))
     _same(analysis, direct)
     assert analysis["bundle"]["layout"] == "troubleshoot" and analysis["bundle"]["root"] == direct["bundle"]["root"]
-    assert {"path": SAMPLE.name, "size": SAMPLE.stat().st_size, "parser": None, "rows": 0, "problems": 0,
-            "note": "an archive: its entries are read in place"} in analysis["inventory"]
+    assert {
+        "path": SAMPLE.name,
+        "size": SAMPLE.stat().st_size,
+        "parser": None,
+        "rows": 0,
+        "problems": 0,
+        "note": "an archive: its entries are read in place",
+    } in analysis["inventory"]
 
 
 def test_a_bundle_in_a_ticket_tar_gz_is_read_in_its_folder(direct, tmp_path):
-    ticket = _tar_gz(tmp_path / "ticket.tar.gz", {f"ticket-42/{SAMPLE.name}": SAMPLE.read_bytes(), "ticket-42/notes.txt": b"customer notes\n"})
+    ticket = _tar_gz(
+        tmp_path / "ticket.tar.gz",
+        {f"ticket-42/{SAMPLE.name}": SAMPLE.read_bytes(), "ticket-42/notes.txt": b"customer notes\n"},
+    )
     analysis = _analysis(str(ticket))
     notes = [p for p in analysis["problems"] if p["source"] == "notes.txt"]
     assert len(notes) == 1  # the customer's notes: text, nothing known in it
@@ -121,14 +136,19 @@ def test_archives_are_read_a_few_deep_and_no_deeper(tmp_path):
     deepest = _zip(tmp_path / "deepest.zip", {"outer.tar.gz": outer.read_bytes(), "x/manager.log": GOOD_LOG})
     analysis = _analysis(str(deepest))
     assert analysis["bundle"]["rows"]["logs"] == 3  # the log beside it only
-    assert any(p["source"] == "inner.tar.gz" and p["reason"] == "an archive 3 archives deep: not read inside" for p in analysis["problems"])
+    assert any(
+        p["source"] == "inner.tar.gz" and p["reason"] == "an archive 3 archives deep: not read inside"
+        for p in analysis["problems"]
+    )
 
 
 def test_an_archive_inside_is_read_under_the_same_caps(tmp_path):
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
         archive.writestr("bomb.log", bytes(40 * MIB))
-    outer = _tar_gz(tmp_path / "outer.tar.gz", {GOOD: GOOD_LOG, "inner.zip": bomb.getvalue(), "big/manager.log": GOOD_LOG * 60})
+    outer = _tar_gz(
+        tmp_path / "outer.tar.gz", {GOOD: GOOD_LOG, "inner.zip": bomb.getvalue(), "big/manager.log": GOOD_LOG * 60}
+    )
     reasons = {p["source"]: p["reason"] for p in _analysis(str(outer))["problems"]}
     assert "not read: compression ratio 1028:1 is over the compression ratio cap of 200:1" in reasons["bomb.log"]
     analysis = _analysis(str(outer), "--max-bytes", "50000")  # the zip fits, its bomb and the big log do not
@@ -142,7 +162,9 @@ def test_a_damaged_archive_inside_is_a_problem_not_the_end(tmp_path):
     outer = _zip(tmp_path / "outer.zip", {"broken.tar.gz": b"\x1f\x8b\x08\x00garbage", GOOD: GOOD_LOG})
     analysis = _analysis(str(outer))
     assert analysis["bundle"]["rows"]["logs"] == 3
-    assert any(p["source"] == "broken.tar.gz" and "not read" in p["reason"] for p in analysis["problems"]), analysis["problems"]
+    assert any(p["source"] == "broken.tar.gz" and "not read" in p["reason"] for p in analysis["problems"]), analysis[
+        "problems"
+    ]
 
 
 def test_a_file_named_like_an_archive_that_is_none_is_an_ordinary_member(tmp_path):

@@ -46,11 +46,31 @@ SEEDS = [
 ] + [
     (SAMPLE / "custom-resources/helmreleases.helm.toolkit.fluxcd.io/infra.json").read_bytes()[:6000],
     (SAMPLE / "events/apps.json").read_bytes()[:4000],
-    (SAMPLES / "ticket-flux-get-hr" / "flux-get-hr.txt").read_bytes() if (SAMPLES / "ticket-flux-get-hr" / "flux-get-hr.txt").exists() else b"",
+    (SAMPLES / "ticket-flux-get-hr" / "flux-get-hr.txt").read_bytes()
+    if (SAMPLES / "ticket-flux-get-hr" / "flux-get-hr.txt").exists()
+    else b"",
 ]
 SEEDS = [seed for seed in SEEDS if seed]
-NOISE = [b"\x00", b"\r\n", b"\xef\xbb\xbf", b"\xff\xfe", b"\n\n", b"{", b"}", b"[", b'"', b"\t", b"- ", b"&a ", b"*a", b"---\n",
-         b"panic: x\n", b"\x1b[31m", b"\xc3", b"==== START logs for container manager of pod flux-system/x ====\n"]
+NOISE = [
+    b"\x00",
+    b"\r\n",
+    b"\xef\xbb\xbf",
+    b"\xff\xfe",
+    b"\n\n",
+    b"{",
+    b"}",
+    b"[",
+    b'"',
+    b"\t",
+    b"- ",
+    b"&a ",
+    b"*a",
+    b"---\n",
+    b"panic: x\n",
+    b"\x1b[31m",
+    b"\xc3",
+    b"==== START logs for container manager of pod flux-system/x ====\n",
+]
 
 
 @st.composite
@@ -76,7 +96,9 @@ def mutated(draw) -> bytes:
 
 
 member_bytes = st.one_of(st.binary(max_size=3000), mutated())
-LOG_PARSERS = [p for p in parsers.PARSERS if p.KIND == "logs"]  # the dump parser also reads the objects around its blocks
+LOG_PARSERS = [
+    p for p in parsers.PARSERS if p.KIND == "logs"
+]  # the dump parser also reads the objects around its blocks
 
 
 def _accounted(result, data: bytes) -> list[int]:
@@ -93,7 +115,8 @@ def _accounted(result, data: bytes) -> list[int]:
         for start, end in logs.select("line", pl.coalesce("line_end", "line")).iter_rows():
             covered.update(range(start, end + 1))
     return [
-        n for n, line in enumerate(lines, start=1)
+        n
+        for n, line in enumerate(lines, start=1)
         if n not in covered and line.replace("\x00", "").strip() and not line.startswith("==== ")
     ]
 
@@ -127,7 +150,13 @@ def _archive(kind: str, files: dict[str, bytes]) -> bytes:
 @st.composite
 def archives(draw) -> tuple[str, bytes]:
     kind = draw(st.sampled_from(["tar.gz", "tar", "zip", "log.gz", "log", "tar.gz in zip", "zip in tar.gz"]))
-    members = draw(st.dictionaries(st.sampled_from(["a/manager.log", "a/hr.yaml", "a/events.json", "../x.log", "/abs", "a/b/../../c"]), member_bytes, max_size=3))
+    members = draw(
+        st.dictionaries(
+            st.sampled_from(["a/manager.log", "a/hr.yaml", "a/events.json", "../x.log", "/abs", "a/b/../../c"]),
+            member_bytes,
+            max_size=3,
+        )
+    )
     if kind in ("tar.gz in zip", "zip in tar.gz"):  # an archive read in place (a portal's zip around a bundle)
         inner, outer = kind.split(" in ")
         data = _archive(outer, {f"bundle.{inner}": _archive(inner, members), "notes.txt": b"x"})
@@ -178,10 +207,15 @@ def test_the_reader_survives_any_archive_and_writes_nothing(archive, tmp_path_fa
 _secret = st.from_regex(r"S3c[A-Za-z0-9]{9,20}", fullmatch=True)
 # Text around the secrets, with the escape sequences a terminal would act on now and then.
 _ESCAPES = ["\x1b]0;title\x07", "\x1b[2J", "\x9b31m", "\x1bP1$r\x1b\\", "\r", "\u202e"]
-_filler = st.one_of(st.text(alphabet="abcdefghij klmnop-", max_size=60), st.sampled_from(_ESCAPES).map(lambda escape: f"see {escape} here"))
+_filler = st.one_of(
+    st.text(alphabet="abcdefghij klmnop-", max_size=60),
+    st.sampled_from(_ESCAPES).map(lambda escape: f"see {escape} here"),
+)
 
 
-FIRST = json.dumps({"level": "info", "ts": "2024-01-15T08:59:00Z", "msg": "starting manager"})  # so the log is read as zap JSON
+FIRST = json.dumps(
+    {"level": "info", "ts": "2024-01-15T08:59:00Z", "msg": "starting manager"}
+)  # so the log is read as zap JSON
 
 
 @st.composite
@@ -196,8 +230,15 @@ def planted_bundles(draw) -> tuple[dict[str, bytes], list[str], int]:
         secrets += fragments
         where = draw(st.sampled_from(["msg", "error", "stray", "event", "condition"]))
         if where in ("msg", "error"):
-            record = {"level": "error", "ts": f"2024-01-15T09:0{i}:00Z", "msg": "reconcile", "controllerKind": "HelmRelease",
-                      "HelmRelease": {"name": "web", "namespace": "apps"}, "namespace": "apps", "name": "web"}
+            record = {
+                "level": "error",
+                "ts": f"2024-01-15T09:0{i}:00Z",
+                "msg": "reconcile",
+                "controllerKind": "HelmRelease",
+                "HelmRelease": {"name": "web", "namespace": "apps"},
+                "namespace": "apps",
+                "name": "web",
+            }
             record[where] = text
             records.append(json.dumps(record))
         elif where == "stray":
@@ -206,14 +247,41 @@ def planted_bundles(draw) -> tuple[dict[str, bytes], list[str], int]:
             event_msg = text if event_msg == "ok" else f"{event_msg} | {text}"
         else:
             cond_msg = text if cond_msg == "ok" else f"{cond_msg} | {text}"
-    hr = {"apiVersion": "helm.toolkit.fluxcd.io/v2beta2", "kind": "HelmRelease", "metadata": {"name": "web", "namespace": "apps", "generation": 2},
-          "spec": {"interval": "5m", "chart": {"spec": {"chart": "web", "sourceRef": {"kind": "HelmRepository", "name": "r"}}}, "values": {"password": "S3cValuesNeverRead1"}},
-          "status": {"observedGeneration": 2, "conditions": [{"type": "Ready", "status": "False", "reason": "UpgradeFailed", "message": cond_msg,
-                                                             "lastTransitionTime": "2024-01-15T09:00:00Z"}]}}
-    event = {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "web.1", "namespace": "apps", "uid": "u1"},
-             "involvedObject": {"kind": "HelmRelease", "namespace": "apps", "name": "web"}, "reason": "UpgradeFailed", "message": event_msg,
-             "type": "Warning", "count": 1, "firstTimestamp": "2024-01-15T09:00:00Z", "lastTimestamp": "2024-01-15T09:00:00Z",
-             "source": {"component": "helm-controller"}}
+    hr = {
+        "apiVersion": "helm.toolkit.fluxcd.io/v2beta2",
+        "kind": "HelmRelease",
+        "metadata": {"name": "web", "namespace": "apps", "generation": 2},
+        "spec": {
+            "interval": "5m",
+            "chart": {"spec": {"chart": "web", "sourceRef": {"kind": "HelmRepository", "name": "r"}}},
+            "values": {"password": "S3cValuesNeverRead1"},
+        },
+        "status": {
+            "observedGeneration": 2,
+            "conditions": [
+                {
+                    "type": "Ready",
+                    "status": "False",
+                    "reason": "UpgradeFailed",
+                    "message": cond_msg,
+                    "lastTransitionTime": "2024-01-15T09:00:00Z",
+                }
+            ],
+        },
+    }
+    event = {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": "web.1", "namespace": "apps", "uid": "u1"},
+        "involvedObject": {"kind": "HelmRelease", "namespace": "apps", "name": "web"},
+        "reason": "UpgradeFailed",
+        "message": event_msg,
+        "type": "Warning",
+        "count": 1,
+        "firstTimestamp": "2024-01-15T09:00:00Z",
+        "lastTimestamp": "2024-01-15T09:00:00Z",
+        "source": {"component": "helm-controller"},
+    }
     token = "gh" + "p_" + draw(st.from_regex(r"[A-Za-z0-9]{36}", fullmatch=True))  # in a member's name
     secrets.append(token[4:])
     files = {
@@ -225,7 +293,11 @@ def planted_bundles(draw) -> tuple[dict[str, bytes], list[str], int]:
     return files, secrets + ["S3cValuesNeverRead1"], planted + 1
 
 
-@settings(max_examples=min(settings().max_examples, 25) if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci" else settings().max_examples)
+@settings(
+    max_examples=min(settings().max_examples, 25)
+    if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci"
+    else settings().max_examples
+)
 @given(bundle=planted_bundles())
 def test_no_planted_secret_reaches_any_output(bundle, tmp_path_factory):
     from click.testing import CliRunner
@@ -251,7 +323,9 @@ def test_no_planted_secret_reaches_any_output(bundle, tmp_path_factory):
     outputs["inventory"] = inventory.output
     for name in ("terminal", "inventory"):
         assert not [ch for ch in outputs[name] if ch in CONTROLS], name  # nothing a terminal would act on
-    result = CliRunner().invoke(main, ["export", str(root / "b"), "--timesketch", str(root / "t.jsonl"), "--parquet", str(root / "pq")])
+    result = CliRunner().invoke(
+        main, ["export", str(root / "b"), "--timesketch", str(root / "t.jsonl"), "--parquet", str(root / "pq")]
+    )
     assert result.exit_code == 0, result.output
     outputs["timesketch"] = (root / "t.jsonl").read_text()
     for parquet in (root / "pq").glob("*.parquet"):
@@ -265,8 +339,24 @@ def test_no_planted_secret_reaches_any_output(bundle, tmp_path_factory):
 _RECORD = '{"level":"info","ts":"2024-03-12T10:00:00.%03dZ","msg":"m %d","controllerKind":"HelmRelease","HelmRelease":{"name":"r","namespace":"ns"},"namespace":"ns","name":"r","reconcileID":"%d"}'
 _ODD_LINES = st.one_of(
     st.text(max_size=60),  # anything at all
-    st.sampled_from(['{"msg": 5}', '{"msg": {"a": 1}}', '{"a":1,}', "{not json}", '  {"msg":"x"}  ', '{"msg":"b{"}',
-                     '{"msg":"x"} trailing', "{", "}", "{}", "[1,2]", '{"HelmRelease":"x"}', '{"ts":1710237600.5}', ""]),
+    st.sampled_from(
+        [
+            '{"msg": 5}',
+            '{"msg": {"a": 1}}',
+            '{"a":1,}',
+            "{not json}",
+            '  {"msg":"x"}  ',
+            '{"msg":"b{"}',
+            '{"msg":"x"} trailing',
+            "{",
+            "}",
+            "{}",
+            "[1,2]",
+            '{"HelmRelease":"x"}',
+            '{"ts":1710237600.5}',
+            "",
+        ]
+    ),
 )
 
 

@@ -49,16 +49,37 @@ CONDITION_TOKEN = "CoNdTok-2b7c9"
 PROBLEM_PASSWORD = "PrObLeMpW-5e3f1"
 
 # One body per shape (distinct, so that a leak names its shape), and a token in a file name.
-SHAPE_TEXTS = {name: make(f"Sh{index:02d}q7Zk{name.replace('-', '')[:6]}x9Mw4") for index, (name, make) in enumerate(SECRET_SHAPES)}
+SHAPE_TEXTS = {
+    name: make(f"Sh{index:02d}q7Zk{name.replace('-', '')[:6]}x9Mw4") for index, (name, make) in enumerate(SECRET_SHAPES)
+}
 NAMED_TOKEN = "gh" + "p_" + "N4meT0ken" * 4
 NAMED_FILE = f"cluster-resources/notes/{NAMED_TOKEN}.txt"
 
 SECRET_DATA_B64 = base64.b64encode(SECRET_DATA.encode()).decode()
-HELM_PAYLOAD = base64.b64encode(gzip.compress(json.dumps({"config": {"password": HELM_PAYLOAD_VALUE}}).encode() * 4)).decode()
+HELM_PAYLOAD = base64.b64encode(
+    gzip.compress(json.dumps({"config": {"password": HELM_PAYLOAD_VALUE}}).encode() * 4)
+).decode()
 PLANTED = [
-    VALUES_PASSWORD, VALUES_PLAIN, VALUES_FROM_TEXT, SECRET_DATA, SECRET_DATA_B64, SECRET_STRING, HELM_PAYLOAD_VALUE,
-    HELM_PAYLOAD[:40], BEARER[20:60], URL_PASSWORD, KEY_BODY, PASSWORD, TOKEN, API_KEY, AWS_KEY, EVENT_PASSWORD,
-    CONDITION_TOKEN, PROBLEM_PASSWORD, NAMED_TOKEN[4:], *(fragment for _, fragments in SHAPE_TEXTS.values() for fragment in fragments),
+    VALUES_PASSWORD,
+    VALUES_PLAIN,
+    VALUES_FROM_TEXT,
+    SECRET_DATA,
+    SECRET_DATA_B64,
+    SECRET_STRING,
+    HELM_PAYLOAD_VALUE,
+    HELM_PAYLOAD[:40],
+    BEARER[20:60],
+    URL_PASSWORD,
+    KEY_BODY,
+    PASSWORD,
+    TOKEN,
+    API_KEY,
+    AWS_KEY,
+    EVENT_PASSWORD,
+    CONDITION_TOKEN,
+    PROBLEM_PASSWORD,
+    NAMED_TOKEN[4:],
+    *(fragment for _, fragments in SHAPE_TEXTS.values() for fragment in fragments),
 ]
 
 SECRETS_YAML = f"""apiVersion: v1
@@ -86,22 +107,45 @@ data:
 
 def _log_lines() -> str:
     def record(ts: str, msg: str, **extra) -> str:
-        base = {"level": "error", "ts": ts, "msg": msg, "controller": "helmrelease", "controllerKind": "HelmRelease",
-                "HelmRelease": {"name": "frontend", "namespace": "apps"}, "namespace": "apps", "name": "frontend"}
+        base = {
+            "level": "error",
+            "ts": ts,
+            "msg": msg,
+            "controller": "helmrelease",
+            "controllerKind": "HelmRelease",
+            "HelmRelease": {"name": "frontend", "namespace": "apps"},
+            "namespace": "apps",
+            "name": "frontend",
+        }
         return json.dumps({**base, **extra}, separators=(",", ":"))
 
     key = f"-----BEGIN RSA PRIVATE KEY-----\n{KEY_BODY}\n-----END RSA PRIVATE KEY-----"
-    return "\n".join(
-        [
-            record("2024-01-15T09:41:00.001Z", "request failed", error=f"GET https://api.example.com: 401 (Authorization: Bearer {BEARER})"),
-            record("2024-01-15T09:41:00.002Z", f"failed to clone https://flux:{URL_PASSWORD}@git.example.com/org/repo.git"),
-            record("2024-01-15T09:41:00.003Z", f"cannot parse key {key}"),
-            record("2024-01-15T09:41:00.004Z", f"db connect password={PASSWORD} token: {TOKEN}"),
-            record("2024-01-15T09:41:00.005Z", "provider config", apiKey=API_KEY, error=f"invalid AWS key {AWS_KEY}"),
-            f"not json at all password={PROBLEM_PASSWORD}",
-            *(record(f"2024-01-15T09:41:01.{i:03d}Z", f"shape {name}: {text}") for i, (name, (text, _)) in enumerate(sorted(SHAPE_TEXTS.items()))),
-        ]
-    ) + "\n"
+    return (
+        "\n".join(
+            [
+                record(
+                    "2024-01-15T09:41:00.001Z",
+                    "request failed",
+                    error=f"GET https://api.example.com: 401 (Authorization: Bearer {BEARER})",
+                ),
+                record(
+                    "2024-01-15T09:41:00.002Z",
+                    f"failed to clone https://flux:{URL_PASSWORD}@git.example.com/org/repo.git",
+                ),
+                record("2024-01-15T09:41:00.003Z", f"cannot parse key {key}"),
+                record("2024-01-15T09:41:00.004Z", f"db connect password={PASSWORD} token: {TOKEN}"),
+                record(
+                    "2024-01-15T09:41:00.005Z", "provider config", apiKey=API_KEY, error=f"invalid AWS key {AWS_KEY}"
+                ),
+                f"not json at all password={PROBLEM_PASSWORD}",
+                *(
+                    record(f"2024-01-15T09:41:01.{i:03d}Z", f"shape {name}: {text}")
+                    for i, (name, (text, _)) in enumerate(sorted(SHAPE_TEXTS.items()))
+                ),
+            ]
+        )
+        + "\n"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +154,11 @@ def planted(tmp_path_factory) -> Path:
     shutil.copytree(SAMPLES / "upgrade-2.1-to-2.2", bundle, symlinks=True)
     releases = json.loads((bundle / HR).read_text())
     frontend = next(r for r in releases if r["metadata"]["name"] == "frontend")
-    frontend["spec"]["values"] = {**frontend["spec"].get("values", {}), "adminPassword": VALUES_PASSWORD, "banner": VALUES_PLAIN}
+    frontend["spec"]["values"] = {
+        **frontend["spec"].get("values", {}),
+        "adminPassword": VALUES_PASSWORD,
+        "banner": VALUES_PLAIN,
+    }
     frontend["spec"]["valuesFrom"] = [{"kind": "Secret", "name": "db-creds", "valuesKey": "values.yaml"}]
     ready = next(c for c in frontend["status"]["conditions"] if c["type"] == "Ready")
     ready["message"] += f" (registry token: {CONDITION_TOKEN})"
@@ -133,7 +181,9 @@ def planted(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def outputs(planted, tmp_path_factory) -> dict[str, str]:
-    return all_outputs(planted, tmp_path_factory.mktemp("outputs"), "apps/frontend", 3)  # the sample's error findings are still found
+    return all_outputs(
+        planted, tmp_path_factory.mktemp("outputs"), "apps/frontend", 3
+    )  # the sample's error findings are still found
 
 
 def test_no_planted_secret_in_any_output(outputs):
@@ -166,7 +216,7 @@ def test_each_shape_is_redacted_in_a_line(name):
     [
         "Helm upgrade succeeded for release apps/web.v3 with chart web@1.2.3",
         "dependency 'apps/db' is not ready",
-        "Readiness probe failed: Get \"http://10.244.1.221:8080/readyz\": dial tcp 10.244.1.221:8080: connect: connection refused",
+        'Readiness probe failed: Get "http://10.244.1.221:8080/readyz": dial tcp 10.244.1.221:8080: connect: connection refused',
         "pulling oci://ghcr.io:443/stefanprodan/charts/podinfo@sha256:8fd2b8b2b5c2e1a4f7c3d9e6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e9f8a7b6",
         "https://registry.example.com:5000/v2/podinfo/manifests/6.5.4",
         "reconcileID acca4b7f-49af-463d-90b4-ac1a0431f51c done in 3.2s",
@@ -302,13 +352,19 @@ def test_a_list_column_is_redacted_element_by_element():
     from forensics import redact
 
     token = "gh" + "p_" + "a1B2" * 9
-    names = pl.DataFrame({"depends_on": [["apps/db", f"apps/{token}"], [], None, ["infra/cert-manager"]]}, schema={"depends_on": pl.List(pl.String)})
+    names = pl.DataFrame(
+        {"depends_on": [["apps/db", f"apps/{token}"], [], None, ["infra/cert-manager"]]},
+        schema={"depends_on": pl.List(pl.String)},
+    )
     out, count = redact.redact({"releases": names})
     assert out["releases"]["depends_on"].to_list() == [["apps/db", f"apps/{MARKER}"], [], None, ["infra/cert-manager"]]
     assert count == 1
 
 
-@pytest.mark.parametrize("name", ["sendgrid-key", "google-api-key", "vault-token", "npm-token", "url-password", "aws-key-id", "slack-app-token"])
+@pytest.mark.parametrize(
+    "name",
+    ["sendgrid-key", "google-api-key", "vault-token", "npm-token", "url-password", "aws-key-id", "slack-app-token"],
+)
 def test_a_secret_cut_short_by_an_excerpt_is_redacted(name):
     """Excerpts are cut at their length cap with `…`: a token or a URL password cut there no
     longer has its whole shape, and is redacted all the same."""
@@ -319,7 +375,9 @@ def test_a_secret_cut_short_by_an_excerpt_is_redacted(name):
     text, fragments = dict(SECRET_SHAPES)[name]("Qz8Lm2Xw8Kp4Vn7RtQz8Lm2Xw8Kp4Vn7Rt")
     secret = fragments[-1]
     start = text.index(secret)
-    cut = excerpt(" " * 0 + "x" * (EXCERPT_MAX - start - len(secret) // 2 - 1) + " " + text)  # the cut falls inside the secret
+    cut = excerpt(
+        " " * 0 + "x" * (EXCERPT_MAX - start - len(secret) // 2 - 1) + " " + text
+    )  # the cut falls inside the secret
     assert cut.endswith("…") and secret[: len(secret) // 3] in cut and secret not in cut
     out = redact_text(cut)
     assert MARKER in out and secret[: len(secret) // 3] not in out, out
@@ -330,6 +388,7 @@ def test_a_secret_cut_short_by_an_excerpt_is_redacted(name):
 # takes, as (text, the secret): the shape's own pattern must match the text, its own hint too
 # (else the pre-filter never hands such a row to the pattern), and the secret must be gone.
 # Token prefixes are assembled at run time, so that this file holds no credential-like string.
+
 
 def _body(size: int, alphabet: str = "aB3dE5fG7hJ9kLmN2pQ4rS6tU8vW0xYz") -> str:
     return (alphabet * (size // len(alphabet) + 1))[:size]
@@ -363,19 +422,31 @@ SHAPE_EXAMPLES: dict[str, list[tuple[str, str]]] = {
     ],
     "bearer": [_pair("retrying with bearer ", _body(24))],
     "basic": [_pair("sent Basic ", _body(12) + "=")],
-    "cookie": [_pair("request header Cookie: session=", _body(16), after="; theme=dark"), _pair("Set-Cookie: id=", _body(12))],
+    "cookie": [
+        _pair("request header Cookie: session=", _body(16), after="; theme=dark"),
+        _pair("Set-Cookie: id=", _body(12)),
+    ],
     "url-credentials": [
         _pair("clone https://deploy:", _body(14), after="@git.example.com/org/repo.git"),
         _pair("dial redis://:", _body(12), after="@redis:6379/0"),
     ],
-    "dsn-credentials": [_pair("open app:", _body(12), after="@tcp(mysql:3306)/app"), _pair("u:", _body(12), after="@unix(/run/db.sock)/db")],
+    "dsn-credentials": [
+        _pair("open app:", _body(12), after="@tcp(mysql:3306)/app"),
+        _pair("u:", _body(12), after="@unix(/run/db.sock)/db"),
+    ],
     "flag": [
         _pair("helm registry login --password ", _body(12), after=" ghcr.io"),
         _pair("--api-key=", _body(16)),
         _pair("-access-key ", _body(16)),
     ],
-    "curl-user": [_pair("curl -u robot:", _body(12), after=" https://x"), _pair("curl -u=robot:", _body(12)), _pair("curl --user robot:", _body(12))],
-    "sas-signature": [_pair("GET https://a.blob.core.windows.net/c/index.yaml?sv=2022-11-02&sig=", _body(20), after="%3D&se=2030")],
+    "curl-user": [
+        _pair("curl -u robot:", _body(12), after=" https://x"),
+        _pair("curl -u=robot:", _body(12)),
+        _pair("curl --user robot:", _body(12)),
+    ],
+    "sas-signature": [
+        _pair("GET https://a.blob.core.windows.net/c/index.yaml?sv=2022-11-02&sig=", _body(20), after="%3D&se=2030")
+    ],
     "key-value": [
         _pair("db connect password=", _body(12), after=" failed"),
         _pair('{"apiKey": "', _body(12), after='"}'),
@@ -404,11 +475,24 @@ SHAPE_EXAMPLES: dict[str, list[tuple[str, str]]] = {
     "prefixed-token": [
         _pair(prefix, secret)
         for prefix, secret in [
-            ("do" + "p_v1_", _hex(64)), ("dp" + ".pt.", _body(43)), ("da" + "pi", _hex(32)), ("h" + "f_", _letters(34)),
-            ("gl" + "c_", _body(40)), ("gl" + "sa_", _body(32) + "_" + _hex(8)), ("sh" + "pat_", _hex(32)), ("pu" + "l-", _hex(40)),
-            ("PM" + "AK-", _hex(24) + "-" + _hex(34)), ("AK" + "Cp", _body(64)), ("ATA" + "TT3", _body(110)),
-            ("dt0" + "c01.", _upper(24) + "." + _upper(64)), ("lin_" + "api_", _body(40)), ("sntr" + "yu_", _body(44)),
-            ("HR" + "KU-AA", _body(58)), ("NR" + "AK-", _upper(27)), ("AGE-SECRET-" + "KEY-1", _upper(58)), ("123456789:" + "AA", _body(33)),
+            ("do" + "p_v1_", _hex(64)),
+            ("dp" + ".pt.", _body(43)),
+            ("da" + "pi", _hex(32)),
+            ("h" + "f_", _letters(34)),
+            ("gl" + "c_", _body(40)),
+            ("gl" + "sa_", _body(32) + "_" + _hex(8)),
+            ("sh" + "pat_", _hex(32)),
+            ("pu" + "l-", _hex(40)),
+            ("PM" + "AK-", _hex(24) + "-" + _hex(34)),
+            ("AK" + "Cp", _body(64)),
+            ("ATA" + "TT3", _body(110)),
+            ("dt0" + "c01.", _upper(24) + "." + _upper(64)),
+            ("lin_" + "api_", _body(40)),
+            ("sntr" + "yu_", _body(44)),
+            ("HR" + "KU-AA", _body(58)),
+            ("NR" + "AK-", _upper(27)),
+            ("AGE-SECRET-" + "KEY-1", _upper(58)),
+            ("123456789:" + "AA", _body(33)),
         ]
     ],
     "jwt": [_pair("ey" + "J" + _body(12) + ".ey" + "J", _body(20), after="." + _body(24))],

@@ -29,26 +29,74 @@ TABLE_HEADER = "NAMESPACE   LAST SEEN   TYPE      REASON          OBJECT        
 
 
 def _release(ts: str) -> dict:
-    return {"apiVersion": "helm.toolkit.fluxcd.io/v2", "kind": "HelmRelease",
-            "metadata": {"name": "web", "namespace": "apps", "generation": 2, "creationTimestamp": ts,
-                         "managedFields": [{"manager": "helm-controller", "operation": "Update", "time": ts}]},
-            "spec": {"interval": "5m", "chart": {"spec": {"chart": "web", "sourceRef": {"kind": "HelmRepository", "name": "charts"}}}},
-            "status": {"observedGeneration": 2,
-                       "history": [{"chartName": "web", "chartVersion": "1.0.0", "version": 2, "status": "failed", "firstDeployed": ts, "lastDeployed": ts}],
-                       "conditions": [{"type": "Ready", "status": "False", "reason": "UpgradeFailed", "message": "Helm upgrade failed: timed out",
-                                       "lastTransitionTime": ts}]}}
+    return {
+        "apiVersion": "helm.toolkit.fluxcd.io/v2",
+        "kind": "HelmRelease",
+        "metadata": {
+            "name": "web",
+            "namespace": "apps",
+            "generation": 2,
+            "creationTimestamp": ts,
+            "managedFields": [{"manager": "helm-controller", "operation": "Update", "time": ts}],
+        },
+        "spec": {
+            "interval": "5m",
+            "chart": {"spec": {"chart": "web", "sourceRef": {"kind": "HelmRepository", "name": "charts"}}},
+        },
+        "status": {
+            "observedGeneration": 2,
+            "history": [
+                {
+                    "chartName": "web",
+                    "chartVersion": "1.0.0",
+                    "version": 2,
+                    "status": "failed",
+                    "firstDeployed": ts,
+                    "lastDeployed": ts,
+                }
+            ],
+            "conditions": [
+                {
+                    "type": "Ready",
+                    "status": "False",
+                    "reason": "UpgradeFailed",
+                    "message": "Helm upgrade failed: timed out",
+                    "lastTransitionTime": ts,
+                }
+            ],
+        },
+    }
 
 
 def _event(ts: str) -> dict:
-    return {"apiVersion": "v1", "kind": "Event", "metadata": {"name": "web.1", "namespace": "apps", "uid": "u1"},
-            "involvedObject": {"kind": "HelmRelease", "namespace": "apps", "name": "web"}, "reason": "UpgradeFailed", "type": "Warning",
-            "message": "Helm upgrade failed: timed out", "count": 2, "firstTimestamp": ts, "lastTimestamp": ts,
-            "source": {"component": "helm-controller"}}
+    return {
+        "apiVersion": "v1",
+        "kind": "Event",
+        "metadata": {"name": "web.1", "namespace": "apps", "uid": "u1"},
+        "involvedObject": {"kind": "HelmRelease", "namespace": "apps", "name": "web"},
+        "reason": "UpgradeFailed",
+        "type": "Warning",
+        "message": "Helm upgrade failed: timed out",
+        "count": 2,
+        "firstTimestamp": ts,
+        "lastTimestamp": ts,
+        "source": {"component": "helm-controller"},
+    }
 
 
 def _log(ts) -> str:
-    return json.dumps({"level": "error", "ts": ts, "msg": "Reconciler error", "error": "Helm upgrade failed: timed out", "controllerKind": "HelmRelease",
-                       "HelmRelease": {"name": "web", "namespace": "apps"}, "namespace": "apps", "name": "web"})
+    return json.dumps(
+        {
+            "level": "error",
+            "ts": ts,
+            "msg": "Reconciler error",
+            "error": "Helm upgrade failed: timed out",
+            "controllerKind": "HelmRelease",
+            "HelmRelease": {"name": "web", "namespace": "apps"},
+            "namespace": "apps",
+            "name": "web",
+        }
+    )
 
 
 def _bundle(root: Path, ts: str, log_ts, age: str, stamp: str | None = None) -> Path:
@@ -89,7 +137,13 @@ def test_a_time_the_outputs_cannot_show_is_flagged_not_fatal(ts, tmp_path):
     texts = _every_output(path, tmp_path)
     analysis = json.loads(texts["json"])
     reasons = [p["reason"] for p in analysis["problems"]]
-    for column in ("releases.ready_since", "conditions.last_transition", "history.last_deployed", "managed_fields.time", "events.last_ts"):
+    for column in (
+        "releases.ready_since",
+        "conditions.last_transition",
+        "history.last_deployed",
+        "managed_fields.time",
+        "events.last_ts",
+    ):
         assert any(f"in {column} outside 1970-2200 (first: {ts}" in reason for reason in reasons), (column, reasons)
     assert "age beyond reason (5000y, first 5000y): the event's times are not known" in reasons
     assert analysis["bundle"]["rows"]["events"] == 2  # the table row is kept
@@ -97,7 +151,11 @@ def test_a_time_the_outputs_cannot_show_is_flagged_not_fatal(ts, tmp_path):
 
 
 def test_a_bundle_name_or_stamp_with_no_real_time_is_no_collection_time(tmp_path):
-    for root, stamp in (("support-bundle-2024-13-45T99_99_99", None), ("b", "0001-01-01T00:00:00Z"), ("c", "99999999999999999999")):
+    for root, stamp in (
+        ("support-bundle-2024-13-45T99_99_99", None),
+        ("b", "0001-01-01T00:00:00Z"),
+        ("c", "99999999999999999999"),
+    ):
         path = _bundle(tmp_path / root, "2024-01-15T09:00:00Z", "2024-01-15T09:00:00Z", "5m", stamp)
         result = CliRunner().invoke(main, ["analyze", str(path), "-f", "json", "-o", "-"])
         assert result.exit_code in (0, 3, 4), result.output
@@ -105,17 +163,41 @@ def test_a_bundle_name_or_stamp_with_no_real_time_is_no_collection_time(tmp_path
 
 
 _TIMES = st.one_of(
-    st.datetimes(timezones=st.just(__import__("datetime").timezone.utc)).map(lambda d: d.isoformat().replace("+00:00", "Z")),
-    st.sampled_from(["0001-01-01T00:00:00Z", "9999-12-31T23:59:59.999999Z", "", "null", "2024-02-30T00:00:00Z", "2024-01-15T09:00:00+14:00",
-                     "2024-01-15 09:00:00", "1e300", "-1", "1705309200", "99999999999999999999"]),
+    st.datetimes(timezones=st.just(__import__("datetime").timezone.utc)).map(
+        lambda d: d.isoformat().replace("+00:00", "Z")
+    ),
+    st.sampled_from(
+        [
+            "0001-01-01T00:00:00Z",
+            "9999-12-31T23:59:59.999999Z",
+            "",
+            "null",
+            "2024-02-30T00:00:00Z",
+            "2024-01-15T09:00:00+14:00",
+            "2024-01-15 09:00:00",
+            "1e300",
+            "-1",
+            "1705309200",
+            "99999999999999999999",
+        ]
+    ),
     st.text(max_size=30),
 )
-_LOG_TIMES = st.one_of(_TIMES, st.floats(allow_nan=True, allow_infinity=True), st.integers(min_value=-(2**70), max_value=2**70))
-_AGES = st.one_of(st.from_regex(r"[0-9]{1,25}[ydhms]([0-9]{1,5}[ydhms])?", fullmatch=True), st.sampled_from(["<unknown>", "5000y", "0s", "x"]))
+_LOG_TIMES = st.one_of(
+    _TIMES, st.floats(allow_nan=True, allow_infinity=True), st.integers(min_value=-(2**70), max_value=2**70)
+)
+_AGES = st.one_of(
+    st.from_regex(r"[0-9]{1,25}[ydhms]([0-9]{1,5}[ydhms])?", fullmatch=True),
+    st.sampled_from(["<unknown>", "5000y", "0s", "x"]),
+)
 _STAMPS = st.one_of(st.none(), _TIMES)
 
 
-@settings(max_examples=min(settings().max_examples, 15) if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci" else settings().max_examples)
+@settings(
+    max_examples=min(settings().max_examples, 15)
+    if os.environ.get("HYPOTHESIS_PROFILE", "ci") == "ci"
+    else settings().max_examples
+)
 @given(ts=_TIMES, log_ts=_LOG_TIMES, age=_AGES, stamp=_STAMPS)
 def test_no_timestamp_or_age_raises(ts, log_ts, age, stamp, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("times")
@@ -126,9 +208,13 @@ def test_no_timestamp_or_age_raises(ts, log_ts, age, stamp, tmp_path_factory):
 
 def _graph(edges: list[tuple[str, str]]):
     """A stand-in Analysis with these dependsOn edges (the graph reads nothing else)."""
-    dependencies = [SimpleNamespace(release=a, depends_on=b, source="hr.yaml", line=i + 1) for i, (a, b) in enumerate(edges)]
+    dependencies = [
+        SimpleNamespace(release=a, depends_on=b, source="hr.yaml", line=i + 1) for i, (a, b) in enumerate(edges)
+    ]
     names = sorted({a for a, _ in edges} | {b for _, b in edges})
-    verdicts = [SimpleNamespace(release=n, chain=[], primary=None, label="healthy", healthy=True, severity=None) for n in names]
+    verdicts = [
+        SimpleNamespace(release=n, chain=[], primary=None, label="healthy", healthy=True, severity=None) for n in names
+    ]
     return SimpleNamespace(dependencies=dependencies, verdicts=verdicts)
 
 

@@ -18,8 +18,16 @@ def _noisy_log(n: int = 3000, nested: bool = True) -> list[str]:
     rng = random.Random(7)
     out = []
     for i in range(n):
-        record = {"level": "info", "ts": f"2024-03-12T10:{i % 60:02d}:00.{i % 1000:03d}Z", "msg": f"m{{ {i}" if nested or i % 50 == 0 else f"m {i}", "controller": "helmrelease",
-                  "HelmRelease": {"name": f"r{i % 7}", "namespace": "ns"}, "namespace": "ns", "name": f"r{i % 7}", "reconcileID": str(i)}
+        record = {
+            "level": "info",
+            "ts": f"2024-03-12T10:{i % 60:02d}:00.{i % 1000:03d}Z",
+            "msg": f"m{{ {i}" if nested or i % 50 == 0 else f"m {i}",
+            "controller": "helmrelease",
+            "HelmRelease": {"name": f"r{i % 7}", "namespace": "ns"},
+            "namespace": "ns",
+            "name": f"r{i % 7}",
+            "reconcileID": str(i),
+        }
         line = json.dumps(record, separators=(",", ":"))
         roll = rng.random()
         if roll < 0.02:
@@ -63,7 +71,9 @@ def test_event_list_fast_path_matches_per_object_path(monkeypatch):
 
 
 def test_event_list_fast_path_declines_other_shapes():
-    minified = json.dumps({"kind": "EventList", "apiVersion": "v1", "items": [{"message": "x", "reason": "y"}]}).encode()
+    minified = json.dumps(
+        {"kind": "EventList", "apiVersion": "v1", "items": [{"message": "x", "reason": "y"}]}
+    ).encode()
     assert event_list_fast.parse(minified, "e.json", objects.NAME) is None
     assert event_list_fast.parse(b"[]", "e.json", objects.NAME) is None
 
@@ -74,16 +84,34 @@ def test_log_timestamps_first_pass_matches_every_dialect():
     from parsers._base import parse_ts
 
     forms = [
-        "2024-03-09T20:48:00.170Z", "2024-03-09T20:48:00Z", "2024-03-09T20:48:00.123456789Z", "2024-03-09T20:48:00.1+02:00",
-        "2024-03-09T20:48:00.100+0200", "2024-03-09T20:48:00.100-0530", "2024-03-09 20:48:00.1Z", "2024-03-09T20:48:00.1z",
-        " 2024-03-09T20:48:00.100Z ", "2024-05-01 10:00:00.123456789 +0000 UTC", "2024-03-09T20:48:00", "2024-13-09T20:48:00.100Z",
-        "2024-02-30T10:00:00Z", "2024-03-09T24:00:00Z", "2024-03-09T20:48:60Z", "2024-03-09T20:48:00.100Zjunk", "1709930880.123", "", None,
+        "2024-03-09T20:48:00.170Z",
+        "2024-03-09T20:48:00Z",
+        "2024-03-09T20:48:00.123456789Z",
+        "2024-03-09T20:48:00.1+02:00",
+        "2024-03-09T20:48:00.100+0200",
+        "2024-03-09T20:48:00.100-0530",
+        "2024-03-09 20:48:00.1Z",
+        "2024-03-09T20:48:00.1z",
+        " 2024-03-09T20:48:00.100Z ",
+        "2024-05-01 10:00:00.123456789 +0000 UTC",
+        "2024-03-09T20:48:00",
+        "2024-13-09T20:48:00.100Z",
+        "2024-02-30T10:00:00Z",
+        "2024-03-09T24:00:00Z",
+        "2024-03-09T20:48:60Z",
+        "2024-03-09T20:48:00.100Zjunk",
+        "1709930880.123",
+        "",
+        None,
     ]
     prefixes = [None, "2024-03-09T20:48:01.000000000Z"]
     records = pl.DataFrame(
-        [{"ts": ts, "prefix_ts": prefix} for ts in forms for prefix in prefixes], schema={"ts": pl.String, "prefix_ts": pl.String}
+        [{"ts": ts, "prefix_ts": prefix} for ts in forms for prefix in prefixes],
+        schema={"ts": pl.String, "prefix_ts": pl.String},
     )
-    expected = records.select(pl.coalesce(parse_ts(pl.col("ts")), parse_ts(pl.col("prefix_ts"))).alias("_ts")).to_series()
+    expected = records.select(
+        pl.coalesce(parse_ts(pl.col("ts")), parse_ts(pl.col("prefix_ts"))).alias("_ts")
+    ).to_series()
     got = _logs._timestamps(records)
     assert got.dtype == expected.dtype
     assert got.to_list() == expected.to_list()
@@ -101,17 +129,44 @@ def _key_sets_log(n: int = 3000) -> list[str]:
         obj = {"name": f"r{i % 7}", "namespace": f"ns{i % 3}"}
         roll = rng.random()
         if roll < 0.5:
-            record = {"level": "info", "ts": ts, "msg": "m", "controller": "helmrelease", "controllerKind": "HelmRelease", "HelmRelease": obj, **obj, "reconcileID": str(i)}
+            record = {
+                "level": "info",
+                "ts": ts,
+                "msg": "m",
+                "controller": "helmrelease",
+                "controllerKind": "HelmRelease",
+                "HelmRelease": obj,
+                **obj,
+                "reconcileID": str(i),
+            }
         elif roll < 0.7:
-            record = {"level": "info", "ts": ts, "msg": "only the object", "controller": "helmrelease", "HelmRelease": obj}
+            record = {
+                "level": "info",
+                "ts": ts,
+                "msg": "only the object",
+                "controller": "helmrelease",
+                "HelmRelease": obj,
+            }
         elif roll < 0.8:
-            record = {"level": "info", "ts": ts, "msg": "old keys", "logger": "controllers.HelmRelease", "request": f"ns{i % 3}/r{i % 7}"}
+            record = {
+                "level": "info",
+                "ts": ts,
+                "msg": "old keys",
+                "logger": "controllers.HelmRelease",
+                "request": f"ns{i % 3}/r{i % 7}",
+            }
         elif roll < 0.85:
             record = {"level": "info", "ts": ts, "msg": "object without kind", "HelmRelease": obj, "name": obj["name"]}
         elif roll < 0.88:
             record = {"level": "info", "ts": ts, "msg": "odd", "HelmRelease": "not-an-object"}
         elif roll < 0.9:
-            record = {"level": "info", "ts": ts, "msg": "partial", "HelmRelease": {"name": 5}, "controllerKind": "HelmRelease"}
+            record = {
+                "level": "info",
+                "ts": ts,
+                "msg": "partial",
+                "HelmRelease": {"name": 5},
+                "controllerKind": "HelmRelease",
+            }
         elif roll < 0.95:
             record = {"level": "info", "ts": ts, "logger": "setup", "msg": "starting manager"}
         else:

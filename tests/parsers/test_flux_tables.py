@@ -17,9 +17,17 @@ def test_tabbed_and_space_expanded_tables_read_the_same():
     spaced = flux_tables.parse(TABBED.expandtabs(8).encode(), "t.txt")
     for result in (tabbed, spaced):
         assert result.problems == []
-        rows = result.frames["releases"].select("release", "ready_status", "ready_message", "chart_version", "line").rows()
+        rows = (
+            result.frames["releases"].select("release", "ready_status", "ready_message", "chart_version", "line").rows()
+        )
         assert rows == [
-            ("apps/backend", "True", "Helm upgrade succeeded for release apps/backend.v8 with chart backend@1.4.0", "1.4.0", 2),
+            (
+                "apps/backend",
+                "True",
+                "Helm upgrade succeeded for release apps/backend.v8 with chart backend@1.4.0",
+                "1.4.0",
+                2,
+            ),
             ("apps/frontend", "False", "dependency 'apps/backend' is not ready", "2.3.1", 3),
         ]
         assert result.frames["releases"]["status_format"].to_list() == ["unknown", "unknown"]
@@ -50,7 +58,9 @@ def test_a_kustomization_table_is_not_read_as_helmreleases():
     result = flux_tables.parse(text.encode(), "ks.txt")
     assert "releases" not in result.frames
     events = result.frames["events"]
-    assert events.select("release", "component", "reason", "type", "line").rows() == [("tdp/api", "kustomize-controller", "ReconciliationFailed", "Warning", 2)]
+    assert events.select("release", "component", "reason", "type", "line").rows() == [
+        ("tdp/api", "kustomize-controller", "ReconciliationFailed", "Warning", 2)
+    ]
 
 
 def test_show_source_column():
@@ -71,7 +81,12 @@ def test_kubectl_get_hr_table():
     assert result.problems == []
     rows = result.frames["releases"].select("release", "ready_status", "ready_message", "input_format").rows()
     assert rows == [
-        ("apps/podinfo", "True", "Helm upgrade succeeded for release apps/podinfo.v6 with chart podinfo@6.5.4", "kubectl-get-table"),
+        (
+            "apps/podinfo",
+            "True",
+            "Helm upgrade succeeded for release apps/podinfo.v6 with chart podinfo@6.5.4",
+            "kubectl-get-table",
+        ),
         ("infra/ingress-nginx", "True", "Release reconciliation succeeded", "kubectl-get-table"),
     ]
 
@@ -87,4 +102,9 @@ def test_pasted_with_its_command_line_and_spaces():
     assert result.problems == []  # the command has no -n: the flux CLI's default namespace
     assert "pasted command: $ flux get hr" in result.note
     row = result.frames["releases"].row(0, named=True)
-    assert (row["release"], row["chart_version"], row["ready_message"], row["line"]) == ("flux-system/cert-manager", "v1.13.1", "Helm upgrade succeeded", 3)
+    assert (row["release"], row["chart_version"], row["ready_message"], row["line"]) == (
+        "flux-system/cert-manager",
+        "v1.13.1",
+        "Helm upgrade succeeded",
+        3,
+    )

@@ -39,7 +39,12 @@ POD = {
     "status": {
         "phase": "Running",
         "containerStatuses": [
-            {"name": "manager", "image": "ghcr.io/fluxcd/helm-controller:v1.1.0", "restartCount": 1, "state": {"running": {"startedAt": "2024-02-20T14:02:17Z"}}}
+            {
+                "name": "manager",
+                "image": "ghcr.io/fluxcd/helm-controller:v1.1.0",
+                "restartCount": 1,
+                "state": {"running": {"startedAt": "2024-02-20T14:02:17Z"}},
+            }
         ],
     },
 }
@@ -47,22 +52,51 @@ TEMPLATE = {"metadata": {"labels": {"app": "helm-controller"}}, "spec": {"contai
 SELECTOR = {"matchLabels": {"app": "helm-controller"}}
 DEPLOYMENT = {
     "metadata": {**META, "name": "helm-controller"},
-    "spec": {"replicas": 1, "selector": SELECTOR, "template": TEMPLATE, "strategy": {"type": "RollingUpdate"}, "progressDeadlineSeconds": 600},
+    "spec": {
+        "replicas": 1,
+        "selector": SELECTOR,
+        "template": TEMPLATE,
+        "strategy": {"type": "RollingUpdate"},
+        "progressDeadlineSeconds": 600,
+    },
     "status": {"replicas": 1},
 }
 REPLICASET = {
     "metadata": {**META, "name": "helm-controller-6b5c9d8f47"},
-    "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "helm-controller", "pod-template-hash": "6b5c9d8f47"}}, "template": TEMPLATE},
+    "spec": {
+        "replicas": 1,
+        "selector": {"matchLabels": {"app": "helm-controller", "pod-template-hash": "6b5c9d8f47"}},
+        "template": TEMPLATE,
+    },
     "status": {"replicas": 1},
 }
-STATEFULSET = {"metadata": META, "spec": {"replicas": 1, "selector": SELECTOR, "template": TEMPLATE, "serviceName": "x", "podManagementPolicy": "OrderedReady"}}
-DAEMONSET = {"metadata": META, "spec": {"selector": SELECTOR, "template": TEMPLATE, "updateStrategy": {"type": "RollingUpdate"}}, "status": {"desiredNumberScheduled": 3}}
+STATEFULSET = {
+    "metadata": META,
+    "spec": {
+        "replicas": 1,
+        "selector": SELECTOR,
+        "template": TEMPLATE,
+        "serviceName": "x",
+        "podManagementPolicy": "OrderedReady",
+    },
+}
+DAEMONSET = {
+    "metadata": META,
+    "spec": {"selector": SELECTOR, "template": TEMPLATE, "updateStrategy": {"type": "RollingUpdate"}},
+    "status": {"desiredNumberScheduled": 3},
+}
 HELMRELEASE = {
     "metadata": {**META, "name": "podinfo", "namespace": "apps"},
-    "spec": {"interval": "10m", "chart": {"spec": {"chart": "podinfo", "sourceRef": {"kind": "HelmRepository", "name": "podinfo"}}}},
+    "spec": {
+        "interval": "10m",
+        "chart": {"spec": {"chart": "podinfo", "sourceRef": {"kind": "HelmRepository", "name": "podinfo"}}},
+    },
 }
 # Ambiguous or not ours: shapes that single out no kind.
-JOB = {"metadata": META, "spec": {"selector": {"matchLabels": {"controller-uid": "c"}}, "template": TEMPLATE, "backoffLimit": 6}}
+JOB = {
+    "metadata": META,
+    "spec": {"selector": {"matchLabels": {"controller-uid": "c"}}, "template": TEMPLATE, "backoffLimit": 6},
+}
 POD_TEMPLATE = {"metadata": META, "spec": {"containers": CONTAINERS}}  # no status: a template as well as a pod
 K3S_HELMCHART = {"metadata": META, "spec": {"chart": "traefik", "repo": "https://traefik.github.io/charts"}}
 
@@ -93,7 +127,9 @@ def test_the_list_kind_is_stronger_than_the_path():
 
 def test_list_without_any_kind_is_read_as_a_list():
     """troubleshoot's run-pod collector: `{"metadata": ..., "items": [...]}`, no kind anywhere."""
-    result = parse({"metadata": {"resourceVersion": "709"}, "items": [EVENT, EVENT]}, "run-pod-example/run-pod-example-events.json")
+    result = parse(
+        {"metadata": {"resourceVersion": "709"}, "items": [EVENT, EVENT]}, "run-pod-example/run-pod-example-events.json"
+    )
     assert result.note == "Event×2 (kind inferred from the shape involvedObject+reason)"
     assert result.frames["events"].height == 2
 
@@ -117,20 +153,29 @@ LAYOUT_PATHS = [
         ("HelmChart", "cluster-resources/custom-resources/helmcharts.source.toolkit.fluxcd.io/"),
     ),
     # crust-gather
-    ("crust-gather/namespaces/apps/helm.toolkit.fluxcd.io-v2beta2/helmrelease/podinfo.yaml", ("HelmRelease", "helm.toolkit.fluxcd.io-v2beta2/helmrelease/")),
+    (
+        "crust-gather/namespaces/apps/helm.toolkit.fluxcd.io-v2beta2/helmrelease/podinfo.yaml",
+        ("HelmRelease", "helm.toolkit.fluxcd.io-v2beta2/helmrelease/"),
+    ),
     ("namespaces/flux-system/v1/event/hc.17a.yaml", ("Event", "v1/event/")),
     ("namespaces/flux-system/events.k8s.io-v1/event/hc.17a.yaml", ("Event", "events.k8s.io-v1/event/")),
     ("namespaces/flux-system/apps-v1/deployment/helm-controller.yaml", ("Deployment", "apps-v1/deployment/")),
     # must-gather
     ("must-gather.local.1/quay-io-x/namespaces/apps/core/events.yaml", ("Event", "core/events.yaml")),
-    ("namespaces/apps/helm.toolkit.fluxcd.io/helmreleases.yaml", ("HelmRelease", "helm.toolkit.fluxcd.io/helmreleases.yaml")),
+    (
+        "namespaces/apps/helm.toolkit.fluxcd.io/helmreleases.yaml",
+        ("HelmRelease", "helm.toolkit.fluxcd.io/helmreleases.yaml"),
+    ),
     ("namespaces/apps/apps/replicasets/web-6b5c9d8f47.yaml", ("ReplicaSet", "apps/replicasets/")),
     ("namespaces/flux-system/pods/helm-controller-1/helm-controller-1.yaml", ("Pod", "pods/")),
     # kubectl cluster-info dump
     ("dump/flux-system/events.json", ("Event", "events.json")),
     ("dump/flux-system/pods.json", ("Pod", "pods.json")),
     # resources of another API group: no HelmRelease whatever the shape
-    ("cluster-resources/custom-resources/helmcharts.helm.cattle.io/kube-system.yaml", ("", "cluster-resources/custom-resources/helmcharts.helm.cattle.io/")),
+    (
+        "cluster-resources/custom-resources/helmcharts.helm.cattle.io/kube-system.yaml",
+        ("", "cluster-resources/custom-resources/helmcharts.helm.cattle.io/"),
+    ),
     ("namespaces/kube-system/helm.cattle.io-v1/helmchart/traefik.yaml", ("", "helm.cattle.io-v1/helmchart/")),
     # paths that say nothing of the kind
     ("cluster-resources/services/default.json", None),
@@ -152,7 +197,9 @@ def test_troubleshoot_bare_array_read_by_the_path():
     result = parse([EVENT, EVENT, EVENT], "support-bundle-2021-03-24T00_39_51/cluster-resources/events/apps.json")
     assert result.note == "Event×3 (kind inferred from the path cluster-resources/events/)"
     events = result.frames["events"]
-    assert events.height == 3 and set(events["reason"]) == {"UpgradeFailed"} and set(events["release"]) == {"apps/podinfo"}
+    assert (
+        events.height == 3 and set(events["reason"]) == {"UpgradeFailed"} and set(events["release"]) == {"apps/podinfo"}
+    )
     assert all(excerpt.startswith('"message": "Helm upgrade failed') for excerpt in events["excerpt"])
 
 
@@ -167,7 +214,12 @@ def test_path_gives_the_kind_the_shape_cannot():
 def test_kindless_controllers_from_troubleshoot_folders():
     pods = parse([POD], "support-bundle/cluster-resources/pods/flux-system.json")
     row = pods.frames["controllers"].row(0, named=True)
-    assert (row["controller"], row["version"], row["restarts"], row["pod"]) == ("helm-controller", "v1.1.0", 1, "helm-controller-6b5c9d8f47-q7m2x")
+    assert (row["controller"], row["version"], row["restarts"], row["pod"]) == (
+        "helm-controller",
+        "v1.1.0",
+        1,
+        "helm-controller-6b5c9d8f47-q7m2x",
+    )
     deployments = parse([DEPLOYMENT], "support-bundle/cluster-resources/deployments/flux-system.json")
     assert deployments.note == "Deployment×1 (kind inferred from the path cluster-resources/deployments/)"
     assert deployments.frames["controllers"]["pod"].to_list() == ["Deployment/helm-controller"]
@@ -200,10 +252,18 @@ SHAPES = [
     (DEPLOYMENT, "Deployment", "spec.template+spec.strategy"),
     (REPLICASET, "ReplicaSet", "spec.template+spec.selector pod-template-hash"),
     (STATEFULSET, "StatefulSet", "spec.template+spec.podManagementPolicy"),
-    ({"metadata": META, "spec": {"selector": SELECTOR, "template": TEMPLATE, "serviceName": "x"}}, "StatefulSet", "spec.template+spec.serviceName"),
+    (
+        {"metadata": META, "spec": {"selector": SELECTOR, "template": TEMPLATE, "serviceName": "x"}},
+        "StatefulSet",
+        "spec.template+spec.serviceName",
+    ),
     (DAEMONSET, "DaemonSet", "spec.template+status.desiredNumberScheduled"),
     (HELMRELEASE, "HelmRelease", "spec.chart"),
-    ({"metadata": META, "spec": {"chartRef": {"kind": "OCIRepository", "name": "podinfo"}}}, "HelmRelease", "spec.chartRef"),
+    (
+        {"metadata": META, "spec": {"chartRef": {"kind": "OCIRepository", "name": "podinfo"}}},
+        "HelmRelease",
+        "spec.chartRef",
+    ),
     ({"metadata": META, "status": {"history": [{"chartVersion": "6.5.0"}]}}, "HelmRelease", "of a HelmRelease status"),
 ]
 
@@ -215,7 +275,11 @@ def test_shape_kind(doc, kind, fields):
     assert result.note == f"{kind}×1 (kind inferred from the shape {fields})"
 
 
-@pytest.mark.parametrize("doc", [JOB, POD_TEMPLATE, K3S_HELMCHART, {"metadata": META, "data": {"a": "b"}}, {"reason": "x"}], ids=["job", "pod-template", "k3s-helmchart", "configmap", "reason-only"])
+@pytest.mark.parametrize(
+    "doc",
+    [JOB, POD_TEMPLATE, K3S_HELMCHART, {"metadata": META, "data": {"a": "b"}}, {"reason": "x"}],
+    ids=["job", "pod-template", "k3s-helmchart", "configmap", "reason-only"],
+)
 def test_ambiguous_shapes_stay_without_kind(doc):
     assert objects.shape_kind(doc) is None
     assert parse({"apiVersion": "v1", "kind": "List", "items": [doc]}, "pasted.yaml").note == "(no kind)×1"

@@ -9,7 +9,17 @@ HR = {
     "kind": "HelmRelease",
     "metadata": {"name": "podinfo", "namespace": "apps", "generation": 2},
     "spec": {"interval": "10m"},
-    "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "UpgradeSucceeded", "message": "Helm upgrade succeeded", "lastTransitionTime": "2024-01-15T09:02:41Z"}]},
+    "status": {
+        "conditions": [
+            {
+                "type": "Ready",
+                "status": "True",
+                "reason": "UpgradeSucceeded",
+                "message": "Helm upgrade succeeded",
+                "lastTransitionTime": "2024-01-15T09:02:41Z",
+            }
+        ]
+    },
 }
 
 
@@ -67,6 +77,12 @@ def test_bad_yaml_and_json_become_problems():
 
 
 def test_alias_bomb_is_refused():
-    bomb = "a: &a [x, x]\n" + "".join(f"b{i}: &b{i} [*{'a' if i == 0 else f'b{i-1}'}, *{'a' if i == 0 else f'b{i-1}'}]\n" for i in range(60)) + "kind: Bomb\n"
+    bomb = (
+        "a: &a [x, x]\n"
+        + "".join(
+            f"b{i}: &b{i} [*{'a' if i == 0 else f'b{i - 1}'}, *{'a' if i == 0 else f'b{i - 1}'}]\n" for i in range(60)
+        )
+        + "kind: Bomb\n"
+    )
     result = objects.parse(bomb.encode(), "bomb.yaml")
     assert any("aliases" in p["reason"] for p in result.problems)

@@ -101,7 +101,13 @@ def test_kubectl_timestamps_row_and_attached_panic():
     row = result.frames["logs"].row(1, named=True)
     assert row["ts"] == utc(2024, 2, 12, 9, 30, 0, 155000)  # the record's own ts wins
     assert (row["level"], row["msg"], row["error"]) == ("info", "running 'upgrade' action with timeout of 5m0s", None)
-    assert (row["controller"], row["kind"], row["namespace"], row["name"], row["release"]) == ("helmrelease", "HelmRelease", "apps", "podinfo", "apps/podinfo")
+    assert (row["controller"], row["kind"], row["namespace"], row["name"], row["release"]) == (
+        "helmrelease",
+        "HelmRelease",
+        "apps",
+        "podinfo",
+        "apps/podinfo",
+    )
     assert row["reconcile_id"] == "8f1c2f0a-3e55-4c8e-9a7e-0d9d8b6a4b21"
     assert (row["pod"], row["container"], row["previous"]) == (POD, "manager", False)
     assert (row["line"], row["line_end"], row["encoding"]) == (2, 4, "json")
@@ -120,7 +126,11 @@ def test_cri_partials_are_joined_up_to_the_f_line():
     assert row["msg"] == "running 'upgrade' action with timeout of 5m0s" and row["release"] == "apps/podinfo"
     assert (row["pod"], row["container"]) == (POD, "manager")
     last = logs.row(2, named=True)
-    assert (last["level"], last["msg"], last["error"]) == ("error", "Reconciler error", "terminal error: exceeded maximum retries: cannot upgrade release")
+    assert (last["level"], last["msg"], last["error"]) == (
+        "error",
+        "Reconciler error",
+        "terminal error: exceeded maximum retries: cannot upgrade release",
+    )
     assert last["ts"] == utc(2024, 2, 12, 9, 41, 7, 310000)
 
 
@@ -131,10 +141,21 @@ def test_zap_console_row_logger_and_stack_trace():
     assert (first["logger"], first["msg"], first["kind"], first["level"]) == ("setup", "starting manager", None, "info")
     row = logs.row(2, named=True)
     assert row["ts"] == utc(2024, 2, 12, 9, 41, 7, 310000)
-    assert (row["level"], row["msg"], row["error"]) == ("error", "Reconciler error", "terminal error: exceeded maximum retries: cannot upgrade release")
-    assert (row["controller"], row["kind"], row["release"], row["reconcile_id"]) == ("helmrelease", "HelmRelease", "apps/podinfo", "8f1c2f0a-3e55-4c8e-9a7e-0d9d8b6a4b21")
+    assert (row["level"], row["msg"], row["error"]) == (
+        "error",
+        "Reconciler error",
+        "terminal error: exceeded maximum retries: cannot upgrade release",
+    )
+    assert (row["controller"], row["kind"], row["release"], row["reconcile_id"]) == (
+        "helmrelease",
+        "HelmRelease",
+        "apps/podinfo",
+        "8f1c2f0a-3e55-4c8e-9a7e-0d9d8b6a4b21",
+    )
     assert (row["line"], row["line_end"], row["encoding"], row["logger"]) == (3, 5, "console", None)
-    assert row["extra"].startswith("sigs.k8s.io/controller-runtime/pkg/internal/controller.(*Controller).reconcileHandler")
+    assert row["extra"].startswith(
+        "sigs.k8s.io/controller-runtime/pkg/internal/controller.(*Controller).reconcileHandler"
+    )
 
 
 def test_flux_logs_template_fields():
@@ -142,11 +163,21 @@ def test_flux_logs_template_fields():
     logs = result.frames["logs"]
     row = logs.row(0, named=True)
     assert row["ts"] == utc(2022, 8, 2, 12, 55, 34, 419000)
-    assert (row["level"], row["kind"], row["name"], row["namespace"], row["release"]) == ("info", "GitRepository", "podinfo", "default", None)
+    assert (row["level"], row["kind"], row["name"], row["namespace"], row["release"]) == (
+        "info",
+        "GitRepository",
+        "podinfo",
+        "default",
+        None,
+    )
     assert row["msg"] == "no changes since last reconcilation: observed revision"  # trailing space = no error
     assert row["error"] is None and row["controller"] == "gitrepository"
     error = logs.row(4, named=True)
-    assert (error["release"], error["msg"], error["error"]) == ("apps/podinfo", "Reconciler error", "terminal error: exceeded maximum retries: cannot upgrade release")
+    assert (error["release"], error["msg"], error["error"]) == (
+        "apps/podinfo",
+        "Reconciler error",
+        "terminal error: exceeded maximum retries: cannot upgrade release",
+    )
 
 
 def test_stern_namespace_timestamp_and_colours():
@@ -191,26 +222,39 @@ def test_cluster_info_dump_stdout_stream_mixes_objects_and_blocks():
     result = parsers.parse_member("cluster-info-dump.txt", data)
     assert result.frames["events"]["line"].to_list() == [9]
     assert result.frames["logs"]["line"].to_list() == [16, 17]
-    assert [(p["line"], p["reason"]) for p in result.problems] == [(18, "container log not collected by cluster-info dump")]
+    assert [(p["line"], p["reason"]) for p in result.problems] == [
+        (18, "container log not collected by cluster-info dump")
+    ]
 
 
 def test_logcli_labels_give_pod_and_container():
     result, _ = parsed(logcli_log)
     row = result.frames["logs"].row(1, named=True)
-    assert (row["pod"], row["container"], row["release"], row["error"]) == (POD, "manager", "apps/podinfo", "terminal error: exceeded maximum retries: cannot upgrade release")
+    assert (row["pod"], row["container"], row["release"], row["error"]) == (
+        POD,
+        "manager",
+        "apps/podinfo",
+        "terminal error: exceeded maximum retries: cannot upgrade release",
+    )
     assert row["ts"] == utc(2024, 2, 12, 9, 41, 7, 310000)
 
 
 def test_source_controller_records_carry_their_kind():
     data = (CORPUS / "zap-json/source-controller.log").read_bytes()
     row = zap_log.parse(data, "source-controller.log").frames["logs"].row(0, named=True)
-    assert (row["controller"], row["kind"], row["namespace"], row["name"], row["release"]) == ("helmchart", "HelmChart", "flux-system", "microservices-demo-frontend", None)
+    assert (row["controller"], row["kind"], row["namespace"], row["name"], row["release"]) == (
+        "helmchart",
+        "HelmChart",
+        "flux-system",
+        "microservices-demo-frontend",
+        None,
+    )
 
 
 @pytest.mark.parametrize("module", [kubectl_log, cri_log, zap_console_log, zap_log], ids=lambda m: m.NAME)
 def test_interleaved_garbage_is_accounted_for(module):
     good = (CORPUS / FILES[module]).read_text().splitlines()
-    garbage = ["%%% garbage %%%", "", "{\"half\": ", "\x00binary?", "NAME READY"]
+    garbage = ["%%% garbage %%%", "", '{"half": ', "\x00binary?", "NAME READY"]
     mixed = [good[0]] + garbage + good[1:] + ["trailing junk line"]
     data = "\n".join(mixed).encode()
     result = module.parse(data, FILES[module])
@@ -225,10 +269,20 @@ def test_gzipped_rotated_file_through_the_bundle_reader(tmp_path):
     from forensics.load import load
 
     rel = FILES[cri_log]
-    target = tmp_path / "var/log/pods/flux-system_helm-controller-5d8b9c7f4-x2x9k_6f1c1f2e-1b2a-4c1d-9e8f-0a1b2c3d4e5f/manager/0.log.20240212-093000.gz"
+    target = (
+        tmp_path
+        / "var/log/pods/flux-system_helm-controller-5d8b9c7f4-x2x9k_6f1c1f2e-1b2a-4c1d-9e8f-0a1b2c3d4e5f/manager/0.log.20240212-093000.gz"
+    )
     target.parent.mkdir(parents=True)
     target.write_bytes(gzip.compress((CORPUS / rel).read_bytes()))
     frames = load(str(tmp_path))
     logs = frames["logs"]
     assert logs.height == 3 and set(logs["pod"].to_list()) == {POD}
-    assert logs["source"].unique().item().endswith("pods/flux-system_helm-controller-5d8b9c7f4-x2x9k_6f1c1f2e-1b2a-4c1d-9e8f-0a1b2c3d4e5f/manager/0.log.20240212-093000")
+    assert (
+        logs["source"]
+        .unique()
+        .item()
+        .endswith(
+            "pods/flux-system_helm-controller-5d8b9c7f4-x2x9k_6f1c1f2e-1b2a-4c1d-9e8f-0a1b2c3d4e5f/manager/0.log.20240212-093000"
+        )
+    )

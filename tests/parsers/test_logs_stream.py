@@ -29,9 +29,16 @@ def _log(n: int = 4000, seed: int = 3) -> bytes:
     rng = random.Random(seed)
     out = []
     for i in range(n):
-        record = {"level": "info", "ts": f"2024-03-12T10:{i % 60:02d}:{i % 59:02d}.{i % 1000:03d}Z", "msg": f"m {i} é",
-                  "controllerKind": "HelmRelease", "HelmRelease": {"name": f"r{i % 7}", "namespace": "ns"},
-                  "namespace": "ns", "name": f"r{i % 7}", "reconcileID": str(i)}
+        record = {
+            "level": "info",
+            "ts": f"2024-03-12T10:{i % 60:02d}:{i % 59:02d}.{i % 1000:03d}Z",
+            "msg": f"m {i} é",
+            "controllerKind": "HelmRelease",
+            "HelmRelease": {"name": f"r{i % 7}", "namespace": "ns"},
+            "namespace": "ns",
+            "name": f"r{i % 7}",
+            "reconcileID": str(i),
+        }
         out.append(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
         roll = rng.random()
         if roll < 0.02:
@@ -45,9 +52,14 @@ def _log(n: int = 4000, seed: int = 3) -> bytes:
         elif roll < 0.045:
             out.append('{"level":"info","ts":"not a time","msg":"a record without a readable timestamp"}')
         elif roll < 0.05:  # readable, not RFC 3339: Go's Time.String()
-            out.append('{"level":"info","ts":"2024-03-12 10:%02d:00.5 +0000 UTC","msg":"a Go time","namespace":"ns","name":"r1"}' % (i % 60))
+            out.append(
+                '{"level":"info","ts":"2024-03-12 10:%02d:00.5 +0000 UTC","msg":"a Go time","namespace":"ns","name":"r1"}'
+                % (i % 60)
+            )
         elif roll < 0.055:
-            out.append('{"level":"info","ts":"2024-03-12T10:00:00.000Z","msg":"only the object","HelmRelease":{"name":"o","namespace":"ns"}}')
+            out.append(
+                '{"level":"info","ts":"2024-03-12T10:00:00.000Z","msg":"only the object","HelmRelease":{"name":"o","namespace":"ns"}}'
+            )
     return ("\n".join(out) + "\n").encode()
 
 
@@ -127,7 +139,9 @@ def test_the_fast_path_of_odd_files_gives_the_reference_rows(tmp_path, change):
         lambda data: data.replace(b"\n", b"\r\n"),  # CRLF: offsets are not kept
         lambda data: data.replace(b"m 7 ", b"m 7 \r ", 1),  # a carriage return inside a line
         lambda data: data.replace(b"m 9 \xc3\xa9", b"m 9 \xff", 1),  # invalid UTF-8
-        lambda data: data.replace(b'{"level":"info","ts":"2024-03-12T10:00:00.000Z"', b'{"level":info,"ts":"2024-03-12T10:00:00.000Z"', 1),
+        lambda data: data.replace(
+            b'{"level":"info","ts":"2024-03-12T10:00:00.000Z"', b'{"level":info,"ts":"2024-03-12T10:00:00.000Z"', 1
+        ),
     ],
     ids=["crlf", "lone-cr", "invalid-utf8", "plain-line-not-json"],
 )
@@ -145,7 +159,9 @@ def test_the_fast_path_declines_what_it_cannot_read_as_the_reference(tmp_path, c
 def _prefixed(data: bytes, cri: bool) -> bytes:
     lines = data.decode().split("\n")[:-1]
     stamp = "2024-03-12T10:00:%02d.123456789Z"
-    return ("\n".join((stamp % (i % 60)) + (" stderr F " if cri else " ") + line for i, line in enumerate(lines)) + "\n").encode()
+    return (
+        "\n".join((stamp % (i % 60)) + (" stderr F " if cri else " ") + line for i, line in enumerate(lines)) + "\n"
+    ).encode()
 
 
 @pytest.mark.parametrize("parser", [cri_log, kubectl_log], ids=["cri", "kubectl-timestamps"])
@@ -173,7 +189,9 @@ def test_a_cri_log_with_partial_lines_takes_the_reference(tmp_path):
     assert "1 partial lines joined" in result.note
 
 
-_LINES = st.sampled_from(["record", "record", "record", "object", "trace", "junk", "blank", "cut", "notjson", "untimed", "spaced"])
+_LINES = st.sampled_from(
+    ["record", "record", "record", "object", "trace", "junk", "blank", "cut", "notjson", "untimed", "spaced"]
+)
 
 
 @given(kinds=st.lists(_LINES, min_size=1, max_size=300), rows=st.integers(1, 120))
@@ -192,9 +210,27 @@ def test_any_log_gives_the_reference_rows_or_is_declined(tmp_path_factory, kinds
     }
     lines = []
     for i, kind in enumerate(kinds):
-        record = json.dumps({"level": "info", "ts": f"2024-03-12T10:00:{i % 60:02d}.000Z", "msg": f"m {i}", "controllerKind": "HelmRelease",
-                             "HelmRelease": {"name": "r", "namespace": "ns"}, "namespace": "ns", "name": "r"}, separators=(",", ":"))
-        lines.append(record if kind == "record" else record[: len(record) // 2] if kind == "cut" else "  " + record if kind == "spaced" else text[kind])
+        record = json.dumps(
+            {
+                "level": "info",
+                "ts": f"2024-03-12T10:00:{i % 60:02d}.000Z",
+                "msg": f"m {i}",
+                "controllerKind": "HelmRelease",
+                "HelmRelease": {"name": "r", "namespace": "ns"},
+                "namespace": "ns",
+                "name": "r",
+            },
+            separators=(",", ":"),
+        )
+        lines.append(
+            record
+            if kind == "record"
+            else record[: len(record) // 2]
+            if kind == "cut"
+            else "  " + record
+            if kind == "spaced"
+            else text[kind]
+        )
     data = ("\n".join(lines) + "\n").encode()
     path = tmp_path_factory.mktemp("log") / "manager.log"
     path.write_bytes(data)

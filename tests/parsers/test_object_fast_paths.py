@@ -23,9 +23,18 @@ def _event(i: int, **changes) -> dict:
             "uid": f"uid-{i}",
             "resourceVersion": str(1000 + i),
             "creationTimestamp": "2024-03-12T04:00:05Z",
-            "annotations": {"helm.toolkit.fluxcd.io/revision": "1.5.5", "helm.toolkit.fluxcd.io/token": f"sha256:{i:064x}"},
+            "annotations": {
+                "helm.toolkit.fluxcd.io/revision": "1.5.5",
+                "helm.toolkit.fluxcd.io/token": f"sha256:{i:064x}",
+            },
         },
-        "involvedObject": {"kind": "HelmRelease", "namespace": "team-00", "name": f"svc-{i}", "uid": "x", "apiVersion": "helm.toolkit.fluxcd.io/v2"},
+        "involvedObject": {
+            "kind": "HelmRelease",
+            "namespace": "team-00",
+            "name": f"svc-{i}",
+            "uid": "x",
+            "apiVersion": "helm.toolkit.fluxcd.io/v2",
+        },
         "reason": "UpgradeSucceeded",
         "message": f"Helm upgrade succeeded for release team-00/svc-{i}.v{i % 7} with chart svc@1.{i % 5}.0",
         "source": {"component": "helm-controller"},
@@ -59,7 +68,9 @@ ODD_EVENTS = [
     {"message": _DROP},
     {"message": _DROP, "reason": _DROP},
     {"message": None, "reason": ""},
-    {"metadata.annotations.note-message": "Helm upgrade succeeded earlier"},  # an earlier line holding `message` and the needle
+    {
+        "metadata.annotations.note-message": "Helm upgrade succeeded earlier"
+    },  # an earlier line holding `message` and the needle
     {"metadata.labels": {"message": "x"}},  # an earlier line holding `"message"` but not the needle
     {"metadata.name": "message-of-the-day"},
     {"count": 0},
@@ -91,7 +102,12 @@ ODD_EVENTS = [
     {"kind": ""},
     {"type": _DROP},
     {"extra_nan": float("nan"), "more_inf": [float("inf")]},  # json.loads reads NaN and Infinity; so must the fast path
-    {"related": {"kind": "Pod", "name": "p"}, "action": "Pulling", "extra": {"deep": {"er": [[1, 2], []]}}, "more": [[[]]]},
+    {
+        "related": {"kind": "Pod", "name": "p"},
+        "action": "Pulling",
+        "extra": {"deep": {"er": [[1, 2], []]}},
+        "more": [[[]]],
+    },
 ]
 
 # Events the fast path must leave to `extract` (it declines the whole list).
@@ -111,7 +127,9 @@ DECLINED_EVENTS = [
 
 
 def _event_list(events: list, indent: int = 2) -> bytes:
-    return json.dumps({"kind": "EventList", "apiVersion": "v1", "metadata": {"resourceVersion": "1"}, "items": events}, indent=indent).encode()
+    return json.dumps(
+        {"kind": "EventList", "apiVersion": "v1", "metadata": {"resourceVersion": "1"}, "items": events}, indent=indent
+    ).encode()
 
 
 def _reference(data: bytes, monkeypatch) -> objects.ParseResult:
@@ -172,7 +190,9 @@ def test_event_list_fast_path_declines_other_layouts(monkeypatch):
     _declined(good.replace(b"\n", b"\r\n"), monkeypatch)  # CR LF
     _declined(good[:-40], monkeypatch)  # cut short: invalid JSON
     _declined(good + b"\n{}", monkeypatch)  # a second document
-    _declined(good.replace(b'"reason": "UpgradeSucceeded"', b'"reason": "UpgradeSucceeded", "reason": "x"', 1), monkeypatch)
+    _declined(
+        good.replace(b'"reason": "UpgradeSucceeded"', b'"reason": "UpgradeSucceeded", "reason": "x"', 1), monkeypatch
+    )
     _declined(good.replace(b'"kind": "EventList"', b'"kind": "List"'), monkeypatch)
     _declined(good.replace(b'"kind": "EventList",', b'"kind": "EventList", "kind": "PodList",'), monkeypatch)
     _declined(good.replace(b'"svc-1"', b'"svc-\xff"', 1), monkeypatch)  # invalid UTF-8
@@ -252,7 +272,7 @@ _WORDS = st.sampled_from(["", "a", "ab", "b", '"a"', "a:", "x y", "\t", "é", "\
 
 @settings(max_examples=300, deadline=None)
 @given(
-    lines=st.lists(st.text(alphabet="ab:\"é \t", max_size=12), min_size=1, max_size=12),
+    lines=st.lists(st.text(alphabet='ab:"é \t', max_size=12), min_size=1, max_size=12),
     needles=st.lists(_WORDS, min_size=0, max_size=3),
     start=st.integers(-1, 14),
     end=st.integers(-1, 14),
@@ -272,7 +292,7 @@ def test_locator_find_over_lines_is_the_line_loop(lines, needles, start, end, af
 
 @settings(max_examples=200, deadline=None)
 @given(
-    lines=st.lists(st.text(alphabet="ab:\"é \t", max_size=12), min_size=1, max_size=12),
+    lines=st.lists(st.text(alphabet='ab:"é \t', max_size=12), min_size=1, max_size=12),
     needles=st.lists(_WORDS, min_size=1, max_size=2),
     start=st.integers(1, 12),
     end=st.integers(1, 12),
@@ -327,7 +347,10 @@ def _reference_spans(text: str) -> list[tuple]:
 @pytest.mark.parametrize(
     "text",
     [
-        json.dumps([{"kind": "HelmRelease", "metadata": {"name": "a"}}, {"kind": "HelmRelease", "metadata": {"name": "b"}}], indent=2),
+        json.dumps(
+            [{"kind": "HelmRelease", "metadata": {"name": "a"}}, {"kind": "HelmRelease", "metadata": {"name": "b"}}],
+            indent=2,
+        ),
         json.dumps([{"a": 1}, 2, "x", None, [], {"b": [1, {"c": 2}]}], indent=1),
         "[]",
         " [ ] ",
@@ -342,7 +365,9 @@ def test_bare_array_spans_as_before(text):
     assert [(o.doc, o.start, o.end) for o in found] == _reference_spans(text)
 
 
-@pytest.mark.parametrize("text", ['[{"a": 1},]', '[{"a": 1} {"b": 2}]', '[{"a": 1}', '[{"a": 1},\ufeff{"b": 2}]', "[" * 5000 + "]" * 5000])
+@pytest.mark.parametrize(
+    "text", ['[{"a": 1},]', '[{"a": 1} {"b": 2}]', '[{"a": 1}', '[{"a": 1},\ufeff{"b": 2}]', "[" * 5000 + "]" * 5000]
+)
 def test_bad_bare_arrays_report_the_decoders_error(text):
     found, problems = kube.load(text)
     try:
@@ -372,7 +397,12 @@ def test_frame_with_microsecond_timestamps_is_frame():
     from parsers._base import SCHEMAS, frame
 
     utc = datetime(2024, 3, 12, 4, 0, 5, 123456, tzinfo=timezone.utc)
-    odd_times = [utc, None, datetime(1, 1, 1, tzinfo=timezone.utc), datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc)]
+    odd_times = [
+        utc,
+        None,
+        datetime(1, 1, 1, tzinfo=timezone.utc),
+        datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
+    ]
     other_zone = [utc.astimezone(timezone(timedelta(hours=2))), utc.replace(tzinfo=None), None, utc]
     text = [utc, "2024-03-12T04:00:05Z", None, utc]
     for kind, schema in SCHEMAS.items():
@@ -380,7 +410,9 @@ def test_frame_with_microsecond_timestamps_is_frame():
             rows = []
             for i, when in enumerate(times):
                 row = {name: when if dtype == objects.TS else None for name, dtype in schema.items()}
-                row.update({"source": f"s{i}", "line": i or None, "release": f"ns/r{i}", "depends_on": ["a/b"] if i else None})
+                row.update(
+                    {"source": f"s{i}", "line": i or None, "release": f"ns/r{i}", "depends_on": ["a/b"] if i else None}
+                )
                 rows.append(row)
             try:
                 expected = frame(kind, rows)

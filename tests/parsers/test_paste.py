@@ -36,7 +36,10 @@ def frames(text: str, source: str = "paste.txt") -> dict[str, pl.DataFrame]:
     [
         ("$ kubectl get hr -A", "kubectl get hr -A"),
         ("❯ flux get hr -n apps", "flux get hr -n apps"),
-        ("user@host:~/git$ kubectl -n flux-system logs deploy/helm-controller", "kubectl -n flux-system logs deploy/helm-controller"),
+        (
+            "user@host:~/git$ kubectl -n flux-system logs deploy/helm-controller",
+            "kubectl -n flux-system logs deploy/helm-controller",
+        ),
         ("(☸|prod-cluster:apps)➜  gitops git:(main) ✗ kubectl get ks -A   ", "kubectl get ks -A"),
         ("[12:01:33] me:~ $ kubectl describe hr podinfo -n apps", "kubectl describe hr podinfo -n apps"),
         ("# kubectl get hr -A", "kubectl get hr -A"),
@@ -53,18 +56,35 @@ def test_prompts_and_commands_are_cleaned_away_and_kept(line, command):
     assert lines[1].content
 
 
-@pytest.mark.parametrize("line", ["✗ flux 0.37.0 <0.41.1 (new version is available, please upgrade)", "Helm upgrade failed: x", "kubernetes is great"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "✗ flux 0.37.0 <0.41.1 (new version is available, please upgrade)",
+        "Helm upgrade failed: x",
+        "kubernetes is great",
+    ],
+)
 def test_output_lines_are_not_commands(line):
     assert clean.clean(line)[0].content
 
 
 def test_what_a_command_says_about_its_output():
     read = commands.read("kubectl -n apps describe hr podinfo", 1)
-    assert (read.tool, read.verb, read.kind, read.name, read.namespace) == ("kubectl", "describe", "HelmRelease", "podinfo", "apps")
+    assert (read.tool, read.verb, read.kind, read.name, read.namespace) == (
+        "kubectl",
+        "describe",
+        "HelmRelease",
+        "podinfo",
+        "apps",
+    )
     read = commands.read("flux get sources chart -A", 1)
     assert (read.kind, read.all_namespaces) == ("HelmChart", True)
     read = commands.read("kubectl logs fluxcd-helm-controller-5759659c5c-pg5m7 -n flux-system --tail=10", 1)
-    assert (read.verb, read.controller, read.name) == ("logs", "helm-controller", "fluxcd-helm-controller-5759659c5c-pg5m7")
+    assert (read.verb, read.controller, read.name) == (
+        "logs",
+        "helm-controller",
+        "fluxcd-helm-controller-5759659c5c-pg5m7",
+    )
     assert commands.read("helm history podinfo -n apps", 1).name == "podinfo"
 
 
@@ -106,11 +126,28 @@ def test_elisions_blanks_and_escape_sequences():
 
 _VOCABULARY = st.sampled_from(
     [
-        "$ kubectl get hr -A", "NAMESPACE  NAME  AGE  READY  STATUS", "apps  podinfo  5m  False  Helm upgrade failed: boom",
-        "", "   ", "[...]", "```", "> quoted text", "│ framed text that reaches the border│", "│ next framed line",
-        '{"level":"error","ts":"2024-01-01T00:00:00Z","msg":"Reconciler error","error":"x"}', '{"level":"info","msg":"cut',
-        "Status:", "  Conditions:", "    Message:  HelmChart 'a/b' is not ready", "  Warning  UpgradeFailed  5m  helm-controller  boom",
-        "x" * 90, "y" * 90, "plain words", "\x1b[1mbold\x1b[0m", "- key = value", "E0101 00:00:00.000000 1 a.go:1] klog",
+        "$ kubectl get hr -A",
+        "NAMESPACE  NAME  AGE  READY  STATUS",
+        "apps  podinfo  5m  False  Helm upgrade failed: boom",
+        "",
+        "   ",
+        "[...]",
+        "```",
+        "> quoted text",
+        "│ framed text that reaches the border│",
+        "│ next framed line",
+        '{"level":"error","ts":"2024-01-01T00:00:00Z","msg":"Reconciler error","error":"x"}',
+        '{"level":"info","msg":"cut',
+        "Status:",
+        "  Conditions:",
+        "    Message:  HelmChart 'a/b' is not ready",
+        "  Warning  UpgradeFailed  5m  helm-controller  boom",
+        "x" * 90,
+        "y" * 90,
+        "plain words",
+        "\x1b[1mbold\x1b[0m",
+        "- key = value",
+        "E0101 00:00:00.000000 1 a.go:1] klog",
     ]
 )
 
@@ -143,7 +180,9 @@ def test_every_line_of_a_paste_is_accounted_for(physical):
     assert sorted(account) == list(range(1, len(physical) + 1))
     problems = {p["line"] for p in result.problems}
     for number, fate in account.items():
-        assert fate.startswith(("read: ", "cleaned: ")) or (fate.startswith("problem: ") and number in problems or any(p <= number for p in problems if p))
+        assert fate.startswith(("read: ", "cleaned: ")) or (
+            fate.startswith("problem: ") and number in problems or any(p <= number for p in problems if p)
+        )
 
 
 # --- fragments into frames -------------------------------------------------------------------
@@ -197,8 +236,15 @@ def test_an_events_section_alone_with_a_message_over_three_lines():
     got = frames(text)
     assert "releases" not in got  # only events: no object was described
     row = got["events"].row(0, named=True)
-    assert (row["release"], row["reason"], row["component"], row["line"]) == ("infra/policy", "UpgradeFailed", "helm-controller", 1)
-    assert row["message"].endswith("schema(s) in the following chart(s):\npolicy:\n- webhook.configData: Additional property x is not allowed")
+    assert (row["release"], row["reason"], row["component"], row["line"]) == (
+        "infra/policy",
+        "UpgradeFailed",
+        "helm-controller",
+        1,
+    )
+    assert row["message"].endswith(
+        "schema(s) in the following chart(s):\npolicy:\n- webhook.configData: Additional property x is not allowed"
+    )
 
 
 def test_describe_fragments_of_a_helmrelease_and_of_its_helmchart():
@@ -209,7 +255,9 @@ def test_describe_fragments_of_a_helmrelease_and_of_its_helmchart():
         "  Conditions:\n    Last Transition Time:  2023-02-02T10:05:55Z\n    Message:               pulled 'lb' chart with version '1.4.7'\n"
     )
     got = frames(hr)
-    assert got["releases"].select("release", "ready_message", "input_format").rows() == [("?/?", "HelmChart 'kube-system/kube-system-lb' is not ready", "kubectl-describe")]
+    assert got["releases"].select("release", "ready_message", "input_format").rows() == [
+        ("?/?", "HelmChart 'kube-system/kube-system-lb' is not ready", "kubectl-describe")
+    ]
     assert got["conditions"].select("type", "status", "line").rows() == [("Ready", None, 4)]
     sources = frames(chart)["sources"]
     assert sources.select("kind", "namespace", "name", "ready_status", "artifact_revision", "line").rows() == [
@@ -219,11 +267,14 @@ def test_describe_fragments_of_a_helmrelease_and_of_its_helmchart():
 
 def test_status_yaml_with_a_lost_list_marker_is_two_conditions():
     text = (
-        "status:\n  conditions:\n  - lastTransitionTime: \"2022-07-20T11:22:30Z\"\n    message: upgrade retries exhausted\n"
-        "    reason: UpgradeFailed\n    status: \"False\"\n    type: Ready\n    reason: UpgradeFailed\n    status: \"False\"\n    type: Released\n"
+        'status:\n  conditions:\n  - lastTransitionTime: "2022-07-20T11:22:30Z"\n    message: upgrade retries exhausted\n'
+        '    reason: UpgradeFailed\n    status: "False"\n    type: Ready\n    reason: UpgradeFailed\n    status: "False"\n    type: Released\n'
     )
     result = paste.parse(text.encode(), "status.yaml")
-    assert result.frames["conditions"].select("type", "reason", "status").rows() == [("Ready", "UpgradeFailed", "False"), ("Released", "UpgradeFailed", "False")]
+    assert result.frames["conditions"].select("type", "reason", "status").rows() == [
+        ("Ready", "UpgradeFailed", "False"),
+        ("Released", "UpgradeFailed", "False"),
+    ]
     assert result.frames["releases"]["release"].to_list() == ["?/?"]
     assert "split at repeated keys" in result.note
 
@@ -270,7 +321,9 @@ def test_flux_check_and_flux_reconcile_output():
     )
     got = frames(text)
     assert got["controllers"].select("controller", "version", "line").rows() == [("helm-controller", "v0.35.0", 3)]
-    assert got["events"].select("release", "component", "reason", "line").rows() == [("apps/httpbin", "kustomize-controller", "HealthCheckFailed", 4)]
+    assert got["events"].select("release", "component", "reason", "line").rows() == [
+        ("apps/httpbin", "kustomize-controller", "HealthCheckFailed", 4)
+    ]
 
 
 def test_helm_status_history_and_list():
@@ -280,7 +333,10 @@ def test_helm_status_history_and_list():
         "2       \tWed May  1 09:55:00 2024\tpending-upgrade\tpodinfo-6.5.4\t6.5.4      \tPreparing upgrade\n"
     )
     storage = frames(text)["helm_storage"]
-    assert storage.select("release", "revision", "status", "line").rows() == [("web/httpbin", 1, "deployed", 5), ("apps/podinfo", 2, "pending-upgrade", 10)]
+    assert storage.select("release", "revision", "status", "line").rows() == [
+        ("web/httpbin", 1, "deployed", 5),
+        ("apps/podinfo", 2, "pending-upgrade", 10),
+    ]
 
 
 def test_alert_labels_and_metric_series():
@@ -291,42 +347,88 @@ def test_alert_labels_and_metric_series():
     )
     got = frames(alert)
     assert "events" not in got  # the alert's own words about the state are not a controller's message
-    assert got["releases"].select("release", "ready_status", "ready_reason", "input_format").rows() == [("share/copyparty", "False", "UpgradeFailed", "alert")]
+    assert got["releases"].select("release", "ready_status", "ready_reason", "input_format").rows() == [
+        ("share/copyparty", "False", "UpgradeFailed", "alert")
+    ]
     assert got["conditions"].select("type", "status").rows() == [("Ready", "False"), ("Stalled", "True")]
     metric = '{kind="HelmRelease", name="web", namespace="apps", status="False", type="Ready"} 1\n{kind="HelmRelease", name="web", namespace="apps", status="True", type="Ready"} 0\n'
-    assert frames(metric)["releases"].select("release", "ready_status", "input_format").rows() == [("apps/web", "False", "metric")]
+    assert frames(metric)["releases"].select("release", "ready_status", "input_format").rows() == [
+        ("apps/web", "False", "metric")
+    ]
 
 
 def test_a_flux_notification_payload():
     payload = {
-        "involvedObject": {"kind": "HelmRelease", "namespace": "apps", "name": "podinfo"}, "severity": "error",
-        "timestamp": "2024-05-01T10:00:00Z", "message": "Helm upgrade failed for release apps/podinfo with chart podinfo@6.5.4: boom",
-        "reason": "UpgradeFailed", "metadata": {"revision": "6.5.4", "token": "abc"}, "reportingController": "helm-controller",
+        "involvedObject": {"kind": "HelmRelease", "namespace": "apps", "name": "podinfo"},
+        "severity": "error",
+        "timestamp": "2024-05-01T10:00:00Z",
+        "message": "Helm upgrade failed for release apps/podinfo with chart podinfo@6.5.4: boom",
+        "reason": "UpgradeFailed",
+        "metadata": {"revision": "6.5.4", "token": "abc"},
+        "reportingController": "helm-controller",
     }
     events = parse_member("alert.json", json.dumps(payload).encode()).frames["events"]
     row = events.row(0, named=True)
-    assert (row["release"], row["type"], row["reason"], row["component"], row["revision"], row["token"]) == ("apps/podinfo", "Warning", "UpgradeFailed", "helm-controller", "6.5.4", "abc")
+    assert (row["release"], row["type"], row["reason"], row["component"], row["revision"], row["token"]) == (
+        "apps/podinfo",
+        "Warning",
+        "UpgradeFailed",
+        "helm-controller",
+        "6.5.4",
+        "abc",
+    )
     assert row["last_ts"].isoformat() == "2024-05-01T10:00:00+00:00"
 
 
 @pytest.mark.parametrize(
     "text, release, component, kind",
     [
-        ("Helm upgrade failed: another operation (install/upgrade/rollback) is in progress", "?/?", "helm-controller", "HelmRelease"),
-        ('kThe HelmRelease "etcd" is invalid: spec.chart.spec.sourceRef.kind: Unsupported value: "OCIRepository"', "?/etcd", "kubectl", "HelmRelease"),
-        ('error: no matches for kind "HelmRepository" in version "source.toolkit.fluxcd.io/v1beta2"', None, "kubectl", "HelmRepository"),
-        ("dependency build error: failed to fetch https://charts.example.com : 401 Unauthorized", "?/?", "source-controller", "HelmRelease"),
+        (
+            "Helm upgrade failed: another operation (install/upgrade/rollback) is in progress",
+            "?/?",
+            "helm-controller",
+            "HelmRelease",
+        ),
+        (
+            'kThe HelmRelease "etcd" is invalid: spec.chart.spec.sourceRef.kind: Unsupported value: "OCIRepository"',
+            "?/etcd",
+            "kubectl",
+            "HelmRelease",
+        ),
+        (
+            'error: no matches for kind "HelmRepository" in version "source.toolkit.fluxcd.io/v1beta2"',
+            None,
+            "kubectl",
+            "HelmRepository",
+        ),
+        (
+            "dependency build error: failed to fetch https://charts.example.com : 401 Unauthorized",
+            "?/?",
+            "source-controller",
+            "HelmRelease",
+        ),
         ("reconciliation failed: upgrade retries exhausted", "?/?", "helm-controller", "HelmRelease"),
     ],
 )
 def test_a_message_on_its_own(text, release, component, kind):
     row = frames(text + "\n")["events"].row(0, named=True)
-    assert (row["release"], row["component"], row["kind"], row["type"], row["line"], row["first_ts"]) == (release, component, kind, "Warning", 1, None)
+    assert (row["release"], row["component"], row["kind"], row["type"], row["line"], row["first_ts"]) == (
+        release,
+        component,
+        kind,
+        "Warning",
+        1,
+        None,
+    )
 
 
 def test_text_that_names_nothing_known_is_a_problem_row():
     result, account = paste.read(b"Downloading flux 2.2.0 for linux/amd64\n", "ci.log")
-    assert result.rows() == 0 and [p["line"] for p in result.problems] == [1] and account == {1: "problem: not a known output, log line or message"}
+    assert (
+        result.rows() == 0
+        and [p["line"] for p in result.problems] == [1]
+        and account == {1: "problem: not a known output, log line or message"}
+    )
 
 
 @pytest.mark.parametrize(
@@ -335,7 +437,10 @@ def test_text_that_names_nothing_known_is_a_problem_row():
         ("HelmRelease/apps/web dry-run failed", ("apps", "web")),
         ("30sHelmRelease/apps/web dry-run failed", ("apps", "web")),
         ("2024-01-01T00:00:00Z info HelmRelease/web.apps - release in-sync", ("apps", "web")),
-        ('Operation cannot be fulfilled on helmreleases.helm.toolkit.fluxcd.io "web": the object has been modified', (None, "web")),
+        (
+            'Operation cannot be fulfilled on helmreleases.helm.toolkit.fluxcd.io "web": the object has been modified',
+            (None, "web"),
+        ),
         ("Helm install succeeded for release target/web.v1 with chart web@1.0.0", ("target", "web")),
         ("dependency 'apps/backend' is not ready", None),
         ("Helm upgrade failed for release <app-ns>/<release-name> with chart x@1.0.0: boom", (None, None)),
@@ -350,9 +455,9 @@ def test_the_release_a_text_is_about(text, expected):
 def test_a_kustomization_object_naming_helmreleases_is_evidence_for_each():
     text = (
         "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata:\n  name: apps\n  namespace: flux-system\n"
-        "status:\n  conditions:\n  - lastTransitionTime: \"2024-05-01T10:00:00Z\"\n"
+        'status:\n  conditions:\n  - lastTransitionTime: "2024-05-01T10:00:00Z"\n'
         "    message: \"Health check failed after 2m0s: timeout waiting for: [HelmRelease/web/a status: 'InProgress', HelmRelease/web/b status: 'Failed']\"\n"
-        "    reason: HealthCheckFailed\n    status: \"False\"\n    type: Ready\n"
+        '    reason: HealthCheckFailed\n    status: "False"\n    type: Ready\n'
     )
     events = parse_member("kustomizations.yaml", text.encode()).frames["events"]
     assert events.select("release", "reason", "type", "component", "line").rows() == [
@@ -383,4 +488,6 @@ def test_flux_logs_lines_are_not_taken_for_kubelet_timestamps():
         "2025-01-10T08:05:00.100Z error HelmRelease/api.prod - Reconciler error Helm upgrade failed: boom\n"
     )
     logs = frames(text)["logs"]
-    assert logs.select("release", "level", "error", "encoding", "line").rows() == [("prod/api", "error", "Helm upgrade failed: boom", "flux-logs", 2)]
+    assert logs.select("release", "level", "error", "encoding", "line").rows() == [
+        ("prod/api", "error", "Helm upgrade failed: boom", "flux-logs", 2)
+    ]

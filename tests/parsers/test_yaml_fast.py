@@ -15,15 +15,85 @@ pytest.importorskip("yaml_rs")
 
 # Plain scalars on which YAML 1.1 (PyYAML) and YAML 1.2 loaders disagree, and ones they share.
 SCALARS = [
-    "yes", "No", "on", "OFF", "y", "n", "true", "True", "FALSE", "null", "Null", "~", "",
-    "0755", "012", "0o14", "0x1F", "0b101", "1_000", "1:30", "+12", "-0", "7", "-3", "12345678901234567890",
-    "1e3", "1.5e3", "3.0e+2", "1e-3", "-.5", "+.5", "1.", "0.1", "1.50", ".inf", "-.Inf", ".NaN", "nan", "Infinity",
-    "2024-03-12T10:00:00Z", "2024-03-12", "2001-12-14 21:59:43.10 -5", "2024-03-12T10:00:00.5+01:00",
-    "1.2.3", "v1.2.3", "10m", "5m0s", "1h", "7ad03e1d-58dc-4b46", "sha256:ab12", "a b", "x#y", "a:b", "<<", "=",
-    "0.", "00", "1__0", "0x_1", ".", "-", "+", "1e", "12E3", "2024-1-1", "1.0e3", "Yes please", "no-op", "1 2", "-1.5", "0o7",
-    "'quoted yes'", '"2024-03-12T10:00:00Z"', '"x\\ty"', '"\\u00e9"', '"a\\/b"', "'it''s'",
+    "yes",
+    "No",
+    "on",
+    "OFF",
+    "y",
+    "n",
+    "true",
+    "True",
+    "FALSE",
+    "null",
+    "Null",
+    "~",
+    "",
+    "0755",
+    "012",
+    "0o14",
+    "0x1F",
+    "0b101",
+    "1_000",
+    "1:30",
+    "+12",
+    "-0",
+    "7",
+    "-3",
+    "12345678901234567890",
+    "1e3",
+    "1.5e3",
+    "3.0e+2",
+    "1e-3",
+    "-.5",
+    "+.5",
+    "1.",
+    "0.1",
+    "1.50",
+    ".inf",
+    "-.Inf",
+    ".NaN",
+    "nan",
+    "Infinity",
+    "2024-03-12T10:00:00Z",
+    "2024-03-12",
+    "2001-12-14 21:59:43.10 -5",
+    "2024-03-12T10:00:00.5+01:00",
+    "1.2.3",
+    "v1.2.3",
+    "10m",
+    "5m0s",
+    "1h",
+    "7ad03e1d-58dc-4b46",
+    "sha256:ab12",
+    "a b",
+    "x#y",
+    "a:b",
+    "<<",
+    "=",
+    "0.",
+    "00",
+    "1__0",
+    "0x_1",
+    ".",
+    "-",
+    "+",
+    "1e",
+    "12E3",
+    "2024-1-1",
+    "1.0e3",
+    "Yes please",
+    "no-op",
+    "1 2",
+    "-1.5",
+    "0o7",
+    "'quoted yes'",
+    '"2024-03-12T10:00:00Z"',
+    '"x\\ty"',
+    '"\\u00e9"',
+    '"a\\/b"',
+    "'it''s'",
 ]
-KEYS = ["a", "name", "1", "yes", "on", "2024-01-01", "0x10", "f:spec", ".", "k:{\"type\":\"Ready\"}", "null", "~"]
+KEYS = ["a", "name", "1", "yes", "on", "2024-01-01", "0x10", "f:spec", ".", 'k:{"type":"Ready"}', "null", "~"]
 
 
 def _same(left, right) -> bool:
@@ -51,7 +121,13 @@ def _document(entries: list[tuple[str, str, str]]) -> str:
 
 
 @settings(max_examples=300, deadline=None, database=None)
-@given(st.lists(st.tuples(st.sampled_from(KEYS), st.sampled_from(SCALARS), st.sampled_from(["map", "seq", "flow", "next"])), min_size=1, max_size=12))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(KEYS), st.sampled_from(SCALARS), st.sampled_from(["map", "seq", "flow", "next"])),
+        min_size=1,
+        max_size=12,
+    )
+)
 def test_the_fast_path_gives_pyyamls_document_or_declines(entries):
     text = _document(entries)
     fast = yaml_fast.load(text)
@@ -115,13 +191,19 @@ def test_a_kubectl_list_of_helmreleases_is_read_fast_with_the_same_objects_and_l
       status: "True"
       type: Ready
 """
-    text = "apiVersion: v1\nitems:\n" + "".join(item.format(i=i, ns=i % 3) for i in range(400)) + "kind: List\nmetadata:\n  resourceVersion: \"\"\n"
+    text = (
+        "apiVersion: v1\nitems:\n"
+        + "".join(item.format(i=i, ns=i % 3) for i in range(400))
+        + 'kind: List\nmetadata:\n  resourceVersion: ""\n'
+    )
     assert len(text) >= yaml_fast.MIN_BYTES
     fast = yaml_fast.load(text)
     assert fast is not None
     assert _same(fast[0], yaml.load(text, Loader=kube.SafeLoader))
     found, problems = kube.load(text)
     assert problems == [] and len(found) == 400
-    reference = kube._document_objects(yaml.load(text, Loader=kube.SafeLoader), text.split("\n"), 1, text.count("\n") + 1)
+    reference = kube._document_objects(
+        yaml.load(text, Loader=kube.SafeLoader), text.split("\n"), 1, text.count("\n") + 1
+    )
     assert [(o.start, o.end) for o in found] == [(o.start, o.end) for o in reference]
     assert json.dumps([o.doc for o in found]) == json.dumps([o.doc for o in reference])

@@ -34,7 +34,12 @@ def test_one_record_field_by_field():
     assert row["level"] == "info"
     assert row["msg"] == "running 'upgrade' action with timeout of 5m0s"
     assert row["error"] is None
-    assert (row["controller"], row["kind"], row["namespace"], row["name"]) == ("helmrelease", "HelmRelease", "apps", "podinfo")
+    assert (row["controller"], row["kind"], row["namespace"], row["name"]) == (
+        "helmrelease",
+        "HelmRelease",
+        "apps",
+        "podinfo",
+    )
     assert row["release"] == "apps/podinfo"
     assert row["reconcile_id"] == "8f1c2f0a-3e55-4c8e-9a7e-0d9d8b6a4b21"
     assert (row["pod"], row["container"], row["previous"]) == ("helm-controller-5d8b9c7f4-x2x9k", "manager", True)
@@ -50,7 +55,16 @@ def test_older_key_set_and_offset_timestamp():
 
 
 def test_every_line_is_a_row_a_problem_or_blank():
-    lines = [V037, "panic: runtime error: invalid memory address", "", V036_ERROR, "{not json", '{"msg":"no time"}', V037, "   "]
+    lines = [
+        V037,
+        "panic: runtime error: invalid memory address",
+        "",
+        V036_ERROR,
+        "{not json",
+        '{"msg":"no time"}',
+        V037,
+        "   ",
+    ]
     result = zap_log.parse("\n".join(lines).encode(), "x.log")
     logs = result.frames["logs"]
     blank = sum(1 for line in lines if not line.strip())

@@ -17,7 +17,15 @@ from ..conftest import ROOT, SAMPLES
 REPORTS = sorted((ROOT / "reports").glob("*.html"))
 ACTUAL = ROOT / "tests" / "actual"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 ORIGIN = "http://report.test/"  # the report is served from here by the route below; nothing else is
 
 
@@ -25,9 +33,13 @@ ORIGIN = "http://report.test/"  # the report is served from here by the route be
 # stops, which later asyncio tests (forensics mcp) cannot share.
 @pytest.fixture(scope="package")
 def browser():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed (pip install -e '.[test]')")
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="the playwright package is not installed (pip install -e '.[test]')"
+    )
     if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium not found at /usr/bin/chromium: `make test` installs it as root (apt-get install chromium)")
+        pytest.skip(
+            "Chromium not found at /usr/bin/chromium: `make test` installs it as root (apt-get install chromium)"
+        )
     with sync_api.sync_playwright() as playwright:
         try:
             browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)

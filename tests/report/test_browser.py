@@ -27,7 +27,9 @@ def test_report_in_chromium(open_report, report, analyses):
     # the triage table lists every release (healthy ones collapsed, but in the table)
     rows = page.locator("table.triage tr[data-release]")
     assert sorted(rows.evaluate_all("rows => rows.map(r => r.dataset.release)")) == releases
-    visible = lambda: sorted(page.locator("table.triage tr[data-release]:visible").evaluate_all("rs => rs.map(r => r.dataset.release)"))
+    visible = lambda: sorted(
+        page.locator("table.triage tr[data-release]:visible").evaluate_all("rs => rs.map(r => r.dataset.release)")
+    )
     broken = visible()
     assert broken == sorted(v.release for v in analysis.verdicts if not v.healthy)  # healthy ones collapsed
     page.locator("#show-healthy").check()
@@ -45,7 +47,12 @@ def test_report_in_chromium(open_report, report, analyses):
     assert page.locator("details.release:visible").count() == sum(1 for r in releases if target in r)
     page.locator("#filter").fill("no-such-release-anywhere")
     assert visible() == []
-    assert page.locator("details.release:visible, ol.plan > li[data-release]:visible, ol.events > li[data-release]:visible").count() == 0
+    assert (
+        page.locator(
+            "details.release:visible, ol.plan > li[data-release]:visible, ol.events > li[data-release]:visible"
+        ).count()
+        == 0
+    )
     page.locator("#filter").fill("")
     assert visible() == broken
 
@@ -150,10 +157,14 @@ def test_a_mark_leads_to_its_record_and_the_whole_window_can_be_shown(open_repor
 
 
 def _ranks(page, key: str) -> list[int]:
-    return page.locator("table.triage tbody.broken-rows tr").evaluate_all(f"rs => rs.map(r => Number(r.cells[{key}].dataset.sort))")
+    return page.locator("table.triage tbody.broken-rows tr").evaluate_all(
+        f"rs => rs.map(r => Number(r.cells[{key}].dataset.sort))"
+    )
 
 
-@pytest.mark.parametrize("report", [r for r in REPORTS if r.stem in ("v036-failures", "v1-controller-crash")], ids=lambda r: r.name)
+@pytest.mark.parametrize(
+    "report", [r for r in REPORTS if r.stem in ("v036-failures", "v1-controller-crash")], ids=lambda r: r.name
+)
 def test_sorting_by_keyboard_follows_severity_and_confidence_order(open_report, report, analyses):
     analysis = analyses(sample_of(report)).analysis
     page = open_report(report).page
@@ -161,7 +172,10 @@ def test_sorting_by_keyboard_follows_severity_and_confidence_order(open_report, 
     names = headers.all_text_contents()
     severity_col, confidence_col = names.index("Severity"), names.index("Confidence")
     assert headers.nth(severity_col).get_attribute("aria-sort") == "descending"  # as rendered
-    expected = {v.release: (RANK[verdict_severity(v)], CONFIDENCE.get(v.confidence.value, 0) if v.confidence else 0) for v in analysis.verdicts}
+    expected = {
+        v.release: (RANK[verdict_severity(v)], CONFIDENCE.get(v.confidence.value, 0) if v.confidence else 0)
+        for v in analysis.verdicts
+    }
     rendered = page.locator("table.triage tbody.broken-rows tr").evaluate_all("rs => rs.map(r => r.dataset.release)")
     assert [expected[r][0] for r in rendered] == sorted((expected[r][0] for r in rendered), reverse=True)
 

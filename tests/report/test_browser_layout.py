@@ -73,7 +73,9 @@ def _serious(page, *rules: str) -> list[str]:
 def test_no_horizontal_scroll_on_a_phone(open_report, report):
     page = open_report(report, viewport={"width": 390, "height": 844}).page
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
-    for box in page.locator("table.triage tbody.broken-rows td.reason").evaluate_all("cs => cs.map(c => c.getBoundingClientRect().toJSON())"):
+    for box in page.locator("table.triage tbody.broken-rows td.reason").evaluate_all(
+        "cs => cs.map(c => c.getBoundingClientRect().toJSON())"
+    ):
         assert 0 <= box["left"] and box["right"] <= 390 and box["width"] > 200  # the reason is readable
     ACTUAL.mkdir(exist_ok=True)
     page.screenshot(path=str(ACTUAL / f"{report.stem}-390.png"))
@@ -91,7 +93,9 @@ def test_printed_on_a4_nothing_is_clipped(open_report, report):
     page.emulate_media(media="print")
     page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
     assert page.evaluate("document.documentElement.scrollWidth") <= A4_WIDTH
-    boxes = page.locator("figure svg").evaluate_all("ss => ss.map(s => s.getBoundingClientRect().toJSON()).filter(b => b.width)")
+    boxes = page.locator("figure svg").evaluate_all(
+        "ss => ss.map(s => s.getBoundingClientRect().toJSON()).filter(b => b.width)"
+    )
     assert len(boxes) >= page.locator("details.release[open] figure.timeline, figure.incident").count()
     for box in boxes:
         assert box["left"] >= 0 and box["right"] <= A4_WIDTH + 0.5, box
@@ -136,7 +140,9 @@ def test_colours_follow_severity(open_report):
     borders = page.locator("table.triage tr[data-release]").evaluate_all(
         "rs => rs.map(r => [r.className.match(/sev-(\\S+)/)[1], getComputedStyle(r.cells[0]).borderLeftColor])"
     )
-    assert len({c for s, c in borders if s == "error"}) == 1 and {c for s, c in borders if s == "error"}.isdisjoint({c for s, c in borders if s != "error"})
+    assert len({c for s, c in borders if s == "error"}) == 1 and {c for s, c in borders if s == "error"}.isdisjoint(
+        {c for s, c in borders if s != "error"}
+    )
 
 
 @pytest.mark.parametrize("report", DARK_REPORTS, ids=lambda r: r.name)

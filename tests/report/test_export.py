@@ -51,7 +51,10 @@ def test_parquet_writes_every_frame_and_the_timeline(tmp_path, analyses):
     logs = pl.read_parquet(tmp_path / "pq" / "logs.parquet")
     assert logs.height == run.frames["logs"].height and logs["raw"].null_count() == 0
     lines = (SAMPLES / "upgrade-2.1-to-2.2" / logs["source"][0]).read_text().split("\n")  # the archive's folder twin
-    assert all(row["raw"] == lines[row["line"] - 1] for row in logs.filter(pl.col("source") == logs["source"][0]).iter_rows(named=True))
+    assert all(
+        row["raw"] == lines[row["line"] - 1]
+        for row in logs.filter(pl.col("source") == logs["source"][0]).iter_rows(named=True)
+    )
     timeline = pl.read_parquet(tmp_path / "pq" / "timeline.parquet")
     assert timeline.filter(pl.col("origin") == "log")["excerpt"].null_count() == 0
 

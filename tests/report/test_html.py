@@ -9,7 +9,7 @@ from forensics.report import render
 
 from ..conftest import SAMPLES
 
-XSS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>']
+XSS = ["<script>alert(1)</script>", '"><img src=x onerror=alert(1)>']
 
 
 class Collect(HTMLParser):
@@ -60,7 +60,9 @@ def test_structure(analyses):
 
 def test_hostile_text_is_shown_as_text_in_every_format(tmp_path, analyses):
     table = "NAMESPACE\tNAME\tREVISION\tSUSPENDED\tREADY\tMESSAGE\t\n"
-    table += f"bad\tx\t1.0.0\tFalse\tTrue\tHelm upgrade succeeded\t\ngood\ty\t1.0.0\tFalse\tFalse\t{XSS[0]} {XSS[1]}\t\n"
+    table += (
+        f"bad\tx\t1.0.0\tFalse\tTrue\tHelm upgrade succeeded\t\ngood\ty\t1.0.0\tFalse\tFalse\t{XSS[0]} {XSS[1]}\t\n"
+    )
     table += "good\tz\t1.0.0\tFalse\tTrue\tHelm upgrade succeeded for release good/z.v2 with chart z@1.0.0\t\n"
     (tmp_path / "flux-get-hr.txt").write_text(table)
     analysis = analyses(tmp_path).analysis
@@ -112,7 +114,10 @@ def test_hostile_text_is_shown_as_text_on_the_terminal_and_in_exports(tmp_path, 
     run = analyses(tmp_path / "bundle")
     assert run.timeline.filter(pl.col("message") == message).height == 1
 
-    for show in (lambda c: print_triage(run.analysis, c), lambda c: print_timeline(run.analysis, run.timeline, "good/x", 50, c)):
+    for show in (
+        lambda c: print_triage(run.analysis, c),
+        lambda c: print_timeline(run.analysis, run.timeline, "good/x", 50, c),
+    ):
         console = Console(record=True, width=400, color_system="truecolor", force_terminal=True)
         show(console)
         plain, styled = console.export_text(clear=False), console.export_text(styles=True)
@@ -153,8 +158,13 @@ def test_no_event_handler_or_url_from_the_bundle_becomes_live(tmp_path, analyses
     (bundle / "logs").mkdir(parents=True)
     hr = HOSTILE_HR.replace("MESSAGE", json.dumps(message)).replace("name: x,", 'name: "x\\" onmouseover=\\"alert(4)",')
     (bundle / "hr.yaml").write_text(hr)
-    record = {"level": "error", "ts": "2024-01-15T09:00:01Z", "msg": message, "controllerKind": "HelmRelease",
-              "HelmRelease": {"name": 'x" onmouseover="alert(4)', "namespace": "good"}}
+    record = {
+        "level": "error",
+        "ts": "2024-01-15T09:00:01Z",
+        "msg": message,
+        "controllerKind": "HelmRelease",
+        "HelmRelease": {"name": 'x" onmouseover="alert(4)', "namespace": "good"},
+    }
     (bundle / "logs" / "manager.log").write_text(json.dumps(record) + "\n")
     analysis = analyses(bundle).analysis
     html = render(analysis, "html")
@@ -165,11 +175,20 @@ def test_no_event_handler_or_url_from_the_bundle_becomes_live(tmp_path, analyses
             value = attrs.get(key)
             assert value is None or value.startswith("#"), (tag, attrs)
         assert tag not in ("iframe", "object", "embed", "form", "base"), (tag, attrs)
-        assert tag != "meta" or attrs.get("http-equiv", "Content-Security-Policy") == "Content-Security-Policy", attrs  # ours only
+        assert tag != "meta" or attrs.get("http-equiv", "Content-Security-Policy") == "Content-Security-Policy", (
+            attrs
+        )  # ours only
     assert sum(1 for tag, _ in doc.tags if tag == "script") == 1
     text = "".join(doc.text)
     assert LIVE[0] in text and LIVE[2] in text  # shown, as text
-    for raw in ('<a href="javascript', 'onclick="alert', "<svg onload", "<iframe", "<meta http-equiv=refresh", 'onmouseover="alert'):
+    for raw in (
+        '<a href="javascript',
+        'onclick="alert',
+        "<svg onload",
+        "<iframe",
+        "<meta http-equiv=refresh",
+        'onmouseover="alert',
+    ):
         assert raw not in html, raw  # only in escaped form
 
 
@@ -182,14 +201,18 @@ def test_every_chip_and_row_is_coloured_by_its_severity(analyses):
 
     assert all(label_severity(label) in ("error", "warning", "info") for label in LABELS)
     for rule in RULES:
-        assert label_severity(rule.label) == rule.severity.value or rule.label == "drift"  # drift: error and warning rules
+        assert (
+            label_severity(rule.label) == rule.severity.value or rule.label == "drift"
+        )  # drift: error and warning rules
     analysis = analyses(SAMPLES / "v036-failures").analysis
     doc = parse(render(analysis, "html"))
     rows = {attrs["data-release"]: attrs["class"] for tag, attrs in doc.tags if tag == "tr" and "data-release" in attrs}
     for verdict in analysis.verdicts:
         expected = verdict.severity.value if verdict.severity else ("ok" if verdict.healthy else "warning")
         assert rows[verdict.release].split()[0] in (f"sev-{expected}", "sev-recovered"), verdict.release
-    chips = [attrs["class"].split() for tag, attrs in doc.tags if tag == "span" and "chip" in attrs.get("class", "").split()]
+    chips = [
+        attrs["class"].split() for tag, attrs in doc.tags if tag == "span" and "chip" in attrs.get("class", "").split()
+    ]
     labelled = [c for c in chips if any(x.startswith("lbl-") for x in c)]
     assert labelled and all(any(x.startswith("sev-") and x != "sev-none" for x in c) for c in labelled)
     counts = {c[2][4:]: c[1][4:] for c in labelled}  # chip sev-X lbl-Y
@@ -204,8 +227,14 @@ def test_recovered_releases_are_marked(analyses):
     recovered = sorted(v.release for v in analysis.verdicts if v.healthy and v.release in failed)
     assert recovered  # the sample has some
     doc = parse(render(analysis, "html"))
-    rows = {attrs["data-release"] for tag, attrs in doc.tags if tag == "tr" and "sev-recovered" in attrs.get("class", "")}
-    details = {attrs["data-release"] for tag, attrs in doc.tags if tag == "details" and "sev-recovered" in attrs.get("class", "")}
+    rows = {
+        attrs["data-release"] for tag, attrs in doc.tags if tag == "tr" and "sev-recovered" in attrs.get("class", "")
+    }
+    details = {
+        attrs["data-release"]
+        for tag, attrs in doc.tags
+        if tag == "details" and "sev-recovered" in attrs.get("class", "")
+    }
     assert sorted(rows) == sorted(details) == recovered
 
 
@@ -215,7 +244,9 @@ def test_timelines_scale_and_every_mark_links_to_a_record(analyses):
     ids = {attrs["id"] for _, attrs in doc.tags if "id" in attrs}
     svgs = [attrs for tag, attrs in doc.tags if tag == "svg"]
     assert svgs and all("viewbox" in a for a in svgs)  # (the parser lowers attribute names)
-    assert all("width" not in a for a in svgs if "aria-labelledby" in a and a["aria-labelledby"] != "graph-caption")  # CSS sizes them
+    assert all(
+        "width" not in a for a in svgs if "aria-labelledby" in a and a["aria-labelledby"] != "graph-caption"
+    )  # CSS sizes them
     links = [attrs["href"][1:] for tag, attrs in doc.tags if tag == "a" and attrs.get("href", "").startswith("#")]
     assert links and all(target in ids for target in links), sorted(set(links) - ids)[:5]
     marks = [t for t in links if "." in t]  # a record row: <release anchor>.<n> or ctl.<n>
@@ -227,7 +258,13 @@ def test_label_rows_keep_labels_apart():
 
     rows = Rows(0, 300)
     first = rows.place(10, "upgrade-failed", [100])
-    assert first == {"x": 100, "y": 10, "text": "upgrade-failed", "cls": "", "w": round(text_width("upgrade-failed"), 1)}
+    assert first == {
+        "x": 100,
+        "y": 10,
+        "text": "upgrade-failed",
+        "cls": "",
+        "w": round(text_width("upgrade-failed"), 1),
+    }
     assert rows.place(10, "timeout", [110]) is None  # overlaps, no other place
     second = rows.place(10, "timeout", [110, 100 - GAP - text_width("timeout")])  # its other side
     assert second and second["x"] + text_width("timeout") + GAP <= 100 + 0.05  # x is rounded to 0.1
@@ -248,7 +285,11 @@ def test_ticks_fall_on_round_times_and_their_labels_fit():
         times = [round(t["at"].timestamp()) for t in placed]
         assert all(abs(t["x"] - x(t["at"])) < 0.01 and start <= t["at"] <= start + span for t in placed)
         step = times[1] - times[0]
-        assert step in svg.STEPS and all(t % step == 0 for t in times) and times == list(range(times[0], times[-1] + 1, step)), (span, times)
+        assert (
+            step in svg.STEPS
+            and all(t % step == 0 for t in times)
+            and times == list(range(times[0], times[-1] + 1, step))
+        ), (span, times)
         ends = [(t["label"]["x"], t["label"]["x"] + t["label"]["w"]) for t in placed]
         assert all(a[1] + svg.GAP <= b[0] + 0.1 for a, b in zip(ends, ends[1:]))  # labels apart
 
@@ -263,4 +304,8 @@ def test_a_timeline_opens_on_its_interest_with_margins():
     start, end = svg.focus_window([at, at + timedelta(hours=1)])
     assert start == at - timedelta(minutes=6) and end == at + timedelta(minutes=66)
     assert svg.focus_window([]) is None
-    assert svg.duration(2 * 86400 + 5 * 3600 + 7) == "2 d 5 h" and svg.duration(141) == "2 min 21 s" and svg.duration(0) == "0 s"
+    assert (
+        svg.duration(2 * 86400 + 5 * 3600 + 7) == "2 d 5 h"
+        and svg.duration(141) == "2 min 21 s"
+        and svg.duration(0) == "0 s"
+    )

@@ -42,7 +42,11 @@ def test_every_rule_module_is_registered():
     classes = set()
     for name in modules:
         module = importlib.import_module(f"forensics.rules.{name}")
-        own = [v for v in vars(module).values() if isinstance(v, type) and issubclass(v, Rule) and v.__module__ == module.__name__]
+        own = [
+            v
+            for v in vars(module).values()
+            if isinstance(v, type) and issubclass(v, Rule) and v.__module__ == module.__name__
+        ]
         assert len(own) == 1, f"{name} should define exactly one rule"
         classes |= set(own)
         expected = f"{own[0].id.lower()}_"
@@ -70,7 +74,11 @@ def test_one_label_vocabulary():
     design = ROOT.parent / "shared" / "DESIGN.md"
     if design.exists():
         section = design.read_text().split("## 5.")[1].split("\n## ")[0]
-        documented = {name for row in re.findall(r"^\| (`[^|]+) \|", section, flags=re.M) for name in re.findall(r"`([a-z-]+)`", row)}
+        documented = {
+            name
+            for row in re.findall(r"^\| (`[^|]+) \|", section, flags=re.M)
+            for name in re.findall(r"`([a-z-]+)`", row)
+        }
         assert documented == set(LABELS)
 
 
@@ -78,8 +86,14 @@ def test_the_cause_effect_table_is_written_in_the_vocabulary():
     assert set(verdicts.CAUSES) == set(LABELS)
     for cause, effects in verdicts.CAUSES.items():
         assert set(effects) <= set(LABELS), f"{cause} -> {set(effects) - set(LABELS)}"
-    for group in (verdicts.DEPENDENCY_LABELS, verdicts.MOMENTS, plan.CONTROLLER_WIDE, plan.GENERIC_ACTIONS, verdicts.NOT_FAILURES,
-                  plan.FIX_BY_RECONCILE):
+    for group in (
+        verdicts.DEPENDENCY_LABELS,
+        verdicts.MOMENTS,
+        plan.CONTROLLER_WIDE,
+        plan.GENERIC_ACTIONS,
+        verdicts.NOT_FAILURES,
+        plan.FIX_BY_RECONCILE,
+    ):
         assert set(group) <= set(LABELS), group
 
 

@@ -28,22 +28,53 @@ def run(**rows: list[dict]):
     return forensics._run(frames, include=None, exclude=None, generated_at=FIXED).analysis
 
 
-def message(text: str, release: str | None = "?/?", *, type_: str = "Warning", reason: str | None = None, component: str = "helm-controller", kind: str | None = "HelmRelease", line: int = 1) -> dict:
+def message(
+    text: str,
+    release: str | None = "?/?",
+    *,
+    type_: str = "Warning",
+    reason: str | None = None,
+    component: str = "helm-controller",
+    kind: str | None = "HelmRelease",
+    line: int = 1,
+) -> dict:
     """A bare message as the paste reader writes it: one `events` row, no time."""
     ns, _, name = (release or "?/?").partition("/")
     return {
-        "type": type_, "reason": reason, "message": text, "kind": kind,
-        "namespace": None if ns == "?" else ns, "name": None if name == "?" else name, "release": release,
-        "component": component, "count": 1, "approximate": True, "source": "paste.txt", "line": line, "excerpt": text.split("\n")[0][:200],
+        "type": type_,
+        "reason": reason,
+        "message": text,
+        "kind": kind,
+        "namespace": None if ns == "?" else ns,
+        "name": None if name == "?" else name,
+        "release": release,
+        "component": component,
+        "count": 1,
+        "approximate": True,
+        "source": "paste.txt",
+        "line": line,
+        "excerpt": text.split("\n")[0][:200],
     }
 
 
-def table_row(release: str, status: str, text: str | None, *, reason: str | None = None, form: str = "kubectl-get-table", **extra) -> tuple[dict, dict]:
+def table_row(
+    release: str, status: str, text: str | None, *, reason: str | None = None, form: str = "kubectl-get-table", **extra
+) -> tuple[dict, dict]:
     """A `kubectl get hr` / `flux get hr` / alert row: a releases row and its Ready condition."""
     ns, _, name = release.partition("/")
     common = {"release": release, "source": "paste.txt", "line": 2, "excerpt": f"{name} {status} {text or ''}"}
-    row = {**common, "namespace": None if ns == "?" else ns, "name": name, "ready_status": status, "ready_reason": reason, "ready_message": text,
-           "status_format": "unknown", "input_format": form, "depends_on": [], **extra}
+    row = {
+        **common,
+        "namespace": None if ns == "?" else ns,
+        "name": name,
+        "ready_status": status,
+        "ready_reason": reason,
+        "ready_message": text,
+        "status_format": "unknown",
+        "input_format": form,
+        "depends_on": [],
+        **extra,
+    }
     return row, {**common, "type": "Ready", "status": status, "reason": reason, "message": text}
 
 
@@ -69,8 +100,10 @@ def test_a_cut_values_schema_row_gives_the_schema_label_and_the_action_at_low_co
 
 
 def test_a_bare_event_without_namespace_is_low_and_names_the_line():
-    text = ("Helm upgrade failed for release infra/policy with chart policy@0.8.1: values don't meet the specifications of the schema(s) in the following chart(s):\n"
-            "policy:\n- at '/webhook': additional properties 'extra' not allowed")
+    text = (
+        "Helm upgrade failed for release infra/policy with chart policy@0.8.1: values don't meet the specifications of the schema(s) in the following chart(s):\n"
+        "policy:\n- at '/webhook': additional properties 'extra' not allowed"
+    )
     analysis = run(events=[message(text, "?/policy", reason="UpgradeFailed", line=3)])
     assert found(analysis) == {"?/policy": {"values-schema", "upgrade-failed"}}
     schema = by_label(analysis, "values-schema")
@@ -93,9 +126,20 @@ def test_a_template_error_of_the_helm_cli_is_render_failed_not_values_schema():
 
 
 def test_the_2021_reconciler_error_log_gives_the_action_label():
-    log = {"ts": datetime(2021, 9, 11, 14, 34, tzinfo=timezone.utc), "level": "error", "msg": "Reconciler error", "controller": "helmrelease", "kind": "HelmRelease",
-           "namespace": "loki", "name": "loki", "release": "loki/loki", "raw": "...", "source": "hc.log", "line": 1,
-           "error": 'Helm install failed: unable to build kubernetes objects from release manifest: [unable to recognize "": no matches for kind "Ingress" in version "extensions/v1beta1"]'}
+    log = {
+        "ts": datetime(2021, 9, 11, 14, 34, tzinfo=timezone.utc),
+        "level": "error",
+        "msg": "Reconciler error",
+        "controller": "helmrelease",
+        "kind": "HelmRelease",
+        "namespace": "loki",
+        "name": "loki",
+        "release": "loki/loki",
+        "raw": "...",
+        "source": "hc.log",
+        "line": 1,
+        "error": 'Helm install failed: unable to build kubernetes objects from release manifest: [unable to recognize "": no matches for kind "Ingress" in version "extensions/v1beta1"]',
+    }
     analysis = run(logs=[log])
     assert found(analysis) == {"loki/loki": {"api-removed", "install-failed"}}
     assert "Ingress extensions/v1beta1" in by_label(analysis, "api-removed").summary
@@ -103,9 +147,25 @@ def test_the_2021_reconciler_error_log_gives_the_action_label():
 
 def test_a_failed_test_state_in_the_logs_is_test_failed_even_cut():
     at = datetime(2024, 1, 24, 17, 15, 53, tzinfo=timezone.utc)
-    base = {"level": "info", "controller": "helmrelease", "kind": "HelmRelease", "namespace": "default", "name": "podinfo", "release": "default/podinfo", "raw": "...", "source": "hc.log"}
-    logs = [{**base, "ts": at, "msg": "running 'test' action with timeout of 5m0s", "line": 1},
-            {**base, "ts": at.replace(second=57), "msg": "release is in a failed state: release has test in failed pha...", "line": 2}]
+    base = {
+        "level": "info",
+        "controller": "helmrelease",
+        "kind": "HelmRelease",
+        "namespace": "default",
+        "name": "podinfo",
+        "release": "default/podinfo",
+        "raw": "...",
+        "source": "hc.log",
+    }
+    logs = [
+        {**base, "ts": at, "msg": "running 'test' action with timeout of 5m0s", "line": 1},
+        {
+            **base,
+            "ts": at.replace(second=57),
+            "msg": "release is in a failed state: release has test in failed pha...",
+            "line": 2,
+        },
+    ]
     analysis = run(logs=logs)
     assert found(analysis) == {"default/podinfo": {"test-failed"}}
     assert by_label(analysis, "test-failed").confidence.value == "low"  # the line is cut
@@ -114,59 +174,137 @@ def test_a_failed_test_state_in_the_logs_is_test_failed_even_cut():
 
 
 def test_every_error_of_the_episode_counts_not_only_the_last():
-    base = {"level": "error", "msg": "Reconciler error", "controller": "helmrelease", "kind": "HelmRelease", "namespace": "web", "name": "web", "release": "web/web", "raw": "...", "source": "hc.log"}
-    logs = [{**base, "ts": datetime(2021, 6, 23, 14, 25, tzinfo=timezone.utc), "line": 1, "error": "Helm install failed: timed out waiting for the condition"},
-            {**base, "ts": datetime(2021, 6, 23, 14, 28, tzinfo=timezone.utc), "line": 2, "error": "previous release attempt remediation failed"}]
+    base = {
+        "level": "error",
+        "msg": "Reconciler error",
+        "controller": "helmrelease",
+        "kind": "HelmRelease",
+        "namespace": "web",
+        "name": "web",
+        "release": "web/web",
+        "raw": "...",
+        "source": "hc.log",
+    }
+    logs = [
+        {
+            **base,
+            "ts": datetime(2021, 6, 23, 14, 25, tzinfo=timezone.utc),
+            "line": 1,
+            "error": "Helm install failed: timed out waiting for the condition",
+        },
+        {
+            **base,
+            "ts": datetime(2021, 6, 23, 14, 28, tzinfo=timezone.utc),
+            "line": 2,
+            "error": "previous release attempt remediation failed",
+        },
+    ]
     assert found(run(logs=logs)) == {"web/web": {"timeout"}}
 
 
 def test_a_message_no_signature_names_is_an_evidence_gap_citing_it():
-    analysis = run(events=[message("reconciliation failed: failed to get last release revision: query: failed to query with labels: Unauthorized", "?/?", line=7)])
+    analysis = run(
+        events=[
+            message(
+                "reconciliation failed: failed to get last release revision: query: failed to query with labels: Unauthorized",
+                "?/?",
+                line=7,
+            )
+        ]
+    )
     assert found(analysis) == {"?/?": {"evidence-gap"}}
     assert [(e.source, e.line) for e in analysis.findings[0].evidence] == [("paste.txt", 7)]
 
 
 def test_an_uninstall_that_found_nothing_after_a_failed_install_is_an_install_failure():
-    row, ready = table_row("podinfo/podinfo", "False", "Helm uninstall failed: uninstall: Release not loaded: podinfo: release: not found", form="flux-get-table")
+    row, ready = table_row(
+        "podinfo/podinfo",
+        "False",
+        "Helm uninstall failed: uninstall: Release not loaded: podinfo: release: not found",
+        form="flux-get-table",
+    )
     analysis = run(releases=[row], conditions=[ready])
     assert found(analysis) == {"podinfo/podinfo": {"install-failed"}}
 
 
 def test_a_kustomization_health_check_on_a_suspended_release_is_not_a_timeout():
-    row, ready = table_row("web/httpbin", "True", "Release reconciliation succeeded", form="flux-get-table", suspended=True, suspend_line=2, suspend_excerpt="httpbin True")
-    check = message("Health check failed after 2m0.013s, timeout waiting for: [HelmRelease/web/httpbin status: 'InProgress']", "web/httpbin",
-                    reason="HealthCheckFailed", component="kustomize-controller")
+    row, ready = table_row(
+        "web/httpbin",
+        "True",
+        "Release reconciliation succeeded",
+        form="flux-get-table",
+        suspended=True,
+        suspend_line=2,
+        suspend_excerpt="httpbin True",
+    )
+    check = message(
+        "Health check failed after 2m0.013s, timeout waiting for: [HelmRelease/web/httpbin status: 'InProgress']",
+        "web/httpbin",
+        reason="HealthCheckFailed",
+        component="kustomize-controller",
+    )
     analysis = run(releases=[row], conditions=[ready], events=[check])
     assert found(analysis) == {"web/httpbin": {"suspended"}}
 
 
 def test_a_health_check_naming_a_release_alone_is_an_evidence_gap_not_a_timeout():
     # a Kustomization event object, not yet attributed by a reader: the rules attribute it
-    check = message("health check failed after 5m0s: timeout waiting for: [HelmRelease/apps/api status: 'InProgress']", None,
-                    reason="HealthCheckFailed", component="kustomize-controller", kind="Kustomization")
+    check = message(
+        "health check failed after 5m0s: timeout waiting for: [HelmRelease/apps/api status: 'InProgress']",
+        None,
+        reason="HealthCheckFailed",
+        component="kustomize-controller",
+        kind="Kustomization",
+    )
     analysis = run(events=[check])
     assert found(analysis) == {"apps/api": {"evidence-gap"}}
     assert "health check" in analysis.findings[0].summary
 
 
 def test_a_kustomization_dry_run_naming_a_release_is_that_release_s_failure():
-    text = ('HelmRelease/tdp/api dry-run failed (Invalid): HelmRelease.helm.toolkit.fluxcd.io "api" is invalid: '
-            "spec.chart.spec.sourceRef.kind: Unsupported value: \"OCIRepository\": supported values: \"HelmRepository\", \"GitRepository\", \"Bucket\"")
-    analysis = run(events=[message(text, None, reason="ReconciliationFailed", component="kustomize-controller", kind="Kustomization")])
+    text = (
+        'HelmRelease/tdp/api dry-run failed (Invalid): HelmRelease.helm.toolkit.fluxcd.io "api" is invalid: '
+        'spec.chart.spec.sourceRef.kind: Unsupported value: "OCIRepository": supported values: "HelmRepository", "GitRepository", "Bucket"'
+    )
+    analysis = run(
+        events=[
+            message(text, None, reason="ReconciliationFailed", component="kustomize-controller", kind="Kustomization")
+        ]
+    )
     assert found(analysis) == {"tdp/api": {"crd-mismatch"}}
 
 
 def test_a_kustomization_applying_fine_does_not_mask_the_release_s_failure():
-    failed = message("Helm upgrade failed for release apps/api with chart api@2.0.0: context deadline exceeded", "apps/api", reason="UpgradeFailed")
+    failed = message(
+        "Helm upgrade failed for release apps/api with chart api@2.0.0: context deadline exceeded",
+        "apps/api",
+        reason="UpgradeFailed",
+    )
     failed["last_ts"] = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
-    applied = message("HelmRelease/apps/api configured", None, type_="Normal", reason="ReconciliationSucceeded", component="kustomize-controller", kind="Kustomization")
+    applied = message(
+        "HelmRelease/apps/api configured",
+        None,
+        type_="Normal",
+        reason="ReconciliationSucceeded",
+        component="kustomize-controller",
+        kind="Kustomization",
+    )
     applied["last_ts"] = datetime(2026, 1, 5, 9, 30, tzinfo=timezone.utc)
     assert found(run(events=[failed, applied])) == {"apps/api": {"timeout"}}
 
 
 def test_a_controller_that_cannot_list_its_kind_is_a_cluster_finding():
-    klog = {"ts": None, "level": "error", "msg": "Failed to watch *v2beta1.HelmRelease: failed to list *v2beta1.HelmRelease: the server could not find the requested resource",
-            "pod": "helm-controller-5759659c5c-pg5m7", "controller": None, "release": None, "raw": "E0915 08:49:37.785639 7 reflector.go:138] ...", "source": "hc.log", "line": 2}
+    klog = {
+        "ts": None,
+        "level": "error",
+        "msg": "Failed to watch *v2beta1.HelmRelease: failed to list *v2beta1.HelmRelease: the server could not find the requested resource",
+        "pod": "helm-controller-5759659c5c-pg5m7",
+        "controller": None,
+        "release": None,
+        "raw": "E0915 08:49:37.785639 7 reflector.go:138] ...",
+        "source": "hc.log",
+        "line": 2,
+    }
     analysis = run(logs=[klog])
     assert found(analysis) == {CLUSTER: {"crd-mismatch"}}
     assert analysis.findings[0].scope == "cluster"
@@ -175,14 +313,23 @@ def test_a_controller_that_cannot_list_its_kind_is_a_cluster_finding():
 def test_a_flux_cli_newer_than_the_cluster_is_no_finding_and_healthy_rows_stay_healthy():
     skew = "✗ failed to get API group resources: unable to retrieve the complete list of server APIs: source.toolkit.fluxcd.io/v1: the server could not find the requested resource"
     row, ready = table_row("foo/foo", "True", "Release reconciliation succeeded", form="flux-get-table")
-    analysis = run(releases=[row], conditions=[ready], events=[message(skew, None, component="flux", kind=None), message(skew, "coder/coder", component="flux")])
+    analysis = run(
+        releases=[row],
+        conditions=[ready],
+        events=[message(skew, None, component="flux", kind=None), message(skew, "coder/coder", component="flux")],
+    )
     assert analysis.findings == []
     assert {v.release: v.healthy for v in analysis.verdicts}["foo/foo"]
 
 
 def test_an_object_modified_conflict_is_noise_beside_exhausted_retries():
     conflict = 'reconciliation failed: Operation cannot be fulfilled on helmreleases.helm.toolkit.fluxcd.io "svc": the object has been modified; please apply your changes to the latest version and try again'
-    analysis = run(events=[message(conflict, "?/svc", line=1), message("reconciliation failed: upgrade retries exhausted", "?/svc", line=2)])
+    analysis = run(
+        events=[
+            message(conflict, "?/svc", line=1),
+            message("reconciliation failed: upgrade retries exhausted", "?/svc", line=2),
+        ]
+    )
     assert found(analysis) == {"?/svc": {"retries-exhausted", "evidence-gap"}}
     assert "upgrade retries exhausted" in by_label(analysis, "retries-exhausted").summary
     assert run(events=[message(conflict, "?/svc")]).findings == []
@@ -201,32 +348,73 @@ def test_a_release_progressing_at_collection_gets_no_finding():
     row, ready = table_row("logging/fluentd", "Unknown", "Reconciliation in progress", form="flux-get-table")
     analysis = run(releases=[row], conditions=[ready])
     assert analysis.findings == []
-    row, ready = table_row("logging/fluentd", "Unknown", "Running 'install' action with timeout of 5m0s", reason="Progressing")
+    row, ready = table_row(
+        "logging/fluentd", "Unknown", "Running 'install' action with timeout of 5m0s", reason="Progressing"
+    )
     assert run(releases=[row], conditions=[ready]).findings == []
 
 
 def test_a_helm_operator_row_deployed_with_an_old_error_is_stale_status():
-    row, _ = table_row("fluentd/fluentd", "Unknown", "failed to retrieve release [fluentd]: context deadline exceeded", status_format="helm-operator")
+    row, _ = table_row(
+        "fluentd/fluentd",
+        "Unknown",
+        "failed to retrieve release [fluentd]: context deadline exceeded",
+        status_format="helm-operator",
+    )
     row["ready_status"] = None
-    storage = {"release": "fluentd/fluentd", "revision": None, "status": "deployed", "source": "paste.txt", "line": 2, "excerpt": "deployed"}
+    storage = {
+        "release": "fluentd/fluentd",
+        "revision": None,
+        "status": "deployed",
+        "source": "paste.txt",
+        "line": 2,
+        "excerpt": "deployed",
+    }
     analysis = run(releases=[row], helm_storage=[storage])
     assert found(analysis) == {"fluentd/fluentd": {"stale-status"}}
 
 
 def test_a_helmchart_ready_after_the_release_s_claim_is_stale_status_not_chart_fetch():
     at = datetime(2023, 2, 2, 10, 5, 54, tzinfo=timezone.utc)
-    claim = {"release": "kube-system/lbc", "type": None, "status": None, "message": "HelmChart 'kube-system/kube-system-lbc' is not ready", "last_transition": at,
-             "source": "describe-hr.txt", "line": 4, "excerpt": "Message: HelmChart 'kube-system/kube-system-lbc' is not ready"}
-    release = {"release": "kube-system/lbc", "namespace": "kube-system", "name": "lbc", "input_format": "kubectl-describe", "source": "describe-hr.txt", "line": 1, "depends_on": []}
-    chart = {"kind": "HelmChart", "namespace": "kube-system", "name": "kube-system-lbc", "ready_status": "True", "ready_message": "pulled 'lbc' chart with version '1.4.7'",
-             "since": at.replace(second=55), "source": "describe-chart.txt", "line": 9, "excerpt": "Last Transition Time: 2023-02-02T10:05:55Z"}
+    claim = {
+        "release": "kube-system/lbc",
+        "type": None,
+        "status": None,
+        "message": "HelmChart 'kube-system/kube-system-lbc' is not ready",
+        "last_transition": at,
+        "source": "describe-hr.txt",
+        "line": 4,
+        "excerpt": "Message: HelmChart 'kube-system/kube-system-lbc' is not ready",
+    }
+    release = {
+        "release": "kube-system/lbc",
+        "namespace": "kube-system",
+        "name": "lbc",
+        "input_format": "kubectl-describe",
+        "source": "describe-hr.txt",
+        "line": 1,
+        "depends_on": [],
+    }
+    chart = {
+        "kind": "HelmChart",
+        "namespace": "kube-system",
+        "name": "kube-system-lbc",
+        "ready_status": "True",
+        "ready_message": "pulled 'lbc' chart with version '1.4.7'",
+        "since": at.replace(second=55),
+        "source": "describe-chart.txt",
+        "line": 9,
+        "excerpt": "Last Transition Time: 2023-02-02T10:05:55Z",
+    }
     analysis = run(releases=[release], conditions=[claim], sources=[chart])
     assert found(analysis) == {"kube-system/lbc": {"stale-status"}}
     assert [e.source for e in analysis.findings[0].evidence] == ["describe-hr.txt", "describe-chart.txt"]
     cut = {**chart, "ready_status": None}  # a describe fragment cut before its Status/Type lines
     assert found(run(releases=[release], conditions=[claim], sources=[cut])) == {"kube-system/lbc": {"stale-status"}}
     chart["since"] = at.replace(minute=1)  # Ready before the claim: the claim is not outlived
-    assert "stale-status" not in found(run(releases=[release], conditions=[claim], sources=[chart])).get("kube-system/lbc", set())
+    assert "stale-status" not in found(run(releases=[release], conditions=[claim], sources=[chart])).get(
+        "kube-system/lbc", set()
+    )
 
 
 def test_the_poller_timeout_names_the_resource_and_a_helm_4_tail_too():
@@ -234,18 +422,28 @@ def test_the_poller_timeout_names_the_resource_and_a_helm_4_tail_too():
     row, ready = table_row("apps/web", "False", text, reason="UpgradeFailed")
     timeout = by_label(run(releases=[row], conditions=[ready]), "timeout")
     assert "Deployment is not ready: apps/web" in timeout.summary and "InProgress" in timeout.summary
-    tail = ("Helm upgrade failed for release apps/web with chart web@2.0.0: context deadline exceeded\n\nLast Helm logs:\n\n"
-            '2026-01-05T09:04:58.902345678Z: Deployment does not have enough pods ready: {"name":"web","namespace":"apps","readyPods":0,"totalPods":2}')
+    tail = (
+        "Helm upgrade failed for release apps/web with chart web@2.0.0: context deadline exceeded\n\nLast Helm logs:\n\n"
+        '2026-01-05T09:04:58.902345678Z: Deployment does not have enough pods ready: {"name":"web","namespace":"apps","readyPods":0,"totalPods":2}'
+    )
     timeout = by_label(run(events=[message(tail, "apps/web", reason="UpgradeFailed")]), "timeout")
     assert "Deployment is not ready: apps/web" in timeout.summary
     early = "Helm install failed for release apps/job with chart job@1.0.0: failed early due to stalled resources: [Job/apps/migrate status: 'Failed']"
-    assert "failed early" in by_label(run(events=[message(early, "apps/job", reason="InstallFailed")]), "timeout").summary
+    assert (
+        "failed early" in by_label(run(events=[message(early, "apps/job", reason="InstallFailed")]), "timeout").summary
+    )
 
 
 def test_retry_on_failure_keeps_failing_without_stalling():
     text = "Helm upgrade failed for release apps/web with chart web@2.0.0: post-upgrade hooks failed: job web-migrate failed: BackoffLimitExceeded"
     row, ready = table_row("apps/web", "False", text, reason="UpgradeFailed", form="object")
-    retrying = {**ready, "type": "Reconciling", "status": "True", "reason": "ProgressingWithRetry", "message": "retrying after 5m0s"}
+    retrying = {
+        **ready,
+        "type": "Reconciling",
+        "status": "True",
+        "reason": "ProgressingWithRetry",
+        "message": "retrying after 5m0s",
+    }
     analysis = run(releases=[row], conditions=[ready, retrying])
     assert found(analysis) == {"apps/web": {"upgrade-failed"}}
     upgrade = by_label(analysis, "upgrade-failed")
@@ -256,15 +454,32 @@ def test_v140_ready_says_only_will_retry_after():
     row, ready = table_row("apps/web", "False", "Will retry after 5m0s", reason="RetryAfterInterval", form="object")
     analysis = run(releases=[row], conditions=[ready])
     assert found(analysis) == {"apps/web": {"evidence-gap"}}
-    released = {**ready, "type": "Released", "reason": "UpgradeFailed", "message": "Helm upgrade failed for release apps/web with chart web@2.0.0: context deadline exceeded"}
+    released = {
+        **ready,
+        "type": "Released",
+        "reason": "UpgradeFailed",
+        "message": "Helm upgrade failed for release apps/web with chart web@2.0.0: context deadline exceeded",
+    }
     assert found(run(releases=[row], conditions=[ready, released])) == {"apps/web": {"timeout"}}
 
 
 def test_feature_gates_are_read_from_the_controller_args():
     from forensics.versions import analyse
 
-    controllers = frame("controllers", [{"controller": "helm-controller", "pod": "helm-controller-x", "version": "v1.5.2", "instance": "current",
-                                         "feature_gates": "CancelHealthCheckOnNewRevision=true,OOMWatch=false", "source": "pods.yaml", "line": 9}])
+    controllers = frame(
+        "controllers",
+        [
+            {
+                "controller": "helm-controller",
+                "pod": "helm-controller-x",
+                "version": "v1.5.2",
+                "instance": "current",
+                "feature_gates": "CancelHealthCheckOnNewRevision=true,OOMWatch=false",
+                "source": "pods.yaml",
+                "line": 9,
+            }
+        ],
+    )
     state = analyse(frame("logs", []), frame("events", []), controllers)
     assert state.gate("CancelHealthCheckOnNewRevision") is True and state.gate("OOMWatch") is False
     assert state.gate("DefaultToRetryOnFailure") is False  # unset: its default
@@ -275,19 +490,37 @@ def test_feature_gates_are_read_from_the_controller_args():
 def test_the_controller_args_become_the_feature_gates_column():
     from parsers.controllers import feature_gates
 
-    assert feature_gates({"args": ["--log-level=info", "--feature-gates=OOMWatch=true,DetectDrift=false"]}) == "OOMWatch=true,DetectDrift=false"
-    assert feature_gates({"args": ["--feature-gates", "A=true"], "command": ["helm-controller", "--feature-gates=B=true"]}) == "B=true,A=true"
+    assert (
+        feature_gates({"args": ["--log-level=info", "--feature-gates=OOMWatch=true,DetectDrift=false"]})
+        == "OOMWatch=true,DetectDrift=false"
+    )
+    assert (
+        feature_gates({"args": ["--feature-gates", "A=true"], "command": ["helm-controller", "--feature-gates=B=true"]})
+        == "B=true,A=true"
+    )
     assert feature_gates({"args": ["--log-level=debug"]}) is None
 
 
 def test_ownership_remediation_depends_on_the_take_ownership_default():
-    text = ('Helm install failed for release apps/app with chart app@1.0.0: Unable to continue with install: Secret "app" in namespace "apps" exists and cannot be imported '
-            'into the current release: invalid ownership metadata; label validation error: missing key "app.kubernetes.io/managed-by": must be set to "Helm"')
+    text = (
+        'Helm install failed for release apps/app with chart app@1.0.0: Unable to continue with install: Secret "app" in namespace "apps" exists and cannot be imported '
+        'into the current release: invalid ownership metadata; label validation error: missing key "app.kubernetes.io/managed-by": must be set to "Helm"'
+    )
     row, ready = table_row("apps/app", "False", text, reason="InstallFailed", form="object")
 
     def remediation(version):
-        controllers = [{"controller": "helm-controller", "version": version, "instance": "current", "source": "pods.yaml", "line": 1}]
-        return by_label(run(releases=[row], conditions=[ready], controllers=controllers), "ownership-conflict").remediation
+        controllers = [
+            {
+                "controller": "helm-controller",
+                "version": version,
+                "instance": "current",
+                "source": "pods.yaml",
+                "line": 1,
+            }
+        ]
+        return by_label(
+            run(releases=[row], conditions=[ready], controllers=controllers), "ownership-conflict"
+        ).remediation
 
     assert "disableTakeOwnership" in remediation("v1.5.3") and "never adopts" in remediation("v1.0.1")
     assert "--force" not in remediation("v1.5.3")
@@ -298,7 +531,15 @@ def test_dependency_missing_needs_an_uncached_read():
     row, ready = table_row("apps/app", "False", gone, reason="DependencyNotReady", form="object")
 
     def labels(version):
-        controllers = [{"controller": "helm-controller", "version": version, "instance": "current", "source": "pods.yaml", "line": 1}]
+        controllers = [
+            {
+                "controller": "helm-controller",
+                "version": version,
+                "instance": "current",
+                "source": "pods.yaml",
+                "line": 1,
+            }
+        ]
         return found(run(releases=[row], conditions=[ready], controllers=controllers)).get("apps/app")
 
     assert labels("v1.6.2") == {"dependency-missing"}
