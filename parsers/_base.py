@@ -235,6 +235,12 @@ def frame(kind: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(columns, schema=schema, strict=False)
 
 
+def line_record(raw: str, number: int, source: str, encoding: str, **fields) -> dict[str, Any]:
+    """A `logs` row of a log line read in Python (the small line-by-line dialects): the line as
+    written, where it is, and the record's own fields (`level`, `msg`, `pod`, ...)."""
+    return {**fields, "raw": raw, "source": source, "line": number, "line_end": number, "encoding": encoding}
+
+
 def excerpt(text: str | None) -> str:
     """A one-line, length-capped excerpt of `text`."""
     if text is None:

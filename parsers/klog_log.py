@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from parsers._base import ParseResult, frame
+from parsers._base import ParseResult, frame, line_record
 from parsers.layouts import log_context
 
 NAME = "klog-log"
@@ -54,19 +54,18 @@ def parse(data: bytes, source: str, *, pod: str | None = None, container: str | 
             result.problem(source, number, "not a klog line", line)
             continue
         rows.append(
-            {
-                "level": LEVELS[found["level"]],
-                "msg": found["msg"],
-                "logger": found["file"],
-                "pod": context.get("pod") or pod,
-                "container": context.get("container") or container,
-                "raw": line,
-                "source": source,
-                "line": number,
-                "line_end": number,
-                "extra": None,
-                "encoding": "klog",
-            }
+            line_record(
+                line,
+                number,
+                source,
+                "klog",
+                level=LEVELS[found["level"]],
+                msg=found["msg"],
+                logger=found["file"],
+                pod=context.get("pod") or pod,
+                container=context.get("container") or container,
+                extra=None,
+            )
         )
     result.add("logs", frame("logs", rows))
     result.note = f"{len(rows)} klog lines (no year in the header: times not set)"

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from parsers._base import ParseResult, frame, ts_value
+from parsers._base import ParseResult, frame, line_record, ts_value
 from parsers.layouts import log_context
 
 NAME = "logfmt-log"
@@ -59,24 +59,23 @@ def parse(data: bytes, source: str, *, pod: str | None = None, container: str | 
             )
         )
         rows.append(
-            {
-                "ts": ts_value(found.get("ts") or found.get("time")),
-                "level": (found.get("level") or ("error" if error else "info")).lower(),
-                "msg": found.get("msg") or found.get("info") or found.get("message") or (error and "error") or "",
-                "error": error,
-                "logger": found.get("component") or found.get("caller"),
-                "kind": "HelmRelease" if resource else None,
-                "namespace": namespace,
-                "name": name,
-                "release": f"{namespace}/{name}" if resource else None,
-                "pod": context.get("pod") or pod,
-                "container": context.get("container") or container,
-                "raw": line,
-                "source": source,
-                "line": number,
-                "line_end": number,
-                "encoding": "logfmt",
-            }
+            line_record(
+                line,
+                number,
+                source,
+                "logfmt",
+                ts=ts_value(found.get("ts") or found.get("time")),
+                level=(found.get("level") or ("error" if error else "info")).lower(),
+                msg=found.get("msg") or found.get("info") or found.get("message") or (error and "error") or "",
+                error=error,
+                logger=found.get("component") or found.get("caller"),
+                kind="HelmRelease" if resource else None,
+                namespace=namespace,
+                name=name,
+                release=f"{namespace}/{name}" if resource else None,
+                pod=context.get("pod") or pod,
+                container=context.get("container") or container,
+            )
         )
     result.add("logs", frame("logs", rows))
     result.note = f"{len(rows)} logfmt records"
