@@ -380,7 +380,8 @@ def fleet(
 
         forensics fleet 'bundles/*.tar.gz' --out fleet/
     """
-    from forensics.fleet import Options, cli_fleet
+    from forensics.cli.fleet import cli_fleet
+    from forensics.fleet import Options
 
     gc.enable()  # many bundles in one process: the collector on (see tune_process)
     if scheduler and engine != "dask":
