@@ -21,7 +21,7 @@ an MCP root or one given with `--root` (symlinks resolved first); the CLI's caps
 (`--max-bytes`, `--max-members`, `--max-ratio`) apply to every read; every string of every
 result goes through `forensics.redact` once more before it leaves (file names included);
 nothing is written but the reader's spool in the temporary folder; every failure is one
-line in an MCP tool error, never a traceback.
+line in an MCP tool error, never a traceback (`forensics.mcp_guards`).
 
 A loaded bundle is kept per handle for the connection (the process: one client over
 stdio), at most `KEEP_RUNS` at a time; a handle whose analysis was dropped is analysed again.
@@ -34,18 +34,17 @@ import io
 import re
 import threading
 from collections import OrderedDict
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import unquote, urlparse
 
-from mcp.server.mcpserver import Context, ListRoots, MCPServer, Resolve
+from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceError, ToolError
-from mcp.types import CallToolResult, ListRootsResult, TextContent, ToolAnnotations
-from pydantic import BaseModel, Field
+from mcp.types import CallToolResult, ListRootsResult, ToolAnnotations
+from pydantic import Field
 
 from forensics import __version__, mcp_results as results
+from forensics.mcp_guards import GrantedRoots, _cut, _folders, _real, _result, _tool_errors
 from forensics.model import TimelineEntry
 
 KEEP_RUNS = 3  # analyses kept in memory at once (a 1 GB bundle holds ~1.4 GB while it is analysed)
@@ -65,104 +64,6 @@ flux-forensics explains FluxCD helm-controller incidents offline, from a support
 HelmRelease, the first cause with `source:line` evidence. Start with analyze(path); follow a
 verdict with release(handle, release) and check its evidence with evidence(handle, source,
 line). Quote the evidence you rely on as source:line; secrets are already [REDACTED]."""
-
-
-# --- errors and redaction -------------------------------------------------------------------------
-
-
-def _one_line(text: str) -> str:
-    from forensics.redact import redact_text
-
-    return " ".join(redact_text(text).split())[: results.MAX_TEXT]
-
-
-@contextmanager
-def _tool_errors():
-    """Every failure as one redacted line in a tool error (the SDK answers `isError: true`)."""
-    from forensics.bundle import BundleError
-
-    try:
-        yield
-    except ToolError as error:
-        raise ToolError(_one_line(str(error))) from None
-    except BundleError as error:
-        raise ToolError(_one_line(f"cannot read the bundle: {error}")) from None
-    except Exception as error:  # noqa: BLE001 - the last line of defence: never a traceback
-        raise ToolError(_one_line(f"internal error: {type(error).__name__}: {error} (a bug)")) from None
-
-
-def _scrub(tree):
-    """A JSON tree with every string redacted (`forensics.redact`) and cut at MAX_TEXT."""
-    import polars as pl
-
-    from forensics.redact import redact_series
-
-    texts: list[str] = []
-
-    def gather(node) -> None:
-        if isinstance(node, str):
-            texts.append(node)
-        elif isinstance(node, dict):
-            for value in node.values():
-                gather(value)
-        elif isinstance(node, list):
-            for value in node:
-                gather(value)
-
-    gather(tree)
-    clean = iter(redact_series(pl.Series(texts, dtype=pl.String))[0].to_list() if texts else [])
-
-    def rebuild(node):
-        if isinstance(node, str):
-            return _cut(next(clean), results.MAX_TEXT)
-        if isinstance(node, dict):
-            return {key: rebuild(value) for key, value in node.items()}
-        if isinstance(node, list):
-            return [rebuild(value) for value in node]
-        return node
-
-    return rebuild(tree)
-
-
-def _cut(text: str, size: int) -> str:
-    return text if len(text) <= size else text[: size - 1] + "…"
-
-
-def _result(model: BaseModel) -> CallToolResult:
-    """A typed result (`structuredContent`) and the same JSON, compact, as its text."""
-    data = _scrub(model.model_dump(mode="json"))
-    return CallToolResult(content=[TextContent(type="text", text=results.to_json(data))], structured_content=data)
-
-
-# --- roots ------------------------------------------------------------------------------------------
-
-
-def _client_roots(ctx: Context) -> ListRootsResult | ListRoots:
-    """The client's roots when it declares the capability (asked at each call: they may change)."""
-    capabilities = ctx.client_capabilities
-    if capabilities is None or capabilities.roots is None:
-        return ListRootsResult(roots=[])
-    return ListRoots()
-
-
-GrantedRoots = Annotated[ListRootsResult, Resolve(_client_roots)]
-
-
-def _folders(granted: ListRootsResult) -> list[Path]:
-    """The local folders of `file://` roots."""
-    out = []
-    for root in granted.roots:
-        uri = urlparse(str(root.uri))
-        if uri.scheme == "file" and uri.netloc in ("", "localhost"):
-            out.append(Path(unquote(uri.path)))
-    return out
-
-
-def _real(path: Path) -> Path | None:
-    try:
-        return path.resolve()
-    except (OSError, RuntimeError):  # a symlink loop
-        return None
 
 
 # --- the server's state -------------------------------------------------------------------------------
@@ -292,7 +193,8 @@ class Forensics:
 
     def lines(self, loaded: Loaded, source: str, line: int, context: int) -> results.Lines:
         from forensics.bundle import Reader, strip_root
-        from forensics.redact import MARKER, redact_series
+        from forensics.redact import redact_series
+        from forensics.secret_shapes import MARKER
 
         import polars as pl
 
@@ -364,12 +266,12 @@ def _read_lines(data, first: int, last: int) -> dict[int, str]:
 
 
 def explanation(key: str) -> results.Explanation:
-    from forensics import verdicts
+    from forensics.causes import CAUSES, can_cause, caused_by
     from forensics.rules import RULES, lookup
 
     found = lookup(key)
     labels = [rule.label for rule in found]
-    if not labels and key.strip() in verdicts.CAUSES:  # a label no rule reports yet
+    if not labels and key.strip() in CAUSES:  # a label no rule reports yet
         labels = [key.strip()]
     if not labels:
         known = [r.id for r in RULES] + sorted({r.label for r in RULES})
@@ -387,9 +289,7 @@ def explanation(key: str) -> results.Explanation:
             for r in found
         ],
         labels=[
-            results.LabelRow(
-                label=label, can_cause=list(verdicts.can_cause(label)), caused_by=list(verdicts.caused_by(label))
-            )
+            results.LabelRow(label=label, can_cause=list(can_cause(label)), caused_by=list(caused_by(label)))
             for label in dict.fromkeys(labels)
         ],
     )

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 from forensics.model import Finding, PlanStep, Verdict
 
 if TYPE_CHECKING:
-    from forensics.verdicts import Decision, _Facts
+    from forensics.causes import Decision
+    from forensics.verdicts import _Facts
 
 CONTROLLER_WIDE = (
     "controller-restart",

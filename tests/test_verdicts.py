@@ -11,9 +11,9 @@ from datetime import datetime, timedelta, timezone
 import polars as pl
 import pytest
 
-from forensics import verdicts
+from forensics import causes, verdicts
 from forensics.model import LABELS, Evidence, Finding
-from forensics.report import render, svg
+from forensics.report import graph, render
 
 
 T0 = datetime(2024, 6, 12, 10, 0, tzinfo=timezone.utc)
@@ -84,12 +84,12 @@ def test_the_table_in_the_docstring_is_the_table_in_the_code():
                     documented[label] |= effects
         else:
             documented[cause.strip()] |= effects
-    assert documented == {label: set(effects) for label, effects in verdicts.CAUSES.items()}
+    assert documented == {label: set(effects) for label, effects in causes.CAUSES.items()}
 
 
 def test_the_table_has_no_cycle():
     # an iterative topological sort empties the table only when it has no cycle
-    remaining = {label: set(effects) for label, effects in verdicts.CAUSES.items()}
+    remaining = {label: set(effects) for label, effects in causes.CAUSES.items()}
     while remaining:
         sinks = [label for label, effects in remaining.items() if not effects & set(remaining)]
         assert sinks, f"cycle among {sorted(remaining)}"
@@ -98,18 +98,18 @@ def test_the_table_has_no_cycle():
 
 
 def test_consequences_are_never_causes_of_what_caused_them():
-    assert "retries-exhausted" not in verdicts.caused_by("timeout")
-    assert verdicts.can_cause("evidence-gap") == ()
-    assert "suspended" in verdicts.can_cause("timeout") and "timeout" not in verdicts.can_cause("suspended")
+    assert "retries-exhausted" not in causes.caused_by("timeout")
+    assert causes.can_cause("evidence-gap") == ()
+    assert "suspended" in causes.can_cause("timeout") and "timeout" not in causes.can_cause("suspended")
     for label in LABELS:  # every label is placed in the table
-        assert verdicts.can_cause(label) or verdicts.caused_by(label)
+        assert causes.can_cause(label) or causes.caused_by(label)
 
 
 # ---------------------------------------------------------------------------------------------
 # Cause before effect: every declared pair, both ways in time
 
 
-PAIRS = sorted((cause, effect) for cause, effects in verdicts.CAUSES.items() for effect in effects)
+PAIRS = sorted((cause, effect) for cause, effects in causes.CAUSES.items() for effect in effects)
 
 
 @pytest.mark.parametrize("cause, effect", PAIRS, ids=[f"{c}->{e}" for c, e in PAIRS])
@@ -123,7 +123,7 @@ def test_a_cause_that_shows_first_is_primary_over_its_effect(cause, effect):
 @pytest.mark.parametrize("cause, effect", PAIRS, ids=[f"{c}->{e}" for c, e in PAIRS])
 def test_a_cause_that_shows_only_after_the_effect_began_is_not_its_cause(cause, effect):
     verdict = one(finding(effect, 0), finding(cause, 30))
-    if effect in verdicts.MOMENTS:  # a restart over before the other began is an earlier, resolved incident
+    if effect in causes.MOMENTS:  # a restart over before the other began is an earlier, resolved incident
         assert verdict.primary == cause and reason(verdict, effect).startswith("an earlier incident")
         return
     assert verdict.primary == effect
@@ -370,10 +370,10 @@ def test_a_hostile_dependency_graph_is_reported_not_recursed(tmp_path, length, c
     analysis = forensics.analyze(str(folder))
     size = (folder / "helmreleases.json").stat().st_size
     assert len(render(analysis, "json")) < 20 * size
-    graph = svg.dependency_graph(analysis, lambda name: name)  # the HTML report's graph (where the recursion was)
+    drawn = graph.dependency_graph(analysis, lambda name: name)  # the HTML report's graph (where the recursion was)
     assert (
-        len(graph["nodes"]) == length
-        and graph["width"] <= 20 + svg.GRAPH_MAX_DEPTH * svg.GRAPH_COL + svg.GRAPH_NODE_W + 10
+        len(drawn["nodes"]) == length
+        and drawn["width"] <= 20 + graph.GRAPH_MAX_DEPTH * graph.GRAPH_COL + graph.GRAPH_NODE_W + 10
     )
     blocked = [v for v in analysis.verdicts if v.primary == "dependency-failed"]
     assert len(blocked) >= length - 1

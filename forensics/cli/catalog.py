@@ -52,12 +52,12 @@ def explain(key):
 
         forensics explain migration-skip
     """
-    from forensics import verdicts
+    from forensics import causes
     from forensics.rules import lookup
 
     found = lookup(key)
     labels = [rule.label for rule in found]
-    if not labels and key.strip() in verdicts.CAUSES:  # a label of the vocabulary that no rule reports yet
+    if not labels and key.strip() in causes.CAUSES:  # a label of the vocabulary that no rule reports yet
         labels = [key.strip()]
     if not labels:
         raise click.BadParameter(f"no rule with id, name or label {key!r}; see `forensics rules`", param_hint="KEY")
@@ -66,10 +66,10 @@ def explain(key):
     for rule in found:
         click.echo(visible(f"{rule.id} {rule.name} (label: {rule.label}, severity: {rule.severity.value})\n"))
         click.echo(visible(rule.documentation() + "\n"))
-    for label in dict.fromkeys(labels):  # the verdict's cause -> effect table (forensics/verdicts.py)
+    for label in dict.fromkeys(labels):  # the verdict's cause -> effect table (forensics/causes.py)
         click.echo(f"Label {label}{'' if found else ' (no rule reports it yet)'}:")
-        click.echo(f"  can cause: {', '.join(verdicts.can_cause(label)) or 'nothing'}")
-        click.echo(f"  can be caused by: {', '.join(verdicts.caused_by(label)) or 'nothing'}\n")
+        click.echo(f"  can cause: {', '.join(causes.can_cause(label)) or 'nothing'}")
+        click.echo(f"  can be caused by: {', '.join(causes.caused_by(label)) or 'nothing'}\n")
 
 
 @click.command()

@@ -1,9 +1,9 @@
 """The self-contained HTML report: data prepared here, markup in a Jinja2 template.
 
 One file, no network: the stylesheet and the small script are inlined, timelines and the
-dependency graph are inline SVG (geometry in `svg.py`). Jinja2 autoescape is on, so every
-string from the bundle is escaped; nothing from the bundle is ever placed in a URL, an event
-handler or a script.
+dependency graph are inline SVG (geometry in `svg.py` and `graph.py`). Jinja2 autoescape is on,
+so every string from the bundle is escaped; nothing from the bundle is ever placed in a URL, an
+event handler or a script.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import jinja2
 from markupsafe import Markup, escape
 
 from forensics.model import Analysis, Evidence, Finding, TimelineEntry
-from forensics.report import svg
+from forensics.report import graph, svg
 from forensics.rules import RULES
 
 SLICE = timedelta(minutes=5)
@@ -236,7 +236,7 @@ def view(analysis: Analysis) -> dict:
         "cited": sum(len(f.evidence) for f in analysis.findings),
         "rows_total": rows_total,
         "read": sum(1 for i in analysis.inventory if i.parser),
-        "graph": svg.dependency_graph(analysis, _anchor),
+        "graph": graph.dependency_graph(analysis, _anchor),
         "incident": svg.incident(incident_rows, markers),
         "incident_events": _incident_events(analysis, incident_rows),
         "controller_rows": controller_rows,

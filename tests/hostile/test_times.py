@@ -220,7 +220,7 @@ def _graph(edges: list[tuple[str, str]]):
 
 @pytest.mark.parametrize("shape", ["chain", "cycle"])
 def test_the_dependency_graph_of_a_long_chain_or_cycle_is_drawn(shape):
-    from forensics.report.svg import dependency_graph
+    from forensics.report.graph import dependency_graph
 
     n = 3000 if shape == "chain" else 1500
     edges = [(f"apps/r{i}", f"apps/r{(i + 1) % n if shape == 'cycle' else i + 1}") for i in range(n)]
@@ -237,7 +237,7 @@ def test_the_dependency_graph_of_a_long_chain_or_cycle_is_drawn(shape):
 def test_any_dependency_graph_is_drawn(edges):
     """Any graph (self-edges, cycles, diamonds, repeated edges): every node placed, and a
     dependency left of its dependent wherever the edge is in no cycle."""
-    from forensics.report.svg import dependency_graph
+    from forensics.report.graph import dependency_graph
 
     named = [(f"apps/r{a}", f"apps/r{b}") for a, b in edges]
     graph = dependency_graph(_graph(named), lambda name: name)

@@ -8,7 +8,7 @@ import pkgutil
 import re
 
 import forensics.rules as rules_package
-from forensics import plan, verdicts
+from forensics import causes, plan, verdicts
 from forensics.model import LABELS, Label
 from forensics.rules import RULES, lookup, select
 from forensics.rules._base import SECTIONS, Rule
@@ -83,15 +83,15 @@ def test_one_label_vocabulary():
 
 
 def test_the_cause_effect_table_is_written_in_the_vocabulary():
-    assert set(verdicts.CAUSES) == set(LABELS)
-    for cause, effects in verdicts.CAUSES.items():
+    assert set(causes.CAUSES) == set(LABELS)
+    for cause, effects in causes.CAUSES.items():
         assert set(effects) <= set(LABELS), f"{cause} -> {set(effects) - set(LABELS)}"
     for group in (
         verdicts.DEPENDENCY_LABELS,
-        verdicts.MOMENTS,
+        causes.MOMENTS,
         plan.CONTROLLER_WIDE,
         plan.GENERIC_ACTIONS,
-        verdicts.NOT_FAILURES,
+        causes.NOT_FAILURES,
         plan.FIX_BY_RECONCILE,
     ):
         assert set(group) <= set(LABELS), group
