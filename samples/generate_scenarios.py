@@ -26,11 +26,13 @@ Mechanisms modelled rather than typed in by hand:
     RFC3339Nano stamps and "(N duplicate lines omitted)").
 Standard library only; all randomness comes from one seeded random.Random per scenario.
 
-Layout: samples/scenarios/ holds the engine (engine.py: Scenario, Rel, the rate limiter, Helm's
-log ring buffers, client-go's EventCorrelator; formats.py: times, digests, kubectl-style YAML;
-objects.py: the Kubernetes objects and bundle writers; story.py: story steps shared by the
+Layout: samples/scenarios/ holds the engine (engine.py: Scenario, Rel, the rate limiter,
+client-go's EventCorrelator; formats.py: times, digests, kubectl-style YAML, Helm's log ring
+buffers; objects.py: the Kubernetes objects and bundle writers; story.py: story steps shared by the
 scenarios, the v0.37+/v1 controller V37; truth.py: evidence `path:line`, truth files, SCENARIOS.md)
-and one story module per scenario (NAME, LAYOUT, CONTROLLER, build()).
+and one story module per scenario (NAME, LAYOUT, CONTROLLER, build(), the bundle it writes), whose
+releases' stories live in one or two modules next to it (v16_refused.py and v16_waiting.py for
+v16_failures.py, healthy_control_releases.py for healthy_control.py, ...).
 """
 
 from __future__ import annotations

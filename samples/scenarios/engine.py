@@ -1,6 +1,7 @@
 """The simulation engine: one Scenario (a seeded random source, the controller's log lines and
 events, the releases and their planted truth), a Rel (one HelmRelease and its Helm storage), the
-controller-runtime rate limiter, Helm's log ring buffers and client-go's EventCorrelator.
+controller-runtime rate limiter and client-go's EventCorrelator (Helm's log ring buffers are in
+formats.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from scenarios.formats import (
     T,
     go_duration,
     rfc3339,
-    rfc3339nano,
     sha256_digest,
     zap_ts,
 )
@@ -54,41 +54,6 @@ LABEL_ORDER = [  # how the labels of a release are listed (its primary is the fi
     "health-check-canceled",
     "dependency-missing",
 ]
-
-
-# ==== Helm log ring buffers ===================================================================
-def helm_tail_v036(lines):
-    """internal/runner/log_buffer.go @ v0.36.2: ring of 5, a line equal to the previous one is dropped,
-    no timestamps. `lines` are (ns, text)."""
-    buf = []
-    for _, msg in lines:
-        if buf and buf[-1] == msg:
-            continue
-        buf.append(msg)
-    return "\n".join(buf[-5:])
-
-
-def helm_tail_v037(lines, size=10):
-    """internal/action/log.go @ v0.37.0+: ring of 10 logLine{ts,lastTS,msg,count}; a repeat of the
-    previous message bumps its count and lastTS; String() prints '<RFC3339Nano>: <msg>' and, when
-    repeated, a second line with lastTS and ' (N duplicate line(s) omitted)' for count-1 > 0."""
-    buf = []
-    for ts, msg in lines:
-        if buf and buf[-1]["msg"] == msg:
-            buf[-1]["count"] += 1
-            buf[-1]["last"] = ts
-        else:
-            buf.append({"ts": ts, "last": ts, "msg": msg, "count": 0})
-    out = []
-    for ll in buf[-size:]:
-        s = f"{rfc3339nano(ll['ts'])}: {ll['msg']}"
-        if ll["count"] > 0:
-            s += f"\n{rfc3339nano(ll['last'])}: {ll['msg']}"
-        if ll["count"] - 1 > 0:
-            c = ll["count"] - 1
-            s += f" ({c} duplicate line{'s' if c > 1 else ''} omitted)"
-        out.append(s)
-    return "\n".join(out)
 
 
 # ==== rate limiter (fluxcd/pkg runtime/controller defaults: --min-retry-delay 750ms, --max-retry-delay 15m)

@@ -1,5 +1,6 @@
-"""How Go, Kubernetes and kubectl write things: times, digests, JSON, managedFields, and YAML in
-the style of `kubectl -o yaml` (sigs.k8s.io/yaml -> gopkg.in/yaml.v2 emitter).
+"""How Go, Kubernetes and kubectl write things: times, digests, JSON, managedFields, YAML in
+the style of `kubectl -o yaml` (sigs.k8s.io/yaml -> gopkg.in/yaml.v2 emitter), and Helm's log
+ring buffers (the tail that ends a failure message).
 """
 
 from __future__ import annotations
@@ -446,3 +447,38 @@ def yaml_dump(obj) -> str:
 def kubectl_list_yaml(items) -> str:
     """`kubectl get ... -o yaml` of several objects: a v1 List (ECO 1d/1e)."""
     return yaml_dump({"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}})
+
+
+# ==== Helm log ring buffers ===================================================================
+def helm_tail_v036(lines):
+    """internal/runner/log_buffer.go @ v0.36.2: ring of 5, a line equal to the previous one is dropped,
+    no timestamps. `lines` are (ns, text)."""
+    buf = []
+    for _, msg in lines:
+        if buf and buf[-1] == msg:
+            continue
+        buf.append(msg)
+    return "\n".join(buf[-5:])
+
+
+def helm_tail_v037(lines, size=10):
+    """internal/action/log.go @ v0.37.0+: ring of 10 logLine{ts,lastTS,msg,count}; a repeat of the
+    previous message bumps its count and lastTS; String() prints '<RFC3339Nano>: <msg>' and, when
+    repeated, a second line with lastTS and ' (N duplicate line(s) omitted)' for count-1 > 0."""
+    buf = []
+    for ts, msg in lines:
+        if buf and buf[-1]["msg"] == msg:
+            buf[-1]["count"] += 1
+            buf[-1]["last"] = ts
+        else:
+            buf.append({"ts": ts, "last": ts, "msg": msg, "count": 0})
+    out = []
+    for ll in buf[-size:]:
+        s = f"{rfc3339nano(ll['ts'])}: {ll['msg']}"
+        if ll["count"] > 0:
+            s += f"\n{rfc3339nano(ll['last'])}: {ll['msg']}"
+        if ll["count"] - 1 > 0:
+            c = ll["count"] - 1
+            s += f" ({c} duplicate line{'s' if c > 1 else ''} omitted)"
+        out.append(s)
+    return "\n".join(out)

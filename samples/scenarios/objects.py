@@ -9,8 +9,8 @@ import json
 import os
 from pathlib import Path
 
-from scenarios.engine import hc_uid, helm_tail_v037
-from scenarios.formats import NS, T, fields_v1, go_json, go_time_string, rfc3339
+from scenarios.engine import hc_uid
+from scenarios.formats import NS, T, fields_v1, go_json, go_time_string, helm_tail_v037, rfc3339
 
 
 # ==== object builders =========================================================================

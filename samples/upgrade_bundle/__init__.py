@@ -1,0 +1,1 @@
+"""The upgrade sample's story, controllers and objects (written by ../generate.py)."""
