@@ -26,7 +26,9 @@ from forensics.rules import RULES
 
 from .conftest import ROOT, SAMPLES
 
-FOLDERS = sorted(p for p in SAMPLES.iterdir() if p.is_dir() and p.name not in ("cases", "truth"))
+FOLDERS = sorted(  # the sample bundles (not the cases, the truth files or the generators' packages)
+    p for p in SAMPLES.iterdir() if p.is_dir() and p.name not in ("cases", "truth") and not (p / "__init__.py").exists()
+)
 ARCHIVE = SAMPLES / "upgrade-2.1-to-2.2.tar.gz"
 TOOLS = {"analyze", "release", "evidence", "explain", "collect"}
 BOUND = 200_000  # bytes of one tool result (issue 23)
