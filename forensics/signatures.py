@@ -154,7 +154,9 @@ SIGNATURES: tuple[Signature, ...] = (
         r"chart reconciliation failed|does not have an artifact|integrity failure: computed digest|"
         r"artifact revision \S+ does not match chart version|invalid artifact revision|"
         r"(?:invalid chart reference|chart pull error|chart metadata patch error|values files merge error|dependency "
-        r"build error|chart package error|chart verification error): ",
+        r"build error|chart package error|chart verification error): "
+        # Flux v1's helm-operator: `failed to prepare chart for release: chart unavailable: ...`
+        r"|failed to prepare chart for release: |chart unavailable: ",
         "the chart or its source artifact could not be fetched",
     ),
     Signature(

@@ -42,18 +42,31 @@ _COLUMNS = (
     "PHASE",
 )
 _HEADER = re.compile(
-    r"^\s*(NAMESPACE\s+)?NAME\s+(?:(SOURCE\s+)?REVISION\s+SUSPENDED\s+READY\s+MESSAGE"  # flux get hr
-    r"|AGE\s+READY\s+STATUS"  # kubectl get hr: the CRD's printer columns Age, Ready, Status
+    r"^\s*(NAMESPACE\s+)?NAME\s+(?:AGE\s+READY\s+STATUS"  # kubectl get hr: the CRD's printer columns Age, Ready, Status
     # kubectl get hr of Flux v1's helm-operator (helm.fluxcd.io/v1)
     r"|RELEASE\s+(?:PHASE\s+)?STATUS\s+MESSAGE\s+AGE)\s*$"
 )
+# `flux get hr` prints [NAMESPACE] NAME [SOURCE] REVISION SUSPENDED READY MESSAGE today; older
+# CLIs (0.x, `--verbose`) put READY MESSAGE before REVISION SUSPENDED: any order is read.
+_FLUX_GET = {"NAMESPACE", "NAME", "SOURCE", "REVISION", "SUSPENDED", "READY", "MESSAGE"}
+
+
+def is_header(line: str) -> bool:
+    """A header of a HelmRelease table: `flux get hr` (its columns in any order) or `kubectl get hr`."""
+    line = line.replace("\t", " ")
+    if _HEADER.match(line):
+        return True
+    words = line.split()
+    return bool(words) and {"NAME", "READY", "MESSAGE"} <= set(words) <= _FLUX_GET and len(set(words)) == len(words)
+
+
 DEFAULT_NAMESPACE = "flux-system"  # flux CLI default
 KUBECTL_DEFAULT_NAMESPACE = "default"  # kubectl: the kubeconfig's namespace, usually default
 
 
 def matches(path: str, head: bytes) -> bool:
     text = head.decode("utf-8", errors="replace")
-    return any(_HEADER.match(line) for line in text.splitlines()[:50])
+    return any(is_header(line) for line in text.splitlines()[:50])
 
 
 def _cells(line: str, header: str, names: list[str]) -> list[str]:
@@ -91,7 +104,7 @@ def parse(data: bytes, source: str, *, namespace: str | None = None) -> ParseRes
         raw = line.rstrip("\r")
         if not raw.strip():
             continue
-        if _HEADER.match(raw.replace("\t", " ")):
+        if is_header(raw):
             header, header_line = raw.expandtabs(8) if "\t" not in raw else raw, number
             found = [(m.start(), c) for c in _COLUMNS for m in [re.search(rf"(?:^|\s)({c})(?:\s|$)", raw)] if m]
             names = [c for _, c in sorted(found)]

@@ -9,7 +9,8 @@ says why it is not content (`blank`, `command`, `prompt`, `fence`, `frame`, `mar
 Cleaners, in order:
 - control characters: ANSI colours and other escape sequences, other C0/C1 characters;
 - Markdown left in: code fences (alone or glued to the text), `>` quotes, lone backticks, a
-  line wrapped in one backtick pair, `<details>`/`<summary>` wrappers;
+  line wrapped in one backtick pair, the unpaired backtick opening or closing a span of lines,
+  `<details>`/`<summary>` wrappers;
 - TUI frames (k9s): box-drawing borders taken off, and a line that filled the frame to its
   border joined with the next one (the text was wrapped there, often mid-word);
 - shell: prompts with their command, bare commands, `set -x` traces, CI steps (the command is
@@ -56,6 +57,9 @@ _FENCE_HEAD = re.compile(r"^\s*`{3,}(?=\S)(?P<rest>.*\s.*)$")  # "```NAMESPACE  
 _FENCE_TAIL = re.compile(r"^(?P<rest>.*\S)\s*`{3,}\s*$")
 _QUOTE = re.compile(r"^\s{0,3}>(?: |$)")
 _TICKS = re.compile(r"^\s*`(?P<rest>[^`]+)`\s*$")
+# one end of an inline code span around several lines (`{...}` on the first, `...}` on the last)
+_TICK_OPEN = re.compile(r"^\s*`(?!`)(?P<rest>.+)$")
+_TICK_CLOSE = re.compile(r"^(?P<rest>.*[^`\s])`\s*$")
 _HTML = re.compile(r"^\s*</?(?:details|summary|pre|code|br)\b[^>]*>(?:.*</summary>)?\s*$", re.I)
 _BOX_ONLY = re.compile(
     r"^[\s─━═┌┐└┘├┤┬┴┼╭╮╰╯╔╗╚╝╠╣╦╩╬+\-=]*(?:[^\s─━═┌┐└┘├┤┬┴┼╭╮╰╯╔╗╚╝╠╣╦╩╬│║┃]+[\s─━═┌┐└┘├┤┬┴┼╭╮╰╯╔╗╚╝╠╣╦╩╬+\-=]*)?$"
@@ -155,6 +159,11 @@ def markdown(lines: list[Line]) -> list[Line]:
         ticks = _TICKS.match(line.text)
         if ticks:
             line.text, line.note = ticks["rest"], _add(line.note, "backticks taken off")
+            continue
+        for end in (_TICK_OPEN, _TICK_CLOSE):  # an unpaired backtick (an odd count) at either end
+            found = end.match(line.text) if line.text.count("`") % 2 else None
+            if found:
+                line.text, line.note = found["rest"], _add(line.note, "backtick taken off")
     return lines
 
 

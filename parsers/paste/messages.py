@@ -43,7 +43,8 @@ _WRITERS = (
             r"Detecting drift for revision"
         ),
     ),
-    ("helm", re.compile(r"^Error: ")),
+    # the Helm CLI's errors, and its `--debug` log (`upgrade.go:293: [debug] warning: Upgrade "x" failed: ...`)
+    ("helm", re.compile(r"^Error: |^\w+\.go:\d+: \[debug\] ")),
     ("kubectl", re.compile(r"^error: |^Error from server|The \w+ \"[^\"]+\" is invalid")),
     (
         "source-controller",
@@ -73,6 +74,11 @@ _CLUSTER = re.compile(
     r"unable to retrieve the complete list of server APIs|Failed to (?:watch|list) "
     r"\*v\w+\.\w+|failed to list \*v\w+\.\w+|"
     r"ensure CRDs are installed first|no kind \"\w+\" is registered"
+)
+# ... unless Helm reports it as the failure of a release's action (its manifest uses a kind or
+# API version the cluster does not serve): `Error: UPGRADE FAILED: resource mapping not found ...`
+_RELEASE_ACTION = re.compile(
+    r"(?i)\b(?:upgrade|install(?:ation)?|rollback) failed\b|unable to build kubernetes objects from"
 )
 _REASONS = {
     ("install", "failed"): "InstallFailed",
@@ -140,7 +146,7 @@ def about(text: str, command: Command | None, component: str | None) -> Ref | No
     named = subject(text)
     if named is not None:
         return named
-    if _CLUSTER.search(text):
+    if _CLUSTER.search(text) and not _RELEASE_ACTION.search(text):
         return None
     if (
         command is not None

@@ -73,6 +73,16 @@ _SUBJECTS = (
         "named as HelmRelease <ns>/<name>",
         False,
     ),
+    (  # Helm's own log: `warning: Upgrade "NAME" failed: ...` (action/upgrade.go)
+        re.compile(r"\b(?:Upgrade|Install|Rollback) \"(?P<name>" + _NAME + r")\" failed\b"),
+        "the Helm release named in the message",
+        True,
+    ),
+    (  # Flux v1's helm-operator: `synchronization of release 'NAME' in namespace 'NS' failed: ...`
+        re.compile(r"\brelease '(?P<name>" + _NAME + r"|)' in namespace '(?P<ns>" + _NS + r"|)'"),
+        "the Helm release named in the message",
+        True,
+    ),
 )
 _MENTION = re.compile(r"dependenc(?:y|ies) '[^']*'|dependsOn|'[^']*' dependency")
 

@@ -38,7 +38,7 @@ def table(reader: Reader, block: Block) -> int | None:
     rows = [tables.cut(line.text, header.text, cols) for line in body]
     kind = tables.table_kind(header.text, names, rows, block.command)
     namespace = block.command.namespace if block.command else None
-    if kind == "HelmRelease" and flux_tables._HEADER.match(header.text.replace("\t", " ")):
+    if kind == "HelmRelease" and flux_tables.is_header(header.text):
         return reader.delegate(
             flux_tables.parse, [header, *body], namespace=flux_tables.default_namespace(block.command)
         )
