@@ -282,41 +282,49 @@ SHARED = ("msg", "release", "error", "logger", "extra")
 
 
 class Repeats:
-    """The distinct values of the SHARED columns seen so far in the runs of one log, so that a
-    run's repeats are looked up in them rather than hashed into a distinct set of its own.
-    Used by the threads that build the runs of one log; values are only ever added."""
+    """The distinct values of the SHARED columns seen repeated so far in the runs of one log, so
+    that a run's repeats are looked up in them rather than hashed into a distinct set of its own.
+    A value that appears once in its run (a text record's whole line) is not added: the set is
+    rebuilt into an Enum each time it grows, at a cost that grows with its size. Used by the
+    threads that build the runs of one log; values are only ever added."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._known: dict[str, tuple[pl.Series, pl.DataType]] = {}  # column -> (values, Enum of them)
 
     def codes(self, name: str, values: pl.Series, present: int) -> tuple[pl.Series, pl.Series] | None:
-        """(distinct values, each row's position in them), or None when the column has too many
-        values not seen before to be worth sharing (more than a quarter of its values)."""
+        """(distinct values, each row's position in them, null where the row's value is not
+        among them), or None when the column has too many values not seen before to be worth
+        sharing (more than a quarter of its values)."""
         known = self._known.get(name)
         codes = values.cast(known[1], strict=False) if known else None
         if codes is not None and codes.null_count() == values.null_count():
             return known[0], codes.to_physical()
         with self._lock:  # new values: added once, by one thread at a time
-            known = self._known.get(name)
+            known = self._known.get(name)  # another thread may have added values since
             if known is None:
-                new = values.unique().drop_nulls()
+                unseen = values.drop_nulls()
             else:
                 codes = values.cast(known[1], strict=False)
-                new = values.filter(codes.is_null() & values.is_not_null()).unique()
-            if new.len() * 4 > present:
+                unseen = values.filter(codes.is_null() & values.is_not_null())
+            counts = unseen.value_counts(name="_count")
+            if counts.height * 4 > present:
                 return None
+            new = counts.filter(pl.col("_count") > 1).get_column(name)
             if new.len():
                 # one chunk: a gather from several chunks copies the strings it takes
                 distinct = new if known is None else pl.concat([known[0], new], rechunk=True)
                 known = (distinct, pl.Enum(distinct))
                 self._known[name] = known
-            return known[0], values.cast(known[1]).to_physical()
+            if known is None:
+                return None
+            return known[0], values.cast(known[1], strict=False).to_physical()
 
 
 def share(df: pl.DataFrame, repeats: Repeats, columns: tuple[str, ...] = SHARED) -> pl.DataFrame:
     """The same frame (same values and dtypes), each of these String columns pointing into one
-    buffer of its distinct values (a gather) instead of each row carrying its own copy."""
+    buffer of its distinct values (a gather) instead of each row carrying its own copy; a value
+    not among them keeps its own."""
     shared = []
     for name in columns:
         values = df[name]
@@ -326,7 +334,10 @@ def share(df: pl.DataFrame, repeats: Repeats, columns: tuple[str, ...] = SHARED)
         found = repeats.codes(name, values, present)
         if found is not None:
             distinct, codes = found
-            shared.append(distinct.gather(codes).alias(name))
+            column = distinct.gather(codes)
+            if codes.null_count() > values.null_count():
+                column = column.zip_with(codes.is_not_null(), values)
+            shared.append(column.alias(name))
     return df.with_columns(shared) if shared else df
 
 

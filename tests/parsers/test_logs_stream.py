@@ -293,3 +293,24 @@ def test_the_fast_path_of_cri_lines_cut_otherwise_gives_the_reference_rows(odd):
     result, taken = _fast(cri_log, data, 50)
     assert taken == ([False] if " stdout P" in odd else [True])
     _same(result, _reference(cri_log, data))
+
+
+def test_shared_columns_keep_every_value_and_hold_only_repeated_ones():
+    """Runs with templated messages and one-off lines: the values are unchanged, the templated
+    ones point into one set of distinct values, the one-off lines are not added to it."""
+    repeats = _logs_stream.Repeats()
+    for run in range(3):
+        values = [f"template {i % 5}" for i in range(200)] + [f"one-off line {run}-{i}" for i in range(20)] + [None]
+        frame = pl.DataFrame({"msg": values}, schema={"msg": pl.String})
+        shared = _logs_stream.share(frame, repeats, ("msg",))
+        assert shared["msg"].to_list() == values and shared.schema == frame.schema
+    distinct = set(repeats._known["msg"][0].to_list())
+    assert distinct == {f"template {i}" for i in range(5)}
+
+
+def test_a_column_of_mostly_new_values_is_not_shared():
+    values = [f"reconcile-{i}" for i in range(400)]
+    frame = pl.DataFrame({"reconcile_id": values})
+    repeats = _logs_stream.Repeats()
+    assert _logs_stream.share(frame, repeats, ("reconcile_id",))["reconcile_id"].to_list() == values
+    assert "reconcile_id" not in repeats._known
