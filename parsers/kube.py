@@ -50,6 +50,9 @@ class KubeObject:
 _PLUS_ONE = (1).__add__
 
 
+_FIRST_CHARACTER = re.compile(r"\S")
+
+
 class Lines(list):
     """The lines of a member (`text.split("\n")`) that also keep `text`, so that a `Locator`
     searches it with `str.find` instead of testing each line in Python."""
@@ -57,6 +60,8 @@ class Lines(list):
     def __init__(self, text: str):
         super().__init__(text.split("\n"))
         self.text = text
+        first = _FIRST_CHARACTER.search(text)
+        self.yaml = not (first and first.group(0) in "{[")  # YAML, not JSON
         self._offsets: list[int] | None = None
         self._long: tuple[int, list[int]] | None = None
 
@@ -129,7 +134,10 @@ class Locator:
         return self.lines[number - 1][:LONG_LINE].strip()
 
     def key(self, key: str, after: int | None = None) -> int | None:
-        """The line of a mapping key (`"key":` in JSON, `key:` in YAML)."""
+        """The line of a mapping key (`"key":` in JSON, `key:` in YAML; the member's own
+        syntax tried first, so a YAML object is not searched in vain for the quoted key)."""
+        if type(self.lines) is Lines and self.lines.yaml:
+            return self.find(f"{key}:", after=after) or self.find(f'"{key}"', after=after)
         return self.find(f'"{key}"', after=after) or self.find(f"{key}:", after=after)
 
     def value(self, key: str, value: str | None, after: int | None = None) -> int | None:
