@@ -5,6 +5,7 @@
     python bench/run.py --lines 200000  # a quicker run, same code
     python bench/run.py --no-2x         # skip the 2x-log bundle (memory growth)
     python bench/run.py --shapes        # the same size in every shape (SHAPES), each beside jq and Polars
+    python bench/run.py --yaml 5000     # `kubectl get hr -A -o yaml` of 5,000 HelmReleases against PyYAML alone
 
 Bundles come from bench/generate.py (deterministic) into bench/data/ (git-ignored), made once
 and reused. Every measurement runs in its own child process: wall time from the parent,
@@ -244,6 +245,53 @@ def shape_bundle(name: str, lines: int, extra: list[str]) -> tuple[Path, dict]:
     return out / TOP, json.loads(truth_file.read_text())
 
 
+PYYAML_ALONE = """
+import gc, sys, yaml
+gc.disable()  # as the forensics command runs (tune_process): the loader's objects trigger no collection
+with open(sys.argv[1], encoding="utf-8") as handle:
+    print(len(list(yaml.load_all(handle, Loader=yaml.CSafeLoader))))
+"""
+
+
+def yaml_dump(releases: int, runs: int) -> list[dict]:
+    """`kubectl get hr -A -o yaml` of RELEASES HelmReleases: the whole analysis (HTML report
+    written) against PyYAML's C loader alone on the same file, alternated `runs` times."""
+    folder = DATA / f"hr-yaml-{releases}"
+    path = folder / "helmreleases.yaml"
+    if not path.exists():
+        print(f"generating {releases} HelmReleases as YAML ...", file=sys.stderr)
+        folder.mkdir(parents=True, exist_ok=True)
+        argv = [PY, str(HERE / "generate.py"), "--hr-yaml", str(releases), "--out", str(folder)]
+        subprocess.run(argv, check=True, stdout=subprocess.DEVNULL)
+    out_dir = tempfile.mkdtemp(prefix="forensics-bench-")
+    ours, loader = [], []
+    for _ in range(runs):
+        ours.append(analyze(path, out_dir))
+        loader.append(measure([PY, "-c", PYYAML_ALONE, str(path)]))
+    shutil.rmtree(out_dir, ignore_errors=True)
+    size = path.stat().st_size
+    table = []
+    for name, measured in (("analyze, HTML + triage", ours), ("PyYAML CSafeLoader alone, GC off", loader)):
+        measured.sort(key=lambda r: r["seconds"])
+        mid = {**measured[len(measured) // 2], "peak_mb": max(r["peak_mb"] for r in measured)}
+        table.append(row(name, mid, size, None, "runs " + "/".join(f"{r['seconds']:.2f}" for r in measured)))
+    table[0]["x_pyyaml"] = round(table[1]["seconds"] / table[0]["seconds"], 2)
+    table[0]["x_pyyaml_cpu"] = round(table[1]["cpu"] / table[0]["cpu"], 2)
+    return table
+
+
+def yaml_report(releases: int, runs: int) -> int:
+    table = yaml_dump(releases, runs)
+    (DATA / "yaml.json").write_text(json.dumps({"machine": machine(), "results": table}, indent=2) + "\n")
+    print(f"\nmachine: {machine()}\n")
+    print("| what | wall s (runs) | CPU s | MB/s | peak MB |")
+    print("|---|---:|---:|---:|---:|")
+    for r in table:
+        print(f"| {r['what']} | {r['seconds']} ({r['note'][5:]}) | {r['cpu']} | {r['mb_per_s']} | {r['peak_mb']} |")
+    print(f"\nend to end {table[0]['x_pyyaml']}x faster than the loader alone ({table[0]['x_pyyaml_cpu']}x in CPU s)")
+    return 0
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--lines", type=int, default=2_000_000, help="log lines of the big bundle (default 2,000,000)")
@@ -255,9 +303,17 @@ def main(argv=None) -> int:
         metavar="SHAPE",
         help="measure the bundle in every shape of SHAPES (or those named) instead",
     )
+    parser.add_argument(
+        "--yaml",
+        type=int,
+        metavar="N",
+        help="measure a `kubectl get hr -A -o yaml` of N HelmReleases against PyYAML's loader alone instead",
+    )
     parser.add_argument("--runs", type=int, default=3, help="runs per shape (default 3)")
     args = parser.parse_args(argv)
     DATA.mkdir(parents=True, exist_ok=True)
+    if args.yaml:
+        return yaml_report(args.yaml, args.runs)
     if args.shapes is not None:
         subprocess.run(
             [PY, "-m", "compileall", "-q", str(ROOT / "forensics"), str(ROOT / "parsers")],
