@@ -307,10 +307,9 @@ class Repeats:
             else:
                 codes = values.cast(known[1], strict=False)
                 unseen = values.filter(codes.is_null() & values.is_not_null())
-            counts = unseen.value_counts(name="_count")
-            if counts.height * 4 > present:
+            if unseen.n_unique() * 4 > present:
                 return None
-            new = counts.filter(pl.col("_count") > 1).get_column(name)
+            new = unseen.filter(unseen.is_duplicated()).unique()  # (unique: its own compact buffer)
             if new.len():
                 # one chunk: a gather from several chunks copies the strings it takes
                 distinct = new if known is None else pl.concat([known[0], new], rechunk=True)
