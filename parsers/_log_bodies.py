@@ -17,6 +17,10 @@ from collections.abc import Callable
 import polars as pl
 
 _OBJ = pl.Struct({"name": pl.String, "namespace": pl.String})
+# The event recorder's log lines (logger "events"): the object in `object`, the severity in
+# `reason` (`info`, `error`); in 2020-2022 `msg` is the event type (`Normal`, `Warning`) and
+# the text is in `message`.
+_EVENT_OBJECT = pl.Struct({"kind": pl.String, "name": pl.String, "namespace": pl.String})
 RECORD = pl.Struct(
     {
         "level": pl.String,
@@ -32,8 +36,13 @@ RECORD = pl.Struct(
         "reconcileID": pl.String,
         "reconciler kind": pl.String,
         "request": pl.String,
+        "object": _EVENT_OBJECT,
+        "message": pl.String,
+        "reason": pl.String,
     }
 )
+# Read only where a record names no release of its own (`_logs_stream` decodes them there).
+OBJECT_FIELDS = ("HelmRelease", "object", "message", "reason")
 FIELDS = [f.name for f in RECORD.fields]
 DTYPES = dict(zip(FIELDS, [f.dtype for f in RECORD.fields]))
 
@@ -98,13 +107,10 @@ def decode_lines(lines: pl.Series) -> tuple[pl.DataFrame, list[int]]:
 
 
 def _coerce(key: str, value):
-    if key == "HelmRelease":
+    if key in ("HelmRelease", "object"):
         if isinstance(value, dict):
-            return {
-                k: v if isinstance(v, str) or v is None else str(v)
-                for k, v in value.items()
-                if k in ("name", "namespace")
-            }
+            keys = ("name", "namespace") if key == "HelmRelease" else ("kind", "name", "namespace")
+            return {k: v if isinstance(v, str) or v is None else str(v) for k, v in value.items() if k in keys}
         return None
     if value is None or isinstance(value, str):
         return value
@@ -206,6 +212,9 @@ def _flux_rows(df: pl.DataFrame) -> pl.DataFrame:
         pl.lit(None, pl.String).alias("reconcileID"),
         pl.lit(None, pl.String).alias("reconciler kind"),
         pl.lit(None, pl.String).alias("request"),
+        pl.lit(None, _EVENT_OBJECT).alias("object"),
+        pl.lit(None, pl.String).alias("message"),
+        pl.lit(None, pl.String).alias("reason"),
         pl.lit("flux-logs").alias("decoded"),
     )
 

@@ -302,12 +302,14 @@ def _log_rows(records: pl.DataFrame, source: str, text_records: bool) -> pl.Data
     """The `logs` columns of the records (and `_raw`, their line, for problem rows)."""
     request = pl.col("request").str.split_exact("/", 1)
     helmrelease = pl.col("HelmRelease").struct
+    event_object = pl.col("object").struct  # the event recorder's lines (logger "events")
     namespace = _coalesce(
         records,
         [
             ("namespace", pl.col("namespace")),
             ("HelmRelease", helmrelease.field("namespace")),
             ("request", request.struct.field("field_0")),
+            ("object", event_object.field("namespace")),
         ],
     )
     name = _coalesce(
@@ -316,6 +318,7 @@ def _log_rows(records: pl.DataFrame, source: str, text_records: bool) -> pl.Data
             ("name", pl.col("name")),
             ("HelmRelease", helmrelease.field("name")),
             ("request", request.struct.field("field_1")),
+            ("object", event_object.field("name")),
         ],
     )
     kind = _coalesce(
@@ -324,6 +327,7 @@ def _log_rows(records: pl.DataFrame, source: str, text_records: bool) -> pl.Data
             ("controllerKind", pl.col("controllerKind")),
             ("reconciler kind", pl.col("reconciler kind")),
             ("HelmRelease", pl.when(pl.col("HelmRelease").is_not_null()).then(pl.lit("HelmRelease"))),
+            ("object", event_object.field("kind")),
             # 2020-era keys: logger "controllers.HelmRelease"; `reconcilerKind` lines also carry
             # controller "helmrelease", the name controller-runtime gives the HelmRelease reconciler
             ("logger", pl.col("logger").str.extract(r"^controllers\.(\w+)$", 1)),
@@ -333,17 +337,24 @@ def _log_rows(records: pl.DataFrame, source: str, text_records: bool) -> pl.Data
     controller = _coalesce(
         records, [("controller", pl.col("controller")), ("logger", pl.col("logger").str.strip_prefix("controller."))]
     )
-    # only text records (`text_records`) take their message from the body
-    msg = (
-        pl.when(pl.col("_what") == "text").then(pl.col("body")).otherwise(pl.col("msg"))
-        if text_records
-        else pl.col("msg")
-    )
+    # only text records (`text_records`) take their message from the body; an event line of
+    # 2020-2022 has its type in `msg` and its text in `message`
+    msg = pl.col("msg")
+    if records["message"].null_count() < records.height:
+        msg = pl.when(pl.col("msg").is_in(["Normal", "Warning"]) & pl.col("message").is_not_null())
+        msg = msg.then(pl.col("message")).otherwise(pl.col("msg"))
+    if text_records:
+        msg = pl.when(pl.col("_what") == "text").then(pl.col("body")).otherwise(msg)
+    # an event the controller recorded as an error is its error line too (what the rules read)
+    error = pl.col("error")
+    if records["reason"].null_count() < records.height:
+        recorded = (pl.col("logger") == "events") & (pl.col("reason") == "error")
+        error = pl.when(recorded & error.is_null()).then(msg).otherwise(error)
     return records.with_columns(_timestamps(records)).select(
         pl.col("_ts").alias("ts"),
         _level(records["level"]),
         msg.alias("msg"),
-        "error",
+        error.alias("error"),
         "logger",
         controller.alias("controller"),
         kind.alias("kind"),

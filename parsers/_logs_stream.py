@@ -28,6 +28,7 @@ import polars as pl
 
 from parsers import _logs
 from parsers._base import PYTHON_BOUND, FileData, ParseResult
+from parsers._log_bodies import OBJECT_FIELDS
 
 # Below this size the reference reads the member (the engine's start costs more than it saves).
 MIN_BYTES = 8 << 20
@@ -41,8 +42,8 @@ DEFERRED_BATCHES = 8
 # One log decoded by the engine at a time: each decode keeps every core busy already.
 _ONE_STREAM = threading.Lock()
 _PRE = "_j."  # prefix of the columns the engine decoded
-_LIGHT = {name: dtype for name, dtype in _logs.DTYPES.items() if name != "HelmRelease"}
-_HELMRELEASE = pl.Struct({"HelmRelease": _logs.DTYPES["HelmRelease"]})
+_LIGHT = {name: dtype for name, dtype in _logs.DTYPES.items() if name not in OBJECT_FIELDS}
+_OBJECTS = pl.Struct({name: _logs.DTYPES[name] for name in OBJECT_FIELDS})
 
 
 class _Decline(Exception):
@@ -252,26 +253,28 @@ def _is_object(text: str) -> bool:
 
 
 def _with_helmrelease(texts: pl.Series, decoded: pl.DataFrame) -> pl.DataFrame:
-    """`decoded` (read without `HelmRelease`) with the object read where a row lacks its name,
-    namespace or kind, null elsewhere (the rows read it nowhere else); RECORD's columns."""
+    """`decoded` (read without OBJECT_FIELDS) with those fields read where a row lacks its
+    name, namespace or kind, null elsewhere (the rows read them nowhere else); RECORD's columns."""
     need = decoded.select(
         pl.col("name").is_null()
         | pl.col("namespace").is_null()
         | (pl.col("controllerKind").is_null() & pl.col("reconciler kind").is_null())
     ).to_series()
     where = (need & texts.is_not_null()).arg_true()
-    obj = _logs.DTYPES["HelmRelease"]
+    schema = {name: _logs.DTYPES[name] for name in OBJECT_FIELDS}
     if not len(where):
-        return decoded.with_columns(pl.lit(None, obj).alias("HelmRelease")).select(_logs.FIELDS)
+        return decoded.with_columns(pl.lit(None, dtype).alias(name) for name, dtype in schema.items()).select(
+            _logs.FIELDS
+        )
     values = texts.gather(where)
     try:
-        found = values.str.json_decode(_HELMRELEASE).struct.field("HelmRelease").to_frame()
+        found = values.str.json_decode(_OBJECTS).struct.unnest()
     except Exception:  # noqa: BLE001 - e.g. a HelmRelease that is not an object: line by line
-        found = _logs.decode_lines(values)[0].select("HelmRelease")
+        found = _logs.decode_lines(values)[0].select(OBJECT_FIELDS)
     if found.height != len(where):
-        found = _logs.decode_lines(values)[0].select("HelmRelease")
-    column = _logs.assemble(decoded.height, [(where.cast(pl.Int64), found)], {"HelmRelease": obj})
-    return pl.concat([decoded, column], how="horizontal").select(_logs.FIELDS)
+        found = _logs.decode_lines(values)[0].select(OBJECT_FIELDS)
+    columns = _logs.assemble(decoded.height, [(where.cast(pl.Int64), found)], schema)
+    return pl.concat([decoded, columns], how="horizontal").select(_logs.FIELDS)
 
 
 # --- repeated strings, stored once --------------------------------------------------------------

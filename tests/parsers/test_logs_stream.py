@@ -60,6 +60,12 @@ def _log(n: int = 4000, seed: int = 3) -> bytes:
             out.append(
                 '{"level":"info","ts":"2024-03-12T10:00:00.000Z","msg":"only the object","HelmRelease":{"name":"o","namespace":"ns"}}'
             )
+        elif roll < 0.06:  # the event recorder's line of 2020-2022: the text in `message`
+            out.append(
+                '{"level":"debug","ts":"2024-03-12T10:00:01.000Z","logger":"events","msg":"Normal","object":'
+                '{"kind":"HelmRelease","namespace":"ns","name":"e%d"},"reason":"%s","message":"Helm upgrade failed: x"}'
+                % (i % 3, rng.choice(["error", "info"]))
+            )
     return ("\n".join(out) + "\n").encode()
 
 
@@ -314,3 +320,32 @@ def test_a_column_of_mostly_new_values_is_not_shared():
     repeats = _logs_stream.Repeats()
     assert _logs_stream.share(frame, repeats, ("reconcile_id",))["reconcile_id"].to_list() == values
     assert "reconcile_id" not in repeats._known
+
+
+def test_event_recorder_lines_name_their_object_and_an_error_event_is_an_error_line():
+    lines = [
+        # 2020-2022: the type in `msg`, the text in `message`
+        '{"level":"debug","ts":"2021-02-27T09:40:37.584Z","logger":"events","msg":"Normal","object":{"kind":'
+        '"HelmRelease","namespace":"apps","name":"web","uid":"u"},"reason":"error","message":"Helm upgrade failed: '
+        'another operation (install/upgrade/rollback) is in progress"}',
+        '{"level":"debug","ts":"2021-02-27T09:40:37.480Z","logger":"events","msg":"Normal","object":{"kind":'
+        '"HelmRelease","namespace":"apps","name":"web"},"reason":"info","message":"Helm upgrade has started"}',
+        # 2023: the text in `msg`
+        '{"level":"debug","ts":"2023-06-15T23:21:29.644Z","logger":"events","msg":"reconciliation failed: install '
+        'retries exhausted","type":"Warning","object":{"kind":"HelmRelease","namespace":"default","name":"api"},'
+        '"reason":"error"}',
+    ]
+    logs = _reference(zap_log, ("\n".join(lines) + "\n").encode()).frames["logs"]
+    assert logs.select("release", "msg", "error").rows() == [
+        (
+            "apps/web",
+            "Helm upgrade failed: another operation (install/upgrade/rollback) is in progress",
+            "Helm upgrade failed: another operation (install/upgrade/rollback) is in progress",
+        ),
+        ("apps/web", "Helm upgrade has started", None),
+        (
+            "default/api",
+            "reconciliation failed: install retries exhausted",
+            "reconciliation failed: install retries exhausted",
+        ),
+    ]

@@ -95,3 +95,12 @@ def test_the_helm_debug_log_names_the_release_whose_upgrade_timed_out(tmp_path):
     )
     found = labels(tmp_path, text)
     assert "timeout" in found["?/shop"]
+
+
+def test_an_old_event_recorder_line_in_a_paste_is_the_release_s_failure(tmp_path):
+    event = (
+        '{"level":"debug","ts":"2021-05-02T09:40:37.584Z","logger":"events","msg":"Normal","object":{"kind":'
+        '"HelmRelease","namespace":"shop","name":"cart","apiVersion":"helm.toolkit.fluxcd.io/v2beta1"},'
+        '"reason":"error","message":"Helm upgrade failed: another operation (install/upgrade/rollback) is in progress"}'
+    )
+    assert labels(tmp_path, f"`{event}`\n") == {"shop/cart": {"stuck-pending"}}
