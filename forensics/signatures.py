@@ -135,7 +135,9 @@ SIGNATURES: tuple[Signature, ...] = (
     Signature(
         "values-missing",
         r"chart values reference '|could not find (ConfigMap|Secret) '|missing key '[^']*' in (ConfigMap|Secret)|"
-        r"unable to read values from key",
+        r"unable to read values from key|"
+        # Flux v1's helm-operator: `failed to compose values for chart release: secrets "x" not found`
+        r"failed to compose values for chart release",
         "a valuesFrom ConfigMap/Secret or one of its keys does not exist",
     ),
     Signature(

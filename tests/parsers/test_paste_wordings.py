@@ -104,3 +104,23 @@ def test_an_old_event_recorder_line_in_a_paste_is_the_release_s_failure(tmp_path
         '"reason":"error","message":"Helm upgrade failed: another operation (install/upgrade/rollback) is in progress"}'
     )
     assert labels(tmp_path, f"`{event}`\n") == {"shop/cart": {"stuck-pending"}}
+
+
+def test_a_helm_operator_line_wrapped_inside_a_quoted_value_is_joined_and_read(tmp_path):
+    text = (
+        "ts=2020-04-02T10:14:26.75502168Z caller=release.go:177 component=release release=api "
+        'targetNamespace=shop resource=shop:helmrelease/api helmVersion=v3 error="failed to compose values for '
+        'chart release" err="secrets \\"api-values-\nyaml\\" not found"\n'
+    )
+    from parsers import logfmt_log
+
+    logs = logfmt_log.parse(text.encode(), "paste.txt").frames["logs"]
+    assert logs.select("line", "line_end", "msg", "error").rows() == [
+        (
+            1,
+            2,
+            "failed to compose values for chart release",
+            'failed to compose values for chart release: secrets "api-values-yaml" not found',
+        )
+    ]
+    assert labels(tmp_path, text) == {"shop/api": {"values-missing"}}
