@@ -289,13 +289,13 @@ def test_a_manifest_with_flattened_indentation_keeps_its_name_and_apiversion():
 
 def test_a_json_record_cut_short_is_read_as_far_as_it_goes():
     text = (
-        '{"level":"info","ts":"2024-01-24T17:15:53.541Z","msg":"running \'test\' action with timeout of 5m0s","controller":"helmrelease","HelmRelease":{"name":"podinfo","namespace":"default"},"namespace":"default","name":"podinfo"}\n'
-        '{"level":"info","ts":"2024-01-24T17:15:57.961Z","msg":"release is in a failed state: release has test in failed pha\n'
+        '{"level":"info","ts":"2025-03-02T08:00:01.020Z","msg":"running \'test\' action with timeout of 5m0s","controller":"helmrelease","HelmRelease":{"name":"podinfo","namespace":"default"},"namespace":"default","name":"podinfo"}\n'
+        '{"level":"info","ts":"2025-03-02T08:00:04.120Z","msg":"release is in a failed state: release has test in fai\n'
     )
     result = parse_member("helm-controller.log", text.encode())
     logs = result.frames["logs"]
     assert logs.select("release", "line").rows() == [("default/podinfo", 1), ("?/?", 2)]
-    assert logs["msg"][1] == "release is in a failed state: release has test in failed pha..."
+    assert logs["msg"][1] == "release is in a failed state: release has test in fai..."
     assert logs["raw"][1] == text.split("\n")[1]  # the line as pasted, not as repaired
     assert result.problems == []
 
@@ -396,10 +396,10 @@ def test_a_flux_notification_payload():
             "HelmRelease",
         ),
         (
-            'error: no matches for kind "HelmRepository" in version "source.toolkit.fluxcd.io/v1beta2"',
+            'error: no matches for kind "HelmChart" in version "source.toolkit.fluxcd.io/v1beta1"',
             None,
             "kubectl",
-            "HelmRepository",
+            "HelmChart",
         ),
         (
             "dependency build error: failed to fetch https://charts.example.com : 401 Unauthorized",
