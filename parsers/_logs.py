@@ -340,15 +340,16 @@ def _log_rows(records: pl.DataFrame, source: str, text_records: bool) -> pl.Data
     # only text records (`text_records`) take their message from the body; an event line of
     # 2020-2022 has its type in `msg` and its text in `message`
     msg = pl.col("msg")
+    recorder = pl.col("logger").str.ends_with("events").fill_null(False)  # `events`, `...manager.events`
     if records["message"].null_count() < records.height:
-        msg = pl.when(pl.col("msg").is_in(["Normal", "Warning"]) & pl.col("message").is_not_null())
-        msg = msg.then(pl.col("message")).otherwise(pl.col("msg"))
+        typed = recorder & pl.col("msg").is_in(["Normal", "Warning"]) & pl.col("message").is_not_null()
+        msg = pl.when(typed).then(pl.col("message")).otherwise(pl.col("msg"))
     if text_records:
         msg = pl.when(pl.col("_what") == "text").then(pl.col("body")).otherwise(msg)
     # an event the controller recorded as an error is its error line too (what the rules read)
     error = pl.col("error")
     if records["reason"].null_count() < records.height:
-        recorded = (pl.col("logger") == "events") & (pl.col("reason") == "error")
+        recorded = recorder & (pl.col("reason") == "error")
         error = pl.when(recorded & error.is_null()).then(msg).otherwise(error)
     return records.with_columns(_timestamps(records)).select(
         pl.col("_ts").alias("ts"),
