@@ -235,10 +235,14 @@ def frame(kind: str, rows: list[dict[str, Any]]) -> pl.DataFrame:
     return pl.DataFrame(columns, schema=schema, strict=False)
 
 
-def line_record(raw: str, number: int, source: str, encoding: str, **fields) -> dict[str, Any]:
+def line_record(
+    raw: str, number: int, source: str, encoding: str, *, line_end: int | None = None, **fields
+) -> dict[str, Any]:
     """A `logs` row of a log line read in Python (the small line-by-line dialects): the line as
-    written, where it is, and the record's own fields (`level`, `msg`, `pod`, ...)."""
-    return {**fields, "raw": raw, "source": source, "line": number, "line_end": number, "encoding": encoding}
+    written, where it is (`line_end`: its last line when it was wrapped onto the next ones), and
+    the record's own fields (`level`, `msg`, `pod`, ...)."""
+    end = number if line_end is None else line_end
+    return {**fields, "raw": raw, "source": source, "line": number, "line_end": end, "encoding": encoding}
 
 
 def excerpt(text: str | None) -> str:

@@ -223,7 +223,7 @@ def _predecoded(df: pl.DataFrame) -> tuple[pl.DataFrame, list[int]]:
     the plain lines (`HelmRelease` read only where the rows need it), `decode_json` itself
     for the other lines that `json.loads` reads as an object (mostly none: records cut short)."""
     n = df.height
-    decoded = _with_helmrelease(
+    decoded = _with_objects(
         df.select(pl.when(pl.col("_plain")).then(pl.col("body")))["body"],
         df.select(pl.col(_PRE + name).alias(name) for name in _LIGHT),
     )
@@ -252,7 +252,7 @@ def _is_object(text: str) -> bool:
         return False
 
 
-def _with_helmrelease(texts: pl.Series, decoded: pl.DataFrame) -> pl.DataFrame:
+def _with_objects(texts: pl.Series, decoded: pl.DataFrame) -> pl.DataFrame:
     """`decoded` (read without OBJECT_FIELDS) with those fields read where a row lacks its
     name, namespace or kind, null elsewhere (the rows read them nowhere else); RECORD's columns."""
     need = decoded.select(

@@ -41,7 +41,7 @@ _COLUMNS = (
     "RELEASE",
     "PHASE",
 )
-_HEADER = re.compile(
+_KUBECTL_HEADER = re.compile(
     r"^\s*(NAMESPACE\s+)?NAME\s+(?:AGE\s+READY\s+STATUS"  # kubectl get hr: the CRD's printer columns Age, Ready, Status
     # kubectl get hr of Flux v1's helm-operator (helm.fluxcd.io/v1)
     r"|RELEASE\s+(?:PHASE\s+)?STATUS\s+MESSAGE\s+AGE)\s*$"
@@ -54,7 +54,7 @@ _FLUX_GET = {"NAMESPACE", "NAME", "SOURCE", "REVISION", "SUSPENDED", "READY", "M
 def is_header(line: str) -> bool:
     """A header of a HelmRelease table: `flux get hr` (its columns in any order) or `kubectl get hr`."""
     line = line.replace("\t", " ")
-    if _HEADER.match(line):
+    if _KUBECTL_HEADER.match(line):
         return True
     words = line.split()
     return bool(words) and {"NAME", "READY", "MESSAGE"} <= set(words) <= _FLUX_GET and len(set(words)) == len(words)

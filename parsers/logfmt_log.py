@@ -99,8 +99,8 @@ def parse(data: bytes, source: str, *, pod: str | None = None, container: str | 
                 release=f"{namespace}/{name}" if resource else None,
                 pod=context.get("pod") or pod,
                 container=context.get("container") or container,
+                line_end=last,
             )
-            | {"line_end": last}
         )
     result.add("logs", frame("logs", rows))
     result.note = f"{len(rows)} logfmt records"
