@@ -6,7 +6,7 @@ import polars as pl
 
 from forensics.exprs import msg_matches
 from forensics.model import Label, Severity
-from forensics.rules._base import TS, Context, Rule, cite, controller_logs, no_findings
+from forensics.rules._base import TS, Context, Rule, cite, no_findings, release_logs
 from forensics.rules._events import release_events
 from forensics.rules._exprs import flux, fmt, latest, named, pick
 from forensics.rules._state import FULL_OBJECT
@@ -71,8 +71,7 @@ class DependencyMissing(Rule):
             (pl.col("type") == "Ready") & (pl.col("status") == "False") & msg_matches(MISSING)
         )
         events = release_events(ctx).filter(msg_matches(MISSING))
-        logs = controller_logs(ctx).filter(pl.col("release").is_not_null())
-        passes, logs = logs.filter(msg_matches(PASSED, "msg")), logs.filter(msg_matches(MISSING, "msg"))
+        passes, logs = release_logs(ctx, msg_matches(PASSED, "msg")), release_logs(ctx, msg_matches(MISSING, "msg"))
         claims = pl.concat(
             [
                 status.select("release", text="message", at="last_transition"),

@@ -9,7 +9,7 @@ import polars as pl
 from forensics.exprs import human, msg_matches
 from forensics.lines import with_raw
 from forensics.model import Label, Severity
-from forensics.rules._base import TS, Context, Rule, cite, controller_logs, no_findings
+from forensics.rules._base import TS, Context, Rule, cite, no_findings, release_logs
 from forensics.rules._exprs import fmt, latest
 
 MIN_CORRECTIONS = 3
@@ -88,14 +88,13 @@ class DriftCorrectionLoop(Rule):
 
     def check(self, ctx: Context) -> pl.DataFrame:
         events = ctx.frames["events"].filter(pl.col("release").is_not_null())
-        logs = controller_logs(ctx).filter(pl.col("release").is_not_null())
         v036_diff = (pl.col("reason") == "info") & msg_matches("^diff in cluster resources compared to release")
         v036_fix = (pl.col("reason") == "info") & (pl.col("message") == "Helm upgrade has started")
         detected_events = events.filter((pl.col("reason") == "DriftDetected") | v036_diff)
         corrected_events = events.filter(pl.col("reason").is_in(["DriftCorrected", "DriftCorrectionFailed"]) | v036_fix)
-        detected_logs = logs.filter(msg_matches(DETECTED_LOG, "msg"))
-        corrected_logs = logs.filter(msg_matches(CORRECTED_LOG, "msg"))
-        modified = with_raw(logs.filter(pl.col("msg") == "resource modified"))  # the patch is in the line
+        detected_logs = release_logs(ctx, msg_matches(DETECTED_LOG, "msg"))
+        corrected_logs = release_logs(ctx, msg_matches(CORRECTED_LOG, "msg"))
+        modified = with_raw(release_logs(ctx, pl.col("msg") == "resource modified"))  # the patch is in the line
         loops = _loops(detected_events, corrected_events, detected_logs, corrected_logs, modified)
         end = ctx.window_end
         current = (pl.col("last") >= pl.lit(end - CURRENT, TS)) if end else pl.lit(True)
