@@ -338,7 +338,10 @@ def share(df: pl.DataFrame, repeats: Repeats, columns: tuple[str, ...] = SHARED)
             distinct, codes = found
             column = distinct.gather(codes)
             if codes.null_count() > values.null_count():
-                column = column.zip_with(codes.is_not_null(), values)
+                # The values not among them (seen once in the run), as a copy of their own
+                # (`+ ""`): views into the run's strings would keep all of the run's text alive.
+                where = (codes.is_null() & values.is_not_null()).arg_true()
+                column = column.scatter(where, values.gather(where) + "")
             shared.append(column.alias(name))
     return df.with_columns(shared) if shared else df
 

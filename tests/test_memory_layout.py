@@ -81,6 +81,28 @@ def test_runs_of_one_log_point_into_the_texts_seen_so_far():
         assert _text_bytes(out["msg"]) <= 2 * texts  # not the run's 10,000 texts (~600 KB)
 
 
+def test_texts_seen_once_in_a_run_do_not_keep_the_runs_texts_alive():
+    """A run of repeated messages with a few one-off lines among them (a text record's whole
+    line): the column holds the shared texts and a copy of the one-off ones, not views into
+    every text of the run."""
+    numbers = list(range(10_000))
+    run = pl.DataFrame(
+        {
+            "msg": [
+                f"klog line {i} that appears once in the whole log, with its own text"
+                if i % 100 == 0
+                else f"HelmRelease/team-{i % 40:02d}/service reconciliation finished in 1.2s"
+                for i in numbers
+            ]
+        }
+    )
+    out = _logs_stream.share(run, _logs_stream.Repeats(), ("msg",))
+    assert_frame_equal(out, run)
+    one_off = int(run["msg"].filter(run["msg"].str.starts_with("klog")).str.len_bytes().sum())
+    assert _text_bytes(out["msg"]) < 2 * one_off + 40 * 80  # not the run's ~650 KB
+    assert _text_bytes(run["msg"]) > 10 * _text_bytes(out["msg"])
+
+
 def test_a_run_of_mostly_new_distinct_texts_is_left_as_it_is():
     repeats = _logs_stream.Repeats()
     first = _run(i % 40 for i in range(8_000))
