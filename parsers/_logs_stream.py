@@ -304,12 +304,10 @@ class Repeats:
         if codes is not None and codes.null_count() == values.null_count():
             return known[0], codes.to_physical()
         with self._lock:  # new values: added once, by one thread at a time
-            known = self._known.get(name)  # another thread may have added values since
-            if known is None:
-                unseen = values.drop_nulls()
-            else:
+            if self._known.get(name) is not known:  # another thread added values since
+                known = self._known[name]
                 codes = values.cast(known[1], strict=False)
-                unseen = values.filter(codes.is_null() & values.is_not_null())
+            unseen = values.drop_nulls() if codes is None else values.filter(codes.is_null() & values.is_not_null())
             if unseen.n_unique() * 4 > present:
                 return None
             new = unseen.filter(unseen.is_duplicated()).unique()  # (unique: its own compact buffer)
@@ -318,9 +316,10 @@ class Repeats:
                 distinct = new if known is None else pl.concat([known[0], new], rechunk=True)
                 known = (distinct, pl.Enum(distinct))
                 self._known[name] = known
+                codes = values.cast(known[1], strict=False)
             if known is None:
                 return None
-            return known[0], values.cast(known[1], strict=False).to_physical()
+            return known[0], codes.to_physical()
 
 
 def share(df: pl.DataFrame, repeats: Repeats, columns: tuple[str, ...] = SHARED) -> pl.DataFrame:
