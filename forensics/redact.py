@@ -30,20 +30,23 @@ import polars as pl
 from forensics.secret_shapes import CUT, MARKER, SHAPES, Shape
 
 
-def _steps(shapes: tuple[Shape, ...]) -> list[tuple[str, str]]:
-    """(pattern, replacement) to apply in order: neighbouring shapes replaced whole by MARKER
-    are joined into one alternation (one pass and one compiled regex instead of one each; a
-    match of either is replaced alike)."""
-    steps: list[tuple[str, str]] = []
+def _steps(shapes: tuple[Shape, ...]) -> list[tuple[str, str, str]]:
+    """(pattern, replacement, hint) to apply in order: neighbouring shapes replaced whole by
+    MARKER are joined into one alternation (one pass and one compiled regex instead of one
+    each; a match of either is replaced alike), their hints too."""
+    steps: list[tuple[str, str, str]] = []
     for shape in shapes:
+        hint = r"…$" if shape.hint == CUT else f"(?:{shape.hint})"
         if steps and shape.replacement == MARKER and steps[-1][1] == MARKER:
-            steps[-1] = (f"{steps[-1][0]}|(?:{shape.pattern})", MARKER)
+            pattern, _, hints = steps[-1]
+            steps[-1] = (f"{pattern}|(?:{shape.pattern})", MARKER, f"{hints}|{hint}")
         else:
-            steps.append((f"(?:{shape.pattern})" if shape.replacement == MARKER else shape.pattern, shape.replacement))
-    return steps
+            pattern = f"(?:{shape.pattern})" if shape.replacement == MARKER else shape.pattern
+            steps.append((pattern, shape.replacement, hint))
+    return [(pattern, replacement, "(?i)" + hints) for pattern, replacement, hints in steps]
 
 
-PATTERNS: list[tuple[str, str]] = _steps(SHAPES)
+PATTERNS: list[tuple[str, str, str]] = _steps(SHAPES)
 
 BASE64_RUN = r"[A-Za-z0-9+/]{40,}={0,2}"
 BASE64_HINT = r"[A-Za-z0-9+/]{40}"
@@ -51,7 +54,9 @@ BASE64_HINT = r"[A-Za-z0-9+/]{40}"
 # patterns alike, are the ASCII ones (`(?-u:\b)`: a non-ASCII letter is no word character):
 # they keep the regex on its fast automaton (a Unicode `\b` falls back to a slow one on every
 # text with a non-ASCII character, such as an excerpt cut with `…`: 24 ms for 850 such rows).
-PREFILTER = r"(?i)" + "|".join(f"(?:{shape.hint})" for shape in SHAPES if shape.hint != CUT) + "|" + BASE64_HINT
+# The base64 hint is a pass of its own: joined to the shapes' alternation it made the whole
+# pre-filter ~4x slower (a counted repetition in a case-insensitive alternation).
+PREFILTER = r"(?i)" + "|".join(f"(?:{shape.hint})" for shape in SHAPES if shape.hint != CUT)
 _MIXED = re.compile(r"(?=.*[A-Z])(?=.*[a-z])(?=.*[0-9])")
 
 
@@ -124,16 +129,26 @@ def _redact_distinct(values: pl.Series, distinct: pl.Series | None = None) -> tu
 def _hints(values: pl.Series) -> pl.Series:
     """Which strings hold a hint of a secret: the pre-filter, or a cut at their end (a test of
     the last bytes, cheaper than a non-ASCII character in the pre-filter's automaton)."""
-    return (values.str.contains(PREFILTER) | values.str.ends_with(CUT)).fill_null(False)
+    return (values.str.contains(PREFILTER) | values.str.contains(BASE64_HINT) | values.str.ends_with(CUT)).fill_null(
+        False
+    )
 
 
 def _redact_hits(subset: pl.Series) -> tuple[pl.Series, pl.Series]:
     """The pre-filtered strings redacted, and the number of replacements in each."""
     counts = pl.Series([0] * len(subset), dtype=pl.Int64)
-    for pattern, replacement in PATTERNS:
-        found = subset.str.count_matches(pattern).fill_null(0).cast(pl.Int64)
+    # A step is tried only where one of its shapes' hints is (one pass for all of them): most
+    # rows come through the pre-filter for one hint (a word, a long base64 or hex run), and
+    # each step tried costs a pass of its own even on a few rows.
+    hinted = subset.to_frame("_s").select(
+        pl.col("_s").str.contains(hint).any().alias(str(i)) for i, (_, _, hint) in enumerate(PATTERNS)
+    )
+    for (pattern, replacement, _), tried in zip(PATTERNS, hinted.row(0)):
+        if not tried:
+            continue
+        found = subset.str.count_matches(pattern)
         if found.sum():
-            counts = counts + found
+            counts = counts + found.fill_null(0).cast(pl.Int64)
             subset = subset.str.replace_all(pattern, replacement)
     runs = _base64_runs(subset)
     if runs:
@@ -233,6 +248,9 @@ def _value_counts(values: pl.Series) -> pl.DataFrame:
     )
 
 
+THREADS_FROM_ROWS = 200_000  # String cells (rows summed over the columns to redact)
+
+
 def redact(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], int]:
     """Every frame with its String columns redacted, and the number of values replaced."""
 
@@ -252,9 +270,14 @@ def redact(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], in
         for name, dtype in df.schema.items()
         if dtype in (pl.String, pl.List(pl.String)) and name not in IDENTIFIERS and df.height
     ]
-    # Columns are independent and Polars releases the GIL: two threads.
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        done = list(pool.map(lambda pair: one(*pair), columns))
+    # Columns are independent and Polars releases the GIL: two threads, where the frames are
+    # big enough for each call to outweigh the threads' contention for the GIL (on a small
+    # bundle, two threads took longer than one; bench/README.md).
+    if sum(frames[kind].height for kind, _ in columns) < THREADS_FROM_ROWS:
+        done = [one(*pair) for pair in columns]
+    else:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            done = list(pool.map(lambda pair: one(*pair), columns))
     changed: dict[str, list[pl.Series]] = {}
     total = 0
     for kind, column, count in done:
@@ -268,7 +291,11 @@ def redact(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], in
 def _redact_lists(values: pl.Series) -> tuple[pl.Series, int]:
     """A column of lists of strings redacted: the few lists that hold a hint, one by one."""
     hit = (
-        values.list.eval(pl.element().str.contains(PREFILTER) | pl.element().str.ends_with(CUT))
+        values.list.eval(
+            pl.element().str.contains(PREFILTER)
+            | pl.element().str.contains(BASE64_HINT)
+            | pl.element().str.ends_with(CUT)
+        )
         .list.any()
         .fill_null(False)
     )

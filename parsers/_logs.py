@@ -440,7 +440,11 @@ def _timestamps(records: pl.DataFrame) -> pl.Series:
     rest = records.select(ts.is_null() & (pl.col("ts").is_not_null() | pl.col("prefix_ts").is_not_null())).to_series()
     if rest.any():
         where = rest.arg_true()
-        full = records[where].select(pl.coalesce(parse_ts(pl.col("ts")), parse_ts(pl.col("prefix_ts")))).to_series()
+        full = (
+            records.select(pl.col("ts", "prefix_ts").gather(where))
+            .select(pl.coalesce(parse_ts(pl.col("ts")), parse_ts(pl.col("prefix_ts"))))
+            .to_series()
+        )
         ts = ts.scatter(where, full)
     return ts
 

@@ -154,3 +154,19 @@ def test_each_shape_finds_its_example_through_its_own_hint(name, text, secret):
     assert redact._hints(row)[0]
     out = redact.redact_text(text)
     assert secret not in out and MARKER in out, out
+
+
+def test_a_step_is_skipped_only_where_no_row_holds_its_hint():
+    """A step of the patterns is tried on a column's rows only when one of them holds a hint of
+    its shapes, and no replacement makes a hint: every example secret still goes when it sits
+    among rows that came through the pre-filter for other hints (a hex digest, a word)."""
+    from forensics import redact
+
+    for _, _, hint in redact.PATTERNS:
+        assert not pl.Series([MARKER]).str.contains(hint)[0]
+    others = [f"stored artifact for revision 'sha256:{_hex(64)}'", "release infra/sealed-secrets is ready"]
+    examples = [pair for pairs in SHAPE_EXAMPLES.values() for pair in pairs]
+    for text, secret in examples:
+        out, count = redact.redact_series(pl.Series([*others, text]))
+        assert out[:2].to_list() == others
+        assert secret not in out[2] and count >= 1, (text, out[2])
