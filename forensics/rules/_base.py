@@ -147,7 +147,10 @@ def findings_of(evidence: list[pl.DataFrame], verdicts: pl.DataFrame) -> pl.Data
 
 def no_findings() -> pl.DataFrame:
     """The empty result of a rule that fires on nothing."""
-    return pl.DataFrame(schema=EVIDENCE)
+    return _NO_FINDINGS.clear()
+
+
+_NO_FINDINGS = pl.DataFrame(schema=EVIDENCE)  # (built once: a frame from a schema costs ~0.1 ms)
 
 
 def controller_logs(ctx: Context) -> pl.DataFrame:

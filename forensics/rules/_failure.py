@@ -20,7 +20,7 @@ import polars as pl
 from forensics.rules._base import Context, Rule, findings_of, no_findings
 from forensics.rules._events import failure_evidence
 from forensics.rules._exprs import flux, fmt
-from forensics.rules._state import FULL_OBJECT, failure_state, message_for
+from forensics.rules._state import FULL_OBJECT, failing_labels, failure_state, message_for
 
 DEFAULT_MAX_HISTORY = 5  # spec.maxHistory default of v2beta2/v2
 
@@ -61,7 +61,14 @@ class FailureRule(Rule):
         """Add rule-specific columns read from other frames (default: none)."""
         return state
 
+    def may_fire(self, ctx: Context) -> bool:
+        """Whether `select` can find a release, known without reading a frame: a failing
+        release carries this rule's label."""
+        return self.label in failing_labels(ctx)
+
     def check(self, ctx: Context) -> pl.DataFrame:
+        if not self.may_fire(ctx):
+            return no_findings()
         state = self.select(failure_state(ctx))
         if state.height == 0:
             return no_findings()

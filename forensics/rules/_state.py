@@ -111,6 +111,14 @@ def failure_state(ctx: Context) -> pl.DataFrame:
     return state
 
 
+def failing_labels(ctx: Context) -> frozenset[str]:
+    """Every label of `failure_state`'s releases: a rule of another label has nothing to select."""
+    if "failing_labels" not in ctx.cache:
+        labels = failure_state(ctx)["labels"].explode().drop_nulls().unique()
+        ctx.cache["failing_labels"] = frozenset(labels.cast(pl.String).to_list())
+    return ctx.cache["failing_labels"]
+
+
 def message_for(label: str) -> pl.Expr:
     """The failure message that carries `label` (for a release with several failures)."""
     carries = pl.element().filter(pl.element().struct.field("label") == label).struct.field("message")

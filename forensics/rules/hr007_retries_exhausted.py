@@ -8,6 +8,7 @@ from forensics.model import Label, Severity
 from forensics.rules._base import Context
 from forensics.rules._exprs import flux, fmt
 from forensics.rules._failure import FailureRule, action_of, first_line
+from forensics.rules._state import failure_state
 
 # The action whose retries ran out, in the wording of each version (v0.36, then v0.37+ twice).
 V036_EXHAUSTED = (
@@ -56,6 +57,9 @@ class RetriesExhausted(FailureRule):
     label = Label.retries_exhausted
     severity = Severity.error
     summary = "{what}{after}; the failure behind it ({cause_label}): {cause}"
+
+    def may_fire(self, ctx: Context) -> bool:
+        return bool(failure_state(ctx)["exhausted"].any())
 
     def select(self, state: pl.DataFrame) -> pl.DataFrame:
         return state.filter(pl.col("exhausted"))
