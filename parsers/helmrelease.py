@@ -20,8 +20,12 @@ object on one line, minified JSON, has no excerpt).
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
+from functools import lru_cache
+
 from parsers._base import excerpt, ts_value
-from parsers.kube import KubeObject, Locator
+from parsers.kube import KubeObject, Lines, Locator
 
 KIND = "HelmRelease"
 
@@ -269,18 +273,49 @@ def _block(where: Locator, key: str, locator: type[Locator], nested: bool = True
             continue  # the key inside a longer one (`laststatus:`)
         if nested and squeezed[len(wanted) :].lstrip('":')[:1] not in ("", "{", "["):
             continue  # a scalar where a mapping was wanted
-        end = number
-        for following in range(number + 1, where.end + 1):
-            text = where.lines[following - 1]
-            body = text.lstrip(" ")
-            if not body:
-                continue
-            indent = len(text) - len(body)
-            if indent < column or (indent == column and not body.startswith(("-", "}", "]"))):
-                break  # the next key of the mapping (a `- item` at the key's column is YAML's list under it)
-            end = following
-        return locator(where.lines, number, end)
+        return locator(where.lines, number, _block_end(where, number, column))
     return None
+
+
+def _block_end(where: Locator, number: int, column: int) -> int:
+    """The last line of the value of the key on line `number` at `column`: the last non-blank
+    line before the next one indented `column` or less (a `- item`, `}` or `]` at the key's
+    column is still the value: YAML's list under its key, a closing bracket)."""
+    if type(where.lines) is Lines:
+        return _block_end_in_text(where.lines, number, column, where.end)
+    end = number
+    for following in range(number + 1, where.end + 1):
+        text = where.lines[following - 1]
+        body = text.lstrip(" ")
+        if not body:
+            continue
+        indent = len(text) - len(body)
+        if indent < column or (indent == column and not body.startswith(("-", "}", "]"))):
+            break
+        end = following
+    return end
+
+
+@lru_cache(maxsize=64)
+def _line_at_most(column: int) -> re.Pattern:
+    """A line start indented `column` spaces or fewer, before a character that is no space
+    (a line of spaces only is not one)."""
+    return re.compile(r"\n( {0,%d})[^ \n]" % column)
+
+
+def _block_end_in_text(lines: Lines, number: int, column: int, last: int) -> int:
+    """`_block_end`'s loop, each candidate line found by a regex in the member's text."""
+    text, offsets = lines.text, lines.offsets
+    stop = offsets[last] - 1  # the newline that ends line `last` (or the text's end)
+    found = last + 1
+    for match in _line_at_most(column).finditer(text, offsets[number] - 1, stop):
+        if len(match.group(1)) < column or match.group(0)[-1] not in "-}]":
+            found = bisect_right(offsets, match.start() + 1)  # the line that starts after this newline
+            break
+    end = found - 1
+    while end > number and not lines[end - 1].strip(" "):
+        end -= 1
+    return end
 
 
 def _key_column(where: Locator) -> int | None:

@@ -307,6 +307,27 @@ def test_locator_find_over_lines_skips_long_lines_as_the_loop(lines, needles, st
         assert fast.find(*needles, after=after) == slow.find(*needles, after=after)
 
 
+@settings(max_examples=400, deadline=None)
+@given(
+    lines=st.lists(st.text(alphabet="ab:- }]\t\r", max_size=8), min_size=1, max_size=14),
+    number=st.integers(1, 14),
+    column=st.integers(0, 4),
+    last=st.integers(1, 14),
+)
+def test_block_end_over_lines_is_the_line_loop(lines, number, column, last):
+    """A key's block found in the member's text (`helmrelease._block_end` over `kube.Lines`)
+    ends where the line loop ends it, whatever the indentation, blank lines and list items."""
+    from parsers import helmrelease
+
+    last = min(max(last, number), len(lines))
+    if number > len(lines):
+        return
+    text = "\n".join(lines)
+    slow = helmrelease._block_end(kube.Locator(text.split("\n"), 1, last), number, column)
+    fast = helmrelease._block_end(kube.Locator(kube.Lines(text), 1, last), number, column)
+    assert fast == slow
+
+
 def test_locator_does_not_search_a_long_line():
     """A minified list is one long line, never searched (`kubectl get -o json | jq -c`)."""
     import time
