@@ -127,8 +127,9 @@ def _redact_distinct(values: pl.Series, distinct: pl.Series | None = None) -> tu
 
 
 def _hints(values: pl.Series) -> pl.Series:
-    """Which strings hold a hint of a secret: the pre-filter, or a cut at their end (a test of
-    the last bytes, cheaper than a non-ASCII character in the pre-filter's automaton)."""
+    """Which strings hold a hint of a secret: the shapes' pre-filter, a long base64 run, or a
+    cut at their end (a test of the last bytes, cheaper than a non-ASCII character in the
+    pre-filter's automaton)."""
     return (values.str.contains(PREFILTER) | values.str.contains(BASE64_HINT) | values.str.ends_with(CUT)).fill_null(
         False
     )
