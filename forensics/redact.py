@@ -130,9 +130,12 @@ def _hints(values: pl.Series) -> pl.Series:
     """Which strings hold a hint of a secret: the shapes' pre-filter, a long base64 run, or a
     cut at their end (a test of the last bytes, cheaper than a non-ASCII character in the
     pre-filter's automaton)."""
-    return (values.str.contains(PREFILTER) | values.str.contains(BASE64_HINT) | values.str.ends_with(CUT)).fill_null(
-        False
-    )
+    return values.to_frame("_v").select(_hinted(pl.col("_v")).fill_null(False)).to_series()
+
+
+def _hinted(text: pl.Expr) -> pl.Expr:
+    """`_hints` as an expression (of a column, or of a list's elements)."""
+    return text.str.contains(PREFILTER) | text.str.contains(BASE64_HINT) | text.str.ends_with(CUT)
 
 
 def _redact_hits(subset: pl.Series) -> tuple[pl.Series, pl.Series]:
@@ -291,15 +294,7 @@ def redact(frames: dict[str, pl.DataFrame]) -> tuple[dict[str, pl.DataFrame], in
 
 def _redact_lists(values: pl.Series) -> tuple[pl.Series, int]:
     """A column of lists of strings redacted: the few lists that hold a hint, one by one."""
-    hit = (
-        values.list.eval(
-            pl.element().str.contains(PREFILTER)
-            | pl.element().str.contains(BASE64_HINT)
-            | pl.element().str.ends_with(CUT)
-        )
-        .list.any()
-        .fill_null(False)
-    )
+    hit = values.list.eval(_hinted(pl.element())).list.any().fill_null(False)
     if not hit.any():
         return values, 0
     rows, count = values.to_list(), 0

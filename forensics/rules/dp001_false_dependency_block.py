@@ -8,7 +8,7 @@ import polars as pl
 
 from forensics.exprs import DEPENDENCY_NOT_READY, msg_matches, ready_condition
 from forensics.model import Label, Severity
-from forensics.rules._base import Context, Rule, cite, controller_logs, no_findings
+from forensics.rules._base import Context, Rule, cite, no_findings, release_logs
 from forensics.rules._deps import dependency_checks, dependency_claims
 from forensics.rules._exprs import flux, fmt, latest, stamp
 from forensics.rules.dr001_drift_correction_loop import DETECTED_NOTE
@@ -98,8 +98,7 @@ class FalseDependencyBlock(Rule):
         # What kept the reconcile from concluding after the check passed (the v0.37.0-v0.37.3
         # mechanism): typically a drift-correction loop.
         corrections = (
-            controller_logs(ctx)
-            .filter(pl.col("release").is_not_null() & pl.col("msg").str.starts_with("running 'correct cluster drift'"))
+            release_logs(ctx, pl.col("msg").str.starts_with("running 'correct cluster drift'"))
             .join(first_pass_after.select("release", pass_ts="ts"), on="release")
             .filter(pl.col("ts") >= pl.col("pass_ts"))
         )

@@ -9,7 +9,7 @@ import polars as pl
 from forensics import collect
 from forensics.exprs import msg_matches, ready_condition
 from forensics.model import Label, Severity
-from forensics.rules._base import TS, Context, Rule, cite, controller_logs, no_findings
+from forensics.rules._base import TS, Context, Rule, cite, no_findings, release_logs
 from forensics.rules._deps import dependency_claims
 from forensics.rules._events import (
     failure_evidence,
@@ -102,7 +102,7 @@ class CauseNotInBundle(Rule):
             return no_findings()
         # only the target releases' rows are counted and cited (not a copy of every log line)
         wanted = pl.col("release").is_in(targets["release"].unique().sort().to_list())
-        logs = controller_logs(ctx).filter(pl.col("release").is_not_null() & wanted)
+        logs = release_logs(ctx, wanted)
         events = release_events(ctx).filter(wanted)
         ready = ["ready_status", "ready_reason", "ready_message", "ready_since", "input_format", "observed_generation"]
         seen = (
