@@ -72,7 +72,7 @@ def parse(
     repeats = Repeats()
 
     def work(batch: pl.DataFrame) -> _logs.Rows:
-        lines = prepare(batch.select("line", "raw", "offset")).drop("partial", strict=False)
+        lines = _prepare_kept(batch.select("line", "raw", "offset"), prepare).drop("partial", strict=False)
         lines = lines.with_columns(batch.select(pl.exclude("line", "raw", "offset")))
         rows = _logs.build_rows(lines, source, decode=_predecoded, **options)
         rows.logs = share(rows.logs, repeats)
@@ -102,6 +102,20 @@ def parse(
     result.add("logs", pl.concat(taken.logs, rechunk=False) if taken.logs else pl.DataFrame())
     result.note = _logs.note(taken.counts, unreadable)
     return True
+
+
+def _prepare_kept(lines: pl.DataFrame, prepare: Callable[[pl.DataFrame], pl.DataFrame]) -> pl.DataFrame:
+    """`prepare(lines)`, run on the lines whose text is kept only: the others (most lines of a
+    log, plain records) take what `prepare` gives a line without text. A dialect's regexes
+    cost as much on a null as on a line (bench/README.md)."""
+    kept = lines["raw"].is_not_null()
+    if kept.all():
+        return prepare(lines)
+    done = prepare(lines.filter(kept))
+    textless = prepare(lines.head(1).with_columns(pl.lit(None, pl.String).alias("raw")))
+    constants = [pl.lit(textless[name][0], dtype).alias(name) for name, dtype in textless.schema.items()]
+    rest = lines.filter(~kept).with_columns(c for c in constants if c.meta.output_name() not in lines.columns)
+    return pl.concat([done, rest.select(done.columns)]).sort("line")
 
 
 def _submit_runs(query: pl.LazyFrame, pool: ThreadPoolExecutor, work, running: deque, taken: _Taken) -> int:
