@@ -22,6 +22,7 @@ import re
 from bisect import bisect_right
 from itertools import accumulate
 from dataclasses import dataclass
+from functools import lru_cache
 
 import yaml
 
@@ -379,11 +380,10 @@ def _expands_safely(doc, length: int) -> bool:
 
 def _yaml_documents(lines: list[str]) -> list[tuple[int, int]]:
     docs, start = [], 1
-    for number, line in enumerate(lines, start=1):
-        if _DOC_SEP.match(line):
-            if number > start:
-                docs.append((start, number - 1))
-            start = number + 1
+    for number in _separators(lines):
+        if number > start:
+            docs.append((start, number - 1))
+        start = number + 1
     if start <= len(lines):
         docs.append((start, len(lines)))
     return [
@@ -391,6 +391,36 @@ def _yaml_documents(lines: list[str]) -> list[tuple[int, int]]:
         for s, e in docs
         if any(lines[i - 1].strip() and not lines[i - 1].lstrip().startswith("#") for i in range(s, e + 1))
     ]
+
+
+def _separators(lines: list[str]) -> list[int]:
+    """The numbers of the document separator lines (`---`, `...`), in order."""
+    if type(lines) is not Lines:
+        return [number for number, line in enumerate(lines, start=1) if _DOC_SEP.match(line)]
+    # The same lines found in the member's text (`\s` of a line holds no newline), each after
+    # a newline (a pattern that starts with one is searched for it, not tried at every character).
+    offsets = lines.offsets
+    first = [1] if lines and _DOC_SEP.match(lines[0]) else []
+    return first + [bisect_right(offsets, match.start()) + 1 for match in _DOC_SEP_IN_TEXT.finditer(lines.text)]
+
+
+_DOC_SEP_IN_TEXT = re.compile(r"\n(?:---|\.\.\.)(?:[^\S\n][^\n]*)?(?=\n|\Z)")
+
+
+def _next_not_starting(lines: list[str], number: int, width: int, end: int) -> int:
+    """The first line after `number` (at most `end + 1`) that does not start with `width`
+    spaces: the next line, or in a member's text the line a regex finds."""
+    if type(lines) is not Lines:
+        return number + 1
+    offsets = lines.offsets
+    match = _not_starting(width).search(lines.text, offsets[number] - 1, offsets[end])
+    return min(end + 1, bisect_right(offsets, match.start()) + 1) if match else end + 1
+
+
+@lru_cache(maxsize=64)
+def _not_starting(width: int) -> re.Pattern:
+    """A newline before a line that does not start with `width` spaces."""
+    return re.compile(r"\n(?! {%d})" % width)
 
 
 def _items_line(lines: list[str], start: int, end: int) -> int:
@@ -406,10 +436,14 @@ _ITEM = re.compile(r"(\s*)-(?: |$)")
 def _yaml_items(lines: list[str], start: int, end: int, after: int) -> list[tuple[int, int]]:
     """Line spans of the `- ` entries of the first sequence after line `after`."""
     starts, indent, inside = [], None, None
-    for number in range(max(start, after + 1), end + 1):
+    number = max(start, after + 1) - 1
+    while number < end:
+        number += 1
         line = lines[number - 1]
         if inside is not None and line.startswith(inside):
-            continue  # deeper than the entries: inside one (most lines; no pattern needed)
+            # deeper than the entries: inside one (most lines), up to the next line that is not
+            number = _next_not_starting(lines, number, len(inside), end) - 1
+            continue
         match = _ITEM.match(line)
         if match and (indent is None or len(match.group(1)) == indent):
             indent = len(match.group(1))

@@ -328,6 +328,32 @@ def test_block_end_over_lines_is_the_line_loop(lines, number, column, last):
     assert fast == slow
 
 
+# separators among other dashes and dots, items at three indentations, deeper lines, Unicode whitespace
+_YAML_LINES = "---|--- a|---\x0b|...|- a|- b|-|  - a| b|  b|  c||# c|\t- a|\u2028b".split("|")
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    lines=st.lists(
+        st.sampled_from(_YAML_LINES),
+        min_size=1,
+        max_size=16,
+    ),
+    start=st.integers(1, 3),
+    end=st.integers(1, 16),
+    after=st.integers(0, 3),
+)
+def test_document_and_item_spans_over_lines_are_the_line_loops(lines, start, end, after):
+    """YAML document separators and list items found in the member's text (over `kube.Lines`)
+    are the line loops' (separators among other dashes and dots, items at several
+    indentations, deeper lines skipped, comments and blank lines, Unicode whitespace)."""
+    text = "\n".join(lines)
+    plain, known = text.split("\n"), kube.Lines(text)
+    assert kube._yaml_documents(known) == kube._yaml_documents(plain)
+    end = min(max(end, start), len(plain))
+    assert kube._yaml_items(known, start, end, after) == kube._yaml_items(plain, start, end, after)
+
+
 def test_locator_does_not_search_a_long_line():
     """A minified list is one long line, never searched (`kubectl get -o json | jq -c`)."""
     import time
