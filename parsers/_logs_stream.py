@@ -66,8 +66,8 @@ def parse(
     `prepare` is the dialect's per-line function of the reference (role, body, prefix...);
     here it sees `raw` only where the line's text is kept, null elsewhere. `body`: the
     expression of `raw` that is the JSON record (the line itself by default), which must be
-    the reference's body wherever it is a `{...}` line (string cuts, not a regex capture per
-    line: a capture costs ~6x); `decline`: an expression of `raw` true on a line the engine
+    the reference's body wherever it is a `{...}` line (a prefix removed, not a regex capture
+    per line: a capture costs ~6x); `decline`: an expression of `raw` true on a line the engine
     must not read (the reference does)."""
     repeats = Repeats()
 

@@ -52,11 +52,10 @@ def _prepare(lines: pl.DataFrame) -> pl.DataFrame:
 def parse(data: bytes | FileData, source: str) -> ParseResult:
     result = ParseResult(NAME)
     options = {"text_records": True, "context": log_context(source), "not_record": "not a CRI log line"}
-    # the fast path reads the record after the prefix (the text after its third space, where
-    # the prefix is followed by one: `_LINE`'s fourth group then); partial lines (joined) are
+    # the fast path reads the record after the prefix (the line without `_CUT`, where the
+    # prefix is followed by a space: `_LINE`'s fourth group then); partial lines (joined) are
     # the reference's
-    cut = pl.col("raw").str.contains(_CUT)
-    body = pl.when(cut).then(pl.col("raw").str.splitn(" ", 4).struct.field("field_3")).otherwise(pl.col("raw"))
+    body = pl.col("raw").str.replace(_CUT, "")
     partial = pl.col("raw").str.contains(_PARTIAL)
     if _logs_stream.wants(data) and _logs_stream.parse(
         result, data, source, _prepare, body=body, decline=partial, **options

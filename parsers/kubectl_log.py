@@ -52,9 +52,9 @@ def parse(data: bytes | FileData, source: str) -> ParseResult:
         "context": log_context(source),
         "not_record": "line without the kubelet timestamp prefix",
     }
-    # the fast path reads the record after the prefix: the text after its space (`_LINE`'s second group)
-    cut = pl.col("raw").str.contains(r"^" + _logs.TS_RE + " ")
-    body = pl.when(cut).then(pl.col("raw").str.splitn(" ", 2).struct.field("field_1")).otherwise(pl.col("raw"))
+    # the fast path reads the record after the prefix: the line without the time and its space
+    # (`_LINE`'s second group)
+    body = pl.col("raw").str.replace(r"^" + _logs.TS_RE + " ", "")
     if _logs_stream.wants(data) and _logs_stream.parse(result, data, source, _prepare, body=body, **options):
         return result
     data = data.read() if isinstance(data, FileData) else data
