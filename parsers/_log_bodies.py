@@ -222,8 +222,10 @@ def _flux_rows(df: pl.DataFrame) -> pl.DataFrame:
 def _console_rows(df: pl.DataFrame, claimed: pl.Series) -> pl.DataFrame:
     """The rows no other dialect claimed written by zap's console encoder, with their RECORD
     columns (the context JSON decoded) and `_i`; a context that is no JSON stays in `msg`."""
-    console = df.select(pl.col("body").str.extract_groups(_CONSOLE).alias("_c")).with_row_index("_i")
-    console = console.filter(~pl.lit(claimed) & pl.col("_c").struct.field("1").is_not_null())
+    # the pattern tried on the rows left with a body only (a capture costs as much on a null)
+    console = df.select("body").with_row_index("_i").filter(~pl.lit(claimed) & pl.col("body").is_not_null())
+    console = console.select("_i", pl.col("body").str.extract_groups(_CONSOLE).alias("_c"))
+    console = console.filter(pl.col("_c").struct.field("1").is_not_null())
     if not console.height:
         return console
     tail = pl.col("_c").struct.field("3")
