@@ -1,16 +1,21 @@
-"""Fast path of the Event objects: a big core/v1 `EventList` read column-wise.
+"""Fast path of the Event objects: a big list of core/v1 Events read column-wise.
 
 Contract: `parse(data, source, name)` gives exactly the rows `parsers.k8s_events.extract`
 (the reference) gives for every Event of the list, read per object by `parsers.objects`, or
 None, and the caller takes the reference. 200,000 Events are ~2 s of Python per object; here
 no Python code runs per Event: Arrow's JSON reader decodes the items into typed columns (only
 the fields `extract` reads), Polars finds each item's cited line and computes excerpts and
-times. It relies on the layout Go's `json.MarshalIndent(list, "", "  ")` writes
-(troubleshoot's `events/<ns>.json`) to tell the items' lines apart, and declines anything
-else.
+times. It relies on the layout Go's `json.MarshalIndent(list, "", indent)` writes to tell the
+items' lines apart (troubleshoot's `events/<ns>.json`: an `EventList`, two spaces; `kubectl
+cluster-info dump`'s `<ns>/events.json`: an `EventList`, four; `kubectl get events -o json`: a
+`List` of Events, four), and declines anything else.
 """
 
 from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import NamedTuple
 
 import polars as pl
 from polars.exceptions import PolarsError
@@ -19,15 +24,44 @@ from parsers._base import EXCERPT_MAX, TS, Background, ParseResult, excerpt_expr
 from parsers.kube import LONG_LINE
 
 MIN_BYTES = 1 << 20  # smaller members take `extract` per object (the reference path)
-# Go's json.MarshalIndent(list, "", "  "): `"items": [` on its own line, then each item opens
-# and closes on its own line at indent 4, one right after the other, then `]`.
-_ITEMS_OPEN = '  "items": ['
-_ITEM_START = "    {"
-_ITEM_ENDS = ("    },", "    }")
-_ITEMS_CLOSE = ("  ]", "  ],")
-_BOUNDARY, _BOUNDARY_SPACE = b"\n    },\n    {\n", b"\n    } \n    {\n"
-_ITEMS_OPEN_LINE = b'\n  "items": [\n'
-_LAST_ITEM_CLOSE = b"\n    }\n  ]"
+
+
+class _Layout(NamedTuple):
+    """The lines of Go's json.MarshalIndent(list, "", <unit spaces>): `"items": [` on its own
+    line at one indent, then each item opening and closing on its own line at two, one right
+    after the other, then `]`."""
+
+    unit: int
+    items_open: str  # '  "items": [' (two spaces)
+    item_start: str  # "    {"
+    item_ends: tuple[str, str]  # ("    },", "    }"): every item but the last, the last
+    items_close: tuple[str, str]  # ("  ]", "  ],")
+    boundary: bytes  # b"\n    },\n    {\n" between two items, and the same without its comma
+    boundary_space: bytes
+    items_open_line: bytes  # b'\n  "items": [\n'
+    last_item_close: bytes  # b"\n    }\n  ]"
+
+
+@lru_cache(maxsize=8)
+def _layout(unit: int) -> _Layout:
+    one, two = " " * unit, " " * (2 * unit)
+    return _Layout(
+        unit,
+        f'{one}"items": [',
+        f"{two}{{",
+        (f"{two}}},", f"{two}}}"),
+        (f"{one}]", f"{one}],"),
+        f"\n{two}}},\n{two}{{\n".encode(),
+        f"\n{two}}} \n{two}{{\n".encode(),
+        f'\n{one}"items": [\n'.encode(),
+        f"\n{two}}}\n{one}]".encode(),
+    )
+
+
+# The first key's line after the opening brace: its indent is the layout's unit.
+_UNIT = re.compile(rb'\s*\{\n( {1,8})"')
+# A list of Events: typed (`EventList`, whose items may leave out their kind) or kubectl's `List`.
+_LIST_KINDS = ("EventList", "List")
 _NEEDLE = r"""^([^"'\\\n\t]{1,40})"""  # kube._needle: the longest quote- and escape-free prefix, <= 40 characters
 _MAX_BLOCK = (1 << 31) - 1  # Arrow's block size is a 32-bit int (a bigger list is read in blocks, or declined)
 _MAX_DEPTH = 700  # nesting json.loads reads without RecursionError, with room for the caller's stack
@@ -82,13 +116,14 @@ def parse(data: bytes, source: str, name: str):
     a string, `1.0` for a count), duplicate keys, nesting near the decoder's limit, text the
     JSON reader refuses.
     """
-    head = data[:4096]
-    if not head.lstrip().startswith(b"{") or b'"EventList"' not in data[:256] and b'"EventList"' not in data[-512:]:
+    head, tail = data[:4096], data[-512:]
+    unit = _UNIT.match(head)
+    if not unit or not any(f'"{kind}"'.encode() in head[:256] or f'"{kind}"'.encode() in tail for kind in _LIST_KINDS):
         return None
     if b"\r" in data:
         return None
     try:
-        return _parse_event_list(data, source, name)
+        return _parse_event_list(data, source, name, _layout(len(unit.group(1))))
     except _Decline:
         return None
     except PolarsError:  # e.g. not UTF-8: Polars reads lines of UTF-8 only (json.loads refuses the rest too)
@@ -99,17 +134,17 @@ class _Decline(Exception):
     """Not read exactly as `extract` would: the per-object path instead."""
 
 
-def _parse_event_list(data: bytes, source: str, name: str):
+def _parse_event_list(data: bytes, source: str, name: str, layout: _Layout):
 
     # The items array, from the line after `"items": [` to the `}` before `]` (checked against
     # the lines), read by Arrow while Polars reads the lines on a thread.
-    opened, closed = data.find(_ITEMS_OPEN_LINE), data.rfind(_LAST_ITEM_CLOSE)
-    first_byte, last_byte = opened + len(_ITEMS_OPEN_LINE), closed + len(_LAST_ITEM_CLOSE) - 4
-    if opened < 0 or last_byte <= first_byte:
+    opened, closed = data.find(layout.items_open_line), data.rfind(layout.last_item_close)
+    first_byte, last_byte = opened + len(layout.items_open_line), closed + 2 * layout.unit + 2  # after the `}`
+    if opened < 0 or closed < 0 or last_byte <= first_byte:
         raise _Decline
-    reading = Background(_read_lines, data, first_byte, LONG_LINE, name="event-list-lines")
+    reading = Background(_read_lines, data, first_byte, LONG_LINE, layout, name="event-list-lines")
     try:
-        table = _read_items(data, first_byte, last_byte)
+        table, list_kind = _read_items(data, first_byte, last_byte, layout)
     finally:
         found, starts, ends, candidates, lines = reading.result()  # raises what the thread raised
 
@@ -124,7 +159,9 @@ def _parse_event_list(data: bytes, source: str, name: str):
     if 3 + _depth(table.schema) > _MAX_DEPTH:
         raise _Decline
     items = pl.from_arrow(table.select([field.name for field in _item_type()]))
-    if not isinstance(items, pl.DataFrame) or not items["kind"].fill_null("").is_in(["Event", ""]).all():
+    # an EventList's items may leave out their kind (they are Events), a List's may not
+    kinds = ["Event", ""] if list_kind == "EventList" else ["Event"]
+    if not isinstance(items, pl.DataFrame) or not items["kind"].fill_null("").is_in(kinds).all():
         raise _Decline
 
     events = _timestamps(items, items.select(*_event_columns(source), *_timestamp_columns()))
@@ -134,7 +171,7 @@ def _parse_event_list(data: bytes, source: str, name: str):
         events = events.with_columns(lines["line"], lines["excerpt"])
     else:
         events = events.with_columns(
-            _cited(data, found, candidates, starts, ends, lines, events, has_message, LONG_LINE)
+            _cited(data, found, candidates, starts, ends, lines, events, has_message, LONG_LINE, layout)
         )
     result = ParseResult(name)
     result.add("events", events)
@@ -142,12 +179,12 @@ def _parse_event_list(data: bytes, source: str, name: str):
     return result
 
 
-def _read_lines(data: bytes, first_byte: int, long_line: int):
+def _read_lines(data: bytes, first_byte: int, long_line: int, layout: _Layout):
     """The lines that matter (`_line_query`), the items' first and last lines (`_tiles`), the
     lines holding `message` in them, and when each item has one such line, those lines with
     their excerpts (else None)."""
-    found = _line_query(data, "message").collect()
-    starts, ends = _tiles(found, data, first_byte)
+    found = _line_query(data, "message", layout).collect()
+    starts, ends = _tiles(found, data, first_byte, layout)
     candidates = _in_items(found.filter(pl.col("text").str.contains("message", literal=True)), starts, ends, long_line)
     lines = _only_lines(candidates, len(starts), "message")
     if lines is not None:
@@ -168,13 +205,13 @@ def _excerpt(text):
     )
 
 
-def _tiles(found, data: bytes, first_byte: int):
+def _tiles(found, data: bytes, first_byte: int, layout: _Layout):
     """The first and last lines of the items. They must tile the array: `"items": [`, then each
     item's `{` line right after the previous item's `},` line, the last item's `}` line, then `]`.
     Every such pair of lines is an item boundary, then, and `first_byte` starts the first item."""
     text = pl.col("text")
-    starts = found.filter(text == _ITEM_START)["line"]
-    ends = found.filter(text.is_in(_ITEM_ENDS))
+    starts = found.filter(text == layout.item_start)["line"]
+    ends = found.filter(text.is_in(layout.item_ends))
     n = len(starts)
     if not n or ends.height != n:
         raise _Decline
@@ -182,17 +219,17 @@ def _tiles(found, data: bytes, first_byte: int):
     if not (
         (ends > starts).all()
         and (starts.slice(1) == ends.slice(0, n - 1) + 1).all()
-        and (closing.slice(0, n - 1) == _ITEM_ENDS[0]).all()
-        and closing[-1] == _ITEM_ENDS[1]
-        and _line_text(found, starts[0] - 1) == _ITEMS_OPEN
-        and _line_text(found, ends[-1] + 1) in _ITEMS_CLOSE
+        and (closing.slice(0, n - 1) == layout.item_ends[0]).all()
+        and closing[-1] == layout.item_ends[1]
+        and _line_text(found, starts[0] - 1) == layout.items_open
+        and _line_text(found, ends[-1] + 1) in layout.items_close
         and data.count(b"\n", 0, first_byte) == starts[0] - 1  # `find` found that `"items": [` line
     ):
         raise _Decline
     return starts, ends
 
 
-def _cited(data: bytes, found, candidates, starts, ends, lines, events, has_message, long_line: int) -> list:
+def _cited(data: bytes, found, candidates, starts, ends, lines, events, has_message, long_line: int, layout) -> list:
     """The cited line and its excerpt when some item has no message, or not one line holding
     it: `Locator.value` for the message, else for the reason, else the item's first line."""
 
@@ -201,7 +238,7 @@ def _cited(data: bytes, found, candidates, starts, ends, lines, events, has_mess
     cited = pl.select(pl.when(pl.lit(has_message)).then(pl.lit(message))).to_series()
     known = found
     if cited.is_null().any():
-        more = _line_query(data, "reason").collect()
+        more = _line_query(data, "reason", layout).collect()
         reasons = _in_items(more.filter(pl.col("text").str.contains("reason", literal=True)), starts, ends, long_line)
         reason = _only_lines(reasons, n, "reason")
         reason = reason["line"] if reason is not None else _ranked(reasons, "reason", events["reason"], n)
@@ -216,14 +253,15 @@ def _cited(data: bytes, found, candidates, starts, ends, lines, events, has_mess
     ]
 
 
-def _line_query(data: bytes, key: str):
+def _line_query(data: bytes, key: str, layout: _Layout):
     """The numbered lines that matter: the items' first and last lines, the lines around them,
     and the lines holding `key`."""
     text = pl.col("text")
     return (
         pl.scan_lines(data, name="text", row_index_name="line", row_index_offset=1)
         .filter(
-            text.is_in([_ITEM_START, *_ITEM_ENDS, _ITEMS_OPEN, *_ITEMS_CLOSE]) | text.str.contains(key, literal=True)
+            text.is_in([layout.item_start, *layout.item_ends, layout.items_open, *layout.items_close])
+            | text.str.contains(key, literal=True)
         )
         .with_columns(pl.col("line").cast(pl.Int64))
     )
@@ -234,8 +272,9 @@ def _line_text(found, number: int) -> str | None:
     return row[0] if len(row) else None
 
 
-def _read_items(data: bytes, first_byte: int, last_byte: int):
-    """The items' fields by Arrow's JSON reader, after json.loads checked the list's own keys."""
+def _read_items(data: bytes, first_byte: int, last_byte: int, layout: _Layout):
+    """The items' fields by Arrow's JSON reader, after json.loads checked the list's own keys;
+    and the list's kind."""
     import json
 
     import pyarrow as pa
@@ -243,7 +282,7 @@ def _read_items(data: bytes, first_byte: int, last_byte: int):
 
     # The list's own keys, by json.loads itself, with the items array replaced by a marker: the
     # marker comes back as `items` only if that array is the list's (last) `items` member.
-    bracket, close = first_byte - 2, last_byte + 3  # `[` ends the line before; `]` follows the 2 spaces of the next
+    bracket, close = first_byte - 2, last_byte + 1 + layout.unit  # `[` ends the line before; `]` follows one indent
     if data[bracket : bracket + 1] != b"[" or data[close : close + 1] != b"]":
         raise _Decline
     marker = "\x00fast-path-items"
@@ -251,13 +290,13 @@ def _read_items(data: bytes, first_byte: int, last_byte: int):
         doc = json.loads(data[:bracket] + json.dumps(marker).encode() + data[close + 1 :])
     except (ValueError, RecursionError):
         raise _Decline from None
-    if not isinstance(doc, dict) or doc.get("items") != marker or doc.get("kind") != "EventList":
+    if not isinstance(doc, dict) or doc.get("items") != marker or doc.get("kind") not in _LIST_KINDS:
         raise _Decline
     # The items as a sequence of JSON objects, without the commas between them: an item that did
     # not end on its own `}` line would now hold `} {` (not JSON).
     # (Rewritten in the whole text and handed over as a view of the items: no match can cross
     # their first or last byte, and a copy of the slice first would cost a copy of the file.)
-    body = memoryview(data.replace(_BOUNDARY, _BOUNDARY_SPACE))[first_byte:last_byte]
+    body = memoryview(data.replace(layout.boundary, layout.boundary_space))[first_byte:last_byte]
     options = pa_json.ParseOptions(
         explicit_schema=pa.schema(list(_item_type())), newlines_in_values=True, unexpected_field_behavior="infer"
     )
@@ -265,13 +304,14 @@ def _read_items(data: bytes, first_byte: int, last_byte: int):
     # parsing the text once more, which costs more CPU than the second thread saves (the
     # parsing threads are busy with other members anyway).
     try:
-        return pa_json.read_json(
+        table = pa_json.read_json(
             pa.py_buffer(body),
             read_options=pa_json.ReadOptions(block_size=min(len(body) + 1, _MAX_BLOCK)),
             parse_options=options,
         )
     except (pa.ArrowException, ValueError):
         raise _Decline from None
+    return table, doc["kind"]
 
 
 def _depth(schema) -> int:

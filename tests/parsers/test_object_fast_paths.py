@@ -126,10 +126,29 @@ DECLINED_EVENTS = [
 ]
 
 
-def _event_list(events: list, indent: int = 2) -> bytes:
+def _event_list(events: list, indent: int | str = 2) -> bytes:
+    """troubleshoot's `events/<ns>.json` (indent 2), `kubectl cluster-info dump`'s (indent 4)."""
     return json.dumps(
         {"kind": "EventList", "apiVersion": "v1", "metadata": {"resourceVersion": "1"}, "items": events}, indent=indent
     ).encode()
+
+
+def _kubectl_list(events: list) -> bytes:
+    """`kubectl get events -A -o json`: a `List` whose items name their kind, keys in order."""
+    items = [{"apiVersion": "v1", "kind": "Event", **event} for event in events]
+    return json.dumps(
+        {"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}},
+        indent=4,
+        sort_keys=True,
+    ).encode()
+
+
+# Every layout the fast path reads: (name, events -> bytes).
+LAYOUTS = {
+    "troubleshoot": _event_list,
+    "cluster-info-dump": lambda events: _event_list(events, indent=4),
+    "kubectl-o-json": _kubectl_list,
+}
 
 
 def _reference(data: bytes, monkeypatch) -> objects.ParseResult:
@@ -147,16 +166,19 @@ def _same(fast, slow) -> None:
     assert (fast.note, fast.problems) == (slow.note, slow.problems)
 
 
-def _with_odd_event(change: dict) -> bytes:
-    """An EventList of five ordinary events and, third, one changed by `change`."""
+def _with_odd_event(change: dict, layout=_event_list) -> bytes:
+    """A list of five ordinary events and, third, one changed by `change`."""
     events = [_event(i) for i in range(5)]
     events.insert(2, _event(99, **change))
-    return _event_list(events)
+    return layout(events)
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("change", ODD_EVENTS, ids=[str(sorted(c)) for c in ODD_EVENTS])
-def test_event_list_fast_path_reads_every_shape_as_extract(change, monkeypatch):
-    data = _with_odd_event(change)
+def test_event_list_fast_path_reads_every_shape_as_extract(change, layout, monkeypatch):
+    if layout == "kubectl-o-json" and "kind" in change:
+        change = {key: value for key, value in change.items() if key != "kind"}  # a List's items name theirs
+    data = _with_odd_event(change, LAYOUTS[layout])
     fast = event_list_fast.parse(data, "events/ns.json", objects.NAME)
     assert fast is not None
     slow = _reference(data, monkeypatch)
@@ -164,9 +186,10 @@ def test_event_list_fast_path_reads_every_shape_as_extract(change, monkeypatch):
     assert (fast.note, fast.problems) == (slow.note, slow.problems)
 
 
+@pytest.mark.parametrize("layout", LAYOUTS)
 @pytest.mark.parametrize("change", DECLINED_EVENTS, ids=[str(sorted(c)) for c in DECLINED_EVENTS])
-def test_event_list_fast_path_declines_what_it_would_read_otherwise(change, monkeypatch):
-    data = _with_odd_event(change)
+def test_event_list_fast_path_declines_what_it_would_read_otherwise(change, layout, monkeypatch):
+    data = _with_odd_event(change, LAYOUTS[layout])
     assert event_list_fast.parse(data, "events/ns.json", objects.NAME) is None
     monkeypatch.setattr(event_list_fast, "MIN_BYTES", 0)  # objects.parse tries the fast path, then takes extract
     result = objects.parse(data, "events/ns.json")
@@ -186,14 +209,23 @@ def test_event_list_fast_path_declines_other_layouts(monkeypatch):
     events = [_event(i) for i in range(4)]
     good = _event_list(events)
     assert event_list_fast.parse(good, "e.json", objects.NAME) is not None
-    _declined(_event_list(events, indent=4), monkeypatch)  # kubectl's indentation
+    for indent in (1, 3, 8):  # any indent of spaces is Go's layout
+        fast = event_list_fast.parse(_event_list(events, indent=indent), "events/ns.json", objects.NAME)
+        _same(fast, _reference(_event_list(events, indent=indent), monkeypatch))
+    _declined(_event_list(events, indent="\t"), monkeypatch)
+    _declined(_event_list(events, indent=4).replace(b"\n        {\n", b"\n       {\n", 1), monkeypatch)  # an item at 7
     _declined(good.replace(b"\n", b"\r\n"), monkeypatch)  # CR LF
     _declined(good[:-40], monkeypatch)  # cut short: invalid JSON
     _declined(good + b"\n{}", monkeypatch)  # a second document
     _declined(
         good.replace(b'"reason": "UpgradeSucceeded"', b'"reason": "UpgradeSucceeded", "reason": "x"', 1), monkeypatch
     )
-    _declined(good.replace(b'"kind": "EventList"', b'"kind": "List"'), monkeypatch)
+    _declined(good.replace(b'"kind": "EventList"', b'"kind": "List"'), monkeypatch)  # items without their kind
+    _declined(good.replace(b'"kind": "EventList"', b'"kind": "PodList"'), monkeypatch)
+    kubectl = _kubectl_list(events)
+    assert event_list_fast.parse(kubectl, "e.json", objects.NAME) is not None
+    _declined(kubectl.replace(b'"kind": "Event"', b'"kind": "Pod"', 1), monkeypatch)  # not only Events
+    _declined(kubectl.replace(b'"kind": "Event",\n', b"", 1), monkeypatch)  # an item of a List without its kind
     _declined(good.replace(b'"kind": "EventList",', b'"kind": "EventList", "kind": "PodList",'), monkeypatch)
     _declined(good.replace(b'"svc-1"', b'"svc-\xff"', 1), monkeypatch)  # invalid UTF-8
 
@@ -250,13 +282,16 @@ def test_event_list_fast_path_declines_nesting_near_the_decoders_limit(monkeypat
     _declined(_event_list(events), monkeypatch)
 
 
-def test_event_list_fast_path_on_a_large_random_list(monkeypatch):
+@pytest.mark.parametrize("layout", LAYOUTS)
+def test_event_list_fast_path_on_a_large_random_list(layout, monkeypatch):
     rng = random.Random(11)
     events = []
     for i in range(3000):
         change = rng.choice(ODD_EVENTS) if rng.random() < 0.3 else {}
+        if layout == "kubectl-o-json":
+            change = {key: value for key, value in change.items() if key != "kind"}
         events.append(_event(i, **change))
-    data = _event_list(events)
+    data = LAYOUTS[layout](events)
     assert len(data) >= event_list_fast.MIN_BYTES
     fast = objects.parse(data, "events/ns.json")
     slow = _reference(data, monkeypatch)
