@@ -18,6 +18,7 @@ thousand messages and release names.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from collections import deque
@@ -31,7 +32,7 @@ from parsers._base import PYTHON_BOUND, FileData, ParseResult
 from parsers._log_bodies import OBJECT_FIELDS
 
 # Below this size the reference reads the member (the engine's start costs more than it saves).
-MIN_BYTES = 8 << 20
+MIN_BYTES = 4 << 20
 # Rows handed to `_logs.build_rows` at a time, and how many such runs may be submitted and not
 # yet taken (bench/README.md: 48k x 2 was the fastest within the memory target).
 STREAM_ROWS = 49152
@@ -39,7 +40,10 @@ RUNS_HELD = 2
 WORKERS = 2
 # Decoded batches held back, at most, while Python-bound parsing runs elsewhere (~20 MB each).
 DEFERRED_BATCHES = 8
-# One log decoded by the engine at a time: each decode keeps every core busy already.
+# One big log decoded by the engine at a time: each such decode keeps every core busy already.
+# A smaller one (a few runs: kubelet rotates container logs at 10 MiB) is decoded beside
+# another member's parsing, or it would leave a core idle (bench/README.md: 100 logs of 6 MB).
+ALONE_BYTES = 64 << 20
 _ONE_STREAM = threading.Lock()
 _PRE = "_j."  # prefix of the columns the engine decoded
 _LIGHT = {name: dtype for name, dtype in _logs.DTYPES.items() if name not in OBJECT_FIELDS}
@@ -85,7 +89,7 @@ def parse(
     pool = ThreadPoolExecutor(max_workers=WORKERS)
     running: deque = deque()
     try:
-        with _ONE_STREAM:
+        with _ONE_STREAM if len(data) >= ALONE_BYTES else contextlib.nullcontext():
             length = _submit_runs(query, pool, work, running, taken)
             while running:
                 taken.add(running.popleft().result())
