@@ -12,7 +12,10 @@ the text can tell the two loaders apart, else None and PyYAML (the reference) re
 declines text with anchors or aliases (so the hostile-input caps of `kube` apply to every
 document that has them), tags, complex keys, directives, deep indentation or characters
 PyYAML refuses; and every plain scalar that either loader could read as something other
-than a string is read by both, the document declined when they differ.
+than a string is read by both, the document declined when they differ, unless yaml-rs'
+document shows that such a scalar was only a piece of a longer text (a line of a multi-line
+message, `Last Helm logs:` lines starting with a time): no string holding it that PyYAML
+would resolve otherwise, no value of its own.
 """
 
 from __future__ import annotations
@@ -69,17 +72,59 @@ def load(text: str) -> tuple | None:
     pieces = _pieces(text)
     if pieces.str.contains(_DECLINE).any():
         return None
+    doubtful = []  # what looks like a plain scalar the two loaders read differently
     for match in pieces.str.extract_all(_CANDIDATE).explode().drop_nulls().unique().to_list():
         found = _TOKEN.fullmatch(match)
         if found is None:
             return None
         token = found[1].rstrip(" \t")
         if (_NUMBER_LIKE.match(token) or token.lower() in _WORD_SET) and not _agree(token):
-            return None
+            doubtful.append(token)
+    if len(doubtful) > MAX_DOUBTFUL:
+        return None
     try:
-        return (yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.LastWins),)
+        document = yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.LastWins)
     except Exception:  # noqa: BLE001 - yaml-rs refuses it (an error, a limit): PyYAML says why
         return None
+    if doubtful and not _only_in_text(document, doubtful):
+        return None
+    return (document,)
+
+
+# Doubtful scalars a document may hold and still be checked (each is looked for in its strings).
+MAX_DOUBTFUL = 64
+_RESOLVER = yaml.resolver.Resolver()
+_RESOLVED = tuple(key for key in yaml.resolver.Resolver.yaml_implicit_resolvers if key)  # first characters
+
+
+def _only_in_text(document, doubtful: list[str]) -> bool:
+    """None of the doubtful scalars is a scalar of the document read by yaml-rs: no key or
+    value is what yaml-rs makes of one alone, and no string holding one is a plain scalar
+    PyYAML would resolve to something else (a multi-line plain scalar is resolved as the
+    text it folds to, the same in both loaders)."""
+    alone = []
+    for token in doubtful:
+        try:
+            alone.append(yaml_rs.loads(f"a: {token}\n", parse_datetime=False)["a"])
+        except Exception:  # noqa: BLE001 - yaml-rs refuses it alone: PyYAML must judge
+            return False
+    texts = [value for value in alone if type(value) is str]
+    others = [value for value in alone if type(value) is not str]
+    stack = [document]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            stack += node.keys()
+            stack += node.values()
+        elif isinstance(node, list):
+            stack += node
+        elif type(node) is str:
+            if node.startswith(_RESOLVED) and any(token in node for token in texts):
+                if _RESOLVER.resolve(yaml.ScalarNode, node, (True, False)) != "tag:yaml.org,2002:str":
+                    return False
+        elif any(_identical(node, value) for value in others):
+            return False
+    return True
 
 
 def _pieces(text: str) -> pl.Series:
@@ -124,4 +169,4 @@ def _identical(left, right) -> bool:
         return list(left) == list(right) and all(_identical(left[key], right[key]) for key in left)
     if isinstance(left, list):
         return len(left) == len(right) and all(_identical(a, b) for a, b in zip(left, right))
-    return left == right
+    return left == right or (type(left) is float and left != left and right != right)  # NaN is NaN
