@@ -6,13 +6,21 @@ from __future__ import annotations
 import hashlib
 import json
 
-from gen_base import COLLECTED, HC_POD, NEW_IMAGE, NS, go_json, rfc3339
+from gen_base import COLLECTED, HC_POD, NEW_IMAGE, NS, go_json, rfc3339, zap_ts
 
 
 class ObjectWriter:
     """Gen's HelmRelease files, flux-system pods and deployments, namespaces and version.yaml."""
 
     # --- HelmReleases ----------------------------------------------------------------------
+    @staticmethod
+    def helm_logs(r, at: int) -> str:
+        """`\\n\\nLast Helm logs:\\n\\n` and `<RFC3339Nano>: <line>` lines (helm-controller v0.37+)."""
+        return (
+            f"\n\nLast Helm logs:\n\n{zap_ts(at - 300 * NS)}: beginning wait for 4 resources with timeout of 5m0s\n"
+            f"{zap_ts(at - 2 * NS)}: Deployment is not ready: {r['ns']}/{r['name']}. 0 out of 2 expected pods are ready"
+        )
+
     def helmrelease(self, r):
         created = self.start - (30 + r["i"] % 200) * 86400 * NS
         gen = 2 + r["i"] % 9
@@ -82,12 +90,14 @@ class ObjectWriter:
             msg = f"Helm upgrade failed for release {r['ns']}/{r['name']} with chart {r['name']}@{r['ver']}: context deadline exceeded"
             for c in conditions:
                 c.update(status="False", reason="UpgradeFailed", message=msg, lastTransitionTime=rfc3339(fail_at))
+            conditions[1]["message"] = msg + self.helm_logs(r, fail_at)  # v0.37+: Released says what Helm logged
             status["upgradeFailures"] = 3
             status["failures"] = 3
         elif label == "install-failed":
             msg = f'Helm install failed for release {r["ns"]}/{r["name"]} with chart {r["name"]}@{r["ver"]}: Service "{r["name"]}" is invalid: spec.ports[0].port: Invalid value: 0: must be between 1 and 65535, inclusive'
             for c in conditions:
                 c.update(status="False", reason="InstallFailed", message=msg, lastTransitionTime=rfc3339(fail_at))
+            conditions[1]["message"] = msg + self.helm_logs(r, fail_at)
             status["installFailures"] = 1
             status["failures"] = 1
             status["history"] = []

@@ -207,6 +207,9 @@ def yaml_lines(value, indent: int, first: str = "") -> list[str]:
                 out.append(f"{prefix}{name}:")
                 for item in child:
                     out += yaml_lines(item, len(rest), first="- ")
+            elif _literal(child):  # go-yaml writes a text of several lines as a literal block
+                out.append(f"{prefix}{name}: |-")
+                out += [" " * (len(rest) + 2) + line if line else "" for line in child.split("\n")]
             else:
                 out.append(f"{prefix}{name}: {yaml_inline(child)}")
         return out
@@ -216,6 +219,17 @@ def yaml_lines(value, indent: int, first: str = "") -> list[str]:
             out += yaml_lines(item, len(rest) if i else indent, first="- " if i == 0 and not first else "- ")
         return out
     return [lead + yaml_inline(value)]
+
+
+def _literal(value) -> bool:
+    """A string go-yaml writes as a literal block (`|-`): several lines, none with spaces at
+    either end, no line break at its end."""
+    return (
+        isinstance(value, str)
+        and "\n" in value
+        and not value.endswith("\n")
+        and all(line == line.strip(" ") for line in value.split("\n"))
+    )
 
 
 def yaml_inline(value) -> str:
