@@ -175,7 +175,16 @@ SHAPES = {
     "cri": (["--wrap", "cri"], r"^\S+ (?:stdout|stderr) [PF] "),
     "timestamps": (["--wrap", "timestamps"], r"^\S+ "),
     "tgz": (["--tar"], None),
+    # made from the base bundle's copy (DERIVED): the same lines and events, written otherwise
+    "split": ([], None),
+    "kubectl-events": ([], None),
 }
+# A shape made from another's bundle: (that shape, the function that changes the copy).
+DERIVED = {
+    "split": ("base", "split_logs"),
+    "kubectl-events": ("base", "kubectl_events"),
+}
+SPLIT_LINES = 17_000  # ~6 MB a file: kubelet rotates a container's log at 10 MiB
 
 POLARS_SHAPE = """
 import sys, polars as pl
@@ -235,6 +244,16 @@ def shapes(lines: int, runs: int, only: list[str] | None) -> list[dict]:
 def shape_bundle(name: str, lines: int, extra: list[str]) -> tuple[Path, dict]:
     out = DATA / f"shape-{name}-{lines}"
     truth_file = out / "truth.json"
+    if name in DERIVED and not truth_file.exists():
+        source, change = DERIVED[name]
+        root, truth = shape_bundle(source, lines, SHAPES[source][0])
+        print(f"making shape {name} from {source} ...", file=sys.stderr)
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.copytree(root, out / TOP, symlinks=True)
+        globals()[change](out / TOP)
+        truth = {**truth, "bundle": str(out / TOP), "derived": f"{source}: {change}"}
+        truth["bytes"] = sum(p.stat().st_size for p in (out / TOP).rglob("*") if p.is_file() and not p.is_symlink())
+        truth_file.write_text(json.dumps(truth, indent=2) + "\n")
     if not truth_file.exists():
         print(f"generating shape {name} ({lines} log lines) ...", file=sys.stderr)
         subprocess.run(
@@ -243,6 +262,38 @@ def shape_bundle(name: str, lines: int, extra: list[str]) -> tuple[Path, dict]:
             stdout=subprocess.DEVNULL,
         )
     return out / TOP, json.loads(truth_file.read_text())
+
+
+def split_logs(root: Path) -> None:
+    """The current helm-controller container's log as the logs of many pods of ~6 MB each
+    (the reference path of each, or a stream of a few runs, beside the other members)."""
+    pods = root / "cluster-resources" / "pods" / "logs" / "flux-system"
+    (log,) = pods.glob("helm-controller-*/manager.log")
+    with log.open("rb") as handle:
+        part, lines = 0, []
+        for line in handle:
+            lines.append(line)
+            if len(lines) == SPLIT_LINES:
+                _write_part(pods, part, lines)
+                part, lines = part + 1, []
+        if lines:
+            _write_part(pods, part, lines)
+    log.unlink()
+
+
+def _write_part(pods: Path, part: int, lines: list[bytes]) -> None:
+    folder = pods / f"helm-controller-7f9c8d5b6-p{part:03d}"
+    folder.mkdir()
+    (folder / "manager.log").write_bytes(b"".join(lines))
+
+
+def kubectl_events(root: Path) -> None:
+    """Every EventList as `kubectl get events -n NS -o json` writes the same events: a `List`
+    whose items name their kind, four spaces, keys in order (`cluster-info dump`'s layout)."""
+    for path in (root / "cluster-resources" / "events").glob("*.json"):
+        items = [{"apiVersion": "v1", "kind": "Event", **item} for item in json.loads(path.read_text())["items"]]
+        listed = {"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}
+        path.write_text(json.dumps(listed, indent=4, sort_keys=True, ensure_ascii=False) + "\n")
 
 
 PYYAML_ALONE = """
