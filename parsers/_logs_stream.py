@@ -68,7 +68,8 @@ def parse(
     """`_logs.build(result, prepare(read_lines(data)), source, **options)`, or False.
 
     `prepare` is the dialect's per-line function of the reference (role, body, prefix...);
-    here it sees `raw` only where the line's text is kept, null elsewhere. `body`: the
+    here it sees the lines whose text is kept, and the others take what it gives a line
+    whose `raw` is null (so it must not depend on the line number). `body`: the
     expression of `raw` that is the JSON record (the line itself by default), which must be
     the reference's body wherever it is a `{...}` line (a prefix removed, not a regex capture
     per line: a capture costs ~6x); `decline`: an expression of `raw` true on a line the engine

@@ -70,7 +70,7 @@ def load(text: str) -> tuple | None:
     if yaml_rs is None:
         return None
     pieces = _pieces(text)
-    if pieces.str.contains(_DECLINE).any():
+    if pieces.str.contains(_DECLINE).any() or _folds_to_a_time(text):
         return None
     doubtful = []  # what looks like a plain scalar the two loaders read differently
     for match in pieces.str.extract_all(_CANDIDATE).explode().drop_nulls().unique().to_list():
@@ -110,21 +110,50 @@ def _only_in_text(document, doubtful: list[str]) -> bool:
             return False
     texts = [value for value in alone if type(value) is str]
     others = [value for value in alone if type(value) is not str]
-    stack = [document]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            stack += node.keys()
-            stack += node.values()
-        elif isinstance(node, list):
-            stack += node
-        elif type(node) is str:
-            if node.startswith(_RESOLVED) and any(token in node for token in texts):
-                if _RESOLVER.resolve(yaml.ScalarNode, node, (True, False)) != "tag:yaml.org,2002:str":
-                    return False
-        elif any(_identical(node, value) for value in others):
-            return False
-    return True
+
+    def otherwise(value) -> bool:  # a leaf that may be one of the doubtful scalars
+        if type(value) is str:
+            return (
+                value[:1] in _FIRST
+                and any(token in value for token in texts)
+                and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) != _STR
+            )
+        return bool(others) and any(_identical(value, other) for other in others)
+
+    def holds(node) -> bool:  # recursive: a third of the time of a loop over a stack
+        if type(node) is dict:
+            for key, value in node.items():
+                if otherwise(key) or (holds(value) if type(value) in _NESTED else otherwise(value)):
+                    return True
+        else:
+            for value in node:
+                if holds(value) if type(value) in _NESTED else otherwise(value):
+                    return True
+        return False
+
+    try:
+        return not (holds(document) if type(document) in _NESTED else otherwise(document))
+    except RecursionError:  # nested deeper than Python's stack: PyYAML judges
+        return False
+
+
+_FIRST = frozenset(_RESOLVED)
+_STR = "tag:yaml.org,2002:str"
+_NESTED = (dict, list)
+
+
+# A line that starts with a time of day, after a line that ends with a date: a plain scalar
+# over the two lines folds to `<date> <time>`, a timestamp to PyYAML, though neither line
+# alone reads as one (the only YAML 1.1 type whose text may hold a space).
+_TIME_LINE = re.compile(r"\n[ \t]*[0-9][0-9]?:[0-9][0-9]:[0-9][0-9]")
+_DATE_END = re.compile(r"[0-9]{4}-[0-9][0-9]?-[0-9][0-9]?[ \t]*$")
+
+
+def _folds_to_a_time(text: str) -> bool:
+    return any(
+        _DATE_END.search(text, text.rfind("\n", 0, match.start()) + 1, match.start())
+        for match in _TIME_LINE.finditer(text)
+    )
 
 
 def _pieces(text: str) -> pl.Series:

@@ -231,3 +231,23 @@ def test_a_kubectl_list_of_helmreleases_is_read_fast_with_the_same_objects_and_l
     )
     assert [(o.start, o.end) for o in found] == [(o.start, o.end) for o in reference]
     assert json.dumps([o.doc for o in found]) == json.dumps([o.doc for o in reference])
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "|-\n    1 of 2 hooks failed\n\n    2024-03-09T09:00:30.123Z: preparing upgrade\n    yes",
+        "'1 of 2 hooks failed\n\n    2024-03-09T09:00:30.123Z: preparing upgrade'",
+        "1 of 2 hooks failed\n    2024-03-09T09:00:30.123Z preparing upgrade",
+    ],
+    ids=["literal", "quoted", "folded"],
+)
+def test_a_time_or_word_inside_a_longer_text_is_read_fast(message):
+    """Lines of a message that start like a time or a YAML 1.1 word are no scalars of their
+    own: yaml-rs reads the document, as PyYAML does; the same scalar alone declines it."""
+    text = f"items:\n- message: {message}\n  reason: UpgradeFailed\n"
+    fast = yaml_fast.load(text)
+    assert fast is not None
+    assert _same(fast[0], yaml.load(text, Loader=kube.SafeLoader))
+    assert yaml_fast.load(text + "- message: 2024-03-09T09:00:30.123Z\n") is None
+    assert yaml_fast.load(text + "- message: yes\n") is None
