@@ -118,8 +118,9 @@ def _prepare_kept(lines: pl.DataFrame, prepare: Callable[[pl.DataFrame], pl.Data
         return prepare(lines)
     done = prepare(lines.filter(kept))
     textless = prepare(lines.head(1).with_columns(pl.lit(None, pl.String).alias("raw")))
-    constants = [pl.lit(textless[name][0], dtype).alias(name) for name, dtype in textless.schema.items()]
-    rest = lines.filter(~kept).with_columns(c for c in constants if c.meta.output_name() not in lines.columns)
+    rest = lines.filter(~kept).with_columns(
+        pl.lit(textless[name][0], dtype).alias(name) for name, dtype in textless.schema.items() if name not in lines
+    )
     return pl.concat([done, rest.select(done.columns)]).sort("line")
 
 

@@ -229,7 +229,9 @@ def _tiles(found, data: bytes, first_byte: int, layout: _Layout):
     return starts, ends
 
 
-def _cited(data: bytes, found, candidates, starts, ends, lines, events, has_message, long_line: int, layout) -> list:
+def _cited(
+    data: bytes, found, candidates, starts, ends, lines, events, has_message, long_line: int, layout: _Layout
+) -> list:
     """The cited line and its excerpt when some item has no message, or not one line holding
     it: `Locator.value` for the message, else for the reason, else the item's first line."""
 
