@@ -178,11 +178,13 @@ SHAPES = {
     # made from the base bundle's copy (DERIVED): the same lines and events, written otherwise
     "split": ([], None),
     "kubectl-events": ([], None),
+    "twins": ([], None),
 }
 # A shape made from another's bundle: (that shape, the function that changes the copy).
 DERIVED = {
     "split": ("base", "split_logs"),
     "kubectl-events": ("base", "kubectl_events"),
+    "twins": ("base", "yaml_twins"),
 }
 SPLIT_LINES = 17_000  # ~6 MB a file: kubelet rotates a container's log at 10 MiB
 
@@ -294,6 +296,19 @@ def kubectl_events(root: Path) -> None:
         items = [{"apiVersion": "v1", "kind": "Event", **item} for item in json.loads(path.read_text())["items"]]
         listed = {"apiVersion": "v1", "items": items, "kind": "List", "metadata": {"resourceVersion": ""}}
         path.write_text(json.dumps(listed, indent=4, sort_keys=True, ensure_ascii=False) + "\n")
+
+
+def yaml_twins(root: Path) -> None:
+    """Each HelmRelease file's `.yaml` twin as a file of its own, as troubleshoot writes it
+    (the generator links it to the `.json`): the same objects in go-yaml's layout."""
+    from generate import yaml_lines
+
+    for path in (root / "cluster-resources" / "custom-resources").rglob("*.json"):
+        twin = path.with_suffix(".yaml")
+        items = json.loads(path.read_text())
+        lines = [line for item in (items if isinstance(items, list) else [items]) for line in yaml_lines(item, 0, "- ")]
+        twin.unlink(missing_ok=True)
+        twin.write_text("\n".join(lines) + "\n")
 
 
 PYYAML_ALONE = """
