@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 import parsers
-from parsers import event_tables
+from parsers import event_tables, objects
 from parsers._base import FileData
 from forensics import redact
 from forensics.bundle import TIME_RANGE, Bundle, Reader, strip_root
@@ -154,12 +154,15 @@ def _parse_members(reader: Reader, take, progress: Progress | None) -> None:
     with early, ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
         pending: deque = deque()
         held = 0
+        previous: tuple[str, bytes] | None = None  # the member read last, when a JSON file in memory
         for member, data in reader.files():
             if progress:
                 progress("read", member.path, len(data))
             size = len(data) if isinstance(data, bytes) else 0
             key = (member.path, data.path, data.size) if isinstance(data, FileData) else None
-            future = started.pop(key, None) or pool.submit(parsers.parse_member, member.path, data)
+            twin = previous if _is_twin(member.path, data, previous) else None
+            future = started.pop(key, None) or pool.submit(_parse, member.path, data, twin)
+            previous = (member.path, data) if isinstance(data, bytes) and member.path.endswith(".json") else None
             pending.append((future, member, data, size))
             held += size
             while pending and (len(pending) > MAX_PENDING or held > MAX_HELD):
@@ -173,6 +176,27 @@ def _parse_members(reader: Reader, take, progress: Progress | None) -> None:
             take(member, data, future.result())
         for future in started.values():  # not handed over as started (a cap, a file changed): not used
             future.cancel()
+
+
+def _is_twin(path: str, data, previous: tuple[str, bytes] | None) -> bool:
+    """A YAML file read right after the JSON file of the same name (troubleshoot writes each
+    custom resource file in both)."""
+    return (
+        previous is not None
+        and isinstance(data, bytes)
+        and path.endswith((".yaml", ".yml"))
+        and previous[0] == path.rsplit(".", 1)[0] + ".json"
+    )
+
+
+def _parse(path: str, data, twin: tuple[str, bytes] | None):
+    """`parsers.parse_member`, or for a YAML twin holding the same objects as the JSON file
+    read before it, a note that says so (`parsers.objects.twin`)."""
+    if twin is not None:
+        same = objects.twin(data, *twin)
+        if same is not None:
+            return same
+    return parsers.parse_member(path, data)
 
 
 def _redact_inventory(inventory: list[InventoryItem], bundle: Bundle) -> int:

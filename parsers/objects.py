@@ -15,12 +15,23 @@ disagree, the object stays "(no kind)".
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 import polars as pl
 
-from parsers import controllers, event_list_fast, helm_storage, helmrelease, k8s_events, kube, kustomizations, sources
+from parsers import (
+    controllers,
+    event_list_fast,
+    helm_storage,
+    helmrelease,
+    k8s_events,
+    kube,
+    kustomizations,
+    sources,
+    yaml_fast,
+)
 from parsers._base import PYTHON_BOUND, SCHEMAS, TS, ParseResult, frame
 from parsers.layouts import OBJECT_PATHS
 from parsers.paste.yamlish import renest, unknown_names
@@ -133,6 +144,25 @@ def parse(data: bytes, source: str) -> ParseResult:
             return fast
     with PYTHON_BOUND:
         return _per_object(data, source)
+
+
+def twin(data: bytes, json_path: str, json_data: bytes) -> ParseResult | None:
+    """A YAML member that holds exactly the documents of the JSON member read before it
+    (troubleshoot writes each custom resource file as `<ns>.json` and `<ns>.yaml`): a note
+    instead of the same rows twice (the release dedupe would drop them, other kinds would be
+    counted twice). None when they differ or either cannot be read so surely (json.loads, and
+    yaml-rs where `yaml_fast` is sure PyYAML reads the text alike): the member is parsed."""
+    try:
+        expected = json.loads(json_data)
+        text = data.decode("utf-8")
+    except (ValueError, RecursionError):
+        return None
+    found = yaml_fast.load(text)
+    if found is None or not yaml_fast.identical(found[0], expected, ordered=False):
+        return None
+    result = ParseResult(NAME)
+    result.note = f"the same objects as {json_path.rsplit('/', 1)[-1]} (read there)"
+    return result
 
 
 def _per_object(data: bytes, source: str) -> ParseResult:

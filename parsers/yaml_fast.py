@@ -121,7 +121,7 @@ def _only_in_text(document, doubtful: list[str]) -> bool:
                 and any(token in value for token in texts)
                 and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) != _STR
             )
-        return bool(others) and any(_identical(value, other) for other in others)
+        return bool(others) and any(identical(value, other) for other in others)
 
     def holds(node) -> bool:  # recursive: about half the time of a loop over a stack
         if type(node) is dict:
@@ -185,15 +185,17 @@ def _same(doc: str) -> bool:
         got = yaml_rs.loads(doc, parse_datetime=False)
     except Exception:  # noqa: BLE001 - either refuses it: not the same
         return False
-    return _identical(expected, got)
+    return identical(expected, got)
 
 
-def _identical(left, right) -> bool:
-    """Equal values of the same types, containers included (1 == 1.0 == True in Python)."""
+def identical(left, right, ordered: bool = True) -> bool:
+    """Equal values of the same types, containers included (1 == 1.0 == True in Python), and
+    mappings' keys in the same order (unless not `ordered`)."""
     if type(left) is not type(right):
         return False
     if isinstance(left, dict):
-        return list(left) == list(right) and all(_identical(left[key], right[key]) for key in left)
+        keys = list(left) == list(right) if ordered else left.keys() == right.keys()
+        return keys and all(identical(left[key], right[key], ordered) for key in left)
     if isinstance(left, list):
-        return len(left) == len(right) and all(_identical(a, b) for a, b in zip(left, right))
+        return len(left) == len(right) and all(identical(a, b, ordered) for a, b in zip(left, right))
     return left == right or (type(left) is float and left != left and right != right)  # NaN is NaN
