@@ -118,7 +118,8 @@ def bundle(lines: int, events: int | None, releases: int | None, name: str) -> t
 
 
 def log_files(root: Path) -> list[str]:
-    return sorted(str(p) for p in (root / "cluster-resources" / "pods" / "logs").rglob("*.log") if not p.is_symlink())
+    logs = [*(root / "cluster-resources" / "pods" / "logs").rglob("*.log"), *root.rglob("logs.txt")]
+    return sorted(str(p) for p in logs if not p.is_symlink())
 
 
 def have_jq() -> str | None:
@@ -179,12 +180,14 @@ SHAPES = {
     "split": ([], None),
     "kubectl-events": ([], None),
     "twins": ([], None),
+    "cluster-info-dump": ([], None),
 }
 # A shape made from another's bundle: (that shape, the function that changes the copy).
 DERIVED = {
     "split": ("base", "split_logs"),
     "kubectl-events": ("base", "kubectl_events"),
     "twins": ("base", "yaml_twins"),
+    "cluster-info-dump": ("base", "cluster_info_dump"),
 }
 SPLIT_LINES = 17_000  # ~6 MB a file: kubelet rotates a container's log at 10 MiB
 
@@ -252,8 +255,8 @@ def shape_bundle(name: str, lines: int, extra: list[str]) -> tuple[Path, dict]:
         print(f"making shape {name} from {source} ...", file=sys.stderr)
         shutil.rmtree(out, ignore_errors=True)
         shutil.copytree(root, out / TOP, symlinks=True)
-        globals()[change](out / TOP)
-        truth = {**truth, "bundle": str(out / TOP), "derived": f"{source}: {change}"}
+        changed = globals()[change](out / TOP) or {}  # what the change makes other in the truth
+        truth = {**truth, **changed, "bundle": str(out / TOP), "derived": f"{source}: {change}"}
         truth["bytes"] = sum(p.stat().st_size for p in (out / TOP).rglob("*") if p.is_file() and not p.is_symlink())
         truth_file.write_text(json.dumps(truth, indent=2) + "\n")
     if not truth_file.exists():
@@ -309,6 +312,52 @@ def yaml_twins(root: Path) -> None:
         lines = [line for item in (items if isinstance(items, list) else [items]) for line in yaml_lines(item, 0, "- ")]
         twin.unlink(missing_ok=True)
         twin.write_text("\n".join(lines) + "\n")
+
+
+def cluster_info_dump(root: Path) -> dict:
+    """The same cluster as `kubectl cluster-info dump --all-namespaces --output-directory`
+    writes it, with `kubectl get hr -A -o yaml > helmreleases.yaml` saved in it: each
+    namespace's events.json (an EventList, four spaces), pods.json and deployments.json, each
+    pod's current container log between kubectl's markers in <ns>/<pod>/logs.txt (a dump
+    holds no previous logs). Returns the truth's log figures for these logs."""
+    from generate import yaml_lines
+
+    resources = root / "cluster-resources"
+    for path in (resources / "events").glob("*.json"):
+        _dump_json(root / path.stem / "events.json", json.loads(path.read_text()))
+    for kind in ("pods", "deployments"):
+        for path in (resources / kind).glob("*.json"):
+            items = json.loads(path.read_text())
+            listed = {"kind": f"{kind[:-1].title()}List", "apiVersion": "v1", "metadata": {}, "items": items}
+            _dump_json(root / path.stem / f"{kind}.json", items if isinstance(items, dict) else listed)
+    log_bytes = log_lines = 0
+    for pod in (resources / "pods" / "logs").glob("*/*"):
+        where = f"container manager of pod {pod.parent.name}/{pod.name}"
+        target = root / pod.parent.name / pod.name / "logs.txt"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with target.open("wb") as out, (pod / "manager.log").open("rb") as log:
+            out.write(f"==== START logs for {where} ====\n".encode())
+            for chunk in iter(lambda: log.read(1 << 24), b""):
+                out.write(chunk)
+                log_lines += chunk.count(b"\n")
+            out.write(f"==== END logs for {where} ====\n".encode())
+        log_bytes += target.stat().st_size
+    lines = ["apiVersion: v1", "items:"]
+    for path in sorted((resources / "custom-resources").rglob("*.json")):
+        items = json.loads(path.read_text())
+        for item in items if isinstance(items, list) else items.get("items", [items]):
+            lines += yaml_lines(item, 0, "- ")
+    lines += ["kind: List", "metadata:", '  resourceVersion: ""']
+    (root / "helmreleases.yaml").write_text("\n".join(lines) + "\n")
+    for name in ("cluster-resources", "helm-controller"):
+        shutil.rmtree(root / name)
+    (root / "version.yaml").unlink()
+    return {"log_bytes": log_bytes, "log_lines": log_lines}
+
+
+def _dump_json(path: Path, value) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(value, indent=4, ensure_ascii=False) + "\n")
 
 
 PYYAML_ALONE = """

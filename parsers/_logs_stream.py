@@ -62,6 +62,7 @@ def parse(
     *,
     body: pl.Expr | None = None,
     decline: pl.Expr | None = None,
+    spans: pl.DataFrame | None = None,
     unreadable: str = "unreadable lines",
     **options,
 ) -> bool:
@@ -73,12 +74,16 @@ def parse(
     expression of `raw` that is the JSON record (the line itself by default), which must be
     the reference's body wherever it is a `{...}` line (a prefix removed, not a regex capture
     per line: a capture costs ~6x); `decline`: an expression of `raw` true on a line the engine
-    must not read (the reference does)."""
+    must not read (the reference does); `spans`: columns that hold from a line on (`line`,
+    sorted, and the columns): each line takes those of the last span at or before it (the
+    container of a cluster-info dump's block)."""
     repeats = Repeats()
 
     def work(batch: pl.DataFrame) -> _logs.Rows:
         lines = _prepare_kept(batch.select("line", "raw", "offset"), prepare).drop("partial", strict=False)
         lines = lines.with_columns(batch.select(pl.exclude("line", "raw", "offset")))
+        if spans is not None:
+            lines = lines.join_asof(spans, on="line", strategy="backward")
         rows = _logs.build_rows(lines, source, decode=_predecoded, **options)
         rows.logs = share(rows.logs, repeats)
         return rows

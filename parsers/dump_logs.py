@@ -13,6 +13,10 @@ container of the lines between them; they are counted as marker lines. Without
 `--output-directory` the same blocks are interleaved with the JSON objects on stdout: the
 object text is then handed to the object parser with the log lines blanked, so every line
 keeps its number.
+
+A big member that holds log blocks only (the file form) is decoded by Polars' streaming
+engine (`parsers._logs_stream`, the same rows or it declines), each line taking the
+container of the block it is in; the rest takes the reference path below.
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ import re
 
 import polars as pl
 
-from parsers import _logs, objects
-from parsers._base import ParseResult
+from parsers import _logs, _logs_stream, objects
+from parsers._base import FileData, ParseResult
 
 NAME = "cluster-info-dump-logs"
+STREAMS = True  # a big logs.txt on disk is handed over unread (parse() takes FileData)
 KIND = "logs (and objects when the stdout stream mixes them)"
 TIMESTAMPS = {"ts": "controller log time"}
 
@@ -32,6 +37,9 @@ MARKER = r"^==== (START|END) logs for container (\S+) of pod ([^/\s]+)/(\S+) ===
 _START = b"==== START logs for container "
 # MARKER's START line; Python's \S is narrower than Polars', so a match here is one there.
 _START_LINE = re.compile(r"(?m)^==== START logs for container \S+ of pod [^/\s]+/\S+ ====\r?$")
+# kubectl's line in a block when it could not fetch the container's log
+FETCH_ERROR = r"^(Create log request error|Request log error): "
+NOT_RECORD = "not a JSON log record"
 
 
 def matches(path: str, head: bytes) -> bool:
@@ -44,8 +52,15 @@ def holds_blocks(data: bytes) -> bool:
     return b"\n" + _START in data and bool(_START_LINE.search(data.decode("utf-8", errors="replace")))
 
 
-def parse(data: bytes, source: str) -> ParseResult:
+def parse(data: bytes | FileData, source: str) -> ParseResult:
     result = ParseResult(NAME)
+    if _logs_stream.wants(data):
+        spans = _blocks_only(data)
+        if spans is not None and _logs_stream.parse(
+            result, data, source, _prepare_inside, spans=spans, not_record=NOT_RECORD
+        ):
+            return result
+    data = data.read() if isinstance(data, FileData) else data
     lines = _logs.read_lines(data, source, result)
     marker = pl.col("raw").str.extract_groups(MARKER)
     lines = lines.with_columns(marker.alias("_m"))
@@ -59,18 +74,11 @@ def parse(data: bytes, source: str) -> ParseResult:
         pl.col("_m").struct.field("1").is_not_null().alias("_marker"),
     )
     inside = (pl.col("_c").fill_null("") != "") & ~pl.col("_marker")
-    fetch_error = inside & pl.col("raw").str.contains(r"^(Create log request error|Request log error): ")
+    fetch_error = inside & pl.col("raw").str.contains(FETCH_ERROR)
     for row in lines.filter(fetch_error).select("line", "raw").iter_rows(named=True):
         result.problem(source, row["line"], "container log not collected by cluster-info dump", row["raw"])
     logs = lines.filter(~fetch_error).with_columns(
-        pl.when(pl.col("_marker"))
-        .then(pl.lit("marker"))
-        .when(pl.col("raw").str.strip_chars() == "")
-        .then(pl.lit("blank"))
-        .when(inside)
-        .then(pl.lit("line"))
-        .otherwise(pl.lit("outside"))
-        .alias("role"),
+        _role(pl.col("_marker"), inside),
         pl.col("raw").alias("body"),
         pl.col("_pod").replace("", None).alias("pod"),
         pl.col("_c").replace("", None).alias("container"),
@@ -100,8 +108,77 @@ def parse(data: bytes, source: str) -> ParseResult:
             "line", "raw", "offset", "role", "body", "pod", "container", "pod_namespace"
         ),
         source,
-        not_record="not a JSON log record",
+        not_record=NOT_RECORD,
     )
     if object_note:
         result.note += f"; objects between the blocks: {object_note}"
     return result
+
+
+def _role(marker: pl.Expr, inside: pl.Expr) -> pl.Expr:
+    return (
+        pl.when(marker)
+        .then(pl.lit("marker"))
+        .when(pl.col("raw").str.strip_chars() == "")
+        .then(pl.lit("blank"))
+        .when(inside)
+        .then(pl.lit("line"))
+        .otherwise(pl.lit("outside"))
+        .alias("role")
+    )
+
+
+def _prepare_inside(lines: pl.DataFrame) -> pl.DataFrame:
+    """The reference's role and body of lines that are all inside a block."""
+    marker = pl.col("raw").str.contains(MARKER).fill_null(False)
+    return lines.with_columns(_role(marker, pl.lit(True)), pl.col("raw").alias("body"))
+
+
+def _blocks_only(data: bytes | FileData) -> pl.DataFrame | None:
+    """The markers of a member whose every line is inside a block (kubectl's file form: a
+    START on the first line, the next block's START right after an END, an END only as the
+    last line otherwise) and that holds no fetch error, as spans of `_logs_stream.parse`
+    (line, pod, container, pod_namespace: null from an END on); None for anything else.
+    One pass of the streaming engine over the lines, keeping those that begin like a marker
+    or a fetch error."""
+    found = (
+        pl.scan_lines(
+            data.path if isinstance(data, FileData) else data, name="raw", row_index_name="line", row_index_offset=1
+        )
+        .filter(pl.col("raw").str.starts_with("==== ") | pl.col("raw").str.contains(FETCH_ERROR))
+        .select(
+            pl.col("line").cast(pl.Int64),
+            "raw",
+            pl.col("raw").str.extract_groups(MARKER).alias("_m"),
+        )
+        .unnest("_m")
+        .collect()
+    )
+    if found["1"].null_count():  # a fetch error, or a line that only begins like a marker
+        return None
+    start = found["1"] == "START"
+    if not found.height or found["line"][0] != 1 or not start[0]:
+        return None
+    # after each END but the last marker, the next marker on the next line
+    after_end = found.select((pl.col("1") == "END") & pl.col("line").shift(-1).is_not_null()).to_series()
+    if not (found["line"].shift(-1) == found["line"] + 1).filter(after_end).all():
+        return None
+    if found["1"][-1] == "END" and _last_line(data) != found["raw"][-1]:
+        return None  # lines after the last END: outside every block
+    return found.select(
+        "line",
+        pl.when(start).then(pl.col("4")).alias("pod"),
+        pl.when(start).then(pl.col("2")).alias("container"),
+        pl.when(start).then(pl.col("3")).alias("pod_namespace"),
+    )
+
+
+def _last_line(data: bytes | FileData) -> str:
+    """The member's last line (without its newline), read from its end."""
+    if isinstance(data, FileData):
+        with data.open() as handle:
+            handle.seek(max(0, data.size - 4096))
+            tail = handle.read()
+    else:
+        tail = data[-4096:]
+    return tail.removesuffix(b"\n").rsplit(b"\n", 1)[-1].decode("utf-8", errors="replace")

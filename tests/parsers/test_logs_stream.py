@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from forensics.lines import LineStore
-from parsers import _logs, _logs_stream, cri_log, kubectl_log, zap_log
+from parsers import _logs, _logs_stream, cri_log, dump_logs, kubectl_log, zap_log
 from parsers._base import FileData
 
 SOURCE = "cluster-resources/pods/logs/flux-system/helm-controller-5d8b9c7f4-x2x9k/manager.log"
@@ -349,3 +349,63 @@ def test_event_recorder_lines_name_their_object_and_an_error_event_is_an_error_l
             "reconciliation failed: install retries exhausted",
         ),
     ]
+
+
+def _block(container: str, pod: str, body: bytes, end: bool = True) -> bytes:
+    where = f"container {container} of pod flux-system/{pod}"
+    return (
+        f"==== START logs for {where} ====\n".encode()
+        + body
+        + (f"==== END logs for {where} ====\n".encode() if end else b"")
+    )
+
+
+_POD = "helm-controller-5d8b9c7f4-x2x9k"
+_TWO = _block("manager", _POD, _log(900, seed=5)) + _block("sidecar", _POD, _log(700, seed=6))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _block("manager", _POD, _log(1500)),
+        _block("manager", _POD, _log(1500), end=False),  # the dump cut short
+        _TWO,
+        _TWO.rstrip(b"\n"),
+        _block("manager", _POD, _log(900, seed=5), end=False) + _block("sidecar", _POD, _log(700, seed=6)),
+    ],
+    ids=["one-block", "no-end", "two-containers", "no-final-newline", "start-after-start"],
+)
+def test_the_fast_path_of_cluster_info_dump_logs_gives_the_reference_rows(tmp_path, data):
+    """`<ns>/<pod>/logs.txt` of `kubectl cluster-info dump`: every line inside a container's
+    block; the engine decodes the records, each line takes its block's container."""
+    path = tmp_path / "logs.txt"
+    path.write_bytes(data)
+    reference = _reference(dump_logs, data)
+    assert reference.frames["logs"]["container"].null_count() == 0
+    for given_data in (data, FileData(str(path), len(data))):
+        result, taken = _fast(dump_logs, given_data, 200)
+        assert taken == [True]
+        _same(result, reference)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _block("manager", _POD, _log(600)) + b"not in a block\n",
+        _block("manager", _POD, _log(600)) + b"\n" + _block("sidecar", _POD, _log(300)),
+        b"before the block\n" + _block("manager", _POD, _log(600)),
+        _block("manager", _POD, _log(600))
+        + _block("wait", _POD, b"Request log error: the server rejected our request\n"),
+        _block("manager", _POD, _log(300) + b"==== a line that only begins like a marker\n" + _log(300)),
+        b'{"kind": "PodList", "apiVersion": "v1", "items": []}\n' + _block("manager", _POD, _log(600)),
+    ],
+    ids=["after-the-end", "between-blocks", "before-the-first", "fetch-error", "marker-like", "stdout-form"],
+)
+def test_cluster_info_dump_logs_with_lines_outside_the_blocks_take_the_reference(tmp_path, data):
+    """Lines outside the blocks (the stdout form's objects, anything after an END), a log
+    that could not be fetched, a line that only looks like a marker: the reference reads it."""
+    path = tmp_path / "logs.txt"
+    path.write_bytes(data)
+    result, taken = _fast(dump_logs, FileData(str(path), len(data)), 200)
+    assert taken == []
+    _same(result, _reference(dump_logs, data))
