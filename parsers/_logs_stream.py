@@ -63,6 +63,7 @@ def parse(
     body: pl.Expr | None = None,
     decline: pl.Expr | None = None,
     spans: pl.DataFrame | None = None,
+    columns: dict[str, pl.Expr] | None = None,
     unreadable: str = "unreadable lines",
     **options,
 ) -> bool:
@@ -76,7 +77,9 @@ def parse(
     per line: a capture costs ~6x); `decline`: an expression of `raw` true on a line the engine
     must not read (the reference does); `spans`: columns that hold from a line on (`line`,
     sorted, and the columns): each line takes those of the last span at or before it (the
-    container of a cluster-info dump's block)."""
+    container of a cluster-info dump's block); `columns`: expressions of `raw` the engine
+    computes for every line, that vary from line to line (a stern line's pod), where
+    `prepare` gives the same (its values for the lines whose text is kept are replaced)."""
     repeats = Repeats()
 
     def work(batch: pl.DataFrame) -> _logs.Rows:
@@ -89,7 +92,10 @@ def parse(
         return rows
 
     query = _query(
-        data.path if isinstance(data, FileData) else data, body if body is not None else pl.col("raw"), decline
+        data.path if isinstance(data, FileData) else data,
+        body if body is not None else pl.col("raw"),
+        decline,
+        columns or {},
     )
     taken = _Taken()
     pool = ThreadPoolExecutor(max_workers=WORKERS)
@@ -180,7 +186,9 @@ def _last_byte(data: bytes | FileData) -> bytes:
         return handle.read(1)
 
 
-def _query(data: str | bytes, body_of_line: pl.Expr, decline: pl.Expr | None) -> pl.LazyFrame:
+def _query(
+    data: str | bytes, body_of_line: pl.Expr, decline: pl.Expr | None, columns: dict[str, pl.Expr]
+) -> pl.LazyFrame:
     """Every line decoded by the streaming engine: its number, its length in bytes (+1 for
     the newline), whether it must be declined, whether its body is a plain `{...}` with
     balanced braces, the RECORD fields of such a body (all but `HelmRelease`; `ts` as written
@@ -217,6 +225,7 @@ def _query(data: str | bytes, body_of_line: pl.Expr, decline: pl.Expr | None) ->
             refused.alias("_decline"),
             "_plain",
             pl.when(needs_text).then(line).alias("raw"),
+            *(expr.alias(name) for name, expr in columns.items()),
             *(
                 (
                     pl.when(pl.col("_ts1").is_null()).then(fields.field(name)) if name == "ts" else fields.field(name)

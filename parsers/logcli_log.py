@@ -13,10 +13,11 @@ import re
 
 import polars as pl
 
-from parsers import _logs
-from parsers._base import ParseResult
+from parsers import _logs, _logs_stream
+from parsers._base import FileData, ParseResult
 
 NAME = "logcli-jsonl"
+STREAMS = True  # a big log on disk is handed over unread (parse() takes FileData)
 KIND = "logs"
 TIMESTAMPS = {"ts": "controller log time, else the Loki entry time"}
 
@@ -69,22 +70,47 @@ def _entries(bodies: pl.Series) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=_ENTRY.to_schema())
 
 
-def parse(data: bytes, source: str) -> ParseResult:
+def _columns(entry: pl.Expr) -> dict[str, pl.Expr]:
+    """A line's columns from its decoded entry: the record as `body` (else the line itself),
+    the Loki time, the pod's labels."""
+    label = entry.struct.field("labels").struct.field
+    return {
+        "prefix_ts": entry.struct.field("timestamp"),
+        "body": pl.coalesce(entry.struct.field("line").str.strip_chars_end("\n"), pl.col("raw")),
+        "pod": pl.coalesce(label("pod"), label("pod_name")),
+        "container": pl.coalesce(label("container"), label("container_name")),
+        "pod_namespace": pl.coalesce(label("namespace"), label("namespace_name")),
+    }
+
+
+def parse(data: bytes | FileData, source: str) -> ParseResult:
     result = ParseResult(NAME)
-    lines = _logs.read_lines(data, source, result)
-    lines = lines.with_columns(_logs.roles(pl.col("raw")).alias("role"))
-    entries = _entries(lines["raw"]).rename({"line": "_entry"})
-    label = pl.col("labels").struct.field
-    lines = (
-        pl.concat([lines, entries], how="horizontal")
-        .with_columns(
-            pl.col("timestamp").alias("prefix_ts"),
-            pl.coalesce(pl.col("_entry").str.strip_chars_end("\n"), pl.col("raw")).alias("body"),
-            pl.coalesce(label("pod"), label("pod_name")).alias("pod"),
-            pl.coalesce(label("container"), label("container_name")).alias("container"),
-            pl.coalesce(label("namespace"), label("namespace_name")).alias("pod_namespace"),
-        )
-        .drop("labels", "_entry", "timestamp")
-    )
-    _logs.build(result, lines, source, text_records=True, not_record="not a logcli jsonl entry")
+    options = {"text_records": True, "not_record": "not a logcli jsonl entry"}
+    # The fast path: the engine decodes each entry (a `{` line it cannot decode declines) and
+    # the record in it.
+    columns = _columns(pl.when(pl.col("raw").str.starts_with("{")).then(pl.col("raw")).str.json_decode(_ENTRY))
+    if _logs_stream.wants(data) and _logs_stream.parse(
+        result,
+        data,
+        source,
+        _prepare,
+        body=columns.pop("body"),
+        columns=columns,
+        **options,
+    ):
+        return result
+    data = data.read() if isinstance(data, FileData) else data
+    _logs.build(result, _prepare(_logs.read_lines(data, source, result)), source, **options)
     return result
+
+
+def _prepare(lines: pl.DataFrame) -> pl.DataFrame:
+    entries = _entries(lines["raw"]).to_struct("_entry")
+    return (
+        lines.with_columns(entries)
+        .with_columns(
+            *(expr.alias(name) for name, expr in _columns(pl.col("_entry")).items()),
+            _logs.roles(pl.col("raw")).alias("role"),
+        )
+        .drop("_entry")
+    )

@@ -15,10 +15,12 @@ import re
 
 import polars as pl
 
-from parsers import _logs
-from parsers._base import ParseResult
+from parsers import _logs, _logs_stream
+from parsers._base import FileData, ParseResult
 
 NAME = "stern-log"
+STREAMS = True  # a big log on disk is handed over unread (parse() takes FileData)
+NOT_RECORD = "not a stern log line"
 KIND = "logs"
 TIMESTAMPS = {"ts": "controller log time, else stern's timestamp (offset kept, so exact in UTC)"}
 
@@ -58,34 +60,71 @@ def matches(path: str, head: bytes) -> bool:
     return shape is not None
 
 
-def parse(data: bytes, source: str) -> ParseResult:
+def parse(data: bytes | FileData, source: str) -> ParseResult:
     result = ParseResult(NAME)
+    if _logs_stream.wants(data) and _streamed(result, data, source):
+        return result
+    data = data.read() if isinstance(data, FileData) else data
     lines = _logs.read_lines(data, source, result)
-    lines = lines.with_columns(pl.col("raw").str.replace_all(_logs.ANSI, "").alias("_plain"))
-    head = [line for line in lines["_plain"].head(50).to_list() if line.strip()]
+    head = [line for line in lines["raw"].head(50).str.replace_all(_logs.ANSI, "").to_list() if line.strip()]
     has_ns, has_ts = _shape(head) or (False, False)
-    prefix = SHAPES[(has_ns, has_ts)]
-    parts = pl.col("_plain").str.extract_groups(prefix + "(.*)$")
-    names = (["ns"] if has_ns else []) + ["pod", "container"] + (["ts"] if has_ts else []) + ["msg"]
-    field = {name: pl.col("_p").struct.field(str(i + 1)) for i, name in enumerate(names)}
-    stamp = field.get("ts", pl.lit(None, pl.String))
-    lines = (
-        lines.with_columns(parts.alias("_p"))
-        .with_columns(
-            pl.when(stamp.str.contains(r"^\d{4}-")).then(stamp).alias("prefix_ts"),
-            field.get("ns", pl.lit(None, pl.String)).alias("pod_namespace"),
-            field["pod"].alias("pod"),
-            field["container"].alias("container"),
-            pl.coalesce(field["msg"], pl.col("_plain")).alias("body"),
-            _logs.roles(pl.col("raw")).alias("role"),
-        )
-        .drop("_p", "_plain")
-    )
-    _logs.build(result, lines, source, text_records=has_ts, not_record="not a stern log line")
-    if (
-        has_ts
-        and lines["prefix_ts"].null_count() < lines.height
-        and any(re.match(r"^\S+ \S+ (\S+ )?" + _SHORT, line) for line in head[:5])
-    ):
+    lines = _prepare(lines, has_ns, has_ts)
+    _logs.build(result, lines, source, text_records=has_ts, not_record=NOT_RECORD)
+    if has_ts and lines["prefix_ts"].null_count() < lines.height and _short(head):
         result.note += "; short timestamps (no year, no zone) ignored"
     return result
+
+
+def _columns(has_ns: bool, has_ts: bool) -> dict[str, pl.Expr]:
+    """The columns of a line that come from stern's prefix (of the line without ANSI codes)."""
+    plain = pl.col("raw").str.replace_all(_logs.ANSI, "")
+    names = (["ns"] if has_ns else []) + ["pod", "container"] + (["ts"] if has_ts else []) + ["msg"]
+    parts = plain.str.extract_groups(SHAPES[(has_ns, has_ts)] + "(.*)$")
+    field = {name: parts.struct.field(str(i + 1)) for i, name in enumerate(names)}
+    stamp = field.get("ts", pl.lit(None, pl.String))
+    return {
+        "prefix_ts": pl.when(stamp.str.contains(r"^\d{4}-")).then(stamp),
+        "pod_namespace": field.get("ns", pl.lit(None, pl.String)),
+        "pod": field["pod"],
+        "container": field["container"],
+        "body": pl.coalesce(field["msg"], plain),
+    }
+
+
+def _prepare(lines: pl.DataFrame, has_ns: bool, has_ts: bool) -> pl.DataFrame:
+    columns = _columns(has_ns, has_ts)
+    return lines.with_columns(
+        *(expr.alias(name) for name, expr in columns.items()), _logs.roles(pl.col("raw")).alias("role")
+    )
+
+
+def _short(head: list[str]) -> bool:
+    return any(re.match(r"^\S+ \S+ (\S+ )?" + _SHORT, line) for line in head[:5])
+
+
+def _streamed(result: ParseResult, data: bytes | FileData, source: str) -> bool:
+    """The fast path (`parsers._logs_stream`): the engine computes each line's prefix columns
+    and decodes the record after the prefix. The prefix shape is decided on the first 50
+    lines as in the reference; short timestamps (their note) take the reference."""
+    start = data.head(1 << 20) if isinstance(data, FileData) else data[: 1 << 20]
+    physical = start.split(b"\n")
+    if len(physical) <= 50 and len(start) < len(data):
+        return False  # 50 lines longer than the bytes read
+    texts = [_ANSI.sub("", line.decode("utf-8", errors="replace")) for line in physical[:50]]
+    head = [line for line in texts if line.strip()]
+    has_ns, has_ts = _shape(head) or (False, False)
+    if has_ts and _short(head):
+        return False
+    columns = _columns(has_ns, has_ts)
+    prefix = SHAPES[(has_ns, has_ts)]
+    body = pl.col("raw").str.replace_all(_logs.ANSI, "").str.replace(prefix, "")
+    return _logs_stream.parse(
+        result,
+        data,
+        source,
+        lambda lines: _prepare(lines, has_ns, has_ts),
+        body=body,
+        columns={name: columns[name] for name in ("prefix_ts", "pod_namespace", "pod", "container")},
+        text_records=has_ts,
+        not_record=NOT_RECORD,
+    )

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from forensics.lines import LineStore
-from parsers import _logs, _logs_stream, cri_log, dump_logs, kubectl_log, zap_log
+from parsers import _logs, _logs_stream, cri_log, dump_logs, kubectl_log, logcli_log, stern_log, zap_log
 from parsers._base import FileData
 
 SOURCE = "cluster-resources/pods/logs/flux-system/helm-controller-5d8b9c7f4-x2x9k/manager.log"
@@ -409,3 +409,78 @@ def test_cluster_info_dump_logs_with_lines_outside_the_blocks_take_the_reference
     result, taken = _fast(dump_logs, FileData(str(path), len(data)), 200)
     assert taken == []
     _same(result, _reference(dump_logs, data))
+
+
+def _stern(data: bytes, namespace: bool, stamp: bool, colour: bool) -> bytes:
+    """stern's lines of two pods tailed at once (`-A`, `--timestamps`, colours as chosen)."""
+    out = []
+    for i, line in enumerate(data.decode().split("\n")[:-1]):
+        pod = f"helm-controller-5d8b9c7f4-{'ab'[i % 2]}x9k"
+        if colour:
+            pod = f"\x1b[3{i % 7}m{pod}\x1b[0m"
+        prefix = ("flux-system " if namespace else "") + f"{pod} manager "
+        out.append(prefix + (f"2024-03-12T10:00:{i % 60:02d}.5+01:00 " if stamp else "") + line)
+    return ("\n".join(out) + "\n").encode()
+
+
+@pytest.mark.parametrize(
+    "namespace,stamp,colour", [(True, False, False), (False, True, False), (True, True, True), (False, False, True)]
+)
+def test_the_fast_path_of_stern_output_gives_the_reference_rows(tmp_path, namespace, stamp, colour):
+    """stern's prefix (namespace, pod, container, timestamp, colours) changes from line to
+    line: the engine computes it on every line, the record after it is decoded."""
+    data = _stern(_log(2500), namespace, stamp, colour)
+    path = tmp_path / "stern.log"
+    path.write_bytes(data)
+    reference = _reference(stern_log, data)
+    assert reference.frames["logs"]["pod"].n_unique() == 2
+    for given_data in (data, FileData(str(path), len(data))):
+        result, taken = _fast(stern_log, given_data, 300)
+        assert taken == [True]
+        _same(result, reference)
+
+
+def _logcli(data: bytes) -> bytes:
+    """`logcli query -o jsonl` of the lines: the labels of two pods (the `*_name` variants on
+    one), the Loki time; blank lines are not Loki entries and stay as they are."""
+    out = []
+    for i, line in enumerate(data.decode().split("\n")[:-1]):
+        if not line:
+            out.append(line)
+            continue
+        labels = (
+            {"container": "manager", "namespace": "flux-system", "pod": "helm-controller-a"}
+            if i % 3
+            else {"container_name": "manager", "namespace_name": "flux-system", "pod_name": "helm-controller-b"}
+        )
+        entry = {
+            "labels": labels,
+            "line": line + ("\n" if i % 5 == 0 else ""),
+            "timestamp": f"2024-03-12T10:{i % 60:02d}:00Z",
+        }
+        out.append(json.dumps(entry, separators=(",", ":"), ensure_ascii=False))
+    return ("\n".join(out) + "\n").encode()
+
+
+def test_the_fast_path_of_logcli_entries_gives_the_reference_rows(tmp_path):
+    """Loki entries: the engine decodes each entry and the record in its `line`; lines that
+    are no record are text records at the Loki time, as in the reference."""
+    data = _logcli(_log(2500))
+    path = tmp_path / "logcli.jsonl"
+    path.write_bytes(data)
+    reference = _reference(logcli_log, data)
+    assert reference.frames["logs"]["pod"].n_unique() == 2
+    assert reference.frames["logs"].filter(pl.col("encoding") == "text").height > 0
+    for given_data in (data, FileData(str(path), len(data))):
+        result, taken = _fast(logcli_log, given_data, 300)
+        assert taken == [True]
+        _same(result, reference)
+
+
+def test_a_logcli_line_that_is_no_entry_takes_the_reference(tmp_path):
+    lines = _logcli(_log(600)).decode().split("\n")
+    lines[40] = '{"labels":{"pod":"x"},"line":"cut'
+    data = "\n".join(lines).encode()
+    result, taken = _fast(logcli_log, data, 100)
+    assert taken == [False]
+    _same(result, _reference(logcli_log, data))
