@@ -90,6 +90,7 @@ def measure(argv: list[str], stdout=subprocess.DEVNULL, env=None) -> dict:
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - began
     err = proc.stderr.read().decode(errors="replace") if proc.stderr else ""
+    out = proc.stdout.read().decode(errors="replace") if proc.stdout else ""  # a few lines, if asked for
     proc.returncode = os.waitstatus_to_exitcode(status)
     return {
         "seconds": wall,
@@ -97,6 +98,7 @@ def measure(argv: list[str], stdout=subprocess.DEVNULL, env=None) -> dict:
         "peak_mb": usage.ru_maxrss / 1024,
         "rc": proc.returncode,
         "stderr": err[-2000:],
+        "stdout": out,
     }
 
 
@@ -118,7 +120,11 @@ def bundle(lines: int, events: int | None, releases: int | None, name: str) -> t
 
 
 def log_files(root: Path) -> list[str]:
-    logs = [*(root / "cluster-resources" / "pods" / "logs").rglob("*.log"), *root.rglob("logs.txt")]
+    logs = [
+        *(root / "cluster-resources" / "pods" / "logs").rglob("*.log"),
+        *root.rglob("logs.txt"),
+        *(root / "namespaces").glob("*/v1/pod/*/*/*.log"),
+    ]
     return sorted(str(p) for p in logs if not p.is_symlink())
 
 
@@ -181,6 +187,7 @@ SHAPES = {
     "kubectl-events": ([], None),
     "twins": ([], None),
     "cluster-info-dump": ([], None),
+    "crust-gather": ([], r"^\S+ "),
 }
 # A shape made from another's bundle: (that shape, the function that changes the copy).
 DERIVED = {
@@ -188,6 +195,7 @@ DERIVED = {
     "kubectl-events": ("base", "kubectl_events"),
     "twins": ("base", "yaml_twins"),
     "cluster-info-dump": ("base", "cluster_info_dump"),
+    "crust-gather": ("base", "crust_gather"),
 }
 SPLIT_LINES = 17_000  # ~6 MB a file: kubelet rotates a container's log at 10 MiB
 
@@ -349,6 +357,56 @@ def cluster_info_dump(root: Path) -> dict:
             lines += yaml_lines(item, 0, "- ")
     lines += ["kind: List", "metadata:", '  resourceVersion: ""']
     (root / "helmreleases.yaml").write_text("\n".join(lines) + "\n")
+    for name in ("cluster-resources", "helm-controller"):
+        shutil.rmtree(root / name)
+    (root / "version.yaml").unlink()
+    return {"log_bytes": log_bytes, "log_lines": log_lines}
+
+
+def crust_gather(root: Path) -> dict:
+    """The same cluster as crust-gather writes it: one YAML file per object under
+    namespaces/<ns>/<apiVersion, '/' as '-'>/<kind>/<name>.yaml (every Event a file), each
+    container's logs with kubelet timestamps (`timestamps: true`) as
+    namespaces/<ns>/v1/pod/<pod>/<container>/current.log and previous.log."""
+    import re
+
+    from generate import yaml_lines
+
+    resources = root / "cluster-resources"
+
+    def write(item: dict, kind: str, api: str) -> None:
+        item = {"apiVersion": api, "kind": kind, **{k: v for k, v in item.items() if k not in ("apiVersion", "kind")}}
+        meta = item["metadata"]
+        folder = root / "namespaces" / meta["namespace"] / api.replace("/", "-") / kind.lower()
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"{meta['name']}.yaml").write_text("\n".join(yaml_lines(item, 0)) + "\n")
+
+    for path in (resources / "events").glob("*.json"):
+        for item in json.loads(path.read_text())["items"]:
+            write(item, "Event", "v1")
+    for path in (resources / "custom-resources").rglob("*.json"):
+        items = json.loads(path.read_text())
+        for item in items if isinstance(items, list) else items.get("items", [items]):
+            write(item, item["kind"], item["apiVersion"])
+    for kind, api in (("pods", "v1"), ("deployments", "apps/v1")):
+        for path in (resources / kind).glob("*.json"):
+            for item in json.loads(path.read_text())["items"]:
+                write(item, kind[:-1].title(), api)
+    stamp = re.compile(rb'"ts":"([^"]+)"')
+    log_bytes = log_lines = 0
+    for pod in (resources / "pods" / "logs").glob("*/*"):
+        folder = root / "namespaces" / pod.parent.name / "v1" / "pod" / pod.name / "manager"
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, target in (("manager.log", "current.log"), ("manager-previous.log", "previous.log")):
+            when = b"2024-03-09T00:00:00.000000000Z"
+            with (pod / name).open("rb") as log, (folder / target).open("wb") as out:
+                for line in log:
+                    found = stamp.search(line)
+                    if found and found[1][:4].isdigit():
+                        when = found[1]
+                    out.write(when + b" " + line)
+                    log_lines += 1
+            log_bytes += (folder / target).stat().st_size
     for name in ("cluster-resources", "helm-controller"):
         shutil.rmtree(root / name)
     (root / "version.yaml").unlink()

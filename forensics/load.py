@@ -18,7 +18,7 @@ import parsers
 from parsers import event_tables, objects
 from parsers._base import FileData
 from forensics import redact
-from forensics.bundle import TIME_RANGE, Bundle, Reader, strip_root
+from forensics.bundle import TIME_RANGE, Bundle, Member, Reader, strip_root
 from forensics.lines import LineStore, make_current
 
 
@@ -64,6 +64,10 @@ Progress = Callable[[str, str, int], None]
 PARSE_THREADS = 2
 MAX_PENDING = 4
 MAX_HELD = 256 * 1024**2
+# Small members are parsed in groups of up to SMALL_GROUP (`parsers.parse_small`): crust-gather
+# writes every object as a file of its own (bench/README.md: 200,000 Event files).
+SMALL_BYTES = 64 * 1024
+SMALL_GROUP = 512
 
 
 def load(path: str, max_bytes: int | None = None, progress: Progress | None = None, **caps: int | None) -> Frames:
@@ -152,28 +156,54 @@ def _parse_members(reader: Reader, take, progress: Progress | None) -> None:
         for path, data in reader.big_files()
     }
     with early, ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
-        pending: deque = deque()
+        pending: deque = deque()  # (future, [(member, data, size)]): one member, or a group of small ones
         held = 0
+        group: list[tuple[Member, bytes, int]] = []
         previous: tuple[str, bytes] | None = None  # the member read last, when a JSON file in memory
+
+        def submit(future, members: list) -> None:
+            nonlocal held
+            pending.append((future, members))
+            held += sum(size for _, _, size in members)
+            while pending and (len(pending) > MAX_PENDING or held > MAX_HELD):
+                take_next()
+
+        def take_next() -> None:
+            nonlocal held
+            future, members = pending.popleft()
+            results = future.result()
+            for (member, data, size), result in zip(members, results if len(members) > 1 else [results]):
+                take(member, data, result)
+                held -= size
+
+        def flush() -> None:
+            if group:
+                members = list(group)
+                group.clear()
+                if len(members) == 1:
+                    submit(pool.submit(_parse, members[0][0].path, members[0][1], None), members)
+                else:
+                    submit(pool.submit(parsers.parse_small, [(m.path, d) for m, d, _ in members]), members)
+
         for member, data in reader.files():
             if progress:
                 progress("read", member.path, len(data))
             size = len(data) if isinstance(data, bytes) else 0
             key = (member.path, data.path, data.size) if isinstance(data, FileData) else None
             twin = previous if _is_twin(member.path, data, previous) else None
-            future = started.pop(key, None) or pool.submit(_parse, member.path, data, twin)
             previous = (member.path, data) if isinstance(data, bytes) and member.path.endswith(".json") else None
-            pending.append((future, member, data, size))
-            held += size
-            while pending and (len(pending) > MAX_PENDING or held > MAX_HELD):
-                future, member, data, size = pending.popleft()
-                take(member, data, future.result())
-                held -= size
+            if twin is None and isinstance(data, bytes) and size <= SMALL_BYTES:
+                group.append((member, data, size))
+                if len(group) == SMALL_GROUP:
+                    flush()
+                continue
+            flush()
+            submit(started.pop(key, None) or pool.submit(_parse, member.path, data, twin), [(member, data, size)])
+        flush()
         if progress:
             progress("parse", "", 0)
         while pending:
-            future, member, data, size = pending.popleft()
-            take(member, data, future.result())
+            take_next()
         for future in started.values():  # not handed over as started (a cap, a file changed): not used
             future.cancel()
 

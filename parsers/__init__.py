@@ -51,7 +51,17 @@ PARSERS = (
 
 SNIFF_BYTES = 8192
 
-__all__ = ["PARSERS", "FRAME_NAMES", "SCHEMAS", "ParseResult", "conform", "empty", "detect", "parse_member"]
+__all__ = [
+    "PARSERS",
+    "FRAME_NAMES",
+    "SCHEMAS",
+    "ParseResult",
+    "conform",
+    "empty",
+    "detect",
+    "parse_member",
+    "parse_small",
+]
 
 
 def detect(path: str, head: bytes):
@@ -91,6 +101,29 @@ def parse_member(path: str, data: bytes | FileData) -> ParseResult | None:
                     pasted.problem(problem["source"], problem["line"], problem["reason"], problem["excerpt"])
             return pasted
     return result
+
+
+def parse_small(members: list[tuple[str, bytes]]) -> list[ParseResult | None]:
+    """`parse_member` of each of many small members, in order; the object files among them
+    read together (`objects.parse_many`: the same results, a run's frames held by its last
+    member's result)."""
+    results: list[ParseResult | None] = [None] * len(members)
+    run: list[int] = []  # consecutive object files
+
+    def close() -> None:
+        for index, result in zip(run, objects.parse_many([members[i] for i in run])):
+            results[index] = result
+        run.clear()
+
+    for index, (path, data) in enumerate(members):
+        if detect(path, data[:SNIFF_BYTES]) is objects and not dump_logs.holds_blocks(data):
+            run.append(index)
+        else:
+            close()
+    close()
+    return [
+        result if result is not None else parse_member(path, data) for result, (path, data) in zip(results, members)
+    ]
 
 
 def _run(parser, path: str, data: bytes | FileData) -> ParseResult:

@@ -353,6 +353,9 @@ class ParseResult:
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)
     note: str = ""
     _problem_parts: list[Any] = field(default_factory=list, repr=False)  # dicts and frames, in order
+    # the member's rows when its frames are built with other members' (`objects.parse_many`):
+    # this result may then hold theirs as well, or none
+    counted: int | None = None
 
     def add(self, kind: str, df: pl.DataFrame) -> None:
         if df.height == 0:
@@ -403,7 +406,7 @@ class ParseResult:
         return pl.concat(pieces) if pieces else empty("problems")
 
     def rows(self) -> int:
-        return sum(df.height for df in self.frames.values())
+        return self.counted if self.counted is not None else sum(df.height for df in self.frames.values())
 
 
 # --- timestamps -----------------------------------------------------------------------------

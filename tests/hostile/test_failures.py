@@ -25,10 +25,11 @@ def test_hard_link_inside_is_read_once_where_it_points(tmp_path: Path):
 def test_a_parser_that_raises_is_one_problem_and_the_rest_is_analysed(tmp_path: Path, monkeypatch):
     from parsers import objects
 
-    def boom(data, source):
+    def boom(data, source, result):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(objects, "parse", boom)
+    # every object file is read by it, alone or with other small files (`objects.parse_many`)
+    monkeypatch.setattr(objects, "_rows_of", boom)
     path = folder(tmp_path / "b", {"hr.yaml": b"apiVersion: v1\nkind: HelmRelease\nmetadata: {name: x}\n"})
     result = CliRunner().invoke(main, ["analyze", str(path), "-f", "json", "-o", "-", "--fail-on", "never"])
     assert result.exit_code == 0
