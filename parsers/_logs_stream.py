@@ -64,6 +64,7 @@ def parse(
     decline: pl.Expr | None = None,
     spans: pl.DataFrame | None = None,
     columns: dict[str, pl.Expr] | None = None,
+    setup: dict[str, pl.Expr] | None = None,
     unreadable: str = "unreadable lines",
     **options,
 ) -> bool:
@@ -79,7 +80,9 @@ def parse(
     sorted, and the columns): each line takes those of the last span at or before it (the
     container of a cluster-info dump's block); `columns`: expressions of `raw` the engine
     computes for every line, that vary from line to line (a stern line's pod), where
-    `prepare` gives the same (its values for the lines whose text is kept are replaced)."""
+    `prepare` gives the same (its values for the lines whose text is kept are replaced);
+    `setup`: columns of `raw` computed first, once, which `body`, `decline` and `columns` may
+    read (an expression written several times is computed as many times)."""
     repeats = Repeats()
 
     def work(batch: pl.DataFrame) -> _logs.Rows:
@@ -96,6 +99,7 @@ def parse(
         body if body is not None else pl.col("raw"),
         decline,
         columns or {},
+        setup or {},
     )
     taken = _Taken()
     pool = ThreadPoolExecutor(max_workers=WORKERS)
@@ -187,7 +191,11 @@ def _last_byte(data: bytes | FileData) -> bytes:
 
 
 def _query(
-    data: str | bytes, body_of_line: pl.Expr, decline: pl.Expr | None, columns: dict[str, pl.Expr]
+    data: str | bytes,
+    body_of_line: pl.Expr,
+    decline: pl.Expr | None,
+    columns: dict[str, pl.Expr],
+    setup: dict[str, pl.Expr],
 ) -> pl.LazyFrame:
     """Every line decoded by the streaming engine: its number, its length in bytes (+1 for
     the newline), whether it must be declined, whether its body is a plain `{...}` with
@@ -214,6 +222,7 @@ def _query(
         refused = refused | decline.fill_null(False)
     return (
         pl.scan_lines(data, name="raw", row_index_name="line", row_index_offset=1)
+        .with_columns(**setup)
         .with_columns(body_of_line.alias("_body"))
         .with_columns(plain.alias("_plain"))
         .with_columns(pl.when(pl.col("_plain")).then(body).str.json_decode(pl.Struct(_LIGHT)).alias("_d"))

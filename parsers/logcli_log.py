@@ -88,7 +88,8 @@ def parse(data: bytes | FileData, source: str) -> ParseResult:
     options = {"text_records": True, "not_record": "not a logcli jsonl entry"}
     # The fast path: the engine decodes each entry (a `{` line it cannot decode declines) and
     # the record in it.
-    columns = _columns(pl.when(pl.col("raw").str.starts_with("{")).then(pl.col("raw")).str.json_decode(_ENTRY))
+    entry = pl.when(pl.col("raw").str.starts_with("{")).then(pl.col("raw")).str.json_decode(_ENTRY)
+    columns = _columns(pl.col("_entry"))
     if _logs_stream.wants(data) and _logs_stream.parse(
         result,
         data,
@@ -96,6 +97,7 @@ def parse(data: bytes | FileData, source: str) -> ParseResult:
         _prepare,
         body=columns.pop("body"),
         columns=columns,
+        setup={"_entry": entry},
         **options,
     ):
         return result

@@ -75,11 +75,17 @@ def parse(data: bytes | FileData, source: str) -> ParseResult:
     return result
 
 
-def _columns(has_ns: bool, has_ts: bool) -> dict[str, pl.Expr]:
-    """The columns of a line that come from stern's prefix (of the line without ANSI codes)."""
-    plain = pl.col("raw").str.replace_all(_logs.ANSI, "")
+_PLAIN = pl.col("raw").str.replace_all(_logs.ANSI, "")  # the line without ANSI codes
+
+
+def _parts(has_ns: bool, has_ts: bool) -> pl.Expr:
+    """stern's prefix cut into its fields (a struct: 1, 2, ... as `_columns` names them)."""
+    return _PLAIN.str.extract_groups(SHAPES[(has_ns, has_ts)] + "(.*)$")
+
+
+def _columns(has_ns: bool, has_ts: bool, parts: pl.Expr) -> dict[str, pl.Expr]:
+    """The columns of a line from its prefix's `parts`."""
     names = (["ns"] if has_ns else []) + ["pod", "container"] + (["ts"] if has_ts else []) + ["msg"]
-    parts = plain.str.extract_groups(SHAPES[(has_ns, has_ts)] + "(.*)$")
     field = {name: parts.struct.field(str(i + 1)) for i, name in enumerate(names)}
     stamp = field.get("ts", pl.lit(None, pl.String))
     return {
@@ -87,14 +93,16 @@ def _columns(has_ns: bool, has_ts: bool) -> dict[str, pl.Expr]:
         "pod_namespace": field.get("ns", pl.lit(None, pl.String)),
         "pod": field["pod"],
         "container": field["container"],
-        "body": pl.coalesce(field["msg"], plain),
+        "body": pl.coalesce(field["msg"], _PLAIN),
     }
 
 
 def _prepare(lines: pl.DataFrame, has_ns: bool, has_ts: bool) -> pl.DataFrame:
-    columns = _columns(has_ns, has_ts)
-    return lines.with_columns(
-        *(expr.alias(name) for name, expr in columns.items()), _logs.roles(pl.col("raw")).alias("role")
+    columns = _columns(has_ns, has_ts, pl.col("_p"))
+    return (
+        lines.with_columns(_parts(has_ns, has_ts).alias("_p"))
+        .with_columns(*(expr.alias(name) for name, expr in columns.items()), _logs.roles(pl.col("raw")).alias("role"))
+        .drop("_p")
     )
 
 
@@ -115,16 +123,15 @@ def _streamed(result: ParseResult, data: bytes | FileData, source: str) -> bool:
     has_ns, has_ts = _shape(head) or (False, False)
     if has_ts and _short(head):
         return False
-    columns = _columns(has_ns, has_ts)
-    prefix = SHAPES[(has_ns, has_ts)]
-    body = pl.col("raw").str.replace_all(_logs.ANSI, "").str.replace(prefix, "")
+    columns = _columns(has_ns, has_ts, pl.col("_p"))
     return _logs_stream.parse(
         result,
         data,
         source,
         lambda lines: _prepare(lines, has_ns, has_ts),
-        body=body,
-        columns={name: columns[name] for name in ("prefix_ts", "pod_namespace", "pod", "container")},
+        body=columns.pop("body"),
+        columns=columns,
+        setup={"_p": _parts(has_ns, has_ts)},
         text_records=has_ts,
         not_record=NOT_RECORD,
     )
