@@ -124,6 +124,7 @@ def log_files(root: Path) -> list[str]:
         *(root / "cluster-resources" / "pods" / "logs").rglob("*.log"),
         *root.rglob("logs.txt"),
         *(root / "namespaces").glob("*/v1/pod/*/*/*.log"),
+        *(root / "namespaces").glob("*/pods/*/*/*/logs/*.log"),
     ]
     return sorted(str(p) for p in logs if not p.is_symlink())
 
@@ -188,6 +189,7 @@ SHAPES = {
     "twins": ([], None),
     "cluster-info-dump": ([], None),
     "crust-gather": ([], r"^\S+ "),
+    "must-gather": ([], r"^\S+ "),
 }
 # A shape made from another's bundle: (that shape, the function that changes the copy).
 DERIVED = {
@@ -196,6 +198,7 @@ DERIVED = {
     "twins": ("base", "yaml_twins"),
     "cluster-info-dump": ("base", "cluster_info_dump"),
     "crust-gather": ("base", "crust_gather"),
+    "must-gather": ("base", "must_gather"),
 }
 SPLIT_LINES = 17_000  # ~6 MB a file: kubelet rotates a container's log at 10 MiB
 
@@ -368,7 +371,6 @@ def crust_gather(root: Path) -> dict:
     namespaces/<ns>/<apiVersion, '/' as '-'>/<kind>/<name>.yaml (every Event a file), each
     container's logs with kubelet timestamps (`timestamps: true`) as
     namespaces/<ns>/v1/pod/<pod>/<container>/current.log and previous.log."""
-    import re
 
     from generate import yaml_lines
 
@@ -392,10 +394,62 @@ def crust_gather(root: Path) -> dict:
         for path in (resources / kind).glob("*.json"):
             for item in json.loads(path.read_text())["items"]:
                 write(item, kind[:-1].title(), api)
+    log_bytes, log_lines = _timestamped_logs(
+        resources, lambda ns, pod: root / "namespaces" / ns / "v1" / "pod" / pod / "manager"
+    )
+    for name in ("cluster-resources", "helm-controller"):
+        shutil.rmtree(root / name)
+    (root / "version.yaml").unlink()
+    return {"log_bytes": log_bytes, "log_lines": log_lines}
+
+
+def must_gather(root: Path) -> dict:
+    """The same cluster as OpenShift's must-gather (`oc adm inspect`) writes it: each
+    namespace's resources as YAML lists, namespaces/<ns>/core/events.yaml and
+    namespaces/<ns>/helm.toolkit.fluxcd.io/helmreleases.yaml, and each container's logs with
+    kubelet timestamps as namespaces/<ns>/pods/<pod>/<container>/<container>/logs/current.log
+    and previous.log."""
+    from generate import yaml_lines
+
+    resources = root / "cluster-resources"
+
+    def write(path: Path, kind: str, items: list[dict]) -> None:
+        lines = ["apiVersion: v1", "items:"]
+        for item in items:
+            lines += yaml_lines(item, 0, "- ")
+        lines += [f"kind: {kind}", "metadata:", '  resourceVersion: ""']
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("\n".join(lines) + "\n")
+
+    for path in (resources / "events").glob("*.json"):
+        items = [{"apiVersion": "v1", "kind": "Event", **item} for item in json.loads(path.read_text())["items"]]
+        write(root / "namespaces" / path.stem / "core" / "events.yaml", "EventList", items)
+    for path in (resources / "custom-resources" / "helmreleases.helm.toolkit.fluxcd.io").glob("*.json"):
+        items = json.loads(path.read_text())
+        write(
+            root / "namespaces" / path.stem / "helm.toolkit.fluxcd.io" / "helmreleases.yaml",
+            "List",
+            items if isinstance(items, list) else items.get("items", [items]),
+        )
+    log_bytes, log_lines = _timestamped_logs(
+        resources, lambda ns, pod: root / "namespaces" / ns / "pods" / pod / "manager" / "manager" / "logs"
+    )
+    for name in ("cluster-resources", "helm-controller"):
+        shutil.rmtree(root / name)
+    (root / "version.yaml").unlink()
+    return {"log_bytes": log_bytes, "log_lines": log_lines}
+
+
+def _timestamped_logs(resources: Path, folder_of) -> tuple[int, int]:
+    """Each pod's manager.log and manager-previous.log with kubelet timestamps (the record's
+    own `ts`, else the last one) as current.log and previous.log in `folder_of(ns, pod)`;
+    their bytes and lines."""
+    import re
+
     stamp = re.compile(rb'"ts":"([^"]+)"')
     log_bytes = log_lines = 0
     for pod in (resources / "pods" / "logs").glob("*/*"):
-        folder = root / "namespaces" / pod.parent.name / "v1" / "pod" / pod.name / "manager"
+        folder = folder_of(pod.parent.name, pod.name)
         folder.mkdir(parents=True, exist_ok=True)
         for name, target in (("manager.log", "current.log"), ("manager-previous.log", "previous.log")):
             when = b"2024-03-09T00:00:00.000000000Z"
@@ -407,10 +461,7 @@ def crust_gather(root: Path) -> dict:
                     out.write(when + b" " + line)
                     log_lines += 1
             log_bytes += (folder / target).stat().st_size
-    for name in ("cluster-resources", "helm-controller"):
-        shutil.rmtree(root / name)
-    (root / "version.yaml").unlink()
-    return {"log_bytes": log_bytes, "log_lines": log_lines}
+    return log_bytes, log_lines
 
 
 def _dump_json(path: Path, value) -> None:
