@@ -169,11 +169,13 @@ def looks_like_objects(head: bytes) -> bool:
     return bool(re.search(rb"(?m)^(- )?\s*(apiVersion|kind|items):", head[:4096]))
 
 
-def load(text: str, lines: Lines | None = None) -> tuple[list[KubeObject], list[tuple[int | None, str]]]:
+def load(
+    text: str, lines: Lines | None = None, small: dict[int, tuple | None] | None = None
+) -> tuple[list[KubeObject], list[tuple[int | None, str]]]:
     """All objects of a JSON or YAML member, and (line, reason) problems (`lines`: its
-    `Lines`, when the caller has them already)."""
-    stripped = text.lstrip("\ufeff \t\r\n")
-    if stripped.startswith(("{", "[")):
+    `Lines`, when the caller has them already; `small`: `yaml_fast`'s reading of its small
+    YAML documents by their first line, when `load_many` made it)."""
+    if _is_json(text):
         try:
             return _load_json(text, lines), []
         except RecursionError:
@@ -182,7 +184,27 @@ def load(text: str, lines: Lines | None = None) -> tuple[list[KubeObject], list[
             if not _maybe_yaml(text):
                 line = getattr(error, "lineno", None)
                 return [], [(line, f"invalid JSON: {error}")]
-    return _load_yaml(text, lines)
+    return _load_yaml(text, lines, small)
+
+
+def load_many(texts: list[str], lines: list[Lines]) -> list[tuple[list[KubeObject], list[tuple[int | None, str]]]]:
+    """`load` of each of many members (`lines`: their `Lines`), the small YAML documents of
+    all of them read by `yaml_fast.load_many` at once (PyYAML reads the others, as in `load`)."""
+    documents = [
+        (index, start, chunk)
+        for index, (text, known) in enumerate(zip(texts, lines))
+        if not _is_json(text)
+        for start, chunk in _yaml_chunks(known)
+        if len(chunk) < yaml_fast.MIN_BYTES
+    ]
+    small: list[dict[int, tuple | None]] = [{} for _ in texts]
+    for (index, start, _), read in zip(documents, yaml_fast.load_many([chunk for _, _, chunk in documents])):
+        small[index][start] = read
+    return [load(text, known, found) for text, known, found in zip(texts, lines, small)]
+
+
+def _is_json(text: str) -> bool:
+    return text.lstrip("\ufeff \t\r\n").startswith(("{", "["))
 
 
 def _maybe_yaml(text: str) -> bool:
@@ -298,13 +320,18 @@ def _json_elements(text: str, bracket: int, values: list, line_of) -> list[KubeO
 _DOC_SEP = re.compile(r"^(---|\.\.\.)(\s.*)?$")
 
 
-def _load_yaml(text: str, known: Lines | None = None) -> tuple[list[KubeObject], list[tuple[int | None, str]]]:
+def _load_yaml(
+    text: str, known: Lines | None = None, small: dict[int, tuple | None] | None = None
+) -> tuple[list[KubeObject], list[tuple[int | None, str]]]:
     lines = known if known is not None and known.text is text else text.split("\n")
     objects: list[KubeObject] = []
     problems: list[tuple[int | None, str]] = []
     for start, end in _yaml_documents(lines):
         chunk = "\n".join(lines[start - 1 : end])
-        fast = yaml_fast.load(chunk) if len(chunk) >= yaml_fast.MIN_BYTES else None
+        if len(chunk) >= yaml_fast.MIN_BYTES:
+            fast = yaml_fast.load(chunk)
+        else:
+            fast = small.get(start) if small else None
         if fast is not None:  # the document PyYAML would give (yaml_fast: when it is sure)
             objects += _document_objects(fast[0], lines, start, end)
             continue
@@ -331,6 +358,11 @@ def _load_yaml(text: str, known: Lines | None = None) -> tuple[list[KubeObject],
             continue
         objects += _document_objects(doc, lines, start, end)
     return objects, problems
+
+
+def _yaml_chunks(lines: list[str]) -> list[tuple[int, str]]:
+    """Each YAML document's first line and text, as `_load_yaml` reads them."""
+    return [(start, "\n".join(lines[start - 1 : end])) for start, end in _yaml_documents(lines)]
 
 
 def _document_objects(doc, lines: list[str], start: int, end: int) -> list[KubeObject]:

@@ -168,7 +168,8 @@ def twin(data: bytes, json_path: str, json_data: bytes) -> ParseResult | None:
 def _per_object(data: bytes, source: str) -> ParseResult:
     """Every object of the member decoded and handed to its kind's extractor, in Python."""
     result = ParseResult(NAME)
-    for frame_kind, frame_rows in _rows_of(data, source, result).items():
+    text = _text(data, source, result)
+    for frame_kind, frame_rows in _rows_of(text, kube.Lines(text), source, result).items():
         result.add(frame_kind, _frame(frame_kind, frame_rows))
     return result
 
@@ -195,10 +196,16 @@ def parse_many(members: list[tuple[str, bytes]]) -> list[ParseResult | None]:
         run.clear()
 
     with PYTHON_BOUND:
-        for source, data in members:
-            result = ParseResult(NAME)
+        started = [ParseResult(NAME) for _ in members]
+        texts = [_text(data, source, result) for (source, data), result in zip(members, started)]
+        lines = [kube.Lines(text) for text in texts]
+        try:
+            loaded: list = kube.load_many(texts, lines)
+        except Exception:  # noqa: BLE001 - each member read alone below
+            loaded = [None] * len(members)
+        for (source, _), result, text, known, found in zip(members, started, texts, lines, loaded):
             try:
-                rows = _rows_of(data, source, result)
+                rows = _rows_of(text, known, source, result, found)
             except Exception:  # noqa: BLE001 - parsed alone, where a failure becomes a problem row
                 rows = {}
             if not any(rows.values()) or result.problem_count():
@@ -211,13 +218,20 @@ def parse_many(members: list[tuple[str, bytes]]) -> list[ParseResult | None]:
     return results
 
 
-def _rows_of(data: bytes, source: str, result: ParseResult) -> dict[str, list[dict]]:
-    """The rows of every frame kind from the member's objects; its problems and note on `result`."""
+def _text(data: bytes, source: str, result: ParseResult) -> str:
     text = data.decode("utf-8", errors="replace")
     if "\ufffd" in text and b"\xef\xbf\xbd" not in data:
         result.problem(source, None, "invalid UTF-8 replaced with U+FFFD")
-    lines = kube.Lines(text)  # text.split("\n"), searchable as one string by the Locators
-    objects, problems = kube.load(text, lines)
+    return text
+
+
+def _rows_of(
+    text: str, lines: kube.Lines, source: str, result: ParseResult, loaded: tuple | None = None
+) -> dict[str, list[dict]]:
+    """The rows of every frame kind from the member's objects (`loaded`: `kube.load`'s
+    reading of it, when made already; `lines`: its `kube.Lines`, text.split("\\n") searchable
+    as one string by the Locators); its problems and note on `result`."""
+    objects, problems = loaded if loaded is not None else kube.load(text, lines)
     for line, reason in problems:
         result.problem(source, line, reason)
     rows: dict[str, list[dict]] = {}

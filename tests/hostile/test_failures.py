@@ -25,7 +25,7 @@ def test_hard_link_inside_is_read_once_where_it_points(tmp_path: Path):
 def test_a_parser_that_raises_is_one_problem_and_the_rest_is_analysed(tmp_path: Path, monkeypatch):
     from parsers import objects
 
-    def boom(data, source, result):
+    def boom(*args):
         raise RuntimeError("boom")
 
     # every object file is read by it, alone or with other small files (`objects.parse_many`)

@@ -148,6 +148,27 @@ def test_the_fast_path_gives_pyyamls_document_or_declines(entries):
     assert _same(fast[0], yaml.load(text, Loader=kube.SafeLoader))
 
 
+@settings(max_examples=60, deadline=None, database=None)
+@given(
+    st.lists(
+        st.lists(
+            st.tuples(st.sampled_from(KEYS), st.sampled_from(SCALARS), st.sampled_from(FORMS)),
+            min_size=1,
+            max_size=6,
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_many_small_documents_are_read_as_one_by_one(documents):
+    """`load_many` (the patterns tried on all texts in one call) gives what `load` gives each."""
+    texts = [_document(entries) for entries in documents] + ["a: &x [1]\nb: *x\n", "a: b: c\n", "a: 1\n"]
+    together, alone = yaml_fast.load_many(texts), [yaml_fast.load(text) for text in texts]
+    assert [read is None for read in together] == [read is None for read in alone]
+    assert all(yaml_fast.identical(a[0], b[0]) for a, b in zip(together, alone) if a is not None)
+    assert together[-3:-1] == [None, None] and together[-1] == ({"a": 1},)
+
+
 @pytest.mark.parametrize(
     "text",
     [
