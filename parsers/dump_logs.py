@@ -141,19 +141,18 @@ def _blocks_only(data: bytes | FileData) -> pl.DataFrame | None:
     (line, pod, container, pod_namespace: null from an END on); None for anything else.
     One pass of the streaming engine over the lines, keeping those that begin like a marker
     or a fetch error."""
-    found = (
-        pl.scan_lines(
-            data.path if isinstance(data, FileData) else data, name="raw", row_index_name="line", row_index_offset=1
+    try:
+        found = (
+            pl.scan_lines(
+                data.path if isinstance(data, FileData) else data, name="raw", row_index_name="line", row_index_offset=1
+            )
+            .filter(pl.col("raw").str.starts_with("==== ") | pl.col("raw").str.contains(FETCH_ERROR))
+            .select(pl.col("line").cast(pl.Int64), "raw", pl.col("raw").str.extract_groups(MARKER).alias("_m"))
+            .unnest("_m")
+            .collect()
         )
-        .filter(pl.col("raw").str.starts_with("==== ") | pl.col("raw").str.contains(FETCH_ERROR))
-        .select(
-            pl.col("line").cast(pl.Int64),
-            "raw",
-            pl.col("raw").str.extract_groups(MARKER).alias("_m"),
-        )
-        .unnest("_m")
-        .collect()
-    )
+    except pl.exceptions.PolarsError:  # e.g. invalid UTF-8: the reference says what it replaced
+        return None
     if found["1"].null_count():  # a fetch error, or a line that only begins like a marker
         return None
     start = found["1"] == "START"

@@ -398,16 +398,28 @@ def test_the_fast_path_of_cluster_info_dump_logs_gives_the_reference_rows(tmp_pa
         + _block("wait", _POD, b"Request log error: the server rejected our request\n"),
         _block("manager", _POD, _log(300) + b"==== a line that only begins like a marker\n" + _log(300)),
         b'{"kind": "PodList", "apiVersion": "v1", "items": []}\n' + _block("manager", _POD, _log(600)),
+        _block("manager", _POD, _log(600).replace(b"m 9 \xc3\xa9", b"m 9 \xff", 1)),
+        _block("manager", _POD, _log(600)).replace(b"\n", b"\r\n"),
     ],
-    ids=["after-the-end", "between-blocks", "before-the-first", "fetch-error", "marker-like", "stdout-form"],
+    ids=[
+        "after-the-end",
+        "between-blocks",
+        "before-the-first",
+        "fetch-error",
+        "marker-like",
+        "stdout-form",
+        "invalid-utf8",
+        "crlf",
+    ],
 )
 def test_cluster_info_dump_logs_with_lines_outside_the_blocks_take_the_reference(tmp_path, data):
     """Lines outside the blocks (the stdout form's objects, anything after an END), a log
-    that could not be fetched, a line that only looks like a marker: the reference reads it."""
+    that could not be fetched, a line that only looks like a marker, what the engine cannot
+    read: the reference reads it."""
     path = tmp_path / "logs.txt"
     path.write_bytes(data)
     result, taken = _fast(dump_logs, FileData(str(path), len(data)), 200)
-    assert taken == []
+    assert taken in ([], [False])
     _same(result, _reference(dump_logs, data))
 
 
