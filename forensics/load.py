@@ -146,33 +146,34 @@ def _parse_members(reader: Reader, take, progress: Progress | None) -> None:
 
     Members are parsed by PARSE_THREADS threads while the next ones are read (Polars and
     Arrow release the GIL: a big log and the object files overlap), with at most MAX_PENDING
-    members / MAX_HELD bytes in memory at once. A folder's big files (logs read from disk)
+    members or groups / MAX_HELD bytes in memory at once. A folder's big files (logs read from disk)
     are started first, on a thread of their own: the object files before them in member
     order are mostly Python, holding the GIL, and would leave a core idle; the streamed
-    decode needs no GIL. Their results are still taken in member order."""
+    decode needs no GIL. Small members (up to SMALL_BYTES) go in groups of up to SMALL_GROUP
+    (`parsers.parse_small`). Results are taken in member order."""
     early = ThreadPoolExecutor(max_workers=1, thread_name_prefix="forensics-early")
     started = {
         (path, data.path, data.size): early.submit(parsers.parse_member, path, data)
         for path, data in reader.big_files()
     }
     with early, ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
-        pending: deque = deque()  # (future, [(member, data, size)]): one member, or a group of small ones
+        pending: deque = deque()  # (future, [(member, data, size)], grouped): a member, or a group of small ones
         held = 0
         group: list[tuple[Member, bytes, int]] = []
         previous: tuple[str, bytes] | None = None  # the member read last, when a JSON file in memory
 
-        def submit(future, members: list) -> None:
+        def submit(future, members: list, grouped: bool = False) -> None:
             nonlocal held
-            pending.append((future, members))
+            pending.append((future, members, grouped))
             held += sum(size for _, _, size in members)
             while pending and (len(pending) > MAX_PENDING or held > MAX_HELD):
                 take_next()
 
         def take_next() -> None:
             nonlocal held
-            future, members = pending.popleft()
-            results = future.result()
-            for (member, data, size), result in zip(members, results if len(members) > 1 else [results]):
+            future, members, grouped = pending.popleft()
+            results = future.result() if grouped else [future.result()]
+            for (member, data, size), result in zip(members, results):
                 take(member, data, result)
                 held -= size
 
@@ -180,10 +181,7 @@ def _parse_members(reader: Reader, take, progress: Progress | None) -> None:
             if group:
                 members = list(group)
                 group.clear()
-                if len(members) == 1:
-                    submit(pool.submit(_parse, members[0][0].path, members[0][1], None), members)
-                else:
-                    submit(pool.submit(parsers.parse_small, [(m.path, d) for m, d, _ in members]), members)
+                submit(pool.submit(parsers.parse_small, [(m.path, d) for m, d, _ in members]), members, grouped=True)
 
         for member, data in reader.files():
             if progress:
