@@ -489,11 +489,13 @@ def _only_lines(candidates, n: int, key: str):
     return None
 
 
-def _ranked(candidates, key: str, values, n: int):
+def _ranked(candidates, key: str, values, n: int, yaml: bool = False):
     """Per item, the line `Locator.value(key, value)` gives: the first line of the item's span
-    holding the key and the value's needle, else the first holding `"key"`, else `key:`; null
-    when none does. `candidates`: all the lines of the items holding the key (`_in_items`)."""
+    holding the key and the value's needle, else the first holding `"key"`, else `key:` (in
+    YAML text, `key:` first); null when none does. `candidates`: all the lines of the items
+    holding the key (`_in_items`)."""
     needles = values.str.extract(_NEEDLE, 1).fill_null("")
+    forms = [f"{key}:", f'"{key}"'] if yaml else [f'"{key}"', f"{key}:"]
     ranked = (
         candidates.with_columns(pl.lit(needles).gather(pl.col("_item")).alias("_needle"))
         .select(
@@ -501,9 +503,9 @@ def _ranked(candidates, key: str, values, n: int):
             "line",
             pl.when((pl.col("_needle") != "") & pl.col("text").str.contains(pl.col("_needle"), literal=True))
             .then(0)
-            .when(pl.col("text").str.contains(f'"{key}"', literal=True))
+            .when(pl.col("text").str.contains(forms[0], literal=True))
             .then(1)
-            .when(pl.col("text").str.contains(f"{key}:", literal=True))
+            .when(pl.col("text").str.contains(forms[1], literal=True))
             .then(2)
             .alias("_rank"),
         )
@@ -511,3 +513,74 @@ def _ranked(candidates, key: str, values, n: int):
     )
     best = ranked.group_by("_item").agg(pl.col("line").sort_by("_rank", "line").first())
     return pl.repeat(None, n, dtype=pl.Int64, eager=True).scatter(best["_item"], best["line"])
+
+
+# --- Events read already (a YAML EventList) -----------------------------------------------------
+
+
+def from_objects(objects: list, lines: list[str], source: str, name: str) -> ParseResult | None:
+    """The Events of a big list that `kube` read already (a YAML EventList: must-gather's
+    `core/events.yaml`, `kubectl get events -o yaml`), column-wise: exactly the rows `extract`
+    gives each object, or None (the caller extracts them one by one). The objects' fields are
+    converted by Arrow, which refuses another type than the column's (a number for a string);
+    the cited lines are found by Polars over the member's lines (`lines`: `kube.Lines`), as
+    `Locator` finds them. Declined: objects of another kind, events.k8s.io/v1 or Flux's
+    notification shape, a flattened manifest, a count that is no integer."""
+    import pyarrow as pa
+
+    docs = [obj.doc for obj in objects]
+    if not docs or not all(_plain_event(doc) for doc in docs):
+        return None
+    try:
+        table = pa.Table.from_pylist(docs, schema=pa.schema(list(_item_type())))
+    except (pa.ArrowException, TypeError, ValueError, OverflowError):
+        return None
+    items = pl.from_arrow(table)
+    if not isinstance(items, pl.DataFrame):
+        return None
+    try:
+        events = _timestamps(items, items.select(*_event_columns(source), *_timestamp_columns()))
+    except _Decline:
+        return None
+    starts = pl.Series([obj.start for obj in objects], dtype=pl.Int64)
+    ends = pl.Series([obj.end for obj in objects], dtype=pl.Int64)
+    if not ((starts.slice(1) > ends.slice(0, len(ends) - 1)).all() and (ends >= starts).all()):
+        return None  # the spans of a list's items follow each other
+    numbered = pl.DataFrame({"text": pl.Series(list(lines), dtype=pl.String)}).with_row_index("line", offset=1)
+    numbered = numbered.with_columns(pl.col("line").cast(pl.Int64))
+
+    def cited(key: str, values) -> pl.Series:
+        found = numbered.filter(pl.col("text").str.contains(key, literal=True))
+        return _ranked(_in_items(found, starts, ends, LONG_LINE), key, values, len(docs), yaml=True)
+
+    has_message = events["message"].fill_null("") != ""
+    line = pl.select(pl.when(pl.lit(has_message)).then(pl.lit(cited("message", events["message"])))).to_series()
+    if line.is_null().any():  # no message line: the reason's, else the item's first line
+        reason = cited("reason", events["reason"])
+        line = pl.select(pl.coalesce(pl.lit(line), pl.lit(reason), pl.lit(starts))).to_series()
+    texts = numbered["text"].gather(line - 1)
+    events = events.with_columns(
+        line.alias("line"), pl.select(excerpt_expr(pl.lit(texts).str.slice(0, LONG_LINE))).to_series().alias("excerpt")
+    )
+    result = ParseResult(name)
+    result.add("events", events)
+    result.note = f"Event×{len(docs)}"
+    return result
+
+
+def _plain_event(doc) -> bool:
+    """A core/v1 Event `extract` reads as such (not a notification, not events.k8s.io/v1, not
+    a flattened manifest), whose counts are integers (Arrow would truncate a float)."""
+    return (
+        type(doc) is dict
+        and doc.get("kind") == "Event"
+        and "regarding" not in doc
+        and "note" not in doc
+        and "severity" not in doc
+        and not ("metadata" in doc and doc["metadata"] is None and "name" in doc)
+        and type(doc.get("count")) in _COUNT_TYPES
+        and (type(doc.get("series")) is not dict or type(doc["series"].get("count")) in _COUNT_TYPES)
+    )
+
+
+_COUNT_TYPES = (int, type(None))

@@ -169,7 +169,13 @@ def _per_object(data: bytes, source: str) -> ParseResult:
     """Every object of the member decoded and handed to its kind's extractor, in Python."""
     result = ParseResult(NAME)
     text = _text(data, source, result)
-    for frame_kind, frame_rows in _rows_of(text, kube.Lines(text), source, result).items():
+    lines = kube.Lines(text)
+    loaded = kube.load(text, lines)
+    if len(data) >= event_list_fast.MIN_BYTES and not loaded[1] and not result.problem_count():
+        fast = event_list_fast.from_objects(loaded[0], lines, source, NAME)  # a YAML EventList
+        if fast is not None:
+            return fast
+    for frame_kind, frame_rows in _rows_of(text, lines, source, result, loaded).items():
         result.add(frame_kind, _frame(frame_kind, frame_rows))
     return result
 

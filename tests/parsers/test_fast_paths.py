@@ -7,6 +7,8 @@ import random
 from pathlib import Path
 
 import polars as pl
+import pytest
+import yaml
 from polars.testing import assert_frame_equal
 
 from parsers import _log_bodies, _logs, event_list_fast, objects
@@ -193,3 +195,82 @@ def test_log_rows_with_the_light_json_read_equal_the_reference(monkeypatch):
     assert light.frames["logs"].height > 2500
     assert_frame_equal(light.frames["logs"], reference.frames["logs"])
     assert light.problem_frame().equals(reference.problem_frame())
+
+
+def _yaml_events(extra: list[dict] | None = None, list_kind: str = "EventList", kinds: bool = False) -> bytes:
+    """A YAML EventList as kubectl and must-gather write it (go-yaml: keys sorted, two-space
+    items), with what makes the cited line hard to find: a message that starts with a quote
+    (no needle: the key decides) after a field that holds `"message"`, a message over several
+    lines, items without a message or a reason, odd times, a series."""
+    items = []
+    for i in range(40):
+        item = {
+            "involvedObject": {"kind": "HelmRelease", "name": f"r{i % 5}", "namespace": "apps"},
+            "metadata": {"name": f"r{i % 5}.17a{i:03d}", "namespace": "apps", "uid": f"u-{i}"},
+            "reason": "UpgradeFailed",
+            "message": f"Helm upgrade failed ({i}): timed out waiting for the condition",
+            "type": "Warning",
+            "count": 1 + i % 3,
+            "firstTimestamp": f"2024-03-12T10:{i % 60:02d}:00Z",
+            "lastTimestamp": f"2024-03-12T10:{i % 60:02d}:30Z",
+            "source": {"component": "helm-controller"},
+        }
+        if kinds:
+            item = {"apiVersion": "v1", "kind": "Event", **item}
+        if i % 7 == 1:
+            item["action"] = 'see the "message" field'
+            item["message"] = '"quoted" at the start: no needle'
+        elif i % 7 == 2:
+            item["message"] = "first line\nsecond line holding message: too\n"
+        elif i % 7 == 3:
+            del item["message"]
+        elif i % 7 == 4:
+            del item["message"], item["reason"]
+            item["firstTimestamp"] = "not a time"
+        elif i % 7 == 5:
+            item["lastTimestamp"] = "2024-03-12T10:00:30.123+02:00"
+            item["series"] = {"count": 4, "lastObservedTime": "2024-03-12T10:05:00.000000Z"}
+        elif i % 7 == 6:
+            item["metadata"]["annotations"] = {"helm.toolkit.fluxcd.io/revision": "1.2.3", "other": "x"}
+        items.append(item)
+    items += extra or []
+    return yaml.safe_dump({"apiVersion": "v1", "items": items, "kind": list_kind, "metadata": {}}).encode()
+
+
+def _both(monkeypatch, data: bytes):
+    """The member read with the YAML EventList's fast path (on any size) and without it."""
+    monkeypatch.setattr(event_list_fast, "MIN_BYTES", 0)
+    taken = []
+    real = event_list_fast.from_objects
+    monkeypatch.setattr(event_list_fast, "from_objects", lambda *a: taken.append(real(*a)) or taken[-1])
+    fast = objects.parse(data, "namespaces/apps/core/events.yaml")
+    monkeypatch.setattr(event_list_fast, "from_objects", lambda *a: None)
+    slow = objects.parse(data, "namespaces/apps/core/events.yaml")
+    return fast, slow, taken
+
+
+@pytest.mark.parametrize("list_kind,kinds", [("EventList", False), ("EventList", True), ("List", True)])
+def test_a_yaml_event_list_read_column_wise_gives_the_per_object_rows(monkeypatch, list_kind, kinds):
+    fast, slow, taken = _both(monkeypatch, _yaml_events(list_kind=list_kind, kinds=kinds))
+    assert [result is not None for result in taken] == [True]
+    assert_frame_equal(fast.frames["events"], slow.frames["events"])
+    assert (fast.note, fast.problems) == (slow.note, slow.problems)
+    assert slow.frames["events"]["excerpt"].str.contains("no needle").sum() == 40 // 7 + 1
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"kind": "ConfigMap", "metadata": {"name": "c", "namespace": "apps"}},  # another kind
+        {"kind": "Event", "regarding": {"kind": "Pod"}, "note": "x"},  # events.k8s.io/v1
+        {"kind": "Event", "involvedObject": {"kind": "HelmRelease"}, "severity": "error", "message": "x"},
+        {"kind": "Event", "message": "x", "count": 2.5},  # a count Arrow would truncate
+        {"kind": "Event", "message": 42},  # a number where Kubernetes writes a string
+    ],
+    ids=["configmap", "events-k8s-io", "notification", "float-count", "number-message"],
+)
+def test_a_yaml_event_list_with_what_the_columns_cannot_say_is_read_per_object(monkeypatch, extra):
+    fast, slow, taken = _both(monkeypatch, _yaml_events([extra], kinds=True))
+    assert taken == [None]
+    assert_frame_equal(fast.frames["events"], slow.frames["events"])
+    assert (fast.note, fast.problems) == (slow.note, slow.problems)
