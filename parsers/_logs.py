@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import polars as pl
 
@@ -107,11 +108,13 @@ def roles(raw: pl.Expr, marker: pl.Expr | None = None) -> pl.Expr:
     return expr.otherwise(pl.lit("line"))
 
 
-def first_lines(head: bytes, count: int = 20) -> list[str]:
-    """The first non-blank lines of a member's head, decoded leniently."""
+@lru_cache(maxsize=8)
+def first_lines(head: bytes, count: int = 20) -> tuple[str, ...]:
+    """The first non-blank lines of a member's head, decoded leniently. (Kept for the last
+    heads: the sniffers of several formats ask for the same head's lines in turn.)"""
     text = head.decode("utf-8", errors="replace")
     out = [line.rstrip("\r") for line in text.split("\n") if line.strip()]
-    return out[:count]
+    return tuple(out[:count])
 
 
 def sniff(head: bytes, pattern: re.Pattern, need: int = 1) -> bool:

@@ -101,6 +101,8 @@ def _beyond_reason(text: str | None) -> bool:
 
 
 def matches(path: str, head: bytes) -> bool:
+    if b"LAST SEEN" not in head:  # in every header `_HEADER` matches: most members are told apart here
+        return False
     text = head.decode("utf-8", errors="replace")
     return any(_HEADER.match(line.replace("\t", "  ")) for line in text.splitlines()[:20])
 

@@ -65,6 +65,8 @@ KUBECTL_DEFAULT_NAMESPACE = "default"  # kubectl: the kubeconfig's namespace, us
 
 
 def matches(path: str, head: bytes) -> bool:
+    if b"NAME" not in head:  # every header has a NAME column: most members are told apart here
+        return False
     text = head.decode("utf-8", errors="replace")
     return any(is_header(line) for line in text.splitlines()[:50])
 

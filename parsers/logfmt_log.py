@@ -33,6 +33,8 @@ def fields(line: str) -> dict[str, str]:
 
 
 def matches(path: str, head: bytes) -> bool:
+    if b"=" not in head:  # a record starts with `key=`: most members are told apart here
+        return False
     records = _records(head.decode("utf-8", errors="replace"))
     lines = [line for _, _, line in records if line.strip()][:5]
     return bool(lines) and all(_RECORD.match(line) and len(fields(line)) >= 2 for line in lines)
