@@ -141,7 +141,12 @@ class Archive:
                     return
                 full = Path(dirpath) / filename
                 rel = full.relative_to(root).as_posix()
-                if full.is_symlink():
+                try:
+                    mode = full.lstat()  # link, file or other; a file gone since the walk is refused
+                except OSError as error:
+                    yield Member(rel, 0, "refused", note=f"cannot be read: {error.strerror or error}"), b""
+                    continue
+                if stat.S_ISLNK(mode.st_mode):
                     target = os.readlink(full)
                     try:
                         inside = Path(os.path.normpath(full.parent / target)).relative_to(root).as_posix()
@@ -149,13 +154,12 @@ class Archive:
                         yield Member(rel, 0, "refused", note=f"symlink leaves the bundle: {target}"), b""
                         continue
                     yield Member(rel, 0, "symlink", target=inside), b""
-                elif full.is_file():
-                    yield self._folder_file(full, rel)
+                elif stat.S_ISREG(mode.st_mode):
+                    yield self._folder_file(full, rel, mode.st_size)
                 else:
-                    yield Member(rel, 0, "refused", note=kind_of_special(full.lstat().st_mode)), b""
+                    yield Member(rel, 0, "refused", note=kind_of_special(mode.st_mode)), b""
 
-    def _folder_file(self, full: Path, rel: str) -> tuple[Member, bytes | FileData]:
-        size = full.stat().st_size
+    def _folder_file(self, full: Path, rel: str, size: int) -> tuple[Member, bytes | FileData]:
         refused = self.caps.over_budget(rel, size)
         if refused:
             return refused, b""

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import stat
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -214,9 +215,13 @@ class Reader:
                 if filename.endswith((".gz", ".tgz", ".tar", ".zip")):
                     return []  # inflated or read inside as read: its size in the byte cap is not known yet
                 full = Path(dirpath) / filename
-                if full.is_symlink() or not full.is_file():
+                try:
+                    mode = full.lstat()
+                except OSError:
+                    continue  # `files()` says why
+                if not stat.S_ISREG(mode.st_mode):  # a link, a folder, a device
                     continue
-                size = full.stat().st_size
+                size = mode.st_size
                 total += size
                 if unread(filename, size):
                     data = FileData(str(full), size)
