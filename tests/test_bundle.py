@@ -315,3 +315,21 @@ def test_a_zip_symlink_is_read_no_further_than_a_link_target(tmp_path):
     assert set(files) == {"hc.log"}
     assert [m.type for m in bundle.members if m.path == "link"] == ["refused"]  # its target holds NUL bytes
     assert peak < 16 * MIB
+
+
+def test_a_file_gone_between_the_walk_and_its_reading_is_refused_and_the_rest_read(tmp_path, monkeypatch):
+    import os
+
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "hr.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n")
+    real = os.walk
+
+    def walk(top, *args, **kwargs):  # the folder as listed a moment before `gone.log` was deleted
+        for dirpath, dirnames, filenames in real(top, *args, **kwargs):
+            yield dirpath, dirnames, [*filenames, "gone.log"]
+
+    monkeypatch.setattr(os, "walk", walk)
+    reader = Reader(str(tmp_path / "b"))
+    assert [(member.path, member.type) for member, _ in reader.files()] == [("hr.yaml", "file")]
+    (gone,) = [member for member in reader.bundle.members if member.path == "gone.log"]
+    assert gone.type == "refused" and gone.note.startswith("cannot be read: ")
