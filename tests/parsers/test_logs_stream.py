@@ -99,6 +99,18 @@ def _same(result, reference) -> None:
     assert result.note == reference.note
 
 
+def _fast_both_ways(parser, data: bytes, path, rows: int):
+    """The parser's reference result; the fast path, from memory and from disk (`path`), in
+    runs of `rows`, gives the same."""
+    path.write_bytes(data)
+    reference = _reference(parser, data)
+    for given_data in (data, FileData(str(path), len(data))):
+        result, taken = _fast(parser, given_data, rows)
+        assert taken == [True]
+        _same(result, reference)
+    return reference
+
+
 @pytest.mark.parametrize("rows", [7, 37, 500, 1 << 16])
 def test_the_fast_path_gives_the_reference_rows_from_disk_and_from_memory(tmp_path, rows):
     data = _log()
@@ -378,14 +390,8 @@ _TWO = _block("manager", _POD, _log(900, seed=5)) + _block("sidecar", _POD, _log
 def test_the_fast_path_of_cluster_info_dump_logs_gives_the_reference_rows(tmp_path, data):
     """`<ns>/<pod>/logs.txt` of `kubectl cluster-info dump`: every line inside a container's
     block; the engine decodes the records, each line takes its block's container."""
-    path = tmp_path / "logs.txt"
-    path.write_bytes(data)
-    reference = _reference(dump_logs, data)
+    reference = _fast_both_ways(dump_logs, data, tmp_path / "logs.txt", 200)
     assert reference.frames["logs"]["container"].null_count() == 0
-    for given_data in (data, FileData(str(path), len(data))):
-        result, taken = _fast(dump_logs, given_data, 200)
-        assert taken == [True]
-        _same(result, reference)
 
 
 @pytest.mark.parametrize(
@@ -441,15 +447,8 @@ def _stern(data: bytes, namespace: bool, stamp: bool, colour: bool) -> bytes:
 def test_the_fast_path_of_stern_output_gives_the_reference_rows(tmp_path, namespace, stamp, colour):
     """stern's prefix (namespace, pod, container, timestamp, colours) changes from line to
     line: the engine computes it on every line, the record after it is decoded."""
-    data = _stern(_log(2500), namespace, stamp, colour)
-    path = tmp_path / "stern.log"
-    path.write_bytes(data)
-    reference = _reference(stern_log, data)
+    reference = _fast_both_ways(stern_log, _stern(_log(2500), namespace, stamp, colour), tmp_path / "stern.log", 300)
     assert reference.frames["logs"]["pod"].n_unique() == 2
-    for given_data in (data, FileData(str(path), len(data))):
-        result, taken = _fast(stern_log, given_data, 300)
-        assert taken == [True]
-        _same(result, reference)
 
 
 def _logcli(data: bytes) -> bytes:
@@ -477,16 +476,9 @@ def _logcli(data: bytes) -> bytes:
 def test_the_fast_path_of_logcli_entries_gives_the_reference_rows(tmp_path):
     """Loki entries: the engine decodes each entry and the record in its `line`; lines that
     are no record are text records at the Loki time, as in the reference."""
-    data = _logcli(_log(2500))
-    path = tmp_path / "logcli.jsonl"
-    path.write_bytes(data)
-    reference = _reference(logcli_log, data)
+    reference = _fast_both_ways(logcli_log, _logcli(_log(2500)), tmp_path / "logcli.jsonl", 300)
     assert reference.frames["logs"]["pod"].n_unique() == 2
     assert reference.frames["logs"].filter(pl.col("encoding") == "text").height > 0
-    for given_data in (data, FileData(str(path), len(data))):
-        result, taken = _fast(logcli_log, given_data, 300)
-        assert taken == [True]
-        _same(result, reference)
 
 
 def test_a_logcli_line_that_is_no_entry_takes_the_reference(tmp_path):
