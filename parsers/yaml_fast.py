@@ -35,7 +35,7 @@ try:
 except ImportError:  # pragma: no cover - a platform without a wheel: PyYAML reads everything
     yaml_rs = None
 
-MIN_BYTES = 64 * 1024  # smaller documents: PyYAML (its time is small, its errors are the reference)
+MIN_BYTES = 64 * 1024  # a smaller document alone: PyYAML (its time is small); many of them: `load_many`
 
 # Text only PyYAML can judge: an anchor or alias (the alias caps), a tag, a complex key, a
 # directive, 128 spaces of indentation (PyYAML's nesting limit is lower than yaml-rs'), a
