@@ -115,12 +115,7 @@ def _fast_both_ways(parser, data: bytes, path, rows: int):
 def test_the_fast_path_gives_the_reference_rows_from_disk_and_from_memory(tmp_path, rows):
     data = _log()
     path = tmp_path / "manager.log"
-    path.write_bytes(data)
-    reference = _reference(zap_log, data)
-    for given_data in (data, FileData(str(path), len(data))):
-        result, taken = _fast(zap_log, given_data, rows)
-        assert taken == [True]
-        _same(result, reference)
+    reference = _fast_both_ways(zap_log, data, path, rows)
     logs = reference.frames["logs"]
     assert logs["raw"].null_count() == logs.height  # nothing held twice
     store = LineStore()
@@ -186,15 +181,8 @@ def _prefixed(data: bytes, cri: bool) -> bytes:
 def test_the_fast_path_of_prefixed_logs_gives_the_reference_rows(tmp_path, parser):
     """CRI files and `kubectl logs --timestamps`: the engine decodes the record after the
     prefix; text lines keep the prefix time, as in the reference."""
-    data = _prefixed(_log(2500), parser is cri_log)
-    path = tmp_path / "0.log"
-    path.write_bytes(data)
-    reference = _reference(parser, data)
+    reference = _fast_both_ways(parser, _prefixed(_log(2500), parser is cri_log), tmp_path / "0.log", 300)
     assert reference.frames["logs"].filter(pl.col("encoding") == "text").height > 0
-    for given_data in (data, FileData(str(path), len(data))):
-        result, taken = _fast(parser, given_data, 300)
-        assert taken == [True]
-        _same(result, reference)
 
 
 def test_a_cri_log_with_partial_lines_takes_the_reference(tmp_path):
