@@ -21,10 +21,11 @@ import re
 
 import polars as pl
 
-from parsers import _logs
-from parsers._base import ParseResult
+from parsers import _logs, _logs_slices
+from parsers._base import FileData, ParseResult
 
 NAME = "flux-logs"
+STREAMS = True  # a big log on disk is handed over unread (parse() takes FileData)
 KIND = "logs"
 TIMESTAMPS = {"ts": "controller log time"}
 
@@ -35,9 +36,11 @@ def matches(path: str, head: bytes) -> bool:
     return _logs.sniff(head, _SNIFF)
 
 
-def parse(data: bytes, source: str) -> ParseResult:
+def _prepare(lines: pl.DataFrame) -> pl.DataFrame:
+    return lines.with_columns(_logs.roles(pl.col("raw")).alias("role"), pl.col("raw").alias("body"))
+
+
+def parse(data: bytes | FileData, source: str) -> ParseResult:
     result = ParseResult(NAME)
-    lines = _logs.read_lines(data, source, result)
-    lines = lines.with_columns(_logs.roles(pl.col("raw")).alias("role"), pl.col("raw").alias("body"))
-    _logs.build(result, lines, source, dialects=("flux",), not_record="not a `flux logs` line")
+    _logs_slices.build(result, data, source, _prepare, dialects=("flux",), not_record="not a `flux logs` line")
     return result

@@ -13,7 +13,7 @@ import re
 
 import polars as pl
 
-from parsers import _logs, _logs_stream
+from parsers import _logs, _logs_slices, _logs_stream
 from parsers._base import FileData, ParseResult
 
 NAME = "logcli-jsonl"
@@ -101,8 +101,7 @@ def parse(data: bytes | FileData, source: str) -> ParseResult:
         **options,
     ):
         return result
-    data = data.read() if isinstance(data, FileData) else data
-    _logs.build(result, _prepare(_logs.read_lines(data, source, result)), source, **options)
+    _logs_slices.build(result, data, source, _prepare, **options)
     return result
 
 

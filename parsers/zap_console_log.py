@@ -12,11 +12,12 @@ import re
 
 import polars as pl
 
-from parsers import _logs
-from parsers._base import ParseResult
+from parsers import _logs, _logs_slices
+from parsers._base import FileData, ParseResult
 from parsers.layouts import log_context
 
 NAME = "zap-console-log"
+STREAMS = True  # a big log on disk is handed over unread (parse() takes FileData)
 KIND = "logs"
 TIMESTAMPS = {"ts": "controller log time"}
 
@@ -27,14 +28,17 @@ def matches(path: str, head: bytes) -> bool:
     return _logs.sniff(head, _SNIFF)
 
 
-def parse(data: bytes, source: str) -> ParseResult:
+def _prepare(lines: pl.DataFrame) -> pl.DataFrame:
+    return lines.with_columns(_logs.roles(pl.col("raw")).alias("role"), pl.col("raw").alias("body"))
+
+
+def parse(data: bytes | FileData, source: str) -> ParseResult:
     result = ParseResult(NAME)
-    lines = _logs.read_lines(data, source, result)
-    lines = lines.with_columns(_logs.roles(pl.col("raw")).alias("role"), pl.col("raw").alias("body"))
-    _logs.build(
+    _logs_slices.build(
         result,
-        lines,
+        data,
         source,
+        _prepare,
         dialects=("console", "json"),
         context=log_context(source),
         not_record="not a console log record",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from parsers import _logs, _logs_stream
+from parsers import _logs, _logs_slices, _logs_stream
 from parsers._base import FileData, ParseResult
 from parsers.layouts import log_context
 
@@ -56,6 +56,5 @@ def parse(data: bytes | FileData, source: str) -> ParseResult:
     }
     if _logs_stream.wants(data) and _logs_stream.parse(result, data, source, _prepare, **options):
         return result
-    data = data.read() if isinstance(data, FileData) else data
-    _logs.build(result, _prepare(_logs.read_lines(data, source, result)), source, **options)
+    _logs_slices.build(result, data, source, _prepare, **options)
     return result

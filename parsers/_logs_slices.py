@@ -1,0 +1,161 @@
+"""A big log the streaming engine does not decode, built by the reference a slice at a time.
+
+The reference (`_logs.read_lines`, the dialect's `prepare`, `_logs.build_rows`) holds every
+line of a member and the frames made from them at once: 9-14x the member's size (a 1 GB
+log in zap's console encoding would need ~14 GB; bench/README.md). zap's console encoding,
+`flux logs`, and a JSON log the engine declines (a carriage return, invalid UTF-8, a `{...}`
+line that is no JSON) take this path instead when they are big: the member is cut at line
+ends into slices of about SLICE_BYTES, each starting at a line the reference reads as a
+record (so a stack trace stays with the record before it), and each slice is built alone.
+
+Contract: `build(...)` adds to the result exactly what the reference adds for the whole
+member: the same rows in the same order, the same problems and note. What the reference
+decides for the whole member is decided so here too: invalid UTF-8 anywhere is one problem
+and no line keeps its offset, nor does any when a carriage return is found anywhere.
+"""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import polars as pl
+
+from parsers import _logs
+from parsers._base import FileData, ParseResult
+from parsers._logs_stream import Repeats, share
+
+# Slices of about this size: the reference's frames of one slice take ~14x it at most.
+SLICE_BYTES = 16 << 20
+# Lines tried at once as the start of the next slice (one build of the reference for them).
+TRIES = 64
+WORKERS = 2  # slices built at once (Polars' calls release the GIL)
+
+
+def build(
+    result: ParseResult,
+    data: bytes | FileData,
+    source: str,
+    prepare: Callable[[pl.DataFrame], pl.DataFrame],
+    *,
+    unreadable: str = "unreadable lines",
+    **options,
+) -> None:
+    """`_logs.build(result, prepare(_logs.read_lines(data, source, result)), source, ...)`,
+    slice by slice when the member is bigger than two slices. `prepare` must read each line
+    alone (no line's columns depend on another's)."""
+    if len(data) < 2 * SLICE_BYTES:
+        data = data.read() if isinstance(data, FileData) else data
+        lines = prepare(_logs.read_lines(data, source, result))
+        _logs.build(result, lines, source, unreadable=unreadable, **options)
+        return
+
+    def first_record(candidates: list[bytes]) -> int | None:
+        """Which of these lines (in a row) is the first the reference reads as a record: the
+        lines before the first record are no record nor attached to one, whatever came before."""
+        text = b"".join(line + b"\n" for line in candidates)  # an empty line is a line too
+        lines = prepare(_logs.read_lines(text, source, ParseResult(result.parser)))
+        rows = _logs.build_rows(lines, source, **options)
+        no_record = set(lines.filter(pl.col("role") != "line")["line"].to_list())
+        no_record.update(line for df in rows.others for line in df["line"].to_list())
+        return next((i for i in range(len(candidates)) if i + 1 not in no_record), None)
+
+    replaced, changed = _whole_member_checks(data)
+    if replaced:
+        result.problem(source, None, "invalid UTF-8 replaced with U+FFFD")
+    repeats = Repeats()
+
+    def work(start: int, piece: bytes, before: int) -> _logs.Rows:
+        read = ParseResult(result.parser)  # its invalid UTF-8 problem is the member's, above
+        # no offsets when the text changes on the way anywhere in the member (as the reference)
+        lines = _logs.read_lines(piece, source, read, base=None if replaced or changed else start)
+        lines = lines.with_columns(pl.col("line") + before)
+        rows = _logs.build_rows(prepare(lines), source, **options)
+        rows.logs = share(rows.logs, repeats)
+        return rows
+
+    built = []  # futures in member order, at most WORKERS not yet taken
+    taken: list[_logs.Rows] = []
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        before = 0  # lines in the slices before this one
+        for start, piece in _slices(data, first_record):
+            if len(built) == WORKERS:
+                taken.append(built.pop(0).result())
+            built.append(pool.submit(work, start, piece, before))
+            before += piece.count(b"\n") + (not piece.endswith(b"\n"))
+        taken += [future.result() for future in built]
+    counts: dict[str, int] = {}
+    for rows in taken:
+        for key, value in rows.counts.items():
+            counts[key] = counts.get(key, 0) + value
+    for df in [df for rows in taken for df in rows.others] + [df for rows in taken for df in rows.untimed]:
+        result.add_problems(df)
+    result.add("logs", pl.concat([rows.logs for rows in taken], rechunk=False))
+    result.note = _logs.note(counts, unreadable)
+
+
+def _whole_member_checks(data: bytes | FileData) -> tuple[bool, bool]:
+    """Whether the member holds invalid UTF-8, and a carriage return: `_logs.read_lines`
+    decides on both for the whole member."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    invalid = carriage = False
+    for block in _blocks(data):
+        carriage = carriage or b"\r" in block
+        # ASCII is valid UTF-8, unless a character of the block before is not finished
+        if not invalid and not (block.isascii() and not decoder.getstate()[0]):
+            try:
+                decoder.decode(block)
+            except UnicodeDecodeError:
+                invalid = True
+    if not invalid:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:  # the member ends inside a character
+            invalid = True
+    return invalid, carriage
+
+
+def _slices(data: bytes | FileData, first_record: Callable[[list[bytes]], int | None]) -> Iterator[tuple[int, bytes]]:
+    """(offset, bytes) of consecutive pieces of the member, each ending at a line end (the last
+    may not) and each after the first starting at a record (`first_record`). Where no record
+    is found the piece grows: such a log is read whole, as by the reference."""
+    start, pending, searched = 0, b"", 0  # searched: where the search for a record goes on
+    for block in _blocks(data):
+        pending += block
+        while len(pending) > SLICE_BYTES:
+            cut, searched = _cut(pending, max(searched, SLICE_BYTES - 1), first_record)
+            if cut is None:
+                break
+            yield start, pending[:cut]
+            start, pending, searched = start + cut, pending[cut:], 0
+    if pending:
+        yield start, pending
+
+
+def _cut(pending: bytes, since: int, first_record: Callable[[list[bytes]], int | None]) -> tuple[int | None, int]:
+    """Where the first record among the TRIES whole lines after the line end at or after
+    `since` starts, and where to search next time (None: no record among them)."""
+    starts, position = [], pending.find(b"\n", since) + 1
+    while position and len(starts) < TRIES:
+        end = pending.find(b"\n", position)
+        if end < 0:  # the line goes on in the next block
+            break
+        starts.append((position, end))
+        position = end + 1
+    if not starts:
+        return None, since
+    found = first_record([pending[begin:end] for begin, end in starts])
+    if found is None:
+        return None, starts[-1][1]
+    return starts[found][0], 0
+
+
+def _blocks(data: bytes | FileData) -> Iterator[bytes]:
+    if isinstance(data, bytes):
+        for start in range(0, len(data), SLICE_BYTES):
+            yield data[start : start + SLICE_BYTES]
+        return
+    with data.open() as handle:
+        while block := handle.read(SLICE_BYTES):
+            yield block
