@@ -2,13 +2,14 @@
 
     python bench/formats.py                 # 400,000 lines of the base bundle's log in every format
     python bench/formats.py --lines 100000  # fewer
-    python bench/formats.py --reference     # beside each, the reference path alone (no streaming engine)
+    python bench/formats.py --reference     # beside each, the reference path alone (no engine, no slices)
 
 The lines are the first LINES of the helm-controller log of `bench/run.py`'s base bundle
 (made first when missing), written as each tool writes them: zap JSON as it is, CRI and
 `kubectl logs --timestamps` prefixes, stern's `-A` prefix, Loki's `logcli query -o jsonl`
 entries, `kubectl cluster-info dump`'s logs.txt, `flux logs`, zap's console encoder,
-helm-operator's logfmt. Each file is parsed in a child process as the bundle reader hands it
+helm-operator's logfmt; and the zap JSON log with one line ending in a carriage return
+(declined.log: the engine declines it, the reference reads it). Each file is parsed in a child process as the bundle reader hands it
 over (`parsers.parse_member`: unread when bigger than a folder file read whole); wall time,
 CPU and peak memory from that child. Files go to bench/data/formats-LINES/ (git-ignored).
 """
@@ -29,11 +30,11 @@ POD = "helm-controller-7f9c8d5b6-k4m2p"
 CHILD = """
 import os, sys, time
 from forensics.bundle.archives import unread
-from parsers import _logs_stream, parse_member
+from parsers import _logs_slices, _logs_stream, parse_member
 from parsers._base import FileData
 path, reference = sys.argv[1], sys.argv[2] == "1"
 if reference:
-    _logs_stream.MIN_BYTES = 1 << 62
+    _logs_stream.MIN_BYTES = _logs_slices.SLICE_BYTES = 1 << 62
 size = os.path.getsize(path)
 data = FileData(path, size) if unread(os.path.basename(path), size) else open(path, "rb").read()
 result = parse_member(os.path.basename(path), data)
@@ -89,6 +90,7 @@ def make(lines: int) -> Path:
     folder = DATA / f"formats-{lines}"
     done = folder / "done.json"
     if done.exists():
+        _declined(folder)
         return folder
     root, _ = shape_bundle("base", 2_000_000, SHAPES["base"][0])
     (log,) = root.glob(f"cluster-resources/pods/logs/flux-system/{POD}/manager.log")
@@ -111,8 +113,20 @@ def make(lines: int) -> Path:
     finally:
         for handle in files.values():
             handle.close()
+    _declined(folder)
     done.write_text(json.dumps({"lines": lines}) + "\n")
     return folder
+
+
+def _declined(folder: Path) -> None:
+    """declined.log: manager.log with a carriage return before its 1,000th newline."""
+    path = folder / "declined.log"
+    if not path.exists():
+        data = (folder / "manager.log").read_bytes()
+        cut = -1
+        for _ in range(1000):
+            cut = data.index(b"\n", cut + 1)
+        path.write_bytes(data[:cut] + b"\r" + data[cut:])
 
 
 def main(argv=None) -> int:

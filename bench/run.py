@@ -190,6 +190,7 @@ SHAPES = {
     "cluster-info-dump": ([], None),
     "crust-gather": ([], r"^\S+ "),
     "must-gather": ([], r"^\S+ "),
+    "console": ([], r"^[^\t]*\t[^\t]*\t(?:[^\t{]*\t)?[^\t]*\t"),
 }
 # A shape made from another's bundle: (that shape, the function that changes the copy).
 DERIVED = {
@@ -199,6 +200,7 @@ DERIVED = {
     "cluster-info-dump": ("base", "cluster_info_dump"),
     "crust-gather": ("base", "crust_gather"),
     "must-gather": ("base", "must_gather"),
+    "console": ("base", "console_logs"),
 }
 SPLIT_LINES = 17_000  # ~6 MB a file: kubelet rotates a container's log at 10 MiB
 
@@ -301,6 +303,31 @@ def _write_part(pods: Path, part: int, lines: list[bytes]) -> None:
     folder = pods / f"helm-controller-7f9c8d5b6-p{part:03d}"
     folder.mkdir()
     (folder / "manager.log").write_bytes(b"".join(lines))
+
+
+def console_logs(root: Path) -> None:
+    """The helm-controller logs as `--log-encoding=console` writes them: `<ts>\\t<LEVEL>\\t
+    [<logger>\\t]<msg>\\t<context JSON>`, with a space after `:` and `,` (zap's console
+    encoder); a line that is no record stays as it is."""
+    for log in (root / "cluster-resources" / "pods" / "logs" / "flux-system").glob("helm-controller-*/*.log"):
+        if log.is_symlink():
+            continue
+        console = log.with_suffix(".console")
+        with log.open(encoding="utf-8") as lines, console.open("w", encoding="utf-8") as out:
+            for line in lines:
+                try:
+                    record = json.loads(line)
+                except ValueError:
+                    record = None
+                if not isinstance(record, dict) or "ts" not in record:
+                    out.write(line)
+                    continue
+                head = [str(record.pop("ts")), str(record.pop("level", "info")).upper()]
+                if "logger" in record:
+                    head.append(str(record.pop("logger")))
+                head.append(str(record.pop("msg", "")))
+                out.write("\t".join(head) + "\t" + json.dumps(record, ensure_ascii=False) + "\n")
+        console.replace(log)
 
 
 def kubectl_events(root: Path) -> None:
