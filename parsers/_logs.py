@@ -381,6 +381,9 @@ def _log_rows(records: pl.DataFrame, source: str, text_records: bool) -> pl.Data
     )
 
 
+UNTIMED = "log record without a readable timestamp"  # the reason of such a record's first line
+
+
 def _untimed(untimed: pl.DataFrame, source: str) -> pl.DataFrame:
     """Problem rows of records without a readable time: each record, then its joined or
     attached lines."""
@@ -391,11 +394,7 @@ def _untimed(untimed: pl.DataFrame, source: str) -> pl.DataFrame:
         pl.col("_raw").alias("raw"),
     ).explode("_n")
     head = pl.col("_n") == pl.col("_first")
-    reason = (
-        pl.when(head)
-        .then(pl.lit("log record without a readable timestamp"))
-        .otherwise(pl.lit("part of a log record without a readable timestamp"))
-    )
+    reason = pl.when(head).then(pl.lit(UNTIMED)).otherwise(pl.lit("part of a log record without a readable timestamp"))
     return problems(parts.with_columns(pl.col("_n").alias("line")), source, reason, pl.when(head).then(pl.col("raw")))
 
 

@@ -2,11 +2,13 @@
 
 The reference (`_logs.read_lines`, the dialect's `prepare`, `_logs.build_rows`) holds every
 line of a member and the frames made from them at once: 9-14x the member's size (a 1 GB
-log in zap's console encoding would need ~14 GB; bench/README.md). zap's console encoding,
-`flux logs`, and a JSON log the engine declines (a carriage return, invalid UTF-8, a `{...}`
-line that is no JSON) take this path instead when they are big: the member is cut at line
-ends into slices of about SLICE_BYTES, each starting at a line the reference reads as a
-record (so a stack trace stays with the record before it), and each slice is built alone.
+log in zap's console encoding would need ~14 GB; bench/README.md). When big, zap's console
+encoding, `flux logs`, and the logs the engine declines (a carriage return, invalid UTF-8, a
+`{...}` line that is no JSON, CRI partial lines) take this path instead, in the dialects whose
+lines are read each alone (zap JSON, console, `flux logs`, CRI, `--timestamps`, Loki): the
+member is cut at line ends into slices of about SLICE_BYTES, each starting at a line the
+reference reads as a record of its own (so a stack trace stays with the record before it, a
+partial line with its end), and the slices are built alone, two at a time.
 
 Contract: `build(...)` adds to the result exactly what the reference adds for the whole
 member: the same rows in the same order, the same problems and note. What the reference
@@ -30,6 +32,9 @@ from parsers._logs_stream import Repeats, share
 SLICE_BYTES = 16 << 20
 # Lines tried at once as the start of the next slice (one build of the reference for them).
 TRIES = 64
+# Lines before them the candidates are read after (a CRI line after a partial one is not a record
+# of its own; blank lines between them do not count).
+CONTEXT = 8
 WORKERS = 2  # slices built at once (Polars' calls release the GIL)
 
 
@@ -51,15 +56,21 @@ def build(
         _logs.build(result, lines, source, unreadable=unreadable, **options)
         return
 
-    def first_record(candidates: list[bytes]) -> int | None:
-        """Which of these lines (in a row) is the first the reference reads as a record: the
-        lines before the first record are no record nor attached to one, whatever came before."""
-        text = b"".join(line + b"\n" for line in candidates)  # an empty line is a line too
+    def first_record(context: list[bytes], candidates: list[bytes]) -> int | None:
+        """Which of the candidate lines is the first that starts a record of its own in the
+        member, read after the lines before it (`context`): a record in these lines, not the
+        first line of a record pieced together from partial lines (CRI) nor after one."""
+        text = b"".join(line + b"\n" for line in context + candidates)  # an empty line is a line too
         lines = prepare(_logs.read_lines(text, source, ParseResult(result.parser)))
         rows = _logs.build_rows(lines, source, **options)
-        no_record = set(lines.filter(pl.col("role") != "line")["line"].to_list())
-        no_record.update(line for df in rows.others for line in df["line"].to_list())
-        return next((i for i in range(len(candidates)) if i + 1 not in no_record), None)
+        heads = set(rows.logs["line"].to_list())
+        for df in rows.untimed:
+            heads.update(df.filter(pl.col("reason") == _logs.UNTIMED)["line"].to_list())
+        if "partial" in lines.columns:  # whole, and after a whole line (not after a blank only)
+            partial = pl.col("partial").fill_null(False)
+            whole = lines.filter(pl.col("role") == "line").filter(~partial & ~partial.shift(1, fill_value=True))
+            heads &= set(whole["line"].to_list())
+        return next((i for i in range(len(candidates)) if len(context) + i + 1 in heads), None)
 
     replaced, changed = _whole_member_checks(data)
     if replaced:
@@ -116,7 +127,10 @@ def _whole_member_checks(data: bytes | FileData) -> tuple[bool, bool]:
     return invalid, carriage
 
 
-def _slices(data: bytes | FileData, first_record: Callable[[list[bytes]], int | None]) -> Iterator[tuple[int, bytes]]:
+Finder = Callable[[list[bytes], list[bytes]], "int | None"]
+
+
+def _slices(data: bytes | FileData, first_record: Finder) -> Iterator[tuple[int, bytes]]:
     """(offset, bytes) of consecutive pieces of the member, each ending at a line end (the last
     may not) and each after the first starting at a record (`first_record`). Where no record
     is found the piece grows: such a log is read whole, as by the reference."""
@@ -133,9 +147,10 @@ def _slices(data: bytes | FileData, first_record: Callable[[list[bytes]], int | 
         yield start, pending
 
 
-def _cut(pending: bytes, since: int, first_record: Callable[[list[bytes]], int | None]) -> tuple[int | None, int]:
+def _cut(pending: bytes, since: int, first_record: Finder) -> tuple[int | None, int]:
     """Where the first record among the TRIES whole lines after the line end at or after
-    `since` starts, and where to search next time (None: no record among them)."""
+    `since` starts (read after the CONTEXT lines before them), and where to search next time
+    (None: no record among them)."""
     starts, position = [], pending.find(b"\n", since) + 1
     while position and len(starts) < TRIES:
         end = pending.find(b"\n", position)
@@ -145,7 +160,12 @@ def _cut(pending: bytes, since: int, first_record: Callable[[list[bytes]], int |
         position = end + 1
     if not starts:
         return None, since
-    found = first_record([pending[begin:end] for begin, end in starts])
+    context, end = [], starts[0][0] - 1  # the newline before the first candidate
+    while end >= 0 and len(context) < CONTEXT:
+        begin = pending.rfind(b"\n", 0, end) + 1
+        context.insert(0, pending[begin:end])
+        end = begin - 1
+    found = first_record(context, [pending[begin:end] for begin, end in starts])
     if found is None:
         return None, starts[-1][1]
     return starts[found][0], 0

@@ -15,7 +15,7 @@ import re
 
 import polars as pl
 
-from parsers import _logs, _logs_stream
+from parsers import _logs, _logs_slices, _logs_stream
 from parsers._base import FileData, ParseResult
 from parsers.layouts import log_context
 
@@ -61,6 +61,5 @@ def parse(data: bytes | FileData, source: str) -> ParseResult:
         result, data, source, _prepare, body=body, decline=partial, **options
     ):
         return result
-    data = data.read() if isinstance(data, FileData) else data
-    _logs.build(result, _prepare(_logs.read_lines(data, source, result)), source, **options)
+    _logs_slices.build(result, data, source, _prepare, **options)
     return result

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from parsers import _logs_slices, _logs_stream, flux_logs, kubectl_log, logcli_log, zap_console_log, zap_log
+from parsers import _logs_slices, _logs_stream, cri_log, flux_logs, kubectl_log, logcli_log, zap_console_log, zap_log
 from parsers._base import FileData
 
 SOURCE = "cluster-resources/pods/logs/flux-system/helm-controller-5d8b9c7f4-x2x9k/manager.log"
@@ -49,10 +49,19 @@ def _record(i: int, form: str) -> str:
     if form == "logcli":  # a Loki entry holding the record
         labels = {"container": "manager", "namespace": "flux-system", "pod": f"helm-controller-{i % 2}"}
         return json.dumps({"labels": labels, "line": line, "timestamp": _time(i)}, ensure_ascii=False)
+    if form == "cri":
+        return f"{_time(i)} stderr F {line}"
     return f"{_time(i)} {line}" if form == "timestamps" else line
 
 
+def _partial(record: str) -> list[str]:
+    """A CRI record as the runtime writes a long line: its first part in a `P` line."""
+    cut = record.index(" F ") + 3 + (len(record) - record.index(" F ")) // 2
+    return [record[:cut].replace(" F ", " P ", 1), record[: record.index(" F ") + 3] + record[cut:]]
+
+
 PARSERS = {
+    "cri": cri_log,
     "json": zap_log,
     "console": zap_console_log,
     "flux": flux_logs,
@@ -75,6 +84,8 @@ def _log(form: str, n: int, seed: int = 5) -> bytes:
             out.append(JUNK)
         elif roll < 0.1:
             out.append(out[-1][: rng.randrange(1, len(out[-1]))])  # a record cut short
+        elif roll < 0.2 and form == "cri":
+            out[-1:] = _partial(out[-1])
     return ("\n".join(out) + "\n").encode()
 
 
@@ -165,7 +176,9 @@ def test_invalid_utf8_or_a_carriage_return_anywhere_is_decided_for_the_whole_mem
         assert len(utf8) == (odd != b"\r")
 
 
-_KINDS = st.sampled_from(["record", "record", "record", "trace", "junk", "blank", "cut", "notjson", "cr", "utf8"])
+_KINDS = st.sampled_from(
+    ["record", "record", "record", "trace", "junk", "blank", "cut", "notjson", "cr", "utf8", "partial", "lone-p"]
+)
 
 
 @given(
@@ -178,6 +191,9 @@ def test_any_log_in_any_slices_gives_the_whole_members_rows(tmp_path_factory, ki
     lines = []
     for i, kind in enumerate(kinds):
         record = _record(i, form)
+        if kind in ("partial", "lone-p") and form == "cri":  # a P line and its end, or a P line alone
+            lines += _partial(record)[: 2 if kind == "partial" else 1]
+            continue
         lines.append(
             {
                 "record": record,
@@ -194,3 +210,15 @@ def test_any_log_in_any_slices_gives_the_whole_members_rows(tmp_path_factory, ki
         at = kinds.index("utf8")
         data = data.replace(lines[at].encode(), lines[at].encode() + b"\xff", 1)
     _sliced_both_ways(PARSERS[form], data, tmp_path_factory.mktemp("log") / "x.log", max(1, len(data) // count))
+
+
+def test_a_cri_line_after_a_partial_one_is_never_where_a_slice_starts(tmp_path):
+    """The line that ends a partial line is joined to it, even after blank lines: no slice
+    starts there though it decodes as a record of its own (the lines read before it are blank)."""
+    first, end = _partial(_record(1, "cri"))
+    before = "\n".join(_record(i, "cri") for i in range(2, 40)) + "\n" + first + "\n"
+    after = "\n" * (_logs_slices.CONTEXT + 2) + end + "\n" + "\n".join(_record(i, "cri") for i in range(40, 90)) + "\n"
+    data = (before + after).encode()
+    # the first line tried as a slice's start is the end of the partial line
+    pieces = _sliced_both_ways(cri_log, data, tmp_path / "0.log", len(before.encode()) + _logs_slices.CONTEXT + 2)
+    assert pieces[1][1].startswith(_record(40, "cri").encode())
