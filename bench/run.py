@@ -123,6 +123,7 @@ def log_files(root: Path) -> list[str]:
     logs = [
         *(root / "cluster-resources" / "pods" / "logs").rglob("*.log"),
         *root.rglob("logs.txt"),
+        *root.glob("cluster-info.txt"),
         *(root / "namespaces").glob("*/v1/pod/*/*/*.log"),
         *(root / "namespaces").glob("*/pods/*/*/*/logs/*.log"),
     ]
@@ -191,6 +192,7 @@ SHAPES = {
     "crust-gather": ([], r"^\S+ "),
     "must-gather": ([], r"^\S+ "),
     "console": ([], r"^[^\t]*\t[^\t]*\t(?:[^\t{]*\t)?[^\t]*\t"),
+    "cluster-info-stdout": ([], None),
 }
 # A shape made from another's bundle: (that shape, the function that changes the copy).
 DERIVED = {
@@ -201,6 +203,7 @@ DERIVED = {
     "crust-gather": ("base", "crust_gather"),
     "must-gather": ("base", "must_gather"),
     "console": ("base", "console_logs"),
+    "cluster-info-stdout": ("cluster-info-dump", "cluster_info_stdout"),
 }
 SPLIT_LINES = 17_000  # ~6 MB a file: kubelet rotates a container's log at 10 MiB
 
@@ -303,6 +306,24 @@ def _write_part(pods: Path, part: int, lines: list[bytes]) -> None:
     folder = pods / f"helm-controller-7f9c8d5b6-p{part:03d}"
     folder.mkdir()
     (folder / "manager.log").write_bytes(b"".join(lines))
+
+
+def cluster_info_stdout(root: Path) -> dict:
+    """`kubectl cluster-info dump --all-namespaces > cluster-info.txt` (no `--output-directory`):
+    each namespace's lists, then its pods' logs between the markers, in one file, beside the
+    HelmReleases' YAML."""
+    namespaces = sorted(path for path in root.iterdir() if path.is_dir())
+    with (root / "cluster-info.txt").open("wb") as out:
+        for namespace in namespaces:
+            for name in ("events.json", "deployments.json", "pods.json"):
+                if (namespace / name).exists():
+                    out.write((namespace / name).read_bytes())
+            for logs in sorted(namespace.glob("*/logs.txt")):
+                with logs.open("rb") as log:
+                    shutil.copyfileobj(log, out, 1 << 24)
+    for namespace in namespaces:
+        shutil.rmtree(namespace)
+    return {"log_bytes": (root / "cluster-info.txt").stat().st_size}  # jq reads the whole file
 
 
 def console_logs(root: Path) -> None:

@@ -85,9 +85,9 @@ def parse_member(path: str, data: bytes | FileData) -> ParseResult | None:
     head = data.head(SNIFF_BYTES) if streamed else data[:SNIFF_BYTES]
     parser = detect(path, head)
     if parser is objects:  # objects, and maybe log blocks past the head: cluster-info dump's stdout
-        if streamed:  # not a streaming parser: read now
-            data, streamed = data.read(), False
         parser = dump_logs if dump_logs.holds_blocks(data) else objects
+        if streamed and parser is objects:  # not a streaming parser: read now
+            data, streamed = data.read(), False
     result = _run(parser, path, data) if parser is not None else None
     if (
         len(data) <= paste.MAX_BYTES

@@ -63,6 +63,7 @@ def parse(
     body: pl.Expr | None = None,
     decline: pl.Expr | None = None,
     spans: pl.DataFrame | None = None,
+    keep: pl.Expr | None = None,
     columns: dict[str, pl.Expr] | None = None,
     setup: dict[str, pl.Expr] | None = None,
     unreadable: str = "unreadable lines",
@@ -78,8 +79,11 @@ def parse(
     per line: a capture costs ~6x); `decline`: an expression of `raw` true on a line the engine
     must not read (the reference does); `spans`: columns that hold from a line on (`line`,
     sorted, and the columns): each line takes those of the last span at or before it (the
-    container of a cluster-info dump's block); `columns`: expressions of `raw` the engine
-    computes for every line, that vary from line to line (a stern line's pod), where
+    container of a cluster-info dump's block); `keep`: an expression of `raw` the engine
+    computes, in line order, false on a line that is no part of the log (the objects between
+    cluster-info dump's blocks): such a line is dropped before the runs (its text never kept);
+    `columns`: expressions of `raw` the engine computes for every line, that vary from line to
+    line (a stern line's pod), where
     `prepare` gives the same (its values for the lines whose text is kept are replaced);
     `setup`: columns of `raw` computed first, once, which `body`, `decline` and `columns` may
     read (an expression written several times is computed as many times)."""
@@ -98,6 +102,7 @@ def parse(
         data.path if isinstance(data, FileData) else data,
         body if body is not None else pl.col("raw"),
         decline,
+        keep,
         columns or {},
         setup or {},
     )
@@ -151,6 +156,8 @@ def _submit_runs(query: pl.LazyFrame, pool: ThreadPoolExecutor, work, running: d
         length = batch["_n"]
         batch = batch.drop("_n", "_decline").with_columns((length.cum_sum() - length + position).alias("offset"))
         position += int(length.sum())
+        if "_keep" in batch.columns:  # the lines that are no part of the log, after their offsets
+            batch = batch.filter(pl.col("_keep")).drop("_keep")
         # one chunk: the engine's batches come in many, and a run built on many costs more
         held = batch.rechunk() if held is None else pl.concat([held, batch], rechunk=True)
         heads = held["_plain"].arg_true()
@@ -194,6 +201,7 @@ def _query(
     data: str | bytes,
     body_of_line: pl.Expr,
     decline: pl.Expr | None,
+    keep: pl.Expr | None,
     columns: dict[str, pl.Expr],
     setup: dict[str, pl.Expr],
 ) -> pl.LazyFrame:
@@ -217,13 +225,15 @@ def _query(
         | (fields.field("controllerKind").is_null() & fields.field("reconciler kind").is_null())
         | pl.col("_ts1").is_null()
     )
+    if keep is not None:  # a line dropped keeps no text
+        needs_text = needs_text & pl.col("_keep")
     refused = line.str.contains("\r", literal=True)
     if decline is not None:
         refused = refused | decline.fill_null(False)
     return (
         pl.scan_lines(data, name="raw", row_index_name="line", row_index_offset=1)
         .with_columns(**setup)
-        .with_columns(body_of_line.alias("_body"))
+        .with_columns(body_of_line.alias("_body"), *([] if keep is None else [keep.fill_null(False).alias("_keep")]))
         .with_columns(plain.alias("_plain"))
         .with_columns(pl.when(pl.col("_plain")).then(body).str.json_decode(pl.Struct(_LIGHT)).alias("_d"))
         .with_columns(_logs.first_ts(fields.field("ts")).alias("_ts1"))
@@ -233,6 +243,7 @@ def _query(
             (line.str.len_bytes().cast(pl.Int64) + 1).alias("_n"),
             refused.alias("_decline"),
             "_plain",
+            *([] if keep is None else ["_keep"]),
             pl.when(needs_text).then(line).alias("raw"),
             *(expr.alias(name) for name, expr in columns.items()),
             *(

@@ -22,6 +22,7 @@ container of the block it is in; the rest takes the reference path below.
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 import polars as pl
 
@@ -46,19 +47,33 @@ def matches(path: str, head: bytes) -> bool:
     return _START in head
 
 
-def holds_blocks(data: bytes) -> bool:
+def holds_blocks(data: bytes | FileData) -> bool:
     """A START marker line anywhere in the data. The stdout form of cluster-info dump begins
-    with objects; its first log block may come long after the head a sniff reads."""
+    with objects; its first log block may come long after the head a sniff reads. (A file on
+    disk is searched by the streaming engine, not read: the same answer.)"""
+    if isinstance(data, FileData):
+        try:
+            starts = (
+                pl.scan_lines(data.path, name="raw", row_index_name="line", row_index_offset=1)
+                .filter(pl.col("raw").str.starts_with(_START.decode()))
+                .collect()
+            )
+        except pl.exceptions.PolarsError:  # e.g. invalid UTF-8
+            return holds_blocks(data.read())
+        return bool((starts["line"] > 1).any()) and any(_START_LINE.match(line) for line in starts["raw"])
     return b"\n" + _START in data and bool(_START_LINE.search(data.decode("utf-8", errors="replace")))
 
 
 def parse(data: bytes | FileData, source: str) -> ParseResult:
     result = ParseResult(NAME)
     if _logs_stream.wants(data):
-        spans = _blocks_only(data)
+        found = _markers(data)
+        spans = _blocks_only(found, data) if found is not None else None
         if spans is not None and _logs_stream.parse(
             result, data, source, _prepare_inside, spans=spans, not_record=NOT_RECORD
         ):
+            return result
+        if spans is None and found is not None and _stdout_form(result, data, source, found):
             return result
     data = data.read() if isinstance(data, FileData) else data
     lines = _logs.read_lines(data, source, result)
@@ -134,25 +149,34 @@ def _prepare_inside(lines: pl.DataFrame) -> pl.DataFrame:
     return lines.with_columns(_role(marker, pl.lit(True)), pl.col("raw").alias("body"))
 
 
-def _blocks_only(data: bytes | FileData) -> pl.DataFrame | None:
-    """The markers of a member whose every line is inside a block (kubectl's file form: a
-    START on the first line, the next block's START right after an END, an END only as the
-    last line otherwise) and that holds no fetch error, as spans of `_logs_stream.parse`
-    (line, pod, container, pod_namespace: null from an END on); None for anything else.
-    One pass of the streaming engine over the lines, keeping those that begin like a marker
-    or a fetch error."""
+def _markers(data: bytes | FileData) -> pl.DataFrame | None:
+    """The lines that begin like a marker or hold a fetch error (`line`, `raw`, MARKER's groups
+    `1` to `4`, null where it does not match), and the member's number of lines as the last
+    row's `line` when that line is none of them; None when the engine cannot read the member
+    (e.g. invalid UTF-8: the reference says what it replaced). One pass of the streaming engine."""
     try:
-        found = (
-            pl.scan_lines(
-                data.path if isinstance(data, FileData) else data, name="raw", row_index_name="line", row_index_offset=1
-            )
-            .filter(pl.col("raw").str.starts_with("==== ") | pl.col("raw").str.contains(FETCH_ERROR))
-            .select(pl.col("line").cast(pl.Int64), "raw", pl.col("raw").str.extract_groups(MARKER).alias("_m"))
-            .unnest("_m")
-            .collect()
+        scan = pl.scan_lines(
+            data.path if isinstance(data, FileData) else data, name="raw", row_index_name="line", row_index_offset=1
         )
-    except pl.exceptions.PolarsError:  # e.g. invalid UTF-8: the reference says what it replaced
+        found, count = pl.collect_all(
+            [
+                scan.filter(pl.col("raw").str.starts_with("==== ") | pl.col("raw").str.contains(FETCH_ERROR))
+                .select(pl.col("line").cast(pl.Int64), "raw", pl.col("raw").str.extract_groups(MARKER).alias("_m"))
+                .unnest("_m"),
+                scan.select(pl.len().cast(pl.Int64).alias("lines")),
+            ]
+        )
+    except pl.exceptions.PolarsError:
         return None
+    return found.with_columns(pl.lit(count.item(), pl.Int64).alias("lines"))
+
+
+def _blocks_only(found: pl.DataFrame, data: bytes | FileData) -> pl.DataFrame | None:
+    """The markers (`_markers`) of a member whose every line is inside a block (kubectl's file
+    form: a START on the first line, the next block's START right after an END, an END only
+    as the last line otherwise) and that holds no fetch error, as spans of
+    `_logs_stream.parse` (line, pod, container, pod_namespace: null from an END on); None for
+    anything else."""
     if found["1"].null_count():  # a fetch error, or a line that only begins like a marker
         return None
     start = found["1"] == "START"
@@ -164,12 +188,102 @@ def _blocks_only(data: bytes | FileData) -> pl.DataFrame | None:
         return None
     if found["1"][-1] == "END" and _last_line(data) != found["raw"][-1]:
         return None  # lines after the last END: outside every block
+    return _spans(found)
+
+
+def _spans(found: pl.DataFrame) -> pl.DataFrame:
+    start = pl.col("1") == "START"
     return found.select(
         "line",
         pl.when(start).then(pl.col("4")).alias("pod"),
         pl.when(start).then(pl.col("2")).alias("container"),
         pl.when(start).then(pl.col("3")).alias("pod_namespace"),
     )
+
+
+# The reference's view of a line in the stdout form (`parse`), in line order: kubectl's
+# marker, inside a block (after a START, before an END), blank; the other lines are objects.
+_MARKED = pl.when(pl.col("raw").str.starts_with("==== ")).then(pl.col("raw").str.extract(MARKER, 1))
+_INSIDE = pl.when(_MARKED == "START").then(True).when(_MARKED == "END").then(False).forward_fill().fill_null(False)
+_BLANK = pl.col("raw").str.strip_chars() == ""
+_OBJECT_LINE = _MARKED.is_null() & ~_INSIDE & ~_BLANK
+
+
+def _stdout_form(result: ParseResult, data: bytes | FileData, source: str, found: pl.DataFrame) -> bool:
+    """The stdout form (objects between the blocks) as the reference reads it, or False: the
+    log lines by the streaming engine, each taking its block's container, the object lines
+    dropped; those read by the engine again and handed to the object parser as the reference
+    hands them, in a text of the member's lines with every other line blank. Declined for a
+    fetch error or a line that only begins like a marker."""
+    if found["1"].null_count() or not found.height:
+        return False
+    logs = ParseResult(NAME)
+    if not _logs_stream.parse(
+        logs, data, source, _prepare_inside, spans=_spans(found), keep=~_OBJECT_LINE, not_record=NOT_RECORD
+    ):
+        return False
+    try:
+        lines = (
+            pl.scan_lines(
+                data.path if isinstance(data, FileData) else data, name="raw", row_index_name="line", row_index_offset=1
+            )
+            .filter(_OBJECT_LINE)
+            .select(pl.col("line").cast(pl.Int64), "raw")
+            .collect(engine="streaming")
+        )
+    except pl.exceptions.PolarsError:
+        return False
+    parsed = _by_document(lines, source)
+    if parsed is None:  # as the reference reads them: one text, the other lines blank
+        every = pl.int_range(1, found["lines"][0] + 1, dtype=pl.Int64, eager=True).alias("line").to_frame()
+        text = every.join(lines, on="line", how="left")["raw"].fill_null("").str.join("\n").item()
+        parsed = objects.parse(text.encode("utf-8"), source) if text.strip() else None
+    object_note = ""
+    if parsed is not None:
+        for kind, df in parsed.frames.items():
+            result.add(kind, df)
+        result.problems += parsed.problems
+        object_note = parsed.note
+    for kind, df in logs.frames.items():
+        result.add(kind, df)
+    result.add_problems(logs.problem_frame())
+    result.note = logs.note + (f"; objects between the blocks: {object_note}" if object_note else "")
+    return True
+
+
+_COUNTED = re.compile(r"([A-Za-z][A-Za-z0-9]*)×([0-9]+)")
+
+
+def _by_document(lines: pl.DataFrame, source: str) -> ParseResult | None:
+    """The object lines (`line`, `raw`, in order) read as the reference reads them, one JSON
+    document at a time (kubectl prints each list indented, from a `{` line to a `}` line): a
+    big EventList takes its column-wise path. The same rows, their lines counted in the
+    member, and the same note; None (the reference reads them) unless every line is in such a
+    document, every document is read without a problem and every note only counts kinds."""
+    raw = lines["raw"]
+    starts, ends = (raw == "{").arg_true(), (raw == "}").arg_true()
+    numbers = lines["line"]
+    if not len(starts) or len(starts) != len(ends) or starts[0] != 0 or ends[-1] != len(raw) - 1:
+        return None
+    if not ((ends >= starts).all() and (starts.slice(1) == ends.slice(0, len(ends) - 1) + 1).all()):
+        return None  # documents one after the other, nothing between them
+    if not (numbers.gather(ends) - numbers.gather(starts) == ends - starts).all():
+        return None  # a document's lines not one after the other in the member (a block inside)
+    result, kinds = ParseResult(objects.NAME), Counter()
+    for start, end in zip(starts.to_list(), ends.to_list()):
+        text = raw.slice(start, end - start + 1).str.join("\n").item() + "\n"
+        parsed = objects.parse(text.encode("utf-8"), source)
+        counted = [_COUNTED.fullmatch(part) for part in parsed.note.split(", ")]
+        if parsed.problem_count() or parsed.note != "no objects" and not all(counted):
+            return None
+        for match in counted if parsed.note != "no objects" else []:
+            kinds[match[1]] += int(match[2])
+        first = numbers[start] - 1  # the document's lines are the member's from here
+        for kind, df in parsed.frames.items():
+            shifted = [pl.col(name) + first for name in df.columns if "line" in name]
+            result.add(kind, df.with_columns(shifted))
+    result.note = ", ".join(f"{kind}×{count}" for kind, count in sorted(kinds.items())) or "no objects"
+    return result
 
 
 def _last_line(data: bytes | FileData) -> str:

@@ -14,8 +14,21 @@ from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 from forensics.lines import LineStore
-from parsers import _logs, _logs_stream, cri_log, dump_logs, kubectl_log, logcli_log, stern_log, zap_log
+import parsers
+from parsers import (
+    _logs,
+    _logs_stream,
+    cri_log,
+    dump_logs,
+    event_list_fast,
+    kubectl_log,
+    logcli_log,
+    objects,
+    stern_log,
+    zap_log,
+)
 from parsers._base import FileData
+from tests.parsers.test_object_fast_paths import _event, _event_list
 
 SOURCE = "cluster-resources/pods/logs/flux-system/helm-controller-5d8b9c7f4-x2x9k/manager.log"
 TRACE = [
@@ -94,7 +107,9 @@ def _fast(parser, data, rows: int):
 
 
 def _same(result, reference) -> None:
-    assert_frame_equal(result.frames.get("logs", pl.DataFrame()), reference.frames.get("logs", pl.DataFrame()))
+    assert result.frames.keys() == reference.frames.keys()
+    for kind, df in reference.frames.items():  # the logs, and the objects of cluster-info dump's stdout
+        assert_frame_equal(result.frames[kind], df)
     assert result.problems == reference.problems
     assert result.note == reference.note
 
@@ -382,34 +397,77 @@ def test_the_fast_path_of_cluster_info_dump_logs_gives_the_reference_rows(tmp_pa
     assert reference.frames["logs"]["container"].null_count() == 0
 
 
+def _kubectl_stdout(namespaces: int = 3) -> bytes:
+    """`kubectl cluster-info dump` without `--output-directory`: each namespace's lists as
+    kubectl prints them (indented by four spaces), then its pods' logs between the markers."""
+    out = b""
+    for n in range(namespaces):
+        events = [_event(n * 100 + i) for i in range(40 + n)]
+        pods = {"kind": "PodList", "apiVersion": "v1", "metadata": {}, "items": []}
+        out += _event_list(events, indent=4) + b"\n" + json.dumps(pods, indent=4).encode() + b"\n"
+        out += _block("manager", f"{_POD}-{n}", _log(300 + n, seed=n))
+    return out
+
+
 @pytest.mark.parametrize(
     "data",
     [
+        _kubectl_stdout(),
+        _kubectl_stdout(1) + b"\n\n",
         _block("manager", _POD, _log(600)) + b"not in a block\n",
         _block("manager", _POD, _log(600)) + b"\n" + _block("sidecar", _POD, _log(300)),
         b"before the block\n" + _block("manager", _POD, _log(600)),
-        _block("manager", _POD, _log(600))
-        + _block("wait", _POD, b"Request log error: the server rejected our request\n"),
-        _block("manager", _POD, _log(300) + b"==== a line that only begins like a marker\n" + _log(300)),
         b'{"kind": "PodList", "apiVersion": "v1", "items": []}\n' + _block("manager", _POD, _log(600)),
-        _block("manager", _POD, _log(600).replace(b"m 9 \xc3\xa9", b"m 9 \xff", 1)),
-        _block("manager", _POD, _log(600)).replace(b"\n", b"\r\n"),
+        _kubectl_stdout(2).replace(b'"reason": "UpgradeSucceeded"', b'"reason": 7', 1),
     ],
     ids=[
+        "stdout-form",
+        "blank-after",
         "after-the-end",
         "between-blocks",
         "before-the-first",
-        "fetch-error",
-        "marker-like",
-        "stdout-form",
-        "invalid-utf8",
-        "crlf",
+        "one-line-object",
+        "odd-event",
     ],
 )
-def test_cluster_info_dump_logs_with_lines_outside_the_blocks_take_the_reference(tmp_path, data):
-    """Lines outside the blocks (the stdout form's objects, anything after an END), a log
-    that could not be fetched, a line that only looks like a marker, what the engine cannot
-    read: the reference reads it."""
+@pytest.mark.parametrize("list_bytes", [1 << 20, 1024])
+def test_the_fast_path_of_cluster_info_dumps_stdout_form_gives_the_reference_rows(
+    tmp_path, monkeypatch, data, list_bytes
+):
+    """The stdout form: the engine decodes the blocks' records; the lines outside every block
+    are objects, read a document at a time (an EventList column-wise from `list_bytes`)."""
+    monkeypatch.setattr(event_list_fast, "MIN_BYTES", list_bytes)
+    reference = _fast_both_ways(dump_logs, data, tmp_path / "dump.txt", 200)
+    assert reference.frames["logs"].height
+
+
+def test_a_stdout_dumps_objects_are_read_a_document_at_a_time(monkeypatch):
+    """kubectl's documents, one after the other: each read alone (a big EventList by Arrow), not
+    the one text with the log lines blanked that the reference reads."""
+    read = []
+    real = objects.parse
+    monkeypatch.setattr(objects, "parse", lambda data, source: read.append(data) or real(data, source))
+    result, taken = _fast(dump_logs, _kubectl_stdout(), 200)
+    assert taken == [True]
+    assert len(read) == 6 and all(data.startswith(b"{\n") for data in read)
+    assert result.note.endswith("objects between the blocks: Event×123")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _block("manager", _POD, _log(600))
+        + _block("wait", _POD, b"Request log error: the server rejected our request\n"),
+        _block("manager", _POD, _log(300) + b"==== a line that only begins like a marker\n" + _log(300)),
+        _block("manager", _POD, _log(600).replace(b"m 9 \xc3\xa9", b"m 9 \xff", 1)),
+        _block("manager", _POD, _log(600)).replace(b"\n", b"\r\n"),
+        _kubectl_stdout(2).replace(b"\n", b"\r\n"),
+    ],
+    ids=["fetch-error", "marker-like", "invalid-utf8", "crlf", "stdout-crlf"],
+)
+def test_cluster_info_dump_logs_the_engine_cannot_read_take_the_reference(tmp_path, data):
+    """A log that could not be fetched, a line that only looks like a marker, what the engine
+    cannot read: the reference reads it."""
     path = tmp_path / "logs.txt"
     path.write_bytes(data)
     result, taken = _fast(dump_logs, FileData(str(path), len(data)), 200)
@@ -476,3 +534,33 @@ def test_a_logcli_line_that_is_no_entry_takes_the_reference(tmp_path):
     result, taken = _fast(logcli_log, data, 100)
     assert taken == [False]
     _same(result, _reference(logcli_log, data))
+
+
+def test_a_stdout_dump_on_disk_is_routed_to_its_parser_without_being_read(tmp_path, monkeypatch):
+    data = _kubectl_stdout()
+    path = tmp_path / "dump.txt"
+    path.write_bytes(data)
+    expected = parsers.parse_member("dump.txt", data)
+    monkeypatch.setattr(_logs_stream, "MIN_BYTES", 0)
+    given, real = [], dump_logs.parse
+    monkeypatch.setattr(dump_logs, "parse", lambda data, source: given.append(data) or real(data, source))
+    result = parsers.parse_member("dump.txt", FileData(str(path), len(data)))
+    assert [type(data) for data in given] == [FileData]
+    _same(result, expected)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _kubectl_stdout(1),
+        _block("manager", _POD, b"{}\n"),  # a START on the first line only
+        b"{}\n" + _block("manager", _POD, b"{}\n").replace(b" ====\n", b" ===\n", 1),  # begins like one
+        b"{}\n" + _block("manager", _POD, b"{}\n").replace(b"\n", b"\r\n"),
+        b"{}\n" + _block("manager", _POD, b"\xff\n"),
+        b'{"kind": "PodList"}\n',
+    ],
+)
+def test_a_start_marker_is_found_alike_on_disk_and_in_memory(tmp_path, data):
+    path = tmp_path / "dump.txt"
+    path.write_bytes(data)
+    assert dump_logs.holds_blocks(FileData(str(path), len(data))) == dump_logs.holds_blocks(data)
