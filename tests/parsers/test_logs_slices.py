@@ -14,7 +14,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from parsers import _logs_slices, _logs_stream, cri_log, flux_logs, kubectl_log, logcli_log, zap_console_log, zap_log
+from parsers import (
+    _logs_slices,
+    _logs_stream,
+    cri_log,
+    flux_logs,
+    kubectl_log,
+    logcli_log,
+    logfmt_log,
+    zap_console_log,
+    zap_log,
+)
 from parsers._base import FileData
 
 SOURCE = "cluster-resources/pods/logs/flux-system/helm-controller-5d8b9c7f4-x2x9k/manager.log"
@@ -222,3 +232,20 @@ def test_a_cri_line_after_a_partial_one_is_never_where_a_slice_starts(tmp_path):
     # the first line tried as a slice's start is the end of the partial line
     pieces = _sliced_both_ways(cri_log, data, tmp_path / "0.log", len(before.encode()) + _logs_slices.CONTEXT + 2)
     assert pieces[1][1].startswith(_record(40, "cri").encode())
+
+
+def test_a_logfmt_log_built_a_few_rows_at_a_time_gives_the_same_frame(monkeypatch):
+    """helm-operator's logfmt is read in Python; its rows become frames FRAME_ROWS at a time."""
+    lines = []
+    for i in range(500):
+        lines.append(
+            f"ts=2020-06-01T10:{i % 60:02d}:00.{i % 1000:03d}Z caller=release.go:85 component=release "
+            f'release=r{i % 7} targetNamespace=apps resource=apps:helmrelease/r{i % 7} msg="m {i}"'
+        )
+        if i % 50 == 0:
+            lines += ['ts=2020-06-01T10:00:00Z component=release error="Helm upgrade', 'failed: boom"', "junk"]
+    data = ("\n".join(lines) + "\n").encode()
+    whole = logfmt_log.parse(data, SOURCE)
+    monkeypatch.setattr(logfmt_log, "FRAME_ROWS", 7)
+    _same(logfmt_log.parse(data, SOURCE), whole)
+    assert whole.note == f"{whole.frames['logs'].height} logfmt records"
