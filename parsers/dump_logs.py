@@ -41,6 +41,7 @@ _START_LINE = re.compile(r"(?m)^==== START logs for container \S+ of pod [^/\s]+
 # kubectl's line in a block when it could not fetch the container's log
 FETCH_ERROR = r"^(Create log request error|Request log error): "
 NOT_RECORD = "not a JSON log record"
+FETCH_PROBLEM = "container log not collected by cluster-info dump"
 
 
 def matches(path: str, head: bytes) -> bool:
@@ -89,21 +90,23 @@ def parse(data: bytes | FileData, source: str) -> ParseResult:
         pl.col("_m").struct.field("1").is_not_null().alias("_marker"),
     )
     inside = (pl.col("_c").fill_null("") != "") & ~pl.col("_marker")
-    fetch_error = inside & pl.col("raw").str.contains(FETCH_ERROR)
-    for row in lines.filter(fetch_error).select("line", "raw").iter_rows(named=True):
-        result.problem(source, row["line"], "container log not collected by cluster-info dump", row["raw"])
-    logs = lines.filter(~fetch_error).with_columns(
+    lines = lines.with_columns(
         _role(pl.col("_marker"), inside),
         pl.col("raw").alias("body"),
         pl.col("_pod").replace("", None).alias("pod"),
         pl.col("_c").replace("", None).alias("container"),
         pl.col("_ns").replace("", None).alias("pod_namespace"),
+        (inside & pl.col("raw").str.contains(FETCH_ERROR)).alias("_fetch_error"),
     )
+    for row in lines.filter("_fetch_error").select("line", "raw").iter_rows(named=True):
+        result.problem(source, row["line"], FETCH_PROBLEM, row["raw"])
+    logs = lines.filter(~pl.col("_fetch_error"))
     outside = logs.filter(pl.col("role") == "outside")
     if outside.height:
-        # The stdout form: objects between the blocks. Blank every log line, keep numbering.
+        # The stdout form: objects between the blocks. Blank every other line (log lines, fetch
+        # errors), keep numbering.
         text = "\n".join(
-            logs.select(pl.when(pl.col("role") == "outside").then(pl.col("raw")).otherwise(pl.lit("")))
+            lines.select(pl.when(pl.col("role") == "outside").then(pl.col("raw")).otherwise(pl.lit("")))
             .to_series()
             .to_list()
         )
@@ -201,43 +204,49 @@ def _spans(found: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-# The reference's view of a line in the stdout form (`parse`), in line order: kubectl's
-# marker, inside a block (after a START, before an END), blank; the other lines are objects.
-_MARKED = pl.when(pl.col("raw").str.starts_with("==== ")).then(pl.col("raw").str.extract(MARKER, 1))
-_INSIDE = pl.when(_MARKED == "START").then(True).when(_MARKED == "END").then(False).forward_fill().fill_null(False)
-_BLANK = pl.col("raw").str.strip_chars() == ""
-_OBJECT_LINE = _MARKED.is_null() & ~_INSIDE & ~_BLANK
+_BLANK = pl.col("raw").str.strip_chars() == ""  # the reference's blank line (`_role`)
+
+
+def _in_blocks(markers: pl.DataFrame) -> pl.Expr:
+    """True on a marker line and on a line inside a block (after a START, up to the next
+    marker; the reference's forward fill of the last marker), from the markers (`line`, kind
+    `1`): each line's interval between the markers' lines (and the lines after each END),
+    found by a sorted search per line, no state carried from line to line."""
+    kinds = dict(zip(markers["line"].to_list(), markers["1"].to_list()))
+    breaks = sorted(set(kinds) | {line + 1 for line, kind in kinds.items() if kind == "END"})
+    marked = [index + 1 for index, line in enumerate(breaks) if line in kinds]  # the intervals from a marker on
+    return pl.col("line").cast(pl.Int64).bin_intervals(breaks, labels=False).is_in(marked)
 
 
 def _stdout_form(result: ParseResult, data: bytes | FileData, source: str, found: pl.DataFrame) -> bool:
     """The stdout form (objects between the blocks) as the reference reads it, or False: the
-    log lines by the streaming engine, each taking its block's container, the object lines
-    dropped; those read by the engine again and handed to the object parser as the reference
-    hands them, in a text of the member's lines with every other line blank. Declined for a
-    fetch error or a line that only begins like a marker."""
-    if found["1"].null_count() or not found.height:
+    lines outside every block (not blank, no marker) read by the engine and handed to the
+    object parser as the reference hands them, in a text of the member's lines with every other
+    line blank; then the log lines by the streaming engine, each taking its block's container,
+    the object lines dropped. Declined for a line that only begins like a marker. A fetch error in a block is a
+    problem row, as in the reference, and no part of the log; out of the blocks it is an
+    object line."""
+    errors = found.filter(pl.col("1").is_null())
+    if not errors["raw"].str.contains(FETCH_ERROR).all():
+        return False  # a line that only begins like a marker
+    markers = found.filter(pl.col("1").is_not_null())
+    if not markers.height:
         return False
+    blocks = _in_blocks(markers)
+    parsed = _objects(data, source, ~blocks & ~_BLANK, found["lines"][0])
+    if parsed is False:
+        return False
+    # the fetch errors in a block: problem rows, no part of the log (out of the blocks: objects)
+    errors = errors.join_asof(markers.select("line", pl.col("1").alias("_last")), on="line", strategy="backward")
+    errors = errors.filter(pl.col("_last") == "START")
     logs = ParseResult(NAME)
+    keep = (blocks | _BLANK) & ~pl.col("line").cast(pl.Int64).is_in(errors["line"].to_list())
     if not _logs_stream.parse(
-        logs, data, source, _prepare_inside, spans=_spans(found), keep=~_OBJECT_LINE, not_record=NOT_RECORD
+        logs, data, source, _prepare_inside, spans=_spans(markers), keep=keep, not_record=NOT_RECORD
     ):
         return False
-    try:
-        lines = (
-            pl.scan_lines(
-                data.path if isinstance(data, FileData) else data, name="raw", row_index_name="line", row_index_offset=1
-            )
-            .filter(_OBJECT_LINE)
-            .select(pl.col("line").cast(pl.Int64), "raw")
-            .collect(engine="streaming")
-        )
-    except pl.exceptions.PolarsError:
-        return False
-    parsed = _by_document(lines, source)
-    if parsed is None:  # as the reference reads them: one text, the other lines blank
-        every = pl.int_range(1, found["lines"][0] + 1, dtype=pl.Int64, eager=True).alias("line").to_frame()
-        text = every.join(lines, on="line", how="left")["raw"].fill_null("").str.join("\n").item()
-        parsed = objects.parse(text.encode("utf-8"), source) if text.strip() else None
+    for row in errors.iter_rows(named=True):
+        result.problem(source, row["line"], FETCH_PROBLEM, row["raw"])
     object_note = ""
     if parsed is not None:
         for kind, df in parsed.frames.items():
@@ -251,39 +260,92 @@ def _stdout_form(result: ParseResult, data: bytes | FileData, source: str, found
     return True
 
 
+def _objects(data: bytes | FileData, source: str, object_line: pl.Expr, count: int) -> ParseResult | None | bool:
+    """The object parser's reading of the lines outside every block (`object_line`; None:
+    there are none; False: the engine cannot read the member), a document at a time where it
+    can be."""
+    path = data.path if isinstance(data, FileData) else data
+    try:
+        documents = _documents(path, object_line)
+        if documents == []:
+            return None
+        parsed = _by_document(data, source, documents) if documents else None
+        if parsed is not None:
+            return parsed
+        # as the reference reads them: one text of `count` lines, the others blank
+        lines = pl.scan_lines(path, name="raw", row_index_name="line", row_index_offset=1).filter(object_line)
+        lines = lines.select(pl.col("line").cast(pl.Int64), "raw").collect(engine="streaming")
+    except pl.exceptions.PolarsError:
+        return False
+    every = pl.int_range(1, count + 1, dtype=pl.Int64, eager=True).alias("line").to_frame()
+    text = every.join(lines, on="line", how="left")["raw"].fill_null("").str.join("\n").item()
+    del lines, every
+    return objects.parse(text.encode("utf-8"), source) if text.strip() else None
+
+
+def _documents(path: str | bytes, object_line: pl.Expr) -> list[tuple[int, int, int]] | None:
+    """The JSON documents kubectl printed between the blocks (indented, from a `{` line to a
+    `}` line): their first line and byte range, when every object line is in one and nothing
+    else is ([] when there is no object line); else None. Two passes of the streaming engine."""
+    lines = pl.scan_lines(path, name="raw", row_index_name="line", row_index_offset=1)
+    length = pl.col("raw").str.len_bytes().cast(pl.Int64) + 1
+    bounds = (
+        lines.with_columns((length.cum_sum() - length).alias("offset"), length.alias("length"))
+        .filter(object_line & pl.col("raw").is_in(["{", "}"]))
+        .select(pl.col("line").cast(pl.Int64), "raw", "offset", "length")
+        .collect(engine="streaming")
+    )
+    starts, ends = bounds.filter(pl.col("raw") == "{"), bounds.filter(pl.col("raw") == "}")
+    if bounds["raw"].to_list() != ["{", "}"] * starts.height:
+        return None
+    if not starts.height:
+        return [] if not lines.filter(object_line).select(pl.len()).collect(engine="streaming").item() else None
+    first, last = starts["line"].to_list(), ends["line"].to_list()
+    breaks = sorted({*first, *(line + 1 for line in last)})
+    in_documents = (
+        pl.col("line")
+        .cast(pl.Int64)
+        .bin_intervals(breaks, labels=False)
+        .is_in([index + 1 for index, line in enumerate(breaks) if line in set(first)])
+    )
+    total, inside = (
+        lines.select(object_line.sum().alias("total"), (object_line & in_documents).sum().alias("inside"))
+        .collect(engine="streaming")
+        .row(0)
+    )
+    if not total == inside == sum(end - begin + 1 for begin, end in zip(first, last)):
+        return None  # an object line out of the documents, or another line inside one
+    return list(zip(first, starts["offset"].to_list(), (ends["offset"] + ends["length"] - 1).to_list()))
+
+
 _COUNTED = re.compile(r"([A-Za-z][A-Za-z0-9]*)×([0-9]+)")
 
 
-def _by_document(lines: pl.DataFrame, source: str) -> ParseResult | None:
-    """The object lines (`line`, `raw`, in order) read as the reference reads them, one JSON
-    document at a time (kubectl prints each list indented, from a `{` line to a `}` line): a
-    big EventList takes its column-wise path. The same rows, their lines counted in the
-    member, and the same note; None (the reference reads them) unless every line is in such a
-    document, every document is read without a problem and every note only counts kinds."""
-    raw = lines["raw"]
-    starts, ends = (raw == "{").arg_true(), (raw == "}").arg_true()
-    numbers = lines["line"]
-    if not len(starts) or len(starts) != len(ends) or starts[0] != 0 or ends[-1] != len(raw) - 1:
-        return None
-    if not ((ends >= starts).all() and (starts.slice(1) == ends.slice(0, len(ends) - 1) + 1).all()):
-        return None  # documents one after the other, nothing between them
-    if not (numbers.gather(ends) - numbers.gather(starts) == ends - starts).all():
-        return None  # a document's lines not one after the other in the member (a block inside)
+def _by_document(data: bytes | FileData, source: str, documents: list[tuple[int, int, int]]) -> ParseResult | None:
+    """The documents (first line, byte range) read as the reference reads their lines, one
+    at a time: a big EventList takes its column-wise path. The same rows, their lines counted
+    in the member, and the same note; None (the reference reads them) unless every document is
+    read without a problem and every note only counts kinds."""
     result, kinds = ParseResult(objects.NAME), Counter()
-    for start, end in zip(starts.to_list(), ends.to_list()):
-        text = raw.slice(start, end - start + 1).str.join("\n").item() + "\n"
-        parsed = objects.parse(text.encode("utf-8"), source)
+    for line, start, stop in documents:
+        parsed = objects.parse(_read(data, start, stop) + b"\n", source)
         counted = [_COUNTED.fullmatch(part) for part in parsed.note.split(", ")]
         if parsed.problem_count() or parsed.note != "no objects" and not all(counted):
             return None
         for match in counted if parsed.note != "no objects" else []:
             kinds[match[1]] += int(match[2])
-        first = numbers[start] - 1  # the document's lines are the member's from here
-        for kind, df in parsed.frames.items():
-            shifted = [pl.col(name) + first for name in df.columns if "line" in name]
-            result.add(kind, df.with_columns(shifted))
+        for kind, df in parsed.frames.items():  # the document's lines are the member's from `line` on
+            result.add(kind, df.with_columns(pl.col(name) + (line - 1) for name in df.columns if "line" in name))
     result.note = ", ".join(f"{kind}×{count}" for kind, count in sorted(kinds.items())) or "no objects"
     return result
+
+
+def _read(data: bytes | FileData, start: int, stop: int) -> bytes:
+    if isinstance(data, bytes):
+        return data[start:stop]
+    with data.open() as handle:
+        handle.seek(start)
+        return handle.read(stop - start)
 
 
 def _last_line(data: bytes | FileData) -> str:

@@ -397,6 +397,9 @@ def test_the_fast_path_of_cluster_info_dump_logs_gives_the_reference_rows(tmp_pa
     assert reference.frames["logs"]["container"].null_count() == 0
 
 
+_FETCH = b"Request log error: the server rejected our request\n"  # kubectl's line for a log it could not fetch
+
+
 def _kubectl_stdout(namespaces: int = 3) -> bytes:
     """`kubectl cluster-info dump` without `--output-directory`: each namespace's lists as
     kubectl prints them (indented by four spaces), then its pods' logs between the markers."""
@@ -419,6 +422,11 @@ def _kubectl_stdout(namespaces: int = 3) -> bytes:
         b"before the block\n" + _block("manager", _POD, _log(600)),
         b'{"kind": "PodList", "apiVersion": "v1", "items": []}\n' + _block("manager", _POD, _log(600)),
         _kubectl_stdout(2).replace(b'"reason": "UpgradeSucceeded"', b'"reason": 7', 1),
+        _block("manager", _POD, _log(600)) + _block("wait", _POD, _FETCH),
+        _kubectl_stdout(2) + _block("wait", _POD, _FETCH) + _FETCH + _kubectl_stdout(1),
+        _kubectl_stdout(1).replace(b"        {\n", b"        {\n" + _block("manager", _POD, _log(50)), 1),
+        _kubectl_stdout(2).replace(b'    "items": [\n', b'    "items": [\n\n', 1),
+        _kubectl_stdout(1) + b"a line between the documents\n" + _kubectl_stdout(1),
     ],
     ids=[
         "stdout-form",
@@ -428,6 +436,11 @@ def _kubectl_stdout(namespaces: int = 3) -> bytes:
         "before-the-first",
         "one-line-object",
         "odd-event",
+        "fetch-error",
+        "stdout-fetch-errors",
+        "block-in-a-document",
+        "blank-in-a-document",
+        "line-between-documents",
     ],
 )
 @pytest.mark.parametrize("list_bytes", [1 << 20, 1024])
@@ -456,18 +469,16 @@ def test_a_stdout_dumps_objects_are_read_a_document_at_a_time(monkeypatch):
 @pytest.mark.parametrize(
     "data",
     [
-        _block("manager", _POD, _log(600))
-        + _block("wait", _POD, b"Request log error: the server rejected our request\n"),
         _block("manager", _POD, _log(300) + b"==== a line that only begins like a marker\n" + _log(300)),
         _block("manager", _POD, _log(600).replace(b"m 9 \xc3\xa9", b"m 9 \xff", 1)),
         _block("manager", _POD, _log(600)).replace(b"\n", b"\r\n"),
         _kubectl_stdout(2).replace(b"\n", b"\r\n"),
     ],
-    ids=["fetch-error", "marker-like", "invalid-utf8", "crlf", "stdout-crlf"],
+    ids=["marker-like", "invalid-utf8", "crlf", "stdout-crlf"],
 )
 def test_cluster_info_dump_logs_the_engine_cannot_read_take_the_reference(tmp_path, data):
-    """A log that could not be fetched, a line that only looks like a marker, what the engine
-    cannot read: the reference reads it."""
+    """A line that only looks like a marker, what the engine cannot read: the reference reads
+    it."""
     path = tmp_path / "logs.txt"
     path.write_bytes(data)
     result, taken = _fast(dump_logs, FileData(str(path), len(data)), 200)
@@ -564,3 +575,12 @@ def test_a_start_marker_is_found_alike_on_disk_and_in_memory(tmp_path, data):
     path = tmp_path / "dump.txt"
     path.write_bytes(data)
     assert dump_logs.holds_blocks(FileData(str(path), len(data))) == dump_logs.holds_blocks(data)
+
+
+def test_objects_after_a_fetch_error_are_cited_at_their_own_lines():
+    """The fetch error's line is no log line, but the lines after it keep their numbers."""
+    fetched = _block("wait", _POD, _FETCH) + _kubectl_stdout(1)
+    logged = _block("wait", _POD, _log(1)) + _kubectl_stdout(1)
+    assert fetched.count(b"\n") == logged.count(b"\n")
+    events = [_reference(dump_logs, data).frames["events"]["line"] for data in (fetched, logged)]
+    assert events[0].to_list() == events[1].to_list()
