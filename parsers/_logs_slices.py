@@ -29,7 +29,7 @@ from parsers._base import FileData, ParseResult
 from parsers._logs_stream import Repeats, share
 
 # Slices of about this size: the reference's frames of one slice take ~14x it at most.
-SLICE_BYTES = 16 << 20
+SLICE_BYTES = 8 << 20
 # Lines tried at once as the start of the next slice (one build of the reference for them).
 TRIES = 64
 # Lines before them the candidates are read after (a CRI line after a partial one is not a record

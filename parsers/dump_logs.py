@@ -14,9 +14,10 @@ container of the lines between them; they are counted as marker lines. Without
 object text is then handed to the object parser with the log lines blanked, so every line
 keeps its number.
 
-A big member that holds log blocks only (the file form) is decoded by Polars' streaming
-engine (`parsers._logs_stream`, the same rows or it declines), each line taking the
-container of the block it is in; the rest takes the reference path below.
+A big member is decoded by Polars' streaming engine (`parsers._logs_stream`, the same rows
+or it declines), each line taking the container of the block it is in: the file form, and
+the stdout form, whose object lines the engine drops and the object parser reads a document
+at a time (`_stdout_form`); what it declines takes the reference path below.
 """
 
 from __future__ import annotations
