@@ -20,6 +20,7 @@ TS = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)"
 LOG_DIALECTS = {
     # the line shapes of the log parsers (parsers/*_log.py), tried in this order: a kubelet
     # timestamp followed by any text is the last of the timestamped shapes
+    "kubectl-prefix": re.compile(r"^\[pod/[^/\]\s]+/[^\]\s]*\] "),
     "cri": re.compile(r"^" + TS + r" (?:stdout|stderr) [FP] "),
     "flux-logs": re.compile(r"^" + TS + r" \S+ [^\s/]*(?:/\S+)? - "),
     "zap-console": re.compile(r"^" + TS + r"\t[A-Za-z()\-0-9]+\t"),

@@ -248,9 +248,10 @@ def log(reader: Reader, block: Block) -> int | None:
         return reader.delegate(klog_log.parse, block.lines, **whose)
     if dialect == "logfmt":
         return reader.delegate(logfmt_log.parse, block.lines, **whose)
-    from parsers import cri_log, flux_logs, kubectl_log, zap_console_log
+    from parsers import cri_log, flux_logs, kubectl_log, kubectl_prefix_log, zap_console_log
 
     parser = {
+        "kubectl-prefix": kubectl_prefix_log,
         "kubectl-timestamps": kubectl_log,
         "cri": cri_log,
         "flux-logs": flux_logs,

@@ -141,3 +141,18 @@ def lc(ts, line):
 
 
 w("logcli/query.jsonl", [lc("2024-02-12T10:30:00.101+01:00", R1), lc("2024-02-12T10:41:07.31+01:00", R3)])
+# kubectl logs -l app=helm-controller --prefix --timestamps (kubectl pkg/cmd/logs/logs.go:
+# `[pod/<pod>/<container>] ` before each line; the kubelet's RFC3339Nano time after it), a
+# panic's lines and a text line of a second container.
+PP = "[pod/helm-controller-5d8b9c7f4-x2x9k/manager] "
+w(
+    "kubectl-prefix/helm-controller.log",
+    [
+        PP + "2024-02-12T09:30:00.101234567Z " + R1,
+        PP + "2024-02-12T09:30:00.155000000Z " + R2,
+        *(PP + "2024-02-12T09:40:59.000000000Z " + line for line in PANIC[:2]),
+        PP + "2024-02-12T09:41:07.310000000Z " + R3,
+        "[pod/helm-controller-5d8b9c7f4-x2x9k/kube-rbac-proxy] 2024-02-12T09:41:08.000000000Z I0212 09:41:08.000000"
+        "       1 main.go:210] Listening securely",
+    ],
+)

@@ -14,7 +14,17 @@ import pytest
 
 import parsers
 from forensics.lines import LineStore
-from parsers import cri_log, dump_logs, flux_logs, kubectl_log, logcli_log, stern_log, zap_console_log, zap_log
+from parsers import (
+    cri_log,
+    dump_logs,
+    flux_logs,
+    kubectl_log,
+    kubectl_prefix_log,
+    logcli_log,
+    stern_log,
+    zap_console_log,
+    zap_log,
+)
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 
@@ -27,6 +37,7 @@ FILES = {
     stern_log: "stern/stern-flux-system.txt",
     dump_logs: "cluster-info-dump/flux-system/helm-controller-5d8b9c7f4-x2x9k/logs.txt",
     logcli_log: "logcli/query.jsonl",
+    kubectl_prefix_log: "kubectl-prefix/helm-controller.log",
 }
 POD = "helm-controller-5d8b9c7f4-x2x9k"
 
@@ -186,6 +197,18 @@ def test_stern_namespace_timestamp_and_colours():
     assert (row["pod"], row["container"], row["release"]) == (POD, "manager", "apps/podinfo")
     assert row["ts"] == utc(2024, 2, 12, 9, 30, 0, 101000)
     assert "\x1b[" in row["raw"]  # raw keeps the physical line
+
+
+def test_kubectl_prefix_names_each_lines_pod_and_container():
+    """`kubectl logs --prefix --timestamps`: the pod and container of every line from its
+    prefix, the record's own time, the panic attached, another container's text line a text
+    record at the kubelet's time."""
+    logs = parsed(kubectl_prefix_log)[0].frames["logs"]
+    assert logs["pod"].to_list() == [POD] * 4
+    assert logs["container"].to_list() == ["manager"] * 3 + ["kube-rbac-proxy"]
+    assert logs["ts"][0] == utc(2024, 2, 12, 9, 30, 0, 101000)  # the record's, not the kubelet's
+    assert logs["extra"][1].startswith("panic: runtime error")
+    assert (logs["ts"][3], logs["release"][3]) == (utc(2024, 2, 12, 9, 41, 8), None)
 
 
 def test_stern_without_namespace_or_timestamp_and_text_local_time():

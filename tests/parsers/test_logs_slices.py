@@ -20,6 +20,7 @@ from parsers import (
     cri_log,
     flux_logs,
     kubectl_log,
+    kubectl_prefix_log,
     logcli_log,
     logfmt_log,
     zap_console_log,
@@ -61,6 +62,8 @@ def _record(i: int, form: str) -> str:
         return json.dumps({"labels": labels, "line": line, "timestamp": _time(i)}, ensure_ascii=False)
     if form == "cri":
         return f"{_time(i)} stderr F {line}"
+    if form == "prefix":
+        return f"[pod/helm-controller-{i % 2}/manager] {line}"
     return f"{_time(i)} {line}" if form == "timestamps" else line
 
 
@@ -77,6 +80,7 @@ PARSERS = {
     "flux": flux_logs,
     "timestamps": kubectl_log,
     "logcli": logcli_log,
+    "prefix": kubectl_prefix_log,
 }
 
 

@@ -22,6 +22,7 @@ from parsers import (
     dump_logs,
     event_list_fast,
     kubectl_log,
+    kubectl_prefix_log,
     logcli_log,
     objects,
     stern_log,
@@ -506,6 +507,21 @@ def test_the_fast_path_of_stern_output_gives_the_reference_rows(tmp_path, namesp
     line: the engine computes it on every line, the record after it is decoded."""
     reference = _fast_both_ways(stern_log, _stern(_log(2500), namespace, stamp, colour), tmp_path / "stern.log", 300)
     assert reference.frames["logs"]["pod"].n_unique() == 2
+
+
+@pytest.mark.parametrize("stamp", [False, True])
+def test_the_fast_path_of_kubectl_prefix_output_gives_the_reference_rows(tmp_path, stamp):
+    """`kubectl logs --prefix`: each line's pod and container (two of each) in its prefix."""
+    lines = _log(2500).decode().split("\n")[:-1]
+    data = "".join(
+        f"[pod/{_POD}-{i % 2}/{'manager' if i % 3 else 'sidecar'}] "
+        + (f"2024-03-12T10:{i % 60:02d}:00.000000000Z " if stamp else "")
+        + line
+        + "\n"
+        for i, line in enumerate(lines)
+    ).encode()
+    reference = _fast_both_ways(kubectl_prefix_log, data, tmp_path / "prefix.log", 300)
+    assert reference.frames["logs"]["pod"].n_unique() == reference.frames["logs"]["container"].n_unique() == 2
 
 
 def _logcli(data: bytes) -> bytes:

@@ -491,3 +491,16 @@ def test_flux_logs_lines_are_not_taken_for_kubelet_timestamps():
     assert logs.select("release", "level", "error", "encoding", "line").rows() == [
         ("prod/api", "error", "Helm upgrade failed: boom", "flux-logs", 2)
     ]
+
+
+def test_kubectl_logs_with_prefix_are_read_with_each_lines_pod_and_container():
+    record = '{"level":"error","ts":"2024-02-12T09:41:07.310Z","msg":"Reconciler error","controllerKind":"HelmRelease","namespace":"apps","name":"podinfo","error":"boom"}'
+    text = (
+        "$ kubectl logs -n flux-system -l app=helm-controller --prefix\n"
+        f"[pod/helm-controller-5d8b9c7f4-x2x9k/manager] {record}\n"
+        f"[pod/helm-controller-5d8b9c7f4-zz7q1/manager] {record.replace('podinfo', 'redis')}\n"
+    )
+    logs = frames(text)["logs"]
+    assert logs["pod"].to_list() == ["helm-controller-5d8b9c7f4-x2x9k", "helm-controller-5d8b9c7f4-zz7q1"]
+    assert logs["release"].to_list() == ["apps/podinfo", "apps/redis"]
+    assert logs["line"].to_list() == [2, 3]
