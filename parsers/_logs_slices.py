@@ -26,7 +26,7 @@ import polars as pl
 
 from parsers import _logs
 from parsers._base import FileData, ParseResult
-from parsers._logs_stream import Repeats, share
+from parsers._logs_stream import Repeats, Taken, share
 
 # Slices of about this size: the reference's frames of one slice take ~14x it at most.
 SLICE_BYTES = 8 << 20
@@ -87,23 +87,17 @@ def build(
         return rows
 
     built = []  # futures in member order, at most WORKERS not yet taken
-    taken: list[_logs.Rows] = []
+    taken = Taken()
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         before = 0  # lines in the slices before this one
         for start, piece in _slices(data, first_record):
             if len(built) == WORKERS:
-                taken.append(built.pop(0).result())
+                taken.add(built.pop(0).result())
             built.append(pool.submit(work, start, piece, before))
             before += piece.count(b"\n") + (not piece.endswith(b"\n"))
-        taken += [future.result() for future in built]
-    counts: dict[str, int] = {}
-    for rows in taken:
-        for key, value in rows.counts.items():
-            counts[key] = counts.get(key, 0) + value
-    for df in [df for rows in taken for df in rows.others] + [df for rows in taken for df in rows.untimed]:
-        result.add_problems(df)
-    result.add("logs", pl.concat([rows.logs for rows in taken], rechunk=False))
-    result.note = _logs.note(counts, unreadable)
+        for future in built:
+            taken.add(future.result())
+    taken.into(result, unreadable)
 
 
 def _whole_member_checks(data: bytes | FileData) -> tuple[bool, bool]:

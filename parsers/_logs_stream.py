@@ -106,7 +106,7 @@ def parse(
         columns or {},
         setup or {},
     )
-    taken = _Taken()
+    taken = Taken()
     pool = ThreadPoolExecutor(max_workers=WORKERS)
     running: deque = deque()
     try:
@@ -122,10 +122,7 @@ def parse(
         return False
     finally:
         pool.shutdown(wait=True)
-    for df in taken.others + taken.untimed:
-        result.add_problems(df)
-    result.add("logs", pl.concat(taken.logs, rechunk=False) if taken.logs else pl.DataFrame())
-    result.note = _logs.note(taken.counts, unreadable)
+    taken.into(result, unreadable)
     return True
 
 
@@ -144,7 +141,7 @@ def _prepare_kept(lines: pl.DataFrame, prepare: Callable[[pl.DataFrame], pl.Data
     return pl.concat([done, rest.select(done.columns)]).sort("line")
 
 
-def _submit_runs(query: pl.LazyFrame, pool: ThreadPoolExecutor, work, running: deque, taken: _Taken) -> int:
+def _submit_runs(query: pl.LazyFrame, pool: ThreadPoolExecutor, work, running: deque, taken: Taken) -> int:
     """The engine's rows submitted to `work` in runs of about STREAM_ROWS, each starting at a
     plain record (a trace line stays with its record), at most RUNS_HELD not yet taken; the
     bytes the lines take up (with their newlines)."""
@@ -172,8 +169,8 @@ def _submit_runs(query: pl.LazyFrame, pool: ThreadPoolExecutor, work, running: d
     return position
 
 
-class _Taken:
-    """The runs' rows, problems and counts, in run order."""
+class Taken:
+    """The runs' rows, problems and counts, in run order (a log built a run at a time)."""
 
     def __init__(self) -> None:
         self.logs: list[pl.DataFrame] = []
@@ -187,6 +184,13 @@ class _Taken:
         self.untimed += rows.untimed
         for key, value in rows.counts.items():
             self.counts[key] = self.counts.get(key, 0) + value
+
+    def into(self, result: ParseResult, unreadable: str) -> None:
+        """The member's logs rows, problems and note, as `_logs.build` adds them."""
+        for df in self.others + self.untimed:
+            result.add_problems(df)
+        result.add("logs", pl.concat(self.logs, rechunk=False) if self.logs else pl.DataFrame())
+        result.note = _logs.note(self.counts, unreadable)
 
 
 def _last_byte(data: bytes | FileData) -> bytes:

@@ -27,13 +27,9 @@ from parsers import (
     zap_log,
 )
 from parsers._base import FileData
+from tests.parsers.test_logs_stream import TRACE
 
 SOURCE = "cluster-resources/pods/logs/flux-system/helm-controller-5d8b9c7f4-x2x9k/manager.log"
-TRACE = [
-    "goroutine 1 [running]:",
-    "sigs.k8s.io/controller-runtime/pkg/internal/controller.(*Controller).reconcileHandler(0xc000)",
-    "\t/go/pkg/mod/sigs.k8s.io/controller-runtime@v0.17.2/pkg/internal/controller/controller.go:329 +0x1e5",
-]
 JUNK = "I0312 10:00:00.000000       1 leaderelection.go:250] attempting to acquire leader lease"
 
 
