@@ -600,3 +600,16 @@ def test_objects_after_a_fetch_error_are_cited_at_their_own_lines():
     assert fetched.count(b"\n") == logged.count(b"\n")
     events = [_reference(dump_logs, data).frames["events"]["line"] for data in (fetched, logged)]
     assert events[0].to_list() == events[1].to_list()
+
+
+def test_a_stdout_dump_of_very_many_documents_is_read_as_one_text(monkeypatch):
+    """Past MAX_DOCUMENTS (each document costs a parse of its own), the reference's one text."""
+    monkeypatch.setattr(dump_logs, "MAX_DOCUMENTS", 5)
+    read = []
+    real = objects.parse
+    monkeypatch.setattr(objects, "parse", lambda data, source: read.append(data) or real(data, source))
+    data = _kubectl_stdout()
+    result, taken = _fast(dump_logs, data, 200)
+    assert taken == [True] and len(read) == 1
+    monkeypatch.setattr(objects, "parse", real)
+    _same(result, _reference(dump_logs, data))
