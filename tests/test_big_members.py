@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import tarfile
 from pathlib import Path
 
@@ -56,6 +57,24 @@ def test_folder_and_archive_big_members_give_the_in_memory_analysis(tmp_path, mo
     assert "FileData" in streamed
     streamed.clear()
     assert _analysis(archive) == archive_reference
+    assert "FileData" in streamed
+
+
+def test_a_zips_big_members_are_spooled_and_give_the_in_memory_analysis(tmp_path, monkeypatch):
+    """A zip's big entry goes to the spool as it is inflated, as a tar's, not into memory."""
+    archive = Path(shutil.make_archive(str(tmp_path / "bundle"), "zip", SAMPLE.parent, SAMPLE.name))
+    reference = _analysis(archive)
+    monkeypatch.setattr(archives, "SPOOL_BYTES", 4096)
+    monkeypatch.setattr(_logs_stream, "MIN_BYTES", 2048)
+    monkeypatch.setattr(_logs_stream, "STREAM_ROWS", 64)
+    streamed = []
+    parse = _logs_stream.parse
+    monkeypatch.setattr(
+        _logs_stream,
+        "parse",
+        lambda result, data, *a, **k: streamed.append(type(data).__name__) or parse(result, data, *a, **k),
+    )
+    assert _analysis(archive) == reference
     assert "FileData" in streamed
 
 

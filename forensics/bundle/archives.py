@@ -271,7 +271,7 @@ class Archive:
             if len(infos) > self.caps.max_members:
                 self.too_many(len(infos))
                 infos = infos[: self.caps.max_members]
-            for info in infos:
+            for count, info in enumerate(infos, 1):
                 member = check(_zip_entry(archive, info), self.caps)
                 if member is None:  # a directory
                     continue
@@ -286,13 +286,22 @@ class Archive:
                         f"stopped reading: {total} bytes out of {compressed} compressed bytes is over {over}",
                     )
                     return
+                # a big entry copied to the spool as it is read and handed over as FileData, as a tar's
+                big = info.file_size > SPOOL_BYTES and not member.path.endswith(".gz")
+                copy = _Copy(self, member.path, count if big else None)
                 try:
                     with archive.open(info) as handle:
-                        data = handle.read(info.file_size + 1)
+                        while copy.done <= info.file_size:  # one byte more than it says: the check sees it
+                            chunk = handle.read(min(1 << 20, info.file_size + 1 - copy.done))
+                            if not chunk:
+                                break
+                            copy.add(chunk)
                 except ZIP_DAMAGE as error:
+                    copy.close(keep=False)
                     self.problem(member.path, f"entry corrupt: {error}")
                     continue
-                yield member, data
+                member.disk = copy.path
+                yield member, copy.close()
 
     def _zip_salvage(self, why: str = "no central directory") -> Iterator[tuple[Member, bytes]]:
         """A zip without a readable central directory (truncated): its local entries in order."""
@@ -368,7 +377,7 @@ class Archive:
 
 
 class _Copy:
-    """Where a tar member's bytes go as they are read: memory, or for a big member (`count`
+    """Where an archive member's bytes go as they are read: memory, or for a big member (`count`
     given) a spool file, which goes on in memory when the disk fills or no spool can be made."""
 
     def __init__(self, archive: Archive, path: str, count: int | None):
