@@ -193,6 +193,7 @@ SHAPES = {
     "must-gather": ([], r"^\S+ "),
     "console": ([], r"^[^\t]*\t[^\t]*\t(?:[^\t{]*\t)?[^\t]*\t"),
     "cluster-info-stdout": ([], None),
+    "zip": ([], None),
 }
 # A shape made from another's bundle: (that shape, the function that changes the copy).
 DERIVED = {
@@ -204,6 +205,7 @@ DERIVED = {
     "must-gather": ("base", "must_gather"),
     "console": ("base", "console_logs"),
     "cluster-info-stdout": ("cluster-info-dump", "cluster_info_stdout"),
+    "zip": ("base", "zip_bundle"),
 }
 SPLIT_LINES = 17_000  # ~6 MB a file: kubelet rotates a container's log at 10 MiB
 
@@ -229,7 +231,7 @@ def shapes(lines: int, runs: int, only: list[str] | None) -> list[dict]:
         if only and name not in only:
             continue
         root, truth = shape_bundle(name, lines, extra)
-        target = root.parent / "bundle.tar.gz" if name == "tgz" else root
+        target = {"tgz": root.parent / "bundle.tar.gz", "zip": root.parent / "bundle.zip"}.get(name, root)
         files = log_files(root)
         strip = f'sub("{prefix.replace(chr(92), chr(92) * 2)}"; "") | ' if prefix else ""
         jq_script = f"set -o pipefail; cat {' '.join(files)} | {jq} -cR '{strip}fromjson? | [.ts,.level,.msg,.namespace,.name]' > /dev/null"
@@ -306,6 +308,24 @@ def _write_part(pods: Path, part: int, lines: list[bytes]) -> None:
     folder = pods / f"helm-controller-7f9c8d5b6-p{part:03d}"
     folder.mkdir()
     (folder / "manager.log").write_bytes(b"".join(lines))
+
+
+def zip_bundle(root: Path) -> dict:
+    """The bundle as `zip -r -y bundle.zip <folder>` writes it (deflate, symlinks as links), in
+    the shape's folder beside the bundle (the folder stays for the baselines)."""
+    import zipfile
+
+    target = root.parent / "bundle.zip"
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+        for path in sorted(root.rglob("*")):
+            name = str(path.relative_to(root.parent))
+            if path.is_symlink():
+                info = zipfile.ZipInfo(name)
+                info.external_attr = 0o120777 << 16  # a symlink: its target as the entry's data
+                archive.writestr(info, os.readlink(path))
+            elif path.is_file():
+                archive.write(path, name)
+    return {"tar_bytes": target.stat().st_size}
 
 
 def cluster_info_stdout(root: Path) -> dict:
