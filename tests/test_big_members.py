@@ -37,11 +37,23 @@ def small_pieces(monkeypatch):
     monkeypatch.setattr(_logs_stream, "STREAM_ROWS", 64)
 
 
-def test_folder_and_archive_big_members_give_the_in_memory_analysis(tmp_path, monkeypatch):
+def _archive(tmp_path, kind: str) -> Path:
+    if kind == "folder":
+        return SAMPLE
+    if kind == "zip":
+        return Path(shutil.make_archive(str(tmp_path / "bundle"), "zip", SAMPLE.parent, SAMPLE.name))
     archive = tmp_path / "bundle.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
         tar.add(SAMPLE, arcname=SAMPLE.name)
-    reference, archive_reference = _analysis(SAMPLE), _analysis(archive)
+    return archive
+
+
+@pytest.mark.parametrize("kind", ["folder", "tar.gz", "zip"])
+def test_folder_and_archive_big_members_give_the_in_memory_analysis(tmp_path, monkeypatch, kind):
+    """A folder's big file is handed over unread; an archive's big entry (a tar's, a zip's) is
+    copied to the spool as it is inflated, not read into memory."""
+    path = _archive(tmp_path, kind)
+    reference = _analysis(path)
     monkeypatch.setattr(archives, "STREAM_BYTES", 4096)
     monkeypatch.setattr(archives, "SPOOL_BYTES", 4096)
     monkeypatch.setattr(_logs_stream, "MIN_BYTES", 2048)
@@ -53,28 +65,7 @@ def test_folder_and_archive_big_members_give_the_in_memory_analysis(tmp_path, mo
         "parse",
         lambda result, data, *a, **k: streamed.append(type(data).__name__) or parse(result, data, *a, **k),
     )
-    assert _analysis(SAMPLE) == reference
-    assert "FileData" in streamed
-    streamed.clear()
-    assert _analysis(archive) == archive_reference
-    assert "FileData" in streamed
-
-
-def test_a_zips_big_members_are_spooled_and_give_the_in_memory_analysis(tmp_path, monkeypatch):
-    """A zip's big entry goes to the spool as it is inflated, as a tar's, not into memory."""
-    archive = Path(shutil.make_archive(str(tmp_path / "bundle"), "zip", SAMPLE.parent, SAMPLE.name))
-    reference = _analysis(archive)
-    monkeypatch.setattr(archives, "SPOOL_BYTES", 4096)
-    monkeypatch.setattr(_logs_stream, "MIN_BYTES", 2048)
-    monkeypatch.setattr(_logs_stream, "STREAM_ROWS", 64)
-    streamed = []
-    parse = _logs_stream.parse
-    monkeypatch.setattr(
-        _logs_stream,
-        "parse",
-        lambda result, data, *a, **k: streamed.append(type(data).__name__) or parse(result, data, *a, **k),
-    )
-    assert _analysis(archive) == reference
+    assert _analysis(path) == reference
     assert "FileData" in streamed
 
 
