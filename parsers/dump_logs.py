@@ -221,12 +221,12 @@ def _in_blocks(markers: pl.DataFrame) -> pl.Expr:
 
 def _stdout_form(result: ParseResult, data: bytes | FileData, source: str, found: pl.DataFrame) -> bool:
     """The stdout form (objects between the blocks) as the reference reads it, or False: the
-    lines outside every block (not blank, no marker) read by the engine and handed to the
-    object parser as the reference hands them, in a text of the member's lines with every other
-    line blank; then the log lines by the streaming engine, each taking its block's container,
-    the object lines dropped. Declined for a line that only begins like a marker. A fetch error in a block is a
-    problem row, as in the reference, and no part of the log; out of the blocks it is an
-    object line."""
+    log lines by the streaming engine, each taking its block's container, the object lines
+    dropped; then the lines outside every block (not blank, no marker) read again and handed
+    to the object parser as the reference hands them (`_objects`). (The logs first: the peak
+    is ~0.2 GB lower than with the objects' memory held under them.) Declined for a line that
+    only begins like a marker. A fetch error in a block is a problem row, as in the
+    reference, and no part of the log; out of the blocks it is an object line."""
     errors = found.filter(pl.col("1").is_null())
     if not errors["raw"].str.contains(FETCH_ERROR).all():
         return False  # a line that only begins like a marker
@@ -234,9 +234,6 @@ def _stdout_form(result: ParseResult, data: bytes | FileData, source: str, found
     if not markers.height:
         return False
     blocks = _in_blocks(markers)
-    parsed = _objects(data, source, ~blocks & ~_BLANK, found["lines"][0])
-    if parsed is False:
-        return False
     # the fetch errors in a block: problem rows, no part of the log (out of the blocks: objects)
     errors = errors.join_asof(markers.select("line", pl.col("1").alias("_last")), on="line", strategy="backward")
     errors = errors.filter(pl.col("_last") == "START")
@@ -245,6 +242,9 @@ def _stdout_form(result: ParseResult, data: bytes | FileData, source: str, found
     if not _logs_stream.parse(
         logs, data, source, _prepare_inside, spans=_spans(markers), keep=keep, not_record=NOT_RECORD
     ):
+        return False
+    parsed = _objects(data, source, ~blocks & ~_BLANK, found["lines"][0])
+    if parsed is False:
         return False
     for row in errors.iter_rows(named=True):
         result.problem(source, row["line"], FETCH_PROBLEM, row["raw"])
