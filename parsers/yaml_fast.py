@@ -20,6 +20,7 @@ would resolve otherwise, no value of its own.
 
 from __future__ import annotations
 
+import json
 import re
 
 import polars as pl
@@ -124,6 +125,12 @@ _RESOLVER = yaml.resolver.Resolver()
 _FIRST = frozenset(key for key in yaml.resolver.Resolver.yaml_implicit_resolvers if key)
 _STR = "tag:yaml.org,2002:str"
 _NESTED = (dict, list)
+# The walk for doubtful strings passes over a container whose JSON text holds none of them
+# (JSON escapes a string character by character: a string holding a token holds its escaped
+# form), looked at this deep: the items of a `kubectl get -o yaml` list (JSON text costs a
+# third of the walk; a list of 5,000 HelmReleases with 2 Helm logs is walked in 2 items).
+PRUNE_DEPTH = 2
+_ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":"))
 
 
 def _only_in_text(document, doubtful: list[str]) -> bool:
@@ -160,8 +167,32 @@ def _only_in_text(document, doubtful: list[str]) -> bool:
                     return True
         return False
 
+    escaped = [_ENCODER.encode(token)[1:-1] for token in texts]
+
+    def mentioned(node) -> bool:  # a string holding a token holds it in the node's JSON too
+        if others:
+            return True
+        try:
+            encoded = _ENCODER.encode(node)
+        except (TypeError, ValueError, RecursionError):  # a value JSON cannot hold: walk it
+            return True
+        return any(token in encoded for token in escaped)
+
+    def holds_below(node, depth: int) -> bool:  # `holds`, the containers at PRUNE_DEPTH walked only if mentioned
+        if depth == PRUNE_DEPTH:
+            return mentioned(node) and holds(node)
+        if type(node) is dict:
+            for key, value in node.items():
+                if otherwise(key) or (holds_below(value, depth + 1) if type(value) in _NESTED else otherwise(value)):
+                    return True
+        else:
+            for value in node:
+                if holds_below(value, depth + 1) if type(value) in _NESTED else otherwise(value):
+                    return True
+        return False
+
     try:
-        return not (holds(document) if type(document) in _NESTED else otherwise(document))
+        return not (holds_below(document, 0) if type(document) in _NESTED else otherwise(document))
     except RecursionError:  # nested deeper than Python's stack: PyYAML judges
         return False
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from parsers import kube, yaml_fast
 
-pytest.importorskip("yaml_rs")
+yaml_rs = pytest.importorskip("yaml_rs")
 
 # Plain scalars on which YAML 1.1 (PyYAML) and YAML 1.2 loaders disagree, and ones they share.
 SCALARS = [
@@ -57,6 +57,7 @@ SCALARS = [
     "2024-03-12T10:00:00Z",
     "2024-03-12",
     "2001-12-14 21:59:43.10 -5",
+    "2001-12-14\t21:59:43.10 -5",  # a tab, which JSON escapes
     "2024-03-12T10:00:00.5+01:00",
     "1.2.3",
     "v1.2.3",
@@ -167,6 +168,30 @@ def test_many_small_documents_are_read_as_one_by_one(documents):
     assert [read is None for read in together] == [read is None for read in alone]
     assert all(yaml_fast.identical(a[0], b[0]) for a, b in zip(together, alone) if a is not None)
     assert together[-3:-1] == [None, None] and together[-1] == ({"a": 1},)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(KEYS), st.sampled_from(SCALARS), st.sampled_from(FORMS)),
+        min_size=1,
+        max_size=12,
+    ),
+    st.lists(st.sampled_from([s for s in SCALARS if s and not s.startswith(("'", '"'))]), min_size=1, max_size=3),
+)
+def test_the_walk_for_doubtful_scalars_passes_over_only_items_that_cannot_hold_one(entries, tokens):
+    """The items whose JSON text holds no doubtful scalar are not walked: the same answer as
+    walking every string of the document."""
+    try:
+        document = yaml_rs.loads(_document(entries), parse_datetime=False)
+    except Exception:  # noqa: BLE001 - a text yaml-rs refuses is never walked
+        return
+    pruned = yaml_fast._only_in_text(document, tokens)
+    depth, yaml_fast.PRUNE_DEPTH = yaml_fast.PRUNE_DEPTH, -1  # never reached: every container walked
+    try:
+        assert pruned == yaml_fast._only_in_text(document, tokens)
+    finally:
+        yaml_fast.PRUNE_DEPTH = depth
 
 
 @pytest.mark.parametrize(
