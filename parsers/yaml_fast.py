@@ -138,14 +138,12 @@ def _only_in_text(document, doubtful: list[str]) -> bool:
     value is what yaml-rs makes of one alone, and no string holding one is a plain scalar
     PyYAML would resolve to something else (a multi-line plain scalar is resolved as the
     text it folds to, the same in both loaders)."""
-    alone = []
-    for token in doubtful:
-        try:
-            alone.append(yaml_rs.loads(f"a: {token}\n", parse_datetime=False)["a"])
-        except Exception:  # noqa: BLE001 - yaml-rs refuses it alone: PyYAML must judge
-            return False
+    alone = _alone(doubtful)
+    if alone is None:
+        return False
     texts = [value for value in alone if type(value) is str]
     others = [value for value in alone if type(value) is not str]
+    escaped = [_ENCODER.encode(token)[1:-1] for token in texts]
 
     def otherwise(value) -> bool:  # a leaf that may be one of the doubtful scalars
         if type(value) is str:
@@ -156,45 +154,43 @@ def _only_in_text(document, doubtful: list[str]) -> bool:
             )
         return bool(others) and any(identical(value, other) for other in others)
 
-    def holds(node) -> bool:  # recursive: about half the time of a loop over a stack
+    def holds(node, depth: int) -> bool:  # recursive: about half the time of a loop over a stack
+        if depth == PRUNE_DEPTH and not (others or _mentions(node, escaped)):
+            return False
         if type(node) is dict:
             for key, value in node.items():
-                if otherwise(key) or (holds(value) if type(value) in _NESTED else otherwise(value)):
+                if otherwise(key) or (holds(value, depth + 1) if type(value) in _NESTED else otherwise(value)):
                     return True
         else:
             for value in node:
-                if holds(value) if type(value) in _NESTED else otherwise(value):
-                    return True
-        return False
-
-    escaped = [_ENCODER.encode(token)[1:-1] for token in texts]
-
-    def mentioned(node) -> bool:  # a string holding a token holds it in the node's JSON too
-        if others:
-            return True
-        try:
-            encoded = _ENCODER.encode(node)
-        except (TypeError, ValueError, RecursionError):  # a value JSON cannot hold: walk it
-            return True
-        return any(token in encoded for token in escaped)
-
-    def holds_below(node, depth: int) -> bool:  # `holds`, the containers at PRUNE_DEPTH walked only if mentioned
-        if depth == PRUNE_DEPTH:
-            return mentioned(node) and holds(node)
-        if type(node) is dict:
-            for key, value in node.items():
-                if otherwise(key) or (holds_below(value, depth + 1) if type(value) in _NESTED else otherwise(value)):
-                    return True
-        else:
-            for value in node:
-                if holds_below(value, depth + 1) if type(value) in _NESTED else otherwise(value):
+                if holds(value, depth + 1) if type(value) in _NESTED else otherwise(value):
                     return True
         return False
 
     try:
-        return not (holds_below(document, 0) if type(document) in _NESTED else otherwise(document))
+        return not (holds(document, 0) if type(document) in _NESTED else otherwise(document))
     except RecursionError:  # nested deeper than Python's stack: PyYAML judges
         return False
+
+
+def _alone(doubtful: list[str]) -> list | None:
+    """What yaml-rs makes of each doubtful scalar alone (None: it refuses one; PyYAML judges)."""
+    alone = []
+    for token in doubtful:
+        try:
+            alone.append(yaml_rs.loads(f"a: {token}\n", parse_datetime=False)["a"])
+        except Exception:  # noqa: BLE001 - yaml-rs refuses it alone: PyYAML must judge
+            return None
+    return alone
+
+
+def _mentions(node, escaped: list[str]) -> bool:
+    """The node's JSON text holds one of the escaped texts (or JSON cannot hold the node)."""
+    try:
+        encoded = _ENCODER.encode(node)
+    except (TypeError, ValueError, RecursionError):  # a value JSON cannot hold: walk it
+        return True
+    return any(token in encoded for token in escaped)
 
 
 # A line that starts with a time of day, after a line that ends with a date: a plain scalar
