@@ -187,3 +187,21 @@ def test_sources_made_relative_by_member_equal_the_string_operation():
     df = pl.concat(mixed, rechunk=False)
     out = _relative_sources(df, root, mixed, [paths[0], paths[1], None])
     assert_frame_equal(out, df.with_columns(pl.col("source").str.strip_prefix(root + "/")))
+
+
+def test_inventory_entries_built_without_validation_are_the_validated_ones():
+    from forensics import _inventory
+    from forensics.load import InventoryItem
+    from forensics.model import InventoryEntry
+
+    items = [
+        InventoryItem("namespaces/team-00/v1/event/a.yaml", 812, "k8s-objects", 1, 0, "Event×1"),
+        InventoryItem("cluster-resources/pods/logs/x.log", 0, None, 0, 1, "refused: over --max-bytes"),
+    ]
+    built = _inventory(items, InventoryEntry)
+    validated = [InventoryEntry(**vars(item)) for item in items]
+    assert [type(entry) for entry in built] == [InventoryEntry] * 2
+    assert [entry.model_dump(exclude_unset=True) for entry in built] == [
+        entry.model_dump(exclude_unset=True) for entry in validated
+    ]
+    assert [entry.model_dump_json() for entry in built] == [entry.model_dump_json() for entry in validated]
