@@ -118,10 +118,14 @@ def test_a_missing_path_is_a_one_line_error_for_every_command(tmp_path):
 def test_an_output_that_fails_while_written_is_a_user_error(tmp_path, monkeypatch):
     """A disk that fills up or a permission lost during the run: the error names the file."""
 
-    def refuse(self, *args, **kwargs):
-        raise PermissionError(13, "Permission denied")
+    opened = Path.open
 
-    monkeypatch.setattr(Path, "write_text", refuse)
+    def refuse(self, mode="r", *args, **kwargs):
+        if "w" in mode:
+            raise PermissionError(13, "Permission denied")
+        return opened(self, mode, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)
     _one_line_error(
         _invoke("analyze", SAMPLE, "-o", str(tmp_path / "r.json")), "cannot write", "r.json", "Permission denied"
     )

@@ -139,11 +139,11 @@ def _write_file(result, fmt: str, where: str | None, out_dir: Path, verbose: boo
     format as a pipe gets it: plain text, one record per line, whole."""
     from rich.console import Console
 
-    from forensics.report import SUFFIXES, print_triage, render_run
+    from forensics.report import SUFFIXES, print_triage, render_run_pieces
 
     target = Path(where) if where else out_dir / f"{result.analysis.bundle.name}{SUFFIXES[fmt]}"
     if fmt != "terminal":
-        common.write(target, render_run(result, fmt))
+        common.write(target, render_run_pieces(result, fmt))
         return target
     common.write(target, "")
     with target.open("w", encoding="utf-8") as handle:

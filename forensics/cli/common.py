@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -110,10 +111,12 @@ def writable(target: Path, folder: bool = False) -> None:
         raise UserError(f"cannot write {target}: permission denied in {parent}")
 
 
-def write(target: Path, text: str) -> None:
+def write(target: Path, text: str | Iterable[str]) -> None:
+    """`text` written to `target`, whole or piece by piece as an iterable makes it."""
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        with target.open("w", encoding="utf-8") as handle:
+            handle.writelines([text] if isinstance(text, str) else text)
     except OSError as error:
         raise UserError(f"cannot write {target}: {error.strerror or error}") from None
 

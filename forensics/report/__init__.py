@@ -5,6 +5,7 @@ Heavy imports (Jinja2, rich) happen inside the functions that need them.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -88,6 +89,21 @@ def render_run(run: Run, fmt: str) -> str:
     Timesketch (`jsonl`, `csv`)."""
     if fmt not in ("jsonl", "csv"):
         return render(run.analysis, fmt)
+    return _timeline_export(run, fmt)
+
+
+def render_run_pieces(run: Run, fmt: str) -> Iterator[str]:
+    """`render_run`'s text in pieces as they are made, for a file: the HTML report of a bundle
+    of 200,000 files (its inventory) is never held whole (bench/README.md)."""
+    if fmt == "html":
+        from forensics.report.html import html_pieces
+
+        yield from html_pieces(run.analysis)
+    else:
+        yield render_run(run, fmt)
+
+
+def _timeline_export(run: Run, fmt: str) -> str:
     from forensics.report.export import neutral, timesketch_frame
 
     frame = timesketch_frame(run.timeline)

@@ -9,6 +9,7 @@ event handler or a script.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from importlib import resources
 from types import SimpleNamespace
@@ -266,8 +267,13 @@ def _template() -> tuple[jinja2.Template, str, str]:
 
 
 def render_html(analysis: Analysis) -> str:
+    return "".join(html_pieces(analysis))
+
+
+def html_pieces(analysis: Analysis) -> Iterator[str]:
+    """The report's text in the pieces the template makes them."""
     template, style, script = _template()
     context = view(analysis)
     context["style"] = style
     context["script"] = script
-    return template.render(**context)
+    return template.generate(**context)
