@@ -84,34 +84,29 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
     inventory: list[InventoryItem] = []
     store = LineStore()
 
-    def take(member, data, result) -> None:
+    def take(member, path, data, result) -> None:  # `path`: the member's as read, before the root is known
         if result is None:
-            inventory.append(InventoryItem(member.path, member.size, None, 0, 0, "no parser recognises this file"))
+            inventory.append(InventoryItem(path, member.size, None, 0, 0, "no parser recognises this file"))
             return
         for kind, df in result.frames.items():
             collected[kind].append(df)
-            origins[kind].append(member.path if _all_from(df, member.path) else None)
+            origins[kind].append(path if _all_from(df, path) else None)
         logs = result.frames.get("logs")
         if logs is not None and logs["offset"].is_not_null().any():  # lines to read again on demand
-            store.add(member.path, member.disk or data)
+            store.add(path, member.disk or data)
         found = result.problem_count()
         if found:
             problem_frames.append(result.problem_frame())
-        inventory.append(InventoryItem(member.path, member.size, result.parser, result.rows(), found, result.note))
+        inventory.append(InventoryItem(path, member.size, result.parser, result.rows(), found, result.note))
 
     _parse_members(reader, take, progress)
     bundle = reader.bundle
     store.keep = reader.spool  # archive members copied to disk live as long as the store
-    for member in bundle.members:
-        if member.type == "symlink":
-            inventory.append(
-                InventoryItem(member.path, 0, None, 0, 0, member.note or f"symlink to {member.target} (read there)")
-            )
-        elif member.type == "archive":
-            inventory.append(InventoryItem(member.path, member.size, None, 0, 0, member.note))
-        elif member.type == "refused":
-            inventory.append(InventoryItem(member.path, member.size, None, 0, 1, f"refused: {member.note}"))
-            problems.append({"source": member.path, "line": None, "reason": f"refused: {member.note}", "excerpt": ""})
+    if bundle.root:  # the paths as read, relative to the bundle root as the members' are now
+        for item in inventory:
+            item.path = strip_root(item.path, bundle.root)
+        store.rename(bundle.root + "/")
+    _unread(bundle, inventory, problems)
     problems += bundle.problems
 
     data = {}
@@ -126,9 +121,6 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
         for kind, df in data.items():
             if "source" in df.columns and df.height:
                 data[kind] = _relative_sources(df, bundle.root, collected.get(kind, []), origins.get(kind, []))
-        for item in inventory:
-            item.path = strip_root(item.path, bundle.root)
-        store.rename(bundle.root + "/")
     inventory.sort(key=lambda item: item.path)
     data = _resolve_releases(data)
     data = _dedupe(data)
@@ -141,8 +133,25 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
     return frames
 
 
+def _unread(bundle: Bundle, inventory: list[InventoryItem], problems: list[dict]) -> None:
+    """The inventory items of the members not parsed (links, archives read in place, refused
+    files), and a problem for each refused one."""
+    for member in bundle.members:
+        if member.type == "symlink":
+            inventory.append(
+                InventoryItem(member.path, 0, None, 0, 0, member.note or f"symlink to {member.target} (read there)")
+            )
+        elif member.type == "archive":
+            inventory.append(InventoryItem(member.path, member.size, None, 0, 0, member.note))
+        elif member.type == "refused":
+            inventory.append(InventoryItem(member.path, member.size, None, 0, 1, f"refused: {member.note}"))
+            as_read = f"{bundle.root}/{member.path}" if bundle.root else member.path  # as the parsers' sources
+            problems.append({"source": as_read, "line": None, "reason": f"refused: {member.note}", "excerpt": ""})
+
+
 def _parse_members(reader: Reader, take, progress: Progress | None) -> None:
-    """Every file of the bundle parsed, `take(member, data, result)` called in member order.
+    """Every file of the bundle parsed, `take(member, path, data, result)` called in member order
+    (`path`: the member's path as read, the bundle's root not yet taken off).
 
     Members are parsed by PARSE_THREADS threads while the next ones are read (Polars and
     Arrow release the GIL: a big log and the object files overlap), with at most MAX_PENDING
@@ -157,15 +166,15 @@ def _parse_members(reader: Reader, take, progress: Progress | None) -> None:
         for path, data in reader.big_files()
     }
     with early, ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
-        pending: deque = deque()  # (future, [(member, data, size)], grouped): a member, or a group of small ones
+        pending: deque = deque()  # (future, [(member, path, data, size)], grouped): a member, or a group of small ones
         held = 0
-        group: list[tuple[Member, bytes, int]] = []
+        group: list[tuple[Member, str, bytes, int]] = []
         previous: tuple[str, bytes] | None = None  # the member read last, when a JSON file in memory
 
         def submit(future, members: list, grouped: bool = False) -> None:
             nonlocal held
             pending.append((future, members, grouped))
-            held += sum(size for _, _, size in members)
+            held += sum(size for *_, size in members)
             while pending and (len(pending) > MAX_PENDING or held > MAX_HELD):
                 take_next()
 
@@ -173,30 +182,32 @@ def _parse_members(reader: Reader, take, progress: Progress | None) -> None:
             nonlocal held
             future, members, grouped = pending.popleft()
             results = future.result() if grouped else [future.result()]
-            for (member, data, size), result in zip(members, results):
-                take(member, data, result)
+            for (member, path, data, size), result in zip(members, results):
+                take(member, path, data, result)
                 held -= size
 
         def flush() -> None:
             if group:
                 members = list(group)
                 group.clear()
-                submit(pool.submit(parsers.parse_small, [(m.path, d) for m, d, _ in members]), members, grouped=True)
+                small = [(path, data) for _, path, data, _ in members]
+                submit(pool.submit(parsers.parse_small, small), members, grouped=True)
 
         for member, data in reader.files():
+            path = member.path  # as read: the reader takes the bundle's root off after the last member
             if progress:
-                progress("read", member.path, len(data))
+                progress("read", path, len(data))
             size = len(data) if isinstance(data, bytes) else 0
-            key = (member.path, data.path, data.size) if isinstance(data, FileData) else None
-            twin = previous if _is_twin(member.path, data, previous) else None
-            previous = (member.path, data) if isinstance(data, bytes) and member.path.endswith(".json") else None
+            key = (path, data.path, data.size) if isinstance(data, FileData) else None
+            twin = previous if _is_twin(path, data, previous) else None
+            previous = (path, data) if isinstance(data, bytes) and path.endswith(".json") else None
             if twin is None and isinstance(data, bytes) and size <= SMALL_BYTES:
-                group.append((member, data, size))
+                group.append((member, path, data, size))
                 if len(group) == SMALL_GROUP:
                     flush()
                 continue
             flush()
-            submit(started.pop(key, None) or pool.submit(_parse, member.path, data, twin), [(member, data, size)])
+            submit(started.pop(key, None) or pool.submit(_parse, path, data, twin), [(member, path, data, size)])
         flush()
         if progress:
             progress("parse", "", 0)

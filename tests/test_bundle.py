@@ -333,3 +333,25 @@ def test_a_file_gone_between_the_walk_and_its_reading_is_refused_and_the_rest_re
     assert [(member.path, member.type) for member, _ in reader.files()] == [("hr.yaml", "file")]
     (gone,) = [member for member in reader.bundle.members if member.path == "gone.log"]
     assert gone.type == "refused" and gone.note.startswith("cannot be read: ")
+
+
+def test_a_folder_named_as_the_bundle_root_keeps_its_name_in_the_inventory_and_problems(tmp_path):
+    """The root is taken off every path once: `sb/sb/notes.txt` is `sb/notes.txt` (the last
+    members are taken after the reader has stripped the root off its own paths)."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    from forensics.load import load
+
+    root = tmp_path / "sb"
+    shutil.copytree(Path(__file__).parent.parent / "samples" / "upgrade-2.1-to-2.2", root)
+    (root / "sb").mkdir()
+    (root / "sb" / "notes.txt").write_text("not a format of any parser\n")
+    os.mkfifo(root / "sb" / "fifo")
+    frames = load(str(tmp_path))
+    assert frames.bundle.root == "sb"
+    paths = {item.path for item in frames.inventory}
+    assert {"sb/notes.txt", "sb/fifo"} <= paths and not {"notes.txt", "fifo"} & paths
+    sources = set(frames["problems"]["source"])
+    assert {"sb/notes.txt", "sb/fifo"} <= sources and not {"notes.txt", "fifo"} & sources
