@@ -130,26 +130,28 @@ class Archive:
     # --- a folder and a single file -----------------------------------------------------------
 
     def _folder(self) -> Iterator[tuple[Member, bytes | FileData]]:
-        """A folder's files. Its links are resolved on disk: one that leaves the folder is refused."""
-        root = self.path.resolve()
+        """A folder's files. Its links are resolved on disk: one that leaves the folder is refused.
+        (Paths as strings: pathlib would intern every file name for the life of the process.)"""
+        root = str(self.path.resolve())
         count = 0
         for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
             dirnames.sort()
+            folder = os.path.relpath(dirpath, root)
+            prefix = "" if folder == os.curdir else folder.replace(os.sep, "/") + "/"
             for filename in sorted(filenames):
                 count += 1
                 if self.too_many(count):
                     return
-                full = Path(dirpath) / filename
-                rel = full.relative_to(root).as_posix()
+                full, rel = os.path.join(dirpath, filename), prefix + filename
                 try:
-                    mode = full.lstat()  # link, file or other; a file gone since the walk is refused
+                    mode = os.lstat(full)  # link, file or other; a file gone since the walk is refused
                 except OSError as error:
                     yield Member(rel, 0, "refused", note=f"cannot be read: {error.strerror or error}"), b""
                     continue
                 if stat.S_ISLNK(mode.st_mode):
                     target = os.readlink(full)
                     try:
-                        inside = Path(os.path.normpath(full.parent / target)).relative_to(root).as_posix()
+                        inside = Path(os.path.normpath(os.path.join(dirpath, target))).relative_to(root).as_posix()
                     except ValueError:
                         yield Member(rel, 0, "refused", note=f"symlink leaves the bundle: {target}"), b""
                         continue
@@ -159,16 +161,19 @@ class Archive:
                 else:
                     yield Member(rel, 0, "refused", note=kind_of_special(mode.st_mode)), b""
 
-    def _folder_file(self, full: Path, rel: str, size: int) -> tuple[Member, bytes | FileData]:
+    def _folder_file(self, full: str, rel: str, size: int) -> tuple[Member, bytes | FileData]:
         refused = self.caps.over_budget(rel, size)
         if refused:
             return refused, b""
         try:
-            # a big file is read by its parser piece by piece (bounded memory)
-            data = FileData(str(full), size) if unread(full.name, size) else full.read_bytes()
+            if unread(rel.rsplit("/", 1)[-1], size):  # a big file is read by its parser piece by piece (bounded memory)
+                data = FileData(full, size)
+            else:
+                with open(full, "rb") as handle:
+                    data = handle.read()
         except OSError as error:
             return Member(rel, size, "refused", note=f"cannot be read: {error.strerror or error}"), b""
-        return Member(rel, size, "file", disk=str(full)), data
+        return Member(rel, size, "file", disk=full), data
 
     def _single_file(self) -> Iterator[tuple[Member, bytes]]:
         if self.memory is not None:  # stdin or a pipe

@@ -207,16 +207,16 @@ class Reader:
         memory)."""
         if self.archive.memory is not None or not self.path.is_dir():
             return []
-        root = self.path.resolve()
+        root = str(self.path.resolve())
         found, count, total = [], 0, 0
         for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
             for filename in filenames:
                 count += 1
                 if filename.endswith((".gz", ".tgz", ".tar", ".zip")):
                     return []  # inflated or read inside as read: its size in the byte cap is not known yet
-                full = Path(dirpath) / filename
+                full = os.path.join(dirpath, filename)  # not pathlib: it interns every name it sees
                 try:
-                    mode = full.lstat()
+                    mode = os.lstat(full)
                 except OSError:
                     continue  # `files()` says why
                 if not stat.S_ISREG(mode.st_mode):  # a link, a folder, a device
@@ -224,9 +224,9 @@ class Reader:
                 size = mode.st_size
                 total += size
                 if unread(filename, size):
-                    data = FileData(str(full), size)
+                    data = FileData(full, size)
                     if not _has_bom(data.head(4)):
-                        found.append((size, full.relative_to(root).as_posix(), data))
+                        found.append((size, os.path.relpath(full, root).replace(os.sep, "/"), data))
         if count > self.caps.max_members or total > self.caps.max_bytes:
             return []
         return [(path, data) for size, path, data in sorted(found, key=lambda item: (-item[0], item[1]))]
