@@ -82,9 +82,12 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
     problems: list[dict] = []
     problem_frames: list[pl.DataFrame] = []  # the parsers' problems, member by member
     inventory: list[InventoryItem] = []
+    parsed: list[Member] = []  # the member of each inventory item made by `take`
+    notes: dict[str, str] = {}  # one string for each distinct note (200,000 object files: a few notes)
     store = LineStore()
 
     def take(member, path, data, result) -> None:  # `path`: the member's as read, before the root is known
+        parsed.append(member)
         if result is None:
             inventory.append(InventoryItem(path, member.size, None, 0, 0, "no parser recognises this file"))
             return
@@ -94,17 +97,19 @@ def load(path: str, max_bytes: int | None = None, progress: Progress | None = No
         logs = result.frames.get("logs")
         if logs is not None and logs["offset"].is_not_null().any():  # lines to read again on demand
             store.add(path, member.disk or data)
+        member.disk = None  # the store's now: the bundle's members outlive the reading
         found = result.problem_count()
         if found:
             problem_frames.append(result.problem_frame())
-        inventory.append(InventoryItem(path, member.size, result.parser, result.rows(), found, result.note))
+        note = notes.setdefault(result.note, result.note)
+        inventory.append(InventoryItem(path, member.size, result.parser, result.rows(), found, note))
 
     _parse_members(reader, take, progress)
     bundle = reader.bundle
     store.keep = reader.spool  # archive members copied to disk live as long as the store
-    if bundle.root:  # the paths as read, relative to the bundle root as the members' are now
-        for item in inventory:
-            item.path = strip_root(item.path, bundle.root)
+    for item, member in zip(inventory, parsed):  # the reader has taken the root off its members' paths
+        item.path = member.path
+    if bundle.root:
         store.rename(bundle.root + "/")
     _unread(bundle, inventory, problems)
     problems += bundle.problems
