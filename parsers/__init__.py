@@ -77,11 +77,13 @@ def detect(path: str, head: bytes):
 def parse_member(path: str, data: bytes | FileData) -> ParseResult | None:
     """Parse one bundle member with the parser that recognises it; None if none does.
 
-    A small text member that no parser reads, or that its parser reads only in part (some
-    lines become problem rows), is also read as a paste (`parsers.paste`: cleaned, cut into
-    blocks, each block read by the parser of its format); the reading that leaves fewer of
-    its lines unused is kept (then the one with more rows). A parser that raises is a bug;
-    the exception is turned into a problem row so that the rest of the bundle is still analysed.
+    A small text member that no parser reads, that its parser reads only in part (some
+    lines become problem rows), or that gives no rows without being read whole (objects of
+    kinds no frame takes are read whole: `ParseResult.whole`), is also read as a paste
+    (`parsers.paste`: cleaned, cut into blocks, each block read by the parser of its format);
+    the reading that leaves fewer of its lines unused is kept (then the one with more rows).
+    A parser that raises is a bug; the exception is turned into a problem row so that the
+    rest of the bundle is still analysed.
     """
     streamed = isinstance(data, FileData)
     head = data.head(SNIFF_BYTES) if streamed else data[:SNIFF_BYTES]
@@ -94,7 +96,7 @@ def parse_member(path: str, data: bytes | FileData) -> ParseResult | None:
     if (
         len(data) <= paste.MAX_BYTES
         and paste.matches(path, head)
-        and (result is None or result.rows() == 0 or result.problem_count())
+        and (result is None or (result.rows() == 0 and not result.whole) or result.problem_count())
     ):
         pasted = _run(paste, path, data.read() if streamed else data)
         if result is None or (-pasted.problem_count(), pasted.rows()) > (-result.problem_count(), result.rows()):

@@ -356,6 +356,9 @@ class ParseResult:
     # the member's rows when its frames are built with other members' (`objects.parse_many`):
     # this result may then hold theirs as well, or none
     counted: int | None = None
+    # every line of the member was read as the parser's format (objects of kinds it knows, no
+    # problem), rows or none: nothing a paste reading could take from it (`parse_member`)
+    whole: bool = False
 
     def add(self, kind: str, df: pl.DataFrame) -> None:
         if df.height == 0:

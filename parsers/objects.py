@@ -186,8 +186,8 @@ def parse_many(members: list[tuple[str, bytes]]) -> list[ParseResult | None]:
     members built once, on the run's last member's result (the others count their rows:
     `ParseResult.counted`). A frame costs a millisecond whatever its size: 200,000 one-event
     files would take minutes, and as many chunks in every frame after. None for a member
-    whose result `parsers.parse_member` would not take as it is (no rows, a problem, an
-    error: the caller parses it alone); a run ends before it, so the rows keep member order."""
+    whose result `parsers.parse_member` would not take as it is (no rows from a member not read
+    whole, a problem, an error: the caller parses it alone); a run ends before it, so the rows keep member order."""
     results: list[ParseResult | None] = []
     run: list[tuple[ParseResult, dict[str, list[dict]]]] = []
 
@@ -214,7 +214,7 @@ def parse_many(members: list[tuple[str, bytes]]) -> list[ParseResult | None]:
                 rows = _rows_of(text, known, source, result, found)
             except Exception:  # noqa: BLE001 - parsed alone, where a failure becomes a problem row
                 rows = {}
-            if not any(rows.values()) or result.problem_count():
+            if not (any(rows.values()) or result.whole) or result.problem_count():
                 close()
                 results.append(None)
                 continue
@@ -275,6 +275,7 @@ def _rows_of(
         except (AttributeError, TypeError, ValueError) as error:
             result.problem(source, obj.start, f"{kind} object not understood: {error}")
     result.note = "; ".join([_note(kinds, inferred), *repaired])
+    result.whole = bool(objects) and "(no kind)" not in kinds and not result.problem_count()
     return rows
 
 

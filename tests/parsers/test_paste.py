@@ -504,3 +504,20 @@ def test_kubectl_logs_with_prefix_are_read_with_each_lines_pod_and_container():
     assert logs["pod"].to_list() == ["helm-controller-5d8b9c7f4-x2x9k", "helm-controller-5d8b9c7f4-zz7q1"]
     assert logs["release"].to_list() == ["apps/podinfo", "apps/redis"]
     assert logs["line"].to_list() == [2, 3]
+
+
+def test_objects_read_whole_without_rows_are_not_read_again_as_a_paste(monkeypatch):
+    """A list of kinds no frame takes (namespaces, a ConfigMap: most files of a real bundle)
+    is read as objects once; a file whose objects the parser could not all place (no kind, a
+    problem) is still offered to the paste reading."""
+    pasted: list[str] = []
+    read = paste.read
+    monkeypatch.setattr(paste, "read", lambda data, source: pasted.append(source) or read(data, source))
+    namespaces = {"apiVersion": "v1", "kind": "List", "items": [{"kind": "Namespace", "metadata": {"name": "a"}}]}
+    whole = parse_member("cluster-resources/namespaces.json", json.dumps(namespaces).encode())
+    assert (whole.parser, whole.rows(), whole.problems, whole.whole) == ("kubernetes-objects", 0, [], True)
+    assert parse_member("configmap.yaml", b"apiVersion: v1\nkind: ConfigMap\ndata: {a: b}\n").whole
+    assert pasted == []
+    parse_member("values.yaml", b"replicaCount: 2\nimage: nginx\n")  # no kind
+    parse_member("broken.yaml", b"apiVersion: v1\nkind: ConfigMap\n---\nkind: Event\nmetadata: {name: [\n")
+    assert pasted == ["values.yaml", "broken.yaml"]
