@@ -245,6 +245,7 @@ def _rows_of(
     inferred: Counter[tuple[str, str]] = Counter()
     path = path_kind(source)
     repaired: list[str] = []
+    shapeless = 0  # objects of no kind that are no Kubernetes object either (no metadata)
     for obj in objects:
         doc, renested = renest(obj.doc)
         if renested:  # a manifest whose indentation Markdown flattened
@@ -252,6 +253,7 @@ def _rows_of(
             repaired.append(f"line {obj.start}: flattened indentation put back under {', '.join(renested)}")
         obj, kind, basis = _kind_of(obj, path, source, result)
         kinds[kind or "(no kind)"] += 1
+        shapeless += not kind and not isinstance(obj.doc.get("metadata"), dict)
         if basis:
             inferred[kind, basis] += 1
         extract = EXTRACTORS.get(kind)
@@ -275,7 +277,9 @@ def _rows_of(
         except (AttributeError, TypeError, ValueError) as error:
             result.problem(source, obj.start, f"{kind} object not understood: {error}")
     result.note = "; ".join([_note(kinds, inferred), *repaired])
-    result.whole = bool(objects) and "(no kind)" not in kinds and not result.problem_count()
+    # read whole: Kubernetes objects (of a kind no frame takes, or troubleshoot's items written
+    # without one), or JSON holding none (`[]`); a mapping of no kind may be text YAML took in
+    result.whole = not (shapeless or result.problem_count()) and (bool(objects) or kube._is_json(text))
     return rows
 
 

@@ -508,8 +508,8 @@ def test_kubectl_logs_with_prefix_are_read_with_each_lines_pod_and_container():
 
 def test_objects_read_whole_without_rows_are_not_read_again_as_a_paste(monkeypatch):
     """A list of kinds no frame takes (namespaces, a ConfigMap: most files of a real bundle)
-    is read as objects once; a file whose objects the parser could not all place (no kind, a
-    problem) is still offered to the paste reading."""
+    is read as objects once; a file whose objects the parser could not all place (a mapping of
+    no kind that is no Kubernetes object, a problem) is still offered to the paste reading."""
     pasted: list[str] = []
     read = paste.read
     monkeypatch.setattr(paste, "read", lambda data, source: pasted.append(source) or read(data, source))
@@ -517,6 +517,9 @@ def test_objects_read_whole_without_rows_are_not_read_again_as_a_paste(monkeypat
     whole = parse_member("cluster-resources/namespaces.json", json.dumps(namespaces).encode())
     assert (whole.parser, whole.rows(), whole.problems, whole.whole) == ("kubernetes-objects", 0, [], True)
     assert parse_member("configmap.yaml", b"apiVersion: v1\nkind: ConfigMap\ndata: {a: b}\n").whole
+    # troubleshoot's items of a kind its path does not name, written without it; an empty list
+    assert parse_member("custom-resource-definitions.json", b'[{"metadata": {"name": "a"}}]').whole
+    assert parse_member("cluster-resources/pvcs/default.json", b"[]\n").whole
     assert pasted == []
     parse_member("values.yaml", b"replicaCount: 2\nimage: nginx\n")  # no kind
     parse_member("broken.yaml", b"apiVersion: v1\nkind: ConfigMap\n---\nkind: Event\nmetadata: {name: [\n")
