@@ -237,12 +237,46 @@ def view(analysis: Analysis) -> dict:
         "cited": sum(len(f.evidence) for f in analysis.findings),
         "rows_total": rows_total,
         "read": sum(1 for i in analysis.inventory if i.parser),
+        "inventory": (inventory := inventory_rows(analysis.inventory)),
+        "inventory_grouped": len(inventory) < len(analysis.inventory),
         "graph": graph.dependency_graph(analysis, _anchor),
         "incident": svg.incident(incident_rows, markers),
         "incident_events": _incident_events(analysis, incident_rows),
         "controller_rows": controller_rows,
         "rule_docs": [(rule, rule.sections()) for rule in RULES if rule.id in fired],
     }
+
+
+# Past this many files, the inventory table shows the files read without a problem a folder
+# (and parser) at a time: a crust-gather bundle has a file per object, 200,000 rows that no
+# reader scrolls and a browser renders for seconds. The JSON report lists every file.
+INVENTORY_ROWS = 2000
+
+
+def inventory_rows(inventory: list) -> list:
+    """The inventory table's rows: every entry, or past INVENTORY_ROWS entries, the read ones
+    without a problem summed per folder and parser (at the place of the folder's first)."""
+    if len(inventory) <= INVENTORY_ROWS:
+        return inventory
+    rows: list = []
+    groups: dict[tuple[str, str], int] = {}  # (folder, parser) -> index of its row
+    for item in inventory:
+        if item.problems or not item.parser:
+            rows.append(item)
+            continue
+        key = (item.path.rpartition("/")[0], item.parser)
+        if key not in groups:
+            groups[key] = len(rows)
+            rows.append(SimpleNamespace(folder=key[0], parser=item.parser, files=0, size=0, rows=0, problems=0))
+        group = rows[groups[key]]
+        group.files += 1
+        group.size += item.size
+        group.rows += item.rows
+    for index in groups.values():
+        group = rows[index]
+        group.path = f"{group.folder}/ ({group.files:,} files)" if group.folder else f"({group.files:,} files)"
+        group.note = f"{group.files:,} files read without a problem; each one's note in the JSON report"
+    return rows
 
 
 @functools.lru_cache(maxsize=1)

@@ -309,3 +309,32 @@ def test_a_timeline_opens_on_its_interest_with_margins():
         and svg.duration(141) == "2 min 21 s"
         and svg.duration(0) == "0 s"
     )
+
+
+def test_a_big_inventory_is_shown_a_folder_at_a_time_but_its_problems_file_by_file(analyses):
+    from forensics.model import InventoryEntry
+    from forensics.report.html import INVENTORY_ROWS
+
+    analysis = analyses(SAMPLES / "upgrade-2.1-to-2.2").analysis
+    events = [
+        InventoryEntry(
+            path=f"namespaces/team-{i % 2}/v1/event/e{i:05d}.yaml", size=800, parser="k8s", rows=1, problems=0
+        )
+        for i in range(INVENTORY_ROWS + 2)
+    ]
+    odd = [
+        InventoryEntry(path="namespaces/team-0/v1/event/broken.yaml", size=9, parser="k8s", rows=0, problems=1),
+        InventoryEntry(
+            path="namespaces/team-1/notes.txt", size=5, parser=None, rows=0, problems=0, note="nothing read"
+        ),
+    ]
+    inventory = sorted(events + odd, key=lambda entry: entry.path)
+    text = "".join(parse(render(analysis.model_copy(update={"inventory": inventory}), "html")).text)
+    half = (INVENTORY_ROWS + 2) // 2
+    assert f"namespaces/team-0/v1/event/ ({half:,} files)" in text
+    assert f"namespaces/team-1/v1/event/ ({half:,} files)" in text
+    assert f"{half * 800}" in text and "e00001.yaml" not in text
+    assert "namespaces/team-0/v1/event/broken.yaml" in text and "namespaces/team-1/notes.txt" in text
+    assert f"{len(inventory)} files: those read without a problem are shown a folder at a time" in text
+    small = "".join(parse(render(analysis, "html")).text)
+    assert all(entry.path in small for entry in analysis.inventory) and "a folder at a time" not in small
