@@ -131,16 +131,11 @@ def _document(entries: list[tuple[str, str, str]]) -> str:
 
 
 FORMS = ["map", "seq", "flow", "next", "literal", "quoted", "folded", "folded-first"]
+ENTRY = st.tuples(st.sampled_from(KEYS), st.sampled_from(SCALARS), st.sampled_from(FORMS))
 
 
 @settings(max_examples=600, deadline=None, database=None)
-@given(
-    st.lists(
-        st.tuples(st.sampled_from(KEYS), st.sampled_from(SCALARS), st.sampled_from(FORMS)),
-        min_size=1,
-        max_size=12,
-    )
-)
+@given(st.lists(ENTRY, min_size=1, max_size=12))
 def test_the_fast_path_gives_pyyamls_document_or_declines(entries):
     text = _document(entries)
     fast = yaml_fast.load(text)
@@ -150,17 +145,7 @@ def test_the_fast_path_gives_pyyamls_document_or_declines(entries):
 
 
 @settings(max_examples=60, deadline=None, database=None)
-@given(
-    st.lists(
-        st.lists(
-            st.tuples(st.sampled_from(KEYS), st.sampled_from(SCALARS), st.sampled_from(FORMS)),
-            min_size=1,
-            max_size=6,
-        ),
-        min_size=1,
-        max_size=20,
-    )
-)
+@given(st.lists(st.lists(ENTRY, min_size=1, max_size=6), min_size=1, max_size=20))
 def test_many_small_documents_are_read_as_one_by_one(documents):
     """`load_many` (the patterns tried on all texts in one call) gives what `load` gives each."""
     texts = [_document(entries) for entries in documents] + ["a: &x [1]\nb: *x\n", "a: b: c\n", "a: 1\n"]
@@ -172,11 +157,7 @@ def test_many_small_documents_are_read_as_one_by_one(documents):
 
 @settings(max_examples=300, deadline=None, database=None)
 @given(
-    st.lists(
-        st.tuples(st.sampled_from(KEYS), st.sampled_from(SCALARS), st.sampled_from(FORMS)),
-        min_size=1,
-        max_size=12,
-    ),
+    st.lists(ENTRY, min_size=1, max_size=12),
     st.lists(st.sampled_from([s for s in SCALARS if s and not s.startswith(("'", '"'))]), min_size=1, max_size=3),
 )
 def test_the_walk_for_doubtful_scalars_passes_over_only_items_that_cannot_hold_one(entries, tokens):
