@@ -82,6 +82,8 @@ def parse_member(path: str, data: bytes | FileData) -> ParseResult | None:
     kinds no frame takes are read whole: `ParseResult.whole`), is also read as a paste
     (`parsers.paste`: cleaned, cut into blocks, each block read by the parser of its format);
     the reading that leaves fewer of its lines unused is kept (then the one with more rows).
+    Past 64 kB, only a member whose name or text names Flux or Helm is (`paste.offered`): the
+    logs of a cluster's other programs are not pastes.
     A parser that raises is a bug; the exception is turned into a problem row so that the
     rest of the bundle is still analysed.
     """
@@ -93,12 +95,12 @@ def parse_member(path: str, data: bytes | FileData) -> ParseResult | None:
         if streamed and parser is objects:  # not a streaming parser: read now
             data, streamed = data.read(), False
     result = _run(parser, path, data) if parser is not None else None
-    if (
-        len(data) <= paste.MAX_BYTES
-        and paste.matches(path, head)
-        and (result is None or (result.rows() == 0 and not result.whole) or result.problem_count())
-    ):
-        pasted = _run(paste, path, data.read() if streamed else data)
+    unsure = result is None or (result.rows() == 0 and not result.whole) or result.problem_count()
+    if unsure and len(data) <= paste.MAX_BYTES and paste.matches(path, head):
+        text = data.read() if streamed else data
+        if not paste.offered(path, text):
+            return result
+        pasted = _run(paste, path, text)
         if result is None or (-pasted.problem_count(), pasted.rows()) > (-result.problem_count(), result.rows()):
             for problem in result.problems if result is not None else []:
                 if problem["reason"].startswith(f"parser {result.parser} failed"):  # a bug stays visible

@@ -36,3 +36,15 @@ def test_every_case_is_read_and_every_line_accounted_for(folder, tmp_path):
         _, account = paste.read(data, path.name)
         lines = len(data.decode("utf-8", errors="replace").rstrip("\n").split("\n"))
         assert sorted(account) == list(range(1, lines + 1)), path.name
+
+
+@pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])
+def test_every_file_the_paste_reads_rows_from_names_flux_or_helm(folder):
+    """The words that open the paste reading to a big text (`paste.WORDS`) are in every real
+    paste that gives rows, whatever its name: had it been past 64 kB, it would still be read."""
+    from parsers import paste
+
+    for path in _inputs(folder):
+        data = path.read_bytes()
+        if paste.read(data, path.name)[0].rows():
+            assert paste.offered("paste.txt", data + b"\n" * paste.FOREIGN_BYTES), path.name
