@@ -13,6 +13,7 @@ from parsers import (
     describe_hr,
     dump_logs,
     event_tables,
+    foreign,
     flux_logs,
     flux_tables,
     helm_collector,
@@ -82,14 +83,17 @@ def parse_member(path: str, data: bytes | FileData) -> ParseResult | None:
     kinds no frame takes are read whole: `ParseResult.whole`), is also read as a paste
     (`parsers.paste`: cleaned, cut into blocks, each block read by the parser of its format);
     the reading that leaves fewer of its lines unused is kept (then the one with more rows).
-    Past 64 kB, only a member whose name or text names Flux or Helm is (`paste.offered`): the
-    logs of a cluster's other programs are not pastes.
+    A log or text of another program (`parsers.foreign`: past 64 kB, naming neither Flux nor
+    Helm) is not read: its result has no parser and says so.
     A parser that raises is a bug; the exception is turned into a problem row so that the
     rest of the bundle is still analysed.
     """
     streamed = isinstance(data, FileData)
     head = data.head(SNIFF_BYTES) if streamed else data[:SNIFF_BYTES]
     parser = detect(path, head)
+    readable = parser.KIND == "logs" if parser else len(data) <= paste.MAX_BYTES and paste.matches(path, head)
+    if readable and foreign.foreign(path, data):
+        return ParseResult(None, note=foreign.NOTE)
     if parser is objects:  # objects, and maybe log blocks past the head: cluster-info dump's stdout
         parser = dump_logs if dump_logs.holds_blocks(data) else objects
         if streamed and parser is objects:  # not a streaming parser: read now
@@ -97,10 +101,7 @@ def parse_member(path: str, data: bytes | FileData) -> ParseResult | None:
     result = _run(parser, path, data) if parser is not None else None
     unsure = result is None or (result.rows() == 0 and not result.whole) or result.problem_count()
     if unsure and len(data) <= paste.MAX_BYTES and paste.matches(path, head):
-        text = data.read() if streamed else data
-        if not paste.offered(path, text):
-            return result
-        pasted = _run(paste, path, text)
+        pasted = _run(paste, path, data.read() if streamed else data)
         if result is None or (-pasted.problem_count(), pasted.rows()) > (-result.problem_count(), result.rows()):
             for problem in result.problems if result is not None else []:
                 if problem["reason"].startswith(f"parser {result.parser} failed"):  # a bug stays visible

@@ -349,7 +349,7 @@ class ParseResult:
     schema (`add_problems`, for the many rows of a big log member); `problem_frame()` gives
     them all as one frame, `problems` as a list of dicts."""
 
-    parser: str
+    parser: str | None  # None: not read (`parsers.foreign`), the note says why
     frames: dict[str, pl.DataFrame] = field(default_factory=dict)
     note: str = ""
     _problem_parts: list[Any] = field(default_factory=list, repr=False)  # dicts and frames, in order

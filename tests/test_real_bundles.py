@@ -14,12 +14,13 @@ from click.testing import CliRunner
 
 from forensics.cli import main
 from forensics.load import load
+from parsers import foreign
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLES = ROOT.parent / "shared" / "real-bundles"
 NAMES = ("troubleshoot-2021-03-24.tar.gz", "troubleshoot-2022-12-21.tar.gz", "troubleshoot-baseline-2025.tar.gz")
 OLD = "troubleshoot-2021-03-24.tar.gz"
-UNREAD = ("symlink to ", "hard link to ", "refused: ", "no parser recognises this file")
+UNREAD = ("symlink to ", "hard link to ", "refused: ", "no parser recognises this file", foreign.NOTE)
 
 
 def bundle(name: str) -> Path:
@@ -64,6 +65,13 @@ def test_every_member_is_accounted_for(name, loaded):
     assert set(by_path) == members
     for item in frames.inventory:
         assert item.parser or item.note.startswith(UNREAD), item
+
+
+def test_the_logs_of_other_programs_past_64_kb_are_listed_not_read(loaded):
+    frames = loaded("troubleshoot-2022-12-21.tar.gz")
+    listed = sorted(item.path.rsplit("/", 1)[1] for item in frames.inventory if item.note == foreign.NOTE)
+    assert listed == ["coredns.log", "hello.log"]  # 75 and 274 kB; the smaller logs are read
+    assert not frames["problems"].filter(frames["problems"]["source"].str.ends_with("/hello.log")).height
 
 
 def test_2021_objects_without_kind_are_read_by_kind(loaded):

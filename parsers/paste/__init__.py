@@ -34,31 +34,6 @@ KIND = "any frame: tables, describe fragments, YAML, logs, CLI output, messages"
 TIMESTAMPS = {"first_ts": "a message's own time when the paste shows one, else null"}
 # A paste is small; a bigger text member is a log or a document and goes to its own parser.
 MAX_BYTES = 2 * 1024 * 1024
-# Past this size a text member is a file some program wrote, not a paste: it is read as one only
-# when a word of `WORDS` ties it to Flux or Helm (the reading costs ~50 us of Python a line; the
-# logs of a cluster's other programs would pay it for nothing).
-FOREIGN_BYTES = 64 * 1024
-# A paste reading that names a release, a Flux object or controller, or Helm needs one of these
-# words (lower-cased): its kinds, names, messages and tables' columns hold them (every real paste
-# that gives rows does: tests/test_real_cases.py).
-WORDS = (
-    b"helm",
-    b"flux",
-    b"toolkit",
-    b"kustomiz",
-    b"reconcil",
-    b"release",
-    b"chart",
-    b"repositor",
-    b"revision",
-    b"artifact",
-    b"install",
-    b"upgrade",
-    b"rollback",
-    b"dependenc",
-    b"drift",
-    b"gotk_",
-)
 
 
 def matches(path: str, head: bytes) -> bool:
@@ -67,15 +42,6 @@ def matches(path: str, head: bytes) -> bool:
         return False
     text = head.decode("utf-8", errors="replace")
     return text.count("\ufffd") <= max(2, len(text) // 100)
-
-
-def offered(path: str, data: bytes) -> bool:
-    """Whether a text member no parser reads whole is read as a paste: small, or its name or
-    text holds one of `WORDS`."""
-    if len(data) <= FOREIGN_BYTES:
-        return True
-    lowered = path.lower().encode("utf-8", errors="replace") + b"\n" + data.lower()
-    return any(word in lowered for word in WORDS)
 
 
 def parse(data: bytes, source: str) -> ParseResult:

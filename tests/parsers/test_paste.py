@@ -524,35 +524,3 @@ def test_objects_read_whole_without_rows_are_not_read_again_as_a_paste(monkeypat
     parse_member("values.yaml", b"replicaCount: 2\nimage: nginx\n")  # no kind
     parse_member("broken.yaml", b"apiVersion: v1\nkind: ConfigMap\n---\nkind: Event\nmetadata: {name: [\n")
     assert pasted == ["values.yaml", "broken.yaml"]
-
-
-def _access_log(lines: int) -> str:
-    return "".join(
-        f'10.42.0.{i % 250} - - [15/Jan/2024:09:{i // 60 % 60:02d}:{i % 60:02d} +0000] "GET /api/items/{i} HTTP/1.1" '
-        f'200 {i % 9000} "-" "curl/8.5.0"\n'
-        for i in range(lines)
-    )
-
-
-def test_a_big_text_that_names_neither_flux_nor_helm_is_not_read_as_a_paste():
-    """Past 64 kB a text no parser reads is a file another program wrote (an application's log):
-    read as a paste only when its name or text names Flux or Helm."""
-    foreign = _access_log(1200)
-    assert len(foreign) > paste.FOREIGN_BYTES
-    path = "cluster-resources/pods/logs/web/nginx-7d9f/nginx.log"
-    assert parse_member(path, foreign.encode()) is None
-    # the same lines, fewer: a paste, its lines not understood
-    assert parse_member(path, _access_log(50).encode()).problem_count() == 1
-    # one line anywhere that names a release's failure: read, and that line gives its row
-    failure = "Helm upgrade failed for release apps/web with chart web@1.2.0: timed out waiting for the condition\n"
-    half = foreign.index("\n", len(foreign) // 2) + 1
-    result = parse_member(path, (foreign[:half] + failure + foreign[half:]).encode())
-    line = foreign[:half].count("\n") + 1
-    assert result.frames["events"].select("release", "line").rows() == [("apps/web", line)]
-    # or a name that says what the file is
-    assert parse_member("helm-controller-status.txt", foreign.encode()) is not None
-
-
-@pytest.mark.parametrize("word", paste.WORDS)
-def test_each_word_opens_the_paste_reading(word):
-    assert paste.offered("paste.txt", _access_log(1200).encode() + word.upper() + b"\n")
