@@ -84,7 +84,8 @@ def parse_member(path: str, data: bytes | FileData) -> ParseResult | None:
     (`parsers.paste`: cleaned, cut into blocks, each block read by the parser of its format);
     the reading that leaves fewer of its lines unused is kept (then the one with more rows).
     A log or text of another program (`parsers.foreign`: past 64 kB, naming neither Flux nor
-    Helm) is not read: its result has no parser and says so.
+    Helm) is not read, by a log parser or as a paste (its result has no parser and says so);
+    objects are read whatever they name, but not again as a paste.
     A parser that raises is a bug; the exception is turned into a problem row so that the
     rest of the bundle is still analysed.
     """
@@ -100,7 +101,7 @@ def parse_member(path: str, data: bytes | FileData) -> ParseResult | None:
             data, streamed = data.read(), False
     result = _run(parser, path, data) if parser is not None else None
     unsure = result is None or (result.rows() == 0 and not result.whole) or result.problem_count()
-    if unsure and len(data) <= paste.MAX_BYTES and paste.matches(path, head):
+    if unsure and len(data) <= paste.MAX_BYTES and paste.matches(path, head) and not foreign.foreign(path, data):
         pasted = _run(paste, path, data.read() if streamed else data)
         if result is None or (-pasted.problem_count(), pasted.rows()) > (-result.problem_count(), result.rows()):
             for problem in result.problems if result is not None else []:

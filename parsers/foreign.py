@@ -38,7 +38,7 @@ WORDS = (
     b"gotk_",
 )
 NOTE = "not read: a file of another program (past 64 kB, its name and text name neither Flux nor Helm)"
-CHUNK = 8 * 1024 * 1024
+CHUNK = 1024 * 1024  # a Flux log names Flux in its first records: one chunk read
 
 
 def foreign(path: str, data: bytes | FileData) -> bool:

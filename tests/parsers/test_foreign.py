@@ -75,3 +75,21 @@ def test_a_member_on_disk_is_searched_a_chunk_at_a_time_and_across_chunks(tmp_pa
     for at in (4096 - 2, 4096 * 7 - 1, len(text) - 1):  # the word across a chunk's end, in the last
         path.write_bytes(text[:at] + b"Flux" + text[at:])
         assert not foreign.foreign(str(path), FileData(str(path), path.stat().st_size)), at
+
+
+def test_objects_of_another_program_are_not_read_again_as_a_paste(monkeypatch):
+    import json
+
+    from parsers import paste
+
+    pasted: list[str] = []
+    read = paste.read
+    monkeypatch.setattr(paste, "read", lambda data, source: pasted.append(source) or read(data, source))
+    series = [{"name": f"requests_total_{i}", "value": i, "labels": {"pod": f"shop-{i % 50}"}} for i in range(2000)]
+    data = json.dumps(series).encode()  # mappings of no kind: no Kubernetes object
+    assert len(data) > foreign.MIN_BYTES
+    assert parse_member("metrics.json", data).parser == "kubernetes-objects"
+    assert pasted == []
+    parse_member("helm-metrics.json", data)
+    parse_member("metrics.json", json.dumps(series[:100]).encode())  # small
+    assert pasted == ["helm-metrics.json", "metrics.json"]
