@@ -389,6 +389,14 @@ class ParseResult:
     def problems(self, rows: list[dict[str, Any]]) -> None:
         self._problem_parts = list(rows)
 
+    def problems_at(self) -> int:
+        """The place of the next problem (`insert_problems` puts problems found later there)."""
+        return len(self._problem_parts)
+
+    def insert_problems(self, at: int, rows: list[dict[str, Any]]) -> None:
+        """Problem rows at a place taken with `problems_at` (places taken later first)."""
+        self._problem_parts[at:at] = rows
+
     def problem_count(self) -> int:
         return sum(1 if isinstance(part, dict) else part.height for part in self._problem_parts)
 

@@ -22,7 +22,7 @@ from collections import Counter
 
 import polars as pl
 
-from parsers._base import ParseResult, frame
+from parsers._base import ParseResult, excerpt, frame
 from parsers.paste import blocks as segmenting
 from parsers.paste import clean, readers
 from parsers.paste.blocks import Block
@@ -79,6 +79,8 @@ def read(data: bytes, source: str) -> tuple[ParseResult, dict[int, str]]:
 class Reader:
     """Reads blocks into one ParseResult, remapping delegated parsers' lines to the paste's."""
 
+    batch = True  # log blocks of one parser parsed together (`queue`)
+
     def __init__(self, source: str, result: ParseResult) -> None:
         self.source, self.result = source, result
         self.read_as: Counter[str] = Counter()  # block kind -> blocks read
@@ -88,6 +90,8 @@ class Reader:
         self.parsers: set[str] = set()  # the parsers blocks were handed to
         self.notes: list[str] = []  # their notes
         self.account: dict[int, str] = {}  # physical line -> what became of it
+        self.queued: list[tuple] = []  # log blocks to parse together: (parser key, lines, text, place of problems)
+        self.cut: list[int] = []  # lines of JSON records cut short (closed to be read)
 
     def read(self, block: Block) -> None:
         kind = block.kind
@@ -111,12 +115,60 @@ class Reader:
         """Hand `lines` (or `text`, whose first `header` lines are not from the paste) to a
         parser; its rows and problems are added with the paste's line numbers. Returns rows."""
         body = text if text is not None else "\n".join(line.text for line in lines) + "\n"
+        frames, problems = self._parsed(parse, lines, body, header, options)
+        for kind, df in frames.items():
+            self.result.add(kind, df)
+        for problem in problems:
+            self.result.insert_problems(self.result.problems_at(), [problem])
+        return sum(df.height for df in frames.values())
+
+    def queue(self, parse, lines: list[Line], text: str, **options) -> None:
+        """`delegate` a log block later, with the other blocks of its parser (and options): a
+        parse has a fixed cost (~50 Polars calls) and a log read as a paste has a block for
+        each run of records between two lines of another kind. The blocks of a dialect start
+        with a record of it, so each record's lines are the same together as apart; each
+        block's rows and problems go where its own parse would have put them."""
+        if not self.batch:
+            self.delegate(parse, lines, text, **options)
+            return
+        self.queued.append(((parse, tuple(sorted(options.items()))), lines, text, self.result.problems_at()))
+
+    def flush(self) -> None:
+        groups: dict[tuple, list[int]] = {}
+        for index, (key, *_) in enumerate(self.queued):
+            groups.setdefault(key, []).append(index)
+        frames: list[dict[str, pl.DataFrame]] = [{} for _ in self.queued]
+        problems: list[list[dict]] = [[] for _ in self.queued]
+        for (parse, options), indexes in groups.items():
+            lines = [line for i in indexes for line in self.queued[i][1]]
+            body = "".join(self.queued[i][2] for i in indexes)
+            parsed, found = self._parsed(parse, lines, body, 0, dict(options))
+            block = {line.first: i for i in indexes for line in self.queued[i][1]}
+            for kind, df in parsed.items():
+                owner = pl.col("line").replace_strict(block, default=indexes[0], return_dtype=pl.Int64)
+                parts = df.with_columns(owner.alias("_block")).partition_by("_block", as_dict=True, maintain_order=True)
+                for (i,), part in parts.items():
+                    frames[i][kind] = part.drop("_block")
+            for problem in found:
+                problems[block.get(problem["line"], indexes[0])].append(problem)
+        for i in range(len(self.queued)):
+            for kind, df in frames[i].items():
+                self.result.add(kind, df)
+        for i in reversed(range(len(self.queued))):  # a later place first: the earlier stay put
+            self.result.insert_problems(self.queued[i][3], problems[i])
+        self.queued.clear()
+
+    def _parsed(
+        self, parse, lines: list[Line], body: str, header: int, options: dict
+    ) -> tuple[dict[str, pl.DataFrame], list[dict]]:
+        """A parser's frames and problems of `body`, with the paste's line numbers."""
         sub = parse(body.encode("utf-8"), self.source, **options)
         self.parsers.add(sub.parser)
+        self.notes.append(sub.note)
         first = {i + 1 + header: line.first for i, line in enumerate(lines)}
         last = {i + 1 + header: line.last for i, line in enumerate(lines)}
         raw = {i + 1 + header: line.text for i, line in enumerate(lines)}
-        added = 0
+        frames = {}
         for kind, df in sub.frames.items():
             if df.height == 0:
                 continue
@@ -128,21 +180,23 @@ class Reader:
                     pl.col("raw"), pl.col("line").replace_strict(raw, default=None, return_dtype=pl.String)
                 )
                 columns["offset"] = pl.lit(None, pl.Int64)
-            self.result.add(kind, df.with_columns(**columns))
-            added += df.height
+            frames[kind] = df.with_columns(**columns)
+        problems = []
         for problem in sub.problems:
-            line = first.get(problem["line"]) if problem["line"] is not None else None
             if problem["line"] is not None and problem["line"] <= header:
                 continue
-            self.result.problem(self.source, line, problem["reason"], problem["excerpt"])
-        self.notes.append(sub.note)
-        return added
+            line = first.get(problem["line"]) if problem["line"] is not None else None
+            reason, text = problem["reason"], excerpt(problem["excerpt"])
+            problems.append({"source": self.source, "line": line, "reason": reason, "excerpt": text})
+        return frames, problems
 
     def add(self, kind: str, rows: list[dict]) -> int:
         self.result.add(kind, frame(kind, rows))
         return len(rows)
 
     def finish(self) -> None:
+        self.flush()
+        readers.after_logs(self)
         readers.alert(self)
 
 

@@ -227,27 +227,21 @@ def log(reader: Reader, block: Block) -> int | None:
         else {}
     )
     if dialect == "zap-json":
-        cut, texts = [], []
+        texts = []
         for line in block.lines:
             closed = close_json(line.text) if segmenting.json_record(line.text) is None else None
             texts.append(closed if closed is not None else line.text)
             if closed is not None:
-                cut.append(line.first)
+                reader.cut.append(line.first)
                 reader.repairs.append(f"line {line.first}: a JSON record cut short, read as far as it goes")
         from parsers import zap_log
 
-        added = reader.delegate(zap_log.parse, block.lines, text="\n".join(texts) + "\n")
-        logs = reader.result.frames.get("logs")
-        if cut and logs is not None:  # a record cut before its object's keys: about a release not named
-            unnamed = pl.col("line").is_in(cut) & pl.col("release").is_null()
-            reader.result.frames["logs"] = logs.with_columns(
-                pl.when(unnamed).then(pl.lit("?/?")).otherwise(pl.col("release")).alias("release")
-            )
-        return added
-    if dialect == "klog":
-        return reader.delegate(klog_log.parse, block.lines, **whose)
-    if dialect == "logfmt":
-        return reader.delegate(logfmt_log.parse, block.lines, **whose)
+        reader.queue(zap_log.parse, block.lines, "\n".join(texts) + "\n")
+        return 0
+    if dialect in ("klog", "logfmt"):
+        parse = klog_log.parse if dialect == "klog" else logfmt_log.parse
+        reader.queue(parse, block.lines, "\n".join(line.text for line in block.lines) + "\n", **whose)
+        return 0
     from parsers import cri_log, flux_logs, kubectl_log, kubectl_prefix_log, zap_console_log
 
     parser = {
@@ -257,7 +251,18 @@ def log(reader: Reader, block: Block) -> int | None:
         "flux-logs": flux_logs,
         "zap-console": zap_console_log,
     }[dialect]
-    return reader.delegate(parser.parse, block.lines)
+    reader.queue(parser.parse, block.lines, "\n".join(line.text for line in block.lines) + "\n")
+    return 0
+
+
+def after_logs(reader: Reader) -> None:
+    """A JSON record cut before its object's keys is about a release it does not name."""
+    logs = reader.result.frames.get("logs")
+    if reader.cut and logs is not None:
+        unnamed = pl.col("line").is_in(reader.cut) & pl.col("release").is_null()
+        reader.result.frames["logs"] = logs.with_columns(
+            pl.when(unnamed).then(pl.lit("?/?")).otherwise(pl.col("release")).alias("release")
+        )
 
 
 def flux_cli(reader: Reader, block: Block) -> int | None:

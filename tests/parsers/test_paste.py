@@ -185,6 +185,57 @@ def test_every_line_of_a_paste_is_accounted_for(physical):
         )
 
 
+_LOG_LINES = st.sampled_from(
+    [
+        '{"level":"error","ts":"2024-01-01T00:00:00.000Z","msg":"Reconciler error","controllerKind":"HelmRelease",'
+        '"namespace":"apps","name":"web","error":"Helm upgrade failed: boom"}',
+        '{"level":"info","ts":"2024-01-01T00:00:01.000Z","msg":"release in-sync","HelmRelease":{"name":"api","namespace":"prod"}}',
+        '{"level":"info","ts":1616178072.1082883,"msg":"waiting for database"}',
+        '{"level":"debug","msg":"no time"}',
+        '{"level":"error","ts":"2024-01-01T00:00:02.000Z","msg":"Reconciler error","error":"cut sho',
+        '{"level":"info","ts":"2024-01-01T00:00:03.000Z","controllerKind":"HelmRelease","na',
+        '{"kind":"HelmRelease","metadata":{"name":"web"}}',
+        "goroutine 1 [running]:",
+        "\tat main.main(main.go:10)",
+        "panic: boom",
+        "I0101 00:00:00.000000       1 leaderelection.go:248] attempting to acquire leader lease",
+        "E0101 00:00:01.000000       1 reflector.go:138] Failed to watch *v2beta2.HelmRelease: boom",
+        "    continued klog line",
+        'ts=2020-06-01T10:00:00.123Z caller=release.go:85 component=release release=podinfo error="Helm upgrade failed"',
+        'level=info msg="unwrapped',
+        "2024-01-01T00:00:00.000Z info HelmRelease/web.apps - release in-sync",
+        '[pod/helm-controller-5d8b9c7f4-x2x9k/manager] {"level":"info","ts":"2024-01-01T00:00:00Z","msg":"x"}',
+        "Starting kotsadm API on port 3000...",
+        "Helm upgrade failed for release apps/web with chart web@1.0.0: boom",
+        "",
+        "$ kubectl logs -n flux-system deploy/helm-controller",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_LOG_LINES, max_size=40))
+def test_log_blocks_read_together_as_each_alone(physical):
+    """The log blocks of a paste are parsed a parser at a time (`Reader.queue`): the same rows,
+    problems, accounts and notes as each block parsed on its own, in the same order."""
+    data = "".join(line + "\n" for line in physical).encode()
+    readings = []
+    for batch in (False, True):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(paste.Reader, "batch", batch)
+            readings.append(paste.read(data, "p.txt"))
+    (alone, alone_account), (together, together_account) = readings
+    assert alone.frames.keys() == together.frames.keys()
+    for kind, df in alone.frames.items():
+        assert df.equals(together.frames[kind]), kind
+    assert (alone.problems, alone_account, alone.note, alone.parser) == (
+        together.problems,
+        together_account,
+        together.note,
+        together.parser,
+    )
+
+
 # --- fragments into frames -------------------------------------------------------------------
 
 
