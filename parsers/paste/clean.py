@@ -56,6 +56,7 @@ _FENCE = re.compile(r"^\s*(?:`{3,}|~{3,})\s*[\w+.#-]*\s*$")
 _FENCE_HEAD = re.compile(r"^\s*`{3,}(?=\S)(?P<rest>.*\s.*)$")  # "```NAMESPACE   NAME ..." glued
 _FENCE_TAIL = re.compile(r"^(?P<rest>.*\S)\s*`{3,}\s*$")
 _QUOTE = re.compile(r"^\s{0,3}>(?: |$)")
+_MARKDOWN_SIGNS = re.compile(r"[`>~<]")
 _TICKS = re.compile(r"^\s*`(?P<rest>[^`]+)`\s*$")
 # one end of an inline code span around several lines (`{...}` on the first, `...}` on the last)
 _TICK_OPEN = re.compile(r"^\s*`(?!`)(?P<rest>.+)$")
@@ -137,7 +138,7 @@ def control_characters(lines: list[Line]) -> list[Line]:
 
 def markdown(lines: list[Line]) -> list[Line]:
     for line in lines:
-        if not line.content:
+        if not line.content or not _MARKDOWN_SIGNS.search(line.text):  # every pattern below needs one
             continue
         if _QUOTE.match(line.text):
             line.text, line.note = _QUOTE.sub("", line.text, count=1), _add(line.note, "quote marker taken off")

@@ -132,7 +132,9 @@ def find(line: str) -> str | None:
 
 
 def bare_prompt(line: str) -> bool:
-    return bool(_BARE_PROMPT.match(line))
+    # the prompt's sign ends the line: a cheap test first (the pattern backtracks over a long
+    # line's colons)
+    return line.rstrip()[-1:] in ("$", "#", "%", "❯", "➜", "»") and bool(_BARE_PROMPT.match(line))
 
 
 # flags that take a value, by their long name (short forms and `--flag=value` are normalised)

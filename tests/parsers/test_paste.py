@@ -68,6 +68,14 @@ def test_output_lines_are_not_commands(line):
     assert clean.clean(line)[0].content
 
 
+@pytest.mark.parametrize("sign", ["$", "#", "%", "❯", "➜", "»"])
+def test_a_prompt_alone_is_cleaned_away_whatever_its_sign(sign):
+    (line,) = clean.clean(f"user@host:~/src {sign}  ")
+    assert line.role == "prompt"
+    (line,) = clean.clean(f"[10:02:03] host {sign}")  # a timed prompt's sign is a shell's own
+    assert line.role == ("prompt" if sign in "$#%" else "content")
+
+
 def test_what_a_command_says_about_its_output():
     read = commands.read("kubectl -n apps describe hr podinfo", 1)
     assert (read.tool, read.verb, read.kind, read.name, read.namespace) == (
