@@ -122,16 +122,18 @@ class Reader:
             self.result.insert_problems(self.result.problems_at(), [problem])
         return sum(df.height for df in frames.values())
 
-    def queue(self, parse, lines: list[Line], text: str, **options) -> None:
-        """`delegate` a log block later, with the other blocks of its parser (and options): a
-        parse has a fixed cost (~50 Polars calls) and a log read as a paste has a block for
-        each run of records between two lines of another kind. The blocks of a dialect start
-        with a record of it, so each record's lines are the same together as apart; each
+    def queue(self, parse, lines: list[Line], text: str, together: bool = True, **options) -> None:
+        """`delegate` a log block later, with the other blocks of its parser (and options) when
+        `together`: a parse has a fixed cost (~50 Polars calls) and a log read as a paste has a
+        block for each run of records between two lines of another kind. A block read together
+        must start with a record its parser reads as one (then no line of it continues a record
+        of the block before, and each record's lines are the same together as apart); each
         block's rows and problems go where its own parse would have put them."""
         if not self.batch:
             self.delegate(parse, lines, text, **options)
             return
-        self.queued.append(((parse, tuple(sorted(options.items()))), lines, text, self.result.problems_at()))
+        key = (parse, tuple(sorted(options.items())), None if together else len(self.queued))
+        self.queued.append((key, lines, text, self.result.problems_at()))
 
     def flush(self) -> None:
         groups: dict[tuple, list[int]] = {}
@@ -139,7 +141,7 @@ class Reader:
             groups.setdefault(key, []).append(index)
         frames: list[dict[str, pl.DataFrame]] = [{} for _ in self.queued]
         problems: list[list[dict]] = [[] for _ in self.queued]
-        for (parse, options), indexes in groups.items():
+        for (parse, options, _), indexes in groups.items():
             lines = [line for i in indexes for line in self.queued[i][1]]
             body = "".join(self.queued[i][2] for i in indexes)
             parsed, found = self._parsed(parse, lines, body, 0, dict(options))

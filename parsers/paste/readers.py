@@ -236,7 +236,9 @@ def log(reader: Reader, block: Block) -> int | None:
                 reader.repairs.append(f"line {line.first}: a JSON record cut short, read as far as it goes")
         from parsers import zap_log
 
-        reader.queue(zap_log.parse, block.lines, "\n".join(texts) + "\n")
+        # a first line that is no record (a cut one that could not be closed) is read alone
+        together = segmenting.json_record(texts[0]) is not None
+        reader.queue(zap_log.parse, block.lines, "\n".join(texts) + "\n", together=together)
         return 0
     if dialect in ("klog", "logfmt"):
         parse = klog_log.parse if dialect == "klog" else logfmt_log.parse
@@ -251,7 +253,8 @@ def log(reader: Reader, block: Block) -> int | None:
         "flux-logs": flux_logs,
         "zap-console": zap_console_log,
     }[dialect]
-    reader.queue(parser.parse, block.lines, "\n".join(line.text for line in block.lines) + "\n")
+    # CRI's partial lines and the prefixed dialects' markers may reach past a block: each alone
+    reader.queue(parser.parse, block.lines, "\n".join(line.text for line in block.lines) + "\n", together=False)
     return 0
 
 

@@ -7,7 +7,7 @@ import json
 
 import polars as pl
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from parsers import paste, parse_member
@@ -221,8 +221,17 @@ _LOG_LINES = st.sampled_from(
 )
 
 
+_RECORD = (
+    '{"level":"error","ts":"2024-01-01T00:00:00.000Z","msg":"Reconciler error","controllerKind":"HelmRelease",'
+    '"namespace":"apps","name":"web","error":"Helm upgrade failed: boom"}'
+)
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.lists(_LOG_LINES, max_size=40))
+@example(  # the record and the stack trace after it are joined as a wrapped line: no record starts that block
+    [_RECORD, "I0101 00:00:00.000000       1 a.go:1] x", _RECORD, "goroutine 1 [running]:", "goroutine 1 [running]:"]
+)
 def test_log_blocks_read_together_as_each_alone(physical):
     """The log blocks of a paste are parsed a parser at a time (`Reader.queue`): the same rows,
     problems, accounts and notes as each block parsed on its own, in the same order."""
