@@ -83,7 +83,7 @@ def parse_member(path: str, data: bytes | FileData) -> ParseResult | None:
     kinds no frame takes are read whole: `ParseResult.whole`), is also read as a paste
     (`parsers.paste`: cleaned, cut into blocks, each block read by the parser of its format);
     the reading that leaves fewer of its lines unused is kept (then the one with more rows).
-    A log or text of another program (`parsers.foreign`: past 64 kB, naming neither Flux nor
+    A log or text of another program (`parsers.foreign`: past 16 kB, naming neither Flux nor
     Helm) is not read, by a log parser or as a paste (its result has no parser and says so);
     objects are read whatever they name, but not again as a paste.
     A parser that raises is a bug; the exception is turned into a problem row so that the

@@ -1,4 +1,4 @@
-"""Files of a cluster's other programs: a log or text past 64 kB whose name and text name
+"""Files of a cluster's other programs: a log or text past 16 kB whose name and text name
 neither Flux nor Helm.
 
 A support bundle collects the logs of every pod of the namespaces it is told to: an access log,
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from parsers._base import FileData
 
-MIN_BYTES = 64 * 1024
+MIN_BYTES = 16 * 1024  # a paste in a ticket is a few kB (the real ones: up to 6 kB)
 # A reading that names a release, a Flux object or controller, or Helm needs one of these words
 # (lower-cased): the kinds, API groups, controllers' names and messages, tables' columns hold them
 # (every real paste that gives rows does: tests/test_real_cases.py).
@@ -37,7 +37,7 @@ WORDS = (
     b"imageupdate",
     b"gotk_",
 )
-NOTE = "not read: a file of another program (past 64 kB, its name and text name neither Flux nor Helm)"
+NOTE = "not read: a file of another program (past 16 kB, its name and text name neither Flux nor Helm)"
 CHUNK = 1024 * 1024  # a Flux log names Flux in its first records: one chunk read
 
 

@@ -41,7 +41,7 @@ def test_every_case_is_read_and_every_line_accounted_for(folder, tmp_path):
 @pytest.mark.parametrize("folder", FOLDERS, ids=[f.name for f in FOLDERS])
 def test_every_file_the_paste_reads_rows_from_names_flux_or_helm(folder):
     """A word of `foreign.WORDS` is in every real paste that gives rows, whatever its name: had
-    it been past 64 kB, it would still be read."""
+    it been past 16 kB, it would still be read."""
     from parsers import foreign, paste
 
     for path in _inputs(folder):

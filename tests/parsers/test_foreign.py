@@ -1,4 +1,4 @@
-"""Files of a cluster's other programs (`parsers.foreign`): past 64 kB, a log or text whose
+"""Files of a cluster's other programs (`parsers.foreign`): past 16 kB, a log or text whose
 name and text name neither Flux nor Helm is listed, not read; one word of Flux or Helm, in the
 name or anywhere in the text, and it is read as before."""
 
