@@ -92,8 +92,9 @@ def parse_member(path: str, data: bytes | FileData) -> ParseResult | None:
     streamed = isinstance(data, FileData)
     head = data.head(SNIFF_BYTES) if streamed else data[:SNIFF_BYTES]
     parser = detect(path, head)
-    readable = parser.KIND == "logs" if parser else len(data) <= paste.MAX_BYTES and paste.matches(path, head)
-    if readable and foreign.foreign(path, data):
+    # a log or text of another program is listed, not read (searched once: `checked`)
+    checked = parser.KIND == "logs" if parser else len(data) <= paste.MAX_BYTES and paste.matches(path, head)
+    if checked and foreign.foreign(path, data):
         return ParseResult(None, note=foreign.NOTE)
     if parser is objects:  # objects, and maybe log blocks past the head: cluster-info dump's stdout
         parser = dump_logs if dump_logs.holds_blocks(data) else objects
@@ -101,7 +102,12 @@ def parse_member(path: str, data: bytes | FileData) -> ParseResult | None:
             data, streamed = data.read(), False
     result = _run(parser, path, data) if parser is not None else None
     unsure = result is None or (result.rows() == 0 and not result.whole) or result.problem_count()
-    if unsure and len(data) <= paste.MAX_BYTES and paste.matches(path, head) and not foreign.foreign(path, data):
+    if (
+        unsure
+        and len(data) <= paste.MAX_BYTES
+        and paste.matches(path, head)
+        and (checked or not foreign.foreign(path, data))
+    ):
         pasted = _run(paste, path, data.read() if streamed else data)
         if result is None or (-pasted.problem_count(), pasted.rows()) > (-result.problem_count(), result.rows()):
             for problem in result.problems if result is not None else []:
