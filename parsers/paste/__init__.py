@@ -118,8 +118,7 @@ class Reader:
         frames, problems = self._parsed(parse, lines, body, header, options)
         for kind, df in frames.items():
             self.result.add(kind, df)
-        for problem in problems:
-            self.result.insert_problems(self.result.problems_at(), [problem])
+        self.result.insert_problems(self.result.problems_at(), problems)
         return sum(df.height for df in frames.values())
 
     def queue(self, parse, lines: list[Line], text: str, together: bool = True, **options) -> None:
