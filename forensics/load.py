@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -164,7 +164,10 @@ def _parse_members(reader: Reader, take, progress: Progress | None) -> None:
     are started first, on a thread of their own: the object files before them in member
     order are mostly Python, holding the GIL, and would leave a core idle; the streamed
     decode needs no GIL. Small members (up to SMALL_BYTES) go in groups of up to SMALL_GROUP
-    (`parsers.parse_small`). Results are taken in member order."""
+    (`parsers.parse_small`), parsed on the reading thread itself: their parsing is Python
+    holding the GIL, and on another thread it overlapped nothing but cost the handoffs of the
+    GIL at each of the reader's system calls (bench/README.md: 200,000 files). Results are
+    taken in member order."""
     early = ThreadPoolExecutor(max_workers=1, thread_name_prefix="forensics-early")
     started = {
         (path, data.path, data.size): early.submit(parsers.parse_member, path, data)
@@ -195,8 +198,9 @@ def _parse_members(reader: Reader, take, progress: Progress | None) -> None:
             if group:
                 members = list(group)
                 group.clear()
-                small = [(path, data) for _, path, data, _ in members]
-                submit(pool.submit(parsers.parse_small, small), members, grouped=True)
+                done: Future = Future()  # parsed here, on the reading thread (see above)
+                done.set_result(parsers.parse_small([(path, data) for _, path, data, _ in members]))
+                submit(done, members, grouped=True)
 
         for member, data in reader.files():
             path = member.path  # as read: the reader takes the bundle's root off after the last member
