@@ -84,6 +84,8 @@ class LabelLocator(Locator):
 
 
 def matches(path: str, head: bytes) -> bool:
+    if b"Name:" not in head:  # in every description: most members are told apart here
+        return False
     text = head.decode("utf-8", errors="replace")
     return bool(
         re.search(r"(?m)^Name:\s+\S", text)

@@ -38,14 +38,19 @@ SHAPES = {
     (False, False): "^" + _POD + " " + _CONTAINER + " ",
 }
 _ANSI = re.compile(_logs.ANSI)
+# The prefix shapes tried on a file's first lines: those that end in a controller record, then
+# those that end in a stern timestamp (whatever follows).
+_TRIED = (
+    {shape: re.compile(prefix + _RECORD) for shape, prefix in SHAPES.items()},
+    {shape: re.compile(prefix) for shape, prefix in SHAPES.items() if shape[1]},
+)
 
 
 def _shape(lines: list[str]) -> tuple[bool, bool] | None:
     """The prefix shape that makes most of `lines` a controller record (else a stern timestamp)."""
-    for tail, shapes in ((_RECORD, SHAPES), ("", {k: v for k, v in SHAPES.items() if k[1]})):
+    for patterns in _TRIED:
         best, score = None, 0
-        for shape, prefix in shapes.items():
-            pattern = re.compile(prefix + tail)
+        for shape, pattern in patterns.items():
             hits = sum(1 for line in lines if pattern.match(line))
             if hits > score:
                 best, score = shape, hits
@@ -55,9 +60,8 @@ def _shape(lines: list[str]) -> tuple[bool, bool] | None:
 
 
 def matches(path: str, head: bytes) -> bool:
-    lines = [_ANSI.sub("", line) for line in _logs.first_lines(head, 10)]
-    shape = _shape(lines[:1])
-    return shape is not None
+    lines = _logs.first_lines(head, 10)
+    return bool(lines) and _shape([_ANSI.sub("", lines[0])]) is not None
 
 
 def parse(data: bytes | FileData, source: str) -> ParseResult:
