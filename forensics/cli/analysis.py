@@ -95,8 +95,7 @@ def analyze(path, formats, output, out_dir, fail_on, include, exclude, generated
         forensics analyze ./dump -o json | jq '.verdicts[] | select(.healthy | not)'
         forensics analyze ./dump -o postmortem.md
     """
-    from forensics.report import print_triage, render_run, targets
-    from forensics.report.terminal import visible
+    from forensics.report import print_triage, render_run_pieces, targets
 
     try:
         outputs = targets(formats, output)
@@ -120,11 +119,11 @@ def analyze(path, formats, output, out_dir, fail_on, include, exclude, generated
             for fmt, where in outputs
             if usable and fmt not in on_screen
         ]
-        texts = [render_run(result, fmt) for fmt in on_screen if usable and fmt != "terminal"]
+        texts = [render_run_pieces(result, fmt) for fmt in on_screen if usable and fmt != "terminal"]
     if not usable:
         _nothing_usable(path, analysis)
-    for text in texts:  # after the progress line is gone
-        click.echo(visible(text), nl=not text.endswith("\n"))  # no control character reaches a terminal
+    for pieces in texts:  # after the progress line is gone
+        _echo(pieces)
     if "terminal" in on_screen and not (quiet and not formats):  # -q alone: the exit code and the files
         print_triage(analysis, verbose=verbose)
     for target in written if not quiet else []:
@@ -132,6 +131,27 @@ def analyze(path, formats, output, out_dir, fail_on, include, exclude, generated
     if verbose:
         common.note(progress.summary())
     sys.exit(exit_code(analysis, fail_on))
+
+
+ECHO_BYTES = 1 << 20  # standard output written this many characters at a time, about
+
+
+def _echo(pieces) -> None:
+    """A report's pieces on standard output, a MB or so at a time (the JSON report of a bundle
+    of 200,000 files is not held whole), ending in a newline; no control character reaches a
+    terminal."""
+    from forensics.report.terminal import visible
+
+    batch: list[str] = []
+    size, last = 0, ""
+    for piece in pieces:
+        batch.append(piece)
+        size += len(piece)
+        last = piece or last
+        if size >= ECHO_BYTES:
+            click.echo(visible("".join(batch)), nl=False)
+            batch, size = [], 0
+    click.echo(visible("".join(batch)), nl=not last.endswith("\n"))
 
 
 def _write_file(result, fmt: str, where: str | None, out_dir: Path, verbose: bool) -> Path:

@@ -110,12 +110,12 @@ JSON_CHUNK = 5000
 _INVENTORY_KEY = '\n  "inventory": []'  # the key of the top level, its list empty (indent=2)
 
 
-def json_pieces(analysis: Analysis, chunk: int = JSON_CHUNK) -> Iterator[str]:
+def json_pieces(analysis: Analysis, chunk: int | None = None) -> Iterator[str]:
     """`render(analysis, "json")` in pieces that make the same text: the rest of the Analysis,
     then the inventory a chunk of entries at a time. Whole, the text of 200,000 entries and its
     copies (Rust's, Python's, with its newline) took the crust-gather shape over the memory
     target (bench/README.md)."""
-    entries = analysis.inventory
+    entries, chunk = analysis.inventory, chunk or JSON_CHUNK
     if len(entries) <= chunk:
         yield render(analysis, "json")
         return

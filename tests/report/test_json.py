@@ -43,3 +43,21 @@ def test_a_big_inventory_with_awkward_names_reads_back(analyses):
 def test_a_small_inventory_is_one_piece(analyses):
     analysis = analyses(SAMPLE).analysis
     assert list(json_pieces(analysis)) == [render(analysis, "json")]
+
+
+def test_json_on_standard_output_is_the_report(analyses, monkeypatch):
+    """`-o json` prints the report a batch of pieces at a time: the same text as whole."""
+    from click.testing import CliRunner
+
+    from forensics import report
+    from forensics.cli import analysis as command
+    from forensics.cli import main
+
+    from ..conftest import FIXED_TIME
+
+    monkeypatch.setattr(report, "JSON_CHUNK", 2)
+    monkeypatch.setattr(command, "ECHO_BYTES", 100)
+    stamp = FIXED_TIME.isoformat().replace("+00:00", "Z")
+    result = CliRunner().invoke(main, ["analyze", str(SAMPLE), "-o", "json", "--generated-at", stamp])
+    assert result.exit_code in (0, 3, 4), result.output
+    assert result.stdout == render(analyses(SAMPLE).analysis, "json")
