@@ -329,11 +329,11 @@ def _load_yaml(
     for start, end in _yaml_documents(lines):
         chunk = "\n".join(lines[start - 1 : end])
         if len(chunk) >= yaml_fast.MIN_BYTES:
-            fast = yaml_fast.load(chunk)
+            fast = _list_in_pieces(chunk, lines, start, end) or yaml_fast.load(chunk)
         else:
             fast = small.get(start) if small else None
         if fast is not None:  # the document PyYAML would give (yaml_fast: when it is sure)
-            objects += _document_objects(fast[0], lines, start, end)
+            objects += _document_objects(fast[0], lines, start, end, *fast[1:])
             continue
         if chunk.count("*") > MAX_ALIASES and len(re.findall(r"(?<![\w*])\*[\w-]+", chunk)) > MAX_ALIASES:
             problems.append((start, f"YAML document refused: more than {MAX_ALIASES} aliases"))
@@ -360,19 +360,87 @@ def _load_yaml(
     return objects, problems
 
 
+# Lines of entries read at once by `_list_in_pieces` (~250 kB of `kubectl get -o yaml`).
+PIECE_LINES = 6000
+# The value put in the place of the entries when the list's own keys are read apart: a plain
+# scalar both loaders read as this string, that no other key can be mistaken for.
+_PLACE = "forensics-entries-read-apart"
+
+
+def _list_in_pieces(text: str, lines: list[str], start: int, end: int) -> tuple | None:
+    """(document, spans of its entries) where `yaml_fast.load(text)` gives (document,) for a big
+    list document (lines `start`..`end`: `items:` at the top, its entries right after), read a
+    group of entries at a time and the list's own keys apart (`items: <_PLACE>` in the
+    entries' place); None when it is no such list or a piece does not read as exactly its
+    entries (a cut inside a quoted or flow value fails or reads otherwise; another `items`
+    key shows in the place's value), and the caller reads the text whole. The same document,
+    in half of yaml-rs' time: it builds a document of its own before the Python objects,
+    costly when big (bench/README.md)."""
+    at = _items_line(lines, start, end)
+    if at < start:
+        return None
+    spans = _yaml_items(lines, start, end, at)
+    if not spans or spans[0][0] != at + 1:
+        return None
+    after = _items_end(lines, spans, end)
+    if after is None:
+        return None
+    groups, first = [], spans[0][0]  # (first line, last line, entries so far)
+    for number, (span_start, span_end) in enumerate(spans, start=1):
+        last = after - 1 if number == len(spans) else span_end
+        if last - first + 1 >= PIECE_LINES or number == len(spans):
+            groups.append((first, last, number))
+            first = last + 1
+    head = lines[start - 1 : at - 1] + [f"items: {_PLACE}"] + lines[after - 1 : end]
+    pieces = ["\n".join(head)] + ["\n".join(lines[first - 1 : last]) for first, last, _ in groups]
+    documents = yaml_fast.load_pieces(text, pieces)
+    if documents is None or not isinstance(documents[0], dict) or documents[0].get("items") != _PLACE:
+        return None
+    items, taken = [], 0
+    for document, (_, _, count) in zip(documents[1:], groups):
+        if not isinstance(document, list) or len(document) != count - taken:
+            return None
+        items += document
+        taken = count
+    documents[0]["items"] = items
+    return documents[0], spans
+
+
+def _items_end(lines: list[str], spans: list[tuple[int, int]], end: int) -> int | None:
+    """The line after the last of the entries (`spans`): the first line of text no deeper than
+    them that is no entry, as `_yaml_items` ends them (`end + 1` when none); None when an
+    entry at another depth comes first (`_yaml_items` goes on past it: read whole)."""
+    first = spans[-1][0]
+    indent = len(lines[first - 1]) - len(lines[first - 1].lstrip())
+    inside = " " * (indent + 1)
+    for number in range(first + 1, end + 1):
+        line = lines[number - 1]
+        if line.startswith(inside) or not line.strip():
+            continue
+        if _ITEM.match(line):
+            return None
+        if len(line) - len(line.lstrip()) <= indent and not line.lstrip().startswith("#"):
+            return number
+    return end + 1
+
+
 def _yaml_chunks(lines: list[str]) -> list[tuple[int, str]]:
     """Each YAML document's first line and text, as `_load_yaml` reads them."""
     return [(start, "\n".join(lines[start - 1 : end])) for start, end in _yaml_documents(lines)]
 
 
-def _document_objects(doc, lines: list[str], start: int, end: int) -> list[KubeObject]:
-    """The objects of one YAML document (lines `start`..`end`): itself, or its items."""
+def _document_objects(
+    doc, lines: list[str], start: int, end: int, spans: list[tuple[int, int]] | None = None
+) -> list[KubeObject]:
+    """The objects of one YAML document (lines `start`..`end`): itself, or its items (`spans`:
+    the lines of the entries under its `items:`, when found already)."""
     if isinstance(doc, list):
         return _pair(doc, _yaml_items(lines, start, end, 0), start, end)
     if not isinstance(doc, dict):
         return []
     if _is_list(doc):
-        spans = _yaml_items(lines, start, end, _items_line(lines, start, end))
+        if spans is None:
+            spans = _yaml_items(lines, start, end, _items_line(lines, start, end))
         return _inherit_kind(_pair(doc["items"], spans, start, end), doc.get("kind"))
     return [KubeObject(doc, start, end)]
 

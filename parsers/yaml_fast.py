@@ -76,6 +76,29 @@ def load(text: str) -> tuple | None:
     return _read(text, pieces.str.extract_all(_CANDIDATE).explode().drop_nulls().unique().to_list())
 
 
+def load_pieces(text: str, pieces: list[str]) -> list | None:
+    """The documents of `pieces`, each read alone, where `load(text)` would read `text` with
+    yaml-rs (the checks made on the whole text, each piece's document checked for the whole
+    text's doubtful scalars); None where it would not, or a piece cannot be read. For a big
+    list cut into groups of items (`kube`): yaml-rs builds a document of its own before the
+    Python objects, and a 22 MB one cost it twice the time of its pieces (bench/README.md)."""
+    if yaml_rs is None:
+        return None
+    split = _pieces(text)
+    if split.str.contains(_DECLINE).any() or _folds_to_a_time(text):
+        return None
+    doubtful = _doubtful(split.str.extract_all(_CANDIDATE).explode().drop_nulls().unique().to_list())
+    if doubtful is None:
+        return None
+    documents = []
+    for piece in pieces:
+        read = _checked(piece, doubtful, prune=1)  # a piece of a list: its items at the top
+        if read is None:
+            return None
+        documents.append(read[0])
+    return documents
+
+
 def load_many(texts: list[str]) -> list[tuple | None]:
     """`load` of each of many texts, each pattern tried on all of them in one Polars call:
     small documents (crust-gather writes every object as a file) pay the calls' cost once
@@ -99,7 +122,14 @@ def load_many(texts: list[str]) -> list[tuple | None]:
 def _read(text: str, matches: list[str]) -> tuple | None:
     """yaml-rs' document of a text none of whose lines declines, checked against the plain
     scalars found in it (`_CANDIDATE`'s distinct matches)."""
-    doubtful = []  # what looks like a plain scalar the two loaders read differently
+    doubtful = _doubtful(matches)
+    return None if doubtful is None else _checked(text, doubtful)
+
+
+def _doubtful(matches: list[str]) -> list[str] | None:
+    """What looks like a plain scalar among `_CANDIDATE`'s matches that the two loaders read
+    differently; None when there are too many to check, or a match is not understood."""
+    doubtful = []
     for match in matches:
         found = _TOKEN.fullmatch(match)
         if found is None:
@@ -107,13 +137,17 @@ def _read(text: str, matches: list[str]) -> tuple | None:
         token = found[1].rstrip(" \t")
         if (_NUMBER_LIKE.match(token) or token.lower() in _WORD_SET) and not _agree(token):
             doubtful.append(token)
-    if len(doubtful) > MAX_DOUBTFUL:
-        return None
+    return None if len(doubtful) > MAX_DOUBTFUL else doubtful
+
+
+def _checked(text: str, doubtful: list[str], prune: int | None = None) -> tuple | None:
+    """yaml-rs' document of the text, unless it holds one of the doubtful scalars as a scalar
+    (`prune`: the depth of the list items of the document, PRUNE_DEPTH unless said)."""
     try:
         document = yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.LastWins)
     except Exception:  # noqa: BLE001 - yaml-rs refuses it (an error, a limit): PyYAML says why
         return None
-    if doubtful and not _only_in_text(document, doubtful):
+    if doubtful and not _only_in_text(document, doubtful, PRUNE_DEPTH if prune is None else prune):
         return None
     return (document,)
 
@@ -133,7 +167,7 @@ PRUNE_DEPTH = 2
 _ENCODER = json.JSONEncoder(ensure_ascii=False, check_circular=False, separators=(",", ":"))
 
 
-def _only_in_text(document, doubtful: list[str]) -> bool:
+def _only_in_text(document, doubtful: list[str], prune: int = PRUNE_DEPTH) -> bool:
     """None of the doubtful scalars is a scalar of the document read by yaml-rs: no key or
     value is what yaml-rs makes of one alone, and no string holding one is a plain scalar
     PyYAML would resolve to something else (a multi-line plain scalar is resolved as the
@@ -155,7 +189,7 @@ def _only_in_text(document, doubtful: list[str]) -> bool:
         return bool(others) and any(identical(value, other) for other in others)
 
     def holds(node, depth: int) -> bool:  # recursive: about half the time of a loop over a stack
-        if depth == PRUNE_DEPTH and not (others or _mentions(node, escaped)):
+        if depth == prune and not (others or _mentions(node, escaped)):
             return False
         if type(node) is dict:
             for key, value in node.items():

@@ -278,3 +278,72 @@ def test_a_time_or_word_inside_a_longer_text_is_read_fast(message):
     assert _same(fast[0], yaml.load(text, Loader=kube.SafeLoader))
     assert yaml_fast.load(text + "- message: 2024-03-09T09:00:30.123Z\n") is None
     assert yaml_fast.load(text + "- message: yes\n") is None
+
+
+# Entries that cut badly: text that goes on past a line starting with `- ` at the entries' depth.
+AWKWARD = [
+    '- a: "quoted\n- on the next line"',
+    "- a: [1,\n- 2]",
+    "- a: 'single\n\n- quoted'",
+    "# a comment between entries\n- a: 1",
+    "- a: |\n    block\n- b: 2",
+    "- &anchor a: 1",
+]
+# Entries both loaders read alike, so that most lists are read (the others decline whole).
+PLAIN_ENTRY = st.tuples(
+    st.sampled_from(["a", "name", "f:spec"]),
+    st.sampled_from(["7", "v1.2.3", "10m", "a b", "'it''s'", '"x\\ty"', '"2024-03-12T10:00:00Z"']),
+    st.sampled_from(FORMS),
+)
+HEADS = ["", "apiVersion: v1\n", "apiVersion: v1\nkind: List\n"]
+# After the list: its other keys (most often), or another `items` key, which wins (PyYAML's last).
+TAILS = ["", 'kind: List\nmetadata:\n  resourceVersion: ""\n'] * 3 + ["items: []\n", "items: null\n", '"items": 3\n']
+
+
+@settings(max_examples=400, deadline=None, database=None)
+@given(
+    st.lists(
+        st.one_of(
+            *[PLAIN_ENTRY.map(lambda entry: _document([entry])[len("items:\n") :])] * 6,
+            ENTRY.map(lambda entry: _document([entry])[len("items:\n") :]),
+            st.sampled_from(AWKWARD),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.sampled_from(HEADS),
+    st.sampled_from(TAILS),
+    st.integers(1, 4),
+)
+def test_a_list_read_a_group_of_entries_at_a_time_is_the_list_read_whole(entries, head, tail, piece_lines):
+    """`kube._list_in_pieces` gives the document and entry spans the whole text gives, or
+    declines: entries cut anywhere (PIECE_LINES of 1-4), quoted and flow values that go on
+    past a `- ` line, comments, another `items` key after the list."""
+    text = head + "items:\n" + "".join(entry.rstrip("\n") + "\n" for entry in entries) + tail
+    lines = kube.Lines(text)
+    saved, kube.PIECE_LINES = kube.PIECE_LINES, piece_lines
+    try:
+        read = kube._list_in_pieces(text, lines, 1, len(lines))
+    finally:
+        kube.PIECE_LINES = saved
+    if read is None:
+        return
+    whole = yaml_fast.load(text)
+    assert whole is not None and _same(read[0], whole[0])
+    assert _same(read[0], yaml.load(text, Loader=kube.SafeLoader))
+    assert read[1] == kube._yaml_items(lines, 1, len(lines), kube._items_line(lines, 1, len(lines)))
+
+
+def test_a_big_kubectl_list_is_read_a_group_of_entries_at_a_time(monkeypatch):
+    """The shape the pieces are for, cut into many: the same objects and lines as read whole."""
+    entry = '- apiVersion: v1\n  kind: Event\n  message: "step {i}: done"\n  count: {i}\n  reason: Sync\n'
+    text = "apiVersion: v1\nitems:\n" + "".join(entry.format(i=i) for i in range(5000)) + "kind: List\n"
+    assert len(text) >= yaml_fast.MIN_BYTES
+    monkeypatch.setattr(kube, "PIECE_LINES", 100)
+    lines = kube.Lines(text)
+    read = kube._list_in_pieces(text, lines, 1, len(lines))
+    assert read is not None and len(read[0]["items"]) == 5000
+    assert _same(read[0], yaml.load(text, Loader=kube.SafeLoader))
+    found, problems = kube.load(text)
+    reference = kube._document_objects(yaml.load(text, Loader=kube.SafeLoader), text.split("\n"), 1, len(lines))
+    assert problems == [] and [(o.start, o.end) for o in found] == [(o.start, o.end) for o in reference]
