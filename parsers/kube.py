@@ -376,6 +376,8 @@ def _list_in_pieces(text: str, lines: list[str], start: int, end: int) -> tuple 
     key shows in the place's value), and the caller reads the text whole. The same document,
     in half of yaml-rs' time: it builds a document of its own before the Python objects,
     costly when big (bench/README.md)."""
+    if not (text.startswith("items:") or "\nitems:" in text):  # (a substring search before a line loop)
+        return None
     at = _items_line(lines, start, end)
     if at < start:
         return None
@@ -392,7 +394,7 @@ def _list_in_pieces(text: str, lines: list[str], start: int, end: int) -> tuple 
             groups.append((first, last, number))
             first = last + 1
     head = lines[start - 1 : at - 1] + [f"items: {_PLACE}"] + lines[after - 1 : end]
-    pieces = ["\n".join(head)] + ["\n".join(lines[first - 1 : last]) for first, last, _ in groups]
+    pieces = ["\n".join(head)] + ["\n".join(lines[a - 1 : b]) for a, b, _ in groups]
     documents = yaml_fast.load_pieces(text, pieces)
     if documents is None or not isinstance(documents[0], dict) or documents[0].get("items") != _PLACE:
         return None
