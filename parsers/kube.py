@@ -381,14 +381,11 @@ def _list_in_pieces(text: str, lines: list[str], start: int, end: int) -> tuple 
     at = _items_line(lines, start, end)
     if at < start:
         return None
-    spans = _yaml_items(lines, start, end, at)
+    spans, after = _yaml_entries(lines, start, end, at)
     if not spans or spans[0][0] != at + 1:
         return None
-    after = _items_end(lines, spans, end)
-    if after is None:
-        return None
     groups, first = [], spans[0][0]  # (first line, last line, entries so far)
-    for number, (span_start, span_end) in enumerate(spans, start=1):
+    for number, (_, span_end) in enumerate(spans, start=1):
         last = after - 1 if number == len(spans) else span_end
         if last - first + 1 >= PIECE_LINES or number == len(spans):
             groups.append((first, last, number))
@@ -406,24 +403,6 @@ def _list_in_pieces(text: str, lines: list[str], start: int, end: int) -> tuple 
         taken = count
     documents[0]["items"] = items
     return documents[0], spans
-
-
-def _items_end(lines: list[str], spans: list[tuple[int, int]], end: int) -> int | None:
-    """The line after the last of the entries (`spans`): the first line of text no deeper than
-    them that is no entry, as `_yaml_items` ends them (`end + 1` when none); None when an
-    entry at another depth comes first (`_yaml_items` goes on past it: read whole)."""
-    first = spans[-1][0]
-    indent = len(lines[first - 1]) - len(lines[first - 1].lstrip())
-    inside = " " * (indent + 1)
-    for number in range(first + 1, end + 1):
-        line = lines[number - 1]
-        if line.startswith(inside) or not line.strip():
-            continue
-        if _ITEM.match(line):
-            return None
-        if len(line) - len(line.lstrip()) <= indent and not line.lstrip().startswith("#"):
-            return number
-    return end + 1
 
 
 def _yaml_chunks(lines: list[str]) -> list[tuple[int, str]]:
@@ -537,8 +516,15 @@ _ITEM = re.compile(r"(\s*)-(?: |$)")
 
 def _yaml_items(lines: list[str], start: int, end: int, after: int) -> list[tuple[int, int]]:
     """Line spans of the `- ` entries of the first sequence after line `after`."""
+    return _yaml_entries(lines, start, end, after)[0]
+
+
+def _yaml_entries(lines: list[str], start: int, end: int, after: int) -> tuple[list[tuple[int, int]], int]:
+    """`_yaml_items`, and the line that ends the sequence: the first line of text no deeper
+    than the entries that is no entry (`end + 1` when none; the last span goes on to `end`)."""
     starts, indent, inside = [], None, None
     number = max(start, after + 1) - 1
+    stop = end + 1
     while number < end:
         number += 1
         line = lines[number - 1]
@@ -553,12 +539,13 @@ def _yaml_items(lines: list[str], start: int, end: int, after: int) -> list[tupl
             starts.append(number)
         elif indent is not None and line.strip() and not match:
             if len(line) - len(line.lstrip()) <= indent and not line.lstrip().startswith("#"):
+                stop = number
                 break
     spans = []
     for i, first in enumerate(starts):
         last = starts[i + 1] - 1 if i + 1 < len(starts) else end
         spans.append((first, last))
-    return spans
+    return spans, stop
 
 
 def _pair(values: list, spans: list[tuple[int, int]], start: int, end: int) -> list[KubeObject]:
