@@ -70,10 +70,8 @@ def load(text: str) -> tuple | None:
     text with PyYAML. None also for text PyYAML refuses (its error is the reference's)."""
     if yaml_rs is None:
         return None
-    pieces = _pieces(text)
-    if pieces.str.contains(_DECLINE).any() or _folds_to_a_time(text):
-        return None
-    return _read(text, pieces.str.extract_all(_CANDIDATE).explode().drop_nulls().unique().to_list())
+    doubtful = _doubtful_in(text)
+    return None if doubtful is None else _checked(text, doubtful)
 
 
 def load_pieces(text: str, pieces: list[str]) -> list | None:
@@ -84,10 +82,7 @@ def load_pieces(text: str, pieces: list[str]) -> list | None:
     Python objects, and a 22 MB one cost it twice the time of its pieces (bench/README.md)."""
     if yaml_rs is None:
         return None
-    split = _pieces(text)
-    if split.str.contains(_DECLINE).any() or _folds_to_a_time(text):
-        return None
-    doubtful = _doubtful(split.str.extract_all(_CANDIDATE).explode().drop_nulls().unique().to_list())
+    doubtful = _doubtful_in(text)
     if doubtful is None:
         return None
     documents = []
@@ -97,6 +92,15 @@ def load_pieces(text: str, pieces: list[str]) -> list | None:
             return None
         documents.append(read[0])
     return documents
+
+
+def _doubtful_in(text: str) -> list[str] | None:
+    """The plain scalars of the text the two loaders read differently (`_doubtful`); None when
+    a line declines it (`_DECLINE`, a fold into a time) or there are too many to check."""
+    pieces = _pieces(text)
+    if pieces.str.contains(_DECLINE).any() or _folds_to_a_time(text):
+        return None
+    return _doubtful(pieces.str.extract_all(_CANDIDATE).explode().drop_nulls().unique().to_list())
 
 
 def load_many(texts: list[str]) -> list[tuple | None]:
