@@ -87,7 +87,8 @@ def load_pieces(text: str, pieces: list[str]) -> list | None:
         return None
     documents = []
     for piece in pieces:
-        read = _checked(piece, doubtful, prune=1)  # a piece of a list: its items at the top
+        held = doubtful if _may_hold(piece, doubtful) else []
+        read = _checked(piece, held, prune=1)  # a piece of a list: its items at the top
         if read is None:
             return None
         documents.append(read[0])
@@ -101,6 +102,21 @@ def _doubtful_in(text: str) -> list[str] | None:
     if pieces.str.contains(_DECLINE).any() or _folds_to_a_time(text):
         return None
     return _doubtful(pieces.str.extract_all(_CANDIDATE).explode().drop_nulls().unique().to_list())
+
+
+# A scalar of these characters is read from text that holds it as it is: no escape, fold or
+# doubled quote can make it.
+_AS_WRITTEN = re.compile(r"[^\s'\"\\\x85\u2028\u2029]+")
+
+
+def _may_hold(text: str, doubtful: list[str]) -> bool:
+    """Some key or value of the text's document could be or hold one of the doubtful scalars.
+    Not when the text holds none of them nor a backslash (an escape) and each is made of
+    `_AS_WRITTEN`'s characters: a string's text is then copied from the text but for folds
+    (line ends and indentation read as a space or a line end) and doubled quotes (`''` as
+    `'`), which make only characters such a scalar has not. A piece of a big list where no
+    doubtful scalar is written needs no walk (`_only_in_text` would find none there)."""
+    return "\\" in text or any(token in text or not _AS_WRITTEN.fullmatch(token) for token in doubtful)
 
 
 def load_many(texts: list[str]) -> list[tuple | None]:

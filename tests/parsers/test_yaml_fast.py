@@ -6,7 +6,7 @@ import json
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from parsers import kube, yaml_fast
@@ -93,6 +93,8 @@ SCALARS = [
     '"\\u00e9"',
     '"a\\/b"',
     "'it''s'",
+    '"\\x79es"',  # `yes` written with an escape
+    '"1\\x32"',
 ]
 KEYS = ["a", "name", "1", "yes", "on", "2024-01-01", "0x10", "f:spec", ".", 'k:{"type":"Ready"}', "null", "~"]
 
@@ -173,6 +175,37 @@ def test_the_walk_for_doubtful_scalars_passes_over_only_items_that_cannot_hold_o
         assert pruned == yaml_fast._only_in_text(document, tokens)
     finally:
         yaml_fast.PRUNE_DEPTH = depth
+
+
+@settings(max_examples=300, deadline=None, database=None)
+@given(
+    st.lists(ENTRY, min_size=1, max_size=12),
+    st.lists(st.sampled_from([s for s in SCALARS if s and not s.startswith(("'", '"'))]), min_size=1, max_size=3),
+)
+@example([("a", '"\\x79es"', "map")], ["yes"])
+@example([("a", "2001-12-14", "folded-first")], ["2001-12-14 21:59:43.10 -5"])
+def test_a_piece_that_cannot_hold_a_doubtful_scalar_needs_no_walk(entries, tokens):
+    """Where `_may_hold` says a text cannot hold the doubtful scalars, no key or value of its
+    document holds one (one written with an escape, or folded from two lines, would be)."""
+    text = _document(entries)
+    try:
+        document = yaml_rs.loads(text, parse_datetime=False)
+    except Exception:  # noqa: BLE001 - a text yaml-rs refuses is never walked
+        return
+    if not yaml_fast._may_hold(text, tokens):
+        assert not [value for value in _strings(document) if any(token in value for token in tokens)]
+
+
+def _strings(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(key)
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+    elif isinstance(node, str):
+        yield node
 
 
 @pytest.mark.parametrize(
@@ -328,10 +361,24 @@ def test_a_list_read_a_group_of_entries_at_a_time_is_the_list_read_whole(entries
         kube.PIECE_LINES = saved
     if read is None:
         return
-    whole = yaml_fast.load(text)
-    assert whole is not None and _same(read[0], whole[0])
     assert _same(read[0], yaml.load(text, Loader=kube.SafeLoader))
+    whole = yaml_fast.load(text)  # may decline where the pieces read (below)
+    assert whole is None or _same(read[0], whole[0])
     assert read[1] == kube._yaml_items(lines, 1, len(lines), kube._items_line(lines, 1, len(lines)))
+
+
+def test_a_piece_where_no_doubtful_scalar_is_written_is_not_walked(monkeypatch):
+    """`0o14` (12 to yaml-rs, a string to PyYAML) is written only inside a block's text: the
+    walk of the whole document declines at any 12 (it cannot tell which text made it), the
+    walk of the pieces only where `0o14` is written; what is read is PyYAML's document."""
+    text = "items:\n- a: |-\n    Last Helm logs:\n    0o14: more\n    0o14\n- b: 12\n"
+    monkeypatch.setattr(kube, "PIECE_LINES", 1)
+    lines = kube.Lines(text)
+    read = kube._list_in_pieces(text, lines, 1, len(lines))
+    assert read is not None and _same(read[0], yaml.load(text, Loader=kube.SafeLoader))
+    assert yaml_fast.load(text) is None
+    written = text.replace("- b: 12", "- b: 0o14")  # written as a value of its own: declined
+    assert kube._list_in_pieces(written, kube.Lines(written), 1, len(lines)) is None
 
 
 def test_a_big_kubectl_list_is_read_a_group_of_entries_at_a_time(monkeypatch):
