@@ -27,6 +27,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
+from itertools import islice
 
 import polars as pl
 
@@ -112,9 +113,8 @@ def roles(raw: pl.Expr, marker: pl.Expr | None = None) -> pl.Expr:
 def first_lines(head: bytes, count: int = 20) -> tuple[str, ...]:
     """The first non-blank lines of a member's head, decoded leniently. (Kept for the last
     heads: the sniffers of several formats ask for the same head's lines in turn.)"""
-    text = head.decode("utf-8", errors="replace")
-    out = [line.rstrip("\r") for line in text.split("\n") if line.strip()]
-    return tuple(out[:count])
+    lines = head.decode("utf-8", errors="replace").split("\n")
+    return tuple(islice((line.rstrip("\r") for line in lines if line.strip()), count))
 
 
 def sniff(head: bytes, pattern: re.Pattern, need: int = 1) -> bool:

@@ -25,10 +25,14 @@ LINE = re.compile(
     r"(?P<time>\d\d:\d\d:\d\d\.\d+)\s+(?P<thread>\d+) (?P<file>[^\s:]+:\d+)\] (?P<msg>.*)$"
 )
 LEVELS = {"I": "info", "W": "warning", "E": "error", "F": "fatal"}
+_LEVEL_LETTERS = frozenset(LEVELS)
 
 
 def matches(path: str, head: bytes) -> bool:
-    lines = [line for line in head.decode("utf-8", errors="replace").splitlines()[:20] if line.strip()]
+    text = head.decode("utf-8", errors="replace")
+    if text.lstrip()[:1] not in _LEVEL_LETTERS:  # the first line is no record (most members)
+        return False
+    lines = [line for line in text.splitlines()[:20] if line.strip()]
     return (
         bool(lines)
         and all(LINE.match(line) or line.startswith((" ", "\t")) for line in lines[:5])

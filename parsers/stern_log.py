@@ -59,9 +59,16 @@ def _shape(lines: list[str]) -> tuple[bool, bool] | None:
     return None
 
 
+# Any of the prefixes: one match tells most members (no stern log) apart.
+_ANY_PREFIX = re.compile("|".join(SHAPES.values()))
+
+
 def matches(path: str, head: bytes) -> bool:
     lines = _logs.first_lines(head, 10)
-    return bool(lines) and _shape([_ANSI.sub("", lines[0])]) is not None
+    if not lines:
+        return False
+    first = _ANSI.sub("", lines[0])
+    return _ANY_PREFIX.match(first) is not None and _shape([first]) is not None
 
 
 def parse(data: bytes | FileData, source: str) -> ParseResult:
