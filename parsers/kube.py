@@ -65,6 +65,7 @@ class Lines(list):
         self.yaml = not (first and first.group(0) in "{[")  # YAML, not JSON
         self._offsets: list[int] | None = None
         self._long: tuple[int, list[int]] | None = None
+        self.documents: list[tuple[int, int]] | None = None  # `_yaml_documents`, once found
 
     @property
     def offsets(self) -> list[int]:
@@ -327,7 +328,7 @@ def _load_yaml(
     objects: list[KubeObject] = []
     problems: list[tuple[int | None, str]] = []
     for start, end in _yaml_documents(lines):
-        chunk = "\n".join(lines[start - 1 : end])
+        chunk = _chunk(lines, start, end)
         if len(chunk) >= yaml_fast.MIN_BYTES:
             fast = _list_in_pieces(chunk, lines, start, end) or yaml_fast.load(chunk)
         else:
@@ -407,7 +408,14 @@ def _list_in_pieces(text: str, lines: list[str], start: int, end: int) -> tuple 
 
 def _yaml_chunks(lines: list[str]) -> list[tuple[int, str]]:
     """Each YAML document's first line and text, as `_load_yaml` reads them."""
-    return [(start, "\n".join(lines[start - 1 : end])) for start, end in _yaml_documents(lines)]
+    return [(start, _chunk(lines, start, end)) for start, end in _yaml_documents(lines)]
+
+
+def _chunk(lines: list[str], start: int, end: int) -> str:
+    """The text of lines `start`..`end` (a member's whole text, most often: not joined again)."""
+    if start == 1 and end == len(lines) and type(lines) is Lines:
+        return lines.text
+    return "\n".join(lines[start - 1 : end])
 
 
 def _document_objects(
@@ -460,6 +468,15 @@ def _expands_safely(doc, length: int) -> bool:
 
 
 def _yaml_documents(lines: list[str]) -> list[tuple[int, int]]:
+    """The first and last line of each YAML document that holds more than comments."""
+    if type(lines) is not Lines:
+        return _documents_in(lines)
+    if lines.documents is None:  # `load_many` asks, then `load` (and the Lines are not changed)
+        lines.documents = _documents_in(lines)
+    return lines.documents
+
+
+def _documents_in(lines: list[str]) -> list[tuple[int, int]]:
     docs, start = [], 1
     for number in _separators(lines):
         if number > start:
