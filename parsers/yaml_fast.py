@@ -63,6 +63,7 @@ _SURELY_TEXT = re.compile(r"[-+]?[0-9][0-9_.:\-]*[ac-dfg-np-su-wyAC-DFG-NP-SU-WY
 PIECES = 16  # the text is searched in this many pieces (Polars spreads them over the cores)
 
 _AGREED: dict[str, bool] = {}  # plain scalar -> both loaders read it alike (bounded below)
+_JUDGED: dict[str, str | bool] = {}  # `_CANDIDATE` match -> `_judge` (the same matches recur in every file)
 
 
 def load(text: str) -> tuple | None:
@@ -151,13 +152,27 @@ def _doubtful(matches: list[str]) -> list[str] | None:
     differently; None when there are too many to check, or a match is not understood."""
     doubtful = []
     for match in matches:
-        found = _TOKEN.fullmatch(match)
-        if found is None:
+        known = _JUDGED.get(match)
+        if known is None:
+            known = _judge(match)
+            if len(_JUDGED) > 100_000:
+                _JUDGED.clear()
+            _JUDGED[match] = known
+        if known is False:
             return None
-        token = found[1].rstrip(" \t")
-        if (_NUMBER_LIKE.match(token) or token.lower() in _WORD_SET) and not _agree(token):
-            doubtful.append(token)
+        if known:
+            doubtful.append(known)
     return None if len(doubtful) > MAX_DOUBTFUL else doubtful
+
+
+def _judge(match: str) -> str | bool:
+    """The doubtful scalar of a `_CANDIDATE` match, "" when there is none (both loaders read
+    it alike, or it is no such word nor starts like a number), False when not understood."""
+    found = _TOKEN.fullmatch(match)
+    if found is None:
+        return False
+    token = found[1].rstrip(" \t")
+    return token if (_NUMBER_LIKE.match(token) or token.lower() in _WORD_SET) and not _agree(token) else ""
 
 
 def _checked(text: str, doubtful: list[str], prune: int | None = None) -> tuple | None:
