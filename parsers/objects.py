@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from functools import lru_cache
 from datetime import datetime, timedelta, timezone
 
 import polars as pl
@@ -243,7 +244,6 @@ def _rows_of(
     rows: dict[str, list[dict]] = {}
     kinds: Counter[str] = Counter()
     inferred: Counter[tuple[str, str]] = Counter()
-    path = path_kind(source)
     repaired: list[str] = []
     shapeless = 0  # objects of no kind that are no Kubernetes object either (no metadata)
     for obj in objects:
@@ -251,7 +251,7 @@ def _rows_of(
         if renested:  # a manifest whose indentation Markdown flattened
             obj = kube.KubeObject(doc, obj.start, obj.end)
             repaired.append(f"line {obj.start}: flattened indentation put back under {', '.join(renested)}")
-        obj, kind, basis = _kind_of(obj, path, source, result)
+        obj, kind, basis = _kind_of(obj, source, result)
         kinds[kind or "(no kind)"] += 1
         shapeless += not kind and not isinstance(obj.doc.get("metadata"), dict)
         if basis:
@@ -283,9 +283,7 @@ def _rows_of(
     return rows
 
 
-def _kind_of(
-    obj: kube.KubeObject, path: tuple[str, str] | None, source: str, result: ParseResult
-) -> tuple[kube.KubeObject, str, str]:
+def _kind_of(obj: kube.KubeObject, source: str, result: ParseResult) -> tuple[kube.KubeObject, str, str]:
     """The object (a bare status wrapped into a HelmRelease), its kind and, when the kind was
     inferred, from what ("" when the object names its kind; kind "" when nothing tells)."""
     kind = str(obj.doc.get("kind") or "")
@@ -295,7 +293,7 @@ def _kind_of(
         wrapped = _status_only(obj.doc, source, result)
         if wrapped:
             return kube.KubeObject(wrapped, obj.start, obj.end), helmrelease.KIND, "the shape of a HelmRelease status"
-    kind, basis = infer_kind(obj.doc, path) or ("", "")
+    kind, basis = infer_kind(obj.doc, path_kind(source)) or ("", "")
     if kind:
         obj.doc["kind"] = kind  # the extractors read it
     return obj, kind, basis
@@ -344,6 +342,7 @@ _BY_RESOURCE = {(group, name): kind for group, plural, kind in _RESOURCES for na
 _BUILTIN = {plural: kind for group, plural, kind in _RESOURCES if group in ("", "apps")}
 
 
+@lru_cache(maxsize=64)  # asked for each object of a member that has no kind
 def path_kind(source: str) -> tuple[str, str] | None:
     """What the member's path in a known layout (`parsers.layouts`, the first pattern that
     matches) says of the kind of its objects: (kind, the path part saying it),
