@@ -77,7 +77,7 @@ class Lines(list):
     def long_lines(self) -> list[int]:
         """The numbers of the lines longer than LONG_LINE (never searched), in order."""
         if self._long is None or self._long[0] != LONG_LINE:
-            longest = max(map(len, self), default=0)
+            longest = len(self.text) if len(self.text) <= LONG_LINE else max(map(len, self), default=0)
             self._long = (
                 LONG_LINE,
                 [] if longest <= LONG_LINE else [i for i, line in enumerate(self, start=1) if len(line) > LONG_LINE],
@@ -495,6 +495,8 @@ def _separators(lines: list[str]) -> list[int]:
     """The numbers of the document separator lines (`---`, `...`), in order."""
     if type(lines) is not Lines:
         return [number for number, line in enumerate(lines, start=1) if _DOC_SEP.match(line)]
+    if "---" not in lines.text and "..." not in lines.text:  # most members: one document
+        return []
     # The same lines found in the member's text (`\s` of a line holds no newline), each after
     # a newline (a pattern that starts with one is searched for it, not tried at every character).
     offsets = lines.offsets
