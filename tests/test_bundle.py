@@ -355,3 +355,15 @@ def test_a_folder_named_as_the_bundle_root_keeps_its_name_in_the_inventory_and_p
     assert {"sb/notes.txt", "sb/fifo"} <= paths and not {"notes.txt", "fifo"} & paths
     sources = set(frames["problems"]["source"])
     assert {"sb/notes.txt", "sb/fifo"} <= sources and not {"notes.txt", "fifo"} & sources
+
+
+@pytest.mark.parametrize("told", [0, 5, 1 << 20])
+@pytest.mark.parametrize("length", [0, 1, 3 << 20])
+def test_a_folder_file_is_read_whole_whatever_size_lstat_gave(tmp_path, told, length):
+    """A file grown or shrunk since its `lstat` is read to its end, as `open().read()` would."""
+    from forensics.bundle.archives import _read_whole
+
+    content = bytes(range(256)) * (length // 256) + b"x" * (length % 256)
+    path = tmp_path / "member.yaml"
+    path.write_bytes(content)
+    assert _read_whole(str(path), told) == content

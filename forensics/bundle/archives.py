@@ -169,8 +169,7 @@ class Archive:
             if unread(rel.rsplit("/", 1)[-1], size):  # a big file is read by its parser piece by piece (bounded memory)
                 data = FileData(full, size)
             else:
-                with open(full, "rb") as handle:
-                    data = handle.read()
+                data = _read_whole(full, size)
         except OSError as error:
             return Member(rel, size, "refused", note=f"cannot be read: {error.strerror or error}"), b""
         return Member(rel, size, "file", disk=full), data
@@ -471,3 +470,17 @@ def kind_of_special(mode: int) -> str:
         if test(mode):
             return f"{name} refused (not a regular file)"
     return "not a regular file"
+
+
+def _read_whole(path: str, size: int) -> bytes:
+    """A file's bytes, read first as the size `lstat` gave, then to its end (it may have
+    grown). Four system calls where `open().read()` makes nine, each giving up the GIL: a
+    folder of 200,000 small files is read while a log is parsed (bench/README.md)."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        chunks = []
+        while chunk := os.read(handle, size + 1 if not chunks else 1 << 20):
+            chunks.append(chunk)
+    finally:
+        os.close(handle)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
