@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from functools import lru_cache
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 
 import polars as pl
 
