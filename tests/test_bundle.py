@@ -367,3 +367,22 @@ def test_a_folder_file_is_read_whole_whatever_size_lstat_gave(tmp_path, told, le
     path = tmp_path / "member.yaml"
     path.write_bytes(content)
     assert _read_whole(str(path), told) == content
+
+
+@pytest.mark.parametrize(
+    "encoding,bom,note",
+    [
+        ("utf-8", b"\xef\xbb\xbf", ""),
+        ("utf-16-le", b"\xff\xfe", "UTF-16-LE text re-encoded as UTF-8"),
+        ("utf-16-be", b"\xfe\xff", "UTF-16-BE text re-encoded as UTF-8"),
+        ("utf-32-le", b"\xff\xfe\x00\x00", "UTF-32-LE text re-encoded as UTF-8"),
+        ("utf-32-be", b"\x00\x00\xfe\xff", "UTF-32-BE text re-encoded as UTF-8"),
+        ("utf-8", b"", ""),
+    ],
+)
+def test_a_small_file_with_a_byte_order_mark_is_read_as_utf8_text(tmp_path, encoding, bom, note):
+    text = "apiVersion: v1\nkind: Event\nmessage: héllo\n"
+    (tmp_path / "event.yaml").write_bytes(bom + text.encode(encoding))
+    ((member, data),) = list(Reader(tmp_path).files())
+    assert data == text.encode("utf-8")
+    assert member.note == note

@@ -472,11 +472,14 @@ def kind_of_special(mode: int) -> str:
     return "not a regular file"
 
 
+_READ_ONLY = os.O_RDONLY | getattr(os, "O_BINARY", 0)  # (no translation of line ends on Windows)
+
+
 def _read_whole(path: str, size: int) -> bytes:
     """A file's bytes, read first as the size `lstat` gave, then to its end (it may have
     grown). Four system calls where `open().read()` makes nine, each giving up the GIL: a
     folder of 200,000 small files is read while a log is parsed (bench/README.md)."""
-    handle = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    handle = os.open(path, _READ_ONLY)
     try:
         chunks = []
         while chunk := os.read(handle, size + 1 if not chunks else 1 << 20):

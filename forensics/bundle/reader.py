@@ -34,6 +34,7 @@ _BOMS = (
     (b"\xff\xfe", "utf-16-le"),
     (b"\xfe\xff", "utf-16-be"),
 )
+_BOM_STARTS = frozenset(bom[:1] for bom in (_UTF8_BOM, *(bom for bom, _ in _BOMS)))
 
 
 class Reader:
@@ -239,6 +240,8 @@ def _has_bom(head: bytes) -> bool:
 
 def _normalise_text(data: bytes) -> tuple[bytes, str]:
     """A byte-order mark removed (UTF-8) or the text re-encoded as UTF-8 (UTF-16/32 with a BOM)."""
+    if data[:1] not in _BOM_STARTS:  # most files
+        return data, ""
     if data[:3] == _UTF8_BOM:
         return data[3:], ""
     for bom, codec in _BOMS:
