@@ -378,7 +378,8 @@ def test_a_piece_where_no_doubtful_scalar_is_written_is_not_walked(monkeypatch):
     assert read is not None and _same(read[0], yaml.load(text, Loader=kube.SafeLoader))
     assert yaml_fast.load(text) is None
     written = text.replace("- b: 12", "- b: 0o14")  # written as a value of its own: declined
-    assert kube._list_in_pieces(written, kube.Lines(written), 1, len(lines)) is None
+    written_lines = kube.Lines(written)
+    assert kube._list_in_pieces(written, written_lines, 1, len(written_lines)) is None
 
 
 def test_a_big_kubectl_list_is_read_a_group_of_entries_at_a_time(monkeypatch):
